@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_bench.h - shared reporting for fastpath-bench sub-commands (perf/ only).
+ *
+ * A benchmark fills one struct fp_bench_result per variant it measured ("fastpath" first,
+ * then the references) and calls fp_bench_report(), which prints either a table for people
+ * or the one JSON object of design.md §12.
+ */
+#ifndef FP_BENCH_H
+#define FP_BENCH_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define FP_BENCH_MAX_METRICS 24
+
+/** One named figure; the name ends in its unit (_ns, _per_s, _bytes) or is a ratio_*. */
+struct fp_bench_metric {
+	const char *name;
+	double value;
+};
+
+struct fp_bench_result {
+	const char *name; /**< "fastpath" for ours, else the reference's name */
+	unsigned nb_metrics;
+	struct fp_bench_metric metrics[FP_BENCH_MAX_METRICS];
+};
+
+/** Append a metric to @p r (silently ignored past FP_BENCH_MAX_METRICS). */
+void fp_bench_metric(struct fp_bench_result *r, const char *name, double value);
+
+/** Value of metric @p name in @p r, or @p dflt when absent. */
+double fp_bench_get(const struct fp_bench_result *r, const char *name, double dflt);
+
+/**
+ * Print the results: a table (json == false) or one JSON object on one line. @p extra
+ * holds run-wide figures such as ratios (may be NULL).
+ */
+void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_bench_result *res,
+		     unsigned nb_res, const struct fp_bench_result *extra);
+
+/** True when argv holds --json. */
+bool fp_bench_want_json(int argc, char **argv);
+
+#endif /* FP_BENCH_H */
