@@ -13,10 +13,16 @@ if(FP_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# fp_module(NAME <lib> SOURCES ... [LIBS ...])
+# fp_module(NAME <lib> [SOURCES ...] [LIBS ...])
 # One static library per module folder; its folder is the public include directory.
+# Without SOURCES the library is every fp_*.c of the folder, so that several people can add
+# files to one module without touching a shared list.
 function(fp_module)
   cmake_parse_arguments(M "" "NAME" "SOURCES;LIBS" ${ARGN})
+  if(NOT M_SOURCES)
+    file(GLOB M_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fp_*.c)
+    list(SORT M_SOURCES)
+  endif()
   if(M_SOURCES)
     add_library(${M_NAME} STATIC ${M_SOURCES})
     target_include_directories(${M_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
@@ -38,6 +44,18 @@ function(fp_program)
   add_executable(${P_NAME} ${P_SOURCES})
   target_compile_options(${P_NAME} PRIVATE ${FP_C_FLAGS})
   target_link_libraries(${P_NAME} PRIVATE ${P_LIBS})
+endfunction()
+
+# fp_programs([LIBS ...]): every fastpath_<name>.c of the folder becomes build/bin/fastpath-<name>
+# (underscores become dashes), linked with LIBS.
+function(fp_programs)
+  cmake_parse_arguments(P "" "" "LIBS" ${ARGN})
+  file(GLOB mains CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fastpath_*.c)
+  foreach(src ${mains})
+    get_filename_component(stem ${src} NAME_WE)
+    string(REPLACE "_" "-" exe ${stem})
+    fp_program(NAME ${exe} SOURCES ${src} LIBS ${P_LIBS})
+  endforeach()
 endfunction()
 
 # fp_check_test(NAME <test> SOURCES ... [LIBS ...] [LABELS ...] [TIMEOUT s])
