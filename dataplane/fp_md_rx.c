@@ -79,12 +79,21 @@ int fp_md_rx_open(struct fp_md_rx **out, const struct fp_md_rx_cfg *cfg)
 {
 	const struct fp_md_rx_ops *ops;
 	switch (cfg->kind) {
-	case FP_MD_RX_PCAP: ops = &fp_md_rx_pcap_ops; break;
-	case FP_MD_RX_UDP: ops = &fp_md_rx_udp_ops; break;
-	case FP_MD_RX_DPDK: ops = &fp_md_rx_dpdk_ops; break;
-	case FP_MD_RX_XDP: ops = &fp_md_rx_xdp_ops; break;
-	default: return fp_err_set(-EINVAL, "rx backend %d is not one of pcap, udp, dpdk, xdp",
-				   (int)cfg->kind);
+	case FP_MD_RX_PCAP:
+		ops = &fp_md_rx_pcap_ops;
+		break;
+	case FP_MD_RX_UDP:
+		ops = &fp_md_rx_udp_ops;
+		break;
+	case FP_MD_RX_DPDK:
+		ops = &fp_md_rx_dpdk_ops;
+		break;
+	case FP_MD_RX_XDP:
+		ops = &fp_md_rx_xdp_ops;
+		break;
+	default:
+		return fp_err_set(-EINVAL, "rx backend %d is not one of pcap, udp, dpdk, xdp",
+				  (int)cfg->kind);
 	}
 	if (cfg->burst > FP_MD_RX_BURST_MAX)
 		return fp_err_set(-EINVAL, "rx burst %u exceeds %u", cfg->burst,
@@ -99,12 +108,12 @@ int fp_md_rx_open(struct fp_md_rx **out, const struct fp_md_rx_cfg *cfg)
 	if (rx->cfg.burst == 0)
 		rx->cfg.burst = 32;
 	int rc;
-	if ((rc = copy_str(rx->pcap_path, sizeof(rx->pcap_path), &rx->cfg.pcap_path,
-			   "pcap path")) < 0 ||
+	if ((rc = copy_str(rx->pcap_path, sizeof(rx->pcap_path), &rx->cfg.pcap_path, "pcap path")) <
+		    0 ||
 	    (rc = copy_str(rx->eal_args, sizeof(rx->eal_args), &rx->cfg.eal_args,
 			   "EAL arguments")) < 0 ||
-	    (rc = copy_str(rx->dpdk_dev, sizeof(rx->dpdk_dev), &rx->cfg.dpdk_dev,
-			   "DPDK device")) < 0 ||
+	    (rc = copy_str(rx->dpdk_dev, sizeof(rx->dpdk_dev), &rx->cfg.dpdk_dev, "DPDK device")) <
+		    0 ||
 	    (rc = copy_str(rx->ifname, sizeof(rx->ifname), &rx->cfg.ifname, "interface name")) < 0)
 		goto err;
 	rx->ops = ops;

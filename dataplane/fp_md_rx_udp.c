@@ -9,6 +9,7 @@
  * into buffers allocated at open: the only syscall of the hot path. IP_PKTINFO gives the
  * destination address so that group filtering matches the other backends.
  */
+#define _GNU_SOURCE /* recvmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -82,8 +83,8 @@ static int udp_open(struct fp_md_rx *rx)
 	for (unsigned g = 0; g < cfg->nb_groups; g++) {
 		const struct fp_md_group *grp = &cfg->groups[g];
 		if (grp->port == 0) {
-			rc = fp_err_set(-EINVAL, "udp backend: group %u has port 0 (a port is needed)",
-					g);
+			rc = fp_err_set(-EINVAL,
+					"udp backend: group %u has port 0 (a port is needed)", g);
 			goto err;
 		}
 		unsigned i;
@@ -164,13 +165,14 @@ static unsigned udp_burst(struct fp_md_rx *rx, struct fp_md_pkt *pkts, unsigned 
 				rx->stats.filtered++;
 				continue;
 			}
-			pkts[got++] = (struct fp_md_pkt){.data = be->bufs[j],
-							 .len = be->msgs[j].msg_len,
-							 .src_addr = ntohl(be->from[j].sin_addr.s_addr),
-							 .dst_addr = dst,
-							 .src_port = ntohs(be->from[j].sin_port),
-							 .dst_port = be->ports[i],
-							 .t_rx = now};
+			pkts[got++] =
+				(struct fp_md_pkt){.data = be->bufs[j],
+						   .len = be->msgs[j].msg_len,
+						   .src_addr = ntohl(be->from[j].sin_addr.s_addr),
+						   .dst_addr = dst,
+						   .src_port = ntohs(be->from[j].sin_port),
+						   .dst_port = be->ports[i],
+						   .t_rx = now};
 			rx->stats.packets++;
 			rx->stats.bytes += be->msgs[j].msg_len;
 		}
