@@ -29,7 +29,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_bus_vdev.h>
+#include <rte_dev.h>
 
 #include "fp_err.h"
 #include "fp_md_rx_pvt.h"
@@ -77,6 +77,8 @@ static void pmd_dir(char *buf, size_t len)
 
 static int eal_init_once(const struct fp_md_rx_cfg *cfg)
 {
+	if (rte_lcore_count() > 0)
+		return 0; /* another handle of this process initialised the EAL */
 	char args[512];
 	char *argv[EAL_ARGS_MAX + 1];
 	int argc = 0;
@@ -119,8 +121,13 @@ static void dpdk_close(struct fp_md_rx *rx)
 	if (be->started)
 		rte_eth_dev_stop(be->port);
 	if (be->vdev) {
+		struct rte_eth_dev_info info;
+		struct rte_device *dev = NULL;
+		if (rte_eth_dev_info_get(be->port, &info) == 0)
+			dev = info.device;
 		rte_eth_dev_close(be->port);
-		rte_vdev_uninit(be->vdev_name);
+		if (dev)
+			rte_dev_remove(dev);
 	}
 	rte_mempool_free(be->pool);
 	free(be);
@@ -135,7 +142,7 @@ static int dpdk_attach_vdev(struct dpdk_be *be, const char *devargs)
 		return fp_err_set(-EINVAL, "DPDK device '%s' has no valid name", devargs);
 	memcpy(be->vdev_name, devargs, n);
 	be->vdev_name[n] = 0;
-	int rc = rte_vdev_init(be->vdev_name, comma ? comma + 1 : "");
+	int rc = rte_dev_probe(devargs);
 	if (rc < 0) {
 		char dir[256];
 		pmd_dir(dir, sizeof(dir));
