@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_ring_core.h - the shared-memory layout of the SPSC event ring: do not include directly,
+ * include fp_ring.h.
+ *
+ * Plain data, no functions. The struct lives in the segment (or any 64-byte aligned memory)
+ * and holds no pointer: the slots follow the header, so the same struct works in every
+ * process that maps it, at any address.
+ *
+ *   OFFSET  SIZE      FIELD  WRITTEN BY           DESCRIPTION
+ *   0       64        hdr    fp_ring_init() only  magic, version, capacity, mask, name
+ *   64      64        -      nobody               guard line
+ *   128     64        prod   producer             tail position, cached copy of head
+ *   192     64        -      nobody               guard line
+ *   256     64        cons   consumer             head position, cached copy of tail
+ *   320     64        -      nobody               guard line
+ *   384     64 * cap  slots  producer, then read by the consumer
+ *
+ * Why guard lines: the L2 adjacent-line prefetcher pulls cache lines in 128-byte pairs, so a
+ * write to a line can disturb its pair on the other core. Each side's line is paired with an
+ * empty one (DPDK's RTE_CACHE_GUARD, Aeron's double padding).
+ *
+ * Positions: `tail` and `head` are 64-bit free-running counts of events ever produced and
+ * consumed (Aeron's form). They never wrap in practice (2^64 events at 10^9 events/s is 584
+ * years) and, should they, unsigned subtraction still gives the right count because capacity
+ * is at most 2^31. A slot's index is `position & mask`. tail - head is the number of events
+ * in the ring, between 0 and capacity.
+ */
+#ifndef FP_RING_CORE_H
+#define FP_RING_CORE_H
+
+#include <assert.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_compiler.h"
+#include "fp_event.h"
+
+/** "FPRING\0\1" read as a little-endian uint64 ("none of the above" for a zeroed ring). */
+#define FP_RING_MAGIC UINT64_C(0x0100474e49525046)
+
+/** Layout version of struct fp_ring; bump when a field moves. */
+#define FP_RING_VERSION 1
+
+/** Bytes of name kept, NUL included. */
+#define FP_RING_NAMESIZE 32
+
+/** Largest capacity accepted: counts must fit a uint32_t. */
+#define FP_RING_CAPACITY_MAX (UINT32_C(1) << 31)
+
+/** Read-only after fp_ring_init(): shared by both sides without contention. */
+struct fp_ring_hdr {
+	uint64_t magic;              /**< FP_RING_MAGIC */
+	uint32_t version;            /**< FP_RING_VERSION */
+	uint32_t capacity;           /**< slots, a power of two */
+	uint32_t mask;               /**< capacity - 1 */
+	uint32_t slot_bytes;         /**< sizeof(struct fp_event), for foreign readers */
+	uint32_t event_version;      /**< FP_EVENT_VERSION at init */
+	uint32_t reserved;           /**< zero */
+	char name[FP_RING_NAMESIZE]; /**< NUL-terminated, for dumps and the region directory */
+};
+
+/** Written by the producer only. */
+struct fp_ring_prod {
+	_Atomic uint64_t tail; /**< position of the next slot to publish; read by the consumer */
+	uint64_t head_cache;   /**< last cons.head seen; producer-private */
+	uint32_t mask;         /**< copy of hdr.mask, so the producer touches one line */
+	uint32_t capacity;     /**< copy of hdr.capacity */
+};
+
+/** Written by the consumer only. */
+struct fp_ring_cons {
+	_Atomic uint64_t head; /**< position of the next slot to read; read by the producer */
+	uint64_t tail_cache;   /**< last prod.tail seen; consumer-private */
+	uint32_t mask;         /**< copy of hdr.mask */
+	uint32_t capacity;     /**< copy of hdr.capacity */
+};
+
+/** A single-producer single-consumer ring of struct fp_event (fp_ring.h for the API). */
+struct fp_ring {
+	alignas(FP_CACHE_LINE) struct fp_ring_hdr hdr;
+	alignas(FP_CACHE_LINE) uint8_t guard0[FP_CACHE_LINE];
+	alignas(FP_CACHE_LINE) struct fp_ring_prod prod;
+	alignas(FP_CACHE_LINE) uint8_t guard1[FP_CACHE_LINE];
+	alignas(FP_CACHE_LINE) struct fp_ring_cons cons;
+	alignas(FP_CACHE_LINE) uint8_t guard2[FP_CACHE_LINE];
+	struct fp_event slots[]; /**< capacity slots */
+};
+
+static_assert(sizeof(struct fp_ring_hdr) == 64, "ring header is one line");
+static_assert(sizeof(_Atomic uint64_t) == 8 && alignof(_Atomic uint64_t) == 8,
+	      "64-bit atomics are plain 8-byte words (lock-free, shareable across processes)");
+static_assert(offsetof(struct fp_ring, hdr) == 0, "fp_ring.hdr offset");
+static_assert(offsetof(struct fp_ring, prod) == 128, "fp_ring.prod offset");
+static_assert(offsetof(struct fp_ring, cons) == 256, "fp_ring.cons offset");
+static_assert(offsetof(struct fp_ring, slots) == 384, "fp_ring.slots offset");
+static_assert(sizeof(struct fp_ring) == 384, "fp_ring header size");
+static_assert(offsetof(struct fp_ring_prod, tail) == 0, "fp_ring_prod.tail offset");
+static_assert(offsetof(struct fp_ring_prod, head_cache) == 8, "fp_ring_prod.head_cache offset");
+static_assert(offsetof(struct fp_ring_cons, head) == 0, "fp_ring_cons.head offset");
+static_assert(offsetof(struct fp_ring_cons, tail_cache) == 8, "fp_ring_cons.tail_cache offset");
+
+#endif /* FP_RING_CORE_H */
