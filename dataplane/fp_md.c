@@ -52,8 +52,8 @@ static unsigned udp_req_recv(void *arg, struct fp_md_pkt *pkts, unsigned n)
 	if (n > FP_ARRAY_SIZE(md->req_buf))
 		n = FP_ARRAY_SIZE(md->req_buf);
 	while (got < n) {
-		ssize_t r = recv(md->req_fd, md->req_buf[got], sizeof(md->req_buf[got]),
-				 MSG_DONTWAIT);
+		ssize_t r =
+			recv(md->req_fd, md->req_buf[got], sizeof(md->req_buf[got]), MSG_DONTWAIT);
 		if (r <= 0)
 			break;
 		pkts[got] = (struct fp_md_pkt){.data = md->req_buf[got],
@@ -203,8 +203,7 @@ static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, 
 		symtab_fill(md, ev);
 }
 
-void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line,
-		       uint64_t now_ns)
+void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line, uint64_t now_ns)
 {
 	struct fp_md_mold_pkt mp = {.line = line, .t_rx = pkt->t_rx};
 	md->stats->packets++;
@@ -320,8 +319,8 @@ int fp_md_init(struct fp_md *md, const struct fp_md_cfg *cfg)
 		return fp_err_set(-EINVAL, "md: %u lines configured; 1 (A) or 2 (A and B) needed",
 				  cfg->nb_lines);
 	if (cfg->nb_rings < 1 || cfg->nb_rings > FP_MD_RINGS_MAX)
-		return fp_err_set(-EINVAL, "md: %u rings configured; 1 to %u needed",
-				  cfg->nb_rings, FP_MD_RINGS_MAX);
+		return fp_err_set(-EINVAL, "md: %u rings configured; 1 to %u needed", cfg->nb_rings,
+				  FP_MD_RINGS_MAX);
 	for (unsigned r = 0; r < cfg->nb_rings; r++)
 		if (!cfg->rings[r])
 			return fp_err_set(-EINVAL, "md: ring %u is NULL", r);

@@ -27,10 +27,10 @@
 
 struct fp_ring;
 
-#define FP_MD_RINGS_MAX   4
-#define FP_MD_LINES_MAX   2     /**< A and B */
-#define FP_MD_SYMBOLS_MAX 65536 /**< ITCH stock locate is 16 bits */
-#define FP_MD_STATS_MAGIC 0x46504d4453544154ull /* "FPMDSTAT" */
+#define FP_MD_RINGS_MAX     4
+#define FP_MD_LINES_MAX     2                     /**< A and B */
+#define FP_MD_SYMBOLS_MAX   65536                 /**< ITCH stock locate is 16 bits */
+#define FP_MD_STATS_MAGIC   0x46504d4453544154ull /* "FPMDSTAT" */
 #define FP_MD_STATS_VERSION 1
 
 /** One symbol-table entry, filled from the stock directory ('R'). */
@@ -46,17 +46,17 @@ static_assert(sizeof(struct fp_md_sym) == 16, "fp_md_sym layout");
 
 /** Counters of the stage: fixed-size, single writer (the md core), meant for a segment. */
 struct fp_md_stats {
-	uint64_t magic;   /**< FP_MD_STATS_MAGIC */
-	uint64_t version; /**< FP_MD_STATS_VERSION */
-	uint64_t packets; /**< UDP datagrams received (all lines, answers included) */
-	uint64_t messages; /**< ITCH messages normalized and pushed (or overrun) */
+	uint64_t magic;       /**< FP_MD_STATS_MAGIC */
+	uint64_t version;     /**< FP_MD_STATS_VERSION */
+	uint64_t packets;     /**< UDP datagrams received (all lines, answers included) */
+	uint64_t messages;    /**< ITCH messages normalized and pushed (or overrun) */
 	uint64_t by_type[64]; /**< messages per ITCH type, index type - 'A' ('h' = 39) */
 	uint64_t gaps;        /**< copies of mold.* for readers that want the short list */
 	uint64_t missing;
 	uint64_t duplicates;
-	uint64_t errors;     /**< short/unknown/over-long ITCH messages, malformed Mold packets */
-	uint64_t unknown;    /**< of errors: unknown ITCH type */
-	uint64_t overruns;   /**< events dropped because a ring was full */
+	uint64_t errors;       /**< short/unknown/over-long ITCH messages, malformed Mold packets */
+	uint64_t unknown;      /**< of errors: unknown ITCH type */
+	uint64_t overruns;     /**< events dropped because a ring was full */
 	uint64_t stale_events; /**< FP_EV_MD_STALE pushed */
 	uint64_t requests_sent;
 	uint64_t request_errors; /**< sends that failed */
@@ -84,9 +84,9 @@ struct fp_md_cfg {
 	void *req_arg;
 	struct fp_ring *rings[FP_MD_RINGS_MAX];
 	unsigned nb_rings;
-	uint16_t source;            /**< fp_event.source of every event */
-	struct fp_md_stats *stats;  /**< NULL = the stage's own */
-	struct fp_md_sym *symtab;   /**< NULL = none; else FP_MD_SYMBOLS_MAX entries */
+	uint16_t source;                 /**< fp_event.source of every event */
+	struct fp_md_stats *stats;       /**< NULL = the stage's own */
+	struct fp_md_sym *symtab;        /**< NULL = none; else FP_MD_SYMBOLS_MAX entries */
 	uint64_t (*clock_ns)(void *arg); /**< NULL = CLOCK_MONOTONIC (vDSO, no syscall) */
 	void *clock_arg;
 };
@@ -97,7 +97,7 @@ struct fp_md_cfg {
 struct fp_md_out {
 	struct fp_ring *ring;
 	uint32_t nb_staged;
-	bool stale_pending; /**< some symbol is marked below */
+	bool stale_pending;                           /**< some symbol is marked below */
 	uint64_t stale_words[FP_MD_SYMBOLS_MAX / 64]; /**< symbols whose events were dropped */
 	struct fp_event staged[FP_MD_STAGE_MAX];
 };
