@@ -225,6 +225,27 @@ void fp_md_gen_free(struct fp_md_feed *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static int grow(struct fp_md_feed *f, size_t cap_pkts, size_t cap_buf)
+{
+	void *p;
+	if (!(p = realloc(f->buf, cap_buf)))
+		return -ENOMEM;
+	f->buf = p;
+	if (!(p = realloc(f->off, cap_pkts * sizeof(*f->off))))
+		return -ENOMEM;
+	f->off = p;
+	if (!(p = realloc(f->len, cap_pkts * sizeof(*f->len))))
+		return -ENOMEM;
+	f->len = p;
+	if (!(p = realloc(f->first_seq, cap_pkts * sizeof(*f->first_seq))))
+		return -ENOMEM;
+	f->first_seq = p;
+	if (!(p = realloc(f->count, cap_pkts * sizeof(*f->count))))
+		return -ENOMEM;
+	f->count = p;
+	return 0;
+}
+
 int fp_md_gen_feed(struct fp_md_feed *f, const struct fp_md_gen_cfg *cfg)
 {
 	memset(f, 0, sizeof(*f));
@@ -233,17 +254,11 @@ int fp_md_gen_feed(struct fp_md_feed *f, const struct fp_md_gen_cfg *cfg)
 		return fp_err_set(-EINVAL, "feed generator: messages, max_per_pkt and 1..65535 "
 					   "symbols must be set");
 	f->cfg = *cfg;
-	uint64_t max_pkts = cfg->nb_msgs; /* at worst one message per packet */
-	f->buf = malloc(cfg->nb_msgs * 52 + max_pkts * FP_MOLD_HDR_LEN);
-	f->off = malloc(max_pkts * sizeof(*f->off));
-	f->len = malloc(max_pkts * sizeof(*f->len));
-	f->first_seq = malloc(max_pkts * sizeof(*f->first_seq));
-	f->count = malloc(max_pkts * sizeof(*f->count));
-	if (!f->buf || !f->off || !f->len || !f->first_seq || !f->count) {
-		fp_md_gen_free(f);
+	size_t cap_pkts = (size_t)(cfg->nb_msgs * 2 / cfg->max_per_pkt) + 1024;
+	size_t cap_buf = (size_t)cfg->nb_msgs * 40 + cap_pkts * FP_MOLD_HDR_LEN + PKT_MAX_BYTES;
+	if (grow(f, cap_pkts, cap_buf) < 0 && (fp_md_gen_free(f), 1))
 		return fp_err_set(-ENOMEM, "feed generator: no memory for %" PRIu64 " messages",
 				  cfg->nb_msgs);
-	}
 	unsigned total_w = 0;
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(mix); i++)
 		total_w += mix[i].weight;
@@ -253,6 +268,13 @@ int fp_md_gen_feed(struct fp_md_feed *f, const struct fp_md_gen_cfg *cfg)
 	size_t pos = 0;
 	uint64_t made = 0;
 	while (made < cfg->nb_msgs) {
+		if ((f->nb_pkts == cap_pkts || pos + PKT_MAX_BYTES > cap_buf) &&
+		    grow(f, cap_pkts *= 2, cap_buf *= 2) < 0) {
+			fp_md_gen_free(f);
+			return fp_err_set(-ENOMEM,
+					  "feed generator: out of memory at %" PRIu64 " messages",
+					  made);
+		}
 		struct fp_mold_builder b;
 		uint32_t want = 1 + (uint32_t)(rng_next(&rng) % cfg->max_per_pkt);
 		fp_mold_build_init(&b, f->buf + pos, PKT_MAX_BYTES, cfg->session, seq);
