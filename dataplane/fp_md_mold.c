@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fp_endian.h"
 #include "fp_err.h"
 #include "fp_md_mold.h"
 
@@ -88,21 +87,16 @@ static uint32_t drop_buffered(struct fp_md_mold *s, uint64_t from, uint64_t to)
 /* A packet beyond expected: keep its messages in the window (3), count the rest. */
 static void buffer_packet(struct fp_md_mold *s, const struct fp_md_mold_pkt *p, uint64_t old_hi)
 {
-	const uint8_t *b = p->msgs, *end = p->msgs + p->msgs_len;
+	struct fp_mold_iter it;
+	const uint8_t *msg;
+	uint16_t len;
+	uint64_t q;
 	uint64_t limit = s->expected + s->mask + 1;
-	for (uint32_t i = 0; i < p->count; i++) {
-		if (end - b < 2) {
-			s->stats->errors++;
-			return;
-		}
-		uint16_t len = fp_get_be16(b);
-		if ((size_t)(end - b - 2) < len) {
-			s->stats->errors++;
-			return;
-		}
-		uint64_t q = p->seq + i;
+	fp_mold_iter_init(&it, &p->mold);
+	enum fp_mold_result r;
+	while ((r = fp_mold_iter_next(&it, &msg, &len, &q)) == FP_MOLD_OK) {
 		if (q >= limit) {
-			s->stats->out_of_window += p->count - i;
+			s->stats->out_of_window += it.left + 1u;
 			return;
 		}
 		struct fp_md_mold_slot *sl = &s->slots[q & s->mask];
@@ -115,14 +109,15 @@ static void buffer_packet(struct fp_md_mold *s, const struct fp_md_mold_pkt *p, 
 			sl->t_rx = p->t_rx;
 			sl->len = len;
 			sl->line = p->line;
-			memcpy(sl->data, b + 2, len);
+			memcpy(sl->data, msg, len);
 			s->nb_buffered++;
 			s->stats->buffered++;
 			if (q < old_hi) /* it was a hole: filled out of order */
 				s->stats->recovered++;
 		}
-		b += 2 + len;
 	}
+	if (r != FP_MOLD_END)
+		s->stats->errors++;
 }
 
 /* Raise hi_seq to @p next (one past the packet); opens or widens a gap when ahead. */
@@ -142,46 +137,47 @@ enum fp_md_mold_action fp_md_mold_on_packet(struct fp_md_mold *s, const struct f
 					    uint64_t now_ns, uint32_t *skip)
 {
 	if (fp_unlikely(!s->session_known)) {
-		memcpy(s->session, p->session, FP_MD_MOLD_SESSION_LEN);
+		memcpy(s->session, p->mold.session, FP_MD_MOLD_SESSION_LEN);
 		s->session_known = true;
-	} else if (fp_unlikely(memcmp(s->session, p->session, FP_MD_MOLD_SESSION_LEN) != 0)) {
+	} else if (fp_unlikely(memcmp(s->session, p->mold.session, FP_MD_MOLD_SESSION_LEN) != 0)) {
 		s->stats->foreign++;
 		return FP_MD_MOLD_DROP;
 	}
 	if (fp_unlikely(!s->seq_known)) {
-		s->expected = s->hi_seq = s->flush_until = p->seq;
+		s->expected = s->hi_seq = s->flush_until = p->mold.sequence_number;
 		s->seq_known = true;
 	}
 	s->stats->packets[p->line]++;
 
-	if (fp_unlikely(p->count == FP_MD_MOLD_HEARTBEAT || p->count == FP_MD_MOLD_END)) {
+	if (fp_unlikely(p->mold.message_count == FP_MD_MOLD_HEARTBEAT ||
+			p->mold.message_count == FP_MD_MOLD_END)) {
 		/* Both carry the next sequence number: anything below it exists. */
-		if (p->count == FP_MD_MOLD_END) {
+		if (p->mold.message_count == FP_MD_MOLD_END) {
 			s->stats->end_of_session++;
 			s->ended = true;
 		} else {
 			s->stats->heartbeats++;
 		}
-		note_ahead(s, p->seq, p->seq, now_ns);
+		note_ahead(s, p->mold.sequence_number, p->mold.sequence_number, now_ns);
 		return FP_MD_MOLD_DROP;
 	}
 
-	uint64_t next = p->seq + p->count;
-	if (fp_likely(p->seq == s->expected && !fp_md_mold_gap_open(s))) {
+	uint64_t next = p->mold.sequence_number + p->mold.message_count;
+	if (fp_likely(p->mold.sequence_number == s->expected && !fp_md_mold_gap_open(s))) {
 		/* The common case: exactly the next packet, no gap. */
 		s->expected = s->hi_seq = s->flush_until = next;
-		s->stats->messages += p->count;
+		s->stats->messages += p->mold.message_count;
 		*skip = 0;
 		return FP_MD_MOLD_DELIVER;
 	}
 	if (next <= s->expected) { /* (1): every message already delivered or lost */
-		s->stats->duplicates += p->count;
+		s->stats->duplicates += p->mold.message_count;
 		return FP_MD_MOLD_DROP;
 	}
-	if (p->seq <= s->expected) {
+	if (p->mold.sequence_number <= s->expected) {
 		/* Starts at or before expected, ends beyond: deliver the new part. */
 		uint64_t old = s->expected;
-		uint32_t k = (uint32_t)(old - p->seq);
+		uint32_t k = (uint32_t)(old - p->mold.sequence_number);
 		s->stats->duplicates += k;
 		if (fp_md_mold_gap_open(s)) {
 			uint64_t filled_to = next < s->hi_seq ? next : s->hi_seq;
@@ -195,13 +191,13 @@ enum fp_md_mold_action fp_md_mold_on_packet(struct fp_md_mold *s, const struct f
 			s->flush_until = next;
 		if (s->hi_seq < next)
 			s->hi_seq = next;
-		s->stats->messages += p->count - k;
+		s->stats->messages += p->mold.message_count - k;
 		*skip = k;
 		return FP_MD_MOLD_DELIVER;
 	}
 	/* Ahead of expected: a gap before this packet. */
 	uint64_t old_hi = s->hi_seq;
-	note_ahead(s, p->seq, next, now_ns);
+	note_ahead(s, p->mold.sequence_number, next, now_ns);
 	buffer_packet(s, p, old_hi);
 	return FP_MD_MOLD_BUFFERED;
 }

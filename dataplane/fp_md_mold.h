@@ -33,11 +33,12 @@
 #include <stdint.h>
 
 #include "fp_compiler.h"
+#include "fp_mold.h"
 
-#define FP_MD_MOLD_SESSION_LEN 10
-#define FP_MD_MOLD_HEARTBEAT   0      /**< message count of a heartbeat */
-#define FP_MD_MOLD_END         0xFFFF /**< message count of end of session */
-#define FP_MD_MOLD_SLOT_DATA   104    /**< largest message kept in the reorder buffer */
+#define FP_MD_MOLD_SESSION_LEN FP_MOLD_SESSION_LEN
+#define FP_MD_MOLD_HEARTBEAT   FP_MOLD_COUNT_HEARTBEAT
+#define FP_MD_MOLD_END         FP_MOLD_COUNT_END
+#define FP_MD_MOLD_SLOT_DATA   104 /**< largest message kept in the reorder buffer */
 #define FP_MD_MOLD_WINDOW_MAX  65536
 
 /** Which line a packet came from: A/B are arbitrated; RETRANS are rerequest answers. */
@@ -48,15 +49,11 @@ enum fp_md_mold_line {
 	FP_MD_MOLD_NB_LINES = 3,
 };
 
-/** A parsed MoldUDP64 downstream packet (no copy: pointers into the receive buffer). */
+/** A MoldUDP64 downstream packet parsed by fp_mold_parse(), with where and when it came. */
 struct fp_md_mold_pkt {
-	const char *session; /**< 10 bytes, not NUL-terminated */
-	uint64_t seq;        /**< sequence number of the first message */
-	uint16_t count;      /**< 0 heartbeat, 0xFFFF end of session */
-	uint8_t line;        /**< enum fp_md_mold_line */
-	const uint8_t *msgs; /**< message blocks: u16 BE length + message, `count` times */
-	uint32_t msgs_len;   /**< bytes at msgs */
-	uint64_t t_rx;       /**< TSC at receive, kept with buffered messages */
+	struct fp_mold_pkt mold; /**< pointers into the receive buffer */
+	uint8_t line;            /**< enum fp_md_mold_line */
+	uint64_t t_rx;           /**< TSC at receive, kept with buffered messages */
 };
 
 /** Session settings, validated once by fp_md_mold_init(). */

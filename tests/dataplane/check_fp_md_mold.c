@@ -57,12 +57,12 @@ static struct fp_md_mold_pkt mkpkt(struct harness *h, const char *session, uint6
 		fp_put_be64(b + 2, seq + i);
 		b += 10;
 	}
-	return (struct fp_md_mold_pkt){.session = session,
-				       .seq = seq,
-				       .count = count,
+	return (struct fp_md_mold_pkt){.mold = {.session = session,
+						.sequence_number = seq,
+						.message_count = count,
+						.blocks = h->buf,
+						.blocks_len = (uint32_t)(b - h->buf)},
 				       .line = line,
-				       .msgs = h->buf,
-				       .msgs_len = (uint32_t)(b - h->buf),
 				       .t_rx = seq};
 }
 
@@ -75,7 +75,7 @@ static enum fp_md_mold_action feed(struct harness *h, const char *session, uint6
 	enum fp_md_mold_action a = fp_md_mold_on_packet(h->s, &p, now, &skip);
 	if (a == FP_MD_MOLD_DELIVER) {
 		for (uint32_t i = skip; i < count; i++) {
-			uint64_t q = fp_get_be64(p.msgs + 10 * i + 2);
+			uint64_t q = fp_get_be64(p.mold.blocks + 10 * i + 2);
 			ck_assert_uint_eq(q, seq + i);
 			h->got_line[h->nb_got] = line;
 			h->got[h->nb_got++] = q;
