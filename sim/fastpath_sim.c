@@ -68,11 +68,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fastpath-sim [--config F] [--duration S] [--seed N] [--pcap-out F]\n"
-		"                    [--rate R] [--symbols N] [--group ADDR] [--port P] [--no-udp]\n"
+		"                    [--rate R] [--symbols N] [--group ADDR] [--port P] "
+		"[--no-udp]\n"
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--progress] [--json]\n"
 		"\n"
-		"The exchange simulator: a matching engine per symbol, background traders, an ITCH\n"
+		"The exchange simulator: a matching engine per symbol, background traders, an "
+		"ITCH\n"
 		"5.0 feed over MoldUDP64 (UDP multicast on loopback and/or a pcap file) with a\n"
 		"rerequest server, and an OUCH 5.0 / SoupBinTCP order-entry port. Runs with no\n"
 		"configuration file at all; config/sim.conf documents every key.\n"
@@ -112,8 +114,8 @@ static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
-		return fp_err_set(-EINVAL, "%s must be an integer in %" PRIu64 "..%" PRIu64
-					   ", got '%s'",
+		return fp_err_set(-EINVAL,
+				  "%s must be an integer in %" PRIu64 "..%" PRIu64 ", got '%s'",
 				  opt, lo, hi, s);
 	*out = v;
 	return 0;
@@ -141,17 +143,18 @@ static void opts_default(struct sim_opts *o)
 static int load_config(struct sim_opts *o, const char *path)
 {
 	static const char *const top_keys[] = {"sim", "itch", "ouch", NULL};
-	static const char *const sim_keys[] = {
-		"seed",         "duration",      "start_time",    "symbols",
-		"rate",         "mix",           "halt_interval", "halt_duration",
-		"max_orders",   "max_orders_per_symbol",         "smp",
-		NULL};
-	static const char *const mix_keys[] = {"add",    "cancel", "replace", "marketable",
+	static const char *const sim_keys[] = {"seed",          "duration",
+					       "start_time",    "symbols",
+					       "rate",          "mix",
+					       "halt_interval", "halt_duration",
+					       "max_orders",    "max_orders_per_symbol",
+					       "smp",           NULL};
+	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
-	static const char *const itch_keys[] = {"session", "group",   "port",    "interface",
-						"ttl",     "loop",    "mtu",     "history",
-						"rerequest_port",   "heartbeat", "loss",
-						"dup",     "reorder", "pcap",    NULL};
+	static const char *const itch_keys[] = {
+		"session", "group",   "port",           "interface", "ttl",      "loop",
+		"mtu",     "history", "rerequest_port", "heartbeat", "batch_us", "loss",
+		"dup",     "reorder", "pcap",           NULL};
 	static const char *const smp_modes[] = {"cancel_newest", "cancel_oldest", "off", NULL};
 	struct fp_cfg *c = fp_cfg_load_file(path);
 	if (!c)
@@ -197,8 +200,8 @@ static int load_config(struct sim_opts *o, const char *path)
 				 &iv)) < 0)
 		goto out;
 	o->max_orders = (uint32_t)iv;
-	if ((rc = fp_cfg_get_int(c, sim, "max_orders_per_symbol", (int)m->max_orders_per_symbol,
-				 1, 1 << 24, &iv)) < 0 ||
+	if ((rc = fp_cfg_get_int(c, sim, "max_orders_per_symbol", (int)m->max_orders_per_symbol, 1,
+				 1 << 24, &iv)) < 0 ||
 	    (rc = fp_cfg_get_enum(c, sim, "smp", smp_modes, o->smp_mode, &o->smp_mode)) < 0)
 		goto out;
 	m->max_orders_per_symbol = (uint32_t)iv;
@@ -220,8 +223,7 @@ static int load_config(struct sim_opts *o, const char *path)
 	if ((rc = fp_cfg_get_int(c, itch, "history", (int)it->history, 1024, 1 << 26, &iv)) < 0)
 		goto out;
 	it->history = (uint32_t)iv;
-	if ((rc = fp_cfg_get_int(c, itch, "rerequest_port", it->rerequest_port, 0, 65535, &iv)) <
-	    0)
+	if ((rc = fp_cfg_get_int(c, itch, "rerequest_port", it->rerequest_port, 0, 65535, &iv)) < 0)
 		goto out;
 	it->rerequest_port = (uint16_t)iv;
 	double hb = (double)it->heartbeat_ns / 1e9;
@@ -232,12 +234,16 @@ static int load_config(struct sim_opts *o, const char *path)
 	    (rc = fp_cfg_get_string(c, itch, "pcap", o->pcap_out, 0, &o->pcap_out)) < 0)
 		goto out;
 	it->heartbeat_ns = (uint64_t)(hb * 1e9);
+	double batch_us = (double)it->batch_ns / 1e3;
+	if ((rc = fp_cfg_get_double(c, itch, "batch_us", batch_us, 0, 1e6, &batch_us)) < 0)
+		goto out;
+	it->batch_ns = (uint64_t)(batch_us * 1e3);
 	if (o->pcap_out && !o->pcap_out[0])
 		o->pcap_out = NULL;
 #if FP_SIM_HAVE_OE
-	static const char *const oe_keys[] = {"enabled", "bind",         "port",    "session",
-					      "users",   "max_clients",  "history", "out_buf",
-					      "heartbeat_ms", "timeout_ms", NULL};
+	static const char *const oe_keys[] = {"enabled",      "bind",        "port",    "session",
+					      "users",        "max_clients", "history", "out_buf",
+					      "heartbeat_ms", "timeout_ms",  NULL};
 	static const char *const user_keys[] = {"username", "password", "firm", NULL};
 	const struct fp_cfg_node *oe = fp_cfg_lookup(c, NULL, "ouch");
 	if ((rc = fp_cfg_check_keys(c, oe, oe_keys)) < 0 ||
@@ -316,10 +322,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
-#define NEED_ARG()                                                               \
-	do {                                                                     \
-		if (!has)                                                        \
-			return fp_err_set(-EINVAL, "%s needs a value", a);       \
+#define NEED_ARG()                                                         \
+	do {                                                               \
+		if (!has)                                                  \
+			return fp_err_set(-EINVAL, "%s needs a value", a); \
 	} while (0)
 		if (!strcmp(a, "--config")) {
 			i++;
@@ -456,8 +462,8 @@ static void print_summary(const struct sim_run *r)
 	FILE *out = stdout;
 	fprintf(out,
 		"fastpath-sim: %.3f s simulated in %.3f s, %u symbols, seed %" PRIu64 "\n"
-		"  feed:    %" PRIu64 " messages in %" PRIu64 " packets (%" PRIu64
-		" data, %" PRIu64 " heartbeats, %" PRIu64 " end of session), %" PRIu64 " bytes\n",
+		"  feed:    %" PRIu64 " messages in %" PRIu64 " packets (%" PRIu64 " data, %" PRIu64
+		" heartbeats, %" PRIu64 " end of session), %" PRIu64 " bytes\n",
 		r->sim_s, r->wall_s, r->o.mkt.nb_symbols, r->o.seed, is->nb_msgs, is->nb_packets,
 		is->nb_data_packets, is->nb_heartbeats, is->nb_end, is->nb_bytes);
 	fprintf(out, "  by type:");
@@ -543,7 +549,7 @@ static void sleep_ns(uint64_t ns)
 static int run(struct sim_run *r)
 {
 	struct sim_opts *o = &r->o;
-	uint64_t ts0, midnight;
+	uint64_t ts0 = 0, midnight = 0;
 	int rc;
 	if ((rc = session_clock(o->start_time, &ts0, &midnight)) < 0)
 		return rc;
@@ -601,13 +607,15 @@ static int run(struct sim_run *r)
 		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;
-		fp_sim_itch_flush(r->itch, ts0 + sim);
+		fp_sim_itch_flush_due(r->itch, ts0 + sim);
 		work += fp_sim_itch_poll(r->itch, ts0 + sim, mono, 64);
 #if FP_SIM_HAVE_OE
 		/* Order entry: clients' OUCH requests go straight into the engine. */
 		if (r->oe_up) {
-			work += fp_sim_oe_poll(&r->oe);
-			fp_sim_itch_flush(r->itch, ts0 + sim);
+			unsigned oe_work = fp_sim_oe_poll(&r->oe);
+			if (oe_work) /* clients' trades go out at once */
+				fp_sim_itch_flush(r->itch, ts0 + sim);
+			work += oe_work;
 		}
 #endif
 		if (o->progress && mono >= next_progress) {

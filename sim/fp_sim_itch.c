@@ -43,24 +43,25 @@
 struct fp_sim_itch {
 	struct fp_sim_itch_cfg cfg;
 	struct fp_sim_itch_stats st;
-	int fd;                       /**< multicast sender, -1 = none */
-	int rr_fd;                    /**< rerequest server, -1 = none */
+	int fd;    /**< multicast sender, -1 = none */
+	int rr_fd; /**< rerequest server, -1 = none */
 	struct sockaddr_in dst;
-	uint32_t src_addr;            /**< host order, for the pcap frames */
+	uint32_t src_addr; /**< host order, for the pcap frames */
 	uint32_t dst_addr;
 	FILE *pcap;
 	uint16_t ip_id;
-	uint32_t max_pkt;             /**< MoldUDP64 packet bytes: mtu - 28 */
-	uint64_t next_seq;            /**< sequence of the next message published */
-	uint64_t last_send_mono;      /**< for heartbeats */
-	uint64_t last_ts;             /**< ITCH time of the last message */
-	uint64_t rng;                 /**< fault injection */
+	uint32_t max_pkt;        /**< MoldUDP64 packet bytes: mtu - 28 */
+	uint64_t next_seq;       /**< sequence of the next message published */
+	uint64_t last_send_mono; /**< for heartbeats */
+	uint64_t last_ts;        /**< ITCH time of the last message */
+	uint64_t first_ts;       /**< ITCH time of the open packet's first message */
+	uint64_t rng;            /**< fault injection */
 	struct fp_mold_builder b;
-	uint8_t *pkt;                 /**< open packet [max_pkt] */
-	uint8_t *held;                /**< a packet held back for reordering */
+	uint8_t *pkt;  /**< open packet [max_pkt] */
+	uint8_t *held; /**< a packet held back for reordering */
 	uint32_t held_len;
 	uint64_t held_ts;
-	uint8_t *hist;                /**< [history][HIST_SLOT_DATA] */
+	uint8_t *hist; /**< [history][HIST_SLOT_DATA] */
 	uint8_t frame[FRAME_HDR_LEN + PKT_MAX];
 };
 
@@ -75,6 +76,7 @@ void fp_sim_itch_cfg_default(struct fp_sim_itch_cfg *c)
 		.history = 1u << 18,
 		.seed = 1,
 		.heartbeat_ns = 1000000000ull,
+		.batch_ns = 50000,
 	};
 	memcpy(c->session, "FPSIM00001", 10);
 }
@@ -123,8 +125,8 @@ static int open_udp(struct fp_sim_itch *p)
 		return fp_err_set(-errno, "multicast options on %s for %s:%u: %s", p->cfg.iface,
 				  p->cfg.group, p->cfg.port, strerror(errno));
 	(void)setsockopt(p->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-	p->dst = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(p->cfg.port),
-				      .sin_addr = grp};
+	p->dst = (struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = htons(p->cfg.port), .sin_addr = grp};
 	return 0;
 }
 
@@ -137,8 +139,8 @@ static int open_rerequest(struct fp_sim_itch *p)
 		return fp_err_set(-errno, "socket: %s", strerror(errno));
 	int one = 1;
 	(void)setsockopt(p->rr_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->cfg.rerequest_port),
-				.sin_addr = ifa};
+	struct sockaddr_in a = {
+		.sin_family = AF_INET, .sin_port = htons(p->cfg.rerequest_port), .sin_addr = ifa};
 	if (bind(p->rr_fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return fp_err_set(-errno, "rerequest server: cannot bind %s:%u: %s", p->cfg.iface,
 				  p->cfg.rerequest_port, strerror(errno));
@@ -275,8 +277,8 @@ static void pcap_write(struct fp_sim_itch *p, const uint8_t *pkt, uint32_t len, 
 /* Put one packet on the wire (socket and pcap), no fault injection. */
 static void emit(struct fp_sim_itch *p, const uint8_t *pkt, uint32_t len, uint64_t ts)
 {
-	if (p->fd >= 0 && sendto(p->fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&p->dst,
-				 sizeof(p->dst)) < 0)
+	if (p->fd >= 0 &&
+	    sendto(p->fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&p->dst, sizeof(p->dst)) < 0)
 		p->st.nb_send_errors++;
 	if (p->pcap)
 		pcap_write(p, pkt, len, ts, p->dst_addr, p->cfg.port);
@@ -325,6 +327,12 @@ void fp_sim_itch_flush(struct fp_sim_itch *p, uint64_t ts)
 	p->last_send_mono = 0; /* "sent recently": poll() re-arms the heartbeat timer */
 }
 
+void fp_sim_itch_flush_due(struct fp_sim_itch *p, uint64_t ts)
+{
+	if (p->b.count && (ts < p->first_ts || ts - p->first_ts >= p->cfg.batch_ns))
+		fp_sim_itch_flush(p, ts);
+}
+
 /* Sequence one ITCH message: into the open packet (flushing a full one) and the history. */
 static void publish(struct fp_sim_itch *p, struct fp_itch_msg *m)
 {
@@ -339,6 +347,8 @@ static void publish(struct fp_sim_itch *p, struct fp_itch_msg *m)
 		dst = fp_mold_build_reserve(&p->b, (uint16_t)len);
 	}
 	memcpy(dst, buf, len);
+	if (p->b.count == 1)
+		p->first_ts = m->timestamp;
 	uint8_t *h = p->hist + (p->next_seq & (p->cfg.history - 1)) * HIST_SLOT_DATA;
 	fp_put_be16(h, (uint16_t)len);
 	memcpy(h + 2, buf, len);
@@ -434,8 +444,7 @@ void fp_sim_itch_system_event(struct fp_sim_itch *p, char code, uint64_t ts)
 	publish(p, &m);
 }
 
-void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stock *s,
-				 uint64_t ts)
+void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stock *s, uint64_t ts)
 {
 	struct fp_itch_msg m;
 	memset(&m, 0, sizeof(m));
@@ -445,9 +454,8 @@ void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stoc
 	struct fp_itch_stock_directory_v *d = &m.u.stock_directory;
 	memcpy(d->stock, s->stock, 8);
 	d->market_category = s->market_category;
-	d->financial_status_indicator = s->market_category == 'N' || s->market_category == 'P'
-						? ' '
-						: 'N';
+	d->financial_status_indicator =
+		s->market_category == 'N' || s->market_category == 'P' ? ' ' : 'N';
 	d->round_lot_size = s->round_lot;
 	d->round_lots_only = 'N';
 	d->issue_classification = s->issue_classification;
@@ -486,8 +494,7 @@ static void serve_request(struct fp_sim_itch *p, const uint8_t *req, uint32_t le
 		struct fp_mold_builder b;
 		fp_mold_build_init(&b, out, p->max_pkt, p->cfg.session, seq);
 		while (seq < end) {
-			const uint8_t *h =
-				p->hist + (seq & (p->cfg.history - 1)) * HIST_SLOT_DATA;
+			const uint8_t *h = p->hist + (seq & (p->cfg.history - 1)) * HIST_SLOT_DATA;
 			if (fp_mold_build_append(&b, h + 2, fp_get_be16(h)) < 0)
 				break;
 			seq++;

@@ -22,39 +22,41 @@
 #include "fp_sim_market.h"
 
 struct fp_sim_itch_cfg {
-	char session[10];          /**< MoldUDP64 session, space-padded (default "FPSIM00001") */
-	const char *group;         /**< multicast group, e.g. "239.192.0.1"; NULL/"" = no UDP */
-	uint16_t port;             /**< destination UDP port (default 26400) */
-	const char *iface;         /**< IP_MULTICAST_IF and pcap source address (127.0.0.1) */
-	int ttl;                   /**< multicast TTL (default 1) */
-	bool loop;                 /**< IP_MULTICAST_LOOP (default true) */
-	const char *pcap_path;     /**< pcap file to write, NULL = none */
-	uint16_t rerequest_port;   /**< rerequest server port on iface, 0 = none */
-	uint32_t mtu;              /**< IP MTU bounding a packet (default 1500) */
-	uint32_t history;          /**< messages kept for retransmission (power of 2; 1 << 18) */
-	double loss;               /**< probability of dropping a packet (0..1) */
-	double dup;                /**< probability of sending a packet twice */
-	double reorder;            /**< probability of holding a packet back behind the next */
-	uint64_t seed;             /**< of the fault injection */
+	char session[10];           /**< MoldUDP64 session, space-padded (default "FPSIM00001") */
+	const char *group;          /**< multicast group, e.g. "239.192.0.1"; NULL/"" = no UDP */
+	uint16_t port;              /**< destination UDP port (default 26400) */
+	const char *iface;          /**< IP_MULTICAST_IF and pcap source address (127.0.0.1) */
+	int ttl;                    /**< multicast TTL (default 1) */
+	bool loop;                  /**< IP_MULTICAST_LOOP (default true) */
+	const char *pcap_path;      /**< pcap file to write, NULL = none */
+	uint16_t rerequest_port;    /**< rerequest server port on iface, 0 = none */
+	uint32_t mtu;               /**< IP MTU bounding a packet (default 1500) */
+	uint32_t history;           /**< messages kept for retransmission (power of 2; 1 << 18) */
+	double loss;                /**< probability of dropping a packet (0..1) */
+	double dup;                 /**< probability of sending a packet twice */
+	double reorder;             /**< probability of holding a packet back behind the next */
+	uint64_t seed;              /**< of the fault injection */
 	uint64_t midnight_epoch_ns; /**< pcap time of ITCH timestamp 0 (UTC ns since 1970) */
-	uint64_t heartbeat_ns;     /**< idle time before a heartbeat (default 1 s) */
+	uint64_t heartbeat_ns;      /**< idle time before a heartbeat (default 1 s) */
+	uint64_t batch_ns;          /**< longest a message waits for more to share its packet,
+				        in ITCH time (default 50 us; 0 = send at every flush) */
 };
 
 struct fp_sim_itch_stats {
-	uint64_t nb_msgs;          /**< ITCH messages sequenced */
-	uint64_t by_type[128];     /**< per ITCH message type */
-	uint64_t nb_packets;       /**< UDP datagrams of the feed (data, heartbeat, end), as sent */
-	uint64_t nb_data_packets;  /**< data packets built (before fault injection) */
+	uint64_t nb_msgs;         /**< ITCH messages sequenced */
+	uint64_t by_type[128];    /**< per ITCH message type */
+	uint64_t nb_packets;      /**< UDP datagrams of the feed (data, heartbeat, end), as sent */
+	uint64_t nb_data_packets; /**< data packets built (before fault injection) */
 	uint64_t nb_heartbeats;
-	uint64_t nb_end;           /**< end-of-session packets */
-	uint64_t nb_bytes;         /**< MoldUDP64 bytes sent */
-	uint64_t nb_dropped;       /**< packets dropped on purpose (--loss) */
+	uint64_t nb_end;     /**< end-of-session packets */
+	uint64_t nb_bytes;   /**< MoldUDP64 bytes sent */
+	uint64_t nb_dropped; /**< packets dropped on purpose (--loss) */
 	uint64_t nb_duplicated;
 	uint64_t nb_reordered;
-	uint64_t nb_send_errors;   /**< sendto failures (counted, not fatal) */
-	uint64_t nb_requests;      /**< retransmission requests received */
-	uint64_t nb_bad_requests;  /**< wrong session, size, or out of the history */
-	uint64_t nb_retrans_msgs;  /**< messages sent again */
+	uint64_t nb_send_errors;  /**< sendto failures (counted, not fatal) */
+	uint64_t nb_requests;     /**< retransmission requests received */
+	uint64_t nb_bad_requests; /**< wrong session, size, or out of the history */
+	uint64_t nb_retrans_msgs; /**< messages sent again */
 };
 
 struct fp_sim_itch;
@@ -82,12 +84,14 @@ void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stoc
 /** Send the open packet if it holds any message. */
 void fp_sim_itch_flush(struct fp_sim_itch *p, uint64_t ts_ns);
 
+/** Send the open packet if its first message is batch_ns old at ITCH time @p ts_ns. */
+void fp_sim_itch_flush_due(struct fp_sim_itch *p, uint64_t ts_ns);
+
 /**
  * Serve retransmission requests (up to @p budget) and send a heartbeat when nothing was
  * sent for heartbeat_ns of @p mono_ns (a monotonic clock). @return requests served.
  */
-unsigned fp_sim_itch_poll(struct fp_sim_itch *p, uint64_t ts_ns, uint64_t mono_ns,
-			  unsigned budget);
+unsigned fp_sim_itch_poll(struct fp_sim_itch *p, uint64_t ts_ns, uint64_t mono_ns, unsigned budget);
 
 /** Flush, then send the MoldUDP64 end-of-session packet (count 0xFFFF). */
 void fp_sim_itch_end_session(struct fp_sim_itch *p, uint64_t ts_ns);

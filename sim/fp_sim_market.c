@@ -77,13 +77,13 @@ static const struct fp_sim_ticker fp_sim_tickers[] = {
 };
 
 /* Market makers whose attributed quotes appear as ITCH 'F'. */
-static const char *const fp_sim_mpids[] = {"GSCO", "MSCO", "JPMS", "UBSS", "CDRG",
-					   "VIRT", "SUSQ", "NITE"};
+static const char *const fp_sim_mpids[] = {"GSCO", "MSCO", "JPMS", "UBSS",
+					   "CDRG", "VIRT", "SUSQ", "NITE"};
 
 struct fp_sim_msym {
-	int64_t fair;    /**< fair price, in ticks */
-	int64_t ref;     /**< reference (opening) price, in ticks */
-	double weight;   /**< cumulative pick weight */
+	int64_t fair;           /**< fair price, in ticks */
+	int64_t ref;            /**< reference (opening) price, in ticks */
+	double weight;          /**< cumulative pick weight */
 	uint64_t halt_until_ns; /**< 0 = trading */
 };
 
@@ -96,7 +96,7 @@ struct fp_sim_market {
 	uint64_t rng[4];          /**< xoshiro256** */
 	uint64_t next_ns;         /**< next event, simulated ns */
 	uint64_t next_halt_ns;
-	uint64_t halted;          /**< symbols halted now (0 or 1: one at a time) */
+	uint64_t halted; /**< symbols halted now (0 or 1: one at a time) */
 	uint16_t halted_locate;
 	double mean_gap_ns;
 	double c_add, c_cancel, c_replace; /**< cumulative mix thresholds */
@@ -188,8 +188,12 @@ static void make_stock(struct fp_sim_market *m, uint32_t i, struct fp_sim_stock 
 		etf = fp_sim_tickers[i].etf;
 	} else {
 		uint32_t k = i - (uint32_t)FP_ARRAY_SIZE(fp_sim_tickers);
-		char nm[6] = {'X', (char)('A' + (k / 676) % 26), (char)('A' + (k / 26) % 26),
-			      (char)('A' + k % 26), 0, 0};
+		char nm[6] = {'X',
+			      (char)('A' + (k / 676) % 26),
+			      (char)('A' + (k / 26) % 26),
+			      (char)('A' + k % 26),
+			      0,
+			      0};
 		set_name(s->stock, nm);
 		/* exp(N(3.5, 1)): median ~$33, most between $5 and $250 */
 		double u1 = rnd01(m) + 1e-12, u2 = rnd01(m);
@@ -385,9 +389,14 @@ static void ev_add(struct fp_sim_market *m, uint16_t loc, uint64_t ts)
 		display = FP_SIM_DISPLAY_ATTRIBUTABLE;
 		firm = fp_sim_firm(fp_sim_mpids[rnd_below(m, FP_ARRAY_SIZE(fp_sim_mpids))]);
 	}
-	struct fp_sim_order_req q = {.owner = FP_SIM_OWNER_MARKET, .firm = firm, .locate = loc,
-				     .side = side, .tif = FP_SIM_TIF_DAY, .display = display,
-				     .qty = pick_qty(m, s), .price = px};
+	struct fp_sim_order_req q = {.owner = FP_SIM_OWNER_MARKET,
+				     .firm = firm,
+				     .locate = loc,
+				     .side = side,
+				     .tif = FP_SIM_TIF_DAY,
+				     .display = display,
+				     .qty = pick_qty(m, s),
+				     .price = px};
 	fp_sim_engine_enter(m->eng, &q, ts, NULL);
 	m->st.nb_add++;
 }
@@ -434,8 +443,10 @@ static void ev_replace(struct fp_sim_market *m, uint16_t loc, uint64_t ts)
 		px = bid + s->tick;
 	if (px <= 0)
 		px = s->tick;
-	struct fp_sim_order_req q = {.qty = o.exec_qty + pick_qty(m, s), .price = px,
-				     .tif = FP_SIM_TIF_DAY, .display = o.display};
+	struct fp_sim_order_req q = {.qty = o.exec_qty + pick_qty(m, s),
+				     .price = px,
+				     .tif = FP_SIM_TIF_DAY,
+				     .display = o.display};
 	fp_sim_engine_replace(m->eng, ref, &q, ts);
 	m->st.nb_replace++;
 }
@@ -454,10 +465,24 @@ static void ev_marketable(struct fp_sim_market *m, uint16_t loc, uint64_t ts)
 		if (px <= 0)
 			px = s->tick;
 	}
-	struct fp_sim_order_req q = {.owner = FP_SIM_OWNER_MARKET, .locate = loc, .side = side,
-				     .tif = FP_SIM_TIF_IOC, .display = FP_SIM_DISPLAY_VISIBLE,
-				     .qty = pick_qty(m, s), .price = px};
-	/* The aggressor leans on the fair price: trade the touch only when it is rich/cheap. */
+	struct fp_sim_order_req q = {.owner = FP_SIM_OWNER_MARKET,
+				     .locate = loc,
+				     .side = side,
+				     .tif = FP_SIM_TIF_IOC,
+				     .display = FP_SIM_DISPLAY_VISIBLE,
+				     .qty = pick_qty(m, s),
+				     .price = px};
+	/* During a halt, eager traders leave DAY orders through the touch instead: they rest
+	 * crossed and trade in the reopening cross (ITCH 'C' and 'Q'). */
+	if (fp_sim_engine_state(m->eng, loc) != FP_SIM_STATE_TRADING) {
+		q.tif = FP_SIM_TIF_DAY;
+		if (px == FP_SIM_PRICE_MARKET)
+			q.price =
+				(side == FP_SIM_BUY ? m->sym[loc].fair + 2 : m->sym[loc].fair - 2) *
+				s->tick;
+		if (q.price <= 0)
+			q.price = s->tick;
+	}
 	fp_sim_engine_enter(m->eng, &q, ts, NULL);
 	m->st.nb_marketable++;
 }
@@ -467,7 +492,8 @@ static void ev_halt(struct fp_sim_market *m, uint64_t now, uint64_t ts)
 	if (m->halted) {
 		fp_sim_engine_set_state(m->eng, m->halted_locate, FP_SIM_STATE_TRADING, NULL, ts);
 		m->halted = 0;
-		m->next_halt_ns = now + (uint64_t)(-log1p(-rnd01(m)) * m->cfg.halt_interval_s * 1e9);
+		m->next_halt_ns =
+			now + (uint64_t)(-log1p(-rnd01(m)) * m->cfg.halt_interval_s * 1e9);
 		return;
 	}
 	uint16_t loc = pick_symbol(m);

@@ -18,30 +18,30 @@
 
 /** One entry of the stock directory (what ITCH 'R' publishes). */
 struct fp_sim_stock {
-	char stock[8];           /**< space-padded */
-	uint16_t locate;         /**< 1..N */
-	uint32_t round_lot;      /**< 100 for most, 10 or 1 for some high-priced names */
-	int64_t ref_price;       /**< opening fair price (4 decimals) */
-	int64_t tick;            /**< 100 ($0.01); 1 below $1.00 */
-	char market_category;    /**< 'Q' Nasdaq Global Select, 'N' NYSE, 'P' Arca, ... */
+	char stock[8];             /**< space-padded */
+	uint16_t locate;           /**< 1..N */
+	uint32_t round_lot;        /**< 100 for most, 10 or 1 for some high-priced names */
+	int64_t ref_price;         /**< opening fair price (4 decimals) */
+	int64_t tick;              /**< 100 ($0.01); 1 below $1.00 */
+	char market_category;      /**< 'Q' Nasdaq Global Select, 'N' NYSE, 'P' Arca, ... */
 	char issue_classification; /**< 'C' common, 'Q' ETF share */
 	char issue_sub_type[2];
-	char etp_flag;           /**< 'Y' / 'N' */
-	char luld_tier;          /**< '1' / '2' */
+	char etp_flag;  /**< 'Y' / 'N' */
+	char luld_tier; /**< '1' / '2' */
 };
 
 struct fp_sim_market_cfg {
-	uint32_t nb_symbols;     /**< default 100; up to 5000 */
-	uint64_t seed;           /**< 0 = 1 */
-	double rate;             /**< background messages per simulated second (default 1000) */
-	double p_add;            /**< mix of events (normalized): default 0.50 */
-	double p_cancel;         /**< 0.30 (a third of them partial: ITCH 'X') */
-	double p_replace;        /**< 0.08 */
-	double p_marketable;     /**< 0.12 */
-	double p_hidden;         /**< share of adds that are hidden (ITCH 'P' on fill), 0.03 */
-	double p_attributed;     /**< share of adds with MPID attribution (ITCH 'F'), 0.10 */
-	double halt_interval_s;  /**< mean simulated seconds between halts (0 = never) */
-	double halt_duration_s;  /**< how long a halt lasts (default 1 s) */
+	uint32_t nb_symbols;    /**< default 100; up to 5000 */
+	uint64_t seed;          /**< 0 = 1 */
+	double rate;            /**< background messages per simulated second (default 1000) */
+	double p_add;           /**< mix of events (normalized): default 0.50 */
+	double p_cancel;        /**< 0.30 (a third of them partial: ITCH 'X') */
+	double p_replace;       /**< 0.08 */
+	double p_marketable;    /**< 0.12 */
+	double p_hidden;        /**< share of adds that are hidden (ITCH 'P' on fill), 0.03 */
+	double p_attributed;    /**< share of adds with MPID attribution (ITCH 'F'), 0.10 */
+	double halt_interval_s; /**< mean simulated seconds between halts (0 = never) */
+	double halt_duration_s; /**< how long a halt lasts (default 1 s) */
 	uint32_t max_orders_per_symbol; /**< adds turn into cancels above this (default 400) */
 };
 
