@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_fp_cfg.c - configuration loader. Every error shape of fp_cfg.h, each on its own:
+ * unreadable file, syntax error (string and file, with the line), wrong type, out of
+ * range (int, int64, double, string length, enum), bool spelt 1, missing required key
+ * (under the root and under a group), unknown key (with and without a suggestion, several,
+ * not a group); then the good paths: defaults, every getter, lists of groups, @include.
+ */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fp_cfg.h"
+#include "fp_err.h"
+
+/* Lines matter: the messages below cite them. */
+static const char sample[] = "# sample configuration\n"                                   /* 1 */
+			     "instance = \"dev\";\n"                                      /* 2 */
+			     "idle = \"spn\";\n"                                          /* 3 */
+			     "spin_ns = 5000000000L;\n"                                   /* 4 */
+			     "risk = {\n"                                                 /* 5 */
+			     "  max_notional = 1000000.5;\n"                              /* 6 */
+			     "  max_qty = -3;\n"                                          /* 7 */
+			     "  enabled = 1;\n"                                           /* 8 */
+			     "  max_qyt = 10;\n"                                          /* 9 */
+			     "  symbol = \"AAPL-TOO-LONG\";\n"                            /* 10 */
+			     "  ratio = \"half\";\n"                                      /* 11 */
+			     "};\n"                                                       /* 12 */
+			     "workers = (\n"                                              /* 13 */
+			     "  { name = \"md\"; core = 0; },\n"                          /* 14 */
+			     "  { name = \"risk\"; core = -1; }\n"                        /* 15 */
+			     ");\n"                                                       /* 16 */
+			     "ok = { a = 1; b = 2L; c = true; d = 0.25; e = \"x\"; };\n"; /* 17 */
+
+static struct fp_cfg *cfg;
+
+static void setup(void)
+{
+	cfg = fp_cfg_load_string(sample, "config.conf");
+	ck_assert_msg(cfg != NULL, "%s", fp_err_msg());
+}
+
+static void teardown(void)
+{
+	fp_cfg_free(cfg);
+	cfg = NULL;
+}
+
+/* fp_err_msg() starts with @p want (the "(func file:line)" trail follows it). */
+#define ck_assert_err(want)                                                                     \
+	ck_assert_msg(strncmp(fp_err_msg(), (want), strlen(want)) == 0, "got  '%s'\nwant '%s'", \
+		      fp_err_msg(), (want))
+
+START_TEST(test_cfg_refuses_unreadable_file)
+{
+	errno = 0;
+	ck_assert_ptr_null(fp_cfg_load_file("/nonexistent/fastpath.conf"));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_err("cannot read configuration /nonexistent/fastpath.conf: No such file or "
+		      "directory");
+}
+END_TEST
+
+START_TEST(test_cfg_reports_syntax_error_line_in_string)
+{
+	errno = 0;
+	ck_assert_ptr_null(fp_cfg_load_string("a = 1;\nb = 2;\nc = ;\n", "config.conf"));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_err("config.conf:3: syntax error");
+}
+END_TEST
+
+static char *write_file(const char *dir, const char *name, const char *text)
+{
+	static char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+START_TEST(test_cfg_reports_syntax_error_line_in_file)
+{
+	char dir[] = "/tmp/check_fp_cfg.XXXXXX", want[PATH_MAX + 32];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	const char *path =
+		write_file(dir, "config.conf", "a = 1;\n\n\n\n\n\n\n\n\n\n\nb = { c = ; };\n");
+	ck_assert_ptr_null(fp_cfg_load_file(path));
+	snprintf(want, sizeof(want), "%s:12: syntax error", path);
+	ck_assert_err(want);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_cfg_int_below_min_names_path_line_and_value)
+{
+	const struct fp_cfg_node *risk = fp_cfg_lookup(cfg, NULL, "risk");
+	int v = 99;
+	ck_assert_int_eq(fp_cfg_get_int(cfg, risk, "max_qty", 0, 1, INT_MAX, &v), -EINVAL);
+	ck_assert_err("config.conf:7: 'risk.max_qty' must be an integer ≥ 1, got -3");
+	ck_assert_int_eq(v, 99);
+	/* Same setting by a root path. */
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "risk.max_qty", 0, 1, 100, &v), -EINVAL);
+	ck_assert_err("config.conf:7: 'risk.max_qty' must be an integer in 1..100, got -3");
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "risk.max_qty", 0, INT_MIN, -4, &v), -EINVAL);
+	ck_assert_err("config.conf:7: 'risk.max_qty' must be an integer ≤ -4, got -3");
+}
+END_TEST
+
+START_TEST(test_cfg_int_wrong_type_shows_value)
+{
+	int v;
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "instance", 0, INT_MIN, INT_MAX, &v), -EINVAL);
+	ck_assert_err("config.conf:2: 'instance' must be an integer, got \"dev\"");
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "risk.max_notional", 0, 0, 10, &v), -EINVAL);
+	ck_assert_err("config.conf:6: 'risk.max_notional' must be an integer in 0..10, got 1e+06");
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "risk", 0, INT_MIN, INT_MAX, &v), -EINVAL);
+	ck_assert_err("config.conf:5: 'risk' must be an integer, got a group");
+}
+END_TEST
+
+START_TEST(test_cfg_int_too_big_for_int_but_fine_as_int64)
+{
+	int v;
+	int64_t v64 = 0;
+	ck_assert_int_eq(fp_cfg_get_int(cfg, NULL, "spin_ns", 0, 0, INT_MAX, &v), -EINVAL);
+	ck_assert_err("config.conf:4: 'spin_ns' must be an integer ≥ 0, got 5000000000");
+	ck_assert_int_eq(fp_cfg_get_int64(cfg, NULL, "spin_ns", 0, 0, INT64_MAX, &v64), 0);
+	ck_assert_int_eq(v64, 5000000000LL);
+	ck_assert_int_eq(fp_cfg_get_int64(cfg, NULL, "spin_ns", 0, 0, 1000, &v64), -EINVAL);
+	ck_assert_err("config.conf:4: 'spin_ns' must be an integer in 0..1000, got 5000000000");
+}
+END_TEST
+
+START_TEST(test_cfg_refuses_unsuffixed_64bit_integer)
+{
+	/* libconfig 1.5 would silently truncate these to 32 bits (705032704, -1, ...). */
+	ck_assert_ptr_null(fp_cfg_load_string("a = 1; # 9999999999 in a comment is fine\n"
+					      "s = \"9999999999\";\n"
+					      "max_notional = 5000000000;\n",
+					      "config.conf"));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_err("config.conf:3: integer 5000000000 does not fit 32 bits: write "
+		      "5000000000L for a 64-bit integer");
+	ck_assert_ptr_null(fp_cfg_load_string("x = 0x1FFFFFFFF;", "config.conf"));
+	ck_assert_err("config.conf:1: integer 0x1FFFFFFFF does not fit 32 bits");
+	ck_assert_ptr_null(fp_cfg_load_string("x = -2147483649;", "config.conf"));
+	ck_assert_err("config.conf:1: integer -2147483649 does not fit 32 bits");
+	/* The edges of 32 bits, suffixed values, floats and names with digits pass. */
+	struct fp_cfg *c = fp_cfg_load_string("a = 2147483647; b = -2147483648; c = 0xFFFFFFFF;\n"
+					      "d = 9999999999L; e = 1.5e+300; f = 12345678901.5;\n"
+					      "g9999999999 = 1; h = [1, 2];\n",
+					      "config.conf");
+	ck_assert_msg(c != NULL, "%s", fp_err_msg());
+	int64_t v = 0;
+	ck_assert_int_eq(fp_cfg_get_int64(c, NULL, "d", 0, 0, INT64_MAX, &v), 0);
+	ck_assert_int_eq(v, 9999999999LL);
+	fp_cfg_free(c);
+}
+END_TEST
+
+START_TEST(test_cfg_bool_refuses_one)
+{
+	bool b = false;
+	ck_assert_int_eq(fp_cfg_get_bool(cfg, NULL, "risk.enabled", false, &b), -EINVAL);
+	ck_assert_err("config.conf:8: 'risk.enabled' must be true or false, got 1");
+}
+END_TEST
+
+START_TEST(test_cfg_double_range_and_type)
+{
+	double d = 0;
+	ck_assert_int_eq(fp_cfg_get_double(cfg, NULL, "risk.max_notional", 0, 0, 1e6, &d), -EINVAL);
+	ck_assert_err("config.conf:6: 'risk.max_notional' must be a number in 0..1e+06, got 1e+06");
+	ck_assert_int_eq(fp_cfg_get_double(cfg, NULL, "risk.ratio", 0, 0, 1, &d), -EINVAL);
+	ck_assert_err("config.conf:11: 'risk.ratio' must be a number in 0..1, got \"half\"");
+}
+END_TEST
+
+START_TEST(test_cfg_string_too_long_and_enum_unknown)
+{
+	const char *s = NULL;
+	int e = -1;
+	static const char *const idle[] = {"spin", "backoff", NULL};
+	ck_assert_int_eq(fp_cfg_get_string(cfg, NULL, "risk.symbol", NULL, 8, &s), -EINVAL);
+	ck_assert_err("config.conf:10: 'risk.symbol' must be a string of at most 8 bytes, got "
+		      "\"AAPL-TOO-LONG\"");
+	ck_assert_int_eq(fp_cfg_get_string(cfg, NULL, "spin_ns", NULL, 0, &s), -EINVAL);
+	ck_assert_err("config.conf:4: 'spin_ns' must be a string, got 5000000000");
+	ck_assert_int_eq(fp_cfg_get_enum(cfg, NULL, "idle", idle, 0, &e), -EINVAL);
+	ck_assert_err("config.conf:3: 'idle' must be one of spin, backoff, got \"spn\"");
+	ck_assert_int_eq(e, -1);
+}
+END_TEST
+
+START_TEST(test_cfg_missing_required_key)
+{
+	const struct fp_cfg_node *risk = fp_cfg_lookup(cfg, NULL, "risk");
+	ck_assert_int_eq(fp_cfg_require(cfg, risk, "max_position"), -ENOENT);
+	ck_assert_err("config.conf:5: 'risk' lacks required key 'max_position'");
+	ck_assert_int_eq(fp_cfg_require(cfg, NULL, "gateway.host"), -ENOENT);
+	ck_assert_err("config.conf: required key 'gateway.host' is missing");
+	ck_assert_int_eq(fp_cfg_require(cfg, risk, "max_qty"), 0);
+}
+END_TEST
+
+START_TEST(test_cfg_unknown_key_suggests_close_match)
+{
+	static const char *const keys[] = {"max_notional", "max_qty", "enabled",
+					   "symbol",       "ratio",   NULL};
+	const struct fp_cfg_node *risk = fp_cfg_lookup(cfg, NULL, "risk");
+	ck_assert_int_eq(fp_cfg_check_keys(cfg, risk, keys), -EINVAL);
+	ck_assert_err("config.conf:9: unknown key 'max_qyt' in 'risk' (did you mean 'max_qty'?) "
+		      "(allowed: max_notional, max_qty, enabled, symbol, ratio)");
+}
+END_TEST
+
+START_TEST(test_cfg_unknown_keys_counted_without_suggestion)
+{
+	static const char *const keys[] = {"max_notional", "zzz", NULL};
+	const struct fp_cfg_node *risk = fp_cfg_lookup(cfg, NULL, "risk");
+	ck_assert_int_eq(fp_cfg_check_keys(cfg, risk, keys), -EINVAL);
+	ck_assert_err("config.conf:7: unknown key 'max_qty' in 'risk' (allowed: max_notional, "
+		      "zzz) and 4 more unknown keys");
+	/* A scalar is not a group; an absent group passes. */
+	ck_assert_int_eq(fp_cfg_check_keys(cfg, fp_cfg_lookup(cfg, NULL, "idle"), keys), -ENOTDIR);
+	ck_assert_err("config.conf:3: 'idle' must be a group { ... }");
+	ck_assert_int_eq(fp_cfg_check_keys(cfg, fp_cfg_lookup(cfg, NULL, "nope"), keys), 0);
+}
+END_TEST
+
+START_TEST(test_cfg_error_inside_list_names_element_path)
+{
+	const struct fp_cfg_node *workers = fp_cfg_lookup(cfg, NULL, "workers");
+	ck_assert_int_eq(fp_cfg_kind(workers), FP_CFG_KIND_LIST);
+	ck_assert_uint_eq(fp_cfg_length(workers), 2);
+	const char *name = NULL;
+	int core = -5;
+	const struct fp_cfg_node *w0 = fp_cfg_elem(workers, 0), *w1 = fp_cfg_elem(workers, 1);
+	ck_assert_ptr_null(fp_cfg_elem(workers, 2));
+	ck_assert_int_eq(fp_cfg_get_string(cfg, w0, "name", NULL, 16, &name), 0);
+	ck_assert_str_eq(name, "md");
+	ck_assert_int_eq(fp_cfg_get_int(cfg, w0, "core", -1, 0, 1023, &core), 0);
+	ck_assert_int_eq(core, 0);
+	ck_assert_ptr_eq(fp_cfg_lookup(cfg, NULL, "workers.[1].core"),
+			 fp_cfg_lookup(cfg, w1, "core"));
+	ck_assert_int_eq(fp_cfg_get_int(cfg, w1, "core", -1, 0, 1023, &core), -EINVAL);
+	ck_assert_err("config.conf:15: 'workers.[1].core' must be an integer in 0..1023, got -1");
+}
+END_TEST
+
+START_TEST(test_cfg_getters_read_values_and_defaults)
+{
+	const struct fp_cfg_node *ok = fp_cfg_lookup(cfg, NULL, "ok");
+	int i = 0;
+	int64_t i64 = 0;
+	bool b = false;
+	double d = 0;
+	const char *s = NULL;
+	ck_assert_int_eq(fp_cfg_get_int(cfg, ok, "a", 0, 0, 10, &i), 0);
+	ck_assert_int_eq(i, 1);
+	ck_assert_int_eq(fp_cfg_get_int64(cfg, ok, "b", 0, 0, 10, &i64), 0);
+	ck_assert_int_eq(i64, 2);
+	ck_assert_int_eq(fp_cfg_get_bool(cfg, ok, "c", false, &b), 0);
+	ck_assert(b);
+	ck_assert_int_eq(fp_cfg_get_double(cfg, ok, "d", 0, 0, 1, &d), 0);
+	ck_assert(d == 0.25);
+	ck_assert_int_eq(fp_cfg_get_double(cfg, ok, "a", 0, 0, 1, &d), 0); /* int as double */
+	ck_assert(d == 1.0);
+	ck_assert_int_eq(fp_cfg_get_string(cfg, ok, "e", NULL, 0, &s), 0);
+	ck_assert_str_eq(s, "x");
+	/* Absent: the defaults, even outside the range (the caller's choice). */
+	ck_assert_int_eq(fp_cfg_get_int(cfg, ok, "zz", 7, 0, 1, &i), 0);
+	ck_assert_int_eq(i, 7);
+	ck_assert_int_eq(fp_cfg_get_int64(cfg, ok, "zz", -9, 0, 1, &i64), 0);
+	ck_assert_int_eq(i64, -9);
+	ck_assert_int_eq(fp_cfg_get_bool(cfg, ok, "zz", true, &b), 0);
+	ck_assert(b);
+	ck_assert_int_eq(fp_cfg_get_double(cfg, ok, "zz", 0.5, 0, 1, &d), 0);
+	ck_assert(d == 0.5);
+	ck_assert_int_eq(fp_cfg_get_string(cfg, ok, "zz", "dflt", 0, &s), 0);
+	ck_assert_str_eq(s, "dflt");
+	static const char *const idle[] = {"spin", "backoff", NULL};
+	int e = -1;
+	ck_assert_int_eq(fp_cfg_get_enum(cfg, ok, "zz", idle, 1, &e), 0);
+	ck_assert_int_eq(e, 1);
+	ck_assert_int_eq(fp_cfg_get_enum(cfg, ok, "e", idle, 1, &e), -EINVAL);
+	/* Node helpers. */
+	char path[64];
+	ck_assert_str_eq(fp_cfg_path(fp_cfg_lookup(cfg, ok, "d"), path, sizeof(path)), "ok.d");
+	ck_assert_str_eq(fp_cfg_path(fp_cfg_root(cfg), path, sizeof(path)), "(root)");
+	ck_assert_str_eq(fp_cfg_key(fp_cfg_lookup(cfg, ok, "d")), "d");
+	ck_assert_uint_eq(fp_cfg_line(ok), 17);
+	ck_assert_str_eq(fp_cfg_name(cfg), "config.conf");
+	ck_assert_int_eq(fp_cfg_kind(NULL), FP_CFG_KIND_NONE);
+	ck_assert_int_eq(fp_cfg_kind(fp_cfg_lookup(cfg, ok, "e")), FP_CFG_KIND_STRING);
+}
+END_TEST
+
+START_TEST(test_cfg_file_with_include_relative_to_its_folder)
+{
+	char dir[] = "/tmp/check_fp_cfg.XXXXXX", want[PATH_MAX + 64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char inc[PATH_MAX], main_path[PATH_MAX];
+	snprintf(inc, sizeof(inc), "%s", write_file(dir, "limits.conf", "\nmax_qty = 0;\n"));
+	snprintf(main_path, sizeof(main_path), "%s",
+		 write_file(dir, "main.conf", "risk = {\n  @include \"limits.conf\"\n};\n"));
+	struct fp_cfg *c = fp_cfg_load_file(main_path);
+	ck_assert_msg(c != NULL, "%s", fp_err_msg());
+	int v;
+	ck_assert_int_eq(fp_cfg_get_int(c, NULL, "risk.max_qty", 0, 1, 10, &v), -EINVAL);
+	/* The message points into the included file, where the value is. */
+	snprintf(want, sizeof(want), ":2: 'risk.max_qty' must be an integer in 1..10, got 0");
+	ck_assert_msg(strstr(fp_err_msg(), "limits.conf") != NULL &&
+			      strstr(fp_err_msg(), want) != NULL,
+		      "got '%s'", fp_err_msg());
+	fp_cfg_free(c);
+	unlink(inc);
+	unlink(main_path);
+	rmdir(dir);
+}
+END_TEST
+
+static Suite *fp_cfg_suite(void)
+{
+	Suite *s = suite_create("fp_cfg");
+	TCase *tc = tcase_create("load");
+	tcase_add_test(tc, test_cfg_refuses_unreadable_file);
+	tcase_add_test(tc, test_cfg_reports_syntax_error_line_in_string);
+	tcase_add_test(tc, test_cfg_reports_syntax_error_line_in_file);
+	tcase_add_test(tc, test_cfg_file_with_include_relative_to_its_folder);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cfg_int_below_min_names_path_line_and_value);
+	tcase_add_test(tc, test_cfg_int_wrong_type_shows_value);
+	tcase_add_test(tc, test_cfg_int_too_big_for_int_but_fine_as_int64);
+	tcase_add_test(tc, test_cfg_refuses_unsuffixed_64bit_integer);
+	tcase_add_test(tc, test_cfg_bool_refuses_one);
+	tcase_add_test(tc, test_cfg_double_range_and_type);
+	tcase_add_test(tc, test_cfg_string_too_long_and_enum_unknown);
+	tcase_add_test(tc, test_cfg_missing_required_key);
+	tcase_add_test(tc, test_cfg_unknown_key_suggests_close_match);
+	tcase_add_test(tc, test_cfg_unknown_keys_counted_without_suggestion);
+	tcase_add_test(tc, test_cfg_error_inside_list_names_element_path);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("values");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cfg_getters_read_values_and_defaults);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fp_cfg_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
