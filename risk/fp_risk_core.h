@@ -12,7 +12,8 @@
  *
  * The positions and P&L region (struct fp_risk_pos_region) is fixed-size, single writer
  * (this engine) and has no pointers, so that it can sit in a segment region that
- * fastpath-ctl reads. Each entry carries a sequence word (odd while being written).
+ * fastpath-ctl reads. Each line carries a seqlock (fp_seqlock.h): read with
+ * fp_seqlock_read_copy() to get a consistent entry.
  *
  * Accounting (exact in integers):
  *   position  signed shares (long > 0)
@@ -36,6 +37,7 @@
 #include "fp_compiler.h"
 #include "fp_event.h"
 #include "fp_risk_limits.h"
+#include "fp_seqlock.h"
 
 #define FP_RISK_POS_MAGIC   0x534f504b53495246ULL /* "FRISKPOS" */
 #define FP_RISK_POS_VERSION 1
@@ -49,11 +51,10 @@
 
 /** Position and P&L of one strategy in one symbol (one cache line in the region). */
 struct fp_risk_pos {
-	_Atomic uint32_t seq; /**< odd while the single writer updates the entry */
+	struct fp_seqlock lock; /**< single writer: the risk thread */
 	uint16_t strategy_id;
 	uint16_t flags;     /**< FP_RISK_POSF_* */
 	uint32_t symbol_id; /**< 0 = free slot */
-	uint32_t nb_fills;  /**< fills applied today */
 	int64_t position;   /**< shares, long > 0 */
 	int64_t cost;       /**< signed cost basis, price units */
 	int64_t realized;   /**< price units, today */
@@ -65,15 +66,15 @@ static_assert(sizeof(struct fp_risk_pos) == 64, "a position is one cache line");
 
 /** P&L and exposure totals of one strategy or the firm. */
 struct fp_risk_pnl {
-	_Atomic uint32_t seq;   /**< odd while written */
+	struct fp_seqlock lock; /**< single writer: the risk thread */
 	uint32_t consec_losses; /**< losing closing fills in a row */
-	int64_t realized;       /**< price units */
-	int64_t unreal;         /**< price units */
-	int64_t gross;          /**< sum of |cost| over symbols, price units */
-	int64_t net;            /**< sum of cost over symbols */
+	uint32_t reserved;
+	int64_t realized; /**< price units */
+	int64_t unreal;   /**< price units */
+	int64_t gross;    /**< sum of |cost| over symbols, price units */
+	int64_t net;      /**< sum of cost over symbols */
 	uint64_t nb_fills;
 	uint64_t fill_shares;
-	uint64_t reserved;
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_pnl) == 64, "a P&L line is one cache line");
 

@@ -452,3 +452,45 @@ out:
 	config_destroy(&cfg);
 	return rc;
 }
+
+/* ---- the segment region ---- */
+
+void fp_risk_limits_shm_init(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *initial)
+{
+	memset(shm, 0, sizeof(*shm));
+	fp_seqlock_init(&shm->lock);
+	shm->lim = *initial;
+}
+
+int fp_risk_limits_publish(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *lim)
+{
+	int rc = fp_risk_limits_validate(lim);
+	if (rc < 0)
+		return fp_err_append(rc, "limits change refused");
+	uint64_t gen = shm->lim.generation + 1; /* only this writer writes it */
+	fp_seqlock_write_begin(&shm->lock);
+	memcpy(&shm->lim, lim,
+	       offsetof(struct fp_risk_limits, sym) + lim->nb_symbols * sizeof(lim->sym[0]));
+	shm->lim.generation = gen;
+	fp_seqlock_write_end(&shm->lock);
+	return 0;
+}
+
+int fp_risk_limits_read(const struct fp_risk_limits_shm *shm, struct fp_risk_limits *out)
+{
+	/* Copy only the symbols in use: read the count first (it may change under us), copy,
+	 * then check that the consistent copy's count fits what was copied. */
+	for (int i = 0; i < 8; i++) {
+		uint32_t n = atomic_load_explicit(
+			(const _Atomic uint32_t *)(const void *)&shm->lim.nb_symbols,
+			memory_order_relaxed);
+		if (n > FP_RISK_MAX_SYMBOLS)
+			n = FP_RISK_MAX_SYMBOLS;
+		size_t bytes = offsetof(struct fp_risk_limits, sym) + n * sizeof(out->sym[0]);
+		if (!fp_seqlock_read_copy(&shm->lock, out, &shm->lim, bytes, 1000))
+			continue;
+		if (out->nb_symbols <= n)
+			return 0;
+	}
+	return fp_err_set(-EAGAIN, "limits region: every read overlapped a write");
+}

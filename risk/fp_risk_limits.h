@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "fp_compiler.h"
+#include "fp_seqlock.h"
 
 #define FP_RISK_LIMITS_MAGIC   0x4d4c4b5349525046ULL /* "FPRISKLM" little-endian */
 #define FP_RISK_LIMITS_VERSION 1
@@ -170,6 +171,19 @@ struct fp_risk_limits {
 } FP_CACHE_ALIGNED;
 static_assert(offsetof(struct fp_risk_limits, g) == 64, "limits header is one line");
 
+/**
+ * The segment region "risk.limits": one limit set under a seqlock. One writer (fastpath-ctl,
+ * or the supervisor at start) publishes whole sets with fp_risk_limits_publish(); the risk
+ * process's watcher copies them out with fp_risk_limits_read() and hands the copy to the hot
+ * loop through RCU. A reader never sees half a set: a torn copy is retried.
+ */
+struct fp_risk_limits_shm {
+	struct fp_seqlock lock; /**< even: stable */
+	uint8_t reserved[56];
+	struct fp_risk_limits lim;
+} FP_CACHE_ALIGNED;
+static_assert(offsetof(struct fp_risk_limits_shm, lim) == 64, "limits region header");
+
 /** Printable name of a reason code ("qty_max", "backpressure"...). */
 const char *fp_risk_reason_name(unsigned reason);
 
@@ -204,5 +218,30 @@ void fp_risk_limits_derive(struct fp_risk_limits *lim, uint64_t tsc_hz);
  */
 int fp_risk_limits_load(struct fp_risk_limits *lim, const char *path, const char *env,
 			uint32_t nb_symbols);
+
+/** Format an empty region holding @p initial (cold). */
+void fp_risk_limits_shm_init(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *initial);
+
+/**
+ * Validate @p lim and publish it as the next generation (its generation field is set to
+ * the region's + 1). Writer only (one per region); cold: copies the whole set.
+ *
+ * @return 0, or -EINVAL from fp_risk_limits_validate() (the region is unchanged)
+ */
+int fp_risk_limits_publish(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *lim);
+
+/**
+ * Copy the current set into @p out, consistent (retried while a publish overlaps). Any
+ * thread; cold (copies about 2 MiB).
+ *
+ * @return 0; -EAGAIN when every try overlapped a write (the writer died inside one?)
+ */
+int fp_risk_limits_read(const struct fp_risk_limits_shm *shm, struct fp_risk_limits *out);
+
+/** Sequence of the region's seqlock: changes with every publish (cheap change test). */
+static inline uint64_t fp_risk_limits_shm_seq(const struct fp_risk_limits_shm *shm)
+{
+	return fp_seqlock_read_begin(&shm->lock);
+}
 
 #endif /* FP_RISK_LIMITS_H */
