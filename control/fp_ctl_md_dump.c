@@ -7,9 +7,9 @@
  * the spec's in snake_case, taken from proto/fp_itch.h's descriptor table so that the dump
  * cannot drift from the codec. Output of one message:
  *
- *   {"type":"A","seq":14757721,"stock_locate":5528,"tracking_number":0,
- *    "timestamp":34199999894278,"order_reference_number":23508286,"buy_sell_indicator":"B",
- *    "shares":1600,"stock":"IVOO","price":873900,"price_str":"87.3900"}
+ *   {"type": "A", "seq": 14757721, "stock_locate": 5528, "tracking_number": 0,
+ *    "timestamp": 34199999894278, "order_reference_number": 23508286, "buy_sell_indicator": "B",
+ *    "shares": 1600, "stock": "IVOO", "price": 873900, "price_str": "87.3900"}
  *
  * Alpha fields are JSON strings with the right padding removed (Alpha(1) fields are kept as
  * they are, so a blank stays " "); every Price(4)/Price(8) field X is printed as the integer X
@@ -57,7 +57,7 @@ static void print_field(FILE *out, const struct fp_itch_field *fd, const uint8_t
 {
 	const uint8_t *p = msg + fd->offset;
 	char num[32];
-	fprintf(out, ",\"%s\":", fd->name);
+	fprintf(out, ", \"%s\": ", fd->name);
 	switch (fd->kind) {
 	case FP_ITCH_KIND_CHAR:
 		json_str(out, (const char *)p, 1);
@@ -83,7 +83,7 @@ static void print_field(FILE *out, const struct fp_itch_field *fd, const uint8_t
 		int p8 = fd->kind == FP_ITCH_KIND_P8;
 		uint64_t v = p8 ? fp_get_be64(p) : fp_get_be32(p);
 		fp_itch_price_str(num, sizeof(num), v, p8 ? 8 : 4);
-		fprintf(out, "%" PRIu64 ",\"%s_str\":\"%s\"", v, fd->name, num);
+		fprintf(out, "%" PRIu64 ", \"%s_str\": \"%s\"", v, fd->name, num);
 		return;
 	}
 	default:
@@ -118,13 +118,13 @@ static int dump_one(void *arg, const struct fp_ctl_md_msg *m)
 		return 0;
 	const struct fp_itch_desc *d = fp_itch_desc(m->msg[0]);
 	FILE *out = c->out;
-	fputs("{\"type\":", out);
+	fputs("{\"type\": ", out);
 	json_str(out, (const char *)m->msg, 1);
 	if (m->has_seq)
-		fprintf(out, ",\"seq\":%" PRIu64, m->seq);
+		fprintf(out, ", \"seq\": %" PRIu64, m->seq);
 	if (m->duplicate)
-		fputs(",\"duplicate\":true", out);
-	fprintf(out, ",\"stock_locate\":%u,\"tracking_number\":%u,\"timestamp\":%" PRIu64,
+		fputs(", \"duplicate\": true", out);
+	fprintf(out, ", \"stock_locate\": %u, \"tracking_number\": %u, \"timestamp\": %" PRIu64,
 		fp_itch_stock_locate(m->msg), fp_itch_tracking_number(m->msg),
 		fp_itch_timestamp(m->msg));
 	for (unsigned i = 0; i < d->nb_fields; i++)
@@ -137,59 +137,61 @@ static int dump_one(void *arg, const struct fp_ctl_md_msg *m)
 static void print_summary(FILE *out, const struct fp_ctl_md_file *f,
 			  const struct fp_ctl_md_stats *st, const struct dump_ctx *c)
 {
-	fprintf(out, "{\"summary\":{\"messages\":%" PRIu64 ",\"by_type\":{", st->messages);
+	fprintf(out, "{\"summary\": {\"messages\": %" PRIu64 ", \"by_type\": {", st->messages);
 	int first = 1;
 	for (unsigned i = 0; i < FP_ITCH_NB_TYPES; i++) {
 		const struct fp_itch_desc *d = fp_itch_desc_at(i);
 		uint64_t n = st->by_type[(uint8_t)d->type];
 		if (n == 0)
 			continue;
-		fprintf(out, "%s\"%c\":%" PRIu64, first ? "" : ",", d->type, n);
+		fprintf(out, "%s\"%c\": %" PRIu64, first ? "" : ", ", d->type, n);
 		first = 0;
 	}
-	fputs("},\"sessions\":[", out);
+	fputs("}, \"sessions\": [", out);
 	for (uint32_t i = 0; i < st->nb_sessions; i++) {
 		const struct fp_ctl_md_session *s = &st->sessions[i];
-		fputs(i ? ",{\"session\":" : "{\"session\":", out);
+		fputs(i ? ", {\"session\": " : "{\"session\": ", out);
 		json_str(out, s->name, FP_MOLD_SESSION_LEN);
 		fprintf(out,
-			",\"first_seq\":%" PRIu64 ",\"next_seq\":%" PRIu64 ",\"messages\":%" PRIu64
-			",\"packets\":%" PRIu64 ",\"heartbeats\":%" PRIu64
-			",\"unsequenced\":%" PRIu64 ",\"end_of_session\":%s}",
+			", \"first_seq\": %" PRIu64 ", \"next_seq\": %" PRIu64
+			", \"messages\": %" PRIu64 ", \"packets\": %" PRIu64
+			", \"heartbeats\": %" PRIu64 ", \"unsequenced\": %" PRIu64
+			", \"end_of_session\": %s}",
 			s->first_seq, s->next_seq, s->messages, s->packets, s->heartbeats,
 			s->unsequenced, s->ended ? "true" : "false");
 	}
 	fprintf(out,
-		"],\"gaps\":%" PRIu64 ",\"missing\":%" PRIu64 ",\"duplicates\":%" PRIu64
-		",\"errors\":%" PRIu64 ",\"truncated\":%s,\"format\":\"%s\",\"printed\":%" PRIu64,
+		"], \"gaps\": %" PRIu64 ", \"missing\": %" PRIu64 ", \"duplicates\": %" PRIu64
+		", \"errors\": %" PRIu64
+		", \"truncated\": %s, \"format\": \"%s\", \"printed\": %" PRIu64,
 		st->gaps, st->missing, st->duplicates, st->errors, st->truncated ? "true" : "false",
 		f->format == FP_CTL_MD_PCAP ? "pcap" : "itch", c->printed);
 	if (f->format == FP_CTL_MD_PCAP)
-		fprintf(out, ",\"packets\":%" PRIu64 ",\"skipped_packets\":%" PRIu64, st->packets,
-			st->skipped);
+		fprintf(out, ", \"packets\": %" PRIu64 ", \"skipped_packets\": %" PRIu64,
+			st->packets, st->skipped);
 	else
-		fprintf(out, ",\"zero_length_prefixes\":%" PRIu64, st->zero_len);
+		fprintf(out, ", \"zero_length_prefixes\": %" PRIu64, st->zero_len);
 	fputs("}}\n", out);
 }
 
 void fp_ctl_md_dump_usage(FILE *out)
 {
-	fputs("usage: fastpath-md dump FILE [--type A,E,...] [--port N]\n"
-	      "Decode a pcap of MoldUDP64 packets or a raw ITCH 5.0 file (u16 big-endian length,\n"
-	      "then the message; a zero length is sized by the message type, with a warning).\n"
-	      "Prints one JSON line per message, with \"type\", \"seq\" (MoldUDP64 sequence "
-	      "number,\n"
-	      "where there is one) and every field of the spec in snake_case (prices as integers\n"
-	      "and as decimal strings in <field>_str), then one summary line:\n"
-	      "  {\"summary\": {\"messages\": N, \"by_type\": {...}, \"sessions\": [...], "
-	      "\"gaps\": G,\n"
-	      "   \"missing\": M, \"duplicates\": D, \"errors\": E, \"truncated\": bool, ...}}\n"
+	fputs("usage: fastpath-md dump FILE [--type A,E,...] [--port N] [--summary]\n"
+	      "Decode a pcap of MoldUDP64 packets or a raw ITCH 5.0 file (u16 big-endian\n"
+	      "length, then the message; a zero length is sized by the type, with a warning).\n"
+	      "Prints one JSON line per message, with \"type\", \"seq\" (the MoldUDP64\n"
+	      "sequence number, where there is one) and every field of the spec in snake_case\n"
+	      "(prices as integers and as decimal strings in <field>_str), then one line:\n"
+	      "  {\"summary\": {\"messages\": N, \"by_type\": {...}, \"sessions\": [...],\n"
+	      "   \"gaps\": G, \"missing\": M, \"duplicates\": D, \"errors\": E,\n"
+	      "   \"truncated\": bool, ...}}\n"
 	      "  --type A,E   print only these message types (the summary counts all)\n"
-	      "  --port N     pcaps: read only UDP datagrams to port N (default: every UDP "
-	      "payload)\n"
+	      "  --port N     pcaps: only UDP datagrams to port N (default: every UDP payload)\n"
+	      "  --summary    print only the summary line\n"
+	      "  --json       accepted for scripts (the output is always JSON)\n"
 	      "  --help       this text\n"
-	      "Exit status: 0 when the file was read (problems in it are counted in the summary),\n"
-	      "1 for bad arguments or an unreadable or foreign file.\n",
+	      "Exit status: 0 when the file was read (problems in it are counted in the\n"
+	      "summary), 1 for bad arguments or an unreadable or foreign file.\n",
 	      out);
 }
 
@@ -224,17 +226,16 @@ static int parse_types(const char *arg, uint8_t *want)
 int fp_ctl_md_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"type", required_argument, NULL, 't'},
-		{"port", required_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"type", required_argument, NULL, 't'}, {"port", required_argument, NULL, 'p'},
+		{"summary", no_argument, NULL, 's'},    {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
 	};
 	struct dump_ctx c = {.out = stdout};
 	int port = -1, opt;
 	memset(c.want, 1, sizeof(c.want));
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "t:p:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:p:sjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (parse_types(optarg, c.want) < 0)
@@ -254,6 +255,11 @@ int fp_ctl_md_dump(int argc, char **argv)
 			port = (int)v;
 			break;
 		}
+		case 's': /* only the summary line: nothing passes the type filter */
+			memset(c.want, 0, sizeof(c.want));
+			break;
+		case 'j': /* the output is always JSON; accepted for scripts that ask for it */
+			break;
 		case 'h':
 			fp_ctl_md_dump_usage(stdout);
 			return 0;

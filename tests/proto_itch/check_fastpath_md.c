@@ -65,7 +65,7 @@ static void run_md(const char *args, struct run *r)
 static long long num_of(const char *json, const char *key)
 {
 	char pat[128];
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
 	const char *p = strstr(json, pat);
 	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
 }
@@ -140,12 +140,14 @@ START_TEST(test_md_ritch_counts_and_warning)
 	run_md(args, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_uint_eq(r.lines, 12012 + 1);
-	ck_assert(has(r.last, "{\"summary\":{"));
+	ck_assert(has(r.last, "{\"summary\": {"));
 	ck_assert_int_eq(num_of(r.last, "messages"), 12012);
-	ck_assert(has(r.last, "\"by_type\":{\"S\":6,\"R\":3,\"H\":3,\"A\":4997,\"F\":3,\"E\":198,"
-			      "\"X\":45,\"D\":1745,\"U\":12,\"P\":5000}"));
+	ck_assert(
+		has(r.last,
+		    "\"by_type\": {\"S\": 6, \"R\": 3, \"H\": 3, \"A\": 4997, \"F\": 3, \"E\": 198,"
+		    " \"X\": 45, \"D\": 1745, \"U\": 12, \"P\": 5000}"));
 	ck_assert_int_eq(num_of(r.last, "errors"), 0);
-	ck_assert(has(r.last, "\"truncated\":false"));
+	ck_assert(has(r.last, "\"truncated\": false"));
 	/* one warning about the zero length prefixes, on one line */
 	ck_assert(has(r.err, "length prefix 0000"));
 	ck_assert_ptr_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1);
@@ -154,9 +156,16 @@ START_TEST(test_md_ritch_counts_and_warning)
 		 data("itch50/ritch_ex20101224.TEST_ITCH_50"));
 	run_md(args, &r);
 	ck_assert_uint_eq(r.lines, 4997 + 3 + 1);
-	ck_assert(has(r.first, "{\"type\":\"A\""));
+	ck_assert(has(r.first, "{\"type\": \"A\""));
 	ck_assert_int_eq(num_of(r.last, "messages"), 12012); /* the summary counts everything */
 	ck_assert_int_eq(num_of(r.last, "printed"), 5000);
+
+	snprintf(args, sizeof(args), "dump %s --summary --json",
+		 data("itch50/ritch_ex20101224.TEST_ITCH_50"));
+	run_md(args, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_uint_eq(r.lines, 1);
+	ck_assert_int_eq(num_of(r.last, "messages"), 12012);
 }
 END_TEST
 
@@ -170,16 +179,16 @@ START_TEST(test_md_bbekele_and_truncated_lukef)
 	run_md(args, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_int_eq(num_of(r.last, "messages"), 1000);
-	ck_assert(has(r.last, "\"by_type\":{\"S\":1,\"R\":993,\"H\":3,\"Y\":3}"));
-	ck_assert(has(r.last, "\"truncated\":false"));
+	ck_assert(has(r.last, "\"by_type\": {\"S\": 1, \"R\": 993, \"H\": 3, \"Y\": 3}"));
+	ck_assert(has(r.last, "\"truncated\": false"));
 
 	snprintf(args, sizeof(args), "dump %s", data("itch50/lukef_sample.itch"));
 	run_md(args, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_int_eq(num_of(r.last, "messages"), 101);
 	ck_assert_uint_eq(r.lines, 101 + 1); /* the cut R is not invented */
-	ck_assert(has(r.last, "\"by_type\":{\"S\":1,\"R\":98,\"H\":1,\"Y\":1}"));
-	ck_assert(has(r.last, "\"truncated\":true"));
+	ck_assert(has(r.last, "\"by_type\": {\"S\": 1, \"R\": 98, \"H\": 1, \"Y\": 1}"));
+	ck_assert(has(r.last, "\"truncated\": true"));
 	ck_assert_int_eq(num_of(r.last, "errors"), 0);
 }
 END_TEST
@@ -196,19 +205,20 @@ START_TEST(test_md_add_order_line_is_exact)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_uint_eq(r.lines, 2);
 	ck_assert_str_eq(r.first,
-			 "{\"type\":\"A\",\"seq\":14757721,\"stock_locate\":5528,"
-			 "\"tracking_number\":0,\"timestamp\":34199999894278,"
-			 "\"order_reference_number\":23508286,\"buy_sell_indicator\":\"B\","
-			 "\"shares\":1600,\"stock\":\"IVOO\",\"price\":873900,"
-			 "\"price_str\":\"87.3900\"}");
-	ck_assert(has(r.last, "\"sessions\":[{\"session\":\"000010059B\",\"first_seq\":14757721"));
+			 "{\"type\": \"A\", \"seq\": 14757721, \"stock_locate\": 5528,"
+			 " \"tracking_number\": 0, \"timestamp\": 34199999894278,"
+			 " \"order_reference_number\": 23508286, \"buy_sell_indicator\": \"B\","
+			 " \"shares\": 1600, \"stock\": \"IVOO\", \"price\": 873900,"
+			 " \"price_str\": \"87.3900\"}");
+	ck_assert(has(r.last,
+		      "\"sessions\": [{\"session\": \"000010059B\", \"first_seq\": 14757721"));
 	ck_assert_int_eq(num_of(r.last, "gaps"), 0);
 
 	snprintf(args, sizeof(args), "dump %s --port 26477",
 		 data("pcap/itch50/OrderReplaceMessage.pcap"));
 	run_md(args, &r);
-	ck_assert(has(r.first, "\"type\":\"U\",\"seq\":14757701"));
-	ck_assert(has(r.first, "\"price\":1062600,\"price_str\":\"106.2600\""));
+	ck_assert(has(r.first, "\"type\": \"U\", \"seq\": 14757701"));
+	ck_assert(has(r.first, "\"price\": 1062600, \"price_str\": \"106.2600\""));
 	snprintf(args, sizeof(args), "dump %s --port 1234",
 		 data("pcap/itch50/OrderReplaceMessage.pcap"));
 	run_md(args, &r);
@@ -226,28 +236,28 @@ START_TEST(test_md_every_itch_capture)
 		const char *file;
 		const char *by_type;
 	} caps[] = {
-		{"20230822_AddOrderNoMPID.pcap", "{\"A\":5}"},
-		{"20230822_AddOrderWithMPID.pcap", "{\"F\":5}"},
-		{"20230822_CrossTrade.pcap", "{\"Q\":5}"},
-		{"20230822_LULDAuctionCollar.pcap", "{\"J\":5}"},
-		{"20230822_MarketParticipantPosition.pcap", "{\"L\":5}"},
-		{"20230822_NetOrderImbalanceIndicator.pcap", "{\"I\":5}"},
-		{"20230822_NonCrossTrade.pcap", "{\"P\":5}"},
-		{"20230822_OrderCancel.pcap", "{\"X\":5}"},
-		{"20230822_OrderDelete.pcap", "{\"D\":5}"},
-		{"20230822_OrderExecuted.pcap", "{\"E\":5}"},
-		{"20230822_OrderExecutedWithPrice.pcap", "{\"C\":5}"},
-		{"20230822_OrderReplace.pcap", "{\"U\":5}"},
-		{"20230822_RegSHORestriction.pcap", "{\"Y\":5}"},
-		{"20230822_StockTradingAction.pcap", "{\"H\":5}"},
-		{"20230822_SystemEvent.pcap", "{\"S\":1}"},
-		{"AddOrderNoMpidAttributionMessage.pcap", "{\"A\":1}"},
-		{"MarketParticipantPositionMessage.pcap", "{\"L\":1}"},
-		{"NetOrderImbalanceIndicatorMessage.pcap", "{\"I\":1}"},
-		{"OrderDeleteMessage.pcap", "{\"D\":1}"},
-		{"OrderExecutedMessage.pcap", "{\"E\":1}"},
-		{"OrderReplaceMessage.pcap", "{\"U\":1}"},
-		{"StockTradingActionMessage.pcap", "{\"H\":1}"},
+		{"20230822_AddOrderNoMPID.pcap", "{\"A\": 5}"},
+		{"20230822_AddOrderWithMPID.pcap", "{\"F\": 5}"},
+		{"20230822_CrossTrade.pcap", "{\"Q\": 5}"},
+		{"20230822_LULDAuctionCollar.pcap", "{\"J\": 5}"},
+		{"20230822_MarketParticipantPosition.pcap", "{\"L\": 5}"},
+		{"20230822_NetOrderImbalanceIndicator.pcap", "{\"I\": 5}"},
+		{"20230822_NonCrossTrade.pcap", "{\"P\": 5}"},
+		{"20230822_OrderCancel.pcap", "{\"X\": 5}"},
+		{"20230822_OrderDelete.pcap", "{\"D\": 5}"},
+		{"20230822_OrderExecuted.pcap", "{\"E\": 5}"},
+		{"20230822_OrderExecutedWithPrice.pcap", "{\"C\": 5}"},
+		{"20230822_OrderReplace.pcap", "{\"U\": 5}"},
+		{"20230822_RegSHORestriction.pcap", "{\"Y\": 5}"},
+		{"20230822_StockTradingAction.pcap", "{\"H\": 5}"},
+		{"20230822_SystemEvent.pcap", "{\"S\": 1}"},
+		{"AddOrderNoMpidAttributionMessage.pcap", "{\"A\": 1}"},
+		{"MarketParticipantPositionMessage.pcap", "{\"L\": 1}"},
+		{"NetOrderImbalanceIndicatorMessage.pcap", "{\"I\": 1}"},
+		{"OrderDeleteMessage.pcap", "{\"D\": 1}"},
+		{"OrderExecutedMessage.pcap", "{\"E\": 1}"},
+		{"OrderReplaceMessage.pcap", "{\"U\": 1}"},
+		{"StockTradingActionMessage.pcap", "{\"H\": 1}"},
 	};
 	for (size_t i = 0; i < FP_ARRAY_SIZE(caps); i++) {
 		struct run r;
@@ -256,11 +266,11 @@ START_TEST(test_md_every_itch_capture)
 		snprintf(args, sizeof(args), "dump %s", data(rel));
 		run_md(args, &r);
 		ck_assert_msg(r.status == 0, "%s: exit %d: %s", caps[i].file, r.status, r.err);
-		snprintf(want, sizeof(want), "\"by_type\":%s", caps[i].by_type);
+		snprintf(want, sizeof(want), "\"by_type\": %s", caps[i].by_type);
 		ck_assert_msg(has(r.last, want), "%s: %s", caps[i].file, r.last);
 		ck_assert_int_eq(num_of(r.last, "errors"), 0);
 		ck_assert_int_eq(num_of(r.last, "duplicates"), 0);
-		ck_assert(has(r.last, "\"truncated\":false"));
+		ck_assert(has(r.last, "\"truncated\": false"));
 	}
 	/* OUCH captures are TCP: read, nothing of ITCH in them, no error. */
 	struct run r;
