@@ -27,14 +27,9 @@
 #include "fp_sim_itch.h"
 #include "fp_sim_market.h"
 
-/* The order-entry acceptor (sim/fp_sim_oe.h, OUCH 5.0 over SoupBinTCP) joins the loop as
- * soon as it exists in the tree. */
-#if __has_include("fp_sim_oe.h")
+/* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
 #include "fp_sim_oe.h"
 #define FP_SIM_HAVE_OE 1
-#else
-#define FP_SIM_HAVE_OE 0
-#endif
 
 static volatile sig_atomic_t fp_sim_quit;
 
