@@ -98,23 +98,26 @@ static_assert(offsetof(struct fp_risk_pos_region, firm) == 64, "pos region heade
 
 /** Risk-side state of one symbol (private to the risk thread). */
 struct fp_risk_sym_state {
-	int64_t bid;         /**< last top, Price(4); 0 = none */
-	int64_t ask;         /**< 0 = none */
+	/* line 0: everything a new order reads */
 	int64_t mid;         /**< reference price; 0 = no two-sided book */
 	uint64_t top_tsc;    /**< when the last top arrived */
 	int64_t position;    /**< firm net shares */
-	int64_t cost;        /**< firm cost basis */
 	int64_t open_buy;    /**< shares on open buy orders */
 	int64_t open_sell;   /**< shares on open sell orders */
-	int64_t unreal;      /**< firm unrealized in this symbol at mid */
 	uint64_t order_tat;  /**< GCRA theoretical arrival time (TSC) */
-	uint64_t cancel_tat; /**< GCRA, cancels */
 	uint64_t strat_mask; /**< bit s: strategy s has a position entry here */
 	uint32_t open_orders;
 	uint32_t flags; /**< FP_RISK_SYM_* */
+	/* line 1: tops, fills, cancels */
+	int64_t bid;         /**< last top, Price(4); 0 = none */
+	int64_t ask;         /**< 0 = none */
+	int64_t cost;        /**< firm cost basis */
+	int64_t unreal;      /**< firm unrealized in this symbol at mid */
+	uint64_t cancel_tat; /**< GCRA, cancels */
 	uint8_t reserved[24];
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_sym_state) == 128, "symbol state is two lines");
+static_assert(offsetof(struct fp_risk_sym_state, bid) == 64, "a new order reads one line");
 
 /** Risk-side state of one strategy. */
 struct fp_risk_strat_state {

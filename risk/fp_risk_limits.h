@@ -85,28 +85,30 @@ enum fp_risk_state {
 
 /** Limits of one symbol (defaults come from the environment section of the config). */
 struct fp_risk_sym_limits {
+	/* line 0: everything a new order reads */
 	int64_t price_min;        /**< Price(4), inclusive */
 	int64_t price_max;        /**< Price(4), inclusive */
 	int64_t max_notional;     /**< price units per order */
 	int64_t max_position;     /**< shares, absolute, counting same-side open orders */
 	uint32_t qty_min;         /**< shares per order, inclusive */
 	uint32_t qty_max;         /**< shares per order, inclusive */
-	uint32_t collar_bps;      /**< max distance from mid in 1/10000; 0 = no collar */
 	uint32_t max_open_orders; /**< open orders in this symbol */
-	uint32_t order_rate;      /**< new+replace per second; 0 = unthrottled */
-	uint32_t order_burst;     /**< orders allowed back to back (>= 1 when rate > 0) */
-	uint32_t cancel_rate;     /**< cancels per second; 0 = unthrottled */
-	uint32_t cancel_burst;    /**< cancels back to back */
-	uint32_t flags;           /**< FP_RISK_SYMF_* */
-	uint32_t reserved0;       /**< zero */
+	uint16_t collar_bps;      /**< max distance from mid in 1/10000 (<= 10000); 0 = none */
+	uint16_t flags;           /**< FP_RISK_SYMF_* */
 	uint64_t order_iv_tsc;    /**< derived: cycles per order token */
 	uint64_t order_tau_tsc;   /**< derived: burst tolerance in cycles */
-	uint64_t cancel_iv_tsc;   /**< derived */
-	uint64_t cancel_tau_tsc;  /**< derived */
-	uint8_t reserved1[16];    /**< zero */
+	/* line 1: cancels and the configured rates */
+	uint64_t cancel_iv_tsc;  /**< derived */
+	uint64_t cancel_tau_tsc; /**< derived */
+	uint32_t order_rate;     /**< new+replace per second; 0 = unthrottled */
+	uint32_t order_burst;    /**< orders allowed back to back (>= 1 when rate > 0) */
+	uint32_t cancel_rate;    /**< cancels per second; 0 = unthrottled */
+	uint32_t cancel_burst;   /**< cancels back to back */
+	uint8_t reserved[32];    /**< zero */
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_sym_limits) == 128, "sym limits are two cache lines");
-static_assert(offsetof(struct fp_risk_sym_limits, order_iv_tsc) == 72, "sym limits layout");
+static_assert(offsetof(struct fp_risk_sym_limits, order_tau_tsc) == 56,
+	      "a new order reads one line of symbol limits");
 
 /** Limits of one strategy (defaults from the config's "strategy" section, then overrides). */
 struct fp_risk_strat_limits {
