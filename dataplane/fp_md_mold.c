@@ -136,6 +136,15 @@ static void note_ahead(struct fp_md_mold *s, uint64_t first, uint64_t next, uint
 enum fp_md_mold_action fp_md_mold_on_packet(struct fp_md_mold *s, const struct fp_md_mold_pkt *p,
 					    uint64_t now_ns, uint32_t *skip)
 {
+	if (fp_unlikely(s->cfg.passthrough)) {
+		s->stats->packets[p->line]++;
+		if (p->mold.message_count == FP_MD_MOLD_HEARTBEAT ||
+		    p->mold.message_count == FP_MD_MOLD_END)
+			return FP_MD_MOLD_DROP;
+		s->stats->messages += p->mold.message_count;
+		*skip = 0;
+		return FP_MD_MOLD_DELIVER;
+	}
 	if (fp_unlikely(!s->session_known)) {
 		memcpy(s->session, p->mold.session, FP_MD_MOLD_SESSION_LEN);
 		s->session_known = true;

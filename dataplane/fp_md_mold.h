@@ -64,6 +64,8 @@ struct fp_md_mold_cfg {
 	uint16_t max_request;         /**< most messages asked per request (>= 1) */
 	uint64_t request_interval_ns; /**< least time between two requests */
 	uint64_t stale_timeout_ns;    /**< give up on a gap open this long */
+	uint8_t passthrough; /**< 1 = no sequencing: deliver every packet as it comes (captures
+			       * with zeroed session and sequence, tools) */
 };
 
 /** Counters, fixed-size and single-writer, meant for a segment region. */

@@ -6,8 +6,9 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <unistd.h>
 
-#include "md_test_util.h"
+#include "md_stage_util.h"
 
 static struct rx_digest via_pcap(const char *path)
 {
@@ -66,6 +67,100 @@ START_TEST(test_dpdk_missing_port_says_what_to_do)
 }
 END_TEST
 
+/* Run the md stage over one line until `want` events (then 20 ms more) or 10 s. */
+static void stage_collect(const struct fp_md_rx_cfg *line, bool passthrough, size_t want,
+			  struct evlist *got)
+{
+	struct fp_ring *ring = ring_new(4096);
+	struct fp_md_cfg cfg = stage_cfg(ring);
+	cfg.lines[0] = *line;
+	cfg.mold.first_seq = 0;
+	cfg.mold.passthrough = passthrough;
+	struct fp_md md;
+	int rc = fp_md_init(&md, &cfg);
+	ck_assert_msg(rc == 0, "%s", fp_err_msg());
+	struct timespec t0, now, last;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	last = t0;
+	for (;;) {
+		unsigned n = fp_md_poll(&md, 64);
+		ring_drain(ring, got);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (n)
+			last = now;
+		long idle_ms =
+			(now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000;
+		long all_ms =
+			(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if ((got->n >= want && idle_ms > 20) || all_ms > 10000 ||
+		    (line->kind == FP_MD_RX_PCAP && fp_md_eof(&md)))
+			break;
+	}
+	fp_md_fini(&md);
+	free(ring);
+}
+
+static void compare_backends(const char *path, unsigned idx, bool passthrough)
+{
+	struct evlist a = {0}, b = {0};
+	struct fp_md_rx_cfg pc = {.kind = FP_MD_RX_PCAP, .pcap_path = path};
+	stage_collect(&pc, passthrough, 0, &a);
+	char dev[512];
+	snprintf(dev, sizeof(dev), "net_pcap%u,rx_pcap=%s", idx, path);
+	struct fp_md_rx_cfg dc = {.kind = FP_MD_RX_DPDK, .dpdk_dev = dev};
+	stage_collect(&dc, passthrough, a.n, &b);
+	ck_assert_msg(a.n > 0, "%s: no event", path);
+	assert_same_events(&a, &b, path);
+	evlist_free(&a);
+	evlist_free(&b);
+}
+
+START_TEST(test_dpdk_stage_events_equal_pcap_backend_on_real_captures)
+{
+	if (!shared_data_present())
+		return;
+	glob_t g;
+	ck_assert_int_eq(glob(ITCH_PCAP_DIR "/*.pcap", 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		compare_backends(g.gl_pathv[i], 100 + (unsigned)i,
+				 strstr(g.gl_pathv[i], "/20230822_") != NULL);
+	globfree(&g);
+}
+END_TEST
+
+START_TEST(test_dpdk_stage_events_equal_pcap_backend_on_generated_capture)
+{
+	struct fp_md_feed f;
+	struct fp_md_gen_cfg gc = gen_cfg(200000, 11);
+	ck_assert_int_eq(fp_md_gen_feed(&f, &gc), 0);
+	uint8_t *img;
+	size_t img_len;
+	ck_assert_int_eq(fp_md_gen_pcap(&f, true, NULL, NULL, &img, &img_len), 0);
+	char path[] = "/tmp/fp_md_dpdk_XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(fp_md_gen_write_file(path, img, img_len), 0);
+	struct evlist want = {0};
+	feed_reference(&f, &want);
+	struct evlist a = {0}, b = {0};
+	struct fp_md_rx_cfg pc = {.kind = FP_MD_RX_PCAP, .pcap_path = path};
+	stage_collect(&pc, false, 0, &a);
+	char dev[512];
+	snprintf(dev, sizeof(dev), "net_pcap200,rx_pcap=%s", path);
+	struct fp_md_rx_cfg dc = {.kind = FP_MD_RX_DPDK, .dpdk_dev = dev};
+	stage_collect(&dc, false, want.n, &b);
+	unlink(path);
+	assert_same_events(&want, &a, "pcap backend");
+	assert_same_events(&want, &b, "dpdk net_pcap");
+	evlist_free(&want);
+	evlist_free(&a);
+	evlist_free(&b);
+	free(img);
+	fp_md_gen_free(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_md_rx_dpdk");
@@ -73,6 +168,8 @@ int main(void)
 	tcase_set_tags(tc, "dpdk");
 	tcase_add_test(tc, test_dpdk_missing_port_says_what_to_do);
 	tcase_add_test(tc, test_dpdk_net_pcap_matches_pcap_backend_on_real_captures);
+	tcase_add_test(tc, test_dpdk_stage_events_equal_pcap_backend_on_real_captures);
+	tcase_add_test(tc, test_dpdk_stage_events_equal_pcap_backend_on_generated_capture);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_md.c - the md stage (see fp_md.h): rx burst -> MoldUDP64 session (fp_md_mold) ->
+ * ITCH 5.0 messages -> fp_md_normalize -> reserved ring slots -> md ring(s).
+ *
+ * Invariants:
+ *  (1) Events of one ring leave in sequence order; a ring with stale_pending first gets
+ *      its FP_EV_MD_STALE events, and until they are all pushed every newer event of that
+ *      ring is dropped as an overrun too (so the consumer never sees data after a hole
+ *      without the STALE before it).
+ *  (2) Nothing in fp_md_poll allocates; the only syscalls are the backend's receive and,
+ *      while a gap is open, the request send and the answer receive.
+ */
+#define _GNU_SOURCE /* recvmmsg */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fp_err.h"
+#include "fp_itch.h"
+#include "fp_md.h"
+#include "fp_md_normalize.h"
+#include "fp_mold.h"
+#include "fp_ring.h"
+#include "fp_tsc.h"
+
+static uint64_t default_clock_ns(void *arg)
+{
+	(void)arg;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- default retransmission transport: one UDP socket connected to the server ---- */
+
+static int udp_req_send(void *arg, const void *buf, uint32_t len)
+{
+	struct fp_md *md = arg;
+	return send(md->req_fd, buf, len, MSG_DONTWAIT) == (ssize_t)len ? 0 : -errno;
+}
+
+static unsigned udp_req_recv(void *arg, struct fp_md_pkt *pkts, unsigned n)
+{
+	struct fp_md *md = arg;
+	unsigned got = 0;
+	if (n > FP_ARRAY_SIZE(md->req_buf))
+		n = FP_ARRAY_SIZE(md->req_buf);
+	while (got < n) {
+		ssize_t r =
+			recv(md->req_fd, md->req_buf[got], sizeof(md->req_buf[got]), MSG_DONTWAIT);
+		if (r <= 0)
+			break;
+		pkts[got] = (struct fp_md_pkt){.data = md->req_buf[got],
+					       .len = (uint32_t)r,
+					       .src_addr = md->cfg.rerequest_addr,
+					       .src_port = md->cfg.rerequest_port,
+					       .t_rx = fp_tsc_now()};
+		got++;
+	}
+	return got;
+}
+
+static const struct fp_md_req_ops udp_req_ops = {.send = udp_req_send, .recv = udp_req_recv};
+
+static int open_req_socket(struct fp_md *md)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fp_err_set(-errno, "cannot create the rerequest socket: %s",
+				  strerror(errno));
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(md->cfg.rerequest_port),
+				 .sin_addr.s_addr = htonl(md->cfg.rerequest_addr)};
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int rc = -errno;
+		close(fd);
+		char a[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &sa.sin_addr, a, sizeof(a));
+		return fp_err_set(rc, "cannot reach rerequest server %s:%u: %s", a,
+				  md->cfg.rerequest_port, strerror(-rc));
+	}
+	md->req_fd = fd;
+	return 0;
+}
+
+/* ---- output: staging, overruns, stale marks ---- */
+
+static void mark_stale(struct fp_md_out *o, uint32_t symbol)
+{
+	symbol &= FP_MD_SYMBOLS_MAX - 1;
+	o->stale_words[symbol / 64] |= 1ull << (symbol % 64);
+	o->stale_pending = true;
+}
+
+/* Push the STALE events of the marked symbols; false when the ring filled up first. */
+static bool push_stale_marks(struct fp_md *md, struct fp_md_out *o)
+{
+	for (unsigned w = 0; w < FP_ARRAY_SIZE(o->stale_words); w++) {
+		while (o->stale_words[w]) {
+			unsigned bit = (unsigned)__builtin_ctzll(o->stale_words[w]);
+			struct fp_event ev = {.type = FP_EV_MD_STALE,
+					      .flags = FP_EVF_STALE,
+					      .source = md->cfg.source,
+					      .symbol_id = w * 64 + bit,
+					      .t_rx = md->last_t_rx};
+			ev.u.stale.reason = FP_STALE_OVERRUN;
+			if (fp_ring_enqueue_burst(o->ring, &ev, 1) == 0)
+				return false;
+			o->stale_words[w] &= ~(1ull << bit);
+			md->stats->stale_events++;
+		}
+	}
+	o->stale_pending = false;
+	return true;
+}
+
+/* Make the written part of the window visible to the consumer and drop the rest. */
+static void flush_out(struct fp_md *md, struct fp_md_out *o)
+{
+	if (o->win_used)
+		fp_ring_commit(o->ring, o->win_used);
+	o->win_used = o->win_n = 0;
+	if (fp_unlikely(o->stale_pending))
+		push_stale_marks(md, o);
+}
+
+void fp_md_flush(struct fp_md *md)
+{
+	for (unsigned r = 0; r < md->cfg.nb_rings; r++)
+		flush_out(md, &md->out[r]);
+}
+
+/* Window used up: commit it and reserve the next one; the scratch slot when full (1). */
+static FP_NOINLINE struct fp_event *out_slot_slow(struct fp_md *md, struct fp_md_out *o)
+{
+	flush_out(md, o);
+	if (o->stale_pending)
+		return &o->scratch; /* (1): newer events wait behind the STALE marks */
+	uint32_t n;
+	struct fp_event *w = fp_ring_reserve(o->ring, FP_MD_STAGE_MAX, &n);
+	if (!w)
+		return &o->scratch;
+	o->win = w;
+	o->win_n = n;
+	return w;
+}
+
+/* Where the next event of ring @p o goes: a reserved slot, or the scratch slot (full). */
+static inline struct fp_event *out_slot(struct fp_md *md, struct fp_md_out *o)
+{
+	if (fp_likely(o->win_used < o->win_n))
+		return &o->win[o->win_used];
+	return out_slot_slow(md, o);
+}
+
+/* The event written at @p ev is complete: keep it, or count it as an overrun. */
+static inline void out_commit(struct fp_md *md, struct fp_md_out *o, struct fp_event *ev)
+{
+	if (fp_likely(ev != &o->scratch)) {
+		o->win_used++;
+		return;
+	}
+	md->stats->overruns++;
+	mark_stale(o, ev->symbol_id);
+}
+
+/* Every ring gets the gap STALE (symbol 0 = all of this session's symbols). */
+static void emit_gap_stale(struct fp_md *md, const struct fp_md_mold_tick *t)
+{
+	for (unsigned r = 0; r < md->cfg.nb_rings; r++) {
+		struct fp_md_out *o = &md->out[r];
+		struct fp_event *ev = out_slot(md, o);
+		memset(ev, 0, sizeof(*ev));
+		ev->type = FP_EV_MD_STALE;
+		ev->flags = FP_EVF_STALE;
+		ev->source = md->cfg.source;
+		ev->seq = t->stale_seq;
+		ev->t_rx = md->last_t_rx;
+		ev->u.stale.first_missing_seq = t->stale_seq;
+		ev->u.stale.nb_missing = t->stale_count;
+		ev->u.stale.reason = FP_STALE_GAP;
+		if (ev != &o->scratch)
+			md->stats->stale_events++;
+		out_commit(md, o, ev);
+	}
+}
+
+static void symtab_fill(struct fp_md *md, const struct fp_event *ev)
+{
+	struct fp_md_sym *s = &md->cfg.symtab[ev->symbol_id & (FP_MD_SYMBOLS_MAX - 1)];
+	memcpy(s->stock, ev->u.stock_directory.stock, sizeof(s->stock));
+	s->round_lot_size = ev->u.stock_directory.round_lot_size;
+	s->market_category = ev->u.stock_directory.market_category;
+	s->financial_status_indicator = ev->u.stock_directory.financial_status_indicator;
+	s->valid = 1;
+}
+
+/* One ITCH message -> one event in a reserved slot of its ring. */
+static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, uint64_t seq,
+			    uint64_t t_rx, uint8_t flags)
+{
+	struct fp_md_out *o = &md->out[0];
+	if (md->cfg.nb_rings > 1 && len >= 3)
+		o = &md->out[fp_get_be16(msg + 1) % md->cfg.nb_rings];
+	struct fp_event *ev = out_slot(md, o);
+	enum fp_itch_result r = fp_md_normalize(msg, len, seq, t_rx, md->cfg.source, ev);
+	if (fp_unlikely(r != FP_ITCH_OK)) {
+		md->stats->errors++;
+		if (r == FP_ITCH_UNKNOWN_TYPE)
+			md->stats->unknown++;
+		return;
+	}
+	ev->flags |= flags;
+	md->stats->messages++;
+	md->stats->by_type[(uint8_t)(msg[0] - 'A') & 63]++;
+	if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY) && md->cfg.symtab)
+		symtab_fill(md, ev);
+	out_commit(md, o, ev);
+}
+
+void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line, uint64_t now_ns)
+{
+	struct fp_md_mold_pkt mp = {.line = line, .t_rx = pkt->t_rx};
+	md->stats->packets++;
+	md->last_t_rx = pkt->t_rx;
+	if (fp_unlikely(fp_mold_parse(pkt->data, pkt->len, &mp.mold) == FP_MOLD_SHORT)) {
+		md->stats->errors++;
+		return;
+	}
+	uint32_t skip = 0;
+	enum fp_md_mold_action act = fp_md_mold_on_packet(md->mold, &mp, now_ns, &skip);
+	if (fp_likely(act == FP_MD_MOLD_DELIVER)) {
+		uint8_t flags = line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0;
+		struct fp_mold_iter it;
+		const uint8_t *msg;
+		uint16_t len;
+		uint64_t seq;
+		enum fp_mold_result r;
+		fp_mold_iter_init(&it, &mp.mold);
+		while ((r = fp_mold_iter_next(&it, &msg, &len, &seq)) == FP_MOLD_OK) {
+			if (fp_unlikely(skip)) {
+				skip--;
+				continue;
+			}
+			emit_msg(md, msg, len, seq, pkt->t_rx, flags);
+		}
+		if (fp_unlikely(r != FP_MOLD_END))
+			md->stats->errors++;
+	}
+	if (fp_unlikely(fp_md_mold_pending(md->mold))) {
+		struct fp_md_mold_msg m;
+		while (fp_md_mold_next(md->mold, &m, now_ns))
+			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
+				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+	}
+}
+
+/* Gap timers: request the head hole (rate-limited), give up after the timeout. */
+static void run_timers(struct fp_md *md, uint64_t now_ns)
+{
+	struct fp_md_mold_tick t;
+	unsigned what = fp_md_mold_tick(md->mold, now_ns, &t);
+	if (what & FP_MD_MOLD_TICK_REQUEST && md->cfg.req) {
+		uint8_t buf[FP_MOLD_REQUEST_LEN];
+		fp_mold_request_build(buf, md->mold->session, t.request_seq, t.request_count);
+		if (md->cfg.req->send(md->cfg.req_arg, buf, sizeof(buf)) == 0)
+			md->stats->requests_sent++;
+		else
+			md->stats->request_errors++;
+	}
+	if (what & FP_MD_MOLD_TICK_STALE) {
+		emit_gap_stale(md, &t);
+		struct fp_md_mold_msg m;
+		while (fp_md_mold_next(md->mold, &m, now_ns))
+			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
+				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+	}
+}
+
+static void copy_summary(struct fp_md *md)
+{
+	struct fp_md_stats *s = md->stats;
+	s->gaps = s->mold.gaps;
+	s->missing = s->mold.missing;
+	s->duplicates = s->mold.duplicates;
+}
+
+unsigned fp_md_poll(struct fp_md *md, unsigned budget)
+{
+	struct fp_md_pkt pkts[FP_MD_RX_BURST_MAX];
+	unsigned done = 0;
+	uint64_t now_ns = md->cfg.clock_ns(md->cfg.clock_arg);
+	for (unsigned k = 0; k < md->cfg.nb_lines && done < budget; k++) {
+		unsigned l = md->next_line;
+		md->next_line = (l + 1 == md->cfg.nb_lines) ? 0 : l + 1;
+		unsigned want = budget - done;
+		if (want > FP_MD_RX_BURST_MAX)
+			want = FP_MD_RX_BURST_MAX;
+		unsigned n = fp_md_rx_burst(md->rx[l], pkts, want);
+		for (unsigned i = 0; i < n; i++)
+			fp_md_on_datagram(md, &pkts[i], (uint8_t)l, now_ns);
+		done += n;
+	}
+	if (fp_unlikely(fp_md_mold_gap_open(md->mold) || fp_md_mold_pending(md->mold))) {
+		if (md->cfg.req) {
+			unsigned n = md->cfg.req->recv(md->cfg.req_arg, pkts, FP_MD_RX_BURST_MAX);
+			for (unsigned i = 0; i < n; i++)
+				fp_md_on_datagram(md, &pkts[i], FP_MD_MOLD_LINE_RETRANS, now_ns);
+			done += n;
+		}
+		run_timers(md, now_ns);
+	}
+	fp_md_flush(md);
+	copy_summary(md);
+	return done;
+}
+
+bool fp_md_eof(const struct fp_md *md)
+{
+	for (unsigned l = 0; l < md->cfg.nb_lines; l++)
+		if (!fp_md_rx_eof(md->rx[l]))
+			return false;
+	for (unsigned r = 0; r < md->cfg.nb_rings; r++)
+		if (md->out[r].win_used || md->out[r].stale_pending)
+			return false;
+	return true;
+}
+
+int fp_md_init(struct fp_md *md, const struct fp_md_cfg *cfg)
+{
+	memset(md, 0, sizeof(*md));
+	md->req_fd = -1;
+	if (cfg->nb_lines < 1 || cfg->nb_lines > FP_MD_LINES_MAX)
+		return fp_err_set(-EINVAL, "md: %u lines configured; 1 (A) or 2 (A and B) needed",
+				  cfg->nb_lines);
+	if (cfg->nb_rings < 1 || cfg->nb_rings > FP_MD_RINGS_MAX)
+		return fp_err_set(-EINVAL, "md: %u rings configured; 1 to %u needed", cfg->nb_rings,
+				  FP_MD_RINGS_MAX);
+	for (unsigned r = 0; r < cfg->nb_rings; r++)
+		if (!cfg->rings[r])
+			return fp_err_set(-EINVAL, "md: ring %u is NULL", r);
+	md->cfg = *cfg;
+	if (!md->cfg.clock_ns)
+		md->cfg.clock_ns = default_clock_ns;
+	md->stats = cfg->stats ? cfg->stats : &md->own_stats;
+	memset(md->stats, 0, sizeof(*md->stats));
+	md->stats->magic = FP_MD_STATS_MAGIC;
+	md->stats->version = FP_MD_STATS_VERSION;
+	int rc;
+	md->out = aligned_alloc(64, FP_ALIGN_UP(sizeof(*md->out) * cfg->nb_rings, 64));
+	md->mold = aligned_alloc(64, FP_ALIGN_UP(fp_md_mold_memsize(cfg->mold.window), 64));
+	if (!md->out || !md->mold) {
+		rc = fp_err_set(-ENOMEM, "md: no memory for the session and staging buffers");
+		goto err;
+	}
+	memset(md->out, 0, sizeof(*md->out) * cfg->nb_rings);
+	for (unsigned r = 0; r < cfg->nb_rings; r++)
+		md->out[r].ring = cfg->rings[r];
+	if ((rc = fp_md_mold_init(md->mold, &cfg->mold)) < 0) {
+		fp_err_append(rc, "md: MoldUDP64 session");
+		goto err;
+	}
+	fp_md_mold_set_stats(md->mold, &md->stats->mold);
+	if (!cfg->req && cfg->rerequest_addr) {
+		if ((rc = open_req_socket(md)) < 0)
+			goto err;
+		md->cfg.req = &udp_req_ops;
+		md->cfg.req_arg = md;
+	}
+	for (unsigned l = 0; l < cfg->nb_lines; l++)
+		if ((rc = fp_md_rx_open(&md->rx[l], &cfg->lines[l])) < 0) {
+			fp_err_append(rc, "md: line %c", 'A' + l);
+			goto err;
+		}
+	/* Touch the staging and the buffer now: no page fault in the hot loop. */
+	memset(md->mold->slots, 0xff, (size_t)cfg->mold.window * sizeof(md->mold->slots[0]));
+	return 0;
+err:
+	fp_md_fini(md);
+	return rc;
+}
+
+void fp_md_fini(struct fp_md *md)
+{
+	if (!md)
+		return;
+	for (unsigned l = 0; l < FP_MD_LINES_MAX; l++) {
+		fp_md_rx_close(md->rx[l]);
+		md->rx[l] = NULL;
+	}
+	if (md->req_fd >= 0)
+		close(md->req_fd);
+	md->req_fd = -1;
+	free(md->out);
+	free(md->mold);
+	md->out = NULL;
+	md->mold = NULL;
+}

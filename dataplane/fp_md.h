@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_md.h - the md stage: receive bursts (one or two lines of one MoldUDP64 session),
+ * sequence them, normalize each ITCH 5.0 message into a struct fp_event and push it, with
+ * its t_rx, into the md ring(s).
+ *
+ * Stage shape (design.md §2): fp_md_init() (cold: opens the receive backends and the
+ * retransmission transport, allocates), fp_md_poll() (hot, on the md core: no allocation,
+ * no syscall except the backend's own receive and, only while a gap is open, the
+ * retransmission request and its answers), fp_md_fini(). One thread per struct fp_md.
+ *
+ * Events are normalized straight into reserved ring slots (fp_ring_reserve/commit, no copy)
+ * and committed at the end of each poll. Rings: events go to rings[symbol_id % nb_rings]; FP_EV_MD_STALE for symbol 0 (a gap
+ * given up on) goes to every ring. A full ring is an overrun: the event is dropped and
+ * counted, its symbol is marked, and FP_EV_MD_STALE (reason FP_STALE_OVERRUN) for that
+ * symbol is pushed as soon as the ring has room, before any newer event of that ring.
+ */
+#ifndef FP_MD_H
+#define FP_MD_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fp_event.h"
+#include "fp_md_mold.h"
+#include "fp_md_rx.h"
+
+struct fp_ring;
+
+#define FP_MD_RINGS_MAX     4
+#define FP_MD_LINES_MAX     2                     /**< A and B */
+#define FP_MD_SYMBOLS_MAX   65536                 /**< ITCH stock locate is 16 bits */
+#define FP_MD_STATS_MAGIC   0x46504d4453544154ull /* "FPMDSTAT" */
+#define FP_MD_STATS_VERSION 1
+
+/** One symbol-table entry, filled from the stock directory ('R'). */
+struct fp_md_sym {
+	char stock[8]; /**< space padded, as on the wire */
+	uint32_t round_lot_size;
+	uint8_t market_category;
+	uint8_t financial_status_indicator;
+	uint8_t valid; /**< 1 once a directory message was seen */
+	uint8_t reserved;
+};
+static_assert(sizeof(struct fp_md_sym) == 16, "fp_md_sym layout");
+
+/** Counters of the stage: fixed-size, single writer (the md core), meant for a segment. */
+struct fp_md_stats {
+	uint64_t magic;       /**< FP_MD_STATS_MAGIC */
+	uint64_t version;     /**< FP_MD_STATS_VERSION */
+	uint64_t packets;     /**< UDP datagrams received (all lines, answers included) */
+	uint64_t messages;    /**< ITCH messages normalized and pushed (or overrun) */
+	uint64_t by_type[64]; /**< messages per ITCH type, index type - 'A' ('h' = 39) */
+	uint64_t gaps;        /**< copies of mold.* for readers that want the short list */
+	uint64_t missing;
+	uint64_t duplicates;
+	uint64_t errors;       /**< short/unknown/over-long ITCH messages, malformed Mold packets */
+	uint64_t unknown;      /**< of errors: unknown ITCH type */
+	uint64_t overruns;     /**< events dropped because a ring was full */
+	uint64_t stale_events; /**< FP_EV_MD_STALE pushed */
+	uint64_t requests_sent;
+	uint64_t request_errors; /**< sends that failed */
+	struct fp_md_mold_stats mold;
+	struct fp_md_rx_stats rx[FP_MD_LINES_MAX];
+};
+static_assert(sizeof(struct fp_md_stats) % 8 == 0, "fp_md_stats is 64-bit words");
+
+/** Retransmission transport: sends requests and receives answers (injectable for tests). */
+struct fp_md_req_ops {
+	/** Send one request packet. @return 0 or a negative errno. */
+	int (*send)(void *arg, const void *buf, uint32_t len);
+	/** Receive up to @p n answer datagrams without blocking. @return how many. */
+	unsigned (*recv)(void *arg, struct fp_md_pkt *pkts, unsigned n);
+};
+
+/** Stage settings; validated once by fp_md_init(). */
+struct fp_md_cfg {
+	struct fp_md_rx_cfg lines[FP_MD_LINES_MAX]; /**< A (and B) */
+	unsigned nb_lines;                          /**< 1 or 2 */
+	struct fp_md_mold_cfg mold;
+	uint32_t rerequest_addr; /**< IPv4 host order; 0 = no retransmission requests */
+	uint16_t rerequest_port;
+	const struct fp_md_req_ops *req; /**< NULL = UDP socket to rerequest_addr:port */
+	void *req_arg;
+	struct fp_ring *rings[FP_MD_RINGS_MAX];
+	unsigned nb_rings;
+	uint16_t source;                 /**< fp_event.source of every event */
+	struct fp_md_stats *stats;       /**< NULL = the stage's own */
+	struct fp_md_sym *symtab;        /**< NULL = none; else FP_MD_SYMBOLS_MAX entries */
+	uint64_t (*clock_ns)(void *arg); /**< NULL = CLOCK_MONOTONIC (vDSO, no syscall) */
+	void *clock_arg;
+};
+
+#define FP_MD_STAGE_MAX 64 /**< ring slots reserved at a time */
+
+/** @internal Per-ring output: a reserved window of ring slots, and overrun state. */
+struct fp_md_out {
+	struct fp_ring *ring;
+	struct fp_event *win; /**< slots reserved in the ring (fp_ring_reserve) */
+	uint32_t win_n;       /**< slots in the window */
+	uint32_t win_used;    /**< written, to be committed */
+	bool stale_pending;   /**< some symbol is marked below */
+	uint64_t stale_words[FP_MD_SYMBOLS_MAX / 64]; /**< symbols whose events were dropped */
+	struct fp_event scratch; /**< where an event goes when the ring is full */
+};
+
+/** The stage (allocated by the caller, e.g. statically or with aligned_alloc). */
+struct fp_md {
+	struct fp_md_cfg cfg;
+	struct fp_md_rx *rx[FP_MD_LINES_MAX];
+	struct fp_md_stats *stats;
+	struct fp_md_stats own_stats;
+	struct fp_md_mold *mold;
+	struct fp_md_out *out; /**< nb_rings entries */
+	int req_fd;            /**< default transport socket, -1 when none */
+	unsigned next_line;
+	uint64_t last_t_rx;
+	uint8_t req_buf[4][2048]; /**< default transport's answer buffers */
+};
+
+/**
+ * Initialise the stage: open the lines, the transport, the session. Cold; allocates.
+ * @return 0, or a negative errno with the fp_err message (bad config: -EINVAL)
+ */
+int fp_md_init(struct fp_md *md, const struct fp_md_cfg *cfg);
+
+/**
+ * Do up to @p budget packets of work: receive, sequence, normalize, push; then run the
+ * gap timers (request, stale). Hot path.
+ * @return packets handled (0 when idle)
+ */
+unsigned fp_md_poll(struct fp_md *md, unsigned budget);
+
+/** True when every line is a finite source that has ended and nothing is left to push. */
+bool fp_md_eof(const struct fp_md *md);
+
+/** Close everything opened by fp_md_init() (NULL is a no-op). */
+void fp_md_fini(struct fp_md *md);
+
+/**
+ * Handle one received MoldUDP64 datagram as if it came from @p line (what fp_md_poll does
+ * for each packet; exposed for benchmarks and tools that bring their own receive).
+ */
+void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line,
+		       uint64_t now_ns);
+
+/** Push staged events into the rings (fp_md_poll does it at the end of each burst). */
+void fp_md_flush(struct fp_md *md);
+
+#endif /* FP_MD_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_symtab.h - the symbol table region ("symtab"): one entry per ITCH stock locate
+ * (1..65535; 0 = none), with the name, round lot, market category, trading state and a
+ * stale flag.
+ *
+ * Who may call: a single writer, the md stage (fp_symtab_set_*), hot path; any number of
+ * readers in any process (book, strategy host, risk, ctl), hot path. No syscall, no lock,
+ * no allocation.
+ *
+ * Consistency: the directory fields (name, round_lot, market_category) are written once
+ * per session, when the ITCH Stock Directory message arrives, before `valid` is set with a
+ * store-release; a reader that sees valid == 1 with a load-acquire sees them whole (D1/D2
+ * below). Trading state and stale are single-byte atomics that change during the day and
+ * are read on their own. A directory sent again with other values is applied with valid
+ * set to 0 around the update, so a reader can only see it torn if it read valid before
+ * the update and the fields during it; readers that need the exact name (ctl) read it
+ * twice and compare.
+ *
+ *   D1  writer: fields, then store-release valid = 1             pairs with D2
+ *   D2  reader: load-acquire valid, then the fields               pairs with D1
+ */
+#ifndef FP_SYMTAB_H
+#define FP_SYMTAB_H
+
+#include <assert.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fp_compiler.h"
+
+#define FP_SYMTAB_MAGIC      0x4d595346u /* "FSYM" */
+#define FP_SYMTAB_VERSION    1
+/** Entries: every 16-bit stock locate; entry 0 stays unused ("none"). */
+#define FP_SYMTAB_NB_ENTRIES 65536
+
+/** One symbol (16 bytes; four per cache line). */
+struct fp_symbol {
+	char name[8];                  /**< ITCH Stock, space padded, not NUL-terminated */
+	uint32_t round_lot;            /**< ITCH Round Lot Size, shares */
+	uint8_t market_category;       /**< ITCH Market Category ('Q', 'N', ...) */
+	_Atomic uint8_t trading_state; /**< ITCH 'H' 'P' 'Q' 'T'; 0 = not yet known */
+	_Atomic uint8_t stale;         /**< enum fp_stale_reason (fp_event.h); 0 = fresh */
+	_Atomic uint8_t valid;         /**< 1 once the directory fields are set */
+};
+
+/** The region: a header line, then the entries indexed by stock locate. */
+struct fp_symtab {
+	uint32_t magic;            /**< FP_SYMTAB_MAGIC */
+	uint32_t version;          /**< FP_SYMTAB_VERSION */
+	_Atomic uint32_t nb_valid; /**< entries with valid == 1 (writer only; stats) */
+	uint32_t reserved;
+	_Atomic uint64_t nb_updates; /**< directory + state + stale updates (writer only) */
+	uint8_t pad[40];
+	alignas(FP_CACHE_LINE) struct fp_symbol sym[FP_SYMTAB_NB_ENTRIES];
+};
+
+static_assert(sizeof(struct fp_symbol) == 16, "fp_symbol size");
+static_assert(offsetof(struct fp_symbol, round_lot) == 8, "fp_symbol.round_lot");
+static_assert(offsetof(struct fp_symbol, market_category) == 12, "fp_symbol.market_category");
+static_assert(offsetof(struct fp_symbol, trading_state) == 13, "fp_symbol.trading_state");
+static_assert(offsetof(struct fp_symbol, stale) == 14, "fp_symbol.stale");
+static_assert(offsetof(struct fp_symbol, valid) == 15, "fp_symbol.valid");
+static_assert(offsetof(struct fp_symtab, sym) == 64, "fp_symtab.sym");
+static_assert(sizeof(struct fp_symtab) == 64 + 16 * FP_SYMTAB_NB_ENTRIES, "fp_symtab size");
+
+/** Initialise an empty table. Cold, creator only (zeroes 1 MiB). */
+void fp_symtab_init(struct fp_symtab *t);
+
+/** Check magic and version after attach. @return 0 or -EPROTO with fp_err text. */
+int fp_symtab_check(const struct fp_symtab *t);
+
+/** The entry of @p locate (any value of a uint16_t is in range). Any thread. */
+inline const struct fp_symbol *fp_symtab_get(const struct fp_symtab *t, uint16_t locate)
+{
+	return &t->sym[locate];
+}
+
+/** True when @p locate has a directory entry. Any thread, hot path. */
+inline bool fp_symtab_valid(const struct fp_symtab *t, uint16_t locate)
+{
+	/* D2: pairs with D1; the directory fields are visible after this. */
+	return atomic_load_explicit(&t->sym[locate].valid, memory_order_acquire) != 0;
+}
+
+/** True when @p locate may be traded: known, trading state 'T', data not stale. Hot path. */
+inline bool fp_symtab_tradable(const struct fp_symtab *t, uint16_t locate)
+{
+	const struct fp_symbol *s = &t->sym[locate];
+	/* Relaxed: independent single-byte flags; valid is checked with D2 first. */
+	return fp_symtab_valid(t, locate) &&
+	       atomic_load_explicit(&s->trading_state, memory_order_relaxed) == 'T' &&
+	       atomic_load_explicit(&s->stale, memory_order_relaxed) == 0;
+}
+
+/** Set the directory fields of @p locate (ITCH 'R'). Writer (md stage) only, hot path. */
+inline void fp_symtab_set_directory(struct fp_symtab *t, uint16_t locate, const char name[8],
+				    uint32_t round_lot, uint8_t market_category)
+{
+	struct fp_symbol *s = &t->sym[locate];
+	bool was_valid = atomic_load_explicit(&s->valid, memory_order_relaxed) != 0;
+	if (was_valid)
+		atomic_store_explicit(&s->valid, 0, memory_order_relaxed);
+	memcpy(s->name, name, sizeof(s->name));
+	s->round_lot = round_lot;
+	s->market_category = market_category;
+	/* D1: pairs with D2; the fields above are visible to whoever sees valid == 1. */
+	atomic_store_explicit(&s->valid, 1, memory_order_release);
+	if (!was_valid)
+		atomic_store_explicit(&t->nb_valid,
+				      atomic_load_explicit(&t->nb_valid, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
+	atomic_store_explicit(&t->nb_updates,
+			      atomic_load_explicit(&t->nb_updates, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/** Set the trading state of @p locate (ITCH 'H'). Writer only, hot path. */
+inline void fp_symtab_set_trading_state(struct fp_symtab *t, uint16_t locate, uint8_t state)
+{
+	/* Relaxed: a single byte read on its own. */
+	atomic_store_explicit(&t->sym[locate].trading_state, state, memory_order_relaxed);
+	atomic_store_explicit(&t->nb_updates,
+			      atomic_load_explicit(&t->nb_updates, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/** Mark @p locate stale (reason != 0) or fresh (0). Writer only, hot path. */
+inline void fp_symtab_set_stale(struct fp_symtab *t, uint16_t locate, uint8_t reason)
+{
+	/* Relaxed: a single byte read on its own. */
+	atomic_store_explicit(&t->sym[locate].stale, reason, memory_order_relaxed);
+	atomic_store_explicit(&t->nb_updates,
+			      atomic_load_explicit(&t->nb_updates, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/** Print the valid entries (at most @p max of them). Any process. */
+void fp_symtab_dump(FILE *out, const struct fp_symtab *t, unsigned max);
+
+#endif /* FP_SYMTAB_H */
