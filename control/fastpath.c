@@ -44,7 +44,8 @@ static void usage(FILE *out)
 		"       fastpath --help | --version\n\n"
 		"Run one instance: create its shared-memory segment, start the workers of the\n"
 		"placement pinned to their cores, restart a worker that dies, and stop cleanly on\n"
-		"SIGTERM or SIGINT (open orders are cancelled first). SIGUSR1 trips the kill switch.\n\n"
+		"SIGTERM or SIGINT (open orders are cancelled first). SIGUSR1 trips the kill "
+		"switch.\n\n"
 		"  --config FILE   libconfig file (see config/dev.conf)\n"
 		"  --duration S    stop by itself after S seconds (default: run until a signal)\n"
 		"  --summary       print a one-line live summary every second\n"
@@ -118,9 +119,12 @@ static double now_s(void)
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"duration", required_argument, NULL, 'd'},
-		{"summary", no_argument, NULL, 's'},      {"report", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'},
+		{"summary", no_argument, NULL, 's'},
+		{"report", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *report = NULL;
 	double duration = 0;
@@ -136,7 +140,8 @@ static int cmd_run(int argc, char **argv)
 			char *end;
 			duration = strtod(optarg, &end);
 			if (*end || duration <= 0) {
-				fprintf(stderr, "fastpath: --duration needs seconds > 0, got '%s'\n",
+				fprintf(stderr,
+					"fastpath: --duration needs seconds > 0, got '%s'\n",
 					optarg);
 				return 2;
 			}

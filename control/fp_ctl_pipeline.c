@@ -16,6 +16,7 @@
  *       them (they inherit the mapping across fork).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -40,8 +41,7 @@ const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS] = {
 /* Config keys of rings.*, in the order of fp_ctl_ring_names; exec sizes both exec rings. */
 static const char *const ring_keys[FP_CTL_NB_RINGS] = {"md",   "top",  "intent", "order",
 						       "exec", "exec", "reject"};
-static const uint32_t ring_defaults[FP_CTL_NB_RINGS] = {65536, 16384, 4096, 4096,
-							4096,  4096,  4096};
+static const uint32_t ring_defaults[FP_CTL_NB_RINGS] = {65536, 16384, 4096, 4096, 4096, 4096, 4096};
 
 /* ---- plan helpers for the stage adapters ---- */
 
@@ -95,10 +95,9 @@ const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name)
 
 /* ---- configuration ---- */
 
-static const char *const top_keys[] = {"instance", "segment", "rings",      "restart",
-				       "placement", "md",     "book",       "strategies",
-				       "risk",     "gateway", "store",      "demo",
-				       NULL};
+static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
+				       "md",       "book",    "strategies", "risk",    "gateway",
+				       "store",    "demo",    NULL};
 static const char *const segment_keys[] = {"hugepages", "group", NULL};
 static const char *const restart_keys[] = {"max_restarts",   "window_ms",       "backoff_ms",
 					   "backoff_max_ms", "stop_timeout_ms", NULL};
@@ -112,6 +111,10 @@ static int load_segment(struct fp_ctl_pipeline *p)
 	const char *huge = "auto", *group = "";
 	int rc;
 
+	if (!g) { /* absent: NULL would make the getters read the root group */
+		p->hugepages = FP_SHM_HUGE_AUTO;
+		return 0;
+	}
 	if ((rc = fp_cfg_check_keys(p->cfg, g, segment_keys)) < 0 ||
 	    (rc = fp_cfg_get_string(p->cfg, g, "hugepages", "auto", 0, &huge)) < 0 ||
 	    (rc = fp_cfg_get_string(p->cfg, g, "group", "", 63, &group)) < 0)
@@ -124,7 +127,8 @@ static int load_segment(struct fp_ctl_pipeline *p)
 		p->hugepages = FP_SHM_HUGE_OFF;
 	else
 		return fp_err_set(-EINVAL, "%s:%u: 'segment.hugepages' must be auto, 2M, 1G or off",
-				  fp_cfg_name(p->cfg), fp_cfg_line(fp_cfg_lookup(p->cfg, g, "hugepages")));
+				  fp_cfg_name(p->cfg),
+				  fp_cfg_line(fp_cfg_lookup(p->cfg, g, "hugepages")));
 	snprintf(p->group, sizeof(p->group), "%s", group);
 	return 0;
 }
@@ -135,11 +139,16 @@ static int load_rings(struct fp_ctl_pipeline *p)
 	int rc = fp_cfg_check_keys(p->cfg, g, rings_keys);
 
 	for (unsigned i = 0; rc == 0 && i < FP_CTL_NB_RINGS; i++) {
-		int64_t cap;
+		int64_t cap = ring_defaults[i];
+		if (!g) {
+			p->ring_capacity[i] = (uint32_t)cap;
+			continue;
+		}
 		rc = fp_cfg_get_int64(p->cfg, g, ring_keys[i], ring_defaults[i], 2,
 				      FP_RING_CAPACITY_MAX, &cap);
 		if (rc == 0 && !FP_IS_POW2((uint64_t)cap))
-			rc = fp_err_set(-EINVAL, "%s:%u: 'rings.%s' must be a power of two, got %" PRId64,
+			rc = fp_err_set(-EINVAL,
+					"%s:%u: 'rings.%s' must be a power of two, got %" PRId64,
 					fp_cfg_name(p->cfg),
 					fp_cfg_line(fp_cfg_lookup(p->cfg, g, ring_keys[i])),
 					ring_keys[i], cap);
@@ -152,15 +161,16 @@ static int load_restart(struct fp_ctl_pipeline *p)
 {
 	const struct fp_cfg_node *g = fp_cfg_lookup(p->cfg, NULL, "restart");
 	struct fp_ctl_restart_policy *r = &p->restart;
-	int64_t v[5];
+	int64_t v[5] = {5, 60000, 100, 5000, 2000};
 	int rc;
 
-	if ((rc = fp_cfg_check_keys(p->cfg, g, restart_keys)) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "max_restarts", 5, 0, 1000, &v[0])) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "window_ms", 60000, 1, 86400000, &v[1])) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "backoff_ms", 100, 0, 600000, &v[2])) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "backoff_max_ms", 5000, 0, 600000, &v[3])) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "stop_timeout_ms", 2000, 10, 600000, &v[4])) < 0)
+	if (g &&
+	    ((rc = fp_cfg_check_keys(p->cfg, g, restart_keys)) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "max_restarts", 5, 0, 1000, &v[0])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "window_ms", 60000, 1, 86400000, &v[1])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "backoff_ms", 100, 0, 600000, &v[2])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "backoff_max_ms", 5000, 0, 600000, &v[3])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "stop_timeout_ms", 2000, 10, 600000, &v[4])) < 0))
 		return rc;
 	r->max_restarts = (uint32_t)v[0];
 	r->restart_window_ms = (uint32_t)v[1];
@@ -192,7 +202,8 @@ static int load_worker(struct fp_ctl_pipeline *p, const struct fp_cfg_node *w,
 		return rc;
 	if (!name[0] || strlen(name) >= sizeof(spec->name))
 		return fp_err_set(-EINVAL, "%s:%u: '%s.name' must have 1 to %zu characters",
-				  fp_cfg_name(p->cfg), fp_cfg_line(w), path, sizeof(spec->name) - 1);
+				  fp_cfg_name(p->cfg), fp_cfg_line(w), path,
+				  sizeof(spec->name) - 1);
 	snprintf(spec->name, sizeof(spec->name), "%s", name);
 	spec->core = (int)core;
 	spec->budget = (unsigned)budget64;
@@ -259,11 +270,12 @@ static int load_placement(struct fp_ctl_pipeline *p)
 	    (rc = fp_cfg_check_keys(p->cfg, g, placement_keys)) < 0 ||
 	    (rc = fp_cfg_require(p->cfg, g, "workers")) < 0 ||
 	    (rc = fp_cfg_get_string(p->cfg, g, "idle", "backoff", 0, &idle_text)) < 0 ||
-	    (rc = fp_cfg_get_int64(p->cfg, g, "budget", FP_CTL_DEFAULT_BUDGET, 1, 65536,
-				   &budget)) < 0)
+	    (rc = fp_cfg_get_int64(p->cfg, g, "budget", FP_CTL_DEFAULT_BUDGET, 1, 65536, &budget)) <
+		    0)
 		return rc;
 	if (fp_idle_policy_parse(idle_text, &idle) < 0)
-		return fp_err_set(-EINVAL, "%s:%u: 'placement.idle' must be \"spin\" or \"backoff\"",
+		return fp_err_set(-EINVAL,
+				  "%s:%u: 'placement.idle' must be \"spin\" or \"backoff\"",
 				  fp_cfg_name(p->cfg), fp_cfg_line(g));
 	workers = fp_cfg_lookup(p->cfg, g, "workers");
 	if (fp_cfg_length(workers) == 0 || fp_cfg_length(workers) > FP_SHM_MAX_WORKERS)
@@ -287,9 +299,10 @@ int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
 	if (!p->cfg)
 		return fp_err_append(-errno, "loading configuration");
 	if ((rc = fp_cfg_check_keys(p->cfg, fp_cfg_root(p->cfg), top_keys)) < 0 ||
-	    (rc = fp_cfg_get_string(p->cfg, NULL, "instance", "default", FP_SHM_INSTANCE_MAX - 1, &instance)) < 0 ||
-	    (rc = load_segment(p)) < 0 || (rc = load_rings(p)) < 0 ||
-	    (rc = load_restart(p)) < 0 || (rc = load_placement(p)) < 0)
+	    (rc = fp_cfg_get_string(p->cfg, NULL, "instance", "default", FP_SHM_INSTANCE_MAX - 1,
+				    &instance)) < 0 ||
+	    (rc = load_segment(p)) < 0 || (rc = load_rings(p)) < 0 || (rc = load_restart(p)) < 0 ||
+	    (rc = load_placement(p)) < 0)
 		return rc;
 	snprintf(p->instance, sizeof(p->instance), "%s", instance);
 	fp_log_init(&p->log, stderr, "supervisor", FP_LOG_INFO);
@@ -315,12 +328,12 @@ static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan)
 		    0 ||
 	    (rc = fp_ctl_plan_add(plan, "workers", sizeof(struct fp_shm_workers),
 				  FP_SHM_WORKERS_VERSION)) < 0 ||
-	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) <
-		    0)
+	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) < 0)
 		return rc;
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
 		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_names[i],
-					  fp_ring_memsize(p->ring_capacity[i]), FP_RING_VERSION)) < 0)
+					  fp_ring_memsize(p->ring_capacity[i]), FP_RING_VERSION)) <
+		    0)
 			return rc;
 	for (unsigned w = 0; w < p->nb_workers; w++)
 		for (unsigned s = 0; s < p->workers[w].nb_stages; s++) {
@@ -411,8 +424,8 @@ static int worker_main(void *arg, unsigned idx)
 	mlockall(MCL_CURRENT | MCL_FUTURE);
 	for (; nb_init < spec->nb_stages; nb_init++) {
 		st[nb_init].ops = spec->stages[nb_init];
-		st[nb_init].ctx = aligned_alloc(FP_CACHE_LINE,
-						FP_ALIGN_UP(st[nb_init].ops->ctx_size, FP_CACHE_LINE));
+		st[nb_init].ctx = aligned_alloc(
+			FP_CACHE_LINE, FP_ALIGN_UP(st[nb_init].ops->ctx_size, FP_CACHE_LINE));
 		if (!st[nb_init].ctx) {
 			rc = -ENOMEM;
 			goto out;
@@ -420,7 +433,7 @@ static int worker_main(void *arg, unsigned idx)
 		memset(st[nb_init].ctx, 0, st[nb_init].ops->ctx_size);
 		if ((rc = st[nb_init].ops->init(st[nb_init].ctx, &env)) < 0) {
 			fp_log_error(&p->log, "worker '%s': stage '%s': %s", spec->name,
-			       st[nb_init].ops->name, fp_err_msg());
+				     st[nb_init].ops->name, fp_err_msg());
 			free(st[nb_init].ctx);
 			goto out;
 		}
@@ -461,9 +474,11 @@ static void on_worker_event(void *arg, unsigned idx, const struct fp_ctl_proc *p
 		w->restarts++;
 	if (!strcmp(what, "died") || !strcmp(what, "crash loop"))
 		fp_shm_worker_set_state(w, FP_WORKER_DEAD);
-	if (strcmp(what, "started"))
-		fp_log_warn(&p->log, "worker '%s' %s (pid %d, status 0x%x)",
-		       proc->name, what, (int)proc->pid, proc->last_status);
+	if (!strcmp(what, "stopped") || !strcmp(what, "restarted"))
+		fp_log_info(&p->log, "worker '%s' %s (pid %d)", proc->name, what, (int)proc->pid);
+	else if (strcmp(what, "started"))
+		fp_log_warn(&p->log, "worker '%s' %s (pid %d, status 0x%x)", proc->name, what,
+			    (int)proc->pid, proc->last_status);
 }
 
 static void on_crash_loop(void *arg, unsigned idx, const struct fp_ctl_proc *proc)
@@ -513,7 +528,8 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 
 unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why)
 {
-	struct timespec ts = {.tv_sec = drain_ms / 1000, .tv_nsec = (long)(drain_ms % 1000) * 1000000L};
+	struct timespec ts = {.tv_sec = drain_ms / 1000,
+			      .tv_nsec = (long)(drain_ms % 1000) * 1000000L};
 	unsigned killed;
 
 	if (!p->seg.hdr)

@@ -33,9 +33,9 @@
 
 struct fp_ctl_worker_spec {
 	char name[FP_SHM_WORKER_NAMESIZE];
-	int core;                    /**< -1: not pinned */
+	int core; /**< -1: not pinned */
 	enum fp_idle_policy idle;
-	unsigned budget;             /**< items per stage per pass */
+	unsigned budget; /**< items per stage per pass */
 	unsigned nb_stages;
 	const struct fp_ctl_stage_ops *stages[FP_CTL_MAX_STAGES_PER_WORKER];
 };

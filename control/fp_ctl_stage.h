@@ -37,11 +37,11 @@ struct fp_ctl_plan {
 
 /** What a stage sees of its instance. */
 struct fp_ctl_env {
-	const struct fp_cfg *cfg;    /**< the whole configuration */
-	struct fp_shm *seg;          /**< the mapped segment (NULL during plan()) */
+	const struct fp_cfg *cfg; /**< the whole configuration */
+	struct fp_shm *seg;       /**< the mapped segment (NULL during plan()) */
 	uint64_t tsc_hz;
 	const char *instance;
-	unsigned worker_idx;         /**< init/poll/fini only */
+	unsigned worker_idx; /**< init/poll/fini only */
 };
 
 /** Figures a stage adds to the live summary (fields it does not own stay as they are). */
@@ -51,7 +51,7 @@ struct fp_ctl_summary {
 	uint64_t intents, risk_accepted, risk_rejected;
 	uint64_t orders_sent, acks, fills, cancels, venue_rejects, filled_shares;
 	int64_t position_shares, realized_pnl, unrealized_pnl; /**< pnl in price units (4 dp) */
-	uint32_t breaker_state;      /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
 	uint32_t venue_connected;
 	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;
 	/** Tick-to-trade at FP_CTL_T2T_QUANTILES (for plots), ns. */
@@ -59,11 +59,14 @@ struct fp_ctl_summary {
 };
 
 /** The quantiles of fp_ctl_summary.t2t_quantile_ns. */
-#define FP_CTL_T2T_QUANTILES {0.10, 0.50, 0.75, 0.90, 0.99, 0.999, 0.9999, 1.0}
+#define FP_CTL_T2T_QUANTILES                                     \
+	{                                                        \
+		0.10, 0.50, 0.75, 0.90, 0.99, 0.999, 0.9999, 1.0 \
+	}
 
 struct fp_ctl_stage_ops {
-	const char *name;            /**< as written in placement: "md", "book", ... */
-	size_t ctx_size;             /**< bytes of the stage's context, per worker */
+	const char *name; /**< as written in placement: "md", "book", ... */
+	size_t ctx_size;  /**< bytes of the stage's context, per worker */
 	int (*plan)(const struct fp_ctl_env *env, struct fp_ctl_plan *plan);
 	int (*setup)(const struct fp_ctl_env *env);
 	int (*init)(void *ctx, const struct fp_ctl_env *env);
@@ -83,8 +86,7 @@ extern const struct fp_ctl_stage_ops *const fp_ctl_stages[];
  * with another size: two stages that share a ring must agree on it; the same size is
  * accepted once), or -ENOSPC with fp_err text.
  */
-int fp_ctl_plan_add(struct fp_ctl_plan *plan, const char *name, uint64_t size,
-		    uint32_t version);
+int fp_ctl_plan_add(struct fp_ctl_plan *plan, const char *name, uint64_t size, uint32_t version);
 
 /** Local address of region @p name, or NULL with fp_err text naming the region. */
 void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *size);

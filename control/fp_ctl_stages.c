@@ -7,6 +7,9 @@
 
 #include "fp_ctl_stage.h"
 
+extern const struct fp_ctl_stage_ops fp_ctl_stage_md;
+
 const struct fp_ctl_stage_ops *const fp_ctl_stages[] = {
+	&fp_ctl_stage_md,
 	NULL,
 };
