@@ -41,7 +41,8 @@ static void on_signal(int sig)
 
 struct sim_opts {
 	const char *config;
-	double duration_s; /**< simulated seconds, 0 = until a signal */
+	struct fp_cfg *cfg; /**< loaded configuration: option strings point into it */
+	double duration_s;  /**< simulated seconds, 0 = until a signal */
 	uint64_t seed;
 	const char *pcap_out;
 	bool progress;
@@ -286,13 +287,13 @@ static int load_config(struct sim_opts *o, const char *path)
 	}
 	o->oe.users = nu ? o->users : NULL;
 	o->oe.nb_users = nu;
-	/* Strings point into the loaded file: keep it (one per run, freed at exit). */
-	return 0;
 #endif
 out:
+	/* On success the configuration stays loaded until exit: strings point into it. */
 	if (rc < 0)
 		fp_cfg_free(c);
-	/* On success the configuration stays loaded: option strings point into it. */
+	else
+		o->cfg = c;
 	return rc;
 }
 
@@ -649,6 +650,7 @@ int main(int argc, char **argv)
 	int rc = parse_args(argc, argv, &r.o);
 	if (rc < 0) {
 		fprintf(stderr, "fastpath-sim: %s\n", fp_err_msg());
+		fp_cfg_free(r.o.cfg);
 		return 2;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -668,5 +670,6 @@ int main(int argc, char **argv)
 	fp_sim_market_destroy(r.mkt);
 	fp_sim_engine_destroy(r.eng);
 	fp_sim_itch_destroy(r.itch);
+	fp_cfg_free(r.o.cfg);
 	return rc < 0 ? 1 : 0;
 }

@@ -11,7 +11,10 @@
  * numbers, and whose message counts per type equal the simulator's own JSON summary;
  * `fastpath-md dump` of that pcap agrees with the summary (skipped with a message when
  * fastpath-md is not built); tshark's moldudp64 dissector agrees on every packet's framing
- * (skipped when tshark is absent); the same seed publishes the same messages.
+ * (skipped when tshark is absent); the same seed publishes the same messages; config/sim.conf
+ * gives the built-in defaults; an OUCH client logs in over SoupBinTCP, its order crossing
+ * the synthetic book is accepted and executed, and each execution's match number is in the
+ * ITCH feed as the resting order's 'E' (or 'P' when it was hidden).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -21,15 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fp_err.h"
 #include "fp_itch.h"
 #include "fp_mold.h"
 #include "fp_net.h"
+#include "fp_ouch.h"
 #include "fp_pcap.h"
 #include "fp_sim_itch.h"
+#include "fp_soup.h"
 
 #define SIM_BIN   FP_BINARY_DIR "/bin/fastpath-sim"
 #define MD_BIN    FP_BINARY_DIR "/bin/fastpath-md"
@@ -71,7 +78,7 @@ static void decode_pcap(const char *path, struct feed *fd, bool keep_stream)
 	memset(fd, 0, offsetof(struct feed, framing));
 	fd->framing_len = 0;
 	fd->next_seq = 1;
-	size_t len;
+	size_t len = 0;
 	uint8_t *buf = read_file(path, &len);
 	ck_assert_msg(buf, "cannot read %s", path);
 	struct fp_pcap pc;
@@ -299,6 +306,186 @@ START_TEST(test_sim_rejects_bad_options)
 }
 END_TEST
 
+START_TEST(test_sim_config_file_is_the_defaults)
+{
+	char cmd[512], line[8192], a[8192] = "", b[8192] = "";
+	snprintf(cmd, sizeof(cmd),
+		 "%s --config %s/config/sim.conf --no-udp --oe-port 0 --duration 0.3 --seed 5 "
+		 "--json",
+		 SIM_BIN, FP_SOURCE_DIR);
+	FILE *p = popen(cmd, "r");
+	while (fgets(line, sizeof(line), p))
+		snprintf(a, sizeof(a), "%s", line);
+	ck_assert_int_eq(pclose(p), 0);
+	snprintf(cmd, sizeof(cmd), "%s --no-udp --oe-port 0 --duration 0.3 --seed 5 --json",
+		 SIM_BIN);
+	p = popen(cmd, "r");
+	while (fgets(line, sizeof(line), p))
+		snprintf(b, sizeof(b), "%s", line);
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_int_gt(json_num(a, "messages"), 100);
+	ck_assert_int_eq(json_num(a, "messages"), json_num(b, "messages"));
+	ck_assert_int_eq(json_num(a, "trades"), json_num(b, "trades"));
+}
+END_TEST
+
+static uint16_t free_tcp_port(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	socklen_t l = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &l);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+/* Read one SoupBinTCP packet (u16 length, type, payload) within 2 s; returns its type and
+ * payload length, 0 on timeout or close. */
+static uint8_t soup_read(int fd, uint8_t *payload, size_t cap, size_t *len)
+{
+	uint8_t hdr[3];
+	size_t got = 0;
+	while (got < 3) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 2000) <= 0)
+			return 0;
+		ssize_t n = recv(fd, hdr + got, 3 - got, 0);
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	size_t want = (size_t)fp_get_be16(hdr) - 1;
+	ck_assert_uint_le(want, cap);
+	for (got = 0; got < want;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		if (poll(&pf, 1, 2000) <= 0)
+			return 0;
+		ssize_t n = recv(fd, payload + got, want - got, 0);
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	*len = want;
+	return hdr[2];
+}
+
+/* Is the execution with match number @p match in the ITCH feed of @p path? */
+static bool feed_has_match(const char *path, uint64_t match)
+{
+	size_t len = 0;
+	uint8_t *buf = read_file(path, &len);
+	ck_assert_ptr_nonnull(buf);
+	struct fp_pcap pc;
+	ck_assert_int_eq(fp_pcap_open(&pc, buf, len), 0);
+	struct fp_pcap_rec rec;
+	bool found = false;
+	while (!found && fp_pcap_next(&pc, &rec) == FP_PCAP_OK) {
+		struct fp_net_pkt np;
+		struct fp_mold_pkt mp = {0};
+		if (fp_net_parse_link(pc.linktype, rec.data, rec.caplen, &np) != FP_NET_OK ||
+		    fp_mold_parse(np.payload, np.payload_len, &mp) != FP_MOLD_OK)
+			continue;
+		struct fp_mold_iter it;
+		fp_mold_iter_init(&it, &mp);
+		const uint8_t *msg;
+		uint16_t ml;
+		uint64_t seq;
+		while (fp_mold_iter_next(&it, &msg, &ml, &seq) == FP_MOLD_OK) {
+			struct fp_itch_msg im;
+			if (fp_itch_decode(msg, ml, &im) != FP_ITCH_OK)
+				continue;
+			/* the resting order's execution: 'E', or 'P' when it was hidden */
+			if ((im.type == 'E' && im.u.order_executed.match_number == match) ||
+			    (im.type == 'P' && im.u.trade.match_number == match))
+				found = true;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+START_TEST(test_sim_client_order_trades_and_appears_in_feed)
+{
+	char pcap[64], port[16], *conf = write_conf();
+	snprintf(pcap, sizeof(pcap), "/tmp/fp_sim_test_%d_oe.pcap", (int)getpid());
+	uint16_t oe_port = free_tcp_port();
+	snprintf(port, sizeof(port), "%u", oe_port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		execl(SIM_BIN, SIM_BIN, "--config", conf, "--no-udp", "--duration", "2.5", "--rate",
+		      "5000", "--oe-port", port, "--pcap-out", pcap, (char *)NULL);
+		_exit(127);
+	}
+	int fd = -1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(oe_port)};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		usleep(20000);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	ck_assert_msg(fd >= 0, "cannot connect to fastpath-sim on port %u", oe_port);
+	uint8_t b[512], pl[512];
+	size_t len = 0, n = fp_soup_build_login_request(b, sizeof(b), "fpuser", "fppass", "", 0);
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	ck_assert_uint_eq(soup_read(fd, pl, sizeof(pl), &len), FP_SOUP_LOGIN_ACCEPTED);
+	usleep(700000); /* let the background flow build the book */
+	struct fp_ouch_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = 'O';
+	m.dir = FP_OUCH_INBOUND;
+	m.has_appendage = 1;
+	m.user_ref_num = 1;
+	m.side = 'B';
+	m.quantity = 500;
+	memcpy(m.symbol, "AAPL    ", 8);
+	m.price = 2500000; /* $250.00: through every AAPL ask */
+	m.time_in_force = '3';
+	m.display = 'Y';
+	m.capacity = 'A';
+	m.intermarket_sweep_eligibility = 'N';
+	m.cross_type = 'N';
+	memset(m.cl_ord_id, ' ', sizeof(m.cl_ord_id));
+	int ol = fp_ouch_encode(&m, pl, sizeof(pl));
+	ck_assert_int_gt(ol, 0);
+	n = fp_soup_build_data(b, sizeof(b), FP_SOUP_UNSEQUENCED, pl, (size_t)ol);
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	uint64_t matches[64];
+	unsigned nb_match = 0, accepted = 0, done = 0;
+	uint8_t t;
+	while (!done && (t = soup_read(fd, pl, sizeof(pl), &len)) != 0) {
+		if (t != FP_SOUP_SEQUENCED)
+			continue;
+		struct fp_ouch_msg r;
+		ck_assert_int_eq(fp_ouch_decode(FP_OUCH_OUTBOUND, pl, len, &r), FP_OUCH_OK);
+		if (r.type == 'A')
+			accepted++;
+		if (r.type == 'E' && nb_match < 64)
+			matches[nb_match++] = r.match_number;
+		if (r.type == 'C' || r.type == 'J') /* IOC remainder, or the end */
+			done = 1;
+	}
+	close(fd);
+	int st;
+	waitpid(pid, &st, 0);
+	unlink(conf);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fastpath-sim failed: %d", st);
+	ck_assert_uint_eq(accepted, 1);
+	ck_assert_uint_gt(nb_match, 0);
+	for (unsigned i = 0; i < nb_match; i++)
+		ck_assert_msg(feed_has_match(pcap, matches[i]),
+			      "match %llu of the client's fill is not in the ITCH feed",
+			      (unsigned long long)matches[i]);
+	unlink(pcap);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- publisher unit tests */
 
 static void add_order(struct fp_sim_itch *p, uint64_t ref, uint64_t ts)
@@ -442,6 +629,8 @@ int main(void)
 	tcase_add_test(e2e, test_sim_rejects_bad_options);
 	tcase_add_test(e2e, test_sim_pcap_matches_own_summary);
 	tcase_add_test(e2e, test_sim_same_seed_publishes_same_messages);
+	tcase_add_test(e2e, test_sim_config_file_is_the_defaults);
+	tcase_add_test(e2e, test_sim_client_order_trades_and_appears_in_feed);
 	suite_add_tcase(s, e2e);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
