@@ -256,17 +256,15 @@ static int send_ouch(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
+/* ClOrdID: client_order_id in base 32 (0-9 A-V), at most 13 characters for 64 bits, left
+ * justified: shifts only, no division on the hot path. */
 static void put_cl_ord_id(char out[14], uint64_t id)
 {
-	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	char tmp[14];
-	int n = 0;
-	do {
-		tmp[n++] = digits[id % 36];
-		id /= 36;
-	} while (id != 0 && n < 14);
-	for (int i = 0; i < 14; i++)
-		out[i] = i < n ? tmp[n - 1 - i] : ' ';
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+	int n = id ? (64 - __builtin_clzll(id) + 4) / 5 : 1;
+	memset(out, ' ', 14);
+	for (int i = n - 1; i >= 0; i--, id >>= 5)
+		out[i] = digits[id & 31];
 }
 
 static uint8_t ouch_tif(uint8_t tif)
@@ -276,32 +274,26 @@ static uint8_t ouch_tif(uint8_t tif)
 
 static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o)
 {
-	struct fp_ouch_msg m = {
-		.type = FP_OUCH_ENTER_ORDER, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
-	m.user_ref_num = o->user_ref_num;
-	m.side = o->side;
-	m.quantity = o->qty;
-	memcpy(m.symbol, gw->cfg.symbols[o->symbol_id], 8);
-	m.price = o->price;
-	m.time_in_force = ouch_tif(o->tif);
-	m.display = 'Y';
-	m.capacity = gw->cfg.capacity ? gw->cfg.capacity : 'P';
-	m.intermarket_sweep_eligibility = 'N';
-	m.cross_type = 'N';
-	put_cl_ord_id(m.cl_ord_id, o->client_order_id);
-	if (gw->cfg.firm[0]) {
-		memcpy(m.opts.firm, gw->cfg.firm, 4);
-		fp_ouch_opt_add(&m.opts, FP_OUCH_TAG_FIRM);
-	}
-	return send_ouch(gw, &m);
+	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
+	char cl_ord_id[14];
+	put_cl_ord_id(cl_ord_id, o->client_order_id);
+	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, o->user_ref_num,
+					   o->side, o->qty, gw->cfg.symbols[o->symbol_id], o->price,
+					   ouch_tif(o->tif), 'Y',
+					   gw->cfg.capacity ? gw->cfg.capacity : 'P', 'N', 'N',
+					   cl_ord_id, gw->cfg.firm[0] ? gw->cfg.firm : NULL);
+	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
+	gw->st.nb_sent++;
+	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
 static int send_cancel(struct fp_gw *gw, uint32_t urn, uint32_t qty)
 {
-	struct fp_ouch_msg m = {.type = FP_OUCH_CANCEL_ORDER, .dir = FP_OUCH_INBOUND};
-	m.user_ref_num = urn;
-	m.quantity = qty;
-	return send_ouch(gw, &m);
+	uint8_t pkt[FP_SOUP_HDR_SIZE + 16];
+	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, urn, qty);
+	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
+	gw->st.nb_sent++;
+	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
 /* ---- order events (hot path) ---- */
