@@ -2,15 +2,17 @@
 # The two commands of README.md. Each installs what it needs, builds, and runs.
 #   make test   every test: Release build, then the ASan+UBSan build (what .ci/run calls)
 #   make demo   the pipeline against the built-in simulator on loopback, live summary
-# Other targets: build, asan, format, clean.
+# Other targets: build, asan, fuzz, format, clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DURATION   ?= 30
 CMAKE_ARGS ?=
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
 
-.PHONY: all setup build asan test test-release test-asan demo format format-check clean
+.PHONY: all setup build asan fuzz test test-release test-asan demo format format-check clean
 
 all: build
 
@@ -31,7 +33,24 @@ test-release: build
 test-asan: asan
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE nosan
 
-test: test-release test-asan format-check
+test: test-release test-asan format-check fuzz
+
+# libFuzzer targets (tests/fuzz/): clang build with -DFP_FUZZ=ON, then every fuzz_* for
+# FUZZ_TIME seconds on its seed corpus (copies of ../shared/data made in the build folder).
+fuzz: setup
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFP_FUZZ=ON $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fp_fuzz
+	@set -e; dir=$(FUZZ_BUILD)/fuzz; for t in $$dir/fuzz_*; do \
+		[ -x "$$t" ] || continue; n=$$(basename $$t); seed=$$dir/seed/$${n#fuzz_}; \
+		mkdir -p $$dir/corpus/$$n $$seed; \
+		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
+		if ! $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
+			-artifact_prefix=$$dir/$$n- $$dir/corpus/$$n $$seed >$$dir/$$n.log 2>&1; then \
+			tail -40 $$dir/$$n.log; echo "fuzz: $$n failed (log $$dir/$$n.log)"; exit 1; \
+		fi; \
+		grep -E 'stat::number_of_executed_units|cov:' $$dir/$$n.log | tail -2; \
+	done
 
 demo: build
 	DURATION=$(DURATION) bash deploy/demo.sh $(BUILD)
@@ -44,4 +63,4 @@ format-check:
 	if [ -n "$$files" ]; then clang-format --dry-run -Werror $$files && echo "format: clean"; fi
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -3,7 +3,7 @@
  * fp_hist.h - fixed-size log-linear latency histogram, usable in shared memory.
  *
  * One writer per histogram (the worker that owns it), any number of readers in any process.
- * fp_hist_record() is hot-path safe: about ten instructions, no branch on the bucket, no
+ * fp_hist_record() is hot-path safe: about twenty instructions, no branch on the bucket, no
  * syscall, no allocation, no lock and no locked instruction. Everything else is cold.
  *
  * Layout (the scheme of HdrHistogram with 7 sub-bucket bits): values 0..255 have a bucket

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_md.c - the md stage (see fp_md.h): rx burst -> MoldUDP64 session (fp_md_mold) ->
- * ITCH 5.0 messages -> fp_md_normalize -> staged events -> md ring(s).
+ * ITCH 5.0 messages -> fp_md_normalize -> reserved ring slots -> md ring(s).
  *
  * Invariants:
  *  (1) Events of one ring leave in sequence order; a ring with stale_pending first gets
  *      its FP_EV_MD_STALE events, and until they are all pushed every newer event of that
  *      ring is dropped as an overrun too (so the consumer never sees data after a hole
  *      without the STALE before it).
- *  (2) Nothing in fp_md_poll allocates; the only syscalls are the backend's receive and,
- *      while a gap is open, the request send and the answer receive.
+ *  (2) fp_md_poll is bounded (budget packets, FP_MD_DRAIN_MAX buffered messages) and
+ *      allocates nothing; the only syscalls are the backend's receive and, while a gap is
+ *      open, the request send and the answer receive (tests/dataplane checks this under a
+ *      seccomp filter).
  */
 #define _GNU_SOURCE /* recvmmsg */
 #include <arpa/inet.h>
@@ -28,6 +30,9 @@
 #include "fp_mold.h"
 #include "fp_ring.h"
 #include "fp_tsc.h"
+
+/* Buffered messages handed on per poll (invariant 2: every poll is bounded). */
+#define FP_MD_DRAIN_MAX 1024
 
 static uint64_t default_clock_ns(void *arg)
 {
@@ -120,21 +125,14 @@ static bool push_stale_marks(struct fp_md *md, struct fp_md_out *o)
 	return true;
 }
 
+/* Make the written part of the window visible to the consumer and drop the rest. */
 static void flush_out(struct fp_md *md, struct fp_md_out *o)
 {
-	uint32_t n = o->nb_staged, done = 0;
-	if (n == 0 && !o->stale_pending)
-		return;
-	o->nb_staged = 0;
-	if (fp_unlikely(o->stale_pending) && !push_stale_marks(md, o))
-		goto overrun; /* (1) */
-	done = fp_ring_enqueue_burst(o->ring, o->staged, n);
-	if (fp_likely(done == n))
-		return;
-overrun:
-	md->stats->overruns += n - done;
-	for (uint32_t i = done; i < n; i++)
-		mark_stale(o, o->staged[i].symbol_id);
+	if (o->win_used)
+		fp_ring_commit(o->ring, o->win_used);
+	o->win_used = o->win_n = 0;
+	if (fp_unlikely(o->stale_pending))
+		push_stale_marks(md, o);
 }
 
 void fp_md_flush(struct fp_md *md)
@@ -143,11 +141,38 @@ void fp_md_flush(struct fp_md *md)
 		flush_out(md, &md->out[r]);
 }
 
-static inline struct fp_event *stage_slot(struct fp_md *md, struct fp_md_out *o)
+/* Window used up: commit it and reserve the next one; the scratch slot when full (1). */
+static FP_NOINLINE struct fp_event *out_slot_slow(struct fp_md *md, struct fp_md_out *o)
 {
-	if (fp_unlikely(o->nb_staged == FP_MD_STAGE_MAX))
-		flush_out(md, o);
-	return &o->staged[o->nb_staged];
+	flush_out(md, o);
+	if (o->stale_pending)
+		return &o->scratch; /* (1): newer events wait behind the STALE marks */
+	uint32_t n;
+	struct fp_event *w = fp_ring_reserve(o->ring, FP_MD_STAGE_MAX, &n);
+	if (!w)
+		return &o->scratch;
+	o->win = w;
+	o->win_n = n;
+	return w;
+}
+
+/* Where the next event of ring @p o goes: a reserved slot, or the scratch slot (full). */
+static inline struct fp_event *out_slot(struct fp_md *md, struct fp_md_out *o)
+{
+	if (fp_likely(o->win_used < o->win_n))
+		return &o->win[o->win_used];
+	return out_slot_slow(md, o);
+}
+
+/* The event written at @p ev is complete: keep it, or count it as an overrun. */
+static inline void out_commit(struct fp_md *md, struct fp_md_out *o, struct fp_event *ev)
+{
+	if (fp_likely(ev != &o->scratch)) {
+		o->win_used++;
+		return;
+	}
+	md->stats->overruns++;
+	mark_stale(o, ev->symbol_id);
 }
 
 /* Every ring gets the gap STALE (symbol 0 = all of this session's symbols). */
@@ -155,7 +180,7 @@ static void emit_gap_stale(struct fp_md *md, const struct fp_md_mold_tick *t)
 {
 	for (unsigned r = 0; r < md->cfg.nb_rings; r++) {
 		struct fp_md_out *o = &md->out[r];
-		struct fp_event *ev = stage_slot(md, o);
+		struct fp_event *ev = out_slot(md, o);
 		memset(ev, 0, sizeof(*ev));
 		ev->type = FP_EV_MD_STALE;
 		ev->flags = FP_EVF_STALE;
@@ -165,8 +190,9 @@ static void emit_gap_stale(struct fp_md *md, const struct fp_md_mold_tick *t)
 		ev->u.stale.first_missing_seq = t->stale_seq;
 		ev->u.stale.nb_missing = t->stale_count;
 		ev->u.stale.reason = FP_STALE_GAP;
-		o->nb_staged++;
-		md->stats->stale_events++;
+		if (ev != &o->scratch)
+			md->stats->stale_events++;
+		out_commit(md, o, ev);
 	}
 }
 
@@ -180,14 +206,14 @@ static void symtab_fill(struct fp_md *md, const struct fp_event *ev)
 	s->valid = 1;
 }
 
-/* One ITCH message -> one staged event. */
+/* One ITCH message -> one event in a reserved slot of its ring. */
 static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, uint64_t seq,
 			    uint64_t t_rx, uint8_t flags)
 {
 	struct fp_md_out *o = &md->out[0];
 	if (md->cfg.nb_rings > 1 && len >= 3)
 		o = &md->out[fp_get_be16(msg + 1) % md->cfg.nb_rings];
-	struct fp_event *ev = stage_slot(md, o);
+	struct fp_event *ev = out_slot(md, o);
 	enum fp_itch_result r = fp_md_normalize(msg, len, seq, t_rx, md->cfg.source, ev);
 	if (fp_unlikely(r != FP_ITCH_OK)) {
 		md->stats->errors++;
@@ -196,11 +222,11 @@ static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, 
 		return;
 	}
 	ev->flags |= flags;
-	o->nb_staged++;
 	md->stats->messages++;
 	md->stats->by_type[(uint8_t)(msg[0] - 'A') & 63]++;
 	if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY) && md->cfg.symtab)
 		symtab_fill(md, ev);
+	out_commit(md, o, ev);
 }
 
 void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line, uint64_t now_ns)
@@ -232,12 +258,20 @@ void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t li
 		if (fp_unlikely(r != FP_MOLD_END))
 			md->stats->errors++;
 	}
-	if (fp_unlikely(fp_md_mold_pending(md->mold))) {
-		struct fp_md_mold_msg m;
-		while (fp_md_mold_next(md->mold, &m, now_ns))
-			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
-				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+}
+
+/* Buffered messages that became in order (after a recovery or a stale timeout), at most
+ * @p max per call so that one poll stays bounded and a ring is not flooded at once. */
+static unsigned drain_pending(struct fp_md *md, uint64_t now_ns, unsigned max)
+{
+	struct fp_md_mold_msg m;
+	unsigned n = 0;
+	while (n < max && fp_md_mold_next(md->mold, &m, now_ns)) {
+		emit_msg(md, m.data, m.len, m.seq, m.t_rx,
+			 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+		n++;
 	}
+	return n;
 }
 
 /* Gap timers: request the head hole (rate-limited), give up after the timeout. */
@@ -253,13 +287,8 @@ static void run_timers(struct fp_md *md, uint64_t now_ns)
 		else
 			md->stats->request_errors++;
 	}
-	if (what & FP_MD_MOLD_TICK_STALE) {
-		emit_gap_stale(md, &t);
-		struct fp_md_mold_msg m;
-		while (fp_md_mold_next(md->mold, &m, now_ns))
-			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
-				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
-	}
+	if (what & FP_MD_MOLD_TICK_STALE)
+		emit_gap_stale(md, &t); /* the buffered rest follows through drain_pending() */
 }
 
 static void copy_summary(struct fp_md *md)
@@ -268,6 +297,8 @@ static void copy_summary(struct fp_md *md)
 	s->gaps = s->mold.gaps;
 	s->missing = s->mold.missing;
 	s->duplicates = s->mold.duplicates;
+	for (unsigned l = 0; l < md->cfg.nb_lines; l++)
+		s->rx[l] = *fp_md_rx_stats(md->rx[l]);
 }
 
 unsigned fp_md_poll(struct fp_md *md, unsigned budget)
@@ -294,6 +325,7 @@ unsigned fp_md_poll(struct fp_md *md, unsigned budget)
 			done += n;
 		}
 		run_timers(md, now_ns);
+		done += drain_pending(md, now_ns, FP_MD_DRAIN_MAX);
 	}
 	fp_md_flush(md);
 	copy_summary(md);
@@ -306,7 +338,7 @@ bool fp_md_eof(const struct fp_md *md)
 		if (!fp_md_rx_eof(md->rx[l]))
 			return false;
 	for (unsigned r = 0; r < md->cfg.nb_rings; r++)
-		if (md->out[r].nb_staged || md->out[r].stale_pending)
+		if (md->out[r].win_used || md->out[r].stale_pending)
 			return false;
 	return true;
 }

@@ -9,7 +9,8 @@
  * no syscall except the backend's own receive and, only while a gap is open, the
  * retransmission request and its answers), fp_md_fini(). One thread per struct fp_md.
  *
- * Rings: events go to rings[symbol_id % nb_rings]; FP_EV_MD_STALE for symbol 0 (a gap
+ * Events are normalized straight into reserved ring slots (fp_ring_reserve/commit, no copy)
+ * and committed at the end of each poll. Rings: events go to rings[symbol_id % nb_rings]; FP_EV_MD_STALE for symbol 0 (a gap
  * given up on) goes to every ring. A full ring is an overrun: the event is dropped and
  * counted, its symbol is marked, and FP_EV_MD_STALE (reason FP_STALE_OVERRUN) for that
  * symbol is pushed as soon as the ring has room, before any newer event of that ring.
@@ -91,15 +92,17 @@ struct fp_md_cfg {
 	void *clock_arg;
 };
 
-#define FP_MD_STAGE_MAX 32 /**< events staged per ring before a flush */
+#define FP_MD_STAGE_MAX 64 /**< ring slots reserved at a time */
 
-/** @internal Per-ring staging and overrun state. */
+/** @internal Per-ring output: a reserved window of ring slots, and overrun state. */
 struct fp_md_out {
 	struct fp_ring *ring;
-	uint32_t nb_staged;
-	bool stale_pending;                           /**< some symbol is marked below */
+	struct fp_event *win; /**< slots reserved in the ring (fp_ring_reserve) */
+	uint32_t win_n;       /**< slots in the window */
+	uint32_t win_used;    /**< written, to be committed */
+	bool stale_pending;   /**< some symbol is marked below */
 	uint64_t stale_words[FP_MD_SYMBOLS_MAX / 64]; /**< symbols whose events were dropped */
-	struct fp_event staged[FP_MD_STAGE_MAX];
+	struct fp_event scratch; /**< where an event goes when the ring is full */
 };
 
 /** The stage (allocated by the caller, e.g. statically or with aligned_alloc). */

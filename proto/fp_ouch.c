@@ -406,6 +406,47 @@ int fp_ouch_encode(const struct fp_ouch_msg *msg, uint8_t *buf, size_t cap)
 	return (int)len;
 }
 
+int fp_ouch_encode_enter_order(uint8_t *buf, size_t cap, uint32_t user_ref_num, uint8_t side,
+			       uint32_t quantity, const char *symbol, int64_t price,
+			       uint8_t time_in_force, uint8_t display, uint8_t capacity,
+			       uint8_t intermarket_sweep_eligibility, uint8_t cross_type,
+			       const char *cl_ord_id, const char *firm)
+{
+	struct fp_ouch_enter_order *w = (struct fp_ouch_enter_order *)buf;
+	size_t len = sizeof(*w) + (firm ? 6 : 0);
+	if (cap < len)
+		return FP_OUCH_ERR_NOSPACE;
+	w->type = FP_OUCH_ENTER_ORDER;
+	fp_put_be32(&w->user_ref_num, user_ref_num);
+	w->side = side;
+	fp_put_be32(&w->quantity, quantity);
+	memcpy(w->symbol, symbol, sizeof(w->symbol));
+	fp_put_be64(&w->price, (uint64_t)price);
+	w->time_in_force = time_in_force;
+	w->display = display;
+	w->capacity = capacity;
+	w->intermarket_sweep_eligibility = intermarket_sweep_eligibility;
+	w->cross_type = cross_type;
+	memcpy(w->cl_ord_id, cl_ord_id, sizeof(w->cl_ord_id));
+	fp_put_be16(&w->appendage_length, firm ? 6 : 0);
+	if (firm) {
+		buf[sizeof(*w)] = 5;
+		buf[sizeof(*w) + 1] = FP_OUCH_TAG_FIRM;
+		memcpy(buf + sizeof(*w) + 2, firm, 4);
+	}
+	return (int)len;
+}
+
+int fp_ouch_encode_cancel_order(uint8_t *buf, size_t cap, uint32_t user_ref_num, uint32_t quantity)
+{
+	if (cap < offsetof(struct fp_ouch_cancel_order, appendage_length))
+		return FP_OUCH_ERR_NOSPACE;
+	buf[0] = FP_OUCH_CANCEL_ORDER;
+	fp_put_be32(buf + 1, user_ref_num);
+	fp_put_be32(buf + 5, quantity);
+	return (int)offsetof(struct fp_ouch_cancel_order, appendage_length);
+}
+
 size_t fp_ouch_fixed_len(enum fp_ouch_dir dir, uint8_t type)
 {
 	const struct ouch_layout *l = find_layout(dir, type);

@@ -30,11 +30,20 @@
 
 /* ---- helpers ---- */
 
-static inline uint32_t ord_hash(uint64_t coid)
+/*
+ * Slot of @p coid on probe @p k. Ids are usually (strategy << 48 | sequence), so consecutive
+ * ids of a strategy should land in consecutive slots (one cache line holds two entries, and
+ * the next insert is in the line just written). The table is cut into blocks of 64 slots:
+ * the low 6 bits of the id pick the slot inside a block, and a multiplicative hash of the
+ * other bits and the probe number picks the block. Ids 64 apart never compete for a slot;
+ * two ranges that hash to the same block move to another block on the next probe (double
+ * hashing by block), so clusters stay short at any load.
+ */
+static inline uint32_t ord_slot(const struct fp_risk_core *rc, uint64_t coid, uint32_t k)
 {
-	/* Ids are usually (strategy << 48 | sequence): keep consecutive sequences in consecutive
-	 * slots (cache-friendly), and scatter the strategies with a multiplicative hash. */
-	return (uint32_t)coid + (uint32_t)(((coid >> 32) * 0x9E3779B97F4A7C15ULL) >> 32);
+	uint64_t x = ((coid >> 6) + (uint64_t)k * 0x632BE59BD9B4E019ULL) * 0x9E3779B97F4A7C15ULL;
+	uint32_t block = (uint32_t)(x >> 32) & (rc->order_mask >> 6);
+	return block << 6 | (uint32_t)(coid & 63);
 }
 
 static inline uint32_t pos_hash(uint16_t strat, uint32_t sym)
@@ -59,20 +68,6 @@ static inline int side_valid(uint8_t side)
 	       side == FP_SIDE_SHORT_EXEMPT;
 }
 
-/* Seqlock-style write marks on region lines: odd while written (single writer). */
-static inline void line_write_begin(_Atomic uint32_t *seq)
-{
-	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
-	atomic_store_explicit(seq, s + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release); /* pairs with the reader's acquire fence */
-}
-
-static inline void line_write_end(_Atomic uint32_t *seq)
-{
-	uint32_t s = atomic_load_explicit(seq, memory_order_relaxed);
-	atomic_store_explicit(seq, s + 1, memory_order_release); /* pairs with reader acquire */
-}
-
 /*
  * Find @p coid. Returns the entry (any state) or NULL; *slot receives the free slot where it
  * would go (UINT32_MAX when the probe limit was reached: the table is too full).
@@ -80,9 +75,8 @@ static inline void line_write_end(_Atomic uint32_t *seq)
 static inline struct fp_risk_order *ord_lookup(const struct fp_risk_core *rc, uint64_t coid,
 					       uint32_t *slot)
 {
-	uint32_t h = ord_hash(coid);
 	for (uint32_t i = 0; i < FP_RISK_PROBE_MAX; i++) {
-		uint32_t s = (h + i) & rc->order_mask;
+		uint32_t s = ord_slot(rc, coid, i);
 		struct fp_risk_order *o = &rc->orders[s];
 		if (o->state == FP_RISK_ORD_FREE) {
 			*slot = s;
@@ -129,10 +123,10 @@ static struct fp_risk_pos *pos_get(struct fp_risk_core *rc, uint16_t strat, uint
 	if (slot == UINT32_MAX || n >= rc->pos_capacity)
 		return NULL;
 	p = &rc->region->pos[n];
-	line_write_begin(&p->seq);
+	fp_seqlock_write_begin(&p->lock);
 	p->strategy_id = strat;
 	p->symbol_id = sym;
-	line_write_end(&p->seq);
+	fp_seqlock_write_end(&p->lock);
 	rc->pos_index[slot] = n + 1;
 	rc->sym[sym].strat_mask |= 1ULL << strat;
 	/* release: a reader that sees nb_used sees the entry's ids (pairs with its acquire) */
@@ -445,6 +439,9 @@ static enum fp_risk_reason check_new(struct fp_risk_core *rc, const struct fp_ri
 		.flags = ev->source == FP_RISK_SOURCE_EXIT ? FP_RISK_ORDF_EXIT : 0,
 	};
 	rc->nb_orders++;
+	/* The strategy's next ids go 8 slots (4 lines) further, or into a fresh block: fetch
+	 * that line now, while it is not on the critical path of the next check. */
+	__builtin_prefetch(&rc->orders[ord_slot(rc, o->client_order_id + 8, 0)], 1, 3);
 	if (buy) {
 		s->open_buy += qty;
 		st->open_buy_notional += notional;
@@ -588,22 +585,21 @@ static int64_t apply_fill(struct fp_risk_core *rc, const struct fp_risk_order *o
 		return 0;
 	}
 
-	line_write_begin(&p->seq);
+	fp_seqlock_write_begin(&p->lock);
 	int64_t was_pos = p->position, old_cost = p->cost, old_unreal = p->unreal;
 	int64_t r = fill_apply(&p->position, &p->cost, dq, price);
 	p->realized += r;
-	p->nb_fills++;
 	int64_t mark = s->mid > 0 ? s->mid : price;
 	p->mark = mark;
 	if (was_pos == 0 || (was_pos > 0) != (p->position > 0))
 		p->best_mark = price; /* a new position (opened or flipped) */
 	p->unreal = p->position * mark - p->cost;
-	line_write_end(&p->seq);
+	fp_seqlock_write_end(&p->lock);
 
 	int64_t sym_old_cost = s->cost;
 	fill_apply(&s->position, &s->cost, dq, price);
 
-	line_write_begin(&sp->seq);
+	fp_seqlock_write_begin(&sp->lock);
 	sp->realized += r;
 	sp->unreal += p->unreal - old_unreal;
 	sp->gross += abs64(p->cost) - abs64(old_cost);
@@ -614,9 +610,9 @@ static int64_t apply_fill(struct fp_risk_core *rc, const struct fp_risk_order *o
 		sp->consec_losses++;
 	else if (r > 0)
 		sp->consec_losses = 0;
-	line_write_end(&sp->seq);
+	fp_seqlock_write_end(&sp->lock);
 
-	line_write_begin(&fp->seq);
+	fp_seqlock_write_begin(&fp->lock);
 	fp->realized += r;
 	fp->unreal += p->unreal - old_unreal;
 	fp->gross += abs64(s->cost) - abs64(sym_old_cost);
@@ -627,7 +623,7 @@ static int64_t apply_fill(struct fp_risk_core *rc, const struct fp_risk_order *o
 		fp->consec_losses++;
 	else if (r > 0)
 		fp->consec_losses = 0;
-	line_write_end(&fp->seq);
+	fp_seqlock_write_end(&fp->lock);
 	rc->cnt.fills++;
 	return r;
 }
@@ -709,23 +705,23 @@ void fp_risk_on_top(struct fp_risk_core *rc, const struct fp_event *ev, uint64_t
 		if (!p)
 			continue;
 		int64_t old = p->unreal;
-		line_write_begin(&p->seq);
+		fp_seqlock_write_begin(&p->lock);
 		p->mark = s->mid;
 		p->unreal = p->position * s->mid - p->cost;
 		if (p->position > 0 && s->mid > p->best_mark)
 			p->best_mark = s->mid;
 		else if (p->position < 0 && (s->mid < p->best_mark || p->best_mark == 0))
 			p->best_mark = s->mid;
-		line_write_end(&p->seq);
+		fp_seqlock_write_end(&p->lock);
 		int64_t d = p->unreal - old;
 		if (d) {
 			struct fp_risk_pnl *sp = &rc->region->strat[sid];
-			line_write_begin(&sp->seq);
+			fp_seqlock_write_begin(&sp->lock);
 			sp->unreal += d;
-			line_write_end(&sp->seq);
-			line_write_begin(&rc->region->firm.seq);
+			fp_seqlock_write_end(&sp->lock);
+			fp_seqlock_write_begin(&rc->region->firm.lock);
 			rc->region->firm.unreal += d;
-			line_write_end(&rc->region->firm.seq);
+			fp_seqlock_write_end(&rc->region->firm.lock);
 		}
 	}
 }
@@ -809,20 +805,19 @@ void fp_risk_daily_roll(struct fp_risk_core *rc)
 	uint32_t n = atomic_load_explicit(&r->nb_used, memory_order_relaxed);
 	for (uint32_t i = 0; i < n; i++) {
 		struct fp_risk_pos *p = &r->pos[i];
-		line_write_begin(&p->seq);
+		fp_seqlock_write_begin(&p->lock);
 		p->realized = 0;
-		p->nb_fills = 0;
 		if (p->mark > 0) /* carry the position at the last mark: a new day starts flat */
 			p->cost = p->position * p->mark;
 		p->unreal = 0;
-		line_write_end(&p->seq);
+		fp_seqlock_write_end(&p->lock);
 	}
 	struct fp_risk_pnl *lines[FP_RISK_MAX_STRATEGIES + 1];
 	lines[0] = &r->firm;
 	for (unsigned i = 0; i < FP_RISK_MAX_STRATEGIES; i++)
 		lines[i + 1] = &r->strat[i];
 	for (unsigned i = 0; i <= FP_RISK_MAX_STRATEGIES; i++) {
-		line_write_begin(&lines[i]->seq);
+		fp_seqlock_write_begin(&lines[i]->lock);
 		lines[i]->realized = 0;
 		lines[i]->unreal = 0;
 		lines[i]->consec_losses = 0;
@@ -830,7 +825,7 @@ void fp_risk_daily_roll(struct fp_risk_core *rc)
 		lines[i]->fill_shares = 0;
 		lines[i]->gross = 0;
 		lines[i]->net = 0;
-		line_write_end(&lines[i]->seq);
+		fp_seqlock_write_end(&lines[i]->lock);
 	}
 	/* Recompute cost-based exposures and the firm's per-symbol cost from the entries. */
 	for (uint32_t i = 1; i < rc->nb_symbols; i++)

@@ -12,7 +12,8 @@
  *
  * The positions and P&L region (struct fp_risk_pos_region) is fixed-size, single writer
  * (this engine) and has no pointers, so that it can sit in a segment region that
- * fastpath-ctl reads. Each entry carries a sequence word (odd while being written).
+ * fastpath-ctl reads. Each line carries a seqlock (fp_seqlock.h): read with
+ * fp_seqlock_read_copy() to get a consistent entry.
  *
  * Accounting (exact in integers):
  *   position  signed shares (long > 0)
@@ -36,6 +37,7 @@
 #include "fp_compiler.h"
 #include "fp_event.h"
 #include "fp_risk_limits.h"
+#include "fp_seqlock.h"
 
 #define FP_RISK_POS_MAGIC   0x534f504b53495246ULL /* "FRISKPOS" */
 #define FP_RISK_POS_VERSION 1
@@ -49,11 +51,10 @@
 
 /** Position and P&L of one strategy in one symbol (one cache line in the region). */
 struct fp_risk_pos {
-	_Atomic uint32_t seq; /**< odd while the single writer updates the entry */
+	struct fp_seqlock lock; /**< single writer: the risk thread */
 	uint16_t strategy_id;
 	uint16_t flags;     /**< FP_RISK_POSF_* */
 	uint32_t symbol_id; /**< 0 = free slot */
-	uint32_t nb_fills;  /**< fills applied today */
 	int64_t position;   /**< shares, long > 0 */
 	int64_t cost;       /**< signed cost basis, price units */
 	int64_t realized;   /**< price units, today */
@@ -65,15 +66,15 @@ static_assert(sizeof(struct fp_risk_pos) == 64, "a position is one cache line");
 
 /** P&L and exposure totals of one strategy or the firm. */
 struct fp_risk_pnl {
-	_Atomic uint32_t seq;   /**< odd while written */
+	struct fp_seqlock lock; /**< single writer: the risk thread */
 	uint32_t consec_losses; /**< losing closing fills in a row */
-	int64_t realized;       /**< price units */
-	int64_t unreal;         /**< price units */
-	int64_t gross;          /**< sum of |cost| over symbols, price units */
-	int64_t net;            /**< sum of cost over symbols */
+	uint32_t reserved;
+	int64_t realized; /**< price units */
+	int64_t unreal;   /**< price units */
+	int64_t gross;    /**< sum of |cost| over symbols, price units */
+	int64_t net;      /**< sum of cost over symbols */
 	uint64_t nb_fills;
 	uint64_t fill_shares;
-	uint64_t reserved;
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_pnl) == 64, "a P&L line is one cache line");
 
@@ -97,23 +98,26 @@ static_assert(offsetof(struct fp_risk_pos_region, firm) == 64, "pos region heade
 
 /** Risk-side state of one symbol (private to the risk thread). */
 struct fp_risk_sym_state {
-	int64_t bid;         /**< last top, Price(4); 0 = none */
-	int64_t ask;         /**< 0 = none */
+	/* line 0: everything a new order reads */
 	int64_t mid;         /**< reference price; 0 = no two-sided book */
 	uint64_t top_tsc;    /**< when the last top arrived */
 	int64_t position;    /**< firm net shares */
-	int64_t cost;        /**< firm cost basis */
 	int64_t open_buy;    /**< shares on open buy orders */
 	int64_t open_sell;   /**< shares on open sell orders */
-	int64_t unreal;      /**< firm unrealized in this symbol at mid */
 	uint64_t order_tat;  /**< GCRA theoretical arrival time (TSC) */
-	uint64_t cancel_tat; /**< GCRA, cancels */
 	uint64_t strat_mask; /**< bit s: strategy s has a position entry here */
 	uint32_t open_orders;
 	uint32_t flags; /**< FP_RISK_SYM_* */
+	/* line 1: tops, fills, cancels */
+	int64_t bid;         /**< last top, Price(4); 0 = none */
+	int64_t ask;         /**< 0 = none */
+	int64_t cost;        /**< firm cost basis */
+	int64_t unreal;      /**< firm unrealized in this symbol at mid */
+	uint64_t cancel_tat; /**< GCRA, cancels */
 	uint8_t reserved[24];
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_sym_state) == 128, "symbol state is two lines");
+static_assert(offsetof(struct fp_risk_sym_state, bid) == 64, "a new order reads one line");
 
 /** Risk-side state of one strategy. */
 struct fp_risk_strat_state {

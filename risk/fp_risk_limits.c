@@ -148,11 +148,11 @@ static int validate_sym(const struct fp_risk_sym_limits *s, unsigned id)
 				  id, s->qty_min, s->qty_max);
 	if (s->qty_max > UINT32_MAX / 2 || s->max_open_orders > UINT32_MAX / 2)
 		return fp_err_set(-EINVAL, "symbol %u: qty_max or max_open_orders above 2^31", id);
-	if (s->collar_bps > 100000)
-		return fp_err_set(-EINVAL, "symbol %u: collar_bps %" PRIu32 " above 100000", id,
-				  s->collar_bps);
-	if (s->flags & ~(uint32_t)FP_RISK_SYMF_RESTRICTED)
-		return fp_err_set(-EINVAL, "symbol %u: unknown flags 0x%" PRIx32, id, s->flags);
+	if (s->collar_bps > 10000)
+		return fp_err_set(-EINVAL, "symbol %u: collar_bps %u above 10000", id,
+				  (unsigned)s->collar_bps);
+	if (s->flags & ~(unsigned)FP_RISK_SYMF_RESTRICTED)
+		return fp_err_set(-EINVAL, "symbol %u: unknown flags 0x%x", id, (unsigned)s->flags);
 	if ((rc = check_rate("symbol", id, "order", s->order_rate, s->order_burst)) < 0 ||
 	    (rc = check_rate("symbol", id, "cancel", s->cancel_rate, s->cancel_burst)) < 0)
 		return rc;
@@ -297,13 +297,14 @@ static int load_sym(const config_setting_t *grp, struct fp_risk_sym_limits *s)
 {
 	int rc;
 	uint32_t restricted = !!(s->flags & FP_RISK_SYMF_RESTRICTED);
+	uint32_t collar = s->collar_bps;
 	if ((rc = cfg_price(grp, "price_min", &s->price_min)) < 0 ||
 	    (rc = cfg_price(grp, "price_max", &s->price_max)) < 0 ||
 	    (rc = cfg_price(grp, "max_notional", &s->max_notional)) < 0 ||
 	    (rc = cfg_i64(grp, "max_position", &s->max_position)) < 0 ||
 	    (rc = cfg_u32(grp, "qty_min", &s->qty_min)) < 0 ||
 	    (rc = cfg_u32(grp, "qty_max", &s->qty_max)) < 0 ||
-	    (rc = cfg_u32(grp, "collar_bps", &s->collar_bps)) < 0 ||
+	    (rc = cfg_u32(grp, "collar_bps", &collar)) < 0 ||
 	    (rc = cfg_u32(grp, "max_open_orders", &s->max_open_orders)) < 0 ||
 	    (rc = cfg_u32(grp, "order_rate", &s->order_rate)) < 0 ||
 	    (rc = cfg_u32(grp, "order_burst", &s->order_burst)) < 0 ||
@@ -311,8 +312,14 @@ static int load_sym(const config_setting_t *grp, struct fp_risk_sym_limits *s)
 	    (rc = cfg_u32(grp, "cancel_burst", &s->cancel_burst)) < 0 ||
 	    (rc = cfg_u32(grp, "restricted", &restricted)) < 0)
 		return rc;
-	s->flags = (s->flags & ~(uint32_t)FP_RISK_SYMF_RESTRICTED) |
-		   (restricted ? FP_RISK_SYMF_RESTRICTED : 0);
+	if (collar > 10000) {
+		const config_setting_t *c = config_setting_get_member(grp, "collar_bps");
+		return fp_err_set(-EINVAL, "config:%d: collar_bps %" PRIu32 " above 10000",
+				  config_setting_source_line(c), collar);
+	}
+	s->collar_bps = (uint16_t)collar;
+	s->flags = (uint16_t)((s->flags & ~(unsigned)FP_RISK_SYMF_RESTRICTED) |
+			      (restricted ? FP_RISK_SYMF_RESTRICTED : 0));
 	return 0;
 }
 
@@ -451,4 +458,46 @@ err:
 out:
 	config_destroy(&cfg);
 	return rc;
+}
+
+/* ---- the segment region ---- */
+
+void fp_risk_limits_shm_init(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *initial)
+{
+	memset(shm, 0, sizeof(*shm));
+	fp_seqlock_init(&shm->lock);
+	shm->lim = *initial;
+}
+
+int fp_risk_limits_publish(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *lim)
+{
+	int rc = fp_risk_limits_validate(lim);
+	if (rc < 0)
+		return fp_err_append(rc, "limits change refused");
+	uint64_t gen = shm->lim.generation + 1; /* only this writer writes it */
+	fp_seqlock_write_begin(&shm->lock);
+	memcpy(&shm->lim, lim,
+	       offsetof(struct fp_risk_limits, sym) + lim->nb_symbols * sizeof(lim->sym[0]));
+	shm->lim.generation = gen;
+	fp_seqlock_write_end(&shm->lock);
+	return 0;
+}
+
+int fp_risk_limits_read(const struct fp_risk_limits_shm *shm, struct fp_risk_limits *out)
+{
+	/* Copy only the symbols in use: read the count first (it may change under us), copy,
+	 * then check that the consistent copy's count fits what was copied. */
+	for (int i = 0; i < 8; i++) {
+		uint32_t n = atomic_load_explicit(
+			(const _Atomic uint32_t *)(const void *)&shm->lim.nb_symbols,
+			memory_order_relaxed);
+		if (n > FP_RISK_MAX_SYMBOLS)
+			n = FP_RISK_MAX_SYMBOLS;
+		size_t bytes = offsetof(struct fp_risk_limits, sym) + n * sizeof(out->sym[0]);
+		if (!fp_seqlock_read_copy(&shm->lock, out, &shm->lim, bytes, 1000))
+			continue;
+		if (out->nb_symbols <= n)
+			return 0;
+	}
+	return fp_err_set(-EAGAIN, "limits region: every read overlapped a write");
 }

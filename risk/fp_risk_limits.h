@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "fp_compiler.h"
+#include "fp_seqlock.h"
 
 #define FP_RISK_LIMITS_MAGIC   0x4d4c4b5349525046ULL /* "FPRISKLM" little-endian */
 #define FP_RISK_LIMITS_VERSION 1
@@ -84,28 +85,30 @@ enum fp_risk_state {
 
 /** Limits of one symbol (defaults come from the environment section of the config). */
 struct fp_risk_sym_limits {
+	/* line 0: everything a new order reads */
 	int64_t price_min;        /**< Price(4), inclusive */
 	int64_t price_max;        /**< Price(4), inclusive */
 	int64_t max_notional;     /**< price units per order */
 	int64_t max_position;     /**< shares, absolute, counting same-side open orders */
 	uint32_t qty_min;         /**< shares per order, inclusive */
 	uint32_t qty_max;         /**< shares per order, inclusive */
-	uint32_t collar_bps;      /**< max distance from mid in 1/10000; 0 = no collar */
 	uint32_t max_open_orders; /**< open orders in this symbol */
-	uint32_t order_rate;      /**< new+replace per second; 0 = unthrottled */
-	uint32_t order_burst;     /**< orders allowed back to back (>= 1 when rate > 0) */
-	uint32_t cancel_rate;     /**< cancels per second; 0 = unthrottled */
-	uint32_t cancel_burst;    /**< cancels back to back */
-	uint32_t flags;           /**< FP_RISK_SYMF_* */
-	uint32_t reserved0;       /**< zero */
+	uint16_t collar_bps;      /**< max distance from mid in 1/10000 (<= 10000); 0 = none */
+	uint16_t flags;           /**< FP_RISK_SYMF_* */
 	uint64_t order_iv_tsc;    /**< derived: cycles per order token */
 	uint64_t order_tau_tsc;   /**< derived: burst tolerance in cycles */
-	uint64_t cancel_iv_tsc;   /**< derived */
-	uint64_t cancel_tau_tsc;  /**< derived */
-	uint8_t reserved1[16];    /**< zero */
+	/* line 1: cancels and the configured rates */
+	uint64_t cancel_iv_tsc;  /**< derived */
+	uint64_t cancel_tau_tsc; /**< derived */
+	uint32_t order_rate;     /**< new+replace per second; 0 = unthrottled */
+	uint32_t order_burst;    /**< orders allowed back to back (>= 1 when rate > 0) */
+	uint32_t cancel_rate;    /**< cancels per second; 0 = unthrottled */
+	uint32_t cancel_burst;   /**< cancels back to back */
+	uint8_t reserved[32];    /**< zero */
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_sym_limits) == 128, "sym limits are two cache lines");
-static_assert(offsetof(struct fp_risk_sym_limits, order_iv_tsc) == 72, "sym limits layout");
+static_assert(offsetof(struct fp_risk_sym_limits, order_tau_tsc) == 56,
+	      "a new order reads one line of symbol limits");
 
 /** Limits of one strategy (defaults from the config's "strategy" section, then overrides). */
 struct fp_risk_strat_limits {
@@ -170,6 +173,19 @@ struct fp_risk_limits {
 } FP_CACHE_ALIGNED;
 static_assert(offsetof(struct fp_risk_limits, g) == 64, "limits header is one line");
 
+/**
+ * The segment region "risk.limits": one limit set under a seqlock. One writer (fastpath-ctl,
+ * or the supervisor at start) publishes whole sets with fp_risk_limits_publish(); the risk
+ * process's watcher copies them out with fp_risk_limits_read() and hands the copy to the hot
+ * loop through RCU. A reader never sees half a set: a torn copy is retried.
+ */
+struct fp_risk_limits_shm {
+	struct fp_seqlock lock; /**< even: stable */
+	uint8_t reserved[56];
+	struct fp_risk_limits lim;
+} FP_CACHE_ALIGNED;
+static_assert(offsetof(struct fp_risk_limits_shm, lim) == 64, "limits region header");
+
 /** Printable name of a reason code ("qty_max", "backpressure"...). */
 const char *fp_risk_reason_name(unsigned reason);
 
@@ -204,5 +220,30 @@ void fp_risk_limits_derive(struct fp_risk_limits *lim, uint64_t tsc_hz);
  */
 int fp_risk_limits_load(struct fp_risk_limits *lim, const char *path, const char *env,
 			uint32_t nb_symbols);
+
+/** Format an empty region holding @p initial (cold). */
+void fp_risk_limits_shm_init(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *initial);
+
+/**
+ * Validate @p lim and publish it as the next generation (its generation field is set to
+ * the region's + 1). Writer only (one per region); cold: copies the whole set.
+ *
+ * @return 0, or -EINVAL from fp_risk_limits_validate() (the region is unchanged)
+ */
+int fp_risk_limits_publish(struct fp_risk_limits_shm *shm, const struct fp_risk_limits *lim);
+
+/**
+ * Copy the current set into @p out, consistent (retried while a publish overlaps). Any
+ * thread; cold (copies about 2 MiB).
+ *
+ * @return 0; -EAGAIN when every try overlapped a write (the writer died inside one?)
+ */
+int fp_risk_limits_read(const struct fp_risk_limits_shm *shm, struct fp_risk_limits *out);
+
+/** Sequence of the region's seqlock: changes with every publish (cheap change test). */
+static inline uint64_t fp_risk_limits_shm_seq(const struct fp_risk_limits_shm *shm)
+{
+	return fp_seqlock_read_begin(&shm->lock);
+}
 
 #endif /* FP_RISK_LIMITS_H */

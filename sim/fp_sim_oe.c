@@ -835,7 +835,7 @@ int fp_sim_oe_init(struct fp_sim_oe *oe, const struct fp_sim_oe_cfg *cfg,
 	if (nb_users > FP_SIM_OE_MAX_USERS)
 		return fp_err_set(-EINVAL, "order entry: %u users, at most %u", nb_users,
 				  FP_SIM_OE_MAX_USERS);
-	const char *session = cfg->session ? cfg->session : "FPSIM00001";
+	const char *session = cfg->session && cfg->session[0] ? cfg->session : "FPSIM00001";
 	if (strlen(session) > FP_SOUP_SESSION_LEN || session[0] == '\0')
 		return fp_err_set(-EINVAL, "order entry: session name '%s' must be 1..%d chars",
 				  session, FP_SOUP_SESSION_LEN);

@@ -58,9 +58,9 @@ struct fp_sim_oe_user {
 };
 
 struct fp_sim_oe_cfg {
-	const char *bind_addr;              /**< IPv4 address, NULL = "127.0.0.1" */
-	uint16_t port;                      /**< 0 = any free port (see fp_sim_oe_port) */
-	const char *session;                /**< session name (<= 10 chars), NULL = "FPSIM00001" */
+	const char *bind_addr; /**< IPv4 address, NULL = "127.0.0.1" */
+	uint16_t port;         /**< 0 = any free port (see fp_sim_oe_port) */
+	const char *session;   /**< session name (<= 10 chars), NULL/"" = "FPSIM00001" */
 	const struct fp_sim_oe_user *users; /**< NULL/0 = the built-in default account */
 	uint32_t nb_users;
 	uint32_t max_clients;  /**< connections at once (default 64) */

@@ -2,7 +2,9 @@
 /*
  * check_fp_cpu.c - CPU pinning: unknown cores refused with the core and the allowed list in
  * the message; every allowed core accepted and verified with sched_getcpu(); the count of
- * accepted cores equals fp_cpu_count().
+ * accepted cores equals fp_cpu_count(); offline and disallowed cores refused with their own
+ * errors, on a 4-CPU topology given to hwloc as XML (HWLOC_XMLFILE, HWLOC_THISSYSTEM=1):
+ * CPU 3 offline, CPU 2 outside the allowed set.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -71,12 +73,62 @@ START_TEST(test_cpu_pins_to_each_allowed_core)
 }
 END_TEST
 
+/* 4 CPUs: 0-2 online (cpuset 0x7 of complete 0xf), 0-1 allowed (0x3). */
+static const char topo_xml[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<!DOCTYPE topology SYSTEM \"hwloc2.dtd\">\n"
+	"<topology version=\"2.0\">\n"
+	"<object type=\"Machine\" os_index=\"0\" cpuset=\"0x00000007\" "
+	"complete_cpuset=\"0x0000000f\" allowed_cpuset=\"0x00000003\" nodeset=\"0x00000001\" "
+	"complete_nodeset=\"0x00000001\" allowed_nodeset=\"0x00000001\" gp_index=\"1\">\n"
+	"<object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x00000007\" "
+	"complete_cpuset=\"0x0000000f\" nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" "
+	"gp_index=\"6\" local_memory=\"1073741824\"/>\n"
+	"<object type=\"PU\" os_index=\"0\" cpuset=\"0x00000001\" complete_cpuset=\"0x00000001\" "
+	"nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" gp_index=\"2\"/>\n"
+	"<object type=\"PU\" os_index=\"1\" cpuset=\"0x00000002\" complete_cpuset=\"0x00000002\" "
+	"nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" gp_index=\"3\"/>\n"
+	"<object type=\"PU\" os_index=\"2\" cpuset=\"0x00000004\" complete_cpuset=\"0x00000004\" "
+	"nodeset=\"0x00000001\" complete_nodeset=\"0x00000001\" gp_index=\"4\"/>\n"
+	"</object>\n"
+	"</topology>\n";
+
+START_TEST(test_cpu_refuses_offline_and_disallowed_cores)
+{
+	char path[] = "/tmp/check_fp_cpu_topo.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, topo_xml, sizeof(topo_xml) - 1), (ssize_t)sizeof(topo_xml) - 1);
+	close(fd);
+	setenv("HWLOC_XMLFILE", path, 1);
+	setenv("HWLOC_THISSYSTEM", "1", 1);
+
+	ck_assert_int_eq(fp_cpu_count(), 2);
+	ck_assert_int_eq(fp_cpu_pin_self(3), -ENODEV);
+	ck_assert_msg(strncmp(fp_err_msg(), "core 3 is offline (allowed: 0-1)", 32) == 0,
+		      "got '%s'", fp_err_msg());
+	ck_assert_int_eq(fp_cpu_pin_self(2), -EPERM);
+	ck_assert_msg(strstr(fp_err_msg(), "core 2 is outside this process's allowed cores "
+					   "(cgroup cpuset; allowed: 0-1)") == fp_err_msg(),
+		      "got '%s'", fp_err_msg());
+	ck_assert_int_eq(fp_cpu_pin_self(4), -EINVAL);
+	ck_assert_msg(strncmp(fp_err_msg(), "core 4 is not a CPU of this machine (allowed: 0-1)",
+			      50) == 0,
+		      "got '%s'", fp_err_msg());
+
+	unsetenv("HWLOC_XMLFILE");
+	unsetenv("HWLOC_THISSYSTEM");
+	unlink(path);
+}
+END_TEST
+
 static Suite *fp_cpu_suite(void)
 {
 	Suite *s = suite_create("fp_cpu");
 	TCase *tc = tcase_create("negative");
 	tcase_add_loop_test(tc, test_cpu_refuses_unknown_core_naming_it_and_allowed_list, 0,
 			    FP_ARRAY_SIZE(bad_cores));
+	tcase_add_test(tc, test_cpu_refuses_offline_and_disallowed_cores);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pin");
 	tcase_add_test(tc, test_cpu_count_is_positive_and_within_configured);

@@ -33,11 +33,6 @@ START_TEST(test_rx_rejects_bad_config)
 	cfg.kind = FP_MD_RX_PCAP;
 	cfg.burst = FP_MD_RX_BURST_MAX + 1;
 	ck_assert_int_eq(fp_md_rx_open(&rx, &cfg), -EINVAL);
-	cfg.kind = FP_MD_RX_XDP;
-	cfg.burst = 0;
-	cfg.ifname = "veth0";
-	ck_assert_int_eq(fp_md_rx_open(&rx, &cfg), -ENOTSUP);
-	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "net_af_xdp"));
 	enum fp_md_rx_kind k;
 	ck_assert_int_eq(fp_md_rx_kind_parse("dpdk", &k), 0);
 	ck_assert_int_eq(k, FP_MD_RX_DPDK);

@@ -507,6 +507,47 @@ START_TEST(test_ouch_every_option_round_trips)
 }
 END_TEST
 
+/* The direct encoders write what the table-driven encoder writes. */
+START_TEST(test_ouch_direct_encoders_match_generic)
+{
+	struct fp_ouch_msg m = {.type = 'O', .dir = FP_OUCH_INBOUND, .has_appendage = 1};
+	m.user_ref_num = 113;
+	m.side = 'T';
+	m.quantity = 225;
+	memcpy(m.symbol, "CVLT    ", 8);
+	m.price = 630200;
+	m.time_in_force = '0';
+	m.display = 'Y';
+	m.capacity = 'A';
+	m.intermarket_sweep_eligibility = 'N';
+	m.cross_type = 'N';
+	memcpy(m.cl_ord_id, "H8FUB8IV      ", 14);
+	uint8_t g[128], d[128];
+	for (int firm = 0; firm <= 1; firm++) {
+		if (firm) {
+			memcpy(m.opts.firm, "LIME", 4);
+			fp_ouch_opt_add(&m.opts, FP_OUCH_TAG_FIRM);
+		}
+		int n = fp_ouch_encode(&m, g, sizeof(g));
+		int k = fp_ouch_encode_enter_order(d, sizeof(d), 113, 'T', 225, "CVLT    ", 630200,
+						   '0', 'Y', 'A', 'N', 'N', "H8FUB8IV      ",
+						   firm ? "LIME" : NULL);
+		ck_assert_int_eq(k, n);
+		ck_assert_int_eq(memcmp(g, d, (size_t)n), 0);
+		ck_assert_int_eq(fp_ouch_encode_enter_order(d, (size_t)n - 1, 113, 'T', 225,
+							    "CVLT    ", 630200, '0', 'Y', 'A', 'N',
+							    'N', "H8FUB8IV      ",
+							    firm ? "LIME" : NULL),
+				 FP_OUCH_ERR_NOSPACE);
+	}
+	struct fp_ouch_msg x = {.type = 'X', .dir = FP_OUCH_INBOUND, .user_ref_num = 7679601};
+	int n = fp_ouch_encode(&x, g, sizeof(g));
+	ck_assert_int_eq(fp_ouch_encode_cancel_order(d, sizeof(d), 7679601, 0), n);
+	ck_assert_int_eq(memcmp(g, d, (size_t)n), 0);
+	ck_assert_int_eq(fp_ouch_encode_cancel_order(d, 8, 1, 0), FP_OUCH_ERR_NOSPACE);
+}
+END_TEST
+
 static Suite *fp_ouch_suite(void)
 {
 	Suite *s = suite_create("fp_ouch");
@@ -527,6 +568,7 @@ static Suite *fp_ouch_suite(void)
 	tcase_add_loop_test(tc, test_ouch_round_trips_every_type, 0, (int)FP_ARRAY_SIZE(all_types));
 	tcase_add_test(tc, test_ouch_executed_layout_matches_spec);
 	tcase_add_test(tc, test_ouch_every_option_round_trips);
+	tcase_add_test(tc, test_ouch_direct_encoders_match_generic);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,967 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_gw.c - order gateway: OUCH 5.0 over SoupBinTCP 3.0 (API and rules in fp_gw.h; wire
+ * formats in proto/fp_ouch.h and proto/fp_soup.h).
+ *
+ * One worker thread. Everything is allocated in fp_gw_init(); the poll loop does not
+ * allocate, and its syscalls are send(), one recv() per poll, and connect()/poll() while
+ * the session is down.
+ *
+ * Definitions.
+ *   order    a slot of orders[]; an order chain keeps its slot across replaces.
+ *   urn map  UserRefNum -> slot, for the current and the pending (replace) UserRefNum.
+ *   id map   client_order_id -> slot; the slot of a final order keeps its id until reuse.
+ *   next_seq the number of the next sequenced venue message not yet applied.
+ *
+ * Invariants.
+ *   (1) a venue message is applied, and next_seq advanced, together and only together: a
+ *       login requests next_seq, so a replay starts exactly after the last applied
+ *       message and nothing is applied twice.
+ *   (2) UserRefNums sent are strictly increasing: next_user_ref_num only grows, and after
+ *       each login it is raised to the venue's Account Query answer.
+ *   (3) a transition not in the table below is counted in nb_impossible and not applied.
+ *   (4) no venue message is applied unless FP_GW_EXEC_RESERVE exec slots are free, so the
+ *       exec ring never drops a report.
+ *
+ * Transition table (venue message: from -> to; anything else is invariant 3):
+ *   Accepted   A  PENDING_NEW -> ACCEPTED (Order State 'D': -> CANCELED)
+ *   Executed   E  ACCEPTED|PARTIAL, qty <= leaves -> PARTIAL | FILLED (leaves 0)
+ *   Canceled   C  ACCEPTED|PARTIAL, qty <= leaves -> same | CANCELED (leaves 0)
+ *   AIQ Canc.  D  as Canceled
+ *   Replaced   U  ACCEPTED|PARTIAL with pending replace to that UserRefNum -> ACCEPTED|
+ *                 PARTIAL with the new UserRefNum, id, price, leaves ('D': -> CANCELED)
+ *   Rejected   J  PENDING_NEW -> REJECTED; or pending replace dropped (order unchanged)
+ *   Cancel Rej I  pending cancel dropped
+ *   Modified   M  ACCEPTED|PARTIAL: leaves = Quantity (only down)
+ *   Priority   T  ACCEPTED|PARTIAL: new reference number and price
+ *   Broken     B  counted only (the position is corrected by risk from the exec ring)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fp_err.h"
+#include "fp_gw.h"
+#include "fp_tsc.h"
+
+#define NIL 0u
+
+/* ---- maps: linear probing over (key, order index + 1), key 0 = empty ---- */
+
+static inline uint32_t map_home(uint64_t key, uint32_t mask)
+{
+	return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+}
+
+static uint32_t map_find(const struct fp_gw_map_ent *m, uint32_t mask, uint64_t key)
+{
+	for (uint32_t i = map_home(key, mask);; i = (i + 1) & mask) {
+		if (m[i].key == key)
+			return (uint32_t)m[i].v;
+		if (m[i].key == 0)
+			return NIL;
+	}
+}
+
+/* The maps are sized at twice their most keys, so a free entry always exists. */
+static void map_put(struct fp_gw_map_ent *m, uint32_t mask, uint64_t key, uint32_t v)
+{
+	uint32_t i = map_home(key, mask);
+	while (m[i].key != 0)
+		i = (i + 1) & mask;
+	m[i].key = key;
+	m[i].v = v;
+}
+
+/* Remove @p key by backward shift (Knuth 6.4, algorithm R): no tombstones, so lookups stay
+ * short however long the gateway runs. */
+static void map_del(struct fp_gw_map_ent *m, uint32_t mask, uint64_t key)
+{
+	uint32_t i = map_home(key, mask);
+	while (m[i].key != key) {
+		if (m[i].key == 0)
+			return;
+		i = (i + 1) & mask;
+	}
+	for (uint32_t j = i;;) {
+		m[i].key = 0;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (m[j].key == 0)
+				return;
+			uint32_t k = map_home(m[j].key, mask);
+			/* m[j] stays unless its home k lies cyclically outside (i, j] */
+			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+				continue;
+			break;
+		}
+		m[i] = m[j];
+		i = j;
+	}
+}
+
+#define ID_MASK(gw) ((gw)->mask * 2 + 1)
+
+static uint32_t find_id(const struct fp_gw *gw, uint64_t id)
+{
+	return id ? map_find(gw->id_map, ID_MASK(gw), id) : NIL;
+}
+
+static uint32_t find_urn(const struct fp_gw *gw, uint32_t urn)
+{
+	return urn ? map_find(gw->urn_map, gw->urn_mask, urn) : NIL;
+}
+
+static void del_urn(struct fp_gw *gw, uint32_t urn)
+{
+	if (urn)
+		map_del(gw->urn_map, gw->urn_mask, urn);
+}
+
+static void del_id(struct fp_gw *gw, uint64_t id)
+{
+	if (id)
+		map_del(gw->id_map, ID_MASK(gw), id);
+}
+
+/* ---- clock, exec events ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int is_open(const struct fp_gw_order *o)
+{
+	return o->state == FP_GW_ACCEPTED || o->state == FP_GW_PARTIAL;
+}
+
+static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
+		      int64_t price, uint32_t shares, uint64_t match, uint8_t reason)
+{
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.source = o ? o->strategy_id : 0;
+	ev.symbol_id = o ? o->symbol_id : 0;
+	ev.seq = gw->st.nb_venue_msgs;
+	ev.t_rx = fp_tsc_now();
+	ev.u.exec.client_order_id = id;
+	ev.u.exec.price = price;
+	ev.u.exec.shares = shares;
+	ev.u.exec.leaves_shares = o ? o->leaves : 0;
+	ev.u.exec.match_number = match;
+	ev.u.exec.strategy_id = o ? o->strategy_id : 0;
+	ev.u.exec.side = o ? o->side : 0;
+	ev.u.exec.reason = reason;
+	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
+	 * while taking an order event, which checks the room too. */
+	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+}
+
+static uint32_t exec_room(const struct fp_gw *gw)
+{
+	return fp_ring_capacity(gw->cfg.exec_ring) - fp_ring_count(gw->cfg.exec_ring);
+}
+
+/* Final orders go back to the free list; their ids stay findable until reuse. */
+static void order_final(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state)
+{
+	o->state = state;
+	o->leaves = 0;
+	if (o->pending == FP_GW_PEND_REPLACE)
+		del_urn(gw, o->pend_user_ref_num);
+	o->pending = FP_GW_PEND_NONE;
+	o->pend_user_ref_num = 0;
+	gw->free_list[gw->nb_free++] = (uint32_t)(o - gw->orders);
+	gw->st.nb_open--;
+}
+
+static struct fp_gw_order *order_alloc(struct fp_gw *gw)
+{
+	if (gw->nb_free == 0)
+		return NULL;
+	uint32_t i = gw->free_list[--gw->nb_free];
+	struct fp_gw_order *o = &gw->orders[i];
+	if (o->state != FP_GW_FREE) { /* a final order: forget its id and UserRefNum */
+		del_id(gw, o->client_order_id);
+		del_urn(gw, o->user_ref_num);
+	}
+	memset(o, 0, sizeof(*o));
+	return o;
+}
+
+/* ---- sending ---- */
+
+static void session_drop(struct fp_gw *gw);
+
+/* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
+ * waits in the backlog, in order. 0, or -1 when the session was dropped. */
+static int tx(struct fp_gw *gw, const uint8_t *b, size_t n)
+{
+	gw->last_tx_ns = gw->now_ns;
+	if (gw->tx_len == 0) {
+		ssize_t k = send(gw->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k == (ssize_t)n)
+			return 0;
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			session_drop(gw);
+			return -1;
+		}
+		if (k > 0) {
+			b += k;
+			n -= (size_t)k;
+		}
+	}
+	if (gw->tx_len + n > FP_GW_TX_BACKLOG) { /* the venue stopped reading */
+		session_drop(gw);
+		return -1;
+	}
+	memcpy(gw->tx + gw->tx_len, b, n);
+	gw->tx_len += (uint32_t)n;
+	return 0;
+}
+
+static void tx_flush(struct fp_gw *gw)
+{
+	if (gw->tx_len == 0)
+		return;
+	ssize_t k = send(gw->fd, gw->tx, gw->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (k > 0) {
+		memmove(gw->tx, gw->tx + k, gw->tx_len - (size_t)k);
+		gw->tx_len -= (uint32_t)k;
+	} else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		session_drop(gw);
+	}
+}
+
+static int send_ouch(struct fp_gw *gw, const struct fp_ouch_msg *m)
+{
+	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
+	int n = fp_ouch_encode(m, pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG);
+	if (n <= 0)
+		return -1;
+	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
+	gw->st.nb_sent++;
+	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
+}
+
+/* ClOrdID: client_order_id in base 32 (0-9 A-V), at most 13 characters for 64 bits, left
+ * justified: shifts only, no division on the hot path. */
+static void put_cl_ord_id(char out[14], uint64_t id)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+	int n = id ? (64 - __builtin_clzll(id) + 4) / 5 : 1;
+	memset(out, ' ', 14);
+	for (int i = n - 1; i >= 0; i--, id >>= 5)
+		out[i] = digits[id & 31];
+}
+
+static uint8_t ouch_tif(uint8_t tif)
+{
+	return tif == FP_TIF_IOC ? '3' : tif == FP_TIF_GTX ? '5' : '0';
+}
+
+static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o)
+{
+	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
+	char cl_ord_id[14];
+	put_cl_ord_id(cl_ord_id, o->client_order_id);
+	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, o->user_ref_num,
+					   o->side, o->qty, gw->cfg.symbols[o->symbol_id], o->price,
+					   ouch_tif(o->tif), 'Y',
+					   gw->cfg.capacity ? gw->cfg.capacity : 'P', 'N', 'N',
+					   cl_ord_id, gw->cfg.firm[0] ? gw->cfg.firm : NULL);
+	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
+	gw->st.nb_sent++;
+	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
+}
+
+static int send_cancel(struct fp_gw *gw, uint32_t urn, uint32_t qty)
+{
+	uint8_t pkt[FP_SOUP_HDR_SIZE + 16];
+	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, urn, qty);
+	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
+	gw->st.nb_sent++;
+	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
+}
+
+/* ---- order events (hot path) ---- */
+
+static void local_reject(struct fp_gw *gw, const struct fp_event *ev, uint8_t reason)
+{
+	struct fp_gw_order tmp = {.strategy_id = ev->u.order.strategy_id,
+				  .symbol_id = ev->symbol_id,
+				  .side = ev->u.order.side};
+	gw->st.nb_local_rejects++;
+	exec_emit(gw, FP_EV_EXEC_REJECTED, &tmp, ev->u.order.client_order_id, ev->u.order.price,
+		  ev->u.order.shares, 0, reason);
+}
+
+static void on_new(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_order *r = &ev->u.order;
+	uint8_t s = r->side;
+	if (gw->st.killed)
+		return local_reject(gw, ev, FP_GW_REJ_KILLED);
+	if (gw->state != FP_GW_UP)
+		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
+	if (ev->symbol_id >= gw->cfg.nb_symbols)
+		return local_reject(gw, ev, FP_GW_REJ_UNKNOWN_SYMBOL);
+	if (r->client_order_id == 0 || r->shares == 0 || r->shares >= FP_OUCH_QTY_LIMIT ||
+	    r->tif > FP_TIF_GTX ||
+	    !(s == FP_SIDE_BUY || s == FP_SIDE_SELL || s == FP_SIDE_SELL_SHORT ||
+	      s == FP_SIDE_SHORT_EXEMPT))
+		return local_reject(gw, ev, FP_GW_REJ_BAD_ORDER);
+	if (find_id(gw, r->client_order_id) != NIL)
+		return local_reject(gw, ev, FP_GW_REJ_DUPLICATE_ID);
+	struct fp_gw_order *o = order_alloc(gw);
+	if (o == NULL)
+		return local_reject(gw, ev, FP_GW_REJ_TABLE_FULL);
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	o->client_order_id = r->client_order_id;
+	o->price = r->price;
+	o->qty = r->shares;
+	o->leaves = r->shares;
+	o->symbol_id = ev->symbol_id;
+	o->strategy_id = r->strategy_id;
+	o->side = s;
+	o->tif = r->tif;
+	o->state = FP_GW_PENDING_NEW;
+	o->user_ref_num = gw->st.next_user_ref_num++; /* invariant (2) */
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	gw->st.nb_open++;
+	if (send_enter(gw, o) == 0 && gw->cfg.t2t_hist && ev->t_rx)
+		fp_hist_record(gw->cfg.t2t_hist, fp_tsc_now() - ev->t_rx);
+}
+
+static struct fp_gw_order *open_order(struct fp_gw *gw, const struct fp_event *ev)
+{
+	uint32_t v = find_id(gw, ev->u.order.orig_client_order_id);
+	if (v == NIL || !is_open(&gw->orders[v - 1])) {
+		local_reject(gw, ev, FP_GW_REJ_UNKNOWN_ORDER);
+		return NULL;
+	}
+	struct fp_gw_order *o = &gw->orders[v - 1];
+	if (o->pending != FP_GW_PEND_NONE) {
+		local_reject(gw, ev, FP_GW_REJ_PENDING);
+		return NULL;
+	}
+	return o;
+}
+
+static void on_cancel(struct fp_gw *gw, const struct fp_event *ev)
+{
+	if (gw->state != FP_GW_UP)
+		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
+	struct fp_gw_order *o = open_order(gw, ev);
+	if (o == NULL)
+		return;
+	o->pending = FP_GW_PEND_CANCEL;
+	send_cancel(gw, o->user_ref_num, ev->u.order.shares);
+}
+
+static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_order *r = &ev->u.order;
+	if (gw->st.killed)
+		return local_reject(gw, ev, FP_GW_REJ_KILLED);
+	if (gw->state != FP_GW_UP)
+		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
+	if (r->client_order_id == 0 || r->shares == 0 || r->shares >= FP_OUCH_QTY_LIMIT ||
+	    r->tif > FP_TIF_GTX)
+		return local_reject(gw, ev, FP_GW_REJ_BAD_ORDER);
+	if (find_id(gw, r->client_order_id) != NIL)
+		return local_reject(gw, ev, FP_GW_REJ_DUPLICATE_ID);
+	struct fp_gw_order *o = open_order(gw, ev);
+	if (o == NULL)
+		return;
+	o->pending = FP_GW_PEND_REPLACE;
+	o->pend_client_order_id = r->client_order_id;
+	o->pend_price = r->price;
+	o->pend_qty = r->shares;
+	o->pend_user_ref_num = gw->st.next_user_ref_num++;
+	map_put(gw->urn_map, gw->urn_mask, o->pend_user_ref_num, (uint32_t)(o - gw->orders) + 1);
+	struct fp_ouch_msg m = {
+		.type = FP_OUCH_REPLACE_ORDER, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
+	m.orig_user_ref_num = o->user_ref_num;
+	m.user_ref_num = o->pend_user_ref_num;
+	m.quantity = r->shares; /* total liable over the chain (OUCH 2.2) */
+	m.price = r->price;
+	m.time_in_force = ouch_tif(r->tif);
+	m.display = 'Y';
+	m.intermarket_sweep_eligibility = 'N';
+	put_cl_ord_id(m.cl_ord_id, r->client_order_id);
+	send_ouch(gw, &m);
+}
+
+static void send_mass_cancel(struct fp_gw *gw, uint32_t symbol_id)
+{
+	struct fp_ouch_msg m = {
+		.type = FP_OUCH_MASS_CANCEL, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
+	m.user_ref_num = gw->st.next_user_ref_num++;
+	fp_soup_put_alpha(m.firm, gw->cfg.firm, 4);
+	if (symbol_id != 0 && symbol_id < gw->cfg.nb_symbols)
+		memcpy(m.symbol, gw->cfg.symbols[symbol_id], 8);
+	else
+		memset(m.symbol, ' ', 8);
+	send_ouch(gw, &m);
+}
+
+static unsigned take_orders(struct fp_gw *gw, unsigned budget)
+{
+	uint32_t nb;
+	/* Each event may add one local reject: only take what the exec ring can answer. */
+	uint32_t room = exec_room(gw);
+	const struct fp_event *evs = fp_ring_peek(gw->cfg.order_ring, FP_MIN(budget, room), &nb);
+	for (uint32_t i = 0; i < nb; i++) {
+		const struct fp_event *ev = &evs[i];
+		gw->st.nb_orders_in++;
+		switch (ev->type) {
+		case FP_EV_ORDER_NEW:
+			on_new(gw, ev);
+			break;
+		case FP_EV_ORDER_CANCEL:
+			on_cancel(gw, ev);
+			break;
+		case FP_EV_ORDER_REPLACE:
+			on_replace(gw, ev);
+			break;
+		case FP_EV_ORDER_MASS_CANCEL:
+			if (gw->state == FP_GW_UP)
+				send_mass_cancel(gw, ev->symbol_id);
+			break;
+		default:
+			break;
+		}
+	}
+	fp_ring_release(gw->cfg.order_ring, nb);
+	return nb;
+}
+
+/* ---- venue messages ---- */
+
+static struct fp_gw_order *venue_order(struct fp_gw *gw, uint32_t urn)
+{
+	uint32_t v = find_urn(gw, urn);
+	if (v == NIL) {
+		gw->st.nb_unknown++;
+		return NULL;
+	}
+	return &gw->orders[v - 1];
+}
+
+static void impossible(struct fp_gw *gw)
+{
+	gw->st.nb_impossible++; /* invariant (3) */
+}
+
+static void apply_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint8_t reason)
+{
+	if (!is_open(o) || dec > o->leaves)
+		return impossible(gw);
+	o->leaves -= dec;
+	if (o->pending == FP_GW_PEND_CANCEL)
+		o->pending = FP_GW_PEND_NONE;
+	gw->st.nb_canceled++;
+	if (o->leaves == 0)
+		order_final(gw, o, FP_GW_CANCELED);
+	exec_emit(gw, FP_EV_EXEC_CANCELED, o, o->client_order_id, o->price, dec, 0, reason);
+}
+
+static void apply_replaced(struct fp_gw *gw, const struct fp_ouch_msg *m)
+{
+	struct fp_gw_order *o = venue_order(gw, m->orig_user_ref_num);
+	if (o == NULL)
+		return;
+	if (!is_open(o) || o->pending != FP_GW_PEND_REPLACE ||
+	    o->pend_user_ref_num != m->user_ref_num || o->user_ref_num != m->orig_user_ref_num)
+		return impossible(gw);
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	uint64_t old_id = o->client_order_id;
+	uint32_t old_leaves = o->leaves;
+	/* The old id ends (canceled, leaves 0), the replacement starts (accepted). */
+	o->leaves = 0;
+	exec_emit(gw, FP_EV_EXEC_CANCELED, o, old_id, o->price, old_leaves, 0, 0);
+	del_urn(gw, o->user_ref_num);
+	del_id(gw, old_id);
+	o->user_ref_num = m->user_ref_num;
+	o->pend_user_ref_num = 0;
+	o->pending = FP_GW_PEND_NONE;
+	o->client_order_id = o->pend_client_order_id;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	o->price = m->price;
+	o->qty = o->pend_qty;
+	o->leaves = m->quantity;
+	o->order_reference_number = m->order_reference_number;
+	gw->st.nb_replaced++;
+	exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
+		  m->order_reference_number, 0);
+	if (m->order_state == 'D' || o->leaves == 0)
+		order_final(gw, o, FP_GW_CANCELED);
+}
+
+static void apply_rejected(struct fp_gw *gw, const struct fp_ouch_msg *m)
+{
+	struct fp_gw_order *o = venue_order(gw, m->user_ref_num);
+	if (o == NULL)
+		return;
+	uint8_t reason = (uint8_t)(m->reject_reason > 0x7f ? 0x7f : m->reject_reason);
+	gw->st.nb_rejected++;
+	if (o->state == FP_GW_PENDING_NEW && o->user_ref_num == m->user_ref_num) {
+		exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->client_order_id, o->price, o->qty, 0,
+			  reason);
+		order_final(gw, o, FP_GW_REJECTED);
+	} else if (o->pending == FP_GW_PEND_REPLACE && o->pend_user_ref_num == m->user_ref_num) {
+		exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->pend_client_order_id, o->pend_price,
+			  o->pend_qty, 0, reason);
+		del_urn(gw, o->pend_user_ref_num);
+		o->pend_user_ref_num = 0;
+		o->pending = FP_GW_PEND_NONE;
+	} else {
+		gw->st.nb_rejected--;
+		impossible(gw);
+	}
+}
+
+static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
+{
+	struct fp_gw_order *o;
+	switch (m->type) {
+	case FP_OUCH_ORDER_ACCEPTED:
+		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		if (o->state != FP_GW_PENDING_NEW || o->user_ref_num != m->user_ref_num) {
+			impossible(gw);
+			break;
+		}
+		o->state = FP_GW_ACCEPTED;
+		o->order_reference_number = m->order_reference_number;
+		o->price = m->price;
+		o->leaves = m->quantity;
+		gw->st.nb_accepted++;
+		exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
+			  m->order_reference_number, 0);
+		if (m->order_state == 'D')
+			order_final(gw, o, FP_GW_CANCELED);
+		break;
+	case FP_OUCH_ORDER_EXECUTED:
+		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		if (!is_open(o) || m->quantity == 0 || m->quantity > o->leaves) {
+			impossible(gw);
+			break;
+		}
+		o->filled += m->quantity;
+		o->leaves -= m->quantity;
+		o->state = o->leaves ? FP_GW_PARTIAL : FP_GW_FILLED;
+		gw->st.nb_fills++;
+		exec_emit(gw, FP_EV_EXEC_FILL, o, o->client_order_id, m->price, m->quantity,
+			  m->match_number, m->liquidity_flag);
+		if (o->leaves == 0)
+			order_final(gw, o, FP_GW_FILLED);
+		break;
+	case FP_OUCH_ORDER_CANCELED:
+		if ((o = venue_order(gw, m->user_ref_num)) != NULL)
+			apply_reduce(gw, o, m->quantity, m->reason);
+		break;
+	case FP_OUCH_AIQ_CANCELED:
+		if ((o = venue_order(gw, m->user_ref_num)) != NULL)
+			apply_reduce(gw, o, m->decrement_shares, m->reason);
+		break;
+	case FP_OUCH_ORDER_REPLACED:
+		apply_replaced(gw, m);
+		break;
+	case FP_OUCH_ORDER_REJECTED:
+		apply_rejected(gw, m);
+		break;
+	case FP_OUCH_CANCEL_REJECT:
+		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		if (o->pending != FP_GW_PEND_CANCEL)
+			impossible(gw);
+		else
+			o->pending = FP_GW_PEND_NONE;
+		break;
+	case FP_OUCH_ORDER_MODIFIED:
+		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		if (!is_open(o) || m->quantity > o->leaves)
+			impossible(gw);
+		else if (m->quantity < o->leaves)
+			apply_reduce(gw, o, o->leaves - m->quantity, 'U');
+		break;
+	case FP_OUCH_ORDER_PRIORITY_UPDATE:
+		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		if (!is_open(o)) {
+			impossible(gw);
+			break;
+		}
+		o->order_reference_number = m->order_reference_number;
+		o->price = m->price;
+		break;
+	case FP_OUCH_ACCOUNT_QUERY_RESPONSE:
+		if (m->next_user_ref_num > gw->st.next_user_ref_num)
+			gw->st.next_user_ref_num = m->next_user_ref_num; /* invariant (2) */
+		if (gw->state == FP_GW_SYNCING) {
+			gw->state = FP_GW_UP;
+			gw->backoff_ms = gw->cfg.backoff_min_ms;
+			/* Enter Orders the venue never saw (sent just before a drop) go again with
+			 * their own UserRefNum: resending inbound messages is benign (OUCH 2). */
+			for (uint32_t i = 0; i <= gw->mask; i++) {
+				struct fp_gw_order *p = &gw->orders[i];
+				if (p->state == FP_GW_PENDING_NEW &&
+				    p->user_ref_num >= m->next_user_ref_num)
+					send_enter(gw, p);
+			}
+		}
+		break;
+	default: /* S, P, R, B, X, G, K: nothing to apply to an order */
+		break;
+	}
+}
+
+/* ---- session ---- */
+
+static void session_drop(struct fp_gw *gw)
+{
+	if (gw->fd >= 0)
+		close(gw->fd);
+	gw->fd = -1;
+	if (gw->state >= FP_GW_SYNCING) {
+		gw->st.nb_disconnects++;
+		gw->st.breaker = 1; /* a venue disconnect trips the breaker */
+	}
+	gw->state = FP_GW_DOWN;
+	gw->tx_len = 0;
+	gw->retry_at_ns = gw->now_ns + (uint64_t)gw->backoff_ms * 1000000u;
+	gw->backoff_ms = FP_MIN(gw->backoff_ms * 2, gw->cfg.backoff_max_ms);
+}
+
+static void send_login(struct fp_gw *gw)
+{
+	uint8_t b[64];
+	size_t n = fp_soup_build_login_request(b, sizeof(b), gw->cfg.username, gw->cfg.password,
+					       gw->cfg.session, gw->st.next_seq);
+	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
+	gw->state = FP_GW_LOGGING_IN;
+	gw->last_rx_ns = gw->now_ns;
+	tx(gw, b, n);
+}
+
+static void session_connect(struct fp_gw *gw)
+{
+	gw->st.nb_connects++;
+	gw->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (gw->fd < 0)
+		return session_drop(gw);
+	int one = 1;
+	setsockopt(gw->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(gw->cfg.port)};
+	inet_pton(AF_INET, gw->cfg.host, &sa.sin_addr);
+	gw->last_rx_ns = gw->now_ns; /* connect timeout counts from here */
+	if (connect(gw->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return send_login(gw);
+	if (errno != EINPROGRESS)
+		return session_drop(gw);
+	gw->state = FP_GW_CONNECTING;
+}
+
+static void session_connecting(struct fp_gw *gw)
+{
+	struct pollfd p = {.fd = gw->fd, .events = POLLOUT};
+	if (poll(&p, 1, 0) <= 0)
+		return;
+	int err = 0;
+	socklen_t l = sizeof(err);
+	getsockopt(gw->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+	if (err != 0)
+		return session_drop(gw);
+	send_login(gw);
+}
+
+static void on_login_accepted(struct fp_gw *gw, const struct fp_soup_pkt *p)
+{
+	struct fp_soup_login l;
+	if (fp_soup_parse_login_accepted(p, &l) != 0)
+		return session_drop(gw);
+	if (gw->st.next_seq != 0 && l.sequence_number > gw->st.next_seq)
+		gw->st.nb_seq_gaps++;
+	gw->st.next_seq = l.sequence_number;
+	gw->st.nb_logins++;
+	gw->state = FP_GW_SYNCING;
+	struct fp_ouch_msg q = {.type = FP_OUCH_ACCOUNT_QUERY, .dir = FP_OUCH_INBOUND};
+	send_ouch(gw, &q);
+}
+
+/* Apply up to @p budget venue packets already received (invariant 4). */
+static unsigned venue_input(struct fp_gw *gw, unsigned budget)
+{
+	unsigned nb = 0;
+	struct fp_soup_pkt p;
+	while (nb < budget && gw->fd >= 0) {
+		if (exec_room(gw) < FP_GW_EXEC_RESERVE) {
+			gw->st.nb_exec_stalls++;
+			break;
+		}
+		enum fp_soup_rc rc = fp_soup_rx_next(gw->rx, &p);
+		if (rc == FP_SOUP_NEED_MORE)
+			break;
+		if (rc != FP_SOUP_OK) {
+			session_drop(gw);
+			break;
+		}
+		nb++;
+		switch (p.type) {
+		case FP_SOUP_SEQUENCED: {
+			struct fp_ouch_msg m;
+			if (gw->state < FP_GW_SYNCING ||
+			    fp_ouch_decode(FP_OUCH_OUTBOUND, p.payload, p.payload_len, &m) !=
+				    FP_OUCH_OK) {
+				session_drop(gw);
+				return nb;
+			}
+			apply_venue(gw, &m); /* invariant (1): apply, then count it */
+			gw->st.next_seq++;
+			gw->st.nb_venue_msgs++;
+			break;
+		}
+		case FP_SOUP_LOGIN_ACCEPTED:
+			on_login_accepted(gw, &p);
+			break;
+		case FP_SOUP_LOGIN_REJECTED:
+			gw->st.nb_login_rejected++;
+			session_drop(gw);
+			return nb;
+		case FP_SOUP_END_OF_SESSION:
+			session_drop(gw);
+			return nb;
+		default: /* heartbeat, debug */
+			break;
+		}
+	}
+	return nb;
+}
+
+static void venue_read(struct fp_gw *gw)
+{
+	size_t room;
+	uint8_t *w = fp_soup_rx_space(gw->rx, &room);
+	if (room == 0)
+		return;
+	ssize_t n = recv(gw->fd, w, room, MSG_DONTWAIT);
+	if (n > 0) {
+		fp_soup_rx_commit(gw->rx, (size_t)n);
+		gw->last_rx_ns = gw->now_ns;
+	} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		session_drop(gw);
+	}
+}
+
+static void kill_switch(struct fp_gw *gw)
+{
+	uint64_t set_ns = *gw->cfg.kill_word;
+	gw->st.killed = 1;
+	if (gw->state != FP_GW_UP)
+		return; /* retried on every poll until the session is up */
+	send_mass_cancel(gw, 0);
+	for (uint32_t i = 0; i <= gw->mask && gw->fd >= 0; i++) {
+		struct fp_gw_order *o = &gw->orders[i];
+		if (is_open(o) && o->pending != FP_GW_PEND_CANCEL) {
+			o->pending = FP_GW_PEND_CANCEL;
+			send_cancel(gw, o->user_ref_num, 0);
+			gw->st.nb_kill_cancels++;
+		}
+	}
+	gw->st.kill_latency_ns = mono_ns() - set_ns;
+	gw->st.killed = 2; /* done */
+}
+
+unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
+{
+	unsigned work = 0;
+	gw->now_ns = mono_ns();
+	if (gw->cfg.kill_word && *gw->cfg.kill_word && gw->st.killed != 2)
+		kill_switch(gw);
+	work += take_orders(gw, budget);
+	switch (gw->state) {
+	case FP_GW_DOWN:
+		if (gw->now_ns >= gw->retry_at_ns)
+			session_connect(gw);
+		break;
+	case FP_GW_CONNECTING:
+		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u)
+			session_drop(gw);
+		else
+			session_connecting(gw);
+		break;
+	default:
+		tx_flush(gw);
+		if (gw->fd >= 0)
+			venue_read(gw);
+		if (gw->fd >= 0)
+			work += venue_input(gw, budget);
+		if (gw->fd < 0)
+			break;
+		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u) {
+			gw->st.nb_timeouts++;
+			session_drop(gw);
+		} else if (gw->now_ns - gw->last_tx_ns >=
+			   (uint64_t)gw->cfg.heartbeat_ms * 1000000u) {
+			uint8_t hb[FP_SOUP_HDR_SIZE];
+			fp_soup_build_empty(hb, sizeof(hb), FP_SOUP_CLIENT_HEARTBEAT);
+			gw->st.nb_heartbeats++;
+			tx(gw, hb, sizeof(hb));
+		}
+		break;
+	}
+	gw->st.session = gw->state;
+	return work;
+}
+
+/* ---- lifecycle ---- */
+
+int fp_gw_credentials_from_env(struct fp_gw_cfg *cfg)
+{
+	static const struct {
+		const char *var;
+		size_t off, max;
+	} f[] = {
+		{"FP_GW_USER", offsetof(struct fp_gw_cfg, username), FP_SOUP_USERNAME_LEN},
+		{"FP_GW_PASSWORD", offsetof(struct fp_gw_cfg, password), FP_SOUP_PASSWORD_LEN},
+	};
+	for (size_t i = 0; i < FP_ARRAY_SIZE(f); i++) {
+		char *dst = (char *)cfg + f[i].off;
+		if (dst[0])
+			continue;
+		const char *v = getenv(f[i].var);
+		if (v == NULL || v[0] == '\0')
+			return fp_err_set(-EINVAL, "gateway: no credential in config or %s",
+					  f[i].var);
+		if (strlen(v) > f[i].max)
+			return fp_err_set(-EINVAL, "gateway: %s longer than %zu characters",
+					  f[i].var, f[i].max);
+		strcpy(dst, v);
+	}
+	return 0;
+}
+
+int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
+{
+	memset(gw, 0, sizeof(*gw));
+	gw->fd = -1;
+	gw->cfg = *cfg;
+	struct fp_gw_cfg *c = &gw->cfg;
+	if (!c->host)
+		c->host = "127.0.0.1";
+	if (!c->session)
+		c->session = "";
+	c->max_orders = c->max_orders ? c->max_orders : 4096;
+	c->heartbeat_ms = c->heartbeat_ms ? c->heartbeat_ms : FP_SOUP_HEARTBEAT_MS;
+	c->timeout_ms = c->timeout_ms ? c->timeout_ms : FP_SOUP_TIMEOUT_MS;
+	c->backoff_min_ms = c->backoff_min_ms ? c->backoff_min_ms : 100;
+	c->backoff_max_ms = c->backoff_max_ms ? c->backoff_max_ms : 5000;
+	struct in_addr ia;
+	if (!c->order_ring || !c->exec_ring)
+		return fp_err_set(-EINVAL, "gateway: order_ring and exec_ring are required");
+	if (!c->symbols || c->nb_symbols == 0)
+		return fp_err_set(-EINVAL, "gateway: no symbol table");
+	if (!FP_IS_POW2(c->max_orders) || c->max_orders > (1u << 24))
+		return fp_err_set(-EINVAL, "gateway: max_orders %u must be a power of 2 <= 2^24",
+				  c->max_orders);
+	if (inet_pton(AF_INET, c->host, &ia) != 1 || c->port == 0)
+		return fp_err_set(-EINVAL, "gateway: venue address %s:%u is not IPv4:port", c->host,
+				  (unsigned)c->port);
+	if (!c->username[0] || !c->password[0])
+		return fp_err_set(-EINVAL, "gateway: credentials missing (config or FP_GW_USER/"
+					   "FP_GW_PASSWORD)");
+	if (c->firm[0] && strlen(c->firm) != 4)
+		return fp_err_set(-EINVAL, "gateway: firm must be 4 letters");
+	if (strlen(c->session) > FP_SOUP_SESSION_LEN)
+		return fp_err_set(-EINVAL, "gateway: session longer than %d", FP_SOUP_SESSION_LEN);
+	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE)
+		return fp_err_set(-EINVAL, "gateway: exec ring smaller than %d",
+				  2 * FP_GW_EXEC_RESERVE);
+	gw->mask = c->max_orders - 1;
+	gw->urn_mask = 4 * c->max_orders - 1;
+	gw->orders = calloc(c->max_orders, sizeof(*gw->orders));
+	gw->free_list = calloc(c->max_orders, sizeof(uint32_t));
+	gw->id_map = calloc(2 * (size_t)c->max_orders, sizeof(*gw->id_map));
+	gw->urn_map = calloc(4 * (size_t)c->max_orders, sizeof(*gw->urn_map));
+	gw->tx = malloc(FP_GW_TX_BACKLOG);
+	gw->rx = malloc(sizeof(*gw->rx));
+	if (!gw->orders || !gw->free_list || !gw->id_map || !gw->urn_map || !gw->tx || !gw->rx) {
+		fp_gw_fini(gw);
+		return fp_err_set(-ENOMEM, "gateway: tables for %u orders", c->max_orders);
+	}
+	for (uint32_t i = 0; i < c->max_orders; i++)
+		gw->free_list[i] = c->max_orders - 1 - i;
+	gw->nb_free = c->max_orders;
+	gw->st.next_user_ref_num = c->first_user_ref_num ? c->first_user_ref_num : 1;
+	gw->st.next_seq = 1;
+	gw->backoff_ms = c->backoff_min_ms;
+	gw->state = FP_GW_DOWN;
+	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
+	return 0;
+}
+
+void fp_gw_fini(struct fp_gw *gw)
+{
+	if (gw == NULL)
+		return;
+	if (gw->fd >= 0) {
+		uint8_t o[FP_SOUP_HDR_SIZE];
+		fp_soup_build_empty(o, sizeof(o), FP_SOUP_LOGOUT_REQUEST);
+		send(gw->fd, o, sizeof(o), MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(gw->fd);
+		gw->fd = -1;
+	}
+	free(gw->orders);
+	free(gw->free_list);
+	free(gw->id_map);
+	free(gw->urn_map);
+	free(gw->tx);
+	free(gw->rx);
+	gw->orders = NULL;
+	gw->free_list = NULL;
+	gw->id_map = gw->urn_map = NULL;
+	gw->tx = NULL;
+	gw->rx = NULL;
+	/* wipe the credentials held in memory */
+	memset(gw->cfg.password, 0, sizeof(gw->cfg.password));
+}
+
+const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw)
+{
+	return &gw->st;
+}
+
+const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id)
+{
+	uint32_t v = client_order_id ? find_id(gw, client_order_id) : NIL;
+	return v ? &gw->orders[v - 1] : NULL;
+}
+
+void fp_gw_reset_breaker(struct fp_gw *gw)
+{
+	gw->st.breaker = 0;
+}
+
+const char *fp_gw_state_str(uint8_t state)
+{
+	static const char *const n[] = {"free",   "pending_new", "accepted", "partial",
+					"filled", "canceled",    "rejected"};
+	return state < FP_ARRAY_SIZE(n) ? n[state] : "?";
+}

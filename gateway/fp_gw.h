@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_gw.h - the order gateway stage: order intents from a ring become OUCH 5.0 messages on
+ * a SoupBinTCP 3.0 session; the venue's answers drive an order state machine and become
+ * execution reports on a ring.
+ *
+ * Who may call: one worker thread (the stage's placement is the supervisor's business).
+ * fp_gw_init() allocates and may block briefly (cold path). fp_gw_poll() never allocates,
+ * never blocks and never logs; its syscalls are the order's send() (the one syscall of
+ * tick-to-trade, TCP_NODELAY, non-blocking), one non-blocking recv() per poll at most, and
+ * a connect()/poll() while (re)connecting. Clocks are read through the vDSO.
+ *
+ * Rings: in, `order_ring` of FP_EV_ORDER_NEW / CANCEL / REPLACE / MASS_CANCEL (struct
+ * fp_ev_order; symbol_id indexes cfg.symbols); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
+ * FILL / CANCELED / REJECTED (struct fp_ev_exec). The exec ring never drops: while it has
+ * fewer than FP_GW_EXEC_RESERVE free slots the gateway stops reading the socket, and TCP
+ * pushes back on the venue.
+ *
+ * Session: login with credentials from the config or the environment (FP_GW_USER,
+ * FP_GW_PASSWORD; never the command line; never logged), heartbeats after heartbeat_ms
+ * without sending, the venue declared gone after timeout_ms of silence, reconnect with
+ * exponential backoff and the sequence number of the next message not yet applied, so that
+ * missed execution reports are replayed and applied exactly once. After each login the
+ * gateway asks the venue for its next UserRefNum (Account Query) and never goes below it:
+ * UserRefNums stay unique and strictly increasing across restarts of the day.
+ *
+ * Order states (see fp_gw.c for the transition table):
+ *   PENDING_NEW -> ACCEPTED -> PARTIAL -> FILLED
+ *               -> REJECTED  ACCEPTED/PARTIAL -> CANCELED
+ *   with a pending cancel or pending replace on an open order. A venue message that names
+ *   an unknown order or asks for an impossible transition is counted (nb_unknown,
+ *   nb_impossible) and not applied.
+ *
+ * Kill switch: when *cfg.kill_word becomes non-zero (its value: CLOCK_MONOTONIC ns when it
+ * was set), the gateway sends one Mass Cancel (every symbol) and a Cancel for every open
+ * order, refuses new orders, and records the time from the word to the last cancel sent.
+ */
+#ifndef FP_GW_H
+#define FP_GW_H
+
+#include <stdint.h>
+
+#include "fp_event.h"
+#include "fp_hist.h"
+#include "fp_ouch.h"
+#include "fp_ring.h"
+#include "fp_soup.h"
+
+/** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
+#define FP_GW_EXEC_RESERVE 2
+/** Bytes the gateway holds when the socket does not take a whole message at once. */
+#define FP_GW_TX_BACKLOG   65536
+
+/** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80. */
+enum fp_gw_reject {
+	FP_GW_REJ_DUPLICATE_ID = 0x80, /**< client_order_id already open */
+	FP_GW_REJ_TABLE_FULL = 0x81,   /**< max_orders open */
+	FP_GW_REJ_NOT_CONNECTED = 0x82,
+	FP_GW_REJ_UNKNOWN_SYMBOL = 0x83,
+	FP_GW_REJ_KILLED = 0x84,        /**< kill switch set */
+	FP_GW_REJ_UNKNOWN_ORDER = 0x85, /**< cancel/replace of an order not open */
+	FP_GW_REJ_PENDING = 0x86,       /**< a cancel or replace is already in flight */
+	FP_GW_REJ_BAD_ORDER = 0x87,     /**< side, tif or quantity unusable */
+};
+
+enum fp_gw_order_state {
+	FP_GW_FREE = 0,
+	FP_GW_PENDING_NEW,
+	FP_GW_ACCEPTED,
+	FP_GW_PARTIAL,
+	FP_GW_FILLED,
+	FP_GW_CANCELED,
+	FP_GW_REJECTED,
+};
+
+enum fp_gw_pending {
+	FP_GW_PEND_NONE = 0,
+	FP_GW_PEND_CANCEL,
+	FP_GW_PEND_REPLACE,
+};
+
+enum fp_gw_session_state {
+	FP_GW_DOWN = 0,   /**< waiting for the next connect attempt (backoff) */
+	FP_GW_CONNECTING, /**< non-blocking connect in progress */
+	FP_GW_LOGGING_IN, /**< Login Request sent */
+	FP_GW_SYNCING,    /**< logged in, Account Query sent: orders wait for the answer */
+	FP_GW_UP,         /**< orders flow */
+};
+
+/** One order as the gateway knows it. */
+struct fp_gw_order {
+	uint64_t client_order_id;
+	uint64_t order_reference_number; /**< venue's, once accepted */
+	int64_t price;
+	uint32_t user_ref_num; /**< current UserRefNum of the order chain */
+	uint32_t qty;          /**< order size (shares liable over the chain) */
+	uint32_t filled;
+	uint32_t leaves;               /**< open on the book */
+	uint64_t pend_client_order_id; /**< replace in flight: the replacement's id */
+	int64_t pend_price;
+	uint32_t pend_user_ref_num;
+	uint32_t pend_qty;
+	uint32_t symbol_id;
+	uint16_t strategy_id;
+	uint8_t side;
+	uint8_t tif;     /**< enum fp_tif */
+	uint8_t state;   /**< enum fp_gw_order_state */
+	uint8_t pending; /**< enum fp_gw_pending */
+};
+
+struct fp_gw_cfg {
+	const char *host;                        /**< venue IPv4 address, NULL = 127.0.0.1 */
+	uint16_t port;                           /**< venue port */
+	char username[FP_SOUP_USERNAME_LEN + 1]; /**< "" = from FP_GW_USER */
+	char password[FP_SOUP_PASSWORD_LEN + 1]; /**< "" = from FP_GW_PASSWORD */
+	const char *session;                     /**< requested session, NULL/"" = current */
+	char firm[5];                            /**< Firm appendage on Enter Order, "" = none */
+	uint8_t capacity;                        /**< OUCH Capacity, 0 = 'P' (principal) */
+	struct fp_ring *order_ring;              /**< in: FP_EV_ORDER_* (this stage consumes) */
+	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
+	const char (*symbols)[8];                /**< symbol_id -> stock, space padded */
+	uint32_t nb_symbols;
+	uint32_t max_orders;                /**< open orders at once, power of 2 (default 4096) */
+	uint32_t first_user_ref_num;        /**< lowest UserRefNum to use (default 1) */
+	uint32_t heartbeat_ms;              /**< default FP_SOUP_HEARTBEAT_MS */
+	uint32_t timeout_ms;                /**< default FP_SOUP_TIMEOUT_MS */
+	uint32_t backoff_min_ms;            /**< first reconnect delay (default 100) */
+	uint32_t backoff_max_ms;            /**< longest reconnect delay (default 5000) */
+	const volatile uint64_t *kill_word; /**< control word, NULL = none */
+	struct fp_hist *t2t_hist;           /**< send TSC - t_rx per new order, NULL = none */
+};
+
+struct fp_gw_stats {
+	uint64_t nb_orders_in; /**< events taken from the order ring */
+	uint64_t nb_sent;      /**< OUCH messages handed to send() */
+	uint64_t nb_local_rejects;
+	uint64_t nb_venue_msgs; /**< sequenced messages applied */
+	uint64_t nb_accepted;
+	uint64_t nb_fills;
+	uint64_t nb_canceled;
+	uint64_t nb_rejected;
+	uint64_t nb_replaced;
+	uint64_t nb_unknown;    /**< venue message for an order the gateway does not know */
+	uint64_t nb_impossible; /**< transition refused (e.g. a fill beyond the leaves) */
+	uint64_t nb_connects;   /**< connect attempts */
+	uint64_t nb_logins;
+	uint64_t nb_login_rejected;
+	uint64_t nb_disconnects;  /**< sessions lost (each trips the breaker) */
+	uint64_t nb_timeouts;     /**< venue silent for timeout_ms */
+	uint64_t nb_seq_gaps;     /**< venue's login sequence beyond ours: messages lost */
+	uint64_t nb_heartbeats;   /**< client heartbeats sent */
+	uint64_t nb_exec_stalls;  /**< polls that stopped reading: exec ring full */
+	uint64_t nb_kill_cancels; /**< cancels sent by the kill switch */
+	uint64_t kill_latency_ns; /**< kill word set -> last kill cancel sent */
+	uint64_t next_seq;        /**< next sequenced message expected from the venue */
+	uint32_t next_user_ref_num;
+	uint32_t nb_open; /**< orders not final */
+	uint8_t session;  /**< enum fp_gw_session_state */
+	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
+	uint8_t killed;
+};
+
+/** One entry of the gateway's lookup tables (private). */
+struct fp_gw_map_ent {
+	uint64_t key; /**< client_order_id or UserRefNum; 0 = empty */
+	uint64_t v;   /**< order index + 1 */
+};
+
+/** The gateway. Public so it can be embedded; fields are private to fp_gw.c. */
+struct fp_gw {
+	struct fp_gw_cfg cfg;
+	int fd;
+	uint8_t state; /**< enum fp_gw_session_state */
+	uint32_t mask; /**< max_orders - 1 */
+	uint32_t urn_mask;
+	uint32_t nb_free;
+	uint32_t *free_list;
+	struct fp_gw_map_ent *urn_map; /**< UserRefNum -> order (current and pending) */
+	struct fp_gw_map_ent *id_map;  /**< client_order_id -> order */
+	struct fp_gw_order *orders;
+	uint64_t now_ns;
+	uint64_t last_rx_ns;
+	uint64_t last_tx_ns;
+	uint64_t retry_at_ns;
+	uint32_t backoff_ms;
+	uint32_t tx_len;
+	uint8_t *tx; /**< FP_GW_TX_BACKLOG bytes not yet taken by the socket */
+	struct fp_soup_rx *rx;
+	struct fp_gw_stats st;
+};
+
+/**
+ * Fill cfg->username / cfg->password from FP_GW_USER / FP_GW_PASSWORD where empty.
+ * @return 0, or -EINVAL when one is still missing or too long (the message names the
+ *         variable, never the value).
+ */
+int fp_gw_credentials_from_env(struct fp_gw_cfg *cfg);
+
+/**
+ * Check the config and allocate the order tables (cold path); the first poll connects.
+ * Pair with fp_gw_fini().
+ * @return 0, -EINVAL (message says which field), -ENOMEM.
+ */
+int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg);
+
+/**
+ * Take up to @p budget order events and send them; then read the venue once and apply up
+ * to @p budget messages; heartbeats, timeouts, reconnects, kill switch.
+ * @return work done (events + messages), 0 when idle.
+ */
+unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget);
+
+/** Send Logout, close, free. NULL is a no-op. */
+void fp_gw_fini(struct fp_gw *gw);
+
+const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw);
+
+/** The order @p client_order_id (open or the last final state kept), NULL if unknown. */
+const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id);
+
+/** Clear the breaker tripped by a venue disconnect (the control plane decides when). */
+void fp_gw_reset_breaker(struct fp_gw *gw);
+
+/** Name of an order state ("accepted", ...). */
+const char *fp_gw_state_str(uint8_t state);
+
+#endif /* FP_GW_H */

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_risk.c - the risk stage (see fp_risk.h for rings and threads).
+ *
+ * Two threads touch a struct fp_risk:
+ *   risk thread  init, every poll, fini. Reads r->lim inside an RCU read-side section
+ *                (free under QSBR) and announces a quiescent state after each poll.
+ *   watcher      cold: every watch_us it compares the limits region's seqlock sequence with
+ *                the last one adopted; on a change it copies the set out (consistent, via
+ *                the seqlock), validates and derives it, swaps the RCU pointer, waits for a
+ *                grace period (synchronize_rcu: the risk thread has finished every poll that
+ *                could hold the old pointer) and frees the old copy. It never blocks the
+ *                risk thread and the risk thread never sees a partly written set.
+ * fini takes the risk thread offline before joining the watcher, so that a watcher inside
+ * synchronize_rcu() can finish.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu-qsbr.h>
+
+#include "fp_err.h"
+#include "fp_risk.h"
+#include "fp_tsc.h"
+
+/* ---- limits watcher (cold thread) ---- */
+
+static struct fp_risk_limits *limits_alloc(void)
+{
+	return aligned_alloc(FP_CACHE_LINE, sizeof(struct fp_risk_limits));
+}
+
+static void *watcher_main(void *arg)
+{
+	struct fp_risk *r = arg;
+	uint64_t last = fp_risk_limits_shm_seq(r->cfg.limits_shm);
+	struct timespec ts = {.tv_sec = r->cfg.watch_us / 1000000,
+			      .tv_nsec = (long)(r->cfg.watch_us % 1000000) * 1000};
+	while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
+		nanosleep(&ts, NULL);
+		uint64_t seq = fp_risk_limits_shm_seq(r->cfg.limits_shm);
+		if (seq == last || (seq & 1))
+			continue;
+		struct fp_risk_limits *fresh = limits_alloc();
+		if (!fresh)
+			continue; /* try again next period */
+		if (fp_risk_limits_read(r->cfg.limits_shm, fresh) < 0) {
+			free(fresh); /* the writer is busy: try again next period */
+			continue;
+		}
+		if (fp_risk_limits_validate(fresh) < 0) {
+			free(fresh);
+			atomic_fetch_add_explicit(&r->stats.limits_refused, 1,
+						  memory_order_relaxed);
+			last = seq;
+			continue;
+		}
+		fp_risk_limits_derive(fresh, r->cfg.tsc_hz);
+		struct fp_risk_limits *old = rcu_xchg_pointer(&r->lim, fresh);
+		synchronize_rcu(); /* every poll that could hold `old` has ended */
+		free(old);
+		atomic_fetch_add_explicit(&r->stats.limits_updates, 1, memory_order_relaxed);
+		last = seq;
+	}
+	return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
+{
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (!cfg->order)
+		return fp_err_set(-EINVAL, "risk: no order ring");
+	if (cfg->nb_intent > FP_RISK_MAX_RINGS || cfg->nb_exec > FP_RISK_MAX_RINGS ||
+	    cfg->nb_md > FP_RISK_MAX_RINGS)
+		return fp_err_set(-EINVAL, "risk: more than %d rings of one kind",
+				  FP_RISK_MAX_RINGS);
+	for (uint32_t i = 0; i < cfg->nb_intent; i++)
+		if (!cfg->intent[i])
+			return fp_err_set(-EINVAL, "risk: intent ring %" PRIu32 " missing", i);
+	for (uint32_t i = 0; i < cfg->nb_exec; i++)
+		if (!cfg->exec[i])
+			return fp_err_set(-EINVAL, "risk: exec ring %" PRIu32 " missing", i);
+	for (uint32_t i = 0; i < cfg->nb_md; i++)
+		if (!cfg->md[i])
+			return fp_err_set(-EINVAL, "risk: md ring %" PRIu32 " missing", i);
+	if (cfg->tsc_hz < FP_TSC_HZ_MIN || cfg->tsc_hz > FP_TSC_HZ_MAX)
+		return fp_err_set(-EINVAL, "risk: tsc_hz %" PRIu64 " out of range", cfg->tsc_hz);
+	if (!cfg->limits_shm && !cfg->limits)
+		return fp_err_set(-EINVAL, "risk: neither a limits region nor a limit set");
+	r->cfg = *cfg;
+	if (!r->cfg.watch_us)
+		r->cfg.watch_us = 1000;
+
+	struct fp_risk_limits *lim = limits_alloc();
+	if (!lim)
+		return fp_err_set(-ENOMEM, "risk: cannot allocate a limit set");
+	if (cfg->limits_shm) {
+		if ((rc = fp_risk_limits_read(cfg->limits_shm, lim)) < 0)
+			goto err_lim;
+	} else {
+		memcpy(lim, cfg->limits, sizeof(*lim));
+	}
+	if ((rc = fp_risk_limits_validate(lim)) < 0)
+		goto err_lim;
+	fp_risk_limits_derive(lim, cfg->tsc_hz);
+
+	struct fp_risk_core_cfg ccfg = {
+		.nb_symbols = cfg->nb_symbols,
+		.order_capacity = cfg->order_capacity,
+		.pos_capacity = cfg->pos_capacity,
+		.pos_region = cfg->pos_region,
+		.kill_word = cfg->kill_word,
+	};
+	if ((rc = fp_risk_core_init(&r->core, &ccfg)) < 0)
+		goto err_lim;
+
+	if (cfg->breaker) {
+		r->brk = cfg->breaker;
+		if (r->brk->magic != FP_RISK_BREAKER_MAGIC)
+			fp_risk_breaker_init(r->brk);
+	} else {
+		r->brk = r->brk_owned = aligned_alloc(FP_CACHE_LINE, sizeof(*r->brk));
+		if (!r->brk) {
+			rc = fp_err_set(-ENOMEM, "risk: cannot allocate the breaker");
+			goto err_core;
+		}
+		fp_risk_breaker_init(r->brk);
+	}
+	r->core.breaker_open = atomic_load(&r->brk->state) != FP_RISK_BRK_CLOSED;
+	r->last_kill = cfg->kill_word ? atomic_load(cfg->kill_word) : 0;
+
+	rcu_register_thread();
+	rcu_assign_pointer(r->lim, lim);
+	if (cfg->limits_shm) {
+		int e = pthread_create(&r->watcher, NULL, watcher_main, r);
+		if (e) {
+			rcu_unregister_thread();
+			rc = fp_err_set(-e, "risk: cannot start the limits watcher");
+			goto err_brk;
+		}
+		r->has_watcher = 1;
+	}
+	return 0;
+
+err_brk:
+	free(r->brk_owned);
+err_core:
+	fp_risk_core_fini(&r->core);
+err_lim:
+	free(lim);
+	r->lim = NULL;
+	return fp_err_append(rc, "risk stage init");
+}
+
+void fp_risk_fini(struct fp_risk *r)
+{
+	if (!r || !r->lim)
+		return;
+	if (r->has_watcher) {
+		atomic_store_explicit(&r->stop, 1, memory_order_release);
+		rcu_thread_offline(); /* let a watcher inside synchronize_rcu() finish */
+		pthread_join(r->watcher, NULL);
+		rcu_thread_online();
+		r->has_watcher = 0;
+	}
+	rcu_unregister_thread();
+	free(r->lim);
+	r->lim = NULL;
+	free(r->brk_owned);
+	r->brk_owned = NULL;
+	fp_risk_core_fini(&r->core);
+}
+
+/* ---- breaker plumbing ---- */
+
+static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value,
+		 uint64_t now)
+{
+	if (fp_risk_breaker_trip(r->brk, why, symbol_id, value, now))
+		r->mass_cancel_pending = 1;
+	r->core.breaker_open = 1;
+	if (r->cfg.breaker_sets_kill && r->cfg.kill_word)
+		atomic_store_explicit(r->cfg.kill_word, 1, memory_order_release);
+}
+
+void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value)
+{
+	trip(r, why, symbol_id, value, fp_tsc_now());
+}
+
+/* ---- inputs ---- */
+
+static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const struct fp_event *ev,
+		    uint64_t now)
+{
+	if (ev->type == FP_EV_CONTROL) {
+		switch (ev->u.control.command) {
+		case FP_RISK_CTL_VENUE_DOWN:
+			r->venue_down = 1;
+			if (lim->g.breaker_on_venue)
+				trip(r, FP_RISK_TRIP_VENUE, 0, ev->u.control.arg, now);
+			break;
+		case FP_RISK_CTL_VENUE_UP:
+			r->venue_down = 0;
+			break;
+		case FP_RISK_CTL_DAILY_ROLL:
+			fp_risk_daily_roll(&r->core);
+			break;
+		}
+		return;
+	}
+	fp_risk_on_exec(&r->core, ev);
+	if (ev->type == FP_EV_EXEC_FILL && lim->g.breaker_on_position) {
+		const struct fp_risk_order *o =
+			fp_risk_order_find(&r->core, ev->u.exec.client_order_id);
+		if (o) {
+			int64_t pos = r->core.sym[o->symbol_id].position;
+			if ((pos < 0 ? -pos : pos) > lim->sym[o->symbol_id].max_position)
+				trip(r, FP_RISK_TRIP_POSITION, o->symbol_id, pos, now);
+		}
+	}
+}
+
+static void on_md(struct fp_risk *r, const struct fp_risk_limits *lim, const struct fp_event *ev,
+		  uint64_t now)
+{
+	if (ev->type == FP_EV_BOOK_TOP) {
+		fp_risk_on_top(&r->core, ev, now);
+		r->stats.tops++;
+		if (r->nb_exits < FP_RISK_MAX_EXITS)
+			r->nb_exits +=
+				fp_risk_exits(&r->core, lim, ev->symbol_id, r->exits + r->nb_exits,
+					      FP_RISK_MAX_EXITS - r->nb_exits);
+		if (ev->flags & FP_EVF_STALE && lim->g.breaker_on_stale)
+			trip(r, FP_RISK_TRIP_STALE, ev->symbol_id, 0, now);
+	} else if (ev->type == FP_EV_MD_STALE) {
+		if (ev->u.stale.reason == FP_STALE_RECOVERED)
+			return; /* the next good top clears the flag */
+		fp_risk_on_stale(&r->core, ev->symbol_id);
+		if (lim->g.breaker_on_stale)
+			trip(r, FP_RISK_TRIP_STALE, ev->symbol_id, (int64_t)ev->u.stale.nb_missing,
+			     now);
+	}
+}
+
+/* ---- outputs ---- */
+
+static void make_reject(struct fp_event *out, const struct fp_event *in, unsigned reason)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = FP_EV_RISK_REJECT;
+	out->source = in->source;
+	out->symbol_id = in->symbol_id;
+	out->seq = in->seq;
+	out->t_rx = in->t_rx;
+	out->u.reject = (struct fp_ev_risk_reject){
+		.client_order_id = in->u.order.client_order_id,
+		.price = in->u.order.price,
+		.shares = in->u.order.shares,
+		.strategy_id = in->u.order.strategy_id,
+		.reason = (uint16_t)reason,
+		.side = in->u.order.side,
+		.order_type = in->type,
+	};
+}
+
+static unsigned send_mass_cancel(struct fp_risk *r)
+{
+	uint32_t got;
+	struct fp_event *e = fp_ring_reserve(r->cfg.order, 1, &got);
+	if (!got)
+		return 0; /* never dropped: retried next poll */
+	memset(e, 0, sizeof(*e));
+	e->type = FP_EV_ORDER_MASS_CANCEL;
+	e->source = FP_RISK_SOURCE_RISK;
+	e->t_rx = fp_tsc_now();
+	fp_ring_commit(r->cfg.order, 1);
+	r->mass_cancel_pending = 0;
+	r->stats.mass_cancels++;
+	return 1;
+}
+
+static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, uint64_t now)
+{
+	unsigned done = 0;
+	for (uint32_t i = 0; i < r->nb_exits; i++) {
+		uint32_t got;
+		struct fp_event *slot = fp_ring_reserve(r->cfg.order, 1, &got);
+		if (!got) { /* order ring full: the next top regenerates what is still due */
+			r->stats.exits_refused += r->nb_exits - i;
+			break;
+		}
+		if (fp_risk_check(&r->core, lim, &r->exits[i], now) == FP_RISK_OK) {
+			*slot = r->exits[i];
+			fp_ring_commit(r->cfg.order, 1);
+			r->stats.exits_sent++;
+			done++;
+		} else {
+			r->stats.exits_refused++;
+		}
+	}
+	r->nb_exits = 0;
+	return done;
+}
+
+static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, uint32_t q,
+			   unsigned budget, uint64_t now)
+{
+	uint32_t n, nrej, nord;
+	const struct fp_event *in = fp_ring_peek(r->cfg.intent[q], budget, &n);
+	if (!n)
+		return 0;
+	struct fp_ring *rej_ring = r->cfg.reject[q];
+	struct fp_event *rej = NULL;
+	if (rej_ring) {
+		rej = fp_ring_reserve(rej_ring, n, &nrej);
+		n = FP_MIN(n, nrej); /* room for every possible answer */
+		if (!n)
+			return 0;
+	}
+	struct fp_event *ord = fp_ring_reserve(r->cfg.order, n, &nord);
+	uint32_t used_ord = 0, used_rej = 0;
+	const uint32_t max_rejects = lim->g.max_consec_rejects;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fp_event *ev = &in[i];
+		enum fp_risk_reason why;
+		if (fp_likely(used_ord < nord)) {
+			why = fp_risk_check(&r->core, lim, ev, now);
+		} else {
+			why = FP_RISK_BACKPRESSURE;
+			r->core.cnt.checked++;
+			r->core.cnt.rejected[why]++;
+		}
+		if (why == FP_RISK_OK) {
+			ord[used_ord++] = *ev;
+			continue;
+		}
+		if (rej)
+			make_reject(&rej[used_rej++], ev, why);
+		else
+			r->stats.rejects_unsent++;
+		if (max_rejects && r->core.consec_rejects >= max_rejects && !r->core.breaker_open)
+			trip(r, FP_RISK_TRIP_REJECTS, ev->symbol_id, r->core.consec_rejects, now);
+	}
+	if (used_ord)
+		fp_ring_commit(r->cfg.order, used_ord);
+	if (used_rej)
+		fp_ring_commit(rej_ring, used_rej);
+	fp_ring_release(r->cfg.intent[q], n);
+	r->stats.intents += n;
+	r->stats.forwarded += used_ord;
+	r->stats.rejects_sent += used_rej;
+	return n + used_ord + used_rej;
+}
+
+unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
+{
+	uint64_t now = fp_tsc_now();
+	unsigned work = 0;
+	uint32_t n;
+
+	rcu_read_lock();
+	const struct fp_risk_limits *lim = rcu_dereference(r->lim);
+
+	if (r->cfg.kill_word) {
+		uint64_t k = atomic_load_explicit(r->cfg.kill_word, memory_order_acquire);
+		if (k && !r->last_kill)
+			r->mass_cancel_pending = 1; /* kill: cancel everything that is open */
+		r->last_kill = k;
+	}
+	int was_open = r->core.breaker_open;
+	r->core.breaker_open =
+		fp_risk_breaker_tick(r->brk, lim->g.cooldown_tsc, now) != FP_RISK_BRK_CLOSED;
+	if (was_open && !r->core.breaker_open)
+		r->core.consec_rejects = 0; /* a reset starts the count again */
+
+	for (uint32_t j = 0; j < r->cfg.nb_exec; j++) {
+		const struct fp_event *ev = fp_ring_peek(r->cfg.exec[j], budget, &n);
+		for (uint32_t i = 0; i < n; i++)
+			on_exec(r, lim, &ev[i], now);
+		if (n)
+			fp_ring_release(r->cfg.exec[j], n);
+		r->stats.execs += n;
+		work += n;
+	}
+	for (uint32_t k = 0; k < r->cfg.nb_md; k++) {
+		const struct fp_event *ev = fp_ring_peek(r->cfg.md[k], budget, &n);
+		for (uint32_t i = 0; i < n; i++)
+			on_md(r, lim, &ev[i], now);
+		if (n)
+			fp_ring_release(r->cfg.md[k], n);
+		work += n;
+	}
+	if (lim->g.breaker_on_loss && !r->core.breaker_open &&
+	    fp_risk_firm_pnl(&r->core) < -lim->g.max_daily_loss)
+		trip(r, FP_RISK_TRIP_DAILY_LOSS, 0, fp_risk_firm_pnl(&r->core), now);
+
+	if (r->mass_cancel_pending)
+		work += send_mass_cancel(r);
+	if (r->nb_exits)
+		work += send_exits(r, lim, now);
+	for (uint32_t i = 0; i < r->cfg.nb_intent; i++)
+		work += do_intents(r, lim, (r->rr + i) % r->cfg.nb_intent, budget, now);
+	if (r->cfg.nb_intent)
+		r->rr = (r->rr + 1) % r->cfg.nb_intent;
+
+	r->stats.polls++;
+	rcu_read_unlock();
+	rcu_quiescent_state(); /* no reference to `lim` survives this point */
+	return work;
+}

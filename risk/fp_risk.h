@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_risk.h - the risk stage: intents in, checked orders out, rejects back, execution
+ * reports and book tops folded into positions, P&L and breakers.
+ *
+ * fp_risk_init(), fp_risk_poll() and fp_risk_fini() run on one thread (the risk worker);
+ * init registers that thread with liburcu QSBR and starts a cold watcher thread that copies
+ * new limit sets out of the segment region and publishes them with rcu_assign_pointer;
+ * the poll loop reads the set with rcu_dereference and announces a quiescent state at the
+ * end of every poll, after which the watcher frees the old copy (synchronize_rcu). The poll
+ * itself never blocks, allocates, makes syscalls or takes a lock.
+ *
+ * Rings (all SPSC, fp_ring.h):
+ *   intent[i]  strategy host i -> risk: FP_EV_ORDER_* (fan-in, polled round robin)
+ *   reject[i]  risk -> strategy host i: FP_EV_RISK_REJECT for intents of intent[i]
+ *   order      risk -> gateway: accepted intents, exits, mass cancels. Never dropped: with no
+ *              room, an intent is refused with FP_RISK_BACKPRESSURE; a mass cancel waits.
+ *   exec[j]    gateway -> risk: FP_EV_EXEC_* and FP_EV_CONTROL venue notices
+ *   md[k]      book -> risk: FP_EV_BOOK_TOP (reference prices, marks), FP_EV_MD_STALE
+ * An intent is taken from its ring only when there is room for its answer (an order slot or
+ * a reject slot), so a slow strategy host slows its own intents, never others'.
+ */
+#ifndef FP_RISK_H
+#define FP_RISK_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "fp_ring.h"
+#include "fp_risk_breaker.h"
+#include "fp_risk_core.h"
+#include "fp_risk_limits.h"
+
+#define FP_RISK_MAX_RINGS 8
+#define FP_RISK_MAX_EXITS 16
+
+/** Event `source` of the mass cancels that risk sends on a kill or a trip. */
+#define FP_RISK_SOURCE_RISK 0xfffe
+
+/** FP_EV_CONTROL commands the risk stage understands on its exec rings. */
+#define FP_RISK_CTL_VENUE_DOWN 0x7601 /**< venue session lost (gateway) */
+#define FP_RISK_CTL_VENUE_UP   0x7602 /**< venue session back */
+#define FP_RISK_CTL_DAILY_ROLL 0x7603 /**< start a new trading day */
+
+/** Stage configuration: rings and regions come from the supervisor (segment) or a test. */
+struct fp_risk_cfg {
+	struct fp_ring *intent[FP_RISK_MAX_RINGS];
+	struct fp_ring *reject[FP_RISK_MAX_RINGS]; /**< parallel to intent; NULL: count only */
+	uint32_t nb_intent;
+	struct fp_ring *exec[FP_RISK_MAX_RINGS];
+	uint32_t nb_exec;
+	struct fp_ring *md[FP_RISK_MAX_RINGS];
+	uint32_t nb_md;
+	struct fp_ring *order;                  /**< required */
+	uint32_t nb_symbols;                    /**< symbol ids 1 .. nb_symbols-1 */
+	uint32_t order_capacity;                /**< ids per day, power of two */
+	uint32_t pos_capacity;                  /**< positions, power of two */
+	struct fp_risk_pos_region *pos_region;  /**< "risk.positions"; NULL: private */
+	struct fp_risk_breaker_region *breaker; /**< "risk.breaker"; NULL: private */
+	struct fp_risk_limits_shm *limits_shm;  /**< "risk.limits"; NULL: static limits */
+	const struct fp_risk_limits *limits;    /**< initial set when limits_shm is NULL */
+	_Atomic uint64_t *kill_word;            /**< control block kill switch; NULL: none */
+	uint64_t tsc_hz;                        /**< TSC rate (segment header) */
+	uint32_t watch_us;                      /**< limits watcher period; 0 = 1000 */
+	uint32_t breaker_sets_kill;             /**< 1: a trip also sets the kill word */
+};
+
+/** Stage counters beyond the engine's (single writer). */
+struct fp_risk_stats {
+	uint64_t polls;
+	uint64_t intents;
+	uint64_t forwarded;
+	uint64_t rejects_sent;
+	uint64_t rejects_unsent; /**< no reject ring for the intent's ring: counted only */
+	uint64_t execs;
+	uint64_t tops;
+	uint64_t mass_cancels;
+	uint64_t exits_sent;
+	uint64_t exits_refused;
+	_Atomic uint64_t limits_updates; /**< sets adopted by the watcher */
+	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
+};
+
+struct fp_risk {
+	struct fp_risk_core core;
+	struct fp_risk_limits *lim; /**< RCU pointer to the set in use (local copy) */
+	struct fp_risk_cfg cfg;
+	struct fp_risk_breaker_region *brk;
+	struct fp_risk_breaker_region *brk_owned;
+	uint32_t rr; /**< next intent ring to start from */
+	uint32_t mass_cancel_pending;
+	uint64_t last_kill;
+	uint32_t venue_down;
+	uint32_t nb_exits;
+	struct fp_event exits[FP_RISK_MAX_EXITS];
+	struct fp_risk_stats stats;
+	pthread_t watcher;
+	int has_watcher;
+	_Atomic int stop;
+};
+
+/**
+ * Set the stage up: engine tables, the first limit set (from limits_shm, else cfg->limits),
+ * the breaker region, the watcher thread; registers the calling thread with QSBR RCU.
+ * Cold. Pair with fp_risk_fini() on the same thread.
+ *
+ * @return 0, -EINVAL (missing ring, bad sizes or limits; the message says which), -ENOMEM,
+ *         or the error of pthread_create.
+ */
+int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg);
+
+/**
+ * Do up to @p budget items of each kind: execution reports, book tops, intents (round robin
+ * over the intent rings), exits and a pending mass cancel; then a QSBR quiescent state.
+ * Risk thread; never blocks.
+ *
+ * @return the work done (events consumed and produced)
+ */
+unsigned fp_risk_poll(struct fp_risk *r, unsigned budget);
+
+/** Stop the watcher, release everything; fini of a zeroed stage is a no-op. */
+void fp_risk_fini(struct fp_risk *r);
+
+/** The limit set in use (risk thread only, between polls: it is RCU-protected). */
+static inline const struct fp_risk_limits *fp_risk_limits_current(const struct fp_risk *r)
+{
+	return r->lim;
+}
+
+/** Trip the breaker from outside the data path (tests, embedding). Risk thread. */
+void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value);
+
+#endif /* FP_RISK_H */

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fastpath_sim.c - `fastpath-sim`: the exchange simulator. A matching engine per symbol,
+ * a synthetic market of background traders, an ITCH 5.0 feed over MoldUDP64 (multicast
+ * and/or pcap) with a rerequest server, and an OUCH 5.0 / SoupBinTCP order-entry port.
+ *
+ * One thread. Time: the market runs on simulated time that follows the monotonic clock
+ * (events are scheduled by a Poisson process; the loop sleeps until the next one is due),
+ * so that a run with a given seed and duration publishes the same messages however busy the
+ * machine is; when the machine cannot keep up, simulated time lags and the run takes longer
+ * (--progress shows the lag). Ends after --duration simulated seconds or on SIGINT/SIGTERM,
+ * with the end-of-day system events and a MoldUDP64 end-of-session, then a summary.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fp_cfg.h"
+#include "fp_err.h"
+#include "fp_sim_engine.h"
+#include "fp_sim_itch.h"
+#include "fp_sim_market.h"
+
+/* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
+#include "fp_sim_oe.h"
+#define FP_SIM_HAVE_OE 1
+
+static volatile sig_atomic_t fp_sim_quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	fp_sim_quit = 1;
+}
+
+struct sim_opts {
+	const char *config;
+	struct fp_cfg *cfg; /**< loaded configuration: option strings point into it */
+	double duration_s;  /**< simulated seconds, 0 = until a signal */
+	uint64_t seed;
+	const char *pcap_out;
+	bool progress;
+	bool json;
+	const char *start_time; /**< "now" or "HH:MM:SS" */
+	uint32_t max_orders;
+	int smp_mode;
+	struct fp_sim_market_cfg mkt;
+	struct fp_sim_itch_cfg itch;
+	char session[11];
+	bool oe_enabled;
+#if FP_SIM_HAVE_OE
+	struct fp_sim_oe_cfg oe;
+	struct fp_sim_oe_user users[FP_SIM_OE_MAX_USERS];
+#endif
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: fastpath-sim [--config F] [--duration S] [--seed N] [--pcap-out F]\n"
+		"                    [--rate R] [--symbols N] [--group ADDR] [--port P] "
+		"[--no-udp]\n"
+		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
+		"                    [--oe-port P] [--progress] [--json]\n"
+		"\n"
+		"The exchange simulator: a matching engine per symbol, background traders, an "
+		"ITCH\n"
+		"5.0 feed over MoldUDP64 (UDP multicast on loopback and/or a pcap file) with a\n"
+		"rerequest server, and an OUCH 5.0 / SoupBinTCP order-entry port. Runs with no\n"
+		"configuration file at all; config/sim.conf documents every key.\n"
+		"\n"
+		"  --config F          libconfig file (groups sim, itch, ouch)\n"
+		"  --duration S        simulated seconds to run (default: until SIGINT/SIGTERM)\n"
+		"  --seed N            seed of the synthetic market (default 1)\n"
+		"  --pcap-out F        also write the feed as Ethernet/IPv4/UDP frames to pcap F\n"
+		"  --rate R            background order events per second (default 1000)\n"
+		"  --symbols N         symbols in the stock directory (default 100)\n"
+		"  --group ADDR        multicast group (default 239.192.0.1), --port P (26400)\n"
+		"  --no-udp            no multicast (pcap only)\n"
+		"  --loss/--dup/--reorder P   fault injection: probability per packet\n"
+		"  --halt-interval S   mean seconds between symbol halts (default 0 = none)\n"
+		"  --oe-port P         OUCH/SoupBinTCP port (default 15000; 0 = any free port)\n"
+		"  --progress          one status line per second on stderr\n"
+		"  --json              the exit summary as one JSON object on the last line\n");
+}
+
+/* ---------------------------------------------------------------- options */
+
+static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= lo && v <= hi))
+		return fp_err_set(-EINVAL, "%s must be a number in %g..%g, got '%s'", opt, lo, hi,
+				  s);
+	*out = v;
+	return 0;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
+		return fp_err_set(-EINVAL,
+				  "%s must be an integer in %" PRIu64 "..%" PRIu64 ", got '%s'",
+				  opt, lo, hi, s);
+	*out = v;
+	return 0;
+}
+
+static void opts_default(struct sim_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	o->start_time = "now";
+	o->max_orders = 1u << 18;
+	o->smp_mode = FP_SIM_SMP_CANCEL_NEWEST;
+	fp_sim_market_cfg_default(&o->mkt);
+	fp_sim_itch_cfg_default(&o->itch);
+	o->itch.group = "239.192.0.1";
+	o->itch.rerequest_port = 26401;
+	memcpy(o->session, "FPSIM00001", 11);
+	o->oe_enabled = true;
+#if FP_SIM_HAVE_OE
+	o->oe.port = FP_SIM_OE_DEFAULT_PORT;
+#endif
+}
+
+/* Read the configuration file into @p o (command-line options are applied afterwards). */
+static int load_config(struct sim_opts *o, const char *path)
+{
+	static const char *const top_keys[] = {"sim", "itch", "ouch", NULL};
+	static const char *const sim_keys[] = {"seed",          "duration",
+					       "start_time",    "symbols",
+					       "rate",          "mix",
+					       "halt_interval", "halt_duration",
+					       "max_orders",    "max_orders_per_symbol",
+					       "smp",           NULL};
+	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
+					       "hidden", "attributed", NULL};
+	static const char *const itch_keys[] = {
+		"session", "group",   "port",           "interface", "ttl",      "loop",
+		"mtu",     "history", "rerequest_port", "heartbeat", "batch_us", "loss",
+		"dup",     "reorder", "pcap",           NULL};
+	static const char *const smp_modes[] = {"cancel_newest", "cancel_oldest", "off", NULL};
+	struct fp_cfg *c = fp_cfg_load_file(path);
+	if (!c)
+		return fp_err_append(-EINVAL, "configuration '%s'", path);
+	int rc;
+	const struct fp_cfg_node *sim = fp_cfg_lookup(c, NULL, "sim");
+	const struct fp_cfg_node *mix = fp_cfg_lookup(c, sim, "mix");
+	const struct fp_cfg_node *itch = fp_cfg_lookup(c, NULL, "itch");
+	int64_t i64;
+	int iv;
+	bool bv;
+	const char *sv;
+	struct fp_sim_market_cfg *m = &o->mkt;
+	struct fp_sim_itch_cfg *it = &o->itch;
+	if ((rc = fp_cfg_check_keys(c, fp_cfg_root(c), top_keys)) < 0 ||
+	    (rc = fp_cfg_check_keys(c, sim, sim_keys)) < 0 ||
+	    (rc = fp_cfg_check_keys(c, mix, mix_keys)) < 0 ||
+	    (rc = fp_cfg_check_keys(c, itch, itch_keys)) < 0)
+		goto out;
+	if ((rc = fp_cfg_get_int64(c, sim, "seed", (int64_t)o->seed, 0, INT64_MAX, &i64)) < 0)
+		goto out;
+	o->seed = (uint64_t)i64;
+	if ((rc = fp_cfg_get_double(c, sim, "duration", o->duration_s, 0, 1e7, &o->duration_s)) <
+		    0 ||
+	    (rc = fp_cfg_get_string(c, sim, "start_time", o->start_time, 8, &o->start_time)) < 0 ||
+	    (rc = fp_cfg_get_int(c, sim, "symbols", (int)m->nb_symbols, 1, 5000, &iv)) < 0)
+		goto out;
+	m->nb_symbols = (uint32_t)iv;
+	if ((rc = fp_cfg_get_double(c, sim, "rate", m->rate, 0.001, 1e8, &m->rate)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "add", m->p_add, 0.001, 1e6, &m->p_add)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "cancel", m->p_cancel, 0, 1e6, &m->p_cancel)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "replace", m->p_replace, 0, 1e6, &m->p_replace)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "marketable", m->p_marketable, 0, 1e6,
+				    &m->p_marketable)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "hidden", m->p_hidden, 0, 1, &m->p_hidden)) < 0 ||
+	    (rc = fp_cfg_get_double(c, mix, "attributed", m->p_attributed, 0, 1,
+				    &m->p_attributed)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "halt_interval", m->halt_interval_s, 0, 1e7,
+				    &m->halt_interval_s)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "halt_duration", m->halt_duration_s, 0.001, 1e6,
+				    &m->halt_duration_s)) < 0 ||
+	    (rc = fp_cfg_get_int(c, sim, "max_orders", (int)o->max_orders, 1024, (1 << 30) - 1,
+				 &iv)) < 0)
+		goto out;
+	o->max_orders = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, sim, "max_orders_per_symbol", (int)m->max_orders_per_symbol, 1,
+				 1 << 24, &iv)) < 0 ||
+	    (rc = fp_cfg_get_enum(c, sim, "smp", smp_modes, o->smp_mode, &o->smp_mode)) < 0)
+		goto out;
+	m->max_orders_per_symbol = (uint32_t)iv;
+	if ((rc = fp_cfg_get_string(c, itch, "session", o->session, 10, &sv)) < 0)
+		goto out;
+	if (sv != o->session) /* the default is o->session itself */
+		snprintf(o->session, sizeof(o->session), "%s", sv);
+	if ((rc = fp_cfg_get_string(c, itch, "group", it->group, 15, &it->group)) < 0 ||
+	    (rc = fp_cfg_get_int(c, itch, "port", it->port, 1, 65535, &iv)) < 0)
+		goto out;
+	it->port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_string(c, itch, "interface", it->iface, 15, &it->iface)) < 0 ||
+	    (rc = fp_cfg_get_int(c, itch, "ttl", it->ttl, 0, 255, &it->ttl)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, itch, "loop", it->loop, &bv)) < 0)
+		goto out;
+	it->loop = bv;
+	if ((rc = fp_cfg_get_int(c, itch, "mtu", (int)it->mtu, 128, 65535, &iv)) < 0)
+		goto out;
+	it->mtu = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, itch, "history", (int)it->history, 1024, 1 << 26, &iv)) < 0)
+		goto out;
+	it->history = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, itch, "rerequest_port", it->rerequest_port, 0, 65535, &iv)) < 0)
+		goto out;
+	it->rerequest_port = (uint16_t)iv;
+	double hb = (double)it->heartbeat_ns / 1e9;
+	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
+	    (rc = fp_cfg_get_double(c, itch, "loss", it->loss, 0, 1, &it->loss)) < 0 ||
+	    (rc = fp_cfg_get_double(c, itch, "dup", it->dup, 0, 1, &it->dup)) < 0 ||
+	    (rc = fp_cfg_get_double(c, itch, "reorder", it->reorder, 0, 1, &it->reorder)) < 0 ||
+	    (rc = fp_cfg_get_string(c, itch, "pcap", o->pcap_out, 0, &o->pcap_out)) < 0)
+		goto out;
+	it->heartbeat_ns = (uint64_t)(hb * 1e9);
+	double batch_us = (double)it->batch_ns / 1e3;
+	if ((rc = fp_cfg_get_double(c, itch, "batch_us", batch_us, 0, 1e6, &batch_us)) < 0)
+		goto out;
+	it->batch_ns = (uint64_t)(batch_us * 1e3);
+	if (o->pcap_out && !o->pcap_out[0])
+		o->pcap_out = NULL;
+#if FP_SIM_HAVE_OE
+	static const char *const oe_keys[] = {"enabled",      "bind",        "port",    "session",
+					      "users",        "max_clients", "history", "out_buf",
+					      "heartbeat_ms", "timeout_ms",  NULL};
+	static const char *const user_keys[] = {"username", "password", "firm", NULL};
+	const struct fp_cfg_node *oe = fp_cfg_lookup(c, NULL, "ouch");
+	if ((rc = fp_cfg_check_keys(c, oe, oe_keys)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, oe, "enabled", o->oe_enabled, &o->oe_enabled)) < 0 ||
+	    (rc = fp_cfg_get_string(c, oe, "bind", "127.0.0.1", 15, &o->oe.bind_addr)) < 0 ||
+	    (rc = fp_cfg_get_int(c, oe, "port", o->oe.port, 0, 65535, &iv)) < 0)
+		goto out;
+	o->oe.port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_string(c, oe, "session", NULL, 10, &o->oe.session)) < 0 ||
+	    (rc = fp_cfg_get_int(c, oe, "max_clients", 0, 0, 65536, &iv)) < 0)
+		goto out;
+	o->oe.max_clients = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, oe, "history", 0, 0, 1 << 26, &iv)) < 0)
+		goto out;
+	o->oe.history = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, oe, "out_buf", 0, 0, 1 << 26, &iv)) < 0)
+		goto out;
+	o->oe.out_buf = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, oe, "heartbeat_ms", 0, 0, 3600000, &iv)) < 0)
+		goto out;
+	o->oe.heartbeat_ms = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, oe, "timeout_ms", 0, 0, 3600000, &iv)) < 0)
+		goto out;
+	o->oe.timeout_ms = (uint32_t)iv;
+	const struct fp_cfg_node *users = fp_cfg_lookup(c, oe, "users");
+	unsigned nu = fp_cfg_length(users);
+	if (nu > FP_SIM_OE_MAX_USERS) {
+		rc = fp_err_set(-EINVAL, "%s:%u: ouch.users has %u accounts, at most %u",
+				fp_cfg_name(c), fp_cfg_line(users), nu, FP_SIM_OE_MAX_USERS);
+		goto out;
+	}
+	for (unsigned k = 0; k < nu; k++) {
+		const struct fp_cfg_node *u = fp_cfg_elem(users, k);
+		const char *un, *pw, *fm;
+		if ((rc = fp_cfg_check_keys(c, u, user_keys)) < 0 ||
+		    (rc = fp_cfg_require(c, u, "username")) < 0 ||
+		    (rc = fp_cfg_require(c, u, "password")) < 0 ||
+		    (rc = fp_cfg_get_string(c, u, "username", "", 6, &un)) < 0 ||
+		    (rc = fp_cfg_get_string(c, u, "password", "", 10, &pw)) < 0 ||
+		    (rc = fp_cfg_get_string(c, u, "firm", "", 4, &fm)) < 0)
+			goto out;
+		snprintf(o->users[k].username, sizeof(o->users[k].username), "%s", un);
+		snprintf(o->users[k].password, sizeof(o->users[k].password), "%s", pw);
+		snprintf(o->users[k].firm, sizeof(o->users[k].firm), "%s", fm);
+	}
+	o->oe.users = nu ? o->users : NULL;
+	o->oe.nb_users = nu;
+#endif
+out:
+	/* On success the configuration stays loaded until exit: strings point into it. */
+	if (rc < 0)
+		fp_cfg_free(c);
+	else
+		o->cfg = c;
+	return rc;
+}
+
+static int parse_args(int argc, char **argv, struct sim_opts *o)
+{
+	int rc;
+	uint64_t u;
+	/* The configuration first, so that options given on the command line win. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			exit(0);
+		}
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 >= argc)
+				return fp_err_set(-EINVAL, "--config needs a file");
+			o->config = argv[++i];
+		}
+	}
+	if (o->config && (rc = load_config(o, o->config)) < 0)
+		return rc;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+#define NEED_ARG()                                                         \
+	do {                                                               \
+		if (!has)                                                  \
+			return fp_err_set(-EINVAL, "%s needs a value", a); \
+	} while (0)
+		if (!strcmp(a, "--config")) {
+			i++;
+		} else if (!strcmp(a, "--duration")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->duration_s)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--seed")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 0, UINT64_MAX, &o->seed)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--pcap-out")) {
+			NEED_ARG();
+			o->pcap_out = argv[++i];
+		} else if (!strcmp(a, "--rate")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0.001, 1e8, &o->mkt.rate)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--symbols")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 1, 5000, &u)) < 0)
+				return rc;
+			o->mkt.nb_symbols = (uint32_t)u;
+		} else if (!strcmp(a, "--group")) {
+			NEED_ARG();
+			o->itch.group = argv[++i];
+		} else if (!strcmp(a, "--port")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 1, 65535, &u)) < 0)
+				return rc;
+			o->itch.port = (uint16_t)u;
+		} else if (!strcmp(a, "--no-udp")) {
+			o->itch.group = NULL;
+		} else if (!strcmp(a, "--loss")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.loss)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--dup")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.dup)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--reorder")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.reorder)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--halt-interval")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->mkt.halt_interval_s)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--oe-port")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+				return rc;
+#if FP_SIM_HAVE_OE
+			o->oe.port = (uint16_t)u;
+#endif
+		} else if (!strcmp(a, "--progress")) {
+			o->progress = true;
+		} else if (!strcmp(a, "--json")) {
+			o->json = true;
+		} else {
+			return fp_err_set(-EINVAL, "unknown option '%s' (try --help)", a);
+		}
+#undef NEED_ARG
+	}
+	o->mkt.seed = o->seed;
+	o->itch.seed = o->seed;
+	o->itch.pcap_path = o->pcap_out;
+	memset(o->itch.session, ' ', 10);
+	memcpy(o->itch.session, o->session, strnlen(o->session, 10));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- clocks */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ITCH time of the start (ns since midnight) and the epoch time of that midnight (UTC). */
+static int session_clock(const char *start, uint64_t *ts0, uint64_t *midnight)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint64_t day = (uint64_t)now.tv_sec / 86400 * 86400;
+	*midnight = day * 1000000000ull;
+	if (!strcmp(start, "now")) {
+		*ts0 = ((uint64_t)now.tv_sec - day) * 1000000000ull + (uint64_t)now.tv_nsec;
+		return 0;
+	}
+	unsigned h, m, s;
+	char extra;
+	if (sscanf(start, "%u:%u:%u%c", &h, &m, &s, &extra) != 3 || h > 23 || m > 59 || s > 59)
+		return fp_err_set(-EINVAL, "start_time must be \"now\" or HH:MM:SS, got '%s'",
+				  start);
+	*ts0 = ((uint64_t)h * 3600 + m * 60 + s) * 1000000000ull;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- summary */
+
+struct sim_run {
+	struct sim_opts o;
+	struct fp_sim_engine *eng;
+	struct fp_sim_market *mkt;
+	struct fp_sim_itch *itch;
+#if FP_SIM_HAVE_OE
+	struct fp_sim_oe oe;
+	bool oe_up;
+#endif
+	uint64_t t0_mono;
+	double wall_s;
+	double sim_s;
+};
+
+static uint64_t clients_of(const struct sim_run *r)
+{
+#if FP_SIM_HAVE_OE
+	return r->oe_up ? fp_sim_oe_stats(&r->oe)->nb_logins : 0;
+#else
+	(void)r;
+	return 0;
+#endif
+}
+
+static void print_summary(const struct sim_run *r)
+{
+	const struct fp_sim_itch_stats *is = fp_sim_itch_stats(r->itch);
+	const struct fp_sim_engine_stats *es = fp_sim_engine_stats(r->eng);
+	const struct fp_sim_market_stats *ms = fp_sim_market_stats(r->mkt);
+	FILE *out = stdout;
+	fprintf(out,
+		"fastpath-sim: %.3f s simulated in %.3f s, %u symbols, seed %" PRIu64 "\n"
+		"  feed:    %" PRIu64 " messages in %" PRIu64 " packets (%" PRIu64 " data, %" PRIu64
+		" heartbeats, %" PRIu64 " end of session), %" PRIu64 " bytes\n",
+		r->sim_s, r->wall_s, r->o.mkt.nb_symbols, r->o.seed, is->nb_msgs, is->nb_packets,
+		is->nb_data_packets, is->nb_heartbeats, is->nb_end, is->nb_bytes);
+	fprintf(out, "  by type:");
+	for (int t = 0; t < 128; t++)
+		if (is->by_type[t])
+			fprintf(out, " %c %" PRIu64, t, is->by_type[t]);
+	fprintf(out, "\n");
+	fprintf(out,
+		"  faults:  %" PRIu64 " dropped, %" PRIu64 " duplicated, %" PRIu64
+		" reordered; rerequests %" PRIu64 " (%" PRIu64 " bad), %" PRIu64
+		" messages resent\n",
+		is->nb_dropped, is->nb_duplicated, is->nb_reordered, is->nb_requests,
+		is->nb_bad_requests, is->nb_retrans_msgs);
+	fprintf(out,
+		"  engine:  %" PRIu64 " orders (%" PRIu64 " rejected), %" PRIu64 " trades, %" PRIu64
+		" shares, %" PRIu64 " cancels, %" PRIu64 " replaces, %u live\n",
+		es->nb_accepted, es->nb_rejected, es->nb_trades, es->nb_shares, es->nb_cancel,
+		es->nb_replace, es->nb_live);
+	fprintf(out,
+		"  market:  %" PRIu64 " events: %" PRIu64 " adds, %" PRIu64 " cancels, %" PRIu64
+		" reductions, %" PRIu64 " replaces, %" PRIu64 " marketable, %" PRIu64 " halts\n",
+		ms->nb_events, ms->nb_add, ms->nb_cancel, ms->nb_reduce, ms->nb_replace,
+		ms->nb_marketable, ms->nb_halts);
+#if FP_SIM_HAVE_OE
+	if (r->oe_up) {
+		const struct fp_sim_oe_stats *os = fp_sim_oe_stats(&r->oe);
+		fprintf(out,
+			"  clients: %" PRIu64 " logins (%" PRIu64 " rejected), %" PRIu64
+			" connections, %" PRIu64 " OUCH in, %" PRIu64 " out, %" PRIu64
+			" disconnected as misbehaving\n",
+			os->nb_logins, os->nb_login_rejected, os->nb_connections, os->nb_msgs_in,
+			os->nb_msgs_out,
+			os->nb_bad_framing + os->nb_bad_ouch + os->nb_slow_readers);
+	}
+#endif
+	if (!r->o.json)
+		return;
+	fprintf(out, "{\"messages\": %" PRIu64 ", \"by_type\": {", is->nb_msgs);
+	const char *sep = "";
+	for (int t = 0; t < 128; t++) {
+		if (is->by_type[t]) {
+			fprintf(out, "%s\"%c\": %" PRIu64, sep, t, is->by_type[t]);
+			sep = ", ";
+		}
+	}
+	fprintf(out,
+		"}, \"packets\": %" PRIu64 ", \"data_packets\": %" PRIu64
+		", \"heartbeats\": %" PRIu64 ", \"end_of_session\": %" PRIu64
+		", \"orders\": %" PRIu64 ", \"rejected\": %" PRIu64 ", \"trades\": %" PRIu64
+		", \"shares\": %" PRIu64 ", \"clients\": %" PRIu64 ", \"dropped\": %" PRIu64
+		", \"duplicated\": %" PRIu64 ", \"reordered\": %" PRIu64 ", \"next_seq\": %" PRIu64
+		", \"seed\": %" PRIu64 ", \"symbols\": %u, \"sim_s\": %.3f, \"wall_s\": %.3f}\n",
+		is->nb_packets, is->nb_data_packets, is->nb_heartbeats, is->nb_end, es->nb_accepted,
+		es->nb_rejected, es->nb_trades, es->nb_shares, clients_of(r), is->nb_dropped,
+		is->nb_duplicated, is->nb_reordered, fp_sim_itch_next_seq(r->itch), r->o.seed,
+		r->o.mkt.nb_symbols, r->sim_s, r->wall_s);
+}
+
+static void print_progress(const struct sim_run *r, uint64_t sim_ns, uint64_t mono,
+			   uint64_t *last_msgs)
+{
+	const struct fp_sim_itch_stats *is = fp_sim_itch_stats(r->itch);
+	const struct fp_sim_engine_stats *es = fp_sim_engine_stats(r->eng);
+	uint64_t wall = mono - r->t0_mono;
+	double lag_ms = wall > sim_ns ? (double)(wall - sim_ns) / 1e6 : 0;
+	fprintf(stderr,
+		"fastpath-sim: t=%.0fs msgs=%" PRIu64 " (+%" PRIu64 "/s) pkts=%" PRIu64
+		" orders=%" PRIu64 " trades=%" PRIu64 " live=%u clients=%" PRIu64 " lag=%.1fms\n",
+		(double)sim_ns / 1e9, is->nb_msgs, is->nb_msgs - *last_msgs, is->nb_packets,
+		es->nb_accepted, es->nb_trades, es->nb_live, clients_of(r), lag_ms);
+	*last_msgs = is->nb_msgs;
+}
+
+/* ---------------------------------------------------------------- main loop */
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+static int run(struct sim_run *r)
+{
+	struct sim_opts *o = &r->o;
+	uint64_t ts0 = 0, midnight = 0;
+	int rc;
+	if ((rc = session_clock(o->start_time, &ts0, &midnight)) < 0)
+		return rc;
+	o->itch.midnight_epoch_ns = midnight;
+	if (!(r->itch = fp_sim_itch_create(&o->itch)))
+		return fp_err_append(-errno, "ITCH publisher");
+	/* Room for every background book at its cap, plus 65536 client orders. */
+	uint64_t need = (uint64_t)o->mkt.nb_symbols * o->mkt.max_orders_per_symbol + 65536;
+	if (o->max_orders < need)
+		o->max_orders = need < (1u << 30) - 1 ? (uint32_t)need : (1u << 30) - 1;
+	struct fp_sim_engine_cfg ecfg = {
+		.max_orders = o->max_orders,
+		.max_symbols = (uint16_t)o->mkt.nb_symbols,
+		.max_owners = 256,
+		.smp_mode = (uint8_t)o->smp_mode,
+		.md_listener = {r->itch, fp_sim_itch_on_md},
+	};
+#if FP_SIM_HAVE_OE
+	if (o->oe_enabled)
+		ecfg.order_listener = fp_sim_oe_listener(&r->oe);
+#endif
+	if (!(r->eng = fp_sim_engine_create(&ecfg)))
+		return fp_err_append(-errno, "matching engine");
+	if (!(r->mkt = fp_sim_market_create(&o->mkt, r->eng)))
+		return fp_err_append(-errno, "synthetic market");
+#if FP_SIM_HAVE_OE
+	if (o->oe_enabled) {
+		if (!o->oe.session)
+			o->oe.session = o->session;
+		if ((rc = fp_sim_oe_init(&r->oe, &o->oe, r->eng)) < 0)
+			return fp_err_append(rc, "order entry (OUCH) on port %u", o->oe.port);
+		r->oe_up = true;
+	}
+#endif
+
+	/* Start of day: messages, directory, trading state of every symbol, system hours,
+	 * market hours (the order of a NASDAQ day). */
+	uint32_t n = fp_sim_market_nb_symbols(r->mkt);
+	fp_sim_itch_system_event(r->itch, 'O', ts0);
+	for (uint16_t l = 1; l <= n; l++)
+		fp_sim_itch_stock_directory(r->itch, fp_sim_market_stock(r->mkt, l), ts0);
+	fp_sim_itch_system_event(r->itch, 'S', ts0);
+	for (uint16_t l = 1; l <= n; l++)
+		fp_sim_engine_set_state(r->eng, l, FP_SIM_STATE_TRADING, NULL, ts0);
+	fp_sim_itch_system_event(r->itch, 'Q', ts0);
+	fp_sim_itch_flush(r->itch, ts0);
+
+	uint64_t dur_ns = (uint64_t)(o->duration_s * 1e9);
+	r->t0_mono = mono_ns();
+	uint64_t next_progress = r->t0_mono + 1000000000ull;
+	uint64_t last_msgs = 0;
+	uint64_t sim = 0;
+	while (!fp_sim_quit) {
+		uint64_t mono = mono_ns();
+		uint64_t wall = mono - r->t0_mono;
+		/* Simulated time follows the wall clock but never skips events: a step runs
+		 * at most 65536 events, then the loop polls the network again. */
+		uint64_t target = dur_ns && wall > dur_ns ? dur_ns : wall;
+		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
+		uint64_t next = fp_sim_market_next_ns(r->mkt);
+		sim = next > target ? target : next;
+		fp_sim_itch_flush_due(r->itch, ts0 + sim);
+		work += fp_sim_itch_poll(r->itch, ts0 + sim, mono, 64);
+#if FP_SIM_HAVE_OE
+		/* Order entry: clients' OUCH requests go straight into the engine. */
+		if (r->oe_up) {
+			unsigned oe_work = fp_sim_oe_poll(&r->oe);
+			if (oe_work) /* clients' trades go out at once */
+				fp_sim_itch_flush(r->itch, ts0 + sim);
+			work += oe_work;
+		}
+#endif
+		if (o->progress && mono >= next_progress) {
+			print_progress(r, sim, mono, &last_msgs);
+			next_progress += 1000000000ull;
+		}
+		if (dur_ns && wall >= dur_ns && next > dur_ns)
+			break;
+		if (!work && next > wall) {
+			/* Idle until the next event, at most 1 ms so that order entry, rerequests
+			 * and heartbeats stay responsive. */
+			uint64_t gap = next - wall;
+			if (gap > 20000)
+				sleep_ns(gap > 1000000 ? 1000000 : gap - 10000);
+		}
+	}
+	r->wall_s = (double)(mono_ns() - r->t0_mono) / 1e9;
+	r->sim_s = (double)sim / 1e9;
+	uint64_t te = ts0 + sim;
+	/* End of day: market hours, system hours, messages; then MoldUDP64 end of session. */
+	fp_sim_itch_system_event(r->itch, 'M', te);
+	fp_sim_itch_system_event(r->itch, 'E', te);
+	fp_sim_itch_system_event(r->itch, 'C', te);
+	fp_sim_itch_end_session(r->itch, te);
+#if FP_SIM_HAVE_OE
+	if (r->oe_up)
+		fp_sim_oe_end_session(&r->oe);
+#endif
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct sim_run r;
+	opts_default(&r.o);
+	int rc = parse_args(argc, argv, &r.o);
+	if (rc < 0) {
+		fprintf(stderr, "fastpath-sim: %s\n", fp_err_msg());
+		fp_cfg_free(r.o.cfg);
+		return 2;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rc = run(&r);
+	if (rc < 0)
+		fprintf(stderr, "fastpath-sim: %s\n", fp_err_msg());
+	else
+		print_summary(&r);
+#if FP_SIM_HAVE_OE
+	if (r.oe_up)
+		fp_sim_oe_fini(&r.oe);
+#endif
+	fp_sim_market_destroy(r.mkt);
+	fp_sim_engine_destroy(r.eng);
+	fp_sim_itch_destroy(r.itch);
+	fp_cfg_free(r.o.cfg);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_fp_gw.c - the order gateway against the simulator's acceptor on loopback, in one
+ * thread (the test pumps the simulator, the gateways and a fake venue in turn). Covers:
+ *   - negative: bad configs, credentials from the environment (and their absence), orders
+ *     while disconnected and duplicate ids rejected locally, a wrong password never logs in;
+ *   - a fake venue that sends an unknown UserRefNum, a second Accepted, a fill larger than
+ *     the leaves: counted as unknown / impossible, never applied;
+ *   - new -> accepted -> partial -> filled against a second gateway (two accounts), cancel,
+ *     replace (old id canceled, new id accepted), exec reports on the exec ring;
+ *   - the venue drops the session in the middle of fills: breaker trips, the gateway
+ *     reconnects with its sequence number, the fills missed are applied exactly once, no
+ *     order is entered twice;
+ *   - the kill switch cancels every open order and later orders are refused.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fp_err.h"
+#include "fp_gw.h"
+#include "fp_ring.h"
+#include "fp_sim_engine.h"
+#include "fp_sim_oe.h"
+
+static const char symbols[][8] = {"        ", "AAPL    ", "MSFT    "};
+
+static const struct fp_sim_oe_user users[] = {
+	{"alice", "secret1", "ALCE"},
+	{"bob", "secret2", "BOBB"},
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct fp_ring *ring_new(uint32_t cap, const char *name)
+{
+	struct fp_ring *r = aligned_alloc(64, fp_ring_memsize(cap));
+	ck_assert_int_eq(fp_ring_init(r, cap, name), 0);
+	return r;
+}
+
+struct side {
+	struct fp_gw gw;
+	struct fp_ring *orders;
+	struct fp_ring *execs;
+	uint64_t next_id;
+};
+
+struct world {
+	struct fp_sim_engine *e;
+	struct fp_sim_oe oe;
+	struct side a, b;
+	volatile uint64_t kill;
+	int pause_a; /* do not poll Alice's gateway (it cannot notice a drop or reconnect) */
+};
+
+static void side_init(struct world *w, struct side *s, const char *user, const char *pw,
+		      const char *firm)
+{
+	s->orders = ring_new(256, "orders");
+	s->execs = ring_new(256, "execs");
+	s->next_id = 1000;
+	struct fp_gw_cfg cfg = {
+		.port = fp_sim_oe_port(&w->oe),
+		.order_ring = s->orders,
+		.exec_ring = s->execs,
+		.symbols = symbols,
+		.nb_symbols = 3,
+		.max_orders = 64,
+		.heartbeat_ms = 100,
+		.timeout_ms = 2000,
+		.backoff_min_ms = 20,
+		.backoff_max_ms = 80,
+		.kill_word = &w->kill,
+	};
+	strcpy(cfg.username, user);
+	strcpy(cfg.password, pw);
+	strcpy(cfg.firm, firm);
+	ck_assert_int_eq(fp_gw_init(&s->gw, &cfg), 0);
+}
+
+static void pump(struct world *w, unsigned ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
+	do {
+		fp_sim_oe_poll(&w->oe);
+		if (!w->pause_a)
+			fp_gw_poll(&w->a.gw, 32);
+		fp_gw_poll(&w->b.gw, 32);
+		usleep(100);
+	} while (mono_ns() < end);
+}
+
+static void pump_until_up(struct world *w, struct side *s)
+{
+	uint64_t end = mono_ns() + 3000000000ull;
+	while (fp_gw_stats(&s->gw)->session != FP_GW_UP && mono_ns() < end)
+		pump(w, 1);
+	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
+}
+
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
+	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
+	w->e = fp_sim_engine_create(&ecfg);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 1, "AAPL", 100), 0);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 2, "MSFT", 100), 0);
+	struct fp_sim_oe_cfg ocfg = {.users = users, .nb_users = 2};
+	ck_assert_int_eq(fp_sim_oe_init(&w->oe, &ocfg, w->e), 0);
+	side_init(w, &w->a, "alice", "secret1", "ALCE");
+	side_init(w, &w->b, "bob", "secret2", "BOBB");
+	pump_until_up(w, &w->a);
+	pump_until_up(w, &w->b);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	fp_gw_fini(&w->a.gw);
+	fp_gw_fini(&w->b.gw);
+	fp_sim_oe_fini(&w->oe);
+	fp_sim_engine_destroy(w->e);
+	free(w->a.orders);
+	free(w->a.execs);
+	free(w->b.orders);
+	free(w->b.execs);
+	free(w);
+}
+
+static uint64_t order(struct side *s, uint8_t type, uint32_t sym, uint8_t side, uint32_t qty,
+		      int64_t price, uint8_t tif, uint64_t orig)
+{
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.symbol_id = sym;
+	ev.t_rx = 1;
+	ev.u.order.client_order_id = type == FP_EV_ORDER_CANCEL ? 0 : ++s->next_id;
+	ev.u.order.price = price;
+	ev.u.order.shares = qty;
+	ev.u.order.side = side;
+	ev.u.order.tif = tif;
+	ev.u.order.strategy_id = 7;
+	ev.u.order.orig_client_order_id = orig;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(s->orders, &ev, 1), 1);
+	return ev.u.order.client_order_id;
+}
+
+/* Next exec report of @p s within 2 s, of type @p type. */
+static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
+{
+	struct fp_event ev;
+	uint64_t end = mono_ns() + 2000000000ull;
+	while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
+		ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u)", type);
+		pump(w, 1);
+	}
+	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
+		      ev.u.exec.reason);
+	ck_assert_uint_eq(ev.u.exec.strategy_id, ev.source);
+	return ev.u.exec;
+}
+
+static void expect_none(struct world *w, struct side *s)
+{
+	pump(w, 30);
+	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
+}
+
+/* ---- negative ---- */
+
+START_TEST(test_gw_init_refuses_bad_config)
+{
+	struct fp_ring *r1 = ring_new(16, "o"), *r2 = ring_new(16, "x");
+	struct fp_gw gw;
+	struct fp_gw_cfg cfg = {
+		.port = 1, .order_ring = r1, .exec_ring = r2, .symbols = symbols, .nb_symbols = 3};
+	unsetenv("FP_GW_USER");
+	unsetenv("FP_GW_PASSWORD");
+	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), -EINVAL);
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL); /* no credentials */
+	setenv("FP_GW_USER", "alice", 1);
+	setenv("FP_GW_PASSWORD", "waytoolongpassword", 1);
+	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), -EINVAL);
+	ck_assert_ptr_null(strstr(fp_err_msg(), "waytoolong")); /* never echo a secret */
+	setenv("FP_GW_PASSWORD", "secret1", 1);
+	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), 0);
+	ck_assert_str_eq(cfg.username, "alice");
+	ck_assert_str_eq(cfg.password, "secret1");
+	unsetenv("FP_GW_USER");
+	unsetenv("FP_GW_PASSWORD");
+	cfg.max_orders = 100;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
+	cfg.max_orders = 0;
+	cfg.host = "localhost";
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
+	cfg.host = NULL;
+	cfg.symbols = NULL;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
+	cfg.symbols = symbols;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
+	fp_gw_fini(&gw);
+	free(r1);
+	free(r2);
+}
+END_TEST
+
+START_TEST(test_gw_rejects_locally_when_down_and_duplicates)
+{
+	struct world *w = world_new();
+	/* A gateway with the wrong password never gets up; its orders are refused. */
+	struct side c;
+	side_init(w, &c, "alice", "badpass", "ALCE");
+	for (int i = 0; i < 100; i++) {
+		fp_sim_oe_poll(&w->oe);
+		fp_gw_poll(&c.gw, 8);
+		usleep(500);
+	}
+	ck_assert_uint_ge(fp_gw_stats(&c.gw)->nb_login_rejected, 1);
+	ck_assert_int_ne(fp_gw_stats(&c.gw)->session, FP_GW_UP);
+	order(&c, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	fp_gw_poll(&c.gw, 8);
+	struct fp_event ev;
+	ck_assert_uint_eq(fp_ring_dequeue_burst(c.execs, &ev, 1), 1);
+	ck_assert_int_eq(ev.type, FP_EV_EXEC_REJECTED);
+	ck_assert_int_eq(ev.u.exec.reason, FP_GW_REJ_NOT_CONNECTED);
+	fp_gw_fini(&c.gw);
+	free(c.orders);
+	free(c.execs);
+
+	/* Duplicate id, unknown symbol, bad side, cancel of an unknown order. */
+	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	w->a.next_id--;
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_DUPLICATE_ID);
+	order(&w->a, FP_EV_ORDER_NEW, 9, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_UNKNOWN_SYMBOL);
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'Z', 10, 1000000, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_BAD_ORDER);
+	order(&w->a, FP_EV_ORDER_CANCEL, 1, 'B', 0, 0, 0, 424242);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_UNKNOWN_ORDER);
+	/* A venue reject (price off the tick) comes back with the venue's reason. */
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000001, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_OUCH_REJ_INVALID_PRICE);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, id)->state, FP_GW_ACCEPTED);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	world_free(w);
+}
+END_TEST
+
+/* A hand-made venue that misbehaves after a correct login. */
+START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	socklen_t sl = sizeof(sa);
+	getsockname(ls, (struct sockaddr *)&sa, &sl);
+	struct fp_ring *ro = ring_new(64, "o"), *rx = ring_new(64, "x");
+	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
+				.order_ring = ro,
+				.exec_ring = rx,
+				.symbols = symbols,
+				.nb_symbols = 3,
+				.username = "u",
+				.password = "p"};
+	struct fp_gw gw;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
+	fp_gw_poll(&gw, 8);
+	int fd = accept(ls, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 20; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	uint8_t b[512];
+	ck_assert_int_eq(recv(fd, b, sizeof(b), MSG_DONTWAIT), 49); /* the login request */
+	size_t n = fp_soup_build_login_accepted(b, sizeof(b), "FAKE", 1);
+	struct fp_ouch_msg q = {.type = 'Q', .dir = FP_OUCH_OUTBOUND, .next_user_ref_num = 50};
+	int k = fp_ouch_encode(&q, b + n + 3, 64);
+	fp_soup_put_hdr(b + n, 'S', (size_t)k);
+	n += 3 + (size_t)k;
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	for (int i = 0; i < 50 && fp_gw_stats(&gw)->session != FP_GW_UP; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	ck_assert_int_eq(fp_gw_stats(&gw)->session, FP_GW_UP);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->next_user_ref_num, 50); /* raised by the venue */
+	struct fp_event ev = {.type = FP_EV_ORDER_NEW, .symbol_id = 1};
+	ev.u.order.client_order_id = 77;
+	ev.u.order.side = 'B';
+	ev.u.order.shares = 100;
+	ev.u.order.price = 1000000;
+	fp_ring_enqueue_burst(ro, &ev, 1);
+	fp_gw_poll(&gw, 8);
+	const struct fp_gw_order *o = fp_gw_find(&gw, 77);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_uint_eq(o->user_ref_num, 50);
+	/* Accepted for 50, Accepted again, Executed for an unknown 999, Executed 150 > 100. */
+	struct fp_ouch_msg m[4] = {
+		{.type = 'A', .user_ref_num = 50, .side = 'B', .quantity = 100, .order_state = 'L'},
+		{.type = 'A', .user_ref_num = 50, .side = 'B', .quantity = 100, .order_state = 'L'},
+		{.type = 'E', .user_ref_num = 999, .quantity = 10},
+		{.type = 'E', .user_ref_num = 50, .quantity = 150},
+	};
+	n = 0;
+	for (int i = 0; i < 4; i++) {
+		m[i].dir = FP_OUCH_OUTBOUND;
+		m[i].has_appendage = 1;
+		k = fp_ouch_encode(&m[i], b + n + 3, 128);
+		fp_soup_put_hdr(b + n, 'S', (size_t)k);
+		n += 3 + (size_t)k;
+	}
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 5; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 5);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 1);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 2);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_accepted, 1);
+	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
+	ck_assert_uint_eq(o->leaves, 100);
+	ck_assert_uint_eq(o->filled, 0);
+	ck_assert_uint_eq(fp_ring_count(rx), 1); /* only the first Accepted was reported */
+	fp_gw_fini(&gw);
+	close(fd);
+	close(ls);
+	free(ro);
+	free(rx);
+}
+END_TEST
+
+/* ---- trading ---- */
+
+START_TEST(test_gw_orders_fills_cancel_replace)
+{
+	struct world *w = world_new();
+	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1500000, FP_TIF_DAY, 0);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, buy);
+	ck_assert_uint_eq(x.shares, 300);
+	ck_assert_uint_eq(x.leaves_shares, 300);
+	ck_assert_uint_gt(x.match_number, 0); /* venue order reference */
+
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 100, 1500000, FP_TIF_IOC, 0);
+	expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+	struct fp_ev_exec fb = expect(w, &w->b, FP_EV_EXEC_FILL);
+	struct fp_ev_exec fa = expect(w, &w->a, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(fa.client_order_id, buy);
+	ck_assert_uint_eq(fa.shares, 100);
+	ck_assert_uint_eq(fa.leaves_shares, 200);
+	ck_assert_int_eq(fa.price, 1500000);
+	ck_assert_uint_eq(fa.match_number, fb.match_number);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, buy)->state, FP_GW_PARTIAL);
+
+	/* Replace: 300 liable -> 250 at a new price: old id canceled, new id accepted. */
+	uint64_t rep = order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 250, 1490000, FP_TIF_DAY, buy);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.client_order_id, buy);
+	ck_assert_uint_eq(x.leaves_shares, 0);
+	x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, rep);
+	ck_assert_uint_eq(x.leaves_shares, 150);
+	ck_assert_int_eq(x.price, 1490000);
+	ck_assert_ptr_null(fp_gw_find(&w->a.gw, buy));
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, rep);
+	ck_assert_int_eq(o->state, FP_GW_PARTIAL);
+
+	/* The rest fills: 150 against Bob. */
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 400, 1490000, FP_TIF_IOC, 0);
+	expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+	fa = expect(w, &w->a, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(fa.shares, 150);
+	ck_assert_uint_eq(fa.leaves_shares, 0);
+	ck_assert_int_eq(o->state, FP_GW_FILLED);
+
+	/* Cancel: reduce to 40, then cancel the rest. */
+	uint64_t s2 = order(&w->a, FP_EV_ORDER_NEW, 2, 'T', 100, 3000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	order(&w->a, FP_EV_ORDER_CANCEL, 2, 'T', 40, 0, 0, s2);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.shares, 60);
+	ck_assert_uint_eq(x.leaves_shares, 40);
+	ck_assert_int_eq(x.reason, FP_OUCH_CXL_USER);
+	order(&w->a, FP_EV_ORDER_CANCEL, 2, 'T', 0, 0, 0, s2);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.leaves_shares, 0);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, s2)->state, FP_GW_CANCELED);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	world_free(w);
+}
+END_TEST
+
+/* The venue drops Alice in the middle of fills; the fills she missed are applied once. */
+START_TEST(test_gw_reconnect_replays_fills_exactly_once)
+{
+	struct world *w = world_new();
+	uint64_t sell = order(&w->a, FP_EV_ORDER_NEW, 2, 'S', 1000, 2000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	uint32_t filled = 0;
+	for (int i = 0; i < 3; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 50, 2000000, FP_TIF_IOC, 0);
+		filled += expect(w, &w->a, FP_EV_EXEC_FILL).shares;
+	}
+	/* Drop: an intruder with Alice's credentials takes her session over. */
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(fp_sim_oe_port(&w->oe)),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	uint8_t b[64];
+	size_t n = fp_soup_build_login_request(b, sizeof(b), "alice", "secret1", "", 0);
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	w->pause_a = 1;
+	/* Fills while the gateway is away. */
+	for (int i = 0; i < 4; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 25, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+		expect(w, &w->b, FP_EV_EXEC_FILL);
+	}
+	ck_assert_uint_eq(fp_sim_oe_stats(&w->oe)->nb_takeovers, 1);
+	close(fd);
+	w->pause_a = 0;
+	pump(w, 5);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_disconnects, 1);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 1);
+	pump_until_up(w, &w->a);
+	for (int i = 0; i < 4; i++) {
+		struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
+		ck_assert_uint_eq(f.client_order_id, sell);
+		filled += f.shares;
+	}
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(filled, 250);
+	ck_assert_uint_eq(fp_sim_oe_stats(&w->oe)->nb_replayed, 4);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_logins, 2);
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, sell);
+	ck_assert_uint_eq(o->filled, 250);
+	ck_assert_uint_eq(o->leaves, 750);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_fills, 7);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_shares, 250);
+	/* No order was entered twice: Alice 1, Bob 7. */
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, 8);
+	/* Trading goes on after the reconnect. */
+	order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 10, 2000000, FP_TIF_IOC, 0);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).shares, 10);
+	fp_gw_reset_breaker(&w->a.gw);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 0);
+	world_free(w);
+}
+END_TEST
+
+START_TEST(test_gw_kill_switch_cancels_every_open_order)
+{
+	struct world *w = world_new();
+	for (int i = 0; i < 10; i++) {
+		order(&w->a, FP_EV_ORDER_NEW, 1 + (i & 1), 'B', 100, 1000000 + i * 100, FP_TIF_DAY,
+		      0);
+		expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	}
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 10);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 10);
+	w->kill = mono_ns();
+	pump(w, 50);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 2);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_kill_cancels, 10);
+	ck_assert_uint_gt(fp_gw_stats(&w->a.gw)->kill_latency_ns, 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_CANCELED).leaves_shares, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_KILLED);
+	world_free(w);
+}
+END_TEST
+
+static Suite *fp_gw_suite(void)
+{
+	Suite *s = suite_create("fp_gw");
+	TCase *tc = tcase_create("negative");
+	tcase_add_test(tc, test_gw_init_refuses_bad_config);
+	tcase_add_test(tc, test_gw_rejects_locally_when_down_and_duplicates);
+	tcase_add_test(tc, test_gw_counts_unknown_and_impossible_venue_messages);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("venue");
+	tcase_add_test(tc, test_gw_orders_fills_cancel_replace);
+	tcase_add_test(tc, test_gw_reconnect_replays_fills_exactly_once);
+	tcase_add_test(tc, test_gw_kill_switch_cancels_every_open_order);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fp_gw_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
