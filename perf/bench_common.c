@@ -4,9 +4,11 @@
  * common/ hot-path inlines that every hop pays: fp_tsc_now(), fp_tsc_now_ordered() and
  * fp_hist_record().
  *
- * Each figure is the median over R runs of (TSC cycles for N back-to-back calls) / N,
- * converted with the calibrated TSC rate; loop overhead (about one cycle) is included.
- * Back-to-back calls measure throughput cost, which is what a hop adds to a busy loop.
+ * Each run times N back-to-back calls in batches of BATCH with the ordered TSC read and
+ * keeps the median batch (so a preemption or an interrupt on a busy machine spoils one
+ * batch, not the figure); each figure is the median over R runs, converted with the
+ * calibrated TSC rate. Loop overhead (about one cycle) is included. Back-to-back calls
+ * measure throughput cost, which is what a hop adds to a busy loop.
  *   fastpath         fp_tsc_now, fp_tsc_now_ordered; fp_hist_record of latency-like values
  *                    (4096 precomputed lognormal samples, spread over ~100 buckets) and of
  *                    one constant value; the histogram's size
@@ -30,8 +32,10 @@ extern const char fp_bench_common_summary[];
 const char fp_bench_common_summary[] =
 	"cost of fp_tsc_now and fp_hist_record vs clock_gettime and a plain array increment";
 
-#define RUNS_MAX  31
-#define NB_VALUES 4096
+#define RUNS_MAX    31
+#define NB_VALUES   4096
+#define BATCH       10000
+#define BATCHES_MAX 100000
 
 enum { M_TSC, M_TSC_ORD, M_HIST, M_HIST_CONST, M_CLOCK, M_ARRAY, M_COUNT };
 
@@ -41,9 +45,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Cycles per call of one run of measurement @p m over @p iters calls. */
-static double run_once(int m, uint64_t iters, struct fp_hist *h, const uint64_t *vals,
-		       uint64_t *counts)
+/* Cycles per call of one batch of measurement @p m over @p iters calls. */
+static double run_batch(int m, uint64_t iters, struct fp_hist *h, const uint64_t *vals,
+			uint64_t *counts)
 {
 	volatile uint64_t sink = 0;
 	uint64_t acc = 0;
@@ -85,6 +89,17 @@ static double run_once(int m, uint64_t iters, struct fp_hist *h, const uint64_t 
 	return (double)(t1 - t0) / (double)iters;
 }
 
+/* Median cycles per call over the batches of one run of @p iters calls. */
+static double run_once(int m, uint64_t iters, struct fp_hist *h, const uint64_t *vals,
+		       uint64_t *counts, double *batch)
+{
+	unsigned nb = (unsigned)(iters / BATCH);
+	for (unsigned b = 0; b < nb; b++)
+		batch[b] = run_batch(m, BATCH, h, vals, counts);
+	qsort(batch, nb, sizeof(*batch), cmp_double);
+	return batch[nb / 2];
+}
+
 int fp_bench_common(int argc, char **argv)
 {
 	bool json = fp_bench_want_json(argc, argv);
@@ -104,9 +119,9 @@ int fp_bench_common(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (iters < 1000 || runs < 1 || runs > RUNS_MAX) {
-		fprintf(stderr, "fastpath-bench common: --iters must be >= 1000, --runs 1..%d\n",
-			RUNS_MAX);
+	if (iters < BATCH || iters / BATCH > BATCHES_MAX || runs < 1 || runs > RUNS_MAX) {
+		fprintf(stderr, "fastpath-bench common: --iters must be %d..%d, --runs 1..%d\n",
+			BATCH, BATCH * BATCHES_MAX, RUNS_MAX);
 		return 2;
 	}
 	uint64_t hz;
@@ -118,7 +133,8 @@ int fp_bench_common(int argc, char **argv)
 	struct fp_hist *h = aligned_alloc(FP_CACHE_LINE, sizeof(*h));
 	uint64_t *vals = malloc(NB_VALUES * sizeof(*vals));
 	uint64_t *counts = calloc(NB_VALUES, sizeof(*counts));
-	if (h == NULL || vals == NULL || counts == NULL) {
+	double *batch = malloc(BATCHES_MAX * sizeof(*batch));
+	if (h == NULL || vals == NULL || counts == NULL || batch == NULL) {
 		fprintf(stderr, "fastpath-bench common: out of memory\n");
 		return 1;
 	}
@@ -136,7 +152,7 @@ int fp_bench_common(int argc, char **argv)
 	double cyc[M_COUNT][RUNS_MAX], med[M_COUNT];
 	for (unsigned r = 0; r < runs; r++)
 		for (int m = 0; m < M_COUNT; m++)
-			cyc[m][r] = run_once(m, iters, h, vals, counts);
+			cyc[m][r] = run_once(m, iters, h, vals, counts, batch);
 	for (int m = 0; m < M_COUNT; m++) {
 		qsort(cyc[m], runs, sizeof(double), cmp_double);
 		med[m] = cyc[m][runs / 2];
@@ -164,5 +180,6 @@ int fp_bench_common(int argc, char **argv)
 	free(h);
 	free(vals);
 	free(counts);
+	free(batch);
 	return 0;
 }
