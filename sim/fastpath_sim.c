@@ -122,7 +122,7 @@ static void opts_default(struct sim_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->seed = 1;
 	o->start_time = "now";
-	o->max_orders = 1u << 20;
+	o->max_orders = 1u << 18;
 	o->smp_mode = FP_SIM_SMP_CANCEL_NEWEST;
 	fp_sim_market_cfg_default(&o->mkt);
 	fp_sim_itch_cfg_default(&o->itch);
@@ -203,7 +203,8 @@ static int load_config(struct sim_opts *o, const char *path)
 	m->max_orders_per_symbol = (uint32_t)iv;
 	if ((rc = fp_cfg_get_string(c, itch, "session", o->session, 10, &sv)) < 0)
 		goto out;
-	snprintf(o->session, sizeof(o->session), "%s", sv);
+	if (sv != o->session) /* the default is o->session itself */
+		snprintf(o->session, sizeof(o->session), "%s", sv);
 	if ((rc = fp_cfg_get_string(c, itch, "group", it->group, 15, &it->group)) < 0 ||
 	    (rc = fp_cfg_get_int(c, itch, "port", it->port, 1, 65535, &iv)) < 0)
 		goto out;
@@ -552,6 +553,10 @@ static int run(struct sim_run *r)
 	o->itch.midnight_epoch_ns = midnight;
 	if (!(r->itch = fp_sim_itch_create(&o->itch)))
 		return fp_err_append(-errno, "ITCH publisher");
+	/* Room for every background book at its cap, plus 65536 client orders. */
+	uint64_t need = (uint64_t)o->mkt.nb_symbols * o->mkt.max_orders_per_symbol + 65536;
+	if (o->max_orders < need)
+		o->max_orders = need < (1u << 30) - 1 ? (uint32_t)need : (1u << 30) - 1;
 	struct fp_sim_engine_cfg ecfg = {
 		.max_orders = o->max_orders,
 		.max_symbols = (uint16_t)o->mkt.nb_symbols,

@@ -154,6 +154,17 @@ static long long json_num(const char *json, const char *key)
 	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
 }
 
+/* Value of the last "key": N in @p json; -1 if absent. */
+static long long json_num_last(const char *json, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	const char *p = NULL, *q = json;
+	while ((q = strstr(q, pat)) != NULL)
+		p = q++;
+	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
 /* Count of type @p t in the "by_type" object of @p json (0 if absent). */
 static long long json_type(const char *json, char t)
 {
@@ -241,19 +252,30 @@ START_TEST(test_sim_pcap_matches_own_summary)
 		fprintf(stderr, "skip: %s not built; fastpath-md comparison not run\n", MD_BIN);
 	} else {
 		char cmd[512], line[8192], last[8192] = "";
-		snprintf(cmd, sizeof(cmd), "%s dump %s --summary --json 2>&1 | tail -1", MD_BIN,
-			 pcap);
+		snprintf(cmd, sizeof(cmd), "%s dump %s --summary 2>/dev/null", MD_BIN, pcap);
 		FILE *p = popen(cmd, "r");
 		while (fgets(line, sizeof(line), p))
 			snprintf(last, sizeof(last), "%s", line);
-		pclose(p);
+		ck_assert_int_eq(pclose(p), 0);
 		fprintf(stderr, "fastpath-md: %s", last);
+		ck_assert_msg(strstr(last, "{\"summary\": "), "no summary from %s", cmd);
 		ck_assert_msg(json_num(last, "messages") == json_num(json, "messages"),
 			      "fastpath-md %s vs fastpath-sim %s", last, json);
 		for (int t = 'A'; t <= 'z'; t++)
 			ck_assert_msg(json_type(last, (char)t) == json_type(json, (char)t),
 				      "type %c: fastpath-md %lld, fastpath-sim %lld", t,
 				      json_type(last, (char)t), json_type(json, (char)t));
+		/* per session: data packets, heartbeats, next sequence; then every datagram */
+		ck_assert_int_eq(json_num(last, "packets"), json_num(json, "data_packets"));
+		ck_assert_int_eq(json_num(last, "heartbeats"), json_num(json, "heartbeats"));
+		ck_assert_int_eq(json_num(last, "next_seq"), json_num(json, "next_seq"));
+		ck_assert_int_eq(json_num_last(last, "packets"), json_num(json, "packets"));
+		ck_assert(strstr(last, "\"end_of_session\": true"));
+		ck_assert(strstr(last, "\"session\": \"FPSIM00001\""));
+		ck_assert_int_eq(json_num(last, "gaps"), 0);
+		ck_assert_int_eq(json_num(last, "missing"), 0);
+		ck_assert_int_eq(json_num(last, "duplicates"), 0);
+		ck_assert_int_eq(json_num(last, "errors"), 0);
 	}
 
 	/* tshark's moldudp64 dissector: same (sequence, count) for every packet */
