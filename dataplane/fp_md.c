@@ -8,8 +8,10 @@
  *      its FP_EV_MD_STALE events, and until they are all pushed every newer event of that
  *      ring is dropped as an overrun too (so the consumer never sees data after a hole
  *      without the STALE before it).
- *  (2) Nothing in fp_md_poll allocates; the only syscalls are the backend's receive and,
- *      while a gap is open, the request send and the answer receive.
+ *  (2) fp_md_poll is bounded (budget packets, FP_MD_DRAIN_MAX buffered messages) and
+ *      allocates nothing; the only syscalls are the backend's receive and, while a gap is
+ *      open, the request send and the answer receive (tests/dataplane checks this under a
+ *      seccomp filter).
  */
 #define _GNU_SOURCE /* recvmmsg */
 #include <arpa/inet.h>
@@ -28,6 +30,9 @@
 #include "fp_mold.h"
 #include "fp_ring.h"
 #include "fp_tsc.h"
+
+/* Buffered messages handed on per poll (invariant 2: every poll is bounded). */
+#define FP_MD_DRAIN_MAX 1024
 
 static uint64_t default_clock_ns(void *arg)
 {
@@ -253,12 +258,20 @@ void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t li
 		if (fp_unlikely(r != FP_MOLD_END))
 			md->stats->errors++;
 	}
-	if (fp_unlikely(fp_md_mold_pending(md->mold))) {
-		struct fp_md_mold_msg m;
-		while (fp_md_mold_next(md->mold, &m, now_ns))
-			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
-				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+}
+
+/* Buffered messages that became in order (after a recovery or a stale timeout), at most
+ * @p max per call so that one poll stays bounded and a ring is not flooded at once. */
+static unsigned drain_pending(struct fp_md *md, uint64_t now_ns, unsigned max)
+{
+	struct fp_md_mold_msg m;
+	unsigned n = 0;
+	while (n < max && fp_md_mold_next(md->mold, &m, now_ns)) {
+		emit_msg(md, m.data, m.len, m.seq, m.t_rx,
+			 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
+		n++;
 	}
+	return n;
 }
 
 /* Gap timers: request the head hole (rate-limited), give up after the timeout. */
@@ -274,13 +287,8 @@ static void run_timers(struct fp_md *md, uint64_t now_ns)
 		else
 			md->stats->request_errors++;
 	}
-	if (what & FP_MD_MOLD_TICK_STALE) {
-		emit_gap_stale(md, &t);
-		struct fp_md_mold_msg m;
-		while (fp_md_mold_next(md->mold, &m, now_ns))
-			emit_msg(md, m.data, m.len, m.seq, m.t_rx,
-				 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
-	}
+	if (what & FP_MD_MOLD_TICK_STALE)
+		emit_gap_stale(md, &t); /* the buffered rest follows through drain_pending() */
 }
 
 static void copy_summary(struct fp_md *md)
@@ -289,6 +297,8 @@ static void copy_summary(struct fp_md *md)
 	s->gaps = s->mold.gaps;
 	s->missing = s->mold.missing;
 	s->duplicates = s->mold.duplicates;
+	for (unsigned l = 0; l < md->cfg.nb_lines; l++)
+		s->rx[l] = *fp_md_rx_stats(md->rx[l]);
 }
 
 unsigned fp_md_poll(struct fp_md *md, unsigned budget)
@@ -315,6 +325,7 @@ unsigned fp_md_poll(struct fp_md *md, unsigned budget)
 			done += n;
 		}
 		run_timers(md, now_ns);
+		done += drain_pending(md, now_ns, FP_MD_DRAIN_MAX);
 	}
 	fp_md_flush(md);
 	copy_summary(md);

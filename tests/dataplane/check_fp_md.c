@@ -10,6 +10,7 @@
  *   stock directory fills the symbol table; the UDP backend over loopback multicast gives
  *   the same stream.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
@@ -18,6 +19,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "md_stage_util.h"
@@ -314,7 +322,8 @@ START_TEST(test_md_unrecoverable_gap_emits_stale_then_moves_on)
 	ring_drain(ring, &got);
 	ck_assert_uint_eq(got.n, lost_seq - 1); /* not yet */
 	now += 2 * MS_NS;
-	fp_md_poll(&md, 64);
+	for (int i = 0; i < 10; i++) /* the buffered rest drains over a few polls */
+		fp_md_poll(&md, 64);
 	ring_drain(ring, &got);
 	const struct fp_event *st = &got.ev[lost_seq - 1];
 	ck_assert_uint_eq(st->type, FP_EV_MD_STALE);
@@ -462,6 +471,161 @@ START_TEST(test_md_udp_multicast_gives_the_same_stream)
 }
 END_TEST
 
+START_TEST(test_md_shards_symbols_over_rings_and_stale_reaches_all)
+{
+	struct fp_md_feed f;
+	struct fp_md_gen_cfg gc = gen_cfg(5000, 8);
+	ck_assert_int_eq(fp_md_gen_feed(&f, &gc), 0);
+	uint8_t *img;
+	size_t img_len;
+	struct keep_arg k = {100000, 100}; /* lose packet 100 */
+	ck_assert_int_eq(fp_md_gen_pcap(&f, false, keep_fn, &k, &img, &img_len), 0);
+	uint64_t now = 0;
+	struct fp_ring *r0 = ring_new(8192), *r1 = ring_new(8192);
+	struct fp_md_cfg cfg = stage_cfg(r0);
+	cfg.rings[1] = r1;
+	cfg.nb_rings = 2;
+	cfg.lines[0].pcap_buf = img;
+	cfg.lines[0].pcap_len = img_len;
+	cfg.clock_ns = fake_clock;
+	cfg.clock_arg = &now;
+	cfg.mold.stale_timeout_ns = 10;
+	struct fp_md md;
+	ck_assert_int_eq(fp_md_init(&md, &cfg), 0);
+	for (int i = 0; i < 1000 && !fp_md_eof(&md); i++)
+		fp_md_poll(&md, 64);
+	now = 100;
+	for (int i = 0; i < 10; i++)
+		fp_md_poll(&md, 64);
+	struct evlist a = {0}, b = {0};
+	ring_drain(r0, &a);
+	ring_drain(r1, &b);
+	size_t stale_a = 0, stale_b = 0;
+	for (size_t i = 0; i < a.n; i++) {
+		if (a.ev[i].type == FP_EV_MD_STALE)
+			stale_a++;
+		else
+			ck_assert_uint_eq(a.ev[i].symbol_id % 2, 0);
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		if (b.ev[i].type == FP_EV_MD_STALE)
+			stale_b++;
+		else
+			ck_assert_uint_eq(b.ev[i].symbol_id % 2, 1);
+	}
+	ck_assert_uint_eq(stale_a, 1);
+	ck_assert_uint_eq(stale_b, 1);
+	ck_assert_uint_eq(a.n + b.n - 2, f.nb_msgs - f.count[100]);
+	evlist_free(&a);
+	evlist_free(&b);
+	fp_md_fini(&md);
+	free(r0);
+	free(r1);
+	free(img);
+	fp_md_gen_free(&f);
+}
+END_TEST
+
+/* ---- no syscall in fp_md_poll (pcap backend over memory, injected clock) ---- */
+
+struct strict_ctx {
+	struct fp_md *md;
+	struct fp_ring *ring;
+	uint64_t *now;
+	volatile uint64_t *result; /* MAP_SHARED: the child's answer */
+};
+
+/*
+ * Strict mode (SECCOMP_MODE_STRICT) also disables the TSC (rdtsc faults), and the stage
+ * stamps t_rx with rdtsc; so the child installs a filter instead: write, exit and
+ * rt_sigreturn pass, anything else kills the process with SIGSYS.
+ */
+static int enter_syscall_jail(void)
+{
+	struct sock_filter prog[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog fp = {.len = FP_ARRAY_SIZE(prog), .filter = prog};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp);
+}
+
+static void poll_body(void *arg)
+{
+	struct strict_ctx *c = arg;
+	uint64_t n = 0;
+	for (int i = 0; i < 100000 && !fp_md_eof(c->md); i++) {
+		fp_md_poll(c->md, 64);
+		*c->now += 1000;
+		uint32_t nb;
+		while (fp_ring_peek(c->ring, 4096, &nb) && nb) {
+			n += nb;
+			fp_ring_release(c->ring, nb);
+		}
+	}
+	*c->now += 10000 * MS_NS; /* give up on the gap: the STALE path too */
+	for (int i = 0; i < 1000; i++) {
+		fp_md_poll(c->md, 64);
+		uint32_t nb;
+		while (fp_ring_peek(c->ring, 4096, &nb) && nb) {
+			n += nb;
+			fp_ring_release(c->ring, nb);
+		}
+	}
+	c->result[0] = n;
+	c->result[1] = c->md->stats->stale_events;
+}
+
+START_TEST(test_md_poll_makes_no_syscall)
+{
+	struct fp_md_feed f;
+	struct fp_md_gen_cfg gc = gen_cfg(20000, 9);
+	ck_assert_int_eq(fp_md_gen_feed(&f, &gc), 0);
+	uint8_t *img;
+	size_t img_len;
+	struct keep_arg k = {100000, 500}; /* one gap, never recovered */
+	ck_assert_int_eq(fp_md_gen_pcap(&f, true, keep_fn, &k, &img, &img_len), 0);
+	uint64_t now = 0;
+	struct fp_ring *ring = ring_new(4096);
+	struct fp_md_cfg cfg = stage_cfg(ring);
+	cfg.lines[0].pcap_buf = img;
+	cfg.lines[0].pcap_len = img_len;
+	cfg.clock_ns = fake_clock;
+	cfg.clock_arg = &now;
+	struct fp_md md;
+	ck_assert_int_eq(fp_md_init(&md, &cfg), 0);
+	struct strict_ctx c = {.md = &md, .ring = ring, .now = &now};
+	c.result = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne((void *)c.result, MAP_FAILED);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (enter_syscall_jail() != 0)
+			_exit(3);
+		poll_body(&c);
+		syscall(SYS_exit, 0);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		      "fp_md_poll made a syscall (status 0x%x, signal %d: SIGSYS = a syscall)", st,
+		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	ck_assert_uint_eq(c.result[0], f.nb_msgs - f.count[500] + 1);
+	ck_assert_uint_eq(c.result[1], 1);
+	munmap((void *)c.result, 4096);
+	fp_md_fini(&md);
+	free(ring);
+	free(img);
+	fp_md_gen_free(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_md");
@@ -477,6 +641,8 @@ int main(void)
 	tcase_add_test(tc, test_md_full_ring_counts_overruns_and_marks_symbols_stale);
 	tcase_add_test(tc, test_md_stock_directory_fills_symbol_table);
 	tcase_add_test(tc, test_md_udp_multicast_gives_the_same_stream);
+	tcase_add_test(tc, test_md_shards_symbols_over_rings_and_stale_reaches_all);
+	tcase_add_test(tc, test_md_poll_makes_no_syscall);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
