@@ -465,9 +465,10 @@ START_TEST(test_limits_change_while_orders_flow)
 	pthread_t th;
 	ck_assert_int_eq(pthread_create(&th, NULL, writer_main, &w), 0);
 	uint64_t nb_min = 0, nb_max = 0, checked = 0, gens_seen = 0, last_gen = 0;
-	uint64_t t_end = fp_tsc_now() + tsc_hz / 2; /* 0.5 s */
+	/* Until enough orders met enough generations (bounded: a loaded machine is slow). */
+	uint64_t t_end = fp_tsc_now() + 20 * tsc_hz;
 	struct fp_event out[64];
-	while (fp_tsc_now() < t_end) {
+	while ((checked < 2000 || gens_seen < 4 || !nb_min || !nb_max) && fp_tsc_now() < t_end) {
 		for (int i = 0; i < 16; i++)
 			intent(i & 1, FP_EV_ORDER_NEW, 1 + (uint32_t)(R.next_id % (NSYM - 1)), 0,
 			       FP_SIDE_BUY, 150, PX, 0);

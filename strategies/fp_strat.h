@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_strat.h - the strategy host stage: runs several strategies (built in or from .so
+ * files) on one worker, feeds them book tops, trades, their own execution reports, risk
+ * rejects and timers, and sends what they emit to the risk stage's intent ring.
+ *
+ * fp_strat_host_init() and fp_strat_host_fini() are cold (dlopen, allocation);
+ * fp_strat_host_poll() runs on the strategy worker and never blocks, allocates, makes
+ * syscalls or takes a lock (neither do the strategies' callbacks: strategy.h).
+ *
+ * Rings (SPSC, fp_ring.h):
+ *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored)
+ *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id)
+ *   reject  risk -> host: FP_EV_RISK_REJECT (routed by strategy_id)
+ *   intent  host -> risk: FP_EV_ORDER_NEW / _CANCEL / _REPLACE. Never dropped: emitted
+ *           intents wait in an outbox (FP_STRAT_OUTBOX) while the ring is full; a strategy
+ *           whose order finds the outbox full gets 0 back.
+ * Client order ids: strategy id (15 bits) << 48 | session salt (8 bits) << 40 | sequence.
+ */
+#ifndef FP_STRAT_H
+#define FP_STRAT_H
+
+#include <stdint.h>
+
+#include "fp_ring.h"
+#include "strategy.h"
+
+#define FP_STRAT_MAX         16  /**< strategies per host */
+#define FP_STRAT_MAX_MD      8   /**< md rings */
+#define FP_STRAT_OUTBOX      256 /**< intents waiting for room in the intent ring */
+#define FP_STRAT_MAX_SYMBOLS 16384
+
+/** One strategy instance in the host's configuration. */
+struct fp_strat_spec {
+	uint16_t id; /**< strategy id (< 32768): what risk and P&L track */
+	uint16_t reserved;
+	uint32_t symbol_id; /**< only this symbol's md (0 = every symbol) */
+	char name[32];      /**< built-in name ("mm", "momentum", "ping") or a label */
+	char path[256];     /**< a .so exporting fp_strategy_entry; empty = built in */
+	struct fp_strat_params params;
+};
+
+struct fp_strat_host_cfg {
+	struct fp_ring *md[FP_STRAT_MAX_MD];
+	uint32_t nb_md;
+	struct fp_ring *exec;   /**< may be NULL */
+	struct fp_ring *reject; /**< may be NULL */
+	struct fp_ring *intent; /**< required */
+	uint32_t nb_symbols;    /**< symbol ids 1 .. nb_symbols-1 (<= FP_STRAT_MAX_SYMBOLS) */
+	uint32_t timer_us;      /**< on_timer period; 0 = no timer */
+	uint64_t tsc_hz;
+	uint32_t nb_strategies;
+	struct fp_strat_spec strat[FP_STRAT_MAX];
+};
+
+struct fp_strat_stats {
+	uint64_t md;
+	uint64_t execs;
+	uint64_t rejects;
+	uint64_t intents;     /**< sent to the intent ring */
+	uint64_t outbox_full; /**< orders refused to a strategy: outbox full */
+	uint64_t unrouted;    /**< exec/reject for a strategy id this host does not run */
+	uint64_t timers;
+};
+
+struct fp_strat_slot {
+	const struct fp_strat_ops *ops;
+	void *state;
+	void *dl; /**< dlopen handle, NULL when built in */
+	uint32_t symbol_id;
+	uint64_t next_seq;
+	struct fp_strat_ctx ctx;
+	int64_t *position; /**< [nb_symbols] own fills */
+};
+
+struct fp_strat_host {
+	struct fp_strat_host_cfg cfg;
+	uint32_t nb;
+	struct fp_strat_slot slot[FP_STRAT_MAX];
+	uint8_t route[32768]; /**< strategy id -> slot + 1 (0 = not here) */
+	uint64_t salt;
+	uint64_t next_timer;
+	uint64_t timer_tsc;
+	uint32_t out_head, out_tail;
+	struct fp_event outbox[FP_STRAT_OUTBOX];
+	struct fp_strat_stats stats;
+};
+
+/**
+ * Start every configured strategy: resolve built-ins or dlopen paths (ABI version checked),
+ * allocate and zero their state, call their init. Cold. Pair with fp_strat_host_fini().
+ *
+ * @return 0, -EINVAL (bad config, unknown built-in, ABI mismatch, a strategy's init
+ *         refused; the message names the strategy), -ENOENT (.so or its entry missing),
+ *         -ENOMEM.
+ */
+int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *cfg);
+
+/** Handle up to @p budget events per input ring, run due timers, flush the outbox. */
+unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget);
+
+/** Call every strategy's fini, dlclose, free. fini of a zeroed host is a no-op. */
+void fp_strat_host_fini(struct fp_strat_host *h);
+
+/** The table of a built-in strategy ("mm", "momentum", "ping"), or NULL. */
+const struct fp_strat_ops *fp_strat_builtin(const char *name);
+
+/** Add "key=value" to @p p (cold; config parsing). @return 0 or -EINVAL (full or malformed). */
+int fp_strat_params_add(struct fp_strat_params *p, const char *key_eq_value);
+
+#endif /* FP_STRAT_H */

@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_fp_strat_host.c - the strategy host driving strategies through rings.
+ *
+ * Covers: bad configurations refused with a message (unknown built-in, missing .so, ids used
+ * twice, a strategy whose init refuses); ping sends on every Nth book change at the touch of
+ * alternating sides with t_rx carried; the market maker quotes around the mid, skews with
+ * inventory, requotes by replace and stops adding risk at its position cap; momentum enters
+ * on imbalance plus EMA trend and leaves on its stop; a strategy loaded from a .so receives
+ * tops, trades, its own execution reports (others' are not routed to it), risk rejects and
+ * timers; a full intent ring holds intents in the outbox, none lost, and a full outbox
+ * refuses new orders to the strategy.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fp_err.h"
+#include "fp_strat.h"
+#include "fp_tsc.h"
+
+#define PX 1000000
+
+struct echo_state { /* as in echo_strategy.c */
+	uint64_t tops, trades, execs, rejects, timers;
+	uint32_t size;
+	uint32_t last_reason;
+	int64_t last_position;
+};
+
+static struct fp_ring *md, *exec_r, *rej, *intent;
+static struct fp_strat_host *H;
+static struct fp_strat_host_cfg C;
+
+static struct fp_ring *ring(uint32_t cap)
+{
+	struct fp_ring *r = aligned_alloc(64, FP_ALIGN_UP(fp_ring_memsize(cap), (size_t)64));
+	ck_assert_int_eq(fp_ring_init(r, cap, "t"), 0);
+	return r;
+}
+
+static void setup(void)
+{
+	md = ring(512);
+	exec_r = ring(64);
+	rej = ring(64);
+	intent = ring(512);
+	H = aligned_alloc(64, sizeof(*H));
+	memset(&C, 0, sizeof(C));
+	C.md[0] = md;
+	C.nb_md = 1;
+	C.exec = exec_r;
+	C.reject = rej;
+	C.intent = intent;
+	C.nb_symbols = 16;
+	C.tsc_hz = 2000000000ULL;
+	memset(H, 0, sizeof(*H));
+}
+
+static void teardown(void)
+{
+	fp_strat_host_fini(H);
+	free(H);
+	free(md);
+	free(exec_r);
+	free(rej);
+	free(intent);
+}
+
+static struct fp_strat_spec *add(uint16_t id, const char *name, const char *path)
+{
+	struct fp_strat_spec *s = &C.strat[C.nb_strategies++];
+	memset(s, 0, sizeof(*s));
+	s->id = id;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if (path)
+		snprintf(s->path, sizeof(s->path), "%s", path);
+	return s;
+}
+
+static void param(struct fp_strat_spec *s, const char *kv)
+{
+	ck_assert_int_eq(fp_strat_params_add(&s->params, kv), 0);
+}
+
+static void start(void)
+{
+	int rc = fp_strat_host_init(H, &C);
+	ck_assert_msg(rc == 0, "init: %s", fp_err_msg());
+}
+
+static void top(uint32_t sym, int64_t bid, int64_t ask, uint32_t bsz, uint32_t asz, uint64_t t_rx)
+{
+	struct fp_event ev = {.type = FP_EV_BOOK_TOP, .symbol_id = sym, .t_rx = t_rx};
+	ev.u.top = (struct fp_ev_book_top){
+		.bid_price = bid, .ask_price = ask, .bid_shares = bsz, .ask_shares = asz};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(md, &ev, 1), 1);
+}
+
+static void trade(uint32_t sym, int64_t px)
+{
+	struct fp_event ev = {.type = FP_EV_MD_TRADE, .symbol_id = sym};
+	ev.u.trade.price = px;
+	ev.u.trade.shares = 100;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(md, &ev, 1), 1);
+}
+
+static void fill(uint16_t strat, uint32_t sym, uint64_t id, uint8_t side, uint32_t q, int64_t px,
+		 uint32_t leaves)
+{
+	struct fp_event ev = {.type = FP_EV_EXEC_FILL, .symbol_id = sym};
+	ev.u.exec = (struct fp_ev_exec){.client_order_id = id,
+					.price = px,
+					.shares = q,
+					.leaves_shares = leaves,
+					.strategy_id = strat,
+					.side = side};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
+}
+
+static unsigned take(struct fp_event *out, unsigned max)
+{
+	return fp_ring_dequeue_burst(intent, out, max);
+}
+
+START_TEST(test_bad_configs_refused)
+{
+	add(1, "nosuch", NULL);
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "no built-in strategy 'nosuch'"));
+	C.nb_strategies = 0;
+	add(1, "x", "/nonexistent/strategy.so");
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "/nonexistent/strategy.so"));
+	C.nb_strategies = 0;
+	add(1, "ping", NULL);
+	add(1, "ping", NULL);
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "used twice"));
+	C.nb_strategies = 0;
+	add(4, "mm", NULL); /* no symbol */
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 4 'mm'"));
+	struct fp_strat_params p = {0};
+	ck_assert_int_eq(fp_strat_params_add(&p, "novalue"), -EINVAL);
+	C.nb_strategies = 0;
+	C.intent = NULL;
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_ping_every_nth_change)
+{
+	struct fp_strat_spec *s = add(3, "ping", NULL);
+	param(s, "every=3");
+	param(s, "size=50");
+	start();
+	for (int i = 0; i < 7; i++)
+		top(1 + (i % 2), PX - 100 - i, PX + 100 + i, 100, 100, 1000 + (uint64_t)i);
+	fp_strat_host_poll(H, 64);
+	struct fp_event out[8];
+	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	ck_assert_int_eq(out[0].u.order.price, PX - 100 - 2); /* the 3rd top's bid */
+	ck_assert_uint_eq(out[0].t_rx, 1002);
+	ck_assert_uint_eq(out[0].symbol_id, 1);
+	ck_assert_uint_eq(out[0].u.order.tif, FP_TIF_IOC);
+	ck_assert_uint_eq(out[0].u.order.strategy_id, 3);
+	ck_assert_uint_eq(out[0].u.order.client_order_id >> 48, 3);
+	ck_assert_uint_eq(out[1].u.order.side, FP_SIDE_SELL);
+	ck_assert_int_eq(out[1].u.order.price, PX + 100 + 5);
+	ck_assert_uint_ne(out[0].u.order.client_order_id, out[1].u.order.client_order_id);
+	ck_assert_uint_gt(out[1].u.order.t_decide, 0);
+}
+END_TEST
+
+START_TEST(test_market_maker_skew_requote_cap)
+{
+	struct fp_strat_spec *s = add(7, "mm", NULL);
+	param(s, "symbol=2");
+	param(s, "size=100");
+	param(s, "half_spread=100");
+	param(s, "tick=100");
+	param(s, "skew=1");
+	param(s, "max_position=200");
+	start();
+	struct fp_event out[8];
+	top(2, PX - 100, PX + 100, 500, 500, 0);
+	top(3, PX - 100, PX + 100, 500, 500, 0); /* another symbol: ignored */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	ck_assert_int_eq(out[0].u.order.price, PX - 100);
+	ck_assert_uint_eq(out[1].u.order.side, FP_SIDE_SELL);
+	ck_assert_int_eq(out[1].u.order.price, PX + 100);
+	uint64_t bid = out[0].u.order.client_order_id, ask = out[1].u.order.client_order_id;
+	/* bid filled: long 100, fair moves down 100 */
+	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 100, 0);
+	top(2, PX - 100, PX + 100, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW); /* a new bid, lower */
+	ck_assert_int_eq(out[0].u.order.price, PX - 200);
+	ck_assert_uint_eq(out[1].type, FP_EV_ORDER_REPLACE); /* the ask moves down */
+	ck_assert_uint_eq(out[1].u.order.orig_client_order_id, ask);
+	ck_assert_int_eq(out[1].u.order.price, PX);
+	bid = out[0].u.order.client_order_id;
+	ask = out[1].u.order.client_order_id;
+	/* at the cap: no more bids; the live bid is cancelled only if still there */
+	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 200, 0);
+	top(2, PX - 100, PX + 100, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_SELL);
+	ck_assert_int_eq(out[0].u.order.price, PX - 100); /* fair = mid - 200 */
+	/* unchanged book: no requote */
+	top(2, PX - 100, PX + 100, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+}
+END_TEST
+
+START_TEST(test_momentum_entry_and_stop)
+{
+	struct fp_strat_spec *s = add(9, "momentum", NULL);
+	param(s, "symbol=4");
+	param(s, "fast=2");
+	param(s, "slow=4");
+	param(s, "imbalance=0.3");
+	param(s, "stop_bps=50");
+	param(s, "take_bps=100");
+	param(s, "size=10");
+	start();
+	struct fp_event out[8];
+	for (int i = 0; i < 6; i++)
+		trade(4, PX + 100 * i);          /* rising: fast above slow */
+	top(4, PX - 100, PX + 100, 100, 100, 0); /* balanced: nothing */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	top(4, PX - 100, PX + 100, 300, 100, 0); /* imbalance 0.5 */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	ck_assert_int_eq(out[0].u.order.price, PX + 100);
+	ck_assert_uint_eq(out[0].u.order.tif, FP_TIF_IOC);
+	fill(9, 4, out[0].u.order.client_order_id, FP_SIDE_BUY, 10, PX + 100, 0);
+	top(4, PX - 100, PX + 100, 300, 100, 0); /* mid = entry - 100: -1 bp, no exit */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	top(4, PX + 100 - 5200, PX + 100 - 5000, 100, 100, 0); /* mid = entry - 0.51 % */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_SELL);
+	ck_assert_uint_eq(out[0].u.order.shares, 10);
+	ck_assert_int_eq(out[0].u.order.price, PX + 100 - 5200);
+}
+END_TEST
+
+START_TEST(test_so_strategy_gets_its_events)
+{
+	struct fp_strat_spec *s = add(11, "echo", FP_STRAT_ECHO_SO);
+	param(s, "size=7");
+	s->symbol_id = 5;
+	add(12, "ping", NULL);
+	C.timer_us = 1;
+	start();
+	top(5, PX - 1, PX + 1, 1, 1, 0);
+	top(6, PX - 1, PX + 1, 1, 1, 0); /* filtered by symbol_id */
+	trade(5, PX);
+	fp_strat_host_poll(H, 64);
+	struct fp_event out[8];
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].u.order.shares, 7);
+	ck_assert_uint_eq(out[0].u.order.strategy_id, 11);
+	fill(11, 5, out[0].u.order.client_order_id, FP_SIDE_BUY, 7, PX - 1, 0);
+	fill(12, 5, 999, FP_SIDE_BUY, 1, PX, 0); /* ping's: not routed to echo */
+	fill(13, 5, 998, FP_SIDE_BUY, 1, PX, 0); /* nobody's */
+	struct fp_event r = {.type = FP_EV_RISK_REJECT, .symbol_id = 5};
+	r.u.reject.strategy_id = 11;
+	r.u.reject.reason = 12;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(rej, &r, 1), 1);
+	usleep(1000);
+	fp_strat_host_poll(H, 64);
+	const struct echo_state *e = H->slot[0].state;
+	ck_assert_uint_eq(e->tops, 1);
+	ck_assert_uint_eq(e->trades, 1);
+	ck_assert_uint_eq(e->execs, 1);
+	ck_assert_int_eq(e->last_position, 7);
+	ck_assert_uint_eq(e->rejects, 1);
+	ck_assert_uint_eq(e->last_reason, 12);
+	ck_assert_uint_ge(e->timers, 1);
+	ck_assert_uint_eq(H->stats.unrouted, 1);
+}
+END_TEST
+
+START_TEST(test_full_intent_ring_loses_nothing)
+{
+	free(intent);
+	intent = ring(4);
+	C.intent = intent;
+	struct fp_strat_spec *s = add(2, "ping", NULL);
+	param(s, "every=1");
+	start();
+	for (int i = 0; i < 10; i++)
+		top(1, PX - 1, PX + 1, 1, 1, 0);
+	fp_strat_host_poll(H, 64);
+	struct fp_event out[16];
+	uint64_t seen = 0, last = 0;
+	for (int round = 0; round < 5; round++) {
+		unsigned n = take(out, 16);
+		for (unsigned i = 0; i < n; i++) {
+			ck_assert_uint_gt(out[i].u.order.client_order_id, last); /* in order */
+			last = out[i].u.order.client_order_id;
+		}
+		seen += n;
+		fp_strat_host_poll(H, 64);
+	}
+	ck_assert_uint_eq(seen, 10);
+	/* outbox full: the strategy is told (new_order returns 0), nothing is dropped */
+	for (int i = 0; i < 300; i++) {
+		if (fp_ring_count(md) == fp_ring_capacity(md))
+			fp_strat_host_poll(H, 512);
+		top(1, PX - 1, PX + 1, 1, 1, 0);
+	}
+	fp_strat_host_poll(H, 512);
+	ck_assert_uint_gt(H->stats.outbox_full, 0);
+	uint64_t before = H->stats.intents;
+	seen = 0;
+	for (int round = 0; round < 200 && (seen < FP_STRAT_OUTBOX + 4); round++) {
+		seen += take(out, 16);
+		fp_strat_host_poll(H, 0);
+	}
+	ck_assert_uint_eq(seen + 0, H->stats.intents - before + 4);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fp_strat_host");
+	TCase *tc = tcase_create("host");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_bad_configs_refused);
+	tcase_add_test(tc, test_ping_every_nth_change);
+	tcase_add_test(tc, test_market_maker_skew_requote_cap);
+	tcase_add_test(tc, test_momentum_entry_and_stop);
+	tcase_add_test(tc, test_so_strategy_gets_its_events);
+	tcase_add_test(tc, test_full_intent_ring_loses_nothing);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
