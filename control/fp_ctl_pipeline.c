@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_ctl_pipeline.c - configuration, segment plan, worker loop and teardown of one
+ * instance (see fp_ctl_pipeline.h).
+ *
+ * Segment life, with the function making each transition:
+ *
+ *   (none) --create()--> CREATING --create()--> READY --stop()--> STOPPING --stop()--> (gone)
+ *
+ * Invariants:
+ *   (1) A worker polls its stages only while the segment is READY; it leaves its loop
+ *       within one pass of seeing STOPPING (checked every FP_CTL_STOP_CHECK_PASSES passes).
+ *   (2) Every ring has exactly one producing and one consuming stage, each placed in
+ *       exactly one worker (checked by load()).
+ *   (3) Regions are initialised by the supervisor before READY; workers only attach to
+ *       them (they inherit the mapping across fork).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fp_cpu.h"
+#include "fp_ctl_pipeline.h"
+#include "fp_err.h"
+#include "fp_log.h"
+#include "fp_symtab.h"
+#include "fp_tsc.h"
+
+#define FP_CTL_STOP_CHECK_PASSES 256u
+#define FP_CTL_DEFAULT_BUDGET    64u
+
+const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS] = {
+	FP_CTL_RING_MD,        FP_CTL_RING_TOP,        FP_CTL_RING_INTENT, FP_CTL_RING_ORDER,
+	FP_CTL_RING_EXEC_RISK, FP_CTL_RING_EXEC_STRAT, FP_CTL_RING_REJECT,
+};
+
+/* Config keys of rings.*, in the order of fp_ctl_ring_names; exec sizes both exec rings. */
+static const char *const ring_keys[FP_CTL_NB_RINGS] = {"md",   "top",  "intent", "order",
+						       "exec", "exec", "reject"};
+static const uint32_t ring_defaults[FP_CTL_NB_RINGS] = {65536, 16384, 4096, 4096, 4096, 4096, 4096};
+
+/* ---- plan helpers for the stage adapters ---- */
+
+int fp_ctl_plan_add(struct fp_ctl_plan *plan, const char *name, uint64_t size, uint32_t version)
+{
+	for (unsigned i = 0; i < plan->nb; i++) {
+		if (strcmp(plan->names[i], name))
+			continue;
+		if (plan->specs[i].size == size && plan->specs[i].version == version)
+			return 0;
+		return fp_err_set(-EEXIST, "region '%s' planned twice with different sizes", name);
+	}
+	if (plan->nb == FP_CTL_MAX_PLAN)
+		return fp_err_set(-ENOSPC, "more than %d regions planned", FP_CTL_MAX_PLAN);
+	if (strlen(name) >= FP_SHM_NAMESIZE)
+		return fp_err_set(-EINVAL, "region name '%s' longer than %d characters", name,
+				  FP_SHM_NAMESIZE - 1);
+	strcpy(plan->names[plan->nb], name);
+	plan->specs[plan->nb] = (struct fp_shm_region_spec){plan->names[plan->nb], size, version};
+	plan->nb++;
+	return 0;
+}
+
+void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *size)
+{
+	void *r = fp_shm_region(env->seg, name, size);
+	if (!r)
+		fp_err_set(-ENOENT, "segment of instance '%s' has no region '%s'", env->instance,
+			   name);
+	return r;
+}
+
+struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name)
+{
+	uint64_t size;
+	struct fp_ring *r = fp_ctl_region(env, name, &size);
+	if (r && fp_ring_check(r, size) < 0) {
+		fp_err_append(-EPROTO, "ring '%s'", name);
+		return NULL;
+	}
+	return r;
+}
+
+const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name)
+{
+	for (const struct fp_ctl_stage_ops *const *s = fp_ctl_stages; *s; s++)
+		if (!strcmp((*s)->name, name))
+			return *s;
+	return NULL;
+}
+
+/* ---- configuration ---- */
+
+static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
+				       "md",       "book",    "strategies", "risk",    "gateway",
+				       "store",    "demo",    NULL};
+static const char *const segment_keys[] = {"hugepages", "group", NULL};
+static const char *const restart_keys[] = {"max_restarts",   "window_ms",       "backoff_ms",
+					   "backoff_max_ms", "stop_timeout_ms", NULL};
+static const char *const placement_keys[] = {"idle", "budget", "workers", NULL};
+static const char *const worker_keys[] = {"name", "core", "stages", "idle", "budget", NULL};
+static const char *const rings_keys[] = {"md", "top", "intent", "order", "exec", "reject", NULL};
+
+static int load_segment(struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *g = fp_cfg_lookup(p->cfg, NULL, "segment");
+	const char *huge = "auto", *group = "";
+	int rc;
+
+	if (!g) { /* absent: NULL would make the getters read the root group */
+		p->hugepages = FP_SHM_HUGE_AUTO;
+		return 0;
+	}
+	if ((rc = fp_cfg_check_keys(p->cfg, g, segment_keys)) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, g, "hugepages", "auto", 0, &huge)) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, g, "group", "", 63, &group)) < 0)
+		return rc;
+	if (!strcmp(huge, "auto") || !strcmp(huge, "2M"))
+		p->hugepages = FP_SHM_HUGE_AUTO;
+	else if (!strcmp(huge, "1G"))
+		p->hugepages = FP_SHM_HUGE_1G;
+	else if (!strcmp(huge, "off"))
+		p->hugepages = FP_SHM_HUGE_OFF;
+	else
+		return fp_err_set(-EINVAL, "%s:%u: 'segment.hugepages' must be auto, 2M, 1G or off",
+				  fp_cfg_name(p->cfg),
+				  fp_cfg_line(fp_cfg_lookup(p->cfg, g, "hugepages")));
+	snprintf(p->group, sizeof(p->group), "%s", group);
+	return 0;
+}
+
+static int load_rings(struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *g = fp_cfg_lookup(p->cfg, NULL, "rings");
+	int rc = fp_cfg_check_keys(p->cfg, g, rings_keys);
+
+	for (unsigned i = 0; rc == 0 && i < FP_CTL_NB_RINGS; i++) {
+		int64_t cap = ring_defaults[i];
+		if (!g) {
+			p->ring_capacity[i] = (uint32_t)cap;
+			continue;
+		}
+		rc = fp_cfg_get_int64(p->cfg, g, ring_keys[i], ring_defaults[i], 2,
+				      FP_RING_CAPACITY_MAX, &cap);
+		if (rc == 0 && !FP_IS_POW2((uint64_t)cap))
+			rc = fp_err_set(-EINVAL,
+					"%s:%u: 'rings.%s' must be a power of two, got %" PRId64,
+					fp_cfg_name(p->cfg),
+					fp_cfg_line(fp_cfg_lookup(p->cfg, g, ring_keys[i])),
+					ring_keys[i], cap);
+		p->ring_capacity[i] = (uint32_t)cap;
+	}
+	return rc;
+}
+
+static int load_restart(struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *g = fp_cfg_lookup(p->cfg, NULL, "restart");
+	struct fp_ctl_restart_policy *r = &p->restart;
+	int64_t v[5] = {5, 60000, 100, 5000, 2000};
+	int rc;
+
+	if (g &&
+	    ((rc = fp_cfg_check_keys(p->cfg, g, restart_keys)) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "max_restarts", 5, 0, 1000, &v[0])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "window_ms", 60000, 1, 86400000, &v[1])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "backoff_ms", 100, 0, 600000, &v[2])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "backoff_max_ms", 5000, 0, 600000, &v[3])) < 0 ||
+	     (rc = fp_cfg_get_int64(p->cfg, g, "stop_timeout_ms", 2000, 10, 600000, &v[4])) < 0))
+		return rc;
+	r->max_restarts = (uint32_t)v[0];
+	r->restart_window_ms = (uint32_t)v[1];
+	r->restart_backoff_ms = (uint32_t)v[2];
+	r->restart_backoff_max_ms = (uint32_t)FP_MAX(v[3], v[2]);
+	r->stop_timeout_ms = (uint32_t)v[4];
+	return 0;
+}
+
+static int load_worker(struct fp_ctl_pipeline *p, const struct fp_cfg_node *w,
+		       enum fp_idle_policy idle, unsigned budget,
+		       const struct fp_ctl_stage_ops **placed, unsigned *nb_placed)
+{
+	struct fp_ctl_worker_spec *spec = &p->workers[p->nb_workers];
+	const struct fp_cfg_node *stages;
+	const char *name, *idle_text = NULL;
+	int64_t core, budget64;
+	char path[96];
+	int rc;
+
+	fp_cfg_path(w, path, sizeof(path));
+	if ((rc = fp_cfg_check_keys(p->cfg, w, worker_keys)) < 0 ||
+	    (rc = fp_cfg_require(p->cfg, w, "name")) < 0 ||
+	    (rc = fp_cfg_require(p->cfg, w, "stages")) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, w, "name", "", 0, &name)) < 0 ||
+	    (rc = fp_cfg_get_int64(p->cfg, w, "core", -1, -1, 4095, &core)) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, w, "idle", NULL, 0, &idle_text)) < 0 ||
+	    (rc = fp_cfg_get_int64(p->cfg, w, "budget", budget, 1, 65536, &budget64)) < 0)
+		return rc;
+	if (!name[0] || strlen(name) >= sizeof(spec->name))
+		return fp_err_set(-EINVAL, "%s:%u: '%s.name' must have 1 to %zu characters",
+				  fp_cfg_name(p->cfg), fp_cfg_line(w), path,
+				  sizeof(spec->name) - 1);
+	snprintf(spec->name, sizeof(spec->name), "%s", name);
+	spec->core = (int)core;
+	spec->budget = (unsigned)budget64;
+	spec->idle = idle;
+	if (idle_text && fp_idle_policy_parse(idle_text, &spec->idle) < 0)
+		return fp_err_set(-EINVAL, "%s:%u: '%s.idle' must be \"spin\" or \"backoff\"",
+				  fp_cfg_name(p->cfg), fp_cfg_line(w), path);
+
+	stages = fp_cfg_lookup(p->cfg, w, "stages");
+	spec->nb_stages = 0;
+	for (unsigned i = 0; i < fp_cfg_length(stages); i++) {
+		const char *sname = NULL;
+		char elem[16];
+		snprintf(elem, sizeof(elem), "[%u]", i);
+		if ((rc = fp_cfg_get_string(p->cfg, stages, elem, NULL, 0, &sname)) < 0)
+			return rc;
+		const struct fp_ctl_stage_ops *ops = sname ? fp_ctl_stage_find(sname) : NULL;
+		if (!ops) {
+			char known[256] = "";
+			for (const struct fp_ctl_stage_ops *const *s = fp_ctl_stages; *s; s++)
+				snprintf(known + strlen(known), sizeof(known) - strlen(known),
+					 "%s%s", known[0] ? ", " : "", (*s)->name);
+			return fp_err_set(-EINVAL,
+					  "%s:%u: worker '%s': unknown stage '%s' (known: %s)",
+					  fp_cfg_name(p->cfg), fp_cfg_line(stages), name,
+					  sname ? sname : "?", known);
+		}
+		for (unsigned k = 0; k < *nb_placed; k++)
+			if (placed[k] == ops)
+				return fp_err_set(-EINVAL,
+						  "%s:%u: stage '%s' placed twice: each stage runs "
+						  "in exactly one worker",
+						  fp_cfg_name(p->cfg), fp_cfg_line(stages), sname);
+		if (spec->nb_stages == FP_CTL_MAX_STAGES_PER_WORKER)
+			return fp_err_set(-EINVAL, "%s:%u: worker '%s' has more than %d stages",
+					  fp_cfg_name(p->cfg), fp_cfg_line(stages), name,
+					  FP_CTL_MAX_STAGES_PER_WORKER);
+		placed[(*nb_placed)++] = ops;
+		spec->stages[spec->nb_stages++] = ops;
+	}
+	if (spec->nb_stages == 0)
+		return fp_err_set(-EINVAL, "%s:%u: worker '%s' has no stages", fp_cfg_name(p->cfg),
+				  fp_cfg_line(stages), name);
+	for (unsigned i = 0; i < p->nb_workers; i++)
+		if (!strcmp(p->workers[i].name, name))
+			return fp_err_set(-EINVAL, "%s:%u: two workers named '%s'",
+					  fp_cfg_name(p->cfg), fp_cfg_line(w), name);
+	p->nb_workers++;
+	return 0;
+}
+
+static int load_placement(struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *g = fp_cfg_lookup(p->cfg, NULL, "placement");
+	const struct fp_ctl_stage_ops *placed[32];
+	const struct fp_cfg_node *workers;
+	enum fp_idle_policy idle = FP_IDLE_BACKOFF;
+	const char *idle_text = "backoff";
+	unsigned nb_placed = 0;
+	int64_t budget;
+	int rc;
+
+	if ((rc = fp_cfg_require(p->cfg, NULL, "placement")) < 0 ||
+	    (rc = fp_cfg_check_keys(p->cfg, g, placement_keys)) < 0 ||
+	    (rc = fp_cfg_require(p->cfg, g, "workers")) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, g, "idle", "backoff", 0, &idle_text)) < 0 ||
+	    (rc = fp_cfg_get_int64(p->cfg, g, "budget", FP_CTL_DEFAULT_BUDGET, 1, 65536, &budget)) <
+		    0)
+		return rc;
+	if (fp_idle_policy_parse(idle_text, &idle) < 0)
+		return fp_err_set(-EINVAL,
+				  "%s:%u: 'placement.idle' must be \"spin\" or \"backoff\"",
+				  fp_cfg_name(p->cfg), fp_cfg_line(g));
+	workers = fp_cfg_lookup(p->cfg, g, "workers");
+	if (fp_cfg_length(workers) == 0 || fp_cfg_length(workers) > FP_SHM_MAX_WORKERS)
+		return fp_err_set(-EINVAL, "%s:%u: 'placement.workers' needs 1 to %d workers",
+				  fp_cfg_name(p->cfg), fp_cfg_line(workers), FP_SHM_MAX_WORKERS);
+	for (unsigned i = 0; i < fp_cfg_length(workers); i++)
+		if ((rc = load_worker(p, fp_cfg_elem(workers, i), idle, (unsigned)budget, placed,
+				      &nb_placed)) < 0)
+			return rc;
+	return 0;
+}
+
+int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
+{
+	const char *instance;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->seg.fd = -1;
+	p->cfg = fp_cfg_load_file(path);
+	if (!p->cfg)
+		return fp_err_append(-errno, "loading configuration");
+	if ((rc = fp_cfg_check_keys(p->cfg, fp_cfg_root(p->cfg), top_keys)) < 0 ||
+	    (rc = fp_cfg_get_string(p->cfg, NULL, "instance", "default", FP_SHM_INSTANCE_MAX - 1,
+				    &instance)) < 0 ||
+	    (rc = load_segment(p)) < 0 || (rc = load_rings(p)) < 0 || (rc = load_restart(p)) < 0 ||
+	    (rc = load_placement(p)) < 0)
+		return rc;
+	snprintf(p->instance, sizeof(p->instance), "%s", instance);
+	fp_log_init(&p->log, stderr, "supervisor", FP_LOG_INFO);
+	p->env.cfg = p->cfg;
+	p->env.instance = p->instance;
+	return 0;
+}
+
+void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p)
+{
+	fp_cfg_free(p->cfg);
+	p->cfg = NULL;
+}
+
+/* ---- segment ---- */
+
+static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan)
+{
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	if ((rc = fp_ctl_plan_add(plan, "ctl", sizeof(struct fp_shm_ctl), FP_SHM_CTL_VERSION)) <
+		    0 ||
+	    (rc = fp_ctl_plan_add(plan, "workers", sizeof(struct fp_shm_workers),
+				  FP_SHM_WORKERS_VERSION)) < 0 ||
+	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) < 0)
+		return rc;
+	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
+		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_names[i],
+					  fp_ring_memsize(p->ring_capacity[i]), FP_RING_VERSION)) <
+		    0)
+			return rc;
+	for (unsigned w = 0; w < p->nb_workers; w++)
+		for (unsigned s = 0; s < p->workers[w].nb_stages; s++) {
+			const struct fp_ctl_stage_ops *ops = p->workers[w].stages[s];
+			if (ops->plan && (rc = ops->plan(&p->env, plan)) < 0)
+				return fp_err_append(rc, "planning stage '%s'", ops->name);
+		}
+	return 0;
+}
+
+int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
+{
+	struct fp_ctl_plan plan;
+	struct fp_shm_opts opts = {
+		.instance = p->instance,
+		.group = p->group[0] ? p->group : NULL,
+		.hugepages = p->hugepages,
+	};
+	int rc;
+
+	if ((rc = plan_all(p, &plan)) < 0)
+		return rc;
+	opts.regions = plan.specs;
+	opts.nb_regions = plan.nb;
+	if ((rc = fp_shm_create(&p->seg, &opts)) < 0)
+		return fp_err_append(rc, "creating the segment of instance '%s'", p->instance);
+	p->env.seg = &p->seg;
+	p->env.tsc_hz = p->seg.hdr->tsc_hz;
+
+	p->ctl = fp_shm_region(&p->seg, "ctl", NULL);
+	p->wtab = fp_shm_region(&p->seg, "workers", NULL);
+	fp_shm_ctl_init(p->ctl);
+	fp_shm_workers_init(p->wtab);
+	fp_symtab_init(fp_shm_region(&p->seg, "symtab", NULL));
+	p->wtab->nb_workers = p->nb_workers;
+	for (unsigned i = 0; i < p->nb_workers; i++) {
+		snprintf(p->wtab->w[i].name, sizeof(p->wtab->w[i].name), "%s", p->workers[i].name);
+		p->wtab->w[i].core = p->workers[i].core;
+	}
+	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
+		struct fp_ring *r = fp_shm_region(&p->seg, fp_ctl_ring_names[i], NULL);
+		if ((rc = fp_ring_init(r, p->ring_capacity[i], fp_ctl_ring_names[i])) < 0)
+			goto err;
+	}
+	for (unsigned w = 0; w < p->nb_workers; w++)
+		for (unsigned s = 0; s < p->workers[w].nb_stages; s++) {
+			const struct fp_ctl_stage_ops *ops = p->workers[w].stages[s];
+			if (ops->setup && (rc = ops->setup(&p->env)) < 0) {
+				fp_err_append(rc, "setting up stage '%s'", ops->name);
+				goto err;
+			}
+		}
+	fp_shm_ctl_set_trading(p->ctl, FP_TRADING_ON, "supervisor", "start");
+	fp_shm_set_state(&p->seg, FP_SHM_STATE_READY);
+	return 0;
+err:
+	fp_shm_destroy(&p->seg);
+	return rc;
+}
+
+/* ---- the worker process ---- */
+
+struct fp_ctl_worker_stage {
+	const struct fp_ctl_stage_ops *ops;
+	void *ctx;
+};
+
+static int worker_main(void *arg, unsigned idx)
+{
+	struct fp_ctl_pipeline *p = arg;
+	const struct fp_ctl_worker_spec *spec = &p->workers[idx];
+	struct fp_shm_worker *me = &p->wtab->w[idx];
+	struct fp_ctl_worker_stage st[FP_CTL_MAX_STAGES_PER_WORKER];
+	struct fp_ctl_env env = p->env;
+	struct fp_idle idle;
+	unsigned nb_init = 0, pass = 0;
+	int rc = 0;
+
+	env.worker_idx = idx;
+	me->pid = (int32_t)getpid();
+	me->started_ns = (uint64_t)time(NULL) * 1000000000ull;
+	fp_shm_worker_set_state(me, FP_WORKER_STARTING);
+	if (spec->core >= 0 && (rc = fp_cpu_pin_self(spec->core)) < 0) {
+		fp_log_error(&p->log, "worker '%s': %s", spec->name, fp_err_msg());
+		goto out;
+	}
+	/* Nothing may fault in later: lock what stages allocate at init too. */
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+	for (; nb_init < spec->nb_stages; nb_init++) {
+		st[nb_init].ops = spec->stages[nb_init];
+		st[nb_init].ctx = aligned_alloc(
+			FP_CACHE_LINE, FP_ALIGN_UP(st[nb_init].ops->ctx_size, FP_CACHE_LINE));
+		if (!st[nb_init].ctx) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memset(st[nb_init].ctx, 0, st[nb_init].ops->ctx_size);
+		if ((rc = st[nb_init].ops->init(st[nb_init].ctx, &env)) < 0) {
+			fp_log_error(&p->log, "worker '%s': stage '%s': %s", spec->name,
+				     st[nb_init].ops->name, fp_err_msg());
+			free(st[nb_init].ctx);
+			goto out;
+		}
+	}
+	fp_shm_worker_set_state(me, FP_WORKER_RUNNING);
+	fp_idle_init(&idle, spec->idle);
+
+	/* The loop: invariant (1). */
+	for (;;) {
+		unsigned work = 0;
+		for (unsigned s = 0; s < nb_init; s++)
+			work += st[s].ops->poll(st[s].ctx, spec->budget);
+		fp_shm_worker_beat(me, fp_tsc_now());
+		if (fp_unlikely(++pass % FP_CTL_STOP_CHECK_PASSES == 0) &&
+		    fp_shm_get_state(&p->seg) != FP_SHM_STATE_READY)
+			break;
+		fp_idle_step(&idle, work);
+	}
+	fp_shm_worker_set_state(me, FP_WORKER_STOPPING);
+out:
+	while (nb_init > 0) {
+		nb_init--;
+		if (st[nb_init].ops->fini)
+			st[nb_init].ops->fini(st[nb_init].ctx);
+		free(st[nb_init].ctx);
+	}
+	fp_shm_worker_set_state(me, rc < 0 ? FP_WORKER_DEAD : FP_WORKER_EXITED);
+	return rc < 0 ? 1 : 0;
+}
+
+static void on_worker_event(void *arg, unsigned idx, const struct fp_ctl_proc *proc,
+			    const char *what)
+{
+	struct fp_ctl_pipeline *p = arg;
+	struct fp_shm_worker *w = &p->wtab->w[idx];
+
+	if (!strcmp(what, "restarted"))
+		w->restarts++;
+	if (!strcmp(what, "died") || !strcmp(what, "crash loop"))
+		fp_shm_worker_set_state(w, FP_WORKER_DEAD);
+	if (!strcmp(what, "stopped") || !strcmp(what, "restarted"))
+		fp_log_info(&p->log, "worker '%s' %s (pid %d)", proc->name, what, (int)proc->pid);
+	else if (strcmp(what, "started"))
+		fp_log_warn(&p->log, "worker '%s' %s (pid %d, status 0x%x)", proc->name, what,
+			    (int)proc->pid, proc->last_status);
+}
+
+static void on_crash_loop(void *arg, unsigned idx, const struct fp_ctl_proc *proc)
+{
+	struct fp_ctl_pipeline *p = arg;
+	char reason[96];
+
+	(void)idx;
+	snprintf(reason, sizeof(reason), "worker '%s' in a crash loop", proc->name);
+	fp_shm_ctl_kill(p->ctl, "supervisor", reason);
+	fp_log_error(&p->log, "%s: kill switch tripped", reason);
+}
+
+int fp_ctl_pipeline_start(struct fp_ctl_pipeline *p)
+{
+	const char *names[FP_SHM_MAX_WORKERS];
+	struct fp_ctl_sup_hooks hooks = {
+		.worker_main = worker_main,
+		.on_event = on_worker_event,
+		.on_crash_loop = on_crash_loop,
+		.arg = p,
+	};
+	int rc;
+
+	for (unsigned i = 0; i < p->nb_workers; i++)
+		names[i] = p->workers[i].name;
+	if ((rc = fp_ctl_sup_init(&p->sup, &p->restart, &hooks, names, p->nb_workers)) < 0)
+		return rc;
+	return fp_ctl_sup_start(&p->sup);
+}
+
+unsigned fp_ctl_pipeline_step(struct fp_ctl_pipeline *p)
+{
+	return fp_ctl_sup_step(&p->sup);
+}
+
+void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned w = 0; w < p->nb_workers; w++)
+		for (unsigned s = 0; s < p->workers[w].nb_stages; s++) {
+			const struct fp_ctl_stage_ops *ops = p->workers[w].stages[s];
+			if (ops->report)
+				ops->report(&p->env, sum);
+		}
+}
+
+unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why)
+{
+	struct timespec ts = {.tv_sec = drain_ms / 1000,
+			      .tv_nsec = (long)(drain_ms % 1000) * 1000000L};
+	unsigned killed;
+
+	if (!p->seg.hdr)
+		return 0;
+	/* Risk refuses new orders and the gateway cancels what is open (kill switch). */
+	fp_shm_ctl_kill(p->ctl, "supervisor", why);
+	nanosleep(&ts, NULL);
+	fp_shm_set_state(&p->seg, FP_SHM_STATE_STOPPING);
+	killed = fp_ctl_sup_stop(&p->sup);
+	fp_shm_destroy(&p->seg);
+	return killed;
+}

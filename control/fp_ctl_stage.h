@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_ctl_stage.h - how the supervisor knows a stage: the table entry that binds a stage
+ * library (md, book, strategies, risk, gateway) to configuration, segment and worker loop.
+ *
+ * Used by control/ only. The stage libraries know nothing of this: each adapter
+ * (fp_ctl_stage_<name>.c) reads the stage's config group, names the regions and rings it
+ * needs, and calls the stage's own init/poll/fini. A stage never knows its placement.
+ *
+ * Call order and where each runs:
+ *
+ *   plan()    supervisor, before the segment exists: add regions to the plan   (cold)
+ *   setup()   supervisor, after creation, before READY: initialise own regions (cold)
+ *   init()    worker process, once per (re)start, after pinning               (cold)
+ *   poll()    worker process, in the loop: up to budget items, returns work   (hot)
+ *   fini()    worker process, on stop                                          (cold)
+ *   report()  supervisor or ctl, any time: add figures to a summary            (cold)
+ */
+#ifndef FP_CTL_STAGE_H
+#define FP_CTL_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fp_cfg.h"
+#include "fp_ring.h"
+#include "fp_shm.h"
+
+#define FP_CTL_MAX_PLAN 56
+
+/** The regions a segment will hold, built by the stages' plan() calls. */
+struct fp_ctl_plan {
+	unsigned nb;
+	struct fp_shm_region_spec specs[FP_CTL_MAX_PLAN];
+	char names[FP_CTL_MAX_PLAN][FP_SHM_NAMESIZE];
+};
+
+/** What a stage sees of its instance. */
+struct fp_ctl_env {
+	const struct fp_cfg *cfg; /**< the whole configuration */
+	struct fp_shm *seg;       /**< the mapped segment (NULL during plan()) */
+	uint64_t tsc_hz;
+	const char *instance;
+	unsigned worker_idx; /**< init/poll/fini only */
+};
+
+/** Figures a stage adds to the live summary (fields it does not own stay as they are). */
+struct fp_ctl_summary {
+	uint64_t md_packets, md_messages, md_gaps, md_errors, md_overruns;
+	uint64_t book_updates, book_tops, book_integrity_errors;
+	uint64_t intents, risk_accepted, risk_rejected;
+	uint64_t orders_sent, acks, fills, cancels, venue_rejects, filled_shares;
+	int64_t position_shares, realized_pnl, unrealized_pnl; /**< pnl in price units (4 dp) */
+	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t venue_connected;
+	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;
+	/** Tick-to-trade at FP_CTL_T2T_QUANTILES (for plots), ns. */
+	uint64_t t2t_quantile_ns[8];
+};
+
+/** The quantiles of fp_ctl_summary.t2t_quantile_ns. */
+#define FP_CTL_T2T_QUANTILES                                     \
+	{                                                        \
+		0.10, 0.50, 0.75, 0.90, 0.99, 0.999, 0.9999, 1.0 \
+	}
+
+struct fp_ctl_stage_ops {
+	const char *name; /**< as written in placement: "md", "book", ... */
+	size_t ctx_size;  /**< bytes of the stage's context, per worker */
+	int (*plan)(const struct fp_ctl_env *env, struct fp_ctl_plan *plan);
+	int (*setup)(const struct fp_ctl_env *env);
+	int (*init)(void *ctx, const struct fp_ctl_env *env);
+	unsigned (*poll)(void *ctx, unsigned budget);
+	void (*fini)(void *ctx);
+	void (*report)(const struct fp_ctl_env *env, struct fp_ctl_summary *sum);
+};
+
+/** The stage named @p name, or NULL. */
+const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name);
+
+/** Every known stage, NULL-terminated. */
+extern const struct fp_ctl_stage_ops *const fp_ctl_stages[];
+
+/**
+ * Add a region to @p plan (name copied). @return 0, -EEXIST (same name already planned
+ * with another size: two stages that share a ring must agree on it; the same size is
+ * accepted once), or -ENOSPC with fp_err text.
+ */
+int fp_ctl_plan_add(struct fp_ctl_plan *plan, const char *name, uint64_t size, uint32_t version);
+
+/** Local address of region @p name, or NULL with fp_err text naming the region. */
+void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *size);
+
+/**
+ * The ring @p name of the pipeline's fixed topology (FP_CTL_RING_*), checked, or NULL with
+ * fp_err text.
+ */
+struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
+
+/*
+ * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
+ * consuming stage, whatever the placement.
+ */
+#define FP_CTL_RING_MD         "ring.md"         /**< md -> book */
+#define FP_CTL_RING_TOP        "ring.top"        /**< book -> strategies: tops, trades */
+#define FP_CTL_RING_INTENT     "ring.intent"     /**< strategies -> risk */
+#define FP_CTL_RING_ORDER      "ring.order"      /**< risk -> gateway */
+#define FP_CTL_RING_EXEC_RISK  "ring.exec.risk"  /**< gateway -> risk */
+#define FP_CTL_RING_EXEC_STRAT "ring.exec.strat" /**< gateway -> strategies */
+#define FP_CTL_RING_REJECT     "ring.reject"     /**< risk -> strategies */
+
+#endif /* FP_CTL_STAGE_H */
