@@ -19,7 +19,7 @@
 #include "fp_ouch_fuzz_one.h"
 
 #define NB_SEEDS_MAX 64
-#define ITERS        200000
+#define ITERS        60000
 
 static uint64_t rng_next(uint64_t *s)
 {
