@@ -42,6 +42,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -166,12 +167,18 @@ static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *
 	ev.u.exec.reason = reason;
 	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
 	 * while taking an order event, which checks the room too. */
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+	for (unsigned i = 0; i < gw->nb_exec_rings; i++)
+		fp_ring_enqueue_burst(gw->exec_rings[i], &ev, 1);
 }
 
 static uint32_t exec_room(const struct fp_gw *gw)
 {
-	return fp_ring_capacity(gw->cfg.exec_ring) - fp_ring_count(gw->cfg.exec_ring);
+	uint32_t room = UINT32_MAX;
+	for (unsigned i = 0; i < gw->nb_exec_rings; i++) {
+		const struct fp_ring *r = gw->exec_rings[i];
+		room = FP_MIN(room, fp_ring_capacity(r) - fp_ring_count(r));
+	}
+	return room;
 }
 
 /* Final orders go back to the free list; their ids stay findable until reuse. */
@@ -654,7 +661,7 @@ static void send_login(struct fp_gw *gw)
 {
 	uint8_t b[64];
 	size_t n = fp_soup_build_login_request(b, sizeof(b), gw->cfg.username, gw->cfg.password,
-					       gw->cfg.session, gw->st.next_seq);
+					       gw->session, gw->st.next_seq);
 	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
 	gw->state = FP_GW_LOGGING_IN;
 	gw->last_rx_ns = gw->now_ns;
@@ -670,7 +677,7 @@ static void session_connect(struct fp_gw *gw)
 	int one = 1;
 	setsockopt(gw->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(gw->cfg.port)};
-	inet_pton(AF_INET, gw->cfg.host, &sa.sin_addr);
+	sa.sin_addr.s_addr = gw->venue_addr;
 	gw->last_rx_ns = gw->now_ns; /* connect timeout counts from here */
 	if (connect(gw->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return send_login(gw);
@@ -891,9 +898,18 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 		return fp_err_set(-EINVAL, "gateway: firm must be 4 letters");
 	if (strlen(c->session) > FP_SOUP_SESSION_LEN)
 		return fp_err_set(-EINVAL, "gateway: session longer than %d", FP_SOUP_SESSION_LEN);
-	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE)
-		return fp_err_set(-EINVAL, "gateway: exec ring smaller than %d",
-				  2 * FP_GW_EXEC_RESERVE);
+	gw->exec_rings[gw->nb_exec_rings++] = c->exec_ring;
+	for (unsigned i = 0; i < FP_GW_MAX_EXEC_RINGS - 1; i++)
+		if (c->exec_rings_extra[i])
+			gw->exec_rings[gw->nb_exec_rings++] = c->exec_rings_extra[i];
+	for (unsigned i = 0; i < gw->nb_exec_rings; i++)
+		if (fp_ring_capacity(gw->exec_rings[i]) < 2 * FP_GW_EXEC_RESERVE)
+			return fp_err_set(-EINVAL, "gateway: exec ring %u smaller than %d", i,
+					  2 * FP_GW_EXEC_RESERVE);
+	gw->venue_addr = ia.s_addr;
+	snprintf(gw->session, sizeof(gw->session), "%s", c->session);
+	c->host = NULL; /* the caller's strings are not kept */
+	c->session = NULL;
 	gw->mask = c->max_orders - 1;
 	gw->urn_mask = 4 * c->max_orders - 1;
 	gw->orders = calloc(c->max_orders, sizeof(*gw->orders));

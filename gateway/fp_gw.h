@@ -46,6 +46,12 @@
 #include "fp_ring.h"
 #include "fp_soup.h"
 
+/** Venue port when the configuration names none (fastpath-sim's order-entry port). */
+#define FP_GW_DEFAULT_PORT 15000
+
+/** Exec rings a gateway feeds (fan-out is one SPSC ring per consumer, design.md §4). */
+#define FP_GW_MAX_EXEC_RINGS 4
+
 /** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
@@ -118,7 +124,9 @@ struct fp_gw_cfg {
 	uint8_t capacity;                        /**< OUCH Capacity, 0 = 'P' (principal) */
 	struct fp_ring *order_ring;              /**< in: FP_EV_ORDER_* (this stage consumes) */
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
-	const char (*symbols)[8];                /**< symbol_id -> stock, space padded */
+	struct fp_ring *exec_rings_extra[FP_GW_MAX_EXEC_RINGS - 1]; /**< more consumers (risk,
+						each strategy host): every report goes to every ring */
+	const char (*symbols)[8]; /**< symbol_id -> stock, space padded */
 	uint32_t nb_symbols;
 	uint32_t max_orders;                /**< open orders at once, power of 2 (default 4096) */
 	uint32_t first_user_ref_num;        /**< lowest UserRefNum to use (default 1) */
@@ -171,7 +179,11 @@ struct fp_gw {
 	struct fp_gw_cfg cfg;
 	int fd;
 	uint8_t state; /**< enum fp_gw_session_state */
-	uint32_t mask; /**< max_orders - 1 */
+	uint8_t nb_exec_rings;
+	struct fp_ring *exec_rings[FP_GW_MAX_EXEC_RINGS];
+	uint32_t venue_addr;                   /**< IPv4, network order (parsed at init) */
+	char session[FP_SOUP_SESSION_LEN + 1]; /**< copied at init */
+	uint32_t mask;                         /**< max_orders - 1 */
 	uint32_t urn_mask;
 	uint32_t nb_free;
 	uint32_t *free_list;
@@ -195,6 +207,20 @@ struct fp_gw {
  *         variable, never the value).
  */
 int fp_gw_credentials_from_env(struct fp_gw_cfg *cfg);
+
+struct fp_cfg;
+struct fp_cfg_node;
+
+/**
+ * Read the settings of group @p group (cold path; unknown keys refused with their line):
+ * host, port, username, password, session, firm, capacity, max_orders, first_user_ref_num,
+ * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms. Rings, symbols, the kill word
+ * and the histogram are the caller's. Credentials left empty are then taken from the
+ * environment (fp_gw_credentials_from_env). Strings are copied: @p c may be freed after
+ * fp_gw_init().
+ * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
+ */
+int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
 
 /**
  * Check the config and allocate the order tables (cold path); the first poll connects.
