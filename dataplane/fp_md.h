@@ -27,6 +27,8 @@
 #include "fp_md_rx.h"
 
 struct fp_ring;
+struct fp_cfg;
+struct fp_cfg_node;
 
 #define FP_MD_RINGS_MAX     4
 #define FP_MD_LINES_MAX     2                     /**< A and B */
@@ -118,6 +120,15 @@ struct fp_md {
 	uint64_t last_t_rx;
 	uint8_t req_buf[4][2048]; /**< default transport's answer buffers */
 };
+
+/**
+ * Fill @p out from the libconfig group @p md (keys: docs/dataplane.md, config/md.conf):
+ * lines, session and gap-recovery settings, rerequest server, source. Rings, stats, the
+ * symbol table, the clock and the transport stay for the caller to set. Strings point into
+ * @p cfg: keep it until fp_md_init(). Cold path.
+ * @return 0, or -EINVAL/-ENOENT with a "FILE:LINE: 'path' ..." message
+ */
+int fp_md_cfg_load(const struct fp_cfg *cfg, const struct fp_cfg_node *md, struct fp_md_cfg *out);
 
 /**
  * Initialise the stage: open the lines, the transport, the session. Cold; allocates.
