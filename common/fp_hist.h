@@ -79,7 +79,10 @@ static_assert(offsetof(struct fp_hist, count) == 16, "fp_hist.count offset");
 static_assert(offsetof(struct fp_hist, max) == 40, "fp_hist.max offset");
 static_assert(offsetof(struct fp_hist, bucket) == FP_CACHE_LINE, "buckets start line 1");
 
-/** Prepare @p h (any memory of FP_HIST_SIZE bytes, 8-byte aligned at least): empty. */
+/**
+ * Prepare @p h: empty. Any memory of FP_HIST_SIZE bytes aligned to FP_CACHE_LINE (a segment
+ * region, or aligned_alloc(FP_CACHE_LINE, FP_HIST_SIZE)): the type is cache-line aligned.
+ */
 void fp_hist_init(struct fp_hist *h);
 
 /** Empty @p h again (writer only; readers may see a mix of old and zero counts meanwhile). */

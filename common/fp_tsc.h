@@ -48,7 +48,8 @@ struct fp_tsc_conv {
 };
 
 /**
- * Measure the TSC rate against CLOCK_MONOTONIC (cold: sleeps about 60 ms, up to 3 times that on a busy machine).
+ * Measure the TSC rate against CLOCK_MONOTONIC (cold: sleeps about 60 ms, up to three times
+ * that on a busy machine).
  *
  * Takes several 12 ms windows. Each window's ends are (TSC, CLOCK_MONOTONIC) pairs read
  * back to back, retried until the TSC reads around clock_gettime() are close, so that a
