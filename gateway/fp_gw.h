@@ -31,9 +31,10 @@
  *   an unknown order or asks for an impossible transition is counted (nb_unknown,
  *   nb_impossible) and not applied.
  *
- * Kill switch: when *cfg.kill_word becomes non-zero (its value: CLOCK_MONOTONIC ns when it
- * was set), the gateway sends one Mass Cancel (every symbol) and a Cancel for every open
- * order, refuses new orders, and records the time from the word to the last cancel sent.
+ * Kill switch: when the control block's kill word (shm/fp_shm_ctl.h) is tripped, the
+ * gateway sends one Mass Cancel (every symbol) and a Cancel for every open order, refuses
+ * new orders, and records the time from the trip (the block's change record) to the last
+ * cancel sent.
  */
 #ifndef FP_GW_H
 #define FP_GW_H
@@ -44,13 +45,11 @@
 #include "fp_hist.h"
 #include "fp_ouch.h"
 #include "fp_ring.h"
+#include "fp_shm_ctl.h"
 #include "fp_soup.h"
 
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
-
-/** Exec rings a gateway feeds (fan-out is one SPSC ring per consumer, design.md §4). */
-#define FP_GW_MAX_EXEC_RINGS 4
 
 /** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
 #define FP_GW_EXEC_RESERVE 2
@@ -124,18 +123,18 @@ struct fp_gw_cfg {
 	uint8_t capacity;                        /**< OUCH Capacity, 0 = 'P' (principal) */
 	struct fp_ring *order_ring;              /**< in: FP_EV_ORDER_* (this stage consumes) */
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
-	struct fp_ring *exec_rings_extra[FP_GW_MAX_EXEC_RINGS - 1]; /**< more consumers (risk,
-						each strategy host): every report goes to every ring */
-	const char (*symbols)[8]; /**< symbol_id -> stock, space padded */
+	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
+	const char *symbols;                     /**< symbol_id -> stock[8], space padded */
+	uint32_t symbol_stride;                  /**< bytes between two names (0 = 8) */
 	uint32_t nb_symbols;
-	uint32_t max_orders;                /**< open orders at once, power of 2 (default 4096) */
-	uint32_t first_user_ref_num;        /**< lowest UserRefNum to use (default 1) */
-	uint32_t heartbeat_ms;              /**< default FP_SOUP_HEARTBEAT_MS */
-	uint32_t timeout_ms;                /**< default FP_SOUP_TIMEOUT_MS */
-	uint32_t backoff_min_ms;            /**< first reconnect delay (default 100) */
-	uint32_t backoff_max_ms;            /**< longest reconnect delay (default 5000) */
-	const volatile uint64_t *kill_word; /**< control word, NULL = none */
-	struct fp_hist *t2t_hist;           /**< send TSC - t_rx per new order, NULL = none */
+	uint32_t max_orders;          /**< open orders at once, power of 2 (default 4096) */
+	uint32_t first_user_ref_num;  /**< lowest UserRefNum to use (default 1) */
+	uint32_t heartbeat_ms;        /**< default FP_SOUP_HEARTBEAT_MS */
+	uint32_t timeout_ms;          /**< default FP_SOUP_TIMEOUT_MS */
+	uint32_t backoff_min_ms;      /**< first reconnect delay (default 100) */
+	uint32_t backoff_max_ms;      /**< longest reconnect delay (default 5000) */
+	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
+	struct fp_hist *t2t_hist;     /**< send TSC - t_rx per new order, NULL = none */
 };
 
 struct fp_gw_stats {
@@ -178,11 +177,9 @@ struct fp_gw_map_ent {
 struct fp_gw {
 	struct fp_gw_cfg cfg;
 	int fd;
-	uint8_t state; /**< enum fp_gw_session_state */
-	uint8_t nb_exec_rings;
-	struct fp_ring *exec_rings[FP_GW_MAX_EXEC_RINGS];
+	uint8_t state;                         /**< enum fp_gw_session_state */
 	uint32_t venue_addr;                   /**< IPv4, network order (parsed at init) */
-	char session[FP_SOUP_SESSION_LEN + 1]; /**< copied at init */
+	char session[FP_SOUP_SESSION_LEN + 1]; /**< requested session, copied at init */
 	uint32_t mask;                         /**< max_orders - 1 */
 	uint32_t urn_mask;
 	uint32_t nb_free;
@@ -214,10 +211,10 @@ struct fp_cfg_node;
 /**
  * Read the settings of group @p group (cold path; unknown keys refused with their line):
  * host, port, username, password, session, firm, capacity, max_orders, first_user_ref_num,
- * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms. Rings, symbols, the kill word
- * and the histogram are the caller's. Credentials left empty are then taken from the
- * environment (fp_gw_credentials_from_env). Strings are copied: @p c may be freed after
- * fp_gw_init().
+ * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms. Rings, symbols, the control
+ * block and the histogram are the caller's. Credentials left empty are then taken from the
+ * environment (fp_gw_credentials_from_env). fp_gw_init() copies the strings: @p c may be
+ * freed after it.
  * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
  */
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
