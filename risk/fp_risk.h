@@ -60,10 +60,11 @@ struct fp_risk_cfg {
 	struct fp_risk_breaker_region *breaker; /**< "risk.breaker"; NULL: private */
 	struct fp_risk_limits_shm *limits_shm;  /**< "risk.limits"; NULL: static limits */
 	const struct fp_risk_limits *limits;    /**< initial set when limits_shm is NULL */
-	_Atomic uint64_t *kill_word;            /**< control block kill switch; NULL: none */
-	uint64_t tsc_hz;                        /**< TSC rate (segment header) */
-	uint32_t watch_us;                      /**< limits watcher period; 0 = 1000 */
-	uint32_t breaker_sets_kill;             /**< 1: a trip also sets the kill word */
+	struct fp_shm_ctl
+		*ctl;      /**< control block ("ctl"): kill switch, trading state; NULL: none */
+	uint64_t tsc_hz;   /**< TSC rate (segment header) */
+	uint32_t watch_us; /**< limits watcher period; 0 = 1000 */
+	uint32_t breaker_sets_kill; /**< 1: a trip also trips the kill switch */
 };
 
 /** Stage counters beyond the engine's (single writer). */
