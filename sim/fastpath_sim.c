@@ -625,9 +625,14 @@ static int run(struct sim_run *r)
 		}
 		if (dur_ns && wall >= dur_ns && next > dur_ns)
 			break;
+		/* Wake for the next event or when the open packet is due, whichever first. */
+		uint64_t due = fp_sim_itch_due_ts(r->itch);
+		uint64_t due_sim = due == UINT64_MAX ? UINT64_MAX : due > ts0 ? due - ts0 : 0;
+		if (due_sim < next)
+			next = due_sim;
 		if (!work && next > wall) {
-			/* Idle until the next event, at most 1 ms so that order entry, rerequests
-			 * and heartbeats stay responsive. */
+			/* Idle until then, at most 1 ms so that order entry, rerequests and
+			 * heartbeats stay responsive. */
 			uint64_t gap = next - wall;
 			if (gap > 20000)
 				sleep_ns(gap > 1000000 ? 1000000 : gap - 10000);

@@ -333,6 +333,14 @@ void fp_sim_itch_flush_due(struct fp_sim_itch *p, uint64_t ts)
 		fp_sim_itch_flush(p, ts);
 }
 
+uint64_t fp_sim_itch_due_ts(const struct fp_sim_itch *p)
+{
+	if (!p->b.count)
+		return UINT64_MAX;
+	return p->cfg.batch_ns > UINT64_MAX - p->first_ts ? UINT64_MAX
+							  : p->first_ts + p->cfg.batch_ns;
+}
+
 /* Sequence one ITCH message: into the open packet (flushing a full one) and the history. */
 static void publish(struct fp_sim_itch *p, struct fp_itch_msg *m)
 {

@@ -87,6 +87,9 @@ void fp_sim_itch_flush(struct fp_sim_itch *p, uint64_t ts_ns);
 /** Send the open packet if its first message is batch_ns old at ITCH time @p ts_ns. */
 void fp_sim_itch_flush_due(struct fp_sim_itch *p, uint64_t ts_ns);
 
+/** ITCH time at which the open packet is due (UINT64_MAX when it is empty). */
+uint64_t fp_sim_itch_due_ts(const struct fp_sim_itch *p);
+
 /**
  * Serve retransmission requests (up to @p budget) and send a heartbeat when nothing was
  * sent for heartbeat_ns of @p mono_ns (a monotonic clock). @return requests served.
