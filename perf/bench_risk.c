@@ -174,7 +174,8 @@ static int run_fast(const struct stream *st, const struct fp_risk_limits *lim,
 	static struct fp_shm_ctl ctl; /* kill switch and trading state, read on every order */
 	fp_shm_ctl_init(&ctl);
 	fp_shm_ctl_set_trading(&ctl, FP_TRADING_ON, "bench", "start");
-	struct fp_risk_core_cfg cfg = {.ctl = &ctl,
+	struct fp_risk_core_cfg cfg = {.kill_word = &ctl.kill,
+				       .trading_word = &ctl.trading_state,
 				       .nb_symbols = NSYM,
 				       .order_capacity = ORDER_CAP,
 				       .pos_capacity = 1u << 14};

@@ -114,7 +114,8 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 		.order_capacity = cfg->order_capacity,
 		.pos_capacity = cfg->pos_capacity,
 		.pos_region = cfg->pos_region,
-		.ctl = cfg->ctl,
+		.kill_word = cfg->kill_word ? cfg->kill_word : (cfg->ctl ? &cfg->ctl->kill : NULL),
+		.trading_word = cfg->ctl ? &cfg->ctl->trading_state : NULL,
 	};
 	if ((rc = fp_risk_core_init(&r->core, &ccfg)) < 0)
 		goto err_lim;
@@ -132,7 +133,9 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 		fp_risk_breaker_init(r->brk);
 	}
 	r->core.breaker_open = atomic_load(&r->brk->state) != FP_RISK_BRK_CLOSED;
-	r->last_kill = cfg->ctl ? fp_shm_ctl_killed(cfg->ctl) : 0;
+	if (!r->cfg.kill_word && cfg->ctl)
+		r->cfg.kill_word = &cfg->ctl->kill;
+	r->last_kill = r->cfg.kill_word ? atomic_load(r->cfg.kill_word) : 0;
 
 	rcu_register_thread();
 	rcu_assign_pointer(r->lim, lim);
@@ -187,6 +190,8 @@ static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, i
 	/* Rare, and bounded: fp_shm_ctl_kill() sets the word first, then writes its record. */
 	if (r->cfg.breaker_sets_kill && r->cfg.ctl && !fp_shm_ctl_killed(r->cfg.ctl))
 		fp_shm_ctl_kill(r->cfg.ctl, "risk:breaker", fp_risk_trip_name(why));
+	else if (r->cfg.breaker_sets_kill && r->cfg.kill_word)
+		atomic_store_explicit(r->cfg.kill_word, 1, memory_order_seq_cst);
 }
 
 void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value)
@@ -368,8 +373,8 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 	rcu_read_lock();
 	const struct fp_risk_limits *lim = rcu_dereference(r->lim);
 
-	if (r->cfg.ctl) {
-		uint64_t k = fp_shm_ctl_killed(r->cfg.ctl);
+	if (r->cfg.kill_word) {
+		uint32_t k = atomic_load_explicit(r->cfg.kill_word, memory_order_acquire);
 		if (k && !r->last_kill)
 			r->mass_cancel_pending = 1; /* kill: cancel everything that is open */
 		r->last_kill = k;

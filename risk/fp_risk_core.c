@@ -187,7 +187,8 @@ int fp_risk_core_init(struct fp_risk_core *rc, const struct fp_risk_core_cfg *cf
 	rc->order_mask = cfg->order_capacity - 1;
 	rc->pos_capacity = cfg->pos_capacity;
 	rc->pos_mask = 2 * cfg->pos_capacity - 1; /* load factor <= 1/2 */
-	rc->ctl = cfg->ctl;
+	rc->kill_word = cfg->kill_word;
+	rc->trading_word = cfg->trading_word;
 	rc->next_exit_id = 1;
 	/* calloc touches nothing; memset below does, so no page fault happens later. */
 	rc->sym = aligned_alloc(FP_CACHE_LINE, sizeof(*rc->sym) * cfg->nb_symbols);
@@ -465,15 +466,16 @@ static enum fp_risk_reason check_new(struct fp_risk_core *rc, const struct fp_ri
 	return FP_RISK_OK;
 }
 
-/* The control block: kill switch, then the instance's trading state (only ON trades). */
-static inline int ctl_refuses(const struct fp_shm_ctl *c)
+/* The control block: kill switch, then the instance's trading state (only ON trades).
+ * Acquire: pairs with the stores of fp_shm_ctl_kill() / fp_shm_ctl_set_trading(). */
+static inline enum fp_risk_reason ctl_reason(const struct fp_risk_core *rc)
 {
-	return fp_shm_ctl_killed(c) || fp_shm_ctl_trading(c) != FP_TRADING_ON;
-}
-
-static inline enum fp_risk_reason ctl_reason(const struct fp_shm_ctl *c)
-{
-	return fp_shm_ctl_killed(c) ? FP_RISK_KILL_SWITCH : FP_RISK_STATE_HALTED;
+	if (rc->kill_word && atomic_load_explicit(rc->kill_word, memory_order_acquire))
+		return FP_RISK_KILL_SWITCH;
+	if (rc->trading_word &&
+	    atomic_load_explicit(rc->trading_word, memory_order_acquire) != FP_TRADING_ON)
+		return FP_RISK_STATE_HALTED;
+	return FP_RISK_OK;
 }
 
 enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_limits *lim,
@@ -482,14 +484,14 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 	rc->cnt.checked++;
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
-		if (fp_unlikely(rc->ctl && ctl_refuses(rc->ctl)))
-			return reject(rc, ctl_reason(rc->ctl));
+		if (fp_unlikely(ctl_reason(rc) != FP_RISK_OK))
+			return reject(rc, ctl_reason(rc));
 		if (fp_unlikely(rc->breaker_open))
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		return check_new(rc, lim, ev, now, NULL, 0);
 	case FP_EV_ORDER_REPLACE: {
-		if (rc->ctl && ctl_refuses(rc->ctl))
-			return reject(rc, ctl_reason(rc->ctl));
+		if (ctl_reason(rc) != FP_RISK_OK)
+			return reject(rc, ctl_reason(rc));
 		if (rc->breaker_open)
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		uint32_t slot;

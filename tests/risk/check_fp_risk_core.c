@@ -52,8 +52,11 @@ static void setup(void)
 	env_derive();
 	fp_shm_ctl_init(&E.ctl);
 	fp_shm_ctl_set_trading(&E.ctl, FP_TRADING_ON, "test", "start");
-	struct fp_risk_core_cfg cfg = {
-		.nb_symbols = 16, .order_capacity = 1024, .pos_capacity = 64, .ctl = &E.ctl};
+	struct fp_risk_core_cfg cfg = {.nb_symbols = 16,
+				       .order_capacity = 1024,
+				       .pos_capacity = 64,
+				       .kill_word = &E.ctl.kill,
+				       .trading_word = &E.ctl.trading_state};
 	ck_assert_int_eq(fp_risk_core_init(&E.rc, &cfg), 0);
 	E.now = 1000000000;
 	E.next_id = 1;
