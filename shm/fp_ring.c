@@ -117,7 +117,6 @@ void fp_ring_dump(FILE *out, const struct fp_ring *r)
 /* The one out-of-line definition of each inline function (C17 6.7.4). */
 extern inline uint32_t __fp_ring_prod_room(struct fp_ring *r, uint64_t tail, uint32_t n);
 extern inline uint32_t __fp_ring_cons_avail(struct fp_ring *r, uint64_t head, uint32_t n);
-extern inline void __fp_ring_prefetch_slot(struct fp_ring *r, uint64_t pos);
 extern inline void __fp_ring_copy(struct fp_event *restrict dst,
 				  const struct fp_event *restrict src, uint32_t n);
 extern inline uint32_t __fp_ring_do_enqueue(struct fp_ring *r, const struct fp_event *evs,

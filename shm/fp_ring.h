@@ -132,7 +132,6 @@ inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
 	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
 	/* R1: pairs with A2; publishes the slots written in place. */
 	atomic_store_explicit(&r->prod.tail, tail + n, memory_order_release);
-	__fp_ring_prefetch_slot(r, tail + n);
 }
 
 /* ---- consumer only (NOT multi-consumer safe) ---- */

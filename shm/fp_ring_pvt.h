@@ -75,19 +75,6 @@ inline void __fp_ring_copy(struct fp_event *restrict dst, const struct fp_event 
 		memcpy(dst, src, (size_t)n * sizeof(struct fp_event));
 }
 
-/**
- * @internal Ask for the line of slot @p pos in exclusive state (PREFETCHW) when the
- * producer knows it is free: the next event's slot store then needs no ownership request
- * on the critical path, and on x86 (TSO) the tail store that follows it is not held back
- * waiting for one. Not done when the slot may still hold an unread event (the consumer
- * would lose the line it is about to read). PREFETCHW is a NOP on CPUs without it.
- */
-inline void __fp_ring_prefetch_slot(struct fp_ring *r, uint64_t pos)
-{
-	if (pos - r->prod.head_cache < r->prod.capacity)
-		__asm__ volatile("prefetchw %0" : : "m"(r->slots[(uint32_t)pos & r->prod.mask]));
-}
-
 /** @internal Copy into the ring across the wrap point (out of line: the rare case). */
 void __fp_ring_copy_in_wrap(struct fp_ring *r, uint32_t idx, const struct fp_event *evs,
 			    uint32_t n) FP_COLD;
@@ -120,7 +107,6 @@ inline uint32_t __fp_ring_do_enqueue(struct fp_ring *r, const struct fp_event *e
 		__fp_ring_copy_in_wrap(r, idx, evs, n);
 	/* R1: pairs with A2; publishes the slots just written. */
 	atomic_store_explicit(&r->prod.tail, tail + n, memory_order_release);
-	__fp_ring_prefetch_slot(r, tail + n);
 	return n;
 }
 
