@@ -196,14 +196,17 @@ static void emit_gap_stale(struct fp_md *md, const struct fp_md_mold_tick *t)
 	}
 }
 
+/* Directory and trading state go to the segment's symbol table (single writer: us). */
 static void symtab_fill(struct fp_md *md, const struct fp_event *ev)
 {
-	struct fp_md_sym *s = &md->cfg.symtab[ev->symbol_id & (FP_MD_SYMBOLS_MAX - 1)];
-	memcpy(s->stock, ev->u.stock_directory.stock, sizeof(s->stock));
-	s->round_lot_size = ev->u.stock_directory.round_lot_size;
-	s->market_category = ev->u.stock_directory.market_category;
-	s->financial_status_indicator = ev->u.stock_directory.financial_status_indicator;
-	s->valid = 1;
+	uint16_t locate = (uint16_t)ev->symbol_id;
+	if (ev->type == FP_EV_MD_STOCK_DIRECTORY)
+		fp_symtab_set_directory(md->cfg.symtab, locate, ev->u.stock_directory.stock,
+					ev->u.stock_directory.round_lot_size,
+					ev->u.stock_directory.market_category);
+	else
+		fp_symtab_set_trading_state(md->cfg.symtab, locate,
+					    ev->u.trading_action.trading_state);
 }
 
 /* One ITCH message -> one event in a reserved slot of its ring. */
@@ -224,7 +227,9 @@ static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, 
 	ev->flags |= flags;
 	md->stats->messages++;
 	md->stats->by_type[(uint8_t)(msg[0] - 'A') & 63]++;
-	if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY) && md->cfg.symtab)
+	if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY ||
+			ev->type == FP_EV_MD_TRADING_ACTION) &&
+	    md->cfg.symtab)
 		symtab_fill(md, ev);
 	out_commit(md, o, ev);
 }

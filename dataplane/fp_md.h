@@ -25,6 +25,7 @@
 #include "fp_event.h"
 #include "fp_md_mold.h"
 #include "fp_md_rx.h"
+#include "fp_symtab.h"
 
 struct fp_ring;
 struct fp_cfg;
@@ -35,17 +36,6 @@ struct fp_cfg_node;
 #define FP_MD_SYMBOLS_MAX   65536                 /**< ITCH stock locate is 16 bits */
 #define FP_MD_STATS_MAGIC   0x46504d4453544154ull /* "FPMDSTAT" */
 #define FP_MD_STATS_VERSION 1
-
-/** One symbol-table entry, filled from the stock directory ('R'). */
-struct fp_md_sym {
-	char stock[8]; /**< space padded, as on the wire */
-	uint32_t round_lot_size;
-	uint8_t market_category;
-	uint8_t financial_status_indicator;
-	uint8_t valid; /**< 1 once a directory message was seen */
-	uint8_t reserved;
-};
-static_assert(sizeof(struct fp_md_sym) == 16, "fp_md_sym layout");
 
 /** Counters of the stage: fixed-size, single writer (the md core), meant for a segment. */
 struct fp_md_stats {
@@ -89,7 +79,7 @@ struct fp_md_cfg {
 	unsigned nb_rings;
 	uint16_t source;                 /**< fp_event.source of every event */
 	struct fp_md_stats *stats;       /**< NULL = the stage's own */
-	struct fp_md_sym *symtab;        /**< NULL = none; else FP_MD_SYMBOLS_MAX entries */
+	struct fp_symtab *symtab;        /**< segment symbol table (shm/fp_symtab.h); NULL = none */
 	uint64_t (*clock_ns)(void *arg); /**< NULL = CLOCK_MONOTONIC (vDSO, no syscall) */
 	void *clock_arg;
 };

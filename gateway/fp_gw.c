@@ -167,11 +167,29 @@ static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *
 	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
 	 * while taking an order event, which checks the room too. */
 	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+	if (gw->cfg.exec_ring2)
+		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
 }
 
 static uint32_t exec_room(const struct fp_gw *gw)
 {
-	return fp_ring_capacity(gw->cfg.exec_ring) - fp_ring_count(gw->cfg.exec_ring);
+	uint32_t room = fp_ring_capacity(gw->cfg.exec_ring) - fp_ring_count(gw->cfg.exec_ring);
+	if (gw->cfg.exec_ring2)
+		room = FP_MIN(room, fp_ring_capacity(gw->cfg.exec_ring2) -
+					    fp_ring_count(gw->cfg.exec_ring2));
+	return room;
+}
+
+static const char *gw_symbol(const struct fp_gw *gw, uint32_t symbol_id)
+{
+	return gw->cfg.symbols + (size_t)symbol_id * gw->cfg.symbol_stride;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Final orders go back to the free list; their ids stay findable until reuse. */
@@ -278,7 +296,7 @@ static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o)
 	char cl_ord_id[14];
 	put_cl_ord_id(cl_ord_id, o->client_order_id);
 	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, o->user_ref_num,
-					   o->side, o->qty, gw->cfg.symbols[o->symbol_id], o->price,
+					   o->side, o->qty, gw_symbol(gw, o->symbol_id), o->price,
 					   ouch_tif(o->tif), 'Y',
 					   gw->cfg.capacity ? gw->cfg.capacity : 'P', 'N', 'N',
 					   cl_ord_id, gw->cfg.firm[0] ? gw->cfg.firm : NULL);
@@ -413,7 +431,7 @@ static void send_mass_cancel(struct fp_gw *gw, uint32_t symbol_id)
 	m.user_ref_num = gw->st.next_user_ref_num++;
 	fp_soup_put_alpha(m.firm, gw->cfg.firm, 4);
 	if (symbol_id != 0 && symbol_id < gw->cfg.nb_symbols)
-		memcpy(m.symbol, gw->cfg.symbols[symbol_id], 8);
+		memcpy(m.symbol, gw_symbol(gw, symbol_id), 8);
 	else
 		memset(m.symbol, ' ', 8);
 	send_ouch(gw, &m);
@@ -772,7 +790,10 @@ static void venue_read(struct fp_gw *gw)
 
 static void kill_switch(struct fp_gw *gw)
 {
-	uint64_t set_ns = *gw->cfg.kill_word;
+	struct fp_shm_ctl_change trip;
+	uint64_t set_ns = realtime_ns();
+	if (fp_shm_ctl_last_change(gw->cfg.ctl, &trip) && trip.what == FP_CTL_CHANGE_KILL)
+		set_ns = trip.time_ns;
 	gw->st.killed = 1;
 	if (gw->state != FP_GW_UP)
 		return; /* retried on every poll until the session is up */
@@ -785,7 +806,7 @@ static void kill_switch(struct fp_gw *gw)
 			gw->st.nb_kill_cancels++;
 		}
 	}
-	gw->st.kill_latency_ns = mono_ns() - set_ns;
+	gw->st.kill_latency_ns = realtime_ns() - set_ns;
 	gw->st.killed = 2; /* done */
 }
 
@@ -793,7 +814,7 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 {
 	unsigned work = 0;
 	gw->now_ns = mono_ns();
-	if (gw->cfg.kill_word && *gw->cfg.kill_word && gw->st.killed != 2)
+	if (gw->cfg.ctl && fp_shm_ctl_killed(gw->cfg.ctl) && gw->st.killed != 2)
 		kill_switch(gw);
 	work += take_orders(gw, budget);
 	switch (gw->state) {
@@ -873,6 +894,7 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	c->timeout_ms = c->timeout_ms ? c->timeout_ms : FP_SOUP_TIMEOUT_MS;
 	c->backoff_min_ms = c->backoff_min_ms ? c->backoff_min_ms : 100;
 	c->backoff_max_ms = c->backoff_max_ms ? c->backoff_max_ms : 5000;
+	c->symbol_stride = c->symbol_stride ? c->symbol_stride : 8;
 	struct in_addr ia;
 	if (!c->order_ring || !c->exec_ring)
 		return fp_err_set(-EINVAL, "gateway: order_ring and exec_ring are required");
@@ -891,7 +913,8 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 		return fp_err_set(-EINVAL, "gateway: firm must be 4 letters");
 	if (strlen(c->session) > FP_SOUP_SESSION_LEN)
 		return fp_err_set(-EINVAL, "gateway: session longer than %d", FP_SOUP_SESSION_LEN);
-	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE)
+	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE ||
+	    (c->exec_ring2 && fp_ring_capacity(c->exec_ring2) < 2 * FP_GW_EXEC_RESERVE))
 		return fp_err_set(-EINVAL, "gateway: exec ring smaller than %d",
 				  2 * FP_GW_EXEC_RESERVE);
 	gw->mask = c->max_orders - 1;

@@ -31,9 +31,10 @@
  *   an unknown order or asks for an impossible transition is counted (nb_unknown,
  *   nb_impossible) and not applied.
  *
- * Kill switch: when *cfg.kill_word becomes non-zero (its value: CLOCK_MONOTONIC ns when it
- * was set), the gateway sends one Mass Cancel (every symbol) and a Cancel for every open
- * order, refuses new orders, and records the time from the word to the last cancel sent.
+ * Kill switch: when the control block's kill word (shm/fp_shm_ctl.h) is tripped, the
+ * gateway sends one Mass Cancel (every symbol) and a Cancel for every open order, refuses
+ * new orders, and records the time from the trip (the block's change record) to the last
+ * cancel sent.
  */
 #ifndef FP_GW_H
 #define FP_GW_H
@@ -44,6 +45,7 @@
 #include "fp_hist.h"
 #include "fp_ouch.h"
 #include "fp_ring.h"
+#include "fp_shm_ctl.h"
 #include "fp_soup.h"
 
 /** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
@@ -118,16 +120,18 @@ struct fp_gw_cfg {
 	uint8_t capacity;                        /**< OUCH Capacity, 0 = 'P' (principal) */
 	struct fp_ring *order_ring;              /**< in: FP_EV_ORDER_* (this stage consumes) */
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
-	const char (*symbols)[8];                /**< symbol_id -> stock, space padded */
+	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
+	const char *symbols;                     /**< symbol_id -> stock[8], space padded */
+	uint32_t symbol_stride;                  /**< bytes between two names (0 = 8) */
 	uint32_t nb_symbols;
-	uint32_t max_orders;                /**< open orders at once, power of 2 (default 4096) */
-	uint32_t first_user_ref_num;        /**< lowest UserRefNum to use (default 1) */
-	uint32_t heartbeat_ms;              /**< default FP_SOUP_HEARTBEAT_MS */
-	uint32_t timeout_ms;                /**< default FP_SOUP_TIMEOUT_MS */
-	uint32_t backoff_min_ms;            /**< first reconnect delay (default 100) */
-	uint32_t backoff_max_ms;            /**< longest reconnect delay (default 5000) */
-	const volatile uint64_t *kill_word; /**< control word, NULL = none */
-	struct fp_hist *t2t_hist;           /**< send TSC - t_rx per new order, NULL = none */
+	uint32_t max_orders;          /**< open orders at once, power of 2 (default 4096) */
+	uint32_t first_user_ref_num;  /**< lowest UserRefNum to use (default 1) */
+	uint32_t heartbeat_ms;        /**< default FP_SOUP_HEARTBEAT_MS */
+	uint32_t timeout_ms;          /**< default FP_SOUP_TIMEOUT_MS */
+	uint32_t backoff_min_ms;      /**< first reconnect delay (default 100) */
+	uint32_t backoff_max_ms;      /**< longest reconnect delay (default 5000) */
+	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
+	struct fp_hist *t2t_hist;     /**< send TSC - t_rx per new order, NULL = none */
 };
 
 struct fp_gw_stats {

@@ -142,7 +142,7 @@ static int gw_loopback(unsigned nb_orders, struct fp_hist *h)
 				 .firm = FP_SIM_OE_DEFAULT_FIRM,
 				 .order_ring = ro,
 				 .exec_ring = rx,
-				 .symbols = symbols,
+				 .symbols = &symbols[0][0],
 				 .nb_symbols = 2,
 				 .max_orders = 1 << 16,
 				 .t2t_hist = h};

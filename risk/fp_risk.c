@@ -368,7 +368,7 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 	const struct fp_risk_limits *lim = rcu_dereference(r->lim);
 
 	if (r->cfg.kill_word) {
-		uint64_t k = atomic_load_explicit(r->cfg.kill_word, memory_order_acquire);
+		uint32_t k = atomic_load_explicit(r->cfg.kill_word, memory_order_acquire);
 		if (k && !r->last_kill)
 			r->mass_cancel_pending = 1; /* kill: cancel everything that is open */
 		r->last_kill = k;

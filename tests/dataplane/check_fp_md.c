@@ -396,7 +396,8 @@ START_TEST(test_md_stock_directory_fills_symbol_table)
 	uint8_t *img;
 	size_t img_len;
 	ck_assert_int_eq(fp_md_gen_pcap(&f, false, NULL, NULL, &img, &img_len), 0);
-	struct fp_md_sym *tab = calloc(FP_MD_SYMBOLS_MAX, sizeof(*tab));
+	struct fp_symtab *tab = aligned_alloc(64, sizeof(*tab));
+	fp_symtab_init(tab);
 	struct fp_ring *ring = ring_new(2048);
 	struct fp_md_cfg cfg = stage_cfg(ring);
 	cfg.lines[0].pcap_buf = img;
@@ -407,12 +408,12 @@ START_TEST(test_md_stock_directory_fills_symbol_table)
 	struct evlist got = {0};
 	stage_run(&md, ring, &got, 5000);
 	for (unsigned s = 1; s <= 20; s++) {
-		ck_assert_uint_eq(tab[s].valid, 1);
-		ck_assert_uint_eq(tab[s].round_lot_size, 100);
-		ck_assert_uint_eq(tab[s].stock[0], 'S');
+		ck_assert(fp_symtab_valid(tab, (uint16_t)s));
+		ck_assert_uint_eq(tab->sym[s].round_lot, 100);
+		ck_assert_uint_eq(tab->sym[s].name[0], 'S');
 	}
-	ck_assert_uint_eq(tab[21].valid, 0);
-	ck_assert_mem_eq(tab[1].stock, "SAAAB   ", 8);
+	ck_assert(!fp_symtab_valid(tab, 21));
+	ck_assert_mem_eq(tab->sym[1].name, "SAAAB   ", 8);
 	evlist_free(&got);
 	fp_md_fini(&md);
 	free(ring);

@@ -61,7 +61,7 @@ struct world {
 	struct fp_sim_engine *e;
 	struct fp_sim_oe oe;
 	struct side a, b;
-	volatile uint64_t kill;
+	struct fp_shm_ctl ctl;
 	int pause_a; /* do not poll Alice's gateway (it cannot notice a drop or reconnect) */
 };
 
@@ -75,14 +75,14 @@ static void side_init(struct world *w, struct side *s, const char *user, const c
 		.port = fp_sim_oe_port(&w->oe),
 		.order_ring = s->orders,
 		.exec_ring = s->execs,
-		.symbols = symbols,
+		.symbols = &symbols[0][0],
 		.nb_symbols = 3,
 		.max_orders = 64,
 		.heartbeat_ms = 100,
 		.timeout_ms = 2000,
 		.backoff_min_ms = 20,
 		.backoff_max_ms = 80,
-		.kill_word = &w->kill,
+		.ctl = &w->ctl,
 	};
 	strcpy(cfg.username, user);
 	strcpy(cfg.password, pw);
@@ -112,7 +112,9 @@ static void pump_until_up(struct world *w, struct side *s)
 
 static struct world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof(*w));
+	struct world *w = aligned_alloc(64, FP_ALIGN_UP(sizeof(*w), 64));
+	memset(w, 0, sizeof(*w));
+	fp_shm_ctl_init(&w->ctl);
 	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
 	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
 	w->e = fp_sim_engine_create(&ecfg);
@@ -186,8 +188,11 @@ START_TEST(test_gw_init_refuses_bad_config)
 {
 	struct fp_ring *r1 = ring_new(16, "o"), *r2 = ring_new(16, "x");
 	struct fp_gw gw;
-	struct fp_gw_cfg cfg = {
-		.port = 1, .order_ring = r1, .exec_ring = r2, .symbols = symbols, .nb_symbols = 3};
+	struct fp_gw_cfg cfg = {.port = 1,
+				.order_ring = r1,
+				.exec_ring = r2,
+				.symbols = &symbols[0][0],
+				.nb_symbols = 3};
 	unsetenv("FP_GW_USER");
 	unsetenv("FP_GW_PASSWORD");
 	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), -EINVAL);
@@ -210,7 +215,7 @@ START_TEST(test_gw_init_refuses_bad_config)
 	cfg.host = NULL;
 	cfg.symbols = NULL;
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
-	cfg.symbols = symbols;
+	cfg.symbols = &symbols[0][0];
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
 	fp_gw_fini(&gw);
 	free(r1);
@@ -275,7 +280,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
 				.order_ring = ro,
 				.exec_ring = rx,
-				.symbols = symbols,
+				.symbols = &symbols[0][0],
 				.nb_symbols = 3,
 				.username = "u",
 				.password = "p"};
@@ -481,7 +486,7 @@ START_TEST(test_gw_kill_switch_cancels_every_open_order)
 	}
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 10);
 	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 10);
-	w->kill = mono_ns();
+	fp_shm_ctl_kill(&w->ctl, "test", "kill switch test");
 	pump(w, 50);
 	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 2);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_kill_cancels, 10);

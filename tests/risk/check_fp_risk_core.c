@@ -23,7 +23,7 @@
 struct env {
 	struct fp_risk_core rc;
 	struct fp_risk_limits *lim;
-	_Atomic uint64_t kill;
+	_Atomic uint32_t kill;
 	uint64_t now;
 	uint64_t next_id;
 };

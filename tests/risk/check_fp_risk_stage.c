@@ -30,7 +30,7 @@ struct rig {
 	struct fp_ring *intent[2], *reject[2], *order, *exec, *md;
 	struct fp_risk_limits *lim;
 	struct fp_risk_limits_shm *shm;
-	_Atomic uint64_t kill;
+	_Atomic uint32_t kill;
 	struct fp_risk risk;
 	uint64_t next_id;
 };
