@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,18 +337,34 @@ const char *fp_cfg_path(const struct fp_cfg_node *node, char *buf, unsigned len)
 	return buf;
 }
 
+const char *fp_cfg_file(const struct fp_cfg *cfg, const struct fp_cfg_node *node)
+{
+	const config_setting_t *s = fp_cfg_s(node);
+	const char *file = s ? config_setting_source_file(s) : NULL;
+	return file ? file : cfg->name;
+}
+
 /* "FILE:LINE: " (or "FILE: " when the line is unknown) of @p node into @p buf. */
 static const char *fp_cfg_where(const struct fp_cfg *cfg, const struct fp_cfg_node *node, char *buf,
 				size_t len)
 {
-	const config_setting_t *s = fp_cfg_s(node);
-	const char *file = s ? config_setting_source_file(s) : NULL;
 	unsigned line = fp_cfg_line(node);
 	if (line)
-		snprintf(buf, len, "%s:%u: ", file ? file : cfg->name, line);
+		snprintf(buf, len, "%s:%u: ", fp_cfg_file(cfg, node), line);
 	else
-		snprintf(buf, len, "%s: ", file ? file : cfg->name);
+		snprintf(buf, len, "%s: ", fp_cfg_file(cfg, node));
 	return buf;
+}
+
+int fp_cfg_error(const struct fp_cfg *cfg, const struct fp_cfg_node *node, int rc, const char *fmt,
+		 ...)
+{
+	char where[PATH_MAX + 32], text[FP_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return fp_err_set(rc, "%s%s", fp_cfg_where(cfg, node, where, sizeof(where)), text);
 }
 
 int fp_cfg_require(const struct fp_cfg *cfg, const struct fp_cfg_node *base, const char *path)

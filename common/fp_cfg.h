@@ -101,6 +101,23 @@ const char *fp_cfg_key(const struct fp_cfg_node *node);
 unsigned fp_cfg_line(const struct fp_cfg_node *node);
 
 /**
+ * File @p node was read from: for a setting that came from an @include, the included file
+ * as the directive names it ("limits.conf", relative to the including file's folder), else
+ * fp_cfg_name(). Pair it with fp_cfg_line() in messages.
+ */
+const char *fp_cfg_file(const struct fp_cfg *cfg, const struct fp_cfg_node *node);
+
+/**
+ * Record an error about @p node with fp_err_set(): "FILE:LINE: " (file and line of @p node,
+ * "FILE: " when its line is unknown or @p node is NULL) followed by the formatted text.
+ * For the checks a caller makes beyond the getters (cross-field rules, unknown names).
+ *
+ * @return @p rc
+ */
+int fp_cfg_error(const struct fp_cfg *cfg, const struct fp_cfg_node *node, int rc, const char *fmt,
+		 ...) FP_PRINTF(4, 5);
+
+/**
  * Full path of @p node for messages ("workers.[1].core"); the root is "(root)".
  * @return @p buf.
  */

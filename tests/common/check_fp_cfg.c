@@ -55,6 +55,19 @@ static void teardown(void)
 	ck_assert_msg(strncmp(fp_err_msg(), (want), strlen(want)) == 0, "got  '%s'\nwant '%s'", \
 		      fp_err_msg(), (want))
 
+START_TEST(test_cfg_error_prefixes_file_and_line)
+{
+	const struct fp_cfg_node *w = fp_cfg_lookup(cfg, NULL, "workers.[1]");
+	ck_assert_int_eq(fp_cfg_error(cfg, w, -EINVAL, "worker '%s' has no stages", "risk"),
+			 -EINVAL);
+	ck_assert_err("config.conf:15: worker 'risk' has no stages");
+	ck_assert_int_eq(fp_cfg_error(cfg, NULL, -EINVAL, "no worker runs stage '%s'", "book"),
+			 -EINVAL);
+	ck_assert_err("config.conf: no worker runs stage 'book'");
+	ck_assert_str_eq(fp_cfg_file(cfg, w), "config.conf");
+}
+END_TEST
+
 START_TEST(test_cfg_refuses_unreadable_file)
 {
 	errno = 0;
@@ -316,11 +329,19 @@ START_TEST(test_cfg_file_with_include_relative_to_its_folder)
 	ck_assert_msg(c != NULL, "%s", fp_err_msg());
 	int v;
 	ck_assert_int_eq(fp_cfg_get_int(c, NULL, "risk.max_qty", 0, 1, 10, &v), -EINVAL);
-	/* The message points into the included file, where the value is. */
+	/* The message, fp_cfg_file() and fp_cfg_error() point into the included file. */
 	snprintf(want, sizeof(want), ":2: 'risk.max_qty' must be an integer in 1..10, got 0");
 	ck_assert_msg(strstr(fp_err_msg(), "limits.conf") != NULL &&
 			      strstr(fp_err_msg(), want) != NULL,
 		      "got '%s'", fp_err_msg());
+
+	const struct fp_cfg_node *q = fp_cfg_lookup(c, NULL, "risk.max_qty");
+	ck_assert_msg(strstr(fp_cfg_file(c, q), "limits.conf") != NULL, "%s", fp_cfg_file(c, q));
+	ck_assert_msg(strstr(fp_cfg_file(c, fp_cfg_lookup(c, NULL, "risk")), "main.conf") != NULL,
+		      "%s", fp_cfg_file(c, fp_cfg_lookup(c, NULL, "risk")));
+	ck_assert_uint_eq(fp_cfg_line(q), 2);
+	ck_assert_int_eq(fp_cfg_error(c, q, -ERANGE, "'%s' too small", "max_qty"), -ERANGE);
+	ck_assert_err("limits.conf:2: 'max_qty' too small");
 	fp_cfg_free(c);
 	unlink(inc);
 	unlink(main_path);
@@ -350,6 +371,7 @@ static Suite *fp_cfg_suite(void)
 	tcase_add_test(tc, test_cfg_unknown_key_suggests_close_match);
 	tcase_add_test(tc, test_cfg_unknown_keys_counted_without_suggestion);
 	tcase_add_test(tc, test_cfg_error_inside_list_names_element_path);
+	tcase_add_test(tc, test_cfg_error_prefixes_file_and_line);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("values");
 	tcase_add_checked_fixture(tc, setup, teardown);
