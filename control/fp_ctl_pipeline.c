@@ -15,6 +15,7 @@
  *   (3) Regions are initialised by the supervisor before READY; workers only attach to
  *       them (they inherit the mapping across fork).
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -35,13 +36,18 @@
 
 const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS] = {
 	FP_CTL_RING_MD,        FP_CTL_RING_TOP,        FP_CTL_RING_INTENT, FP_CTL_RING_ORDER,
-	FP_CTL_RING_EXEC_RISK, FP_CTL_RING_EXEC_STRAT, FP_CTL_RING_REJECT,
+	FP_CTL_RING_EXEC_RISK, FP_CTL_RING_EXEC_STRAT, FP_CTL_RING_REJECT, FP_CTL_RING_TOP_RISK,
 };
 
-/* Config keys of rings.*, in the order of fp_ctl_ring_names; exec sizes both exec rings. */
-static const char *const ring_keys[FP_CTL_NB_RINGS] = {"md",   "top",  "intent", "order",
-						       "exec", "exec", "reject"};
-static const uint32_t ring_defaults[FP_CTL_NB_RINGS] = {65536, 16384, 4096, 4096, 4096, 4096, 4096};
+/*
+ * Config keys of rings.*, in the order of fp_ctl_ring_names: "exec" sizes both exec rings,
+ * "top" both top rings. A missing entry would be a zero-sized ring: the asserts catch it.
+ */
+static const char *const ring_keys[] = {"md",   "top",  "intent", "order",
+					"exec", "exec", "reject", "top"};
+static const uint32_t ring_defaults[] = {65536, 16384, 4096, 4096, 4096, 4096, 4096, 16384};
+static_assert(FP_ARRAY_SIZE(ring_keys) == FP_CTL_NB_RINGS, "a config key per ring");
+static_assert(FP_ARRAY_SIZE(ring_defaults) == FP_CTL_NB_RINGS, "a default per ring");
 
 /* ---- plan helpers for the stage adapters ---- */
 

@@ -29,7 +29,7 @@
 #include "fp_shm_ctl.h"
 
 #define FP_CTL_MAX_STAGES_PER_WORKER 8
-#define FP_CTL_NB_RINGS              7
+#define FP_CTL_NB_RINGS              8
 
 struct fp_ctl_worker_spec {
 	char name[FP_SHM_WORKER_NAMESIZE];

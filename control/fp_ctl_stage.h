@@ -103,6 +103,7 @@ struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
  */
 #define FP_CTL_RING_MD         "ring.md"         /**< md -> book */
 #define FP_CTL_RING_TOP        "ring.top"        /**< book -> strategies: tops, trades */
+#define FP_CTL_RING_TOP_RISK   "ring.top.risk"   /**< book -> risk: tops (marks, collars) */
 #define FP_CTL_RING_INTENT     "ring.intent"     /**< strategies -> risk */
 #define FP_CTL_RING_ORDER      "ring.order"      /**< risk -> gateway */
 #define FP_CTL_RING_EXEC_RISK  "ring.exec.risk"  /**< gateway -> risk */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_ctl_stage_risk.c - the risk stage in the pipeline: config group `risk`, regions
+ * risk.limits, risk.positions, risk.breaker, risk.stats; rings intent/reject (strategies),
+ * order (gateway), exec.risk (gateway), top.risk (book). See risk/fp_risk.h.
+ *
+ *   risk = {
+ *     limits = "config/risk.conf";   # limit sets per environment (relative to the cwd)
+ *     env = "dev";                   # which environment of that file
+ *     symbols = 16384;               # symbol ids tracked (stock locates below this)
+ *     orders = 65536;                # client order ids per day (power of two)
+ *     positions = 4096;              # (strategy, symbol) positions (power of two)
+ *     breaker_sets_kill = true;      # a breaker trip also trips the kill switch
+ *   };
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fp_ctl_stage.h"
+#include "fp_err.h"
+#include "fp_risk.h"
+#include "fp_shm_ctl.h"
+
+#define RISK_STATS_PUBLISH_POLLS 256u
+
+struct risk_settings {
+	const char *limits_path;
+	const char *env;
+	uint32_t nb_symbols, nb_orders, nb_positions;
+	bool breaker_sets_kill;
+};
+
+struct risk_adapter {
+	struct fp_risk risk;
+	struct fp_risk_stats *published; /* region risk.stats */
+	unsigned polls;
+};
+
+static const char *const risk_keys[] = {
+	"limits", "env", "symbols", "orders", "positions", "breaker_sets_kill", NULL};
+
+static int risk_settings(const struct fp_ctl_env *env, struct risk_settings *s)
+{
+	const struct fp_cfg *c = env->cfg;
+	const struct fp_cfg_node *g = fp_cfg_lookup(c, NULL, "risk");
+	int64_t nsym, nord, npos;
+	int rc;
+
+	if (!g)
+		return fp_err_set(-EINVAL,
+				  "%s: stage 'risk' is placed but the 'risk' group is missing",
+				  fp_cfg_name(c));
+	if ((rc = fp_cfg_check_keys(c, g, risk_keys)) < 0 ||
+	    (rc = fp_cfg_require(c, g, "limits")) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "limits", NULL, 0, &s->limits_path)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "env", "dev", 0, &s->env)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "symbols", 16384, 2, FP_RISK_MAX_SYMBOLS, &nsym)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "orders", 65536, 64, 1 << 24, &nord)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "positions", 4096, 16, 1 << 20, &npos)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, g, "breaker_sets_kill", true, &s->breaker_sets_kill)) < 0)
+		return rc;
+	if (!FP_IS_POW2((uint64_t)nord) || !FP_IS_POW2((uint64_t)npos))
+		return fp_err_set(-EINVAL,
+				  "%s: risk.orders and risk.positions must be powers of two",
+				  fp_cfg_name(c));
+	s->nb_symbols = (uint32_t)nsym;
+	s->nb_orders = (uint32_t)nord;
+	s->nb_positions = (uint32_t)npos;
+	return 0;
+}
+
+static int risk_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
+{
+	struct risk_settings s;
+	struct fp_risk_limits lim;
+	int rc;
+
+	if ((rc = risk_settings(env, &s)) < 0)
+		return rc;
+	/* Refuse bad limits before anything starts. */
+	if ((rc = fp_risk_limits_load(&lim, s.limits_path, s.env, s.nb_symbols)) < 0)
+		return rc;
+	if ((rc = fp_ctl_plan_add(plan, "risk.limits", sizeof(struct fp_risk_limits_shm),
+				  FP_RISK_LIMITS_VERSION)) < 0 ||
+	    (rc = fp_ctl_plan_add(plan, "risk.positions",
+				  fp_risk_pos_region_memsize(s.nb_positions),
+				  FP_RISK_POS_VERSION)) < 0 ||
+	    (rc = fp_ctl_plan_add(plan, "risk.breaker", sizeof(struct fp_risk_breaker_region),
+				  FP_RISK_BREAKER_VERSION)) < 0)
+		return rc;
+	return fp_ctl_plan_add(plan, "risk.stats", sizeof(struct fp_risk_stats), 1);
+}
+
+static int risk_setup(const struct fp_ctl_env *env)
+{
+	struct risk_settings s;
+	struct fp_risk_limits lim;
+	int rc;
+
+	if ((rc = risk_settings(env, &s)) < 0 ||
+	    (rc = fp_risk_limits_load(&lim, s.limits_path, s.env, s.nb_symbols)) < 0)
+		return rc;
+	fp_risk_limits_shm_init(fp_shm_region(env->seg, "risk.limits", NULL), &lim);
+	fp_risk_pos_region_init(fp_shm_region(env->seg, "risk.positions", NULL), s.nb_positions);
+	fp_risk_breaker_init(fp_shm_region(env->seg, "risk.breaker", NULL));
+	return 0;
+}
+
+static int risk_init(void *ctx, const struct fp_ctl_env *env)
+{
+	struct risk_adapter *a = ctx;
+	struct fp_shm_ctl *ctl = fp_ctl_region(env, "ctl", NULL);
+	struct risk_settings s;
+	int rc;
+
+	if ((rc = risk_settings(env, &s)) < 0)
+		return rc;
+	struct fp_risk_cfg cfg = {
+		.intent = {fp_ctl_ring(env, FP_CTL_RING_INTENT)},
+		.reject = {fp_ctl_ring(env, FP_CTL_RING_REJECT)},
+		.nb_intent = 1,
+		.exec = {fp_ctl_ring(env, FP_CTL_RING_EXEC_RISK)},
+		.nb_exec = 1,
+		.md = {fp_ctl_ring(env, FP_CTL_RING_TOP_RISK)},
+		.nb_md = 1,
+		.order = fp_ctl_ring(env, FP_CTL_RING_ORDER),
+		.nb_symbols = s.nb_symbols,
+		.order_capacity = s.nb_orders,
+		.pos_capacity = s.nb_positions,
+		.pos_region = fp_ctl_region(env, "risk.positions", NULL),
+		.breaker = fp_ctl_region(env, "risk.breaker", NULL),
+		.limits_shm = fp_ctl_region(env, "risk.limits", NULL),
+		.kill_word = ctl ? &ctl->kill : NULL,
+		.tsc_hz = env->tsc_hz,
+		.breaker_sets_kill = s.breaker_sets_kill,
+	};
+	a->published = fp_ctl_region(env, "risk.stats", NULL);
+	if (!cfg.intent[0] || !cfg.reject[0] || !cfg.exec[0] || !cfg.md[0] || !cfg.order ||
+	    !cfg.pos_region || !cfg.breaker || !cfg.limits_shm || !ctl || !a->published)
+		return -ENOENT;
+	return fp_risk_init(&a->risk, &cfg);
+}
+
+static unsigned risk_poll(void *ctx, unsigned budget)
+{
+	struct risk_adapter *a = ctx;
+	unsigned work = fp_risk_poll(&a->risk, budget);
+
+	/* Counters for ctl and the summary; readers accept a torn (monotonic) copy. */
+	if (fp_unlikely(++a->polls % RISK_STATS_PUBLISH_POLLS == 0))
+		memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
+	return work;
+}
+
+static void risk_fini(void *ctx)
+{
+	struct risk_adapter *a = ctx;
+	memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
+	fp_risk_fini(&a->risk);
+}
+
+static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
+{
+	const struct fp_risk_stats *st = fp_shm_region(env->seg, "risk.stats", NULL);
+	const struct fp_risk_pos_region *pos = fp_shm_region(env->seg, "risk.positions", NULL);
+	const struct fp_risk_breaker_region *brk = fp_shm_region(env->seg, "risk.breaker", NULL);
+
+	if (st) {
+		sum->intents = st->intents;
+		sum->risk_accepted = st->forwarded;
+		sum->risk_rejected = st->rejects_sent + st->rejects_unsent;
+	}
+	if (pos) {
+		int64_t shares = 0;
+		for (uint32_t i = 0; i < pos->capacity; i++)
+			if (pos->pos[i].symbol_id)
+				shares += pos->pos[i].position;
+		sum->position_shares = shares;
+		sum->realized_pnl = pos->firm.realized;
+		sum->unrealized_pnl = pos->firm.unreal;
+	}
+	if (brk)
+		sum->breaker_state = atomic_load_explicit(&brk->state, memory_order_relaxed);
+}
+
+const struct fp_ctl_stage_ops fp_ctl_stage_risk = {
+	.name = "risk",
+	.ctx_size = sizeof(struct risk_adapter),
+	.plan = risk_plan,
+	.setup = risk_setup,
+	.init = risk_init,
+	.poll = risk_poll,
+	.fini = risk_fini,
+	.report = risk_report,
+};

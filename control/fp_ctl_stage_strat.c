@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_ctl_stage_strat.c - the strategy host in the pipeline: config group `strategies`,
+ * region strat.stats; rings top (book), exec.strat (gateway), reject (risk), intent (to
+ * risk). See strategies/fp_strat.h and strategies/strategy.h.
+ *
+ *   strategies = {
+ *     timer_us = 1000;                                    # on_timer period (0 = none)
+ *     symbols = 16384;                                    # symbol ids tracked
+ *     list = (
+ *       { id = 1; name = "mm"; symbol = 1;                # built in: mm, momentum, ping
+ *         params = ["size=100", "half_spread=200"]; },
+ *       { id = 2; name = "mine"; path = "/opt/strat/libmine.so"; params = []; }
+ *     );
+ *   };
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fp_ctl_stage.h"
+#include "fp_err.h"
+#include "fp_strat.h"
+
+#define STRAT_STATS_PUBLISH_POLLS 256u
+
+struct strat_adapter {
+	struct fp_strat_host host;
+	struct fp_strat_stats *published;
+	unsigned polls;
+};
+
+static const char *const strat_keys[] = {"timer_us", "symbols", "list", NULL};
+static const char *const spec_keys[] = {"id", "name", "path", "symbol", "params", NULL};
+
+static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *cfg)
+{
+	const struct fp_cfg *c = env->cfg;
+	const struct fp_cfg_node *g = fp_cfg_lookup(c, NULL, "strategies"), *list;
+	int64_t timer_us, nsym;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!g)
+		return fp_err_set(-EINVAL,
+				  "%s: stage 'strategies' is placed but the 'strategies' group is "
+				  "missing",
+				  fp_cfg_name(c));
+	if ((rc = fp_cfg_check_keys(c, g, strat_keys)) < 0 ||
+	    (rc = fp_cfg_require(c, g, "list")) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "timer_us", 1000, 0, 60000000, &timer_us)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "symbols", 16384, 2, FP_STRAT_MAX_SYMBOLS, &nsym)) < 0)
+		return rc;
+	cfg->timer_us = (uint32_t)timer_us;
+	cfg->nb_symbols = (uint32_t)nsym;
+	cfg->tsc_hz = env->tsc_hz;
+	list = fp_cfg_lookup(c, g, "list");
+	if (fp_cfg_length(list) == 0 || fp_cfg_length(list) > FP_STRAT_MAX)
+		return fp_err_set(-EINVAL, "%s:%u: strategies.list needs 1 to %d strategies",
+				  fp_cfg_name(c), fp_cfg_line(list), FP_STRAT_MAX);
+	for (unsigned i = 0; i < fp_cfg_length(list); i++) {
+		const struct fp_cfg_node *e = fp_cfg_elem(list, i), *params;
+		struct fp_strat_spec *sp = &cfg->strat[cfg->nb_strategies++];
+		const char *name, *path;
+		int64_t id, symbol;
+
+		if ((rc = fp_cfg_check_keys(c, e, spec_keys)) < 0 ||
+		    (rc = fp_cfg_require(c, e, "id")) < 0 ||
+		    (rc = fp_cfg_require(c, e, "name")) < 0 ||
+		    (rc = fp_cfg_get_int64(c, e, "id", 0, 1, 32767, &id)) < 0 ||
+		    (rc = fp_cfg_get_string(c, e, "name", "", sizeof(sp->name) - 1, &name)) < 0 ||
+		    (rc = fp_cfg_get_string(c, e, "path", "", sizeof(sp->path) - 1, &path)) < 0 ||
+		    (rc = fp_cfg_get_int64(c, e, "symbol", 0, 0, nsym - 1, &symbol)) < 0)
+			return rc;
+		sp->id = (uint16_t)id;
+		sp->symbol_id = (uint32_t)symbol;
+		snprintf(sp->name, sizeof(sp->name), "%s", name);
+		snprintf(sp->path, sizeof(sp->path), "%s", path);
+		if (symbol) {
+			char kv[32];
+			snprintf(kv, sizeof(kv), "symbol=%ld", (long)symbol);
+			fp_strat_params_add(&sp->params, kv);
+		}
+		params = fp_cfg_lookup(c, e, "params");
+		for (unsigned k = 0; k < fp_cfg_length(params); k++) {
+			char elem[16];
+			const char *kv;
+			snprintf(elem, sizeof(elem), "[%u]", k);
+			if ((rc = fp_cfg_get_string(c, params, elem, NULL, 0, &kv)) < 0)
+				return rc;
+			if (fp_strat_params_add(&sp->params, kv) < 0)
+				return fp_err_set(-EINVAL,
+						  "%s:%u: strategy %ld: parameter '%s' is not "
+						  "key=value (or too many)",
+						  fp_cfg_name(c), fp_cfg_line(params), (long)id,
+						  kv);
+		}
+	}
+	return 0;
+}
+
+static int strat_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
+{
+	struct fp_strat_host_cfg cfg;
+	int rc = strat_load_cfg(env, &cfg);
+	if (rc < 0)
+		return rc;
+	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats), 1);
+}
+
+static int strat_init(void *ctx, const struct fp_ctl_env *env)
+{
+	struct strat_adapter *a = ctx;
+	struct fp_strat_host_cfg cfg;
+	int rc;
+
+	if ((rc = strat_load_cfg(env, &cfg)) < 0)
+		return rc;
+	cfg.md[0] = fp_ctl_ring(env, FP_CTL_RING_TOP);
+	cfg.nb_md = 1;
+	cfg.exec = fp_ctl_ring(env, FP_CTL_RING_EXEC_STRAT);
+	cfg.reject = fp_ctl_ring(env, FP_CTL_RING_REJECT);
+	cfg.intent = fp_ctl_ring(env, FP_CTL_RING_INTENT);
+	a->published = fp_ctl_region(env, "strat.stats", NULL);
+	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !a->published)
+		return -ENOENT;
+	return fp_strat_host_init(&a->host, &cfg);
+}
+
+static unsigned strat_poll(void *ctx, unsigned budget)
+{
+	struct strat_adapter *a = ctx;
+	unsigned work = fp_strat_host_poll(&a->host, budget);
+
+	if (fp_unlikely(++a->polls % STRAT_STATS_PUBLISH_POLLS == 0))
+		memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
+	return work;
+}
+
+static void strat_fini(void *ctx)
+{
+	struct strat_adapter *a = ctx;
+	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
+	fp_strat_host_fini(&a->host);
+}
+
+const struct fp_ctl_stage_ops fp_ctl_stage_strat = {
+	.name = "strategies",
+	.ctx_size = sizeof(struct strat_adapter),
+	.plan = strat_plan,
+	.init = strat_init,
+	.poll = strat_poll,
+	.fini = strat_fini,
+};
