@@ -1,11 +1,79 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# `make demo`: run the main job from a build folder. Until the order path lands this runs
-# what exists (the ring benchmark); see README.md.
+# `make demo`: the main job. Starts the exchange simulator (ITCH 5.0 over MoldUDP64 on
+# loopback multicast, OUCH 5.0 over SoupBinTCP on 127.0.0.1:15000) and the fastpath
+# pipeline (config/dev.conf: md -> book -> market maker -> risk -> gateway, fused on one
+# core), prints a live summary each second for DURATION seconds (or until Ctrl-C), then a
+# report: build/demo/report.json and a tick-to-trade plot build/demo/t2t.png.
 set -euo pipefail
 build=${1:-build}
-if [[ -x $build/bin/fastpath-bench ]]; then
-	exec "$build/bin/fastpath-bench" ring
+duration=${DURATION:-30}
+rate=${RATE:-20000}
+out=$build/demo
+mkdir -p "$out"
+for b in fastpath fastpath-sim; do
+	[[ -x $build/bin/$b ]] || { echo "demo: $build/bin/$b is missing: run 'make build'" >&2; exit 1; }
+done
+
+# Hugepages for the segment (design.md §3): reserve some when we may and none are free.
+if [[ $(id -u) -eq 0 && -w /proc/sys/vm/nr_hugepages ]]; then
+	free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+	if ((free < 64)); then
+		echo $(($(cat /proc/sys/vm/nr_hugepages) + 128)) >/proc/sys/vm/nr_hugepages 2>/dev/null || true
+	fi
 fi
-echo "demo: $build/bin/fastpath-bench is missing; run 'make build' first" >&2
-exit 1
+
+# Paper-trading credentials of the simulator's default account (config/sim.conf). The
+# gateway reads them from the environment only.
+export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass
+
+sim_pid=
+cleanup() {
+	[[ -n $sim_pid ]] && kill -INT "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'echo; echo "demo: stopping"' INT
+
+# The simulator on core 0, the pipeline's worker on core 1 (config/dev.conf).
+taskset -c 0 "$build/bin/fastpath-sim" --config config/sim.conf --rate "$rate" \
+	--duration $((duration + 5)) --json >"$out/sim.json" 2>"$out/sim.log" &
+sim_pid=$!
+for _ in $(seq 50); do
+	(exec 3<>/dev/tcp/127.0.0.1/15000) 2>/dev/null && break
+	sleep 0.1
+done
+
+echo "demo: simulator at $rate msg/s (pid $sim_pid); pipeline for ${duration}s (Ctrl-C stops)"
+rc=0
+"$build/bin/fastpath" run --config config/dev.conf --duration "$duration" --summary \
+	--report "$out/report.json" || rc=$?
+cleanup
+sim_pid=
+
+if [[ ! -s $out/report.json ]]; then
+	echo "demo: the pipeline wrote no report (exit $rc); see messages above" >&2
+	exit 1
+fi
+
+# Tick-to-trade quantiles as "quantile ns" lines, then the plot.
+grep -o '\[[01]\.[0-9]*, [0-9]*\]' "$out/report.json" | tr -d '[],' >"$out/t2t.dat"
+if command -v gnuplot >/dev/null; then
+	gnuplot <<-PLOT
+		set terminal pngcairo size 900,500 noenhanced
+		set output "$out/t2t.png"
+		set title "fastpath tick-to-trade (t_rx to order bytes handed to send), ${duration}s demo"
+		set xlabel "percentile"
+		set ylabel "microseconds"
+		set logscale y
+		set grid
+		set xtics ("p10" 0, "p50" 1, "p75" 2, "p90" 3, "p99" 4, "p99.9" 5, "p99.99" 6, "max" 7)
+		plot "$out/t2t.dat" using 0:(\$2/1000.0) with linespoints lw 2 pt 7 title "tick-to-trade"
+	PLOT
+fi
+
+echo
+echo "demo report ($out/report.json):"
+sed -e 's/, "/\n  "/g' -e 's/^{/  /' -e 's/}$//' "$out/report.json" | grep -v quantiles
+[[ -f $out/t2t.png ]] && echo "  plot: $out/t2t.png"
+echo "  simulator: $(tail -n 1 "$out/sim.json")"
+exit "$rc"

@@ -42,6 +42,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -672,7 +673,7 @@ static void send_login(struct fp_gw *gw)
 {
 	uint8_t b[64];
 	size_t n = fp_soup_build_login_request(b, sizeof(b), gw->cfg.username, gw->cfg.password,
-					       gw->cfg.session, gw->st.next_seq);
+					       gw->session, gw->st.next_seq);
 	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
 	gw->state = FP_GW_LOGGING_IN;
 	gw->last_rx_ns = gw->now_ns;
@@ -688,7 +689,7 @@ static void session_connect(struct fp_gw *gw)
 	int one = 1;
 	setsockopt(gw->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(gw->cfg.port)};
-	inet_pton(AF_INET, gw->cfg.host, &sa.sin_addr);
+	sa.sin_addr.s_addr = gw->venue_addr;
 	gw->last_rx_ns = gw->now_ns; /* connect timeout counts from here */
 	if (connect(gw->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return send_login(gw);
@@ -917,6 +918,10 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	    (c->exec_ring2 && fp_ring_capacity(c->exec_ring2) < 2 * FP_GW_EXEC_RESERVE))
 		return fp_err_set(-EINVAL, "gateway: exec ring smaller than %d",
 				  2 * FP_GW_EXEC_RESERVE);
+	gw->venue_addr = ia.s_addr;
+	snprintf(gw->session, sizeof(gw->session), "%s", c->session);
+	c->host = NULL; /* the caller's strings are not kept */
+	c->session = NULL;
 	gw->mask = c->max_orders - 1;
 	gw->urn_mask = 4 * c->max_orders - 1;
 	gw->orders = calloc(c->max_orders, sizeof(*gw->orders));

@@ -48,6 +48,9 @@
 #include "fp_shm_ctl.h"
 #include "fp_soup.h"
 
+/** Venue port when the configuration names none (fastpath-sim's order-entry port). */
+#define FP_GW_DEFAULT_PORT 15000
+
 /** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
@@ -174,8 +177,10 @@ struct fp_gw_map_ent {
 struct fp_gw {
 	struct fp_gw_cfg cfg;
 	int fd;
-	uint8_t state; /**< enum fp_gw_session_state */
-	uint32_t mask; /**< max_orders - 1 */
+	uint8_t state;                         /**< enum fp_gw_session_state */
+	uint32_t venue_addr;                   /**< IPv4, network order (parsed at init) */
+	char session[FP_SOUP_SESSION_LEN + 1]; /**< requested session, copied at init */
+	uint32_t mask;                         /**< max_orders - 1 */
 	uint32_t urn_mask;
 	uint32_t nb_free;
 	uint32_t *free_list;
@@ -199,6 +204,20 @@ struct fp_gw {
  *         variable, never the value).
  */
 int fp_gw_credentials_from_env(struct fp_gw_cfg *cfg);
+
+struct fp_cfg;
+struct fp_cfg_node;
+
+/**
+ * Read the settings of group @p group (cold path; unknown keys refused with their line):
+ * host, port, username, password, session, firm, capacity, max_orders, first_user_ref_num,
+ * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms. Rings, symbols, the control
+ * block and the histogram are the caller's. Credentials left empty are then taken from the
+ * environment (fp_gw_credentials_from_env). fp_gw_init() copies the strings: @p c may be
+ * freed after it.
+ * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
+ */
+int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
 
 /**
  * Check the config and allocate the order tables (cold path); the first poll connects.

@@ -121,10 +121,13 @@ static void packet_latency(const struct fp_md_rx_cfg *line, struct fp_ring *ring
 	}
 	struct fp_md_pkt pkts[32];
 	struct fp_md_rx *rx = md->rx[0];
-	for (unsigned done = 0; done < LAT_PKTS;) {
+	for (unsigned done = 0, idle = 0; done < LAT_PKTS && idle < 100000;) {
 		unsigned n = fp_md_rx_burst(rx, pkts, 32);
-		if (n == 0)
-			break;
+		if (n == 0) {
+			idle++;
+			continue;
+		}
+		idle = 0;
 		for (unsigned i = 0; i < n; i++) {
 			uint64_t t0 = fp_tsc_now_ordered();
 			fp_md_on_datagram(md, &pkts[i], 0, 0);
@@ -291,12 +294,20 @@ int fp_bench_md(int argc, char **argv)
 					" of %" PRIu64 " messages\n",
 					m, f.nb_msgs);
 		}
+		if (ok) {
+			char dev[256];
+			snprintf(dev, sizeof(dev), "net_pcap%u,rx_pcap=%s", runs, path);
+			struct fp_md_rx_cfg dc = {.kind = FP_MD_RX_DPDK, .dpdk_dev = dev};
+			fp_hist_init(h);
+			packet_latency(&dc, ring, h, &conv);
+		}
 		unlink(path);
 		if (ok) {
 			double dm = median(rate, runs);
-			fp_hist_init(h);
 			fp_bench_metric(&res[1], "msgs_per_s", dm);
 			fp_bench_metric(&res[1], "per_msg_ns", 1e9 / dm);
+			fp_bench_metric(&res[1], "p50_pkt_ns", (double)fp_hist_percentile(h, 0.50));
+			fp_bench_metric(&res[1], "p99_pkt_ns", (double)fp_hist_percentile(h, 0.99));
 			/* mbuf pool: 8191 mbufs of 2176 B data room + 128 B header; EAL -m 256 */
 			fp_bench_metric(&res[1], "mbuf_pool_bytes", 8191.0 * (2176 + 128));
 			fp_bench_metric(&res[1], "eal_reserved_bytes", 256.0 * 1024 * 1024);

@@ -171,8 +171,14 @@ static int run_fast(const struct stream *st, const struct fp_risk_limits *lim,
 		    const struct fp_tsc_conv *conv, struct fp_hist *h, struct run_out *out)
 {
 	struct fp_risk_core rc;
-	struct fp_risk_core_cfg cfg = {
-		.nb_symbols = NSYM, .order_capacity = ORDER_CAP, .pos_capacity = 1u << 14};
+	static struct fp_shm_ctl ctl; /* kill switch and trading state, read on every order */
+	fp_shm_ctl_init(&ctl);
+	fp_shm_ctl_set_trading(&ctl, FP_TRADING_ON, "bench", "start");
+	struct fp_risk_core_cfg cfg = {.kill_word = &ctl.kill,
+				       .trading_word = &ctl.trading_state,
+				       .nb_symbols = NSYM,
+				       .order_capacity = ORDER_CAP,
+				       .pos_capacity = 1u << 14};
 	if (fp_risk_core_init(&rc, &cfg) < 0)
 		return -1;
 	uint64_t now = fp_tsc_now();

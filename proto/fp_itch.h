@@ -240,28 +240,38 @@ struct fp_itch_hdr {
 	uint8_t timestamp[6];
 } FP_PACKED;
 
-/* OFFSET 11 SIZE 1 event_code: O S Q M E C */
+/*
+ * 1.1 System Event ('S', 12 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr         common header, message_type 'S'
+ *   11      1     event_code  O S Q M E C: start of messages, system hours, market hours; end of
+ *                      market hours, system hours, messages
+ */
 struct fp_itch_system_event {
 	struct fp_itch_hdr hdr;
 	char event_code;
 } FP_PACKED;
 
 /*
+ * 1.2.1 Stock Directory ('R', 39 bytes)
+ *
  *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                             common header, message_type 'R'
  *   11      8     stock                           symbol, space padded
- *   19      1     market_category                 Q G S N A P Z V or space
- *   20      1     financial_status_indicator      D E Q S G H J K C N or space
+ *   19      1     market_category                 Q G S Nasdaq tiers; N A P Z V others; space
+ *   20      1     financial_status_indicator      D E Q S G H J K C N, space
  *   21      4     round_lot_size                  shares in a round lot
- *   25      1     round_lots_only                 Y N
+ *   25      1     round_lots_only                 Y round lots only, N any size
  *   26      1     issue_classification            Appendix D
  *   27      2     issue_sub_type                  Appendix E
- *   29      1     authenticity                    P live, T test
- *   30      1     short_sale_threshold_indicator  Y N space
- *   31      1     ipo_flag                        Y N space
- *   32      1     luld_reference_price_tier       1 2 space
- *   33      1     etp_flag                        Y N space
- *   34      4     etp_leverage_factor             integer
- *   38      1     inverse_indicator               Y N
+ *   29      1     authenticity                    P live/production, T test
+ *   30      1     short_sale_threshold_indicator  Y restricted (Rule 203(b)(3)), N not, space
+ *   31      1     ipo_flag                        Y new IPO, N not, space
+ *   32      1     luld_reference_price_tier       1 tier 1, 2 tier 2, space
+ *   33      1     etp_flag                        Y ETP, N not, space
+ *   34      4     etp_leverage_factor             integer leverage of the ETP
+ *   38      1     inverse_indicator               Y inverse ETP, N not
  */
 struct fp_itch_stock_directory {
 	struct fp_itch_hdr hdr;
@@ -282,8 +292,14 @@ struct fp_itch_stock_directory {
 } FP_PACKED;
 
 /*
- *   11  8  stock          19  1  trading_state (H P Q T)
- *   20  1  reserved       21  4  reason (Appendix C)
+ * 1.2.2 Stock Trading Action ('H', 25 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr            common header, message_type 'H'
+ *   11      8     stock          symbol, space padded
+ *   19      1     trading_state  H halted, P paused, Q quotation only, T trading
+ *   20      1     reserved       reserved
+ *   21      4     reason         trading action reason (Appendix C)
  */
 struct fp_itch_stock_trading_action {
 	struct fp_itch_hdr hdr;
@@ -293,7 +309,14 @@ struct fp_itch_stock_trading_action {
 	char reason[4];
 } FP_PACKED;
 
-/* 11 8 stock; 19 1 reg_sho_action (0 1 2) */
+/*
+ * 1.2.3 Reg SHO Short Sale Price Test Restricted Indicator ('Y', 20 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr             common header, message_type 'Y'
+ *   11      8     stock           symbol, space padded
+ *   19      1     reg_sho_action  0 no test, 1 restriction (intraday drop), 2 restriction remains
+ */
 struct fp_itch_reg_sho_restriction {
 	struct fp_itch_hdr hdr;
 	char stock[8];
@@ -301,9 +324,15 @@ struct fp_itch_reg_sho_restriction {
 } FP_PACKED;
 
 /*
- *   11  4  mpid                    15  8  stock
- *   23  1  primary_market_maker    24  1  market_maker_mode (N P S R L)
- *   25  1  market_participant_state (A E W S D)
+ * 1.2.4 Market Participant Position ('L', 26 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                       common header, message_type 'L'
+ *   11      4     mpid                      market participant identifier
+ *   15      8     stock                     symbol, space padded
+ *   23      1     primary_market_maker      Y primary, N not
+ *   24      1     market_maker_mode         N normal P passive S syndicate R pre-synd. L penalty
+ *   25      1     market_participant_state  A active E excused W withdrawn S susp. D deleted
  */
 struct fp_itch_market_participant_position {
 	struct fp_itch_hdr hdr;
@@ -314,7 +343,15 @@ struct fp_itch_market_participant_position {
 	char market_participant_state;
 } FP_PACKED;
 
-/* 11 8 level_1, 19 8 level_2, 27 8 level_3: Price(8) */
+/*
+ * 1.2.5.1 MWCB Decline Level ('V', 35 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr      common header, message_type 'V'
+ *   11      8     level_1  MWCB level 1, Price(8)
+ *   19      8     level_2  MWCB level 2, Price(8)
+ *   27      8     level_3  MWCB level 3, Price(8)
+ */
 struct fp_itch_mwcb_decline_level {
 	struct fp_itch_hdr hdr;
 	fp_be64_t level_1;
@@ -322,15 +359,27 @@ struct fp_itch_mwcb_decline_level {
 	fp_be64_t level_3;
 } FP_PACKED;
 
-/* 11 1 breached_level (1 2 3) */
+/*
+ * 1.2.5.2 MWCB Status ('W', 12 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr             common header, message_type 'W'
+ *   11      1     breached_level  1, 2 or 3
+ */
 struct fp_itch_mwcb_status {
 	struct fp_itch_hdr hdr;
 	char breached_level;
 } FP_PACKED;
 
 /*
- *   11  8  stock                              19  4  ipo_quotation_release_time (s)
- *   23  1  ipo_quotation_release_qualifier    24  4  ipo_price Price(4)
+ * 1.2.6 IPO Quoting Period Update ('K', 28 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                              common header, message_type 'K'
+ *   11      8     stock                            symbol, space padded
+ *   19      4     ipo_quotation_release_time       seconds since midnight (0 if cancelled)
+ *   23      1     ipo_quotation_release_qualifier  A anticipated, C cancelled/postponed
+ *   24      4     ipo_price                        Price(4) (0 if cancelled)
  */
 struct fp_itch_ipo_quoting_period_update {
 	struct fp_itch_hdr hdr;
@@ -341,9 +390,15 @@ struct fp_itch_ipo_quoting_period_update {
 } FP_PACKED;
 
 /*
- *   11  8  stock                           19  4  auction_collar_reference_price Price(4)
- *   23  4  upper_auction_collar_price      27  4  lower_auction_collar_price Price(4)
- *   31  4  auction_collar_extension
+ * 1.2.7 LULD Auction Collar ('J', 35 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                             common header, message_type 'J'
+ *   11      8     stock                           symbol, space padded
+ *   19      4     auction_collar_reference_price  Price(4)
+ *   23      4     upper_auction_collar_price      Price(4)
+ *   27      4     lower_auction_collar_price      Price(4)
+ *   31      4     auction_collar_extension        number of extensions of the reopening auction
  */
 struct fp_itch_luld_auction_collar {
 	struct fp_itch_hdr hdr;
@@ -354,7 +409,15 @@ struct fp_itch_luld_auction_collar {
 	fp_be32_t auction_collar_extension;
 } FP_PACKED;
 
-/* 11 8 stock; 19 1 market_code (Q B X); 20 1 operational_halt_action (H T) */
+/*
+ * 1.2.8 Operational Halt ('h', 21 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                      common header, message_type 'h'
+ *   11      8     stock                    symbol, space padded
+ *   19      1     market_code              Q Nasdaq, B BX, X PSX
+ *   20      1     operational_halt_action  H halted, T resumed
+ */
 struct fp_itch_operational_halt {
 	struct fp_itch_hdr hdr;
 	char stock[8];
@@ -363,9 +426,15 @@ struct fp_itch_operational_halt {
 } FP_PACKED;
 
 /*
- *   11  8  order_reference_number    19  1  buy_sell_indicator (B S)
- *   20  4  shares                    24  8  stock
- *   32  4  price Price(4)
+ * 1.3.1 Add Order - No MPID Attribution ('A', 36 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'A'
+ *   11      8     order_reference_number  day-unique order reference
+ *   19      1     buy_sell_indicator      B buy, S sell
+ *   20      4     shares                  shares
+ *   24      8     stock                   symbol, space padded
+ *   32      4     price                   Price(4)
  */
 struct fp_itch_add_order {
 	struct fp_itch_hdr hdr;
@@ -376,7 +445,18 @@ struct fp_itch_add_order {
 	fp_be32_t price;
 } FP_PACKED;
 
-/* add_order, then 36 4 attribution (MPID) */
+/*
+ * 1.3.2 Add Order with MPID Attribution ('F', 40 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'F'
+ *   11      8     order_reference_number  day-unique order reference
+ *   19      1     buy_sell_indicator      B buy, S sell
+ *   20      4     shares                  shares
+ *   24      8     stock                   symbol, space padded
+ *   32      4     price                   Price(4)
+ *   36      4     attribution             MPID of the order
+ */
 struct fp_itch_add_order_mpid {
 	struct fp_itch_hdr hdr;
 	fp_be64_t order_reference_number;
@@ -387,7 +467,15 @@ struct fp_itch_add_order_mpid {
 	char attribution[4];
 } FP_PACKED;
 
-/* 11 8 order_reference_number; 19 4 executed_shares; 23 8 match_number */
+/*
+ * 1.4.1 Order Executed ('E', 31 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'E'
+ *   11      8     order_reference_number  day-unique order reference
+ *   19      4     executed_shares         shares executed
+ *   23      8     match_number            day-unique match number
+ */
 struct fp_itch_order_executed {
 	struct fp_itch_hdr hdr;
 	fp_be64_t order_reference_number;
@@ -395,7 +483,17 @@ struct fp_itch_order_executed {
 	fp_be64_t match_number;
 } FP_PACKED;
 
-/* order_executed, then 31 1 printable (Y N); 32 4 execution_price Price(4) */
+/*
+ * 1.4.2 Order Executed With Price ('C', 36 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'C'
+ *   11      8     order_reference_number  day-unique order reference
+ *   19      4     executed_shares         shares executed
+ *   23      8     match_number            day-unique match number
+ *   31      1     printable               Y printable, N non-printable
+ *   32      4     execution_price         Price(4)
+ */
 struct fp_itch_order_executed_with_price {
 	struct fp_itch_hdr hdr;
 	fp_be64_t order_reference_number;
@@ -405,22 +503,41 @@ struct fp_itch_order_executed_with_price {
 	fp_be32_t execution_price;
 } FP_PACKED;
 
-/* 11 8 order_reference_number; 19 4 cancelled_shares */
+/*
+ * 1.4.3 Order Cancel ('X', 23 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'X'
+ *   11      8     order_reference_number  day-unique order reference
+ *   19      4     cancelled_shares        shares removed from the display size
+ */
 struct fp_itch_order_cancel {
 	struct fp_itch_hdr hdr;
 	fp_be64_t order_reference_number;
 	fp_be32_t cancelled_shares;
 } FP_PACKED;
 
-/* 11 8 order_reference_number */
+/*
+ * 1.4.4 Order Delete ('D', 19 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'D'
+ *   11      8     order_reference_number  day-unique order reference
+ */
 struct fp_itch_order_delete {
 	struct fp_itch_hdr hdr;
 	fp_be64_t order_reference_number;
 } FP_PACKED;
 
 /*
- *   11  8  original_order_reference_number    19  8  new_order_reference_number
- *   27  4  shares                             31  4  price Price(4)
+ * 1.4.5 Order Replace ('U', 35 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                              common header, message_type 'U'
+ *   11      8     original_order_reference_number  order being replaced
+ *   19      8     new_order_reference_number       reference used from now on
+ *   27      4     shares                           new displayed shares
+ *   31      4     price                            new display price, Price(4)
  */
 struct fp_itch_order_replace {
 	struct fp_itch_hdr hdr;
@@ -431,9 +548,16 @@ struct fp_itch_order_replace {
 } FP_PACKED;
 
 /*
- *   11  8  order_reference_number (0)    19  1  buy_sell_indicator (always B since 2014)
- *   20  4  shares                        24  8  stock
- *   32  4  price Price(4)                36  8  match_number
+ * 1.5.1 Trade (Non-Cross) ('P', 44 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                     common header, message_type 'P'
+ *   11      8     order_reference_number  0 since 2010
+ *   19      1     buy_sell_indicator      always B since 2014
+ *   20      4     shares                  shares
+ *   24      8     stock                   symbol, space padded
+ *   32      4     price                   match price, Price(4)
+ *   36      8     match_number            day-unique match number
  */
 struct fp_itch_trade {
 	struct fp_itch_hdr hdr;
@@ -446,9 +570,15 @@ struct fp_itch_trade {
 } FP_PACKED;
 
 /*
- *   11  8  shares                 19  8  stock
- *   27  4  cross_price Price(4)   31  8  match_number
- *   39  1  cross_type (O C H)
+ * 1.5.2 Cross Trade ('Q', 40 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr           common header, message_type 'Q'
+ *   11      8     shares        shares matched in the cross
+ *   19      8     stock         symbol, space padded
+ *   27      4     cross_price   Price(4)
+ *   31      8     match_number  day-unique match number
+ *   39      1     cross_type    O opening, C closing, H IPO or halted
  */
 struct fp_itch_cross_trade {
 	struct fp_itch_hdr hdr;
@@ -459,18 +589,32 @@ struct fp_itch_cross_trade {
 	char cross_type;
 } FP_PACKED;
 
-/* 11 8 match_number */
+/*
+ * 1.5.3 Broken Trade / Order Execution ('B', 19 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr           common header, message_type 'B'
+ *   11      8     match_number  day-unique match number
+ */
 struct fp_itch_broken_trade {
 	struct fp_itch_hdr hdr;
 	fp_be64_t match_number;
 } FP_PACKED;
 
 /*
- *   11  8  paired_shares                 19  8  imbalance_shares
- *   27  1  imbalance_direction (B S N O P)    28  8  stock
- *   36  4  far_price Price(4)            40  4  near_price Price(4)
- *   44  4  current_reference_price       48  1  cross_type (O C H A)
- *   49  1  price_variation_indicator
+ * 1.6 Net Order Imbalance Indicator (NOII) ('I', 50 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                        common header, message_type 'I'
+ *   11      8     paired_shares              shares matched at the reference price
+ *   19      8     imbalance_shares           shares not paired
+ *   27      1     imbalance_direction        B buy, S sell, N none, O insufficient orders, P paused
+ *   28      8     stock                      symbol, space padded
+ *   36      4     far_price                  Price(4), cross orders only
+ *   40      4     near_price                 Price(4), cross and continuous
+ *   44      4     current_reference_price    Price(4)
+ *   48      1     cross_type                 O opening, C closing, H IPO/halted, A ext. close
+ *   49      1     price_variation_indicator  L <1%, 1..9, A 10-19.99%, B 20-29.99%, C >=30%, space
  */
 struct fp_itch_noii {
 	struct fp_itch_hdr hdr;
@@ -485,7 +629,14 @@ struct fp_itch_noii {
 	char price_variation_indicator;
 } FP_PACKED;
 
-/* 11 8 stock; 19 1 interest_flag (B S A N) */
+/*
+ * 1.7 Retail Price Improvement Indicator (RPII) ('N', 20 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr            common header, message_type 'N'
+ *   11      8     stock          symbol, space padded
+ *   19      1     interest_flag  B buy, S sell, A both, N none
+ */
 struct fp_itch_rpii {
 	struct fp_itch_hdr hdr;
 	char stock[8];
@@ -493,10 +644,18 @@ struct fp_itch_rpii {
 } FP_PACKED;
 
 /*
- *   11  8  stock                           19  1  open_eligibility_status (N Y)
- *   20  4  minimum_allowable_price         24  4  maximum_allowable_price
- *   28  4  near_execution_price            32  8  near_execution_time
- *   40  4  lower_price_range_collar        44  4  upper_price_range_collar  (prices Price(4))
+ * 1.8 Direct Listing with Capital Raise Price Discovery ('O', 48 bytes)
+ *
+ *   OFFSET  SIZE  DESCRIPTION
+ *   0       11    hdr                       common header, message_type 'O'
+ *   11      8     stock                     symbol, space padded
+ *   19      1     open_eligibility_status   N not eligible, Y eligible
+ *   20      4     minimum_allowable_price   Price(4)
+ *   24      4     maximum_allowable_price   Price(4)
+ *   28      4     near_execution_price      Price(4)
+ *   32      8     near_execution_time       time the near execution price was set
+ *   40      4     lower_price_range_collar  Price(4)
+ *   44      4     upper_price_range_collar  Price(4)
  */
 struct fp_itch_dlcr {
 	struct fp_itch_hdr hdr;

@@ -114,7 +114,8 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 		.order_capacity = cfg->order_capacity,
 		.pos_capacity = cfg->pos_capacity,
 		.pos_region = cfg->pos_region,
-		.kill_word = cfg->kill_word,
+		.kill_word = cfg->kill_word ? cfg->kill_word : (cfg->ctl ? &cfg->ctl->kill : NULL),
+		.trading_word = cfg->ctl ? &cfg->ctl->trading_state : NULL,
 	};
 	if ((rc = fp_risk_core_init(&r->core, &ccfg)) < 0)
 		goto err_lim;
@@ -132,7 +133,9 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 		fp_risk_breaker_init(r->brk);
 	}
 	r->core.breaker_open = atomic_load(&r->brk->state) != FP_RISK_BRK_CLOSED;
-	r->last_kill = cfg->kill_word ? atomic_load(cfg->kill_word) : 0;
+	if (!r->cfg.kill_word && cfg->ctl)
+		r->cfg.kill_word = &cfg->ctl->kill;
+	r->last_kill = r->cfg.kill_word ? atomic_load(r->cfg.kill_word) : 0;
 
 	rcu_register_thread();
 	rcu_assign_pointer(r->lim, lim);
@@ -184,8 +187,11 @@ static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, i
 	if (fp_risk_breaker_trip(r->brk, why, symbol_id, value, now))
 		r->mass_cancel_pending = 1;
 	r->core.breaker_open = 1;
-	if (r->cfg.breaker_sets_kill && r->cfg.kill_word)
-		atomic_store_explicit(r->cfg.kill_word, 1, memory_order_release);
+	/* Rare, and bounded: fp_shm_ctl_kill() sets the word first, then writes its record. */
+	if (r->cfg.breaker_sets_kill && r->cfg.ctl && !fp_shm_ctl_killed(r->cfg.ctl))
+		fp_shm_ctl_kill(r->cfg.ctl, "risk:breaker", fp_risk_trip_name(why));
+	else if (r->cfg.breaker_sets_kill && r->cfg.kill_word)
+		atomic_store_explicit(r->cfg.kill_word, 1, memory_order_seq_cst);
 }
 
 void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value)

@@ -60,10 +60,14 @@ struct fp_risk_cfg {
 	struct fp_risk_breaker_region *breaker; /**< "risk.breaker"; NULL: private */
 	struct fp_risk_limits_shm *limits_shm;  /**< "risk.limits"; NULL: static limits */
 	const struct fp_risk_limits *limits;    /**< initial set when limits_shm is NULL */
-	_Atomic uint32_t *kill_word;            /**< control block kill switch; NULL: none */
-	uint64_t tsc_hz;                        /**< TSC rate (segment header) */
-	uint32_t watch_us;                      /**< limits watcher period; 0 = 1000 */
-	uint32_t breaker_sets_kill;             /**< 1: a trip also sets the kill word */
+	/** The control block's kill word (&ctl->kill); NULL: none. */
+	_Atomic uint32_t *kill_word;
+	/** The whole control block (optional): its trading state is honoured (only ON trades)
+	 *  and a breaker's kill is recorded there; when set, kill_word defaults to &ctl->kill. */
+	struct fp_shm_ctl *ctl;
+	uint64_t tsc_hz;            /**< TSC rate (segment header) */
+	uint32_t watch_us;          /**< limits watcher period; 0 = 1000 */
+	uint32_t breaker_sets_kill; /**< 1: a trip also trips the kill switch */
 };
 
 /** Stage counters beyond the engine's (single writer). */

@@ -188,6 +188,7 @@ int fp_risk_core_init(struct fp_risk_core *rc, const struct fp_risk_core_cfg *cf
 	rc->pos_capacity = cfg->pos_capacity;
 	rc->pos_mask = 2 * cfg->pos_capacity - 1; /* load factor <= 1/2 */
 	rc->kill_word = cfg->kill_word;
+	rc->trading_word = cfg->trading_word;
 	rc->next_exit_id = 1;
 	/* calloc touches nothing; memset below does, so no page fault happens later. */
 	rc->sym = aligned_alloc(FP_CACHE_LINE, sizeof(*rc->sym) * cfg->nb_symbols);
@@ -465,21 +466,32 @@ static enum fp_risk_reason check_new(struct fp_risk_core *rc, const struct fp_ri
 	return FP_RISK_OK;
 }
 
+/* The control block: kill switch, then the instance's trading state (only ON trades).
+ * Acquire: pairs with the stores of fp_shm_ctl_kill() / fp_shm_ctl_set_trading(). */
+static inline enum fp_risk_reason ctl_reason(const struct fp_risk_core *rc)
+{
+	if (rc->kill_word && atomic_load_explicit(rc->kill_word, memory_order_acquire))
+		return FP_RISK_KILL_SWITCH;
+	if (rc->trading_word &&
+	    atomic_load_explicit(rc->trading_word, memory_order_acquire) != FP_TRADING_ON)
+		return FP_RISK_STATE_HALTED;
+	return FP_RISK_OK;
+}
+
 enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_limits *lim,
 				  const struct fp_event *ev, uint64_t now)
 {
 	rc->cnt.checked++;
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
-		if (fp_unlikely(rc->kill_word &&
-				atomic_load_explicit(rc->kill_word, memory_order_relaxed)))
-			return reject(rc, FP_RISK_KILL_SWITCH);
+		if (fp_unlikely(ctl_reason(rc) != FP_RISK_OK))
+			return reject(rc, ctl_reason(rc));
 		if (fp_unlikely(rc->breaker_open))
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		return check_new(rc, lim, ev, now, NULL, 0);
 	case FP_EV_ORDER_REPLACE: {
-		if (rc->kill_word && atomic_load_explicit(rc->kill_word, memory_order_relaxed))
-			return reject(rc, FP_RISK_KILL_SWITCH);
+		if (ctl_reason(rc) != FP_RISK_OK)
+			return reject(rc, ctl_reason(rc));
 		if (rc->breaker_open)
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		uint32_t slot;

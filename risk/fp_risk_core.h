@@ -38,6 +38,7 @@
 #include "fp_event.h"
 #include "fp_risk_limits.h"
 #include "fp_seqlock.h"
+#include "fp_shm_ctl.h"
 
 #define FP_RISK_POS_MAGIC   0x534f504b53495246ULL /* "FRISKPOS" */
 #define FP_RISK_POS_VERSION 1
@@ -165,7 +166,9 @@ struct fp_risk_core_cfg {
 	uint32_t order_capacity; /**< client order ids per day (power of two, >= 64) */
 	uint32_t pos_capacity;   /**< (strategy, symbol) positions (power of two, >= 16) */
 	struct fp_risk_pos_region *pos_region; /**< NULL: allocated privately */
-	const _Atomic uint32_t *kill_word;     /**< non-zero = kill; NULL: none */
+	const _Atomic uint32_t *kill_word;     /**< non-zero = kill (fp_shm_ctl.kill); NULL: none */
+	const _Atomic uint32_t *trading_word;  /**< fp_shm_ctl.trading_state: only FP_TRADING_ON
+					       *   trades; NULL: not consulted */
 };
 
 /** Counters (single writer; readers may see them a little late). */
@@ -187,6 +190,7 @@ struct fp_risk_core {
 	uint32_t consec_rejects; /**< rejects in a row (breaker input) */
 	uint32_t breaker_open;   /**< set by the breaker: refuse with BREAKER_OPEN */
 	const _Atomic uint32_t *kill_word;
+	const _Atomic uint32_t *trading_word;
 	struct fp_risk_sym_state *sym; /**< [nb_symbols] */
 	struct fp_risk_strat_state strat[FP_RISK_MAX_STRATEGIES];
 	int64_t open_buy_notional; /**< firm */

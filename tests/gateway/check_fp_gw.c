@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fp_cfg.h"
 #include "fp_err.h"
 #include "fp_gw.h"
 #include "fp_ring.h"
@@ -54,6 +55,7 @@ struct side {
 	struct fp_gw gw;
 	struct fp_ring *orders;
 	struct fp_ring *execs;
+	struct fp_ring *execs2; /* a second consumer: must see the same reports */
 	uint64_t next_id;
 };
 
@@ -70,11 +72,13 @@ static void side_init(struct world *w, struct side *s, const char *user, const c
 {
 	s->orders = ring_new(256, "orders");
 	s->execs = ring_new(256, "execs");
+	s->execs2 = ring_new(512, "execs2");
 	s->next_id = 1000;
 	struct fp_gw_cfg cfg = {
 		.port = fp_sim_oe_port(&w->oe),
 		.order_ring = s->orders,
 		.exec_ring = s->execs,
+		.exec_ring2 = s->execs2,
 		.symbols = &symbols[0][0],
 		.nb_symbols = 3,
 		.max_orders = 64,
@@ -137,8 +141,10 @@ static void world_free(struct world *w)
 	fp_sim_engine_destroy(w->e);
 	free(w->a.orders);
 	free(w->a.execs);
+	free(w->a.execs2);
 	free(w->b.orders);
 	free(w->b.execs);
+	free(w->b.execs2);
 	free(w);
 }
 
@@ -172,6 +178,9 @@ static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 	}
 	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
 		      ev.u.exec.reason);
+	struct fp_event ev2;
+	ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
+	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
 	ck_assert_uint_eq(ev.u.exec.strategy_id, ev.source);
 	return ev.u.exec;
 }
@@ -180,6 +189,7 @@ static void expect_none(struct world *w, struct side *s)
 {
 	pump(w, 30);
 	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
+	ck_assert_uint_eq(fp_ring_count(s->execs2), 0);
 }
 
 /* ---- negative ---- */
@@ -245,6 +255,7 @@ START_TEST(test_gw_rejects_locally_when_down_and_duplicates)
 	fp_gw_fini(&c.gw);
 	free(c.orders);
 	free(c.execs);
+	free(c.execs2);
 
 	/* Duplicate id, unknown symbol, bad side, cancel of an unknown order. */
 	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
@@ -264,6 +275,34 @@ START_TEST(test_gw_rejects_locally_when_down_and_duplicates)
 	ck_assert_int_eq(fp_gw_find(&w->a.gw, id)->state, FP_GW_ACCEPTED);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
 	world_free(w);
+}
+END_TEST
+
+START_TEST(test_gw_cfg_load_reads_group_and_env)
+{
+	static const char text[] = "gateway = { host = \"127.0.0.1\"; port = 15001;\n"
+				   "  username = \"alice\"; firm = \"ALCE\"; capacity = \"A\";\n"
+				   "  max_orders = 1024; heartbeat_ms = 500; };\n"
+				   "bad = { port = 1; pasword = \"x\"; };\n";
+	struct fp_cfg *c = fp_cfg_load_string(text, "gw.conf");
+	ck_assert_ptr_nonnull(c);
+	struct fp_gw_cfg g = {0};
+	setenv("FP_GW_PASSWORD", "secret1", 1);
+	ck_assert_int_eq(fp_gw_cfg_load(&g, c, fp_cfg_lookup(c, NULL, "gateway")), 0);
+	ck_assert_str_eq(g.host, "127.0.0.1");
+	ck_assert_uint_eq(g.port, 15001);
+	ck_assert_str_eq(g.username, "alice");
+	ck_assert_str_eq(g.password, "secret1"); /* from the environment */
+	ck_assert_str_eq(g.firm, "ALCE");
+	ck_assert_int_eq(g.capacity, 'A');
+	ck_assert_uint_eq(g.max_orders, 1024);
+	ck_assert_uint_eq(g.heartbeat_ms, 500);
+	ck_assert_uint_eq(g.timeout_ms, FP_SOUP_TIMEOUT_MS);
+	struct fp_gw_cfg h = {0};
+	ck_assert_int_eq(fp_gw_cfg_load(&h, c, fp_cfg_lookup(c, NULL, "bad")), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "pasword"));
+	unsetenv("FP_GW_PASSWORD");
+	fp_cfg_free(c);
 }
 END_TEST
 
@@ -506,6 +545,7 @@ static Suite *fp_gw_suite(void)
 	Suite *s = suite_create("fp_gw");
 	TCase *tc = tcase_create("negative");
 	tcase_add_test(tc, test_gw_init_refuses_bad_config);
+	tcase_add_test(tc, test_gw_cfg_load_reads_group_and_env);
 	tcase_add_test(tc, test_gw_rejects_locally_when_down_and_duplicates);
 	tcase_add_test(tc, test_gw_counts_unknown_and_impossible_venue_messages);
 	tcase_set_timeout(tc, 60);

@@ -23,7 +23,7 @@
 struct env {
 	struct fp_risk_core rc;
 	struct fp_risk_limits *lim;
-	_Atomic uint32_t kill;
+	struct fp_shm_ctl ctl;
 	uint64_t now;
 	uint64_t next_id;
 };
@@ -50,8 +50,13 @@ static void setup(void)
 	ck_assert_ptr_nonnull(E.lim);
 	fp_risk_limits_default(E.lim, 16);
 	env_derive();
-	struct fp_risk_core_cfg cfg = {
-		.nb_symbols = 16, .order_capacity = 1024, .pos_capacity = 64, .kill_word = &E.kill};
+	fp_shm_ctl_init(&E.ctl);
+	fp_shm_ctl_set_trading(&E.ctl, FP_TRADING_ON, "test", "start");
+	struct fp_risk_core_cfg cfg = {.nb_symbols = 16,
+				       .order_capacity = 1024,
+				       .pos_capacity = 64,
+				       .kill_word = &E.ctl.kill,
+				       .trading_word = &E.ctl.trading_state};
 	ck_assert_int_eq(fp_risk_core_init(&E.rc, &cfg), 0);
 	E.now = 1000000000;
 	E.next_id = 1;
@@ -433,6 +438,17 @@ START_TEST(test_state_halted_allows_cancels)
 	ck_reason(buy(1, PX), FP_RISK_STATE_HALTED);
 	ck_reason(sell(1, PX), FP_RISK_STATE_HALTED);
 	ck_reason(cancel(id, 0), FP_RISK_OK);
+	/* the instance's trading state in the control block: only ON trades */
+	E.lim->g.state = FP_RISK_ACTIVE;
+	ck_reason(buy(1, PX), FP_RISK_OK);
+	static const uint32_t off[] = {FP_TRADING_OFF, FP_TRADING_HALTED, FP_TRADING_CANCEL_ONLY};
+	for (unsigned i = 0; i < 3; i++) {
+		fp_shm_ctl_set_trading(&E.ctl, off[i], "test", "state");
+		ck_reason(buy(1, PX), FP_RISK_STATE_HALTED);
+	}
+	ck_reason(cancel(id, 0), FP_RISK_OK);
+	fp_shm_ctl_set_trading(&E.ctl, FP_TRADING_ON, "test", "state");
+	ck_reason(buy(1, PX), FP_RISK_OK);
 }
 END_TEST
 
@@ -442,7 +458,7 @@ START_TEST(test_kill_switch_with_open_orders)
 	for (int i = 0; i < 3; i++)
 		ck_reason(send_id(SYM, 0, FP_SIDE_BUY, 5, PX, &ids[i]), FP_RISK_OK);
 	ck_assert_uint_eq(E.rc.open_orders, 3);
-	atomic_store(&E.kill, 1);
+	fp_shm_ctl_kill(&E.ctl, "test", "kill with open orders");
 	ck_reason(buy(1, PX), FP_RISK_KILL_SWITCH);
 	struct fp_event rep = mk(FP_EV_ORDER_REPLACE, SYM, 0, FP_SIDE_BUY, 5, PX);
 	rep.u.order.orig_client_order_id = ids[0];
@@ -454,7 +470,7 @@ START_TEST(test_kill_switch_with_open_orders)
 	for (int i = 0; i < 3; i++)
 		exec(FP_EV_EXEC_CANCELED, ids[i], 5, PX, 0);
 	ck_assert_uint_eq(E.rc.open_orders, 0);
-	atomic_store(&E.kill, 0);
+	fp_shm_ctl_rearm(&E.ctl, "test", "done");
 	ck_reason(buy(1, PX), FP_RISK_OK);
 }
 END_TEST

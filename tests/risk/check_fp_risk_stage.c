@@ -30,7 +30,7 @@ struct rig {
 	struct fp_ring *intent[2], *reject[2], *order, *exec, *md;
 	struct fp_risk_limits *lim;
 	struct fp_risk_limits_shm *shm;
-	_Atomic uint32_t kill;
+	struct fp_shm_ctl ctl;
 	struct fp_risk risk;
 	uint64_t next_id;
 };
@@ -61,6 +61,8 @@ static void rig_start(uint32_t order_cap, int use_shm)
 	R.lim = aligned_alloc(64, sizeof(*R.lim));
 	fp_risk_limits_default(R.lim, NSYM);
 	R.next_id = 1;
+	fp_shm_ctl_init(&R.ctl);
+	fp_shm_ctl_set_trading(&R.ctl, FP_TRADING_ON, "test", "start");
 	if (use_shm) {
 		R.shm = aligned_alloc(64, sizeof(*R.shm));
 		fp_risk_limits_shm_init(R.shm, R.lim);
@@ -83,7 +85,7 @@ static void rig_init(void)
 		.pos_capacity = 64,
 		.limits_shm = R.shm,
 		.limits = R.lim,
-		.kill_word = &R.kill,
+		.ctl = &R.ctl,
 		.tsc_hz = tsc_hz,
 		.watch_us = 200,
 	};
@@ -239,7 +241,7 @@ START_TEST(test_kill_switch_mass_cancel_and_cancels_pass)
 	poll_n(1);
 	struct fp_event out[8];
 	ck_assert_uint_eq(drain(R.order, out, 8), 3);
-	atomic_store(&R.kill, 1);
+	fp_shm_ctl_kill(&R.ctl, "test", "kill");
 	intent(0, FP_EV_ORDER_NEW, 3, 0, FP_SIDE_BUY, 10, PX, 0);
 	intent(0, FP_EV_ORDER_CANCEL, 3, 0, FP_SIDE_BUY, 0, 0, ids[1]);
 	poll_n(2);
@@ -253,7 +255,7 @@ START_TEST(test_kill_switch_mass_cancel_and_cancels_pass)
 	poll_n(1);
 	ck_assert_uint_eq(R.risk.core.open_orders, 0);
 	ck_assert_uint_eq(R.risk.stats.mass_cancels, 1);
-	atomic_store(&R.kill, 0);
+	fp_shm_ctl_rearm(&R.ctl, "test", "rearm");
 	intent(0, FP_EV_ORDER_NEW, 3, 0, FP_SIDE_BUY, 10, PX, 0);
 	poll_n(1);
 	ck_assert_uint_eq(drain(R.order, out, 8), 1);
@@ -374,6 +376,19 @@ START_TEST(test_breaker_trips_venue_loss_position_stale)
 	ck_assert_uint_eq(last_rec()->reason, FP_RISK_TRIP_POSITION);
 	ck_assert_uint_eq(last_rec()->symbol_id, 5);
 	ck_assert_int_eq(last_rec()->value, 200);
+	poll_n(1);
+	fp_risk_breaker_request_reset(R.risk.brk);
+	poll_n(1);
+
+	/* a trip can also trip the kill switch, with the reason recorded in the control block */
+	R.risk.cfg.breaker_sets_kill = 1;
+	fp_risk_trip(&R.risk, FP_RISK_TRIP_MANUAL, 0, 0);
+	ck_assert(fp_shm_ctl_killed(&R.ctl));
+	struct fp_shm_ctl_change ch;
+	ck_assert(fp_shm_ctl_last_change(&R.ctl, &ch));
+	ck_assert_str_eq(ch.who, "risk:breaker");
+	ck_assert_str_eq(ch.reason, "manual");
+	R.risk.cfg.breaker_sets_kill = 0;
 	poll_n(1);
 	fp_risk_breaker_request_reset(R.risk.brk);
 	poll_n(1);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_gw_cfg.c - the gateway's settings from a libconfig group (cold path, any thread that
+ * owns the struct fp_cfg). Example (a config file):
+ *
+ *     gateway = {
+ *       host = "127.0.0.1"; port = 15000;
+ *       username = "fpuser";            # or FP_GW_USER; password: FP_GW_PASSWORD
+ *       firm = "FPST"; capacity = "P";
+ *       max_orders = 4096; heartbeat_ms = 1000; timeout_ms = 15000;
+ *       backoff_min_ms = 100; backoff_max_ms = 5000;
+ *     };
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fp_cfg.h"
+#include "fp_err.h"
+#include "fp_gw.h"
+
+int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *g)
+{
+	static const char *const keys[] = {"host",           "port",       "username",
+					   "password",       "session",    "firm",
+					   "capacity",       "max_orders", "first_user_ref_num",
+					   "heartbeat_ms",   "timeout_ms", "backoff_min_ms",
+					   "backoff_max_ms", NULL};
+	const char *user, *pw, *firm, *cap;
+	int rc, port, max_orders, hb, to, bmin, bmax;
+	int64_t first;
+	if ((rc = fp_cfg_check_keys(c, g, keys)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "host", "127.0.0.1", 15, &out->host)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "port", FP_GW_DEFAULT_PORT, 1, 65535, &port)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "username", "", FP_SOUP_USERNAME_LEN, &user)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "password", "", FP_SOUP_PASSWORD_LEN, &pw)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "session", "", FP_SOUP_SESSION_LEN, &out->session)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "firm", "", 4, &firm)) < 0 ||
+	    (rc = fp_cfg_get_string(c, g, "capacity", "P", 1, &cap)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "max_orders", 4096, 1, 1 << 24, &max_orders)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "first_user_ref_num", 1, 1, UINT32_MAX, &first)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "heartbeat_ms", FP_SOUP_HEARTBEAT_MS, 1, 3600000, &hb)) <
+		    0 ||
+	    (rc = fp_cfg_get_int(c, g, "timeout_ms", FP_SOUP_TIMEOUT_MS, 1, 3600000, &to)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "backoff_min_ms", 100, 1, 3600000, &bmin)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "backoff_max_ms", 5000, 1, 3600000, &bmax)) < 0)
+		return fp_err_append(rc, "gateway settings");
+	if (firm[0] && strlen(firm) != 4)
+		return fp_err_set(-EINVAL, "%s:%u: gateway.firm must be 4 letters", fp_cfg_name(c),
+				  g ? fp_cfg_line(g) : 0);
+	if (bmin > bmax)
+		return fp_err_set(-EINVAL, "%s:%u: gateway.backoff_min_ms above backoff_max_ms",
+				  fp_cfg_name(c), g ? fp_cfg_line(g) : 0);
+	out->port = (uint16_t)port;
+	strcpy(out->username, user);
+	strcpy(out->password, pw);
+	strcpy(out->firm, firm);
+	out->capacity = (uint8_t)cap[0];
+	out->max_orders = (uint32_t)max_orders;
+	out->first_user_ref_num = (uint32_t)first;
+	out->heartbeat_ms = (uint32_t)hb;
+	out->timeout_ms = (uint32_t)to;
+	out->backoff_min_ms = (uint32_t)bmin;
+	out->backoff_max_ms = (uint32_t)bmax;
+	return fp_gw_credentials_from_env(out);
+}
