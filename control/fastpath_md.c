@@ -26,6 +26,9 @@ static const struct md_cmd cmds[] = {
 	 "decode a pcap (MoldUDP64) or raw ITCH 5.0 file: one JSON line per message, then a "
 	 "summary",
 	 fp_ctl_md_dump, fp_ctl_md_dump_usage},
+	{"book", "FILE --symbol S [--depth N] [--json]",
+	 "replay a file through the book builder and print the final depth of one symbol",
+	 fp_ctl_md_book, fp_ctl_md_book_usage},
 };
 
 static void usage(FILE *out)

@@ -105,4 +105,8 @@ int fp_ctl_md_walk(const struct fp_ctl_md_file *f, int port, fp_ctl_md_msg_fn fn
 int fp_ctl_md_dump(int argc, char **argv);
 void fp_ctl_md_dump_usage(FILE *out);
 
+/* fastpath-md book FILE --symbol S [--depth N] [--json] (fp_ctl_md_book.c) */
+int fp_ctl_md_book(int argc, char **argv);
+void fp_ctl_md_book_usage(FILE *out);
+
 #endif /* FP_CTL_MD_H */

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_book_stage.c - the book stage (fp_book_stage.h): md ring -> core -> tops, snapshots.
+ *
+ * fp_book_init()/fp_book_fini() are cold (they allocate); fp_book_poll() is the hot path of
+ * the book worker: no allocation, syscall, lock or log. Events are read in place from the
+ * md ring (peek/release), the order slot of the event FP_BOOK_PREFETCH ahead is prefetched
+ * so that the order table's cache miss overlaps the work on the current event.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fp_book_stage.h"
+#include "fp_err.h"
+
+/** Events of look-ahead for the order-table prefetch. */
+#define FP_BOOK_PREFETCH 4
+
+int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
+{
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (!cfg->md)
+		return fp_err_set(-EINVAL, "book stage needs an md ring");
+	if (cfg->nb_out > FP_BOOK_MAX_OUT)
+		return fp_err_set(-EINVAL, "%u strategy rings, at most %u", cfg->nb_out,
+				  FP_BOOK_MAX_OUT);
+	for (uint32_t i = 0; i < cfg->nb_out; i++)
+		if (!cfg->out[i])
+			return fp_err_set(-EINVAL, "strategy ring %u is missing", i);
+	if ((rc = fp_book_core_init(&b->core, &cfg->book)) < 0)
+		return fp_err_append(rc, "book stage");
+	b->md = cfg->md;
+	b->nb_out = cfg->nb_out;
+	memcpy(b->out, cfg->out, sizeof(b->out));
+	uint32_t nsym = cfg->book.max_symbols;
+	b->dirty = calloc(nsym, sizeof(*b->dirty));
+	b->dirty_mark = calloc(nsym, 1);
+	b->last_t_rx = calloc(nsym, sizeof(*b->last_t_rx));
+	b->last_ts_ns = calloc(nsym, sizeof(*b->last_ts_ns));
+	if (!b->dirty || !b->dirty_mark || !b->last_t_rx || !b->last_ts_ns) {
+		rc = fp_err_set(-ENOMEM, "book stage tables for %u symbols", nsym);
+		goto err;
+	}
+	if (cfg->snap_mem && cfg->snap_depth) {
+		rc = fp_book_snap_init(cfg->snap_mem, cfg->snap_size, nsym, cfg->snap_depth);
+		if (rc < 0) {
+			fp_err_append(rc, "book stage");
+			goto err;
+		}
+		b->snap = cfg->snap_mem;
+		b->snap_depth = cfg->snap_depth;
+	}
+	b->stats = cfg->stats ? cfg->stats : &b->own_stats;
+	memset(b->stats, 0, sizeof(*b->stats));
+	b->stats->magic = FP_BOOK_STATS_MAGIC;
+	b->stats->version = FP_BOOK_STATS_VERSION;
+	b->stats->nb_out = cfg->nb_out;
+	return 0;
+err:
+	fp_book_fini(b);
+	return rc;
+}
+
+void fp_book_fini(struct fp_book *b)
+{
+	if (!b)
+		return;
+	fp_book_core_fini(&b->core);
+	free(b->dirty);
+	free(b->dirty_mark);
+	free(b->last_t_rx);
+	free(b->last_ts_ns);
+	b->dirty = NULL;
+	b->dirty_mark = NULL;
+	b->last_t_rx = NULL;
+	b->last_ts_ns = NULL;
+}
+
+static inline void touch(struct fp_book *b, uint32_t symbol, const struct fp_event *ev)
+{
+	b->last_t_rx[symbol] = ev->t_rx;
+	b->last_ts_ns[symbol] = ev->u.add.ts_ns; /* every md payload starts with ts_ns */
+	if (!b->dirty_mark[symbol]) {
+		b->dirty_mark[symbol] = 1;
+		b->dirty[b->nb_dirty++] = symbol;
+	}
+}
+
+static inline void publish_top(struct fp_book *b, uint32_t symbol, const struct fp_event *cause)
+{
+	struct fp_event top;
+	fp_book_core_top_event(&b->core, symbol, cause, &top);
+	b->stats->tops++;
+	for (uint32_t i = 0; i < b->nb_out; i++)
+		if (fp_unlikely(fp_ring_enqueue_burst(b->out[i], &top, 1) == 0))
+			b->stats->top_overrun++;
+}
+
+/** End of day or a global stale mark: look at every symbol's top (cold, O(symbols)). */
+static FP_COLD void rescan_all(struct fp_book *b, const struct fp_event *cause)
+{
+	b->stats->clears++;
+	for (uint32_t s = 0; s < b->core.cfg.max_symbols; s++)
+		if (fp_book_core_check_top(&b->core, s)) {
+			publish_top(b, s, cause);
+			touch(b, s, cause);
+		}
+}
+
+static FP_COLD void stock_directory(struct fp_book *b, const struct fp_event *ev)
+{
+	if (!b->snap || ev->symbol_id >= b->core.cfg.max_symbols)
+		return;
+	struct fp_book_snap_entry *e = fp_book_snap_entry(b->snap, ev->symbol_id);
+	fp_seqlock_write_begin(&e->lock);
+	memcpy(e->stock, ev->u.stock_directory.stock, sizeof(e->stock));
+	fp_seqlock_write_end(&e->lock);
+}
+
+static void write_snapshot(struct fp_book *b, uint32_t symbol)
+{
+	struct fp_book_snap_entry *e = fp_book_snap_entry(b->snap, symbol);
+	const struct fp_book_core *bc = &b->core;
+	const struct fp_book_sym *s = &bc->syms[symbol];
+	uint32_t depth = b->snap_depth;
+
+	fp_seqlock_write_begin(&e->lock);
+	e->state = s->state;
+	e->book_seq = s->seq;
+	e->t_rx = b->last_t_rx[symbol];
+	e->ts_ns = b->last_ts_ns[symbol];
+	for (unsigned side = 0; side < 2; side++) {
+		const struct fp_book_side *sd = &s->side[side];
+		struct fp_book_snap_level *out = &e->lv[side * depth];
+		uint32_t n = FP_MIN(sd->count, depth);
+		for (uint32_t k = 0; k < n; k++) {
+			const struct fp_book_level *l = &bc->levels[sd->base + sd->count - 1 - k];
+			out[k].price = side == FP_BOOK_BID ? l->key : -l->key;
+			out[k].shares = l->shares > UINT32_MAX ? UINT32_MAX : (uint32_t)l->shares;
+			out[k].orders = l->orders;
+		}
+		if (side == FP_BOOK_BID) {
+			e->nb_bids = n;
+			e->total_bids = sd->count;
+		} else {
+			e->nb_asks = n;
+			e->total_asks = sd->count;
+		}
+	}
+	fp_seqlock_write_end(&e->lock);
+}
+
+unsigned fp_book_poll(struct fp_book *b, unsigned budget)
+{
+	uint32_t got;
+	const struct fp_event *evs = fp_ring_peek(b->md, budget, &got);
+	if (got == 0)
+		return 0;
+	for (uint32_t i = 0; i < got && i < FP_BOOK_PREFETCH; i++)
+		fp_book_core_prefetch(&b->core, &evs[i]);
+	for (uint32_t i = 0; i < got; i++) {
+		const struct fp_event *ev = &evs[i];
+		if (i + FP_BOOK_PREFETCH < got)
+			fp_book_core_prefetch(&b->core, &evs[i + FP_BOOK_PREFETCH]);
+		unsigned chg = fp_book_core_apply(&b->core, ev);
+		if (fp_likely(!(chg & FP_BOOK_CHG_ALL))) {
+			uint32_t symbol = b->core.last_symbol;
+			if (chg & FP_BOOK_CHG_TOP)
+				publish_top(b, symbol, ev);
+			if (chg)
+				touch(b, symbol, ev);
+			else if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY))
+				stock_directory(b, ev);
+		} else {
+			rescan_all(b, ev);
+		}
+	}
+	fp_ring_release(b->md, got);
+
+	if (b->snap)
+		for (uint32_t k = 0; k < b->nb_dirty; k++)
+			write_snapshot(b, b->dirty[k]);
+	b->stats->snapshots += b->snap ? b->nb_dirty : 0;
+	for (uint32_t k = 0; k < b->nb_dirty; k++)
+		b->dirty_mark[b->dirty[k]] = 0;
+	b->nb_dirty = 0;
+
+	b->stats->polls++;
+	b->stats->md_events += got;
+	b->stats->core = b->core.st;
+	return got;
+}
