@@ -361,6 +361,38 @@ static const struct variant {
 	{"floor", prod_floor, cons_floor},
 };
 
+/* Try pinning a throwaway thread to each core first: a bad --cores is an error up front. */
+struct pin_probe {
+	int core;
+	int rc;
+	char msg[FP_ERR_MSG_MAX];
+};
+
+static void *pin_probe_thread(void *arg)
+{
+	struct pin_probe *p = arg;
+	p->rc = fp_cpu_pin_self(p->core);
+	if (p->rc < 0)
+		snprintf(p->msg, sizeof(p->msg), "%s", fp_err_msg());
+	return NULL;
+}
+
+static int check_cores(const struct bench *b)
+{
+	for (int side = 0; side < 2; side++) {
+		struct pin_probe p = {.core = b->cores[side]};
+		pthread_t t;
+		if (pthread_create(&t, NULL, pin_probe_thread, &p) != 0)
+			return -1;
+		pthread_join(t, NULL);
+		if (p.rc < 0) {
+			fprintf(stderr, "fastpath-bench ring: %s\n", p.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Fresh queues for one measurement (so no run inherits another's cache state). */
 static int queues_reset(struct bench *b, int v)
 {
@@ -462,15 +494,14 @@ static int eal_up(int core)
 	return 0;
 }
 
+static int bench_run(struct bench *b, bool json, uint64_t samples, uint64_t events, unsigned rounds,
+		     unsigned selected);
+
 int fp_bench_ring(int argc, char **argv)
 {
 	bool json = fp_bench_want_json(argc, argv);
-	struct bench *b = aligned_alloc(64, FP_ALIGN_UP(sizeof(struct bench), 64));
-	if (b == NULL)
-		return 1;
-	memset(b, 0, sizeof(*b));
-	b->cores[0] = 0;
-	b->cores[1] = 1;
+	struct bench opt = {.cores = {0, 1}}; /* the options, copied into the shared block */
+	struct bench *b = &opt;
 	uint64_t samples = 50000, events = 10000000;
 	unsigned rounds = 3, selected = (1u << NB_VARIANTS) - 1;
 	for (int i = 1; i < argc; i++) {
@@ -524,6 +555,21 @@ int fp_bench_ring(int argc, char **argv)
 		return 2;
 	}
 
+	b = aligned_alloc(64, FP_ALIGN_UP(sizeof(struct bench), 64));
+	if (b == NULL)
+		return 1;
+	memcpy(b, &opt, sizeof(opt));
+	int rc = bench_run(b, json, samples, events, rounds, selected);
+	free(b);
+	return rc;
+}
+
+/* Everything after the options; @p b is freed by the caller. */
+static int bench_run(struct bench *b, bool json, uint64_t samples, uint64_t events, unsigned rounds,
+		     unsigned selected)
+{
+	if (check_cores(b) < 0)
+		return 2;
 	uint64_t hz;
 	struct fp_tsc_conv conv;
 	if (fp_tsc_calibrate(&hz) < 0 || fp_tsc_conv_init(&conv, hz) < 0) {
@@ -607,7 +653,6 @@ int fp_bench_ring(int argc, char **argv)
 	free(b->wfc_pool);
 	free(b->floor_slots);
 	free(b->hist);
-	free(b);
 	rte_eal_cleanup();
 	return 0;
 }

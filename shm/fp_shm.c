@@ -246,6 +246,7 @@ static int fp_shm_choose_backing(struct fp_shm *seg, const struct fp_shm_opts *o
 				 char *dir, size_t len, uint64_t *page_bytes, uint32_t *backing)
 {
 	const char *shm_dir = o->shm_dir ? o->shm_dir : FP_SHM_DEFAULT_DIR;
+	size_t keep = strlen(seg->warning); /* an earlier note (takeover) stays */
 	if (o->hugepages != FP_SHM_HUGE_OFF) {
 		int want_1g = o->hugepages == FP_SHM_HUGE_1G;
 		for (int pass = want_1g ? 0 : 1; pass < 2; pass++) {
@@ -281,7 +282,7 @@ static int fp_shm_choose_backing(struct fp_shm *seg, const struct fp_shm_opts *o
 			}
 			*page_bytes = ps;
 			*backing = pass == 0 ? FP_SHM_BACKING_HUGE_1G : FP_SHM_BACKING_HUGE_2M;
-			seg->warning[0] = '\0'; /* a 2 MiB success after a 1 GiB miss is fine */
+			seg->warning[keep] = '\0'; /* 2 MiB after a 1 GiB miss is fine */
 			return 0;
 		}
 		size_t used = strlen(seg->warning);

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -574,6 +575,58 @@ START_TEST(test_oe_disconnects_slow_reader)
 }
 END_TEST
 
+/* 24 accounts connected at once, each trading; one of them misbehaves mid-way. */
+START_TEST(test_oe_serves_many_clients_at_once)
+{
+	enum { N = 24 };
+	static struct fp_sim_oe_user many[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(many[i].username, sizeof(many[i].username), "u%02d", i);
+		snprintf(many[i].password, sizeof(many[i].password), "pw%02d", i);
+	}
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct fp_sim_engine_cfg ecfg = {
+		.max_orders = 1 << 14, .max_symbols = 16, .max_owners = 64};
+	ecfg.order_listener = fp_sim_oe_listener(&f->oe);
+	f->e = fp_sim_engine_create(&ecfg);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(f->e, 1, "AAPL", 100), 0);
+	struct fp_sim_oe_cfg cfg = {.users = many, .nb_users = N, .max_clients = 32};
+	ck_assert_int_eq(fp_sim_oe_init(&f->oe, &cfg, f->e), 0);
+	static struct client c[N];
+	uint8_t r;
+	for (int i = 0; i < N; i++) {
+		cl_connect(f, &c[i], 0);
+		ck_assert_uint_eq(cl_login(f, &c[i], many[i].username, many[i].password, "", 0, &r),
+				  1);
+	}
+	ck_assert_uint_eq(fp_sim_oe_stats(&f->oe)->nb_logged_in, N);
+	/* Even accounts bid, odd accounts sell into them: every order trades once. */
+	struct fp_ouch_msg m;
+	for (int i = 0; i < N; i += 2) {
+		cl_enter(f, &c[i], 1, 'B', 100, "AAPL", 1000000, '0');
+		cl_expect(f, &c[i], 'A', &m);
+	}
+	cl_send(f, &c[5], "\x00\x05Zjunk", 7); /* a bad one among them */
+	for (int i = 1; i < N; i += 2) {
+		if (i == 5)
+			continue;
+		cl_enter(f, &c[i], 1, 'S', 100, "AAPL", 1000000, '3');
+		cl_expect(f, &c[i], 'A', &m);
+		cl_expect(f, &c[i], 'E', &m);
+	}
+	for (int i = 0; i < N; i += 2)
+		if (i != N - 2) /* account 5 never sold: the last bid (time priority) rests */
+			cl_expect(f, &c[i], 'E', &m);
+	cl_expect_closed(f, &c[5]);
+	ck_assert_uint_eq(fp_sim_oe_stats(&f->oe)->nb_bad_framing, 1);
+	ck_assert_uint_eq(fp_sim_oe_stats(&f->oe)->nb_logged_in, N - 1);
+	ck_assert_uint_eq(fp_sim_engine_stats(f->e)->nb_trades, N / 2 - 1);
+	for (int i = 0; i < N; i++)
+		cl_close(&c[i]);
+	fx_free(f);
+}
+END_TEST
+
 START_TEST(test_oe_init_refuses_bad_config)
 {
 	struct fp_sim_engine_cfg ecfg = {.max_orders = 1024, .max_symbols = 4, .max_owners = 8};
@@ -611,6 +664,7 @@ static Suite *fp_sim_oe_suite(void)
 	tcase_add_test(tc, test_oe_replays_missed_messages_exactly_once);
 	tcase_add_test(tc, test_oe_heartbeats_and_idle_timeout);
 	tcase_add_test(tc, test_oe_disconnects_slow_reader);
+	tcase_add_test(tc, test_oe_serves_many_clients_at_once);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
