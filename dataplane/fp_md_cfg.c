@@ -3,6 +3,10 @@
  * fp_md_cfg.c - the md stage's settings from a libconfig group (common/fp_cfg.h); the keys
  * are listed in docs/dataplane.md and config/md.conf.
  *
+ * Two shapes: `md = { ...; lines = ( {line A}, {line B} ); }`, or the flat form of
+ * control/fp_ctl_stage_md.c where the md group itself is line A (its key names, e.g.
+ * "interface", "dpdk_port", "xdp_queue", are accepted as aliases).
+ *
  * Cold path (start-up): reads, validates with line-numbered messages, allocates nothing of
  * its own. Strings in the result point into the struct fp_cfg: keep it until fp_md_init()
  * (which copies them).
@@ -17,21 +21,21 @@
 #include "fp_err.h"
 #include "fp_md.h"
 
-static const char *const md_keys[] = {"source",
-				      "session",
-				      "first_seq",
-				      "window",
-				      "max_request",
-				      "request_interval_ms",
-				      "stale_timeout_ms",
-				      "passthrough",
-				      "rerequest",
-				      "lines",
-				      NULL};
+/* Keys of the md group itself. */
+#define MD_KEYS                                                                           \
+	"source", "session", "first_seq", "window", "max_request", "request_interval_ms", \
+		"stale_timeout_ms", "passthrough", "rerequest", "lines"
 
-static const char *const line_keys[] = {"backend", "groups",  "burst",  "pcap",     "speed",
-					"loops",   "if_addr", "rcvbuf", "eal_args", "dpdk_dev",
-					"port",    "queue",   "mbufs",  "ifname",   NULL};
+/* Keys of a line; the second row are the names control/fp_ctl_stage_md.c reads, accepted as
+ * aliases so that one config file serves both readers. */
+#define LINE_KEYS                                                                                \
+	"backend", "groups", "burst", "pcap", "speed", "loops", "if_addr", "rcvbuf", "eal_args", \
+		"dpdk_dev", "port", "queue", "mbufs", "ifname", "interface", "dpdk_port",        \
+		"dpdk_queue", "xdp_queue"
+
+static const char *const md_keys[] = {MD_KEYS, NULL};
+static const char *const line_keys[] = {LINE_KEYS, NULL};
+static const char *const flat_keys[] = {MD_KEYS, LINE_KEYS, NULL};
 
 static const char *const backends[] = {"pcap", "udp", "dpdk", "xdp", NULL};
 
@@ -42,13 +46,26 @@ static int where(const struct fp_cfg *cfg, const struct fp_cfg_node *n, int rc, 
 			  fp_cfg_path(n, path, sizeof(path)), what);
 }
 
-static int load_line(const struct fp_cfg *cfg, const struct fp_cfg_node *ln,
+/* First of @p names present under @p base, else names[0] (so that absent = default). */
+static const char *alias(const struct fp_cfg *cfg, const struct fp_cfg_node *base,
+			 const char *const *names)
+{
+	for (unsigned i = 0; names[i]; i++)
+		if (fp_cfg_lookup(cfg, base, names[i]))
+			return names[i];
+	return names[0];
+}
+
+static int load_line(const struct fp_cfg *cfg, const struct fp_cfg_node *ln, bool check,
 		     struct fp_md_rx_cfg *rx)
 {
+	static const char *const if_names[] = {"if_addr", "interface", NULL};
+	static const char *const port_names[] = {"port", "dpdk_port", NULL};
+	static const char *const queue_names[] = {"queue", "dpdk_queue", "xdp_queue", NULL};
 	int rc, kind, v;
 	double d;
 	const char *s;
-	if ((rc = fp_cfg_check_keys(cfg, ln, line_keys)) < 0 ||
+	if ((check && (rc = fp_cfg_check_keys(cfg, ln, line_keys)) < 0) ||
 	    (rc = fp_cfg_require(cfg, ln, "backend")) < 0 ||
 	    (rc = fp_cfg_get_enum(cfg, ln, "backend", backends, 0, &kind)) < 0)
 		return rc;
@@ -78,12 +95,13 @@ static int load_line(const struct fp_cfg *cfg, const struct fp_cfg_node *ln,
 	if ((rc = fp_cfg_get_int(cfg, ln, "loops", 1, 1, INT_MAX, &v)) < 0)
 		return rc;
 	rx->nb_loops = (unsigned)v;
-	if ((rc = fp_cfg_get_string(cfg, ln, "if_addr", NULL, 15, &s)) < 0)
+	const char *ifk = alias(cfg, ln, if_names);
+	if ((rc = fp_cfg_get_string(cfg, ln, ifk, NULL, 15, &s)) < 0)
 		return rc;
-	if (s) {
+	if (s && *s) {
 		struct in_addr a;
 		if (inet_pton(AF_INET, s, &a) != 1)
-			return where(cfg, fp_cfg_lookup(cfg, ln, "if_addr"), -EINVAL,
+			return where(cfg, fp_cfg_lookup(cfg, ln, ifk), -EINVAL,
 				     "must be an IPv4 address");
 		rx->if_addr = ntohl(a.s_addr);
 	}
@@ -92,10 +110,10 @@ static int load_line(const struct fp_cfg *cfg, const struct fp_cfg_node *ln,
 	rx->rcvbuf_bytes = (uint32_t)v;
 	if ((rc = fp_cfg_get_string(cfg, ln, "eal_args", NULL, 511, &rx->eal_args)) < 0 ||
 	    (rc = fp_cfg_get_string(cfg, ln, "dpdk_dev", NULL, 255, &rx->dpdk_dev)) < 0 ||
-	    (rc = fp_cfg_get_int(cfg, ln, "port", 0, 0, 65535, &v)) < 0)
+	    (rc = fp_cfg_get_int(cfg, ln, alias(cfg, ln, port_names), 0, 0, 65535, &v)) < 0)
 		return rc;
 	rx->dpdk_port = (uint16_t)v;
-	if ((rc = fp_cfg_get_int(cfg, ln, "queue", 0, 0, 65535, &v)) < 0)
+	if ((rc = fp_cfg_get_int(cfg, ln, alias(cfg, ln, queue_names), 0, 0, 65535, &v)) < 0)
 		return rc;
 	rx->dpdk_queue = (uint16_t)v;
 	rx->xdp_queue = (uint32_t)v;
@@ -121,8 +139,8 @@ int fp_md_cfg_load(const struct fp_cfg *cfg, const struct fp_cfg_node *md, struc
 	memset(out, 0, sizeof(*out));
 	if (!md)
 		return fp_err_set(-ENOENT, "%s: no 'md' group", fp_cfg_name(cfg));
-	if ((rc = fp_cfg_check_keys(cfg, md, md_keys)) < 0 ||
-	    (rc = fp_cfg_require(cfg, md, "lines")) < 0 ||
+	const struct fp_cfg_node *lines = fp_cfg_lookup(cfg, md, "lines");
+	if ((rc = fp_cfg_check_keys(cfg, md, lines ? md_keys : flat_keys)) < 0 ||
 	    (rc = fp_cfg_get_int(cfg, md, "source", 0, 0, 65535, &v)) < 0)
 		return rc;
 	out->source = (uint16_t)v;
@@ -155,7 +173,7 @@ int fp_md_cfg_load(const struct fp_cfg *cfg, const struct fp_cfg_node *md, struc
 	out->mold.passthrough = pass;
 	if ((rc = fp_cfg_get_string(cfg, md, "rerequest", NULL, 64, &s)) < 0)
 		return rc;
-	if (s) {
+	if (s && *s) {
 		struct fp_md_group g;
 		if (fp_md_group_parse(s, &g) < 0 || g.addr == 0 || g.port == 0)
 			return where(cfg, fp_cfg_lookup(cfg, md, "rerequest"), -EINVAL,
@@ -163,12 +181,17 @@ int fp_md_cfg_load(const struct fp_cfg *cfg, const struct fp_cfg_node *md, struc
 		out->rerequest_addr = g.addr;
 		out->rerequest_port = g.port;
 	}
-	const struct fp_cfg_node *lines = fp_cfg_lookup(cfg, md, "lines");
+	if (!lines) { /* the flat form: the md group is line A */
+		if ((rc = load_line(cfg, md, false, &out->lines[0])) < 0)
+			return rc;
+		out->nb_lines = 1;
+		return 0;
+	}
 	unsigned n = fp_cfg_length(lines);
 	if (fp_cfg_kind(lines) != FP_CFG_KIND_LIST || n < 1 || n > FP_MD_LINES_MAX)
 		return where(cfg, lines, -EINVAL, "must be a list of 1 or 2 line groups (A, B)");
 	for (unsigned i = 0; i < n; i++)
-		if ((rc = load_line(cfg, fp_cfg_elem(lines, i), &out->lines[i])) < 0)
+		if ((rc = load_line(cfg, fp_cfg_elem(lines, i), true, &out->lines[i])) < 0)
 			return rc;
 	out->nb_lines = n;
 	return 0;

@@ -50,6 +50,27 @@ START_TEST(test_md_cfg_sample_loads)
 }
 END_TEST
 
+START_TEST(test_md_cfg_flat_form_of_the_supervisor_loads)
+{
+	struct fp_md_cfg c;
+	int rc = load("md = { backend = \"udp\"; groups = [\"239.192.0.1:26400\"];"
+		      " interface = \"127.0.0.1\"; rerequest = \"127.0.0.1:26401\";"
+		      " window = 1024; stale_timeout_ms = 500; dpdk_port = 3; xdp_queue = 2; };",
+		      &c);
+	ck_assert_msg(rc == 0, "%s", fp_err_msg());
+	ck_assert_uint_eq(c.nb_lines, 1);
+	ck_assert_int_eq(c.lines[0].kind, FP_MD_RX_UDP);
+	ck_assert_uint_eq(c.lines[0].if_addr, 0x7F000001);
+	ck_assert_uint_eq(c.lines[0].groups[0].addr, 0xEFC00001);
+	ck_assert_uint_eq(c.lines[0].groups[0].port, 26400);
+	ck_assert_uint_eq(c.lines[0].dpdk_port, 3);
+	ck_assert_uint_eq(c.lines[0].xdp_queue, 2);
+	ck_assert_uint_eq(c.rerequest_port, 26401);
+	ck_assert_uint_eq(c.mold.window, 1024);
+	ck_assert_uint_eq(c.mold.stale_timeout_ns, 500000000);
+}
+END_TEST
+
 static const struct {
 	const char *desc;
 	const char *text;
@@ -57,7 +78,9 @@ static const struct {
 } bad[] = {
 	{"misspelt key", "md: { lines = ({ backend = \"pcap\"; pcap = \"x\"; }); windw = 4; };",
 	 "windw"},
-	{"no lines", "md: { window = 64; };", "lines"},
+	{"no lines and no backend", "md: { window = 64; };", "backend"},
+	{"line key beside lines",
+	 "md: { pcap = \"x\"; lines = ({ backend = \"pcap\"; pcap = \"x\"; }); };", "pcap"},
 	{"window not a power of 2",
 	 "md: { window = 1000; lines = ({ backend = \"pcap\"; pcap = \"x\"; }); };", "power of 2"},
 	{"bad backend", "md: { lines = ({ backend = \"rdma\"; }); };", "backend"},
@@ -91,6 +114,7 @@ int main(void)
 	Suite *s = suite_create("fp_md_cfg");
 	TCase *tc = tcase_create("cfg");
 	tcase_add_test(tc, test_md_cfg_sample_loads);
+	tcase_add_test(tc, test_md_cfg_flat_form_of_the_supervisor_loads);
 	tcase_add_loop_test(tc, test_md_cfg_rejects_bad_settings_with_line, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);
