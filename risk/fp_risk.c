@@ -335,6 +335,8 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_event *ev = &in[i];
 		enum fp_risk_reason why;
+		if (i + 1 < n) /* overlap the next intent's cache misses with this check */
+			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
 		if (fp_likely(used_ord < nord)) {
 			why = fp_risk_check(&r->core, lim, ev, now);
 		} else {

@@ -510,6 +510,22 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 	}
 }
 
+void fp_risk_prefetch(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
+		      const struct fp_event *ev)
+{
+	uint32_t sym = ev->symbol_id;
+	if (sym >= rc->nb_symbols)
+		return;
+	__builtin_prefetch(&rc->sym[sym], 1, 3);
+	__builtin_prefetch(&lim->sym[sym], 0, 3);
+	__builtin_prefetch(
+		&rc->orders[ord_slot(rc,
+				     ev->type == FP_EV_ORDER_NEW ? ev->u.order.client_order_id
+								 : ev->u.order.orig_client_order_id,
+				     0)],
+		1, 3);
+}
+
 /* ---- execution reports ---- */
 
 /*

@@ -244,6 +244,14 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 unsigned fp_risk_exits(struct fp_risk_core *rc, const struct fp_risk_limits *lim,
 		       uint32_t symbol_id, struct fp_event *out, unsigned max);
 
+/**
+ * Start loading the lines that fp_risk_check() of @p ev will read (symbol state and limits,
+ * the order table slot). Call it for the next intent of a batch while checking the current
+ * one. Risk thread; no side effect.
+ */
+void fp_risk_prefetch(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
+		      const struct fp_event *ev);
+
 /** A book top (FP_EV_BOOK_TOP): reference price, halt/stale flags, marks. Risk thread. */
 void fp_risk_on_top(struct fp_risk_core *rc, const struct fp_event *ev, uint64_t now);
 
