@@ -55,8 +55,10 @@ inline uint32_t __fp_ring_cons_avail(struct fp_ring *r, uint64_t head, uint32_t 
 	uint32_t avail = (uint32_t)(r->cons.tail_cache - head);
 	if (avail < n) {
 		/* A2: pairs with R1; every slot before tail is fully written. */
-		r->cons.tail_cache = atomic_load_explicit(&r->prod.tail, memory_order_acquire);
-		avail = (uint32_t)(r->cons.tail_cache - head);
+		uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_acquire);
+		avail = (uint32_t)(tail - head);
+		if (avail != 0) /* an empty poll writes nothing */
+			r->cons.tail_cache = tail;
 	}
 	return avail;
 }

@@ -14,7 +14,8 @@
  * (skipped when tshark is absent); the same seed publishes the same messages; config/sim.conf
  * gives the built-in defaults; an OUCH client logs in over SoupBinTCP, its order crossing
  * the synthetic book is accepted and executed, and each execution's match number is in the
- * ITCH feed as the resting order's 'E' (or 'P' when it was hidden).
+ * ITCH feed as the resting order's 'E' (or 'P' when it was hidden); a receiver joined to the
+ * multicast group on loopback gets every packet of a run, gap-free.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -508,6 +509,69 @@ START_TEST(test_sim_client_order_trades_and_appears_in_feed)
 }
 END_TEST
 
+START_TEST(test_sim_multicast_on_loopback_carries_the_feed)
+{
+	uint16_t port = (uint16_t)(30000 + getpid() % 20000);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int one = 1, rcvbuf = 8 << 20;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, "239.192.0.77", &a.sin_addr);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct ip_mreq mr;
+	inet_pton(AF_INET, "239.192.0.77", &mr.imr_multiaddr);
+	inet_pton(AF_INET, "127.0.0.1", &mr.imr_interface);
+	ck_assert_int_eq(setsockopt(s, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	char out[64], portstr[16], *conf = write_conf();
+	snprintf(out, sizeof(out), "/tmp/fp_sim_test_%d_mc.out", (int)getpid());
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen(out, "w", stdout);
+		execl(SIM_BIN, SIM_BIN, "--config", conf, "--group", "239.192.0.77", "--port",
+		      portstr, "--duration", "1", "--rate", "2000", "--json", (char *)NULL);
+		_exit(127);
+	}
+	uint64_t msgs = 0, pkts = 0, next = 1, gaps = 0;
+	bool end = false;
+	uint8_t buf[2048];
+	while (!end) {
+		struct pollfd pf = {.fd = s, .events = POLLIN};
+		if (poll(&pf, 1, 5000) <= 0)
+			break;
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		struct fp_mold_pkt mp;
+		enum fp_mold_result r = fp_mold_parse(buf, (uint32_t)n, &mp);
+		pkts++;
+		if (r == FP_MOLD_END_OF_SESSION)
+			end = true;
+		if (r != FP_MOLD_OK)
+			continue;
+		gaps += mp.sequence_number != next;
+		next = mp.sequence_number + mp.message_count;
+		msgs += mp.message_count;
+	}
+	close(s);
+	int st;
+	waitpid(pid, &st, 0);
+	unlink(conf);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	FILE *f = fopen(out, "r");
+	char line[8192], json[8192] = "";
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] == '{')
+			snprintf(json, sizeof(json), "%s", line);
+	if (f)
+		fclose(f);
+	unlink(out);
+	ck_assert_msg(end, "no end-of-session packet received on 239.192.0.77:%u", port);
+	ck_assert_uint_eq(gaps, 0);
+	ck_assert_int_eq((long long)msgs, json_num(json, "messages"));
+	ck_assert_int_eq((long long)pkts, json_num(json, "packets"));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- publisher unit tests */
 
 static void add_order(struct fp_sim_itch *p, uint64_t ref, uint64_t ts)
@@ -652,6 +716,7 @@ int main(void)
 	tcase_add_test(e2e, test_sim_pcap_matches_own_summary);
 	tcase_add_test(e2e, test_sim_same_seed_publishes_same_messages);
 	tcase_add_test(e2e, test_sim_config_file_is_the_defaults);
+	tcase_add_test(e2e, test_sim_multicast_on_loopback_carries_the_feed);
 	tcase_add_test(e2e, test_sim_client_order_trades_and_appears_in_feed);
 	suite_add_tcase(s, e2e);
 	SRunner *sr = srunner_create(s);
