@@ -153,6 +153,9 @@ static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *
 	struct fp_event ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
+	/* After a login the venue sends what was missed before it answers the Account Query:
+	 * reports made while SYNCING are replays. */
+	ev.flags = gw->state == FP_GW_SYNCING ? FP_EVF_REPLAY : 0;
 	ev.source = o ? o->strategy_id : 0;
 	ev.symbol_id = o ? o->symbol_id : 0;
 	ev.seq = gw->st.nb_venue_msgs;

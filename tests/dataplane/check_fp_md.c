@@ -8,7 +8,9 @@
  *   loopback; an unrecoverable gap -> FP_EV_MD_STALE then the rest (injected clock); a
  *   full ring -> overruns counted and FP_EV_MD_STALE(overrun) before newer events; the
  *   stock directory fills the symbol table; the UDP backend over loopback multicast gives
- *   the same stream.
+ *   the same stream (generated feed, and every real capture against the pcap backend);
+ *   symbols sharded over two rings with the gap STALE in both; fp_md_poll makes no syscall
+ *   (seccomp filter) through a gap, its stale timeout and the drain.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -472,6 +474,70 @@ START_TEST(test_md_udp_multicast_gives_the_same_stream)
 }
 END_TEST
 
+/* Every real capture: the events of the pcap backend equal those of the same UDP payloads
+ * sent over loopback multicast to the UDP backend. */
+START_TEST(test_md_udp_equals_pcap_on_real_captures)
+{
+	if (!shared_data_present())
+		return;
+	glob_t g;
+	ck_assert_int_eq(glob(ITCH_PCAP_DIR "/*.pcap", 0, NULL, &g), 0);
+	uint16_t port = (uint16_t)(20000 + (getpid() * 13) % 20000);
+	int tx = socket(AF_INET, SOCK_DGRAM, 0);
+	struct in_addr lo = {.s_addr = htonl(INADDR_LOOPBACK)};
+	int one = 1;
+	setsockopt(tx, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof(lo));
+	setsockopt(tx, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one));
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(0xEF0A0A0C)};
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		bool zeroed = strstr(g.gl_pathv[i], "/20230822_") != NULL;
+		/* 1. pcap backend */
+		struct fp_ring *ring = ring_new(256);
+		struct fp_md_cfg cfg = stage_cfg(ring);
+		cfg.lines[0].pcap_path = g.gl_pathv[i];
+		cfg.mold.first_seq = 0;
+		cfg.mold.passthrough = zeroed;
+		struct fp_md md;
+		ck_assert_int_eq(fp_md_init(&md, &cfg), 0);
+		struct evlist a = {0}, b = {0};
+		stage_run(&md, ring, &a, 2000);
+		fp_md_fini(&md);
+		/* 2. the same payloads over UDP */
+		cfg.lines[0] = (struct fp_md_rx_cfg){
+			.kind = FP_MD_RX_UDP, .nb_groups = 1, .if_addr = INADDR_LOOPBACK};
+		cfg.lines[0].groups[0] = (struct fp_md_group){.addr = 0xEF0A0A0C, .port = port};
+		int rc = fp_md_init(&md, &cfg);
+		ck_assert_msg(rc == 0, "%s", fp_err_msg());
+		struct fp_md_rx *src;
+		struct fp_md_rx_cfg pc = {.kind = FP_MD_RX_PCAP, .pcap_path = g.gl_pathv[i]};
+		ck_assert_int_eq(fp_md_rx_open(&src, &pc), 0);
+		struct fp_md_pkt pk[8];
+		unsigned n;
+		while ((n = fp_md_rx_burst(src, pk, 8)) > 0)
+			for (unsigned k = 0; k < n; k++)
+				ck_assert_int_eq(sendto(tx, pk[k].data, pk[k].len, 0,
+							(struct sockaddr *)&to, sizeof(to)),
+						 (ssize_t)pk[k].len);
+		fp_md_rx_close(src);
+		for (int idle = 0; idle < 500 && b.n < a.n; idle++) {
+			if (!fp_md_poll(&md, 64))
+				usleep(1000);
+			ring_drain(ring, &b);
+		}
+		assert_same_events(&a, &b, g.gl_pathv[i]);
+		ck_assert_uint_gt(a.n, 0);
+		fp_md_fini(&md);
+		evlist_free(&a);
+		evlist_free(&b);
+		free(ring);
+	}
+	close(tx);
+	globfree(&g);
+}
+END_TEST
+
 START_TEST(test_md_shards_symbols_over_rings_and_stale_reaches_all)
 {
 	struct fp_md_feed f;
@@ -642,6 +708,7 @@ int main(void)
 	tcase_add_test(tc, test_md_full_ring_counts_overruns_and_marks_symbols_stale);
 	tcase_add_test(tc, test_md_stock_directory_fills_symbol_table);
 	tcase_add_test(tc, test_md_udp_multicast_gives_the_same_stream);
+	tcase_add_test(tc, test_md_udp_equals_pcap_on_real_captures);
 	tcase_add_test(tc, test_md_shards_symbols_over_rings_and_stale_reaches_all);
 	tcase_add_test(tc, test_md_poll_makes_no_syscall);
 	suite_add_tcase(s, tc);

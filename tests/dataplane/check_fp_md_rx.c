@@ -96,14 +96,16 @@ END_TEST
 
 START_TEST(test_rx_pcap_paces_by_capture_time)
 {
-	/* 5 UDP frames 10 ms apart in capture time; at speed 2 the replay takes ~20 ms. */
+	/* 5 UDP frames 10 ms apart in capture time; at speed 2 the replay takes ~20 ms.
+	 * _i = 0: nanosecond pcap, 1: classic microsecond pcap. */
+	int ns = _i == 0;
 	static uint8_t cap[24 + 5 * (16 + 64)];
-	fp_pcap_write_file_hdr(cap, FP_LINKTYPE_ETHERNET, 65535, 1);
+	fp_pcap_write_file_hdr(cap, FP_LINKTYPE_ETHERNET, 65535, ns);
 	size_t pos = 24;
 	for (unsigned i = 0; i < 5; i++) {
 		uint8_t *f = cap + pos + 16;
 		fp_pcap_write_rec_hdr(cap + pos, 1700000000000000000ull + i * 10000000ull, 64, 64,
-				      1);
+				      ns);
 		memset(f, 0, 64);
 		f[12] = 0x08; /* IPv4 */
 		f[14] = 0x45;
@@ -126,7 +128,8 @@ START_TEST(test_rx_pcap_paces_by_capture_time)
 	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	ck_assert_uint_eq(d.packets, 5);
 	ck_assert_uint_eq(d.bytes, 5 * 22);
-	ck_assert_msg(ms >= 19.0 && ms < 1000.0, "paced replay took %.1f ms", ms);
+	ck_assert_msg(ms >= 19.0 && ms < 1000.0, "%s paced replay took %.1f ms", ns ? "ns" : "us",
+		      ms);
 	fp_md_rx_close(rx);
 }
 END_TEST
@@ -171,7 +174,7 @@ int main(void)
 	tcase_add_test(tc, test_rx_rejects_bad_config);
 	tcase_add_test(tc, test_rx_pcap_reads_vlan_frame_bounded_by_ip_length);
 	tcase_add_test(tc, test_rx_pcap_filters_by_group_and_port);
-	tcase_add_test(tc, test_rx_pcap_paces_by_capture_time);
+	tcase_add_loop_test(tc, test_rx_pcap_paces_by_capture_time, 0, 2);
 	tcase_add_test(tc, test_rx_udp_receives_loopback_multicast);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

@@ -167,6 +167,8 @@ static uint64_t order(struct side *s, uint8_t type, uint32_t sym, uint8_t side, 
 	return ev.u.order.client_order_id;
 }
 
+static uint8_t last_flags; /* flags of the last report expect() returned */
+
 /* Next exec report of @p s within 2 s, of type @p type. */
 static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 {
@@ -178,6 +180,7 @@ static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 	}
 	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
 		      ev.u.exec.reason);
+	last_flags = ev.flags;
 	struct fp_event ev2;
 	ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
 	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
@@ -492,6 +495,7 @@ START_TEST(test_gw_reconnect_replays_fills_exactly_once)
 	for (int i = 0; i < 4; i++) {
 		struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
 		ck_assert_uint_eq(f.client_order_id, sell);
+		ck_assert_int_eq(last_flags & FP_EVF_REPLAY, FP_EVF_REPLAY);
 		filled += f.shares;
 	}
 	expect_none(w, &w->a);
@@ -509,6 +513,7 @@ START_TEST(test_gw_reconnect_replays_fills_exactly_once)
 	/* Trading goes on after the reconnect. */
 	order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 10, 2000000, FP_TIF_IOC, 0);
 	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).shares, 10);
+	ck_assert_int_eq(last_flags & FP_EVF_REPLAY, 0);
 	fp_gw_reset_breaker(&w->a.gw);
 	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 0);
 	world_free(w);
