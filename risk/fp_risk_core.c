@@ -301,8 +301,9 @@ static enum fp_risk_reason check_cancel(struct fp_risk_core *rc, const struct fp
 		return reject(rc, FP_RISK_UNKNOWN_STRATEGY);
 	uint32_t slot;
 	const struct fp_risk_order *old = ord_lookup(rc, o->orig_client_order_id, &slot);
-	if (!old || old->state != FP_RISK_ORD_OPEN)
-		return reject(rc, FP_RISK_UNKNOWN_ORDER);
+	if (!old || old->state != FP_RISK_ORD_OPEN ||
+	    (old->strategy_id != o->strategy_id && ev->source != FP_RISK_SOURCE_EXIT))
+		return reject(rc, FP_RISK_UNKNOWN_ORDER); /* not open, or another strategy's */
 	const struct fp_risk_strat_limits *ls = &lim->strat[o->strategy_id];
 	const struct fp_risk_sym_limits *ly = &lim->sym[old->symbol_id];
 	struct fp_risk_strat_state *st = &rc->strat[o->strategy_id];
@@ -513,7 +514,8 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		uint32_t slot;
 		struct fp_risk_order *old = ord_lookup(rc, ev->u.order.orig_client_order_id, &slot);
-		if (!old || old->state != FP_RISK_ORD_OPEN)
+		if (!old || old->state != FP_RISK_ORD_OPEN ||
+		    old->strategy_id != ev->u.order.strategy_id)
 			return reject(rc, FP_RISK_UNKNOWN_ORDER);
 		return check_new(rc, lim, ev, now, old, slot);
 	}
@@ -685,9 +687,13 @@ int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev)
 	int64_t r = 0;
 	switch (ev->type) {
 	case FP_EV_EXEC_FILL: {
+		/* Every filled share moves the position, even beyond what we think is open
+		 * (a fill racing a cancel, an over-fill): positions must follow the venue. */
 		uint32_t q = FP_MIN(x->shares, o->leaves);
-		if (q)
-			r = apply_fill(rc, o, q, x->price);
+		if (x->shares > q)
+			rc->cnt.late_fills++;
+		if (x->shares)
+			r = apply_fill(rc, o, x->shares, x->price);
 		ord_release(rc, o, q);
 		if (o->leaves > x->leaves_shares) /* the venue says less is left: believe it */
 			ord_release(rc, o, o->leaves - x->leaves_shares);

@@ -178,6 +178,7 @@ struct fp_risk_counters {
 	uint64_t rejected[FP_RISK_REASON_MAX]; /**< per reason; [0] unused */
 	uint64_t fills;
 	uint64_t unknown_exec; /**< execution report for an id we never sent */
+	uint64_t late_fills;   /**< fills beyond the shares we had open (applied all the same) */
 	uint64_t exits;        /**< stop/take-profit orders generated */
 };
 

@@ -241,6 +241,12 @@ START_TEST(test_open_orders_released_by_cancel)
 	ck_reason(buy(1, PX), FP_RISK_OK);
 	ck_reason(cancel(id, 0), FP_RISK_UNKNOWN_ORDER);
 	ck_reason(cancel(987654, 0), FP_RISK_UNKNOWN_ORDER);
+	/* another strategy cannot cancel this one's order */
+	ck_reason(send_id(SYM, 0, FP_SIDE_BUY, 1, PX, &id), FP_RISK_OPEN_ORDERS_SYMBOL);
+	E.lim->sym[SYM].max_open_orders = 5;
+	ck_reason(send_id(SYM, 0, FP_SIDE_BUY, 1, PX, &id), FP_RISK_OK);
+	ck_reason(cancel(id, 1), FP_RISK_UNKNOWN_ORDER);
+	ck_reason(cancel(id, 0), FP_RISK_OK);
 }
 END_TEST
 
@@ -573,6 +579,12 @@ START_TEST(test_partial_fills_and_cancel)
 	ck_assert_int_eq(E.rc.open_orders, 0);
 	ck_assert_int_eq(E.rc.open_buy_notional, 0);
 	ck_assert_uint_eq(fp_risk_order_find(&E.rc, id)->state, FP_RISK_ORD_DONE);
+	/* a fill after the order is closed still moves the position */
+	exec(FP_EV_EXEC_FILL, id, 5, PX, 0);
+	ck_assert_int_eq(E.rc.sym[SYM].position, 35);
+	ck_assert_int_eq(fp_risk_pos_find(&E.rc, 0, SYM)->position, 35);
+	ck_assert_uint_eq(E.rc.cnt.late_fills, 1);
+	ck_assert_int_eq(E.rc.sym[SYM].open_buy, 0);
 	/* a report for an id never sent is counted, not applied */
 	exec(FP_EV_EXEC_FILL, 424242, 1, PX, 0);
 	ck_assert_uint_eq(E.rc.cnt.unknown_exec, 1);
