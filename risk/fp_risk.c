@@ -418,6 +418,8 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 		r->rr = (r->rr + 1) % r->cfg.nb_intent;
 
 	r->stats.polls++;
+	if (work)
+		r->stats.checks = r->core.cnt;
 	rcu_read_unlock();
 	rcu_quiescent_state(); /* no reference to `lim` survives this point */
 	return work;

@@ -84,6 +84,8 @@ struct fp_risk_stats {
 	uint64_t exits_refused;
 	_Atomic uint64_t limits_updates; /**< sets adopted by the watcher */
 	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
+	struct fp_risk_counters checks;  /**< the engine's counters (per reason), as of the
+					  *   last poll that did work */
 };
 
 struct fp_risk {

@@ -193,6 +193,8 @@ START_TEST(test_fan_in_forward_and_reject)
 	ck_assert_uint_eq(out[0].type, FP_EV_RISK_REJECT);
 	ck_assert_uint_eq(out[0].u.reject.client_order_id, b);
 	ck_assert_uint_eq(out[0].u.reject.reason, FP_RISK_QTY_MAX);
+	ck_assert_uint_eq(R.risk.stats.checks.rejected[FP_RISK_QTY_MAX], 1);
+	ck_assert_uint_eq(R.risk.stats.checks.accepted, 2);
 	ck_assert_uint_eq(out[0].u.reject.strategy_id, 1);
 	ck_assert_uint_eq(out[0].u.reject.order_type, FP_EV_ORDER_NEW);
 	/* fills come back on the exec ring */
