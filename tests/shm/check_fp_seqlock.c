@@ -94,13 +94,13 @@ static void *reader(void *arg)
 	struct reader_res *rr = arg;
 	struct shared *sh = rr->sh;
 	uint64_t last = 0;
-	/* until the writer has moved at least 2000 times under our eyes, or 10 s */
+	/* until the writer has moved at least 500 times under our eyes, or 5 s */
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (uint64_t k = 0; k < 100000 || rr->nb_changes < 2000; k++) {
+	for (uint64_t k = 0; k < 100000 || rr->nb_changes < 500; k++) {
 		if ((k & 4095) == 0) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (t.tv_sec - t0.tv_sec > 10)
+			if (t.tv_sec - t0.tv_sec > 5)
 				break;
 		}
 		struct snap s;
