@@ -834,8 +834,12 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 		break;
 	default:
 		tx_flush(gw);
-		if (gw->fd >= 0)
+		if (gw->fd >= 0 && (gw->state != FP_GW_UP || gw->now_ns >= gw->next_read_ns)) {
 			venue_read(gw);
+			if (gw->cfg.rx_interval_us > 0)
+				gw->next_read_ns =
+					gw->now_ns + (uint64_t)gw->cfg.rx_interval_us * 1000u;
+		}
 		if (gw->fd >= 0)
 			work += venue_input(gw, budget);
 		if (gw->fd < 0)
@@ -899,6 +903,7 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	c->backoff_min_ms = c->backoff_min_ms ? c->backoff_min_ms : 100;
 	c->backoff_max_ms = c->backoff_max_ms ? c->backoff_max_ms : 5000;
 	c->symbol_stride = c->symbol_stride ? c->symbol_stride : 8;
+	c->rx_interval_us = c->rx_interval_us ? c->rx_interval_us : 20;
 	struct in_addr ia;
 	if (!c->order_ring || !c->exec_ring)
 		return fp_err_set(-EINVAL, "gateway: order_ring and exec_ring are required");

@@ -133,6 +133,9 @@ struct fp_gw_cfg {
 	uint32_t timeout_ms;          /**< default FP_SOUP_TIMEOUT_MS */
 	uint32_t backoff_min_ms;      /**< first reconnect delay (default 100) */
 	uint32_t backoff_max_ms;      /**< longest reconnect delay (default 5000) */
+	int32_t rx_interval_us;       /**< while up, read the venue at most this often (default
+					 20 when 0; negative: every poll), so that an idle recv()
+					 does not sit in every turn of a fused hot loop */
 	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
 	struct fp_hist *t2t_hist;     /**< send TSC - t_rx per new order, NULL = none */
 };
@@ -189,6 +192,7 @@ struct fp_gw {
 	struct fp_gw_order *orders;
 	uint64_t now_ns;
 	uint64_t last_rx_ns;
+	uint64_t next_read_ns; /**< read throttle (cfg.rx_interval_us) */
 	uint64_t last_tx_ns;
 	uint64_t retry_at_ns;
 	uint32_t backoff_ms;

@@ -20,13 +20,13 @@
 
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *g)
 {
-	static const char *const keys[] = {"host",           "port",       "username",
-					   "password",       "session",    "firm",
-					   "capacity",       "max_orders", "first_user_ref_num",
-					   "heartbeat_ms",   "timeout_ms", "backoff_min_ms",
-					   "backoff_max_ms", NULL};
+	static const char *const keys[] = {"host",           "port",           "username",
+					   "password",       "session",        "firm",
+					   "capacity",       "max_orders",     "first_user_ref_num",
+					   "heartbeat_ms",   "timeout_ms",     "backoff_min_ms",
+					   "backoff_max_ms", "rx_interval_us", NULL};
 	const char *user, *pw, *firm, *cap;
-	int rc, port, max_orders, hb, to, bmin, bmax;
+	int rc, port, max_orders, hb, to, bmin, bmax, rxi;
 	int64_t first;
 	if ((rc = fp_cfg_check_keys(c, g, keys)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "host", "127.0.0.1", 15, &out->host)) < 0 ||
@@ -42,7 +42,8 @@ int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct f
 		    0 ||
 	    (rc = fp_cfg_get_int(c, g, "timeout_ms", FP_SOUP_TIMEOUT_MS, 1, 3600000, &to)) < 0 ||
 	    (rc = fp_cfg_get_int(c, g, "backoff_min_ms", 100, 1, 3600000, &bmin)) < 0 ||
-	    (rc = fp_cfg_get_int(c, g, "backoff_max_ms", 5000, 1, 3600000, &bmax)) < 0)
+	    (rc = fp_cfg_get_int(c, g, "backoff_max_ms", 5000, 1, 3600000, &bmax)) < 0 ||
+	    (rc = fp_cfg_get_int(c, g, "rx_interval_us", 20, -1, 1000000, &rxi)) < 0)
 		return fp_err_append(rc, "gateway settings");
 	if (firm[0] && strlen(firm) != 4)
 		return fp_err_set(-EINVAL, "%s:%u: gateway.firm must be 4 letters", fp_cfg_name(c),
@@ -61,5 +62,6 @@ int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct f
 	out->timeout_ms = (uint32_t)to;
 	out->backoff_min_ms = (uint32_t)bmin;
 	out->backoff_max_ms = (uint32_t)bmax;
+	out->rx_interval_us = rxi;
 	return fp_gw_credentials_from_env(out);
 }
