@@ -96,8 +96,9 @@ struct fp_sim_engine {
 	uint64_t next_match;
 	struct fp_sim_map by_ref;
 	struct fp_sim_map by_token;
-	uint32_t *own_head;      /**< [max_owners] */
-	struct fp_sim_sym *syms; /**< [max_symbols + 1] */
+	struct fp_sim_map by_stock; /**< 8 name bytes as a u64 → locate */
+	uint32_t *own_head;         /**< [max_owners] */
+	struct fp_sim_sym *syms;    /**< [max_symbols + 1] */
 };
 
 /* ---------------------------------------------------------------- hash map */
@@ -315,7 +316,8 @@ struct fp_sim_engine *fp_sim_engine_create(const struct fp_sim_engine_cfg *cfg_i
 	e->syms = calloc((size_t)cfg.max_symbols + 1, sizeof(*e->syms));
 	if (!e->orders || !e->own_head || !e->syms)
 		goto nomem;
-	if (map_init(&e->by_ref, cfg.max_orders) || map_init(&e->by_token, cfg.max_orders))
+	if (map_init(&e->by_ref, cfg.max_orders) || map_init(&e->by_token, cfg.max_orders) ||
+	    map_init(&e->by_stock, cfg.max_symbols))
 		goto nomem;
 	for (uint32_t i = 0; i < cfg.max_owners; i++)
 		e->own_head[i] = FP_SIM_NIL;
@@ -343,6 +345,7 @@ void fp_sim_engine_destroy(struct fp_sim_engine *e)
 	}
 	map_fini(&e->by_ref);
 	map_fini(&e->by_token);
+	map_fini(&e->by_stock);
 	free(e->orders);
 	free(e->own_head);
 	free(e->syms);
@@ -365,6 +368,11 @@ int fp_sim_engine_add_symbol(struct fp_sim_engine *e, uint16_t locate, const cha
 	memset(s->stock, ' ', 8);
 	for (int i = 0; i < 8 && stock[i] && stock[i] != ' '; i++)
 		s->stock[i] = stock[i];
+	uint64_t key;
+	memcpy(&key, s->stock, 8);
+	if (map_get(&e->by_stock, key) != FP_SIM_NIL)
+		return fp_err_set(-EEXIST, "symbol %.8s already has a stock locate", s->stock);
+	map_put(&e->by_stock, key, locate);
 	s->tick = tick;
 	s->state = FP_SIM_STATE_TRADING;
 	s->present = 1;
@@ -383,14 +391,14 @@ int fp_sim_engine_add_symbol(struct fp_sim_engine *e, uint16_t locate, const cha
 
 uint16_t fp_sim_engine_find_symbol(const struct fp_sim_engine *e, const char *stock)
 {
-	char key[8];
-	memset(key, ' ', 8);
+	char name[8];
+	memset(name, ' ', 8);
 	for (int i = 0; i < 8 && stock[i] && stock[i] != ' '; i++)
-		key[i] = stock[i];
-	for (uint32_t l = 1; l <= e->cfg.max_symbols; l++)
-		if (e->syms[l].present && !memcmp(e->syms[l].stock, key, 8))
-			return (uint16_t)l;
-	return 0;
+		name[i] = stock[i];
+	uint64_t key;
+	memcpy(&key, name, 8);
+	uint32_t l = map_get(&e->by_stock, key);
+	return l == FP_SIM_NIL ? 0 : (uint16_t)l;
 }
 
 const char *fp_sim_engine_stock(const struct fp_sim_engine *e, uint16_t locate)

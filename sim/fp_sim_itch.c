@@ -39,6 +39,7 @@
 #define PKT_MAX        (65535 - 28)
 #define SRC_PORT       26399
 #define HIST_SLOT_DATA 52 /* u16 length + up to FP_ITCH_MAX_LEN (50) bytes */
+#define NS_PER_DAY     (86400ull * 1000000000ull)
 
 struct fp_sim_itch {
 	struct fp_sim_itch_cfg cfg;
@@ -345,8 +346,13 @@ uint64_t fp_sim_itch_due_ts(const struct fp_sim_itch *p)
 static void publish(struct fp_sim_itch *p, struct fp_itch_msg *m)
 {
 	uint8_t buf[FP_ITCH_MAX_LEN];
+	uint64_t ts = m->timestamp;
 	m->tracking_number = 0;
+	/* ITCH time is since midnight: a run that crosses midnight wraps (the pcap time and
+	 * the batching use the unwrapped time). */
+	m->timestamp = ts % NS_PER_DAY;
 	uint32_t len = fp_itch_encode(m, buf, sizeof(buf));
+	m->timestamp = ts;
 	if (!len)
 		return;
 	uint8_t *dst = fp_mold_build_reserve(&p->b, (uint16_t)len);

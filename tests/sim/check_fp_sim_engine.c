@@ -179,6 +179,12 @@ START_TEST(test_engine_rejects_bad_config)
 	ck_assert_int_eq(fp_sim_engine_add_symbol(f->e, 3, "", 100), -EINVAL);
 	ck_assert_int_eq(fp_sim_engine_add_symbol(f->e, 3, "X", 0), -EINVAL);
 	ck_assert_int_eq(fp_sim_engine_add_symbol(f->e, 1, "X", 100), -EEXIST);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(f->e, 3, "AAPL", 100), -EEXIST);
+	ck_assert_uint_eq(fp_sim_engine_find_symbol(f->e, "MSFT"), 2);
+	ck_assert_uint_eq(fp_sim_engine_find_symbol(f->e, "MSFT    "), 2);
+	ck_assert_uint_eq(fp_sim_engine_find_symbol(f->e, "ZZZ"), 0);
+	ck_assert(!memcmp(fp_sim_engine_stock(f->e, 1), "AAPL    ", 8));
+	ck_assert_ptr_null(fp_sim_engine_stock(f->e, 3));
 	fx_free(f);
 }
 END_TEST
