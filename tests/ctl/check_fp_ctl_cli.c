@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_fp_ctl_cli.c - fastpath-ctl against a real instance (`fastpath run` with the md and
+ * risk stages reading a capture), run as separate processes the way an operator runs them:
+ *  - refusals first: unknown command, missing instance, bad config (file:line), bad limits;
+ *  - every read command's --json output parses and holds the expected values;
+ *  - kill / unkill take effect and are recorded (who, reason) in status;
+ *  - limits set publishes a new generation, echoed back and visible in limits show;
+ *  - a segment left by a killed supervisor is reported stale (exit 4);
+ *  - metrics pass `promtool check metrics`, alerts.yml passes `promtool check rules`, and a
+ *    real Prometheus on loopback scrapes serve-metrics and answers a query for
+ *    fastpath_md_messages_total through its HTTP API.
+ * JSON is parsed with python3; tests skip (with a message) only where a binary is absent.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CTL   FP_BINARY_DIR "/bin/fastpath-ctl"
+#define RUN   FP_BINARY_DIR "/bin/fastpath"
+#define PCAP  FP_SHARED_DATA "/pcap/itch50/AddOrderNoMpidAttributionMessage.pcap"
+#define RISKC FP_SOURCE_DIR "/config/risk.conf"
+
+static char instance[64];
+static char cfg_path[128];
+static pid_t sup_pid;
+static char out[65536];
+
+/* Run a shell command, capture stdout+stderr into out. @return exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int have(const char *bin)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", bin);
+	return system(cmd) == 0;
+}
+
+/* ctl COMMAND --json piped into a python assertion over d (the parsed document). */
+static void json_check(const char *cmd, const char *assertion)
+{
+	/* The assertion travels in the environment: no shell quoting of Python text. */
+	setenv("FP_ASSERT", assertion, 1);
+	int rc = sh(CTL " --instance %s %s --json | python3 -c 'import json,os,sys; "
+			"d=json.load(sys.stdin); assert eval(os.environ[\"FP_ASSERT\"]), d' 2>&1",
+		    instance, cmd);
+	ck_assert_msg(rc == 0, "'%s --json': assertion '%s' failed: %s", cmd, assertion, out);
+}
+
+static void start_instance(void)
+{
+	snprintf(instance, sizeof(instance), "ctltest%d", (int)getpid());
+	snprintf(cfg_path, sizeof(cfg_path), "/tmp/fp_ctl_cli_%d.conf", (int)getpid());
+	FILE *f = fopen(cfg_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"instance = \"%s\";\nsegment = { hugepages = \"off\"; };\n"
+		"placement = { workers = ( { name = \"feed\"; stages = [\"md\", \"risk\"]; } ); "
+		"};\n"
+		"md = { backend = \"pcap\"; pcap = \"%s\"; };\n"
+		"risk = { limits = \"%s\"; env = \"dev\"; };\n",
+		instance, PCAP, RISKC);
+	fclose(f);
+	sup_pid = fork();
+	ck_assert_int_ge(sup_pid, 0);
+	if (sup_pid == 0) {
+		execl(RUN, RUN, "run", "--config", cfg_path, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		if (sh(CTL " --instance %s status --json 2>&1", instance) == 0 &&
+		    strstr(out, "\"running\""))
+			return;
+		usleep(50000);
+	}
+	ck_abort_msg("instance %s did not start: %s", instance, out);
+}
+
+static void stop_instance(void)
+{
+	if (sup_pid > 0) {
+		kill(sup_pid, SIGTERM);
+		waitpid(sup_pid, NULL, 0);
+		sup_pid = 0;
+	}
+	unlink(cfg_path);
+}
+
+static int skip_without_data(void)
+{
+	if (access(PCAP, R_OK) != 0) {
+		fprintf(stderr, "skip: %s absent (../shared/data)\n", PCAP);
+		return 1;
+	}
+	if (!have("python3")) {
+		fprintf(stderr, "skip: python3 absent (deploy/packages.d/40-ctl.txt)\n");
+		return 1;
+	}
+	return 0;
+}
+
+START_TEST(test_ctl_refuses_bad_input)
+{
+	ck_assert_int_eq(sh(CTL " frobnicate 2>&1"), 2);
+	ck_assert_msg(strstr(out, "unknown command 'frobnicate'"), "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance nosuch%d status 2>&1", (int)getpid()), 3);
+	ck_assert_msg(strstr(out, "no instance") && strstr(out, "fastpath run"), "%s", out);
+	ck_assert_int_eq(sh(CTL " book 2>&1"), 2);
+	ck_assert_int_eq(sh(CTL " --help"), 0);
+	ck_assert_msg(strstr(out, "limits set") && strstr(out, "exit codes"), "%s", out);
+
+	char bad[128];
+	snprintf(bad, sizeof(bad), "/tmp/fp_ctl_bad_%d.conf", (int)getpid());
+	FILE *f = fopen(bad, "w");
+	fputs("instance = \"x\";\nrings = { md = 1000; };\n"
+	      "placement = { workers = ( { name = \"w\"; stages = [\"md\"]; } ); };\n",
+	      f);
+	fclose(f);
+	ck_assert_int_eq(sh(CTL " config validate %s 2>&1", bad), 1);
+	ck_assert_msg(strstr(out, ":2: 'rings.md' must be a power of two"), "%s", out);
+	unlink(bad);
+}
+END_TEST
+
+START_TEST(test_ctl_read_commands_json)
+{
+	if (skip_without_data())
+		return;
+	start_instance();
+	json_check("status",
+		   "d['instance'].startswith('ctltest') and d['workers'][0]['name'] == "
+		   "'feed' and d['workers'][0]['state'] == 'running' and "
+		   "d['workers'][0]['heartbeat_age_ms'] >= 0 and d['killed'] is False and "
+		   "d['breaker']['state'] == 'closed' and d['trading_state'] == 'on' and "
+		   "d['limits_generation'] == 1");
+	json_check("stats", "len(d['rings']) == 8 and d['md']['messages'] == 1 and "
+			    "d['md']['gaps'] == 0 and 'risk' in d");
+	json_check("positions", "d['positions'] == [] and d['firm']['realized'] == 0");
+	json_check("limits show", "d['generation'] == 1 and d['global']['state'] == 'active' and "
+				  "d['symbol_default']['qty_max'] == 10000");
+	json_check("limits show strategy:3", "d['strategy:3']['enabled'] == 1");
+	ck_assert_int_eq(sh(CTL " --instance %s orders 2>&1", instance), 1);
+	ck_assert_msg(strstr(out, "no gateway stage"), "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance %s config validate %s --json", instance, cfg_path), 0);
+	ck_assert_int_eq(sh(CTL " --instance %s metrics", instance), 0);
+	ck_assert_msg(strstr(out, "fastpath_md_messages_total 1\n"), "%s", out);
+	if (have("promtool")) {
+		ck_assert_int_eq(
+			sh(CTL " --instance %s metrics | promtool check metrics 2>&1", instance),
+			0);
+	} else {
+		fprintf(stderr, "skip: promtool absent (deploy/packages.d/40-ctl.txt)\n");
+	}
+	stop_instance();
+}
+END_TEST
+
+START_TEST(test_ctl_kill_unkill_recorded_in_status)
+{
+	if (skip_without_data())
+		return;
+	start_instance();
+	ck_assert_int_eq(sh(CTL " --instance %s kill --reason 'test halt' 2>&1", instance), 0);
+	ck_assert_msg(strstr(out, "armed -> tripped"), "%s", out);
+	json_check("status",
+		   "d['killed'] is True and d['last_change']['what'] == 'kill' and "
+		   "d['last_change']['who'].startswith('ctl:') and "
+		   "d['last_change']['reason'] == 'test halt' and d['control_changes'] == 2");
+	ck_assert_int_eq(sh(CTL " --instance %s metrics", instance), 0);
+	ck_assert_msg(strstr(out, "fastpath_kill_switch 1\n"), "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance %s unkill 2>&1", instance), 0);
+	json_check("status", "d['killed'] is False and d['last_change']['what'] == 'rearm' and "
+			     "d['last_change']['old'] == 1 and d['last_change']['new'] == 0");
+	stop_instance();
+}
+END_TEST
+
+START_TEST(test_ctl_limits_set_published_and_invalid_refused)
+{
+	if (skip_without_data())
+		return;
+	start_instance();
+	ck_assert_int_eq(
+		sh(CTL " --instance %s limits set symbol:1 qty_min=100 qty_max=10 2>&1", instance),
+		1);
+	ck_assert_msg(strstr(out, "refused") && strstr(out, "qty_min 100 greater than qty_max 10"),
+		      "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance %s limits set global bogus=1 2>&1", instance), 2);
+	ck_assert_msg(strstr(out, "unknown key 'bogus'"), "%s", out);
+	json_check("limits show", "d['generation'] == 1");
+	ck_assert_int_eq(sh(CTL " --instance %s limits set symbol:1 qty_max=500 max_position=900 "
+				"2>&1",
+			    instance),
+			 0);
+	ck_assert_msg(strstr(out, "generation 1 -> 2") && strstr(out, "qty_max: 10000 -> 500"),
+		      "%s", out);
+	json_check("limits show symbol:1", "d['generation'] == 2 and d['symbol:1']['qty_max'] == "
+					   "500 and d['symbol:1']['max_position'] == 900");
+	json_check("status", "d['limits_generation'] == 2");
+	stop_instance();
+}
+END_TEST
+
+START_TEST(test_ctl_reports_stale_segment)
+{
+	if (skip_without_data())
+		return;
+	start_instance();
+	kill(sup_pid, SIGKILL);
+	waitpid(sup_pid, NULL, 0);
+	sup_pid = 0;
+	usleep(300000);
+	ck_assert_int_eq(sh(CTL " --instance %s status 2>&1", instance), 4);
+	ck_assert_msg(strstr(out, "stale segment of a dead supervisor"), "%s", out);
+	char path[128];
+	snprintf(path, sizeof(path), "/dev/shm/fastpath-%s", instance);
+	unlink(path);
+	stop_instance();
+}
+END_TEST
+
+START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
+{
+	if (skip_without_data())
+		return;
+	if (!have("prometheus") || !have("promtool")) {
+		fprintf(stderr,
+			"skip: prometheus/promtool absent (deploy/packages.d/40-ctl.txt)\n");
+		return;
+	}
+	ck_assert_int_eq(sh("promtool check rules " FP_SOURCE_DIR "/deploy/prometheus/alerts.yml "
+			    "2>&1"),
+			 0);
+	start_instance();
+	int mport = 20000 + (int)getpid() % 20000, pport = mport + 1;
+	char dir[128];
+	snprintf(dir, sizeof(dir), "/tmp/fp_ctl_prom_%d", (int)getpid());
+	ck_assert_int_eq(sh("rm -rf %s && mkdir -p %s && printf 'global:\\n  scrape_interval: 1s\\n"
+			    "scrape_configs:\\n  - job_name: fastpath\\n    static_configs:\\n"
+			    "      - targets: [\"127.0.0.1:%d\"]\\n' > %s/prometheus.yml",
+			    dir, dir, mport, dir),
+			 0);
+	pid_t srv = fork();
+	if (srv == 0) {
+		char listen[64];
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
+		execl(CTL, CTL, "--instance", instance, "serve-metrics", "--listen", listen,
+		      (char *)NULL);
+		_exit(127);
+	}
+	pid_t prom = fork();
+	if (prom == 0) {
+		char cfg[160], data[160], web[64];
+		snprintf(cfg, sizeof(cfg), "--config.file=%s/prometheus.yml", dir);
+		snprintf(data, sizeof(data), "--storage.tsdb.path=%s/data", dir);
+		snprintf(web, sizeof(web), "--web.listen-address=127.0.0.1:%d", pport);
+		freopen("/dev/null", "w", stderr);
+		execlp("prometheus", "prometheus", cfg, data, web, (char *)NULL);
+		_exit(127);
+	}
+	int found = 0;
+	for (int i = 0; i < 40 && !found; i++) {
+		sleep(1);
+		found = sh("python3 -c 'import json,urllib.request; d=json.load(urllib.request."
+			   "urlopen(\"http://127.0.0.1:%d/api/v1/query?query="
+			   "fastpath_md_messages_total\", timeout=2)); r=d[\"data\"][\"result\"]; "
+			   "assert r and r[0][\"value\"][1] == \"1\", d; print(r)' 2>&1",
+			   pport) == 0;
+	}
+	kill(prom, SIGTERM);
+	kill(srv, SIGTERM);
+	waitpid(prom, NULL, 0);
+	waitpid(srv, NULL, 0);
+	stop_instance();
+	sh("rm -rf %s", dir);
+	ck_assert_msg(found, "prometheus never returned fastpath_md_messages_total: %s", out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fp_ctl_cli");
+	TCase *neg = tcase_create("refusals");
+	TCase *live = tcase_create("live_instance");
+
+	tcase_add_test(neg, test_ctl_refuses_bad_input);
+	tcase_add_test(live, test_ctl_read_commands_json);
+	tcase_add_test(live, test_ctl_kill_unkill_recorded_in_status);
+	tcase_add_test(live, test_ctl_limits_set_published_and_invalid_refused);
+	tcase_add_test(live, test_ctl_reports_stale_segment);
+	tcase_add_test(live, test_ctl_prometheus_scrapes_serve_metrics);
+	tcase_set_timeout(live, 60);
+	suite_add_tcase(s, neg);
+	suite_add_tcase(s, live);
+
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}
