@@ -101,6 +101,25 @@ uint32_t fp_sim_ref_cancel(struct fp_sim_ref *r, uint64_t ref, uint32_t qty)
 	return 0;
 }
 
+uint64_t fp_sim_ref_replace(struct fp_sim_ref *r, uint64_t ref, uint32_t qty, int64_t price,
+			    fp_sim_ref_trade_fn fn, void *arg)
+{
+	for (uint32_t i = 0; i < r->nb; i++) {
+		struct fp_sim_ref_order *o = &r->o[i];
+		if (o->ref != ref)
+			continue;
+		if (price == o->price && qty <= o->qty) {
+			o->qty = qty;
+			return ref;
+		}
+		uint16_t locate = o->locate;
+		uint8_t side = o->side;
+		r->o[i] = r->o[--r->nb];
+		return fp_sim_ref_enter(r, locate, side, qty, price, false, fn, arg);
+	}
+	return 0;
+}
+
 void fp_sim_ref_best(const struct fp_sim_ref *r, uint16_t locate, uint8_t side, int64_t *px,
 		     uint64_t *qty)
 {

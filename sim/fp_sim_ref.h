@@ -48,6 +48,15 @@ uint64_t fp_sim_ref_enter(struct fp_sim_ref *r, uint16_t locate, uint8_t side, u
 /** Reduce order @p ref to @p qty shares (0 = cancel). @return shares removed. */
 uint32_t fp_sim_ref_cancel(struct fp_sim_ref *r, uint64_t ref, uint32_t qty);
 
+/**
+ * Replace order @p ref with @p qty open shares at @p price (a DAY limit): same price and
+ * qty <= open keeps the order's place and reference; otherwise the order leaves the book
+ * and comes back as a new order (new reference, may trade at once).
+ * @return the order's reference afterwards, 0 when @p ref is not on the book.
+ */
+uint64_t fp_sim_ref_replace(struct fp_sim_ref *r, uint64_t ref, uint32_t qty, int64_t price,
+			    fp_sim_ref_trade_fn fn, void *arg);
+
 /** Best price and the shares at it on @p side of @p locate (0/0 when empty). */
 void fp_sim_ref_best(const struct fp_sim_ref *r, uint16_t locate, uint8_t side, int64_t *px,
 		     uint64_t *qty);

@@ -8,8 +8,9 @@
  * liquidity; IOC remainder cancelled; market order sweeping levels; self-match prevention
  * (newest and oldest); hidden orders trade as 'P'; attributed orders publish 'F'; halt and
  * reopening cross ('C', 'Q'); mass cancel; lookups by token; OUCH TIF mapping; and a
- * property test of random flows against the naive reference matcher (fp_sim_ref), with
- * the invariant checker after every operation.
+ * property test of random flows (adds, IOC and market orders, cancels, reductions,
+ * replaces) against the naive reference matcher (fp_sim_ref), with the invariant checker
+ * every 100 operations.
  */
 #include <check.h>
 #include <errno.h>
@@ -557,7 +558,27 @@ START_TEST(test_engine_matches_reference_on_random_flow)
 	for (int op = 0; op < 3000; op++) {
 		te.n = tr.n = 0;
 		uint16_t loc = 1 + rand() % 2;
-		if (rand() % 3 == 0 && next > 1) {
+		if (rand() % 6 == 0 && next > 1) {
+			/* replace: same price and fewer shares keeps priority, else a new order */
+			uint64_t r = 1 + (uint64_t)rand() % (next - 1);
+			struct fp_sim_order_info inf;
+			uint32_t open = 1 + (uint32_t)(rand() % 400);
+			int64_t px = (100 + rand() % 11) * 1000 * 10;
+			bool live = fp_sim_engine_order(e, r, &inf);
+			if (live && rand() % 2)
+				px = inf.price; /* often the same price */
+			struct fp_sim_order_req q = {.qty = (live ? inf.exec_qty : 0) + open,
+						     .price = px,
+						     .tif = FP_SIM_TIF_DAY,
+						     .display = 'Y'};
+			uint64_t r1 = fp_sim_engine_replace(e, r, &q, op);
+			uint64_t r2 = fp_sim_ref_replace(&ref, r, open, px, ref_trade, &tr);
+			ck_assert_msg(r1 == r2, "seed %u op %d replace %llu: %llu vs %llu", seed,
+				      op, (unsigned long long)r, (unsigned long long)r1,
+				      (unsigned long long)r2);
+			if (r1 >= next)
+				next = r1 + 1;
+		} else if (rand() % 3 == 0 && next > 1) {
 			uint64_t r = 1 + (uint64_t)rand() % (next - 1);
 			uint32_t q = rand() % 2 ? 0 : (uint32_t)(rand() % 300);
 			uint32_t de = fp_sim_engine_cancel(e, r, q, FP_SIM_CXL_USER, op);
