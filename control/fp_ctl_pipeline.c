@@ -481,7 +481,8 @@ static void on_worker_event(void *arg, unsigned idx, const struct fp_ctl_proc *p
 	if (!strcmp(what, "died") || !strcmp(what, "crash loop"))
 		fp_shm_worker_set_state(w, FP_WORKER_DEAD);
 	if (!strcmp(what, "stopped") || !strcmp(what, "restarted"))
-		fp_log_info(&p->log, "worker '%s' %s (pid %d)", proc->name, what, (int)proc->pid);
+		fp_log_info(&p->log, "worker '%s' %s (pid %d)", proc->name, what,
+			    (int)proc->last_pid);
 	else if (strcmp(what, "started"))
 		fp_log_warn(&p->log, "worker '%s' %s (pid %d, status 0x%x)", proc->name, what,
 			    (int)proc->pid, proc->last_status);

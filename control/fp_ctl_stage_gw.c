@@ -93,7 +93,9 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	char host[64];
 	int rc;
 
+	/* Missing credentials fail here, before any worker starts (and crash-loops). */
 	if ((rc = gw_load_cfg(env, &cfg, host, sizeof(host))) < 0 ||
+	    (rc = fp_gw_credentials_from_env(&cfg)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats), 1)) < 0)
 		return rc;
 	return fp_ctl_plan_add(plan, "gw.t2t", sizeof(struct fp_hist), 1);

@@ -7,12 +7,19 @@
  *     backend = "udp";                     # udp | pcap | dpdk | xdp
  *     groups = ["239.192.0.1:26400"];      # group:port pairs kept (udp: joined)
  *     interface = "127.0.0.1";             # udp: interface address for memberships
+ *     rcvbuf_bytes = 8388608;              # udp: socket buffer, rides out scheduling hiccups
  *     pcap = "capture.pcap"; speed = 0.0;  # pcap: file, pacing (0 = as fast as possible)
  *     eal_args = ""; dpdk_dev = ""; dpdk_port = 0; dpdk_queue = 0;   # dpdk
  *     ifname = "eth0"; xdp_queue = 0;      # xdp
  *     rerequest = "127.0.0.1:26401";       # MoldUDP64 retransmission server ("" = none)
  *     window = 65536; max_request = 1000; request_interval_ms = 5; stale_timeout_ms = 500;
+ *     first_seq = 1;                       # recover the session from this sequence number
+ *                                          # (0 = start from the first packet seen);
+ *                                          # default 1 with a rerequest server, else 0
  *   };
+ *
+ * Joining a session late without first_seq = 1 misses the stock directory and every
+ * order added before: symbols stay unnamed and books incomplete.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -69,7 +76,7 @@ static int md_load_cfg(const struct fp_ctl_env *env, struct fp_md_cfg *cfg)
 	const struct fp_cfg_node *g = fp_cfg_lookup(c, NULL, "md");
 	struct fp_md_rx_cfg *line = &cfg->lines[0];
 	const char *iface = "", *rereq = "", *session = "";
-	int64_t window, max_request, interval_ms, stale_ms, port, queue, xq;
+	int64_t window, max_request, interval_ms, stale_ms, port, queue, xq, first_seq, rcvbuf;
 	double speed;
 	int backend, rc;
 
@@ -93,7 +100,10 @@ static int md_load_cfg(const struct fp_ctl_env *env, struct fp_md_cfg *cfg)
 	    (rc = fp_cfg_get_int64(c, g, "window", 65536, 1, 65536, &window)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "max_request", 1000, 1, 65535, &max_request)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "request_interval_ms", 5, 0, 60000, &interval_ms)) < 0 ||
-	    (rc = fp_cfg_get_int64(c, g, "stale_timeout_ms", 500, 1, 3600000, &stale_ms)) < 0)
+	    (rc = fp_cfg_get_int64(c, g, "stale_timeout_ms", 500, 1, 3600000, &stale_ms)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "rcvbuf_bytes", 8 << 20, 0, 1 << 30, &rcvbuf)) < 0 ||
+	    (rc = fp_cfg_get_int64(c, g, "first_seq", rereq[0] ? 1 : 0, 0, INT64_MAX, &first_seq)) <
+		    0)
 		return rc;
 	line->kind = kinds[backend];
 	line->speed = speed;
@@ -141,6 +151,8 @@ static int md_load_cfg(const struct fp_ctl_env *env, struct fp_md_cfg *cfg)
 	memcpy(cfg->mold.session, session, strlen(session));
 	if (!session[0])
 		memset(cfg->mold.session, 0, sizeof(cfg->mold.session));
+	cfg->mold.first_seq = (uint64_t)first_seq;
+	line->rcvbuf_bytes = (uint32_t)rcvbuf;
 	cfg->mold.window = (uint32_t)window;
 	cfg->mold.max_request = (uint16_t)max_request;
 	cfg->mold.request_interval_ns = (uint64_t)interval_ms * 1000000u;

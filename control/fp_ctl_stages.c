@@ -8,10 +8,12 @@
 #include "fp_ctl_stage.h"
 
 extern const struct fp_ctl_stage_ops fp_ctl_stage_md;
+extern const struct fp_ctl_stage_ops fp_ctl_stage_book;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_strat;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_risk;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_gw;
 
 const struct fp_ctl_stage_ops *const fp_ctl_stages[] = {
-	&fp_ctl_stage_md, &fp_ctl_stage_strat, &fp_ctl_stage_risk, &fp_ctl_stage_gw, NULL,
+	&fp_ctl_stage_md,   &fp_ctl_stage_book, &fp_ctl_stage_strat,
+	&fp_ctl_stage_risk, &fp_ctl_stage_gw,   NULL,
 };

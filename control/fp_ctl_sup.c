@@ -86,6 +86,7 @@ static int start_proc(struct fp_ctl_sup *sup, unsigned idx)
 		_exit(sup->hooks.worker_main(sup->hooks.arg, idx));
 	}
 	p->pid = pid;
+	p->last_pid = pid;
 	p->state = FP_PROC_RUNNING;
 	p->nb_starts++;
 	notify(sup, idx, p->nb_starts == 1 ? "started" : "restarted");

@@ -48,6 +48,7 @@ struct fp_ctl_proc {
 	uint64_t restart_at_ms;
 	uint32_t backoff_ms;
 	int last_status; /**< wait status of the last death */
+	pid_t last_pid;  /**< pid of the latest process, kept for messages */
 };
 
 /**

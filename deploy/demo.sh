@@ -28,25 +28,32 @@ fi
 export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass
 
 sim_pid=
+run_pid=
 cleanup() {
 	[[ -n $sim_pid ]] && kill -INT "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
+	[[ -n $run_pid ]] && kill -TERM "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'echo; echo "demo: stopping"' INT
 
-# The simulator on core 0, the pipeline's worker on core 1 (config/dev.conf).
-taskset -c 0 "$build/bin/fastpath-sim" --config config/sim.conf --rate "$rate" \
-	--duration $((duration + 5)) --json >"$out/sim.json" 2>"$out/sim.log" &
-sim_pid=$!
+# The pipeline first, so that it sees the trading session from its first message (stock
+# directory included); then the simulator on core 0 (the worker is on core 1).
+echo "demo: pipeline (config/dev.conf) for ${duration}s, simulator at $rate msg/s; Ctrl-C stops"
+"$build/bin/fastpath" run --config config/dev.conf --duration "$duration" --summary \
+	--report "$out/report.json" &
+run_pid=$!
 for _ in $(seq 50); do
-	(exec 3<>/dev/tcp/127.0.0.1/15000) 2>/dev/null && break
+	[[ -e /dev/shm/fastpath-dev ]] || compgen -G "/dev/hugepages*/fastpath-dev" >/dev/null && break
 	sleep 0.1
 done
+sleep 0.5
+taskset -c 0 "$build/bin/fastpath-sim" --config config/sim.conf --rate "$rate" \
+	--duration $((duration + 2)) --json >"$out/sim.json" 2>"$out/sim.log" &
+sim_pid=$!
 
-echo "demo: simulator at $rate msg/s (pid $sim_pid); pipeline for ${duration}s (Ctrl-C stops)"
 rc=0
-"$build/bin/fastpath" run --config config/dev.conf --duration "$duration" --summary \
-	--report "$out/report.json" || rc=$?
+wait "$run_pid" || rc=$?
+run_pid=
 cleanup
 sim_pid=
 
