@@ -918,6 +918,54 @@ void fp_risk_daily_roll(struct fp_risk_core *rc)
 	r->day++;
 }
 
+int fp_risk_pos_read(const struct fp_risk_pos_region *r, uint32_t idx, struct fp_risk_pos *out)
+{
+	if (idx >= atomic_load_explicit(&r->nb_used, memory_order_acquire) || idx >= r->capacity)
+		return -ERANGE;
+	const struct fp_risk_pos *p = &r->pos[idx];
+	if (!fp_seqlock_read_copy(&p->lock, out, p, sizeof(*out), 1000))
+		return -EAGAIN;
+	return 0;
+}
+
+int fp_risk_pnl_read(const struct fp_risk_pnl *line, struct fp_risk_pnl *out)
+{
+	return fp_seqlock_read_copy(&line->lock, out, line, sizeof(*out), 1000) ? 0 : -EAGAIN;
+}
+
+static void pnl_print(FILE *out, const char *who, int id, const struct fp_risk_pnl *l)
+{
+	fprintf(out,
+		"%s %d: realized %" PRId64 " unrealized %" PRId64 " gross %" PRId64 " net %" PRId64
+		" fills %" PRIu64 " shares %" PRIu64 " losses_in_a_row %" PRIu32 "\n",
+		who, id, l->realized, l->unreal, l->gross, l->net, l->nb_fills, l->fill_shares,
+		l->consec_losses);
+}
+
+void fp_risk_pos_region_dump(FILE *out, const struct fp_risk_pos_region *r)
+{
+	struct fp_risk_pnl l;
+	fprintf(out, "positions: %" PRIu32 " of %" PRIu32 " entries, day %" PRIu64 "\n",
+		atomic_load(&r->nb_used), r->capacity, r->day);
+	if (fp_risk_pnl_read(&r->firm, &l) == 0)
+		pnl_print(out, "firm", 0, &l);
+	for (int i = 0; i < FP_RISK_MAX_STRATEGIES; i++)
+		if (fp_risk_pnl_read(&r->strat[i], &l) == 0 && (l.nb_fills || l.unreal || l.gross))
+			pnl_print(out, "strategy", i, &l);
+	uint32_t n = atomic_load_explicit(&r->nb_used, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++) {
+		struct fp_risk_pos p;
+		if (fp_risk_pos_read(r, i, &p) == 0 && (p.position || p.realized))
+			fprintf(out,
+				"  strategy %u symbol %" PRIu32 ": position %" PRId64
+				" cost %" PRId64 " realized %" PRId64 " unrealized %" PRId64
+				" mark %" PRId64 "%s\n",
+				(unsigned)p.strategy_id, p.symbol_id, p.position, p.cost,
+				p.realized, p.unreal, p.mark,
+				p.flags & FP_RISK_POSF_EXITING ? " exiting" : "");
+	}
+}
+
 void fp_risk_core_dump(FILE *out, const struct fp_risk_core *rc)
 {
 	const struct fp_risk_pnl *f = &rc->region->firm;

@@ -283,6 +283,19 @@ static inline int64_t fp_risk_firm_pnl(const struct fp_risk_core *rc)
 	return rc->region->firm.realized + rc->region->firm.unreal;
 }
 
+/**
+ * Consistent copy of position entry @p idx (< nb_used) of a region, for readers in any
+ * process (fastpath-ctl). @return 0, -ERANGE (no such entry) or -EAGAIN (every try
+ * overlapped a write).
+ */
+int fp_risk_pos_read(const struct fp_risk_pos_region *r, uint32_t idx, struct fp_risk_pos *out);
+
+/** Consistent copy of a P&L line (&r->firm or &r->strat[i]). @return 0 or -EAGAIN. */
+int fp_risk_pnl_read(const struct fp_risk_pnl *line, struct fp_risk_pnl *out);
+
+/** Print the firm line, every strategy with fills and every open position (any process). */
+void fp_risk_pos_region_dump(FILE *out, const struct fp_risk_pos_region *r);
+
 /** Print the engine's counters and totals (tests, fastpath-ctl). */
 void fp_risk_core_dump(FILE *out, const struct fp_risk_core *rc);
 

@@ -11,6 +11,7 @@
  * short; stop-loss, trailing stop and take-profit exits; the daily roll.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -546,6 +547,16 @@ START_TEST(test_pnl_hand_computed_with_flips)
 	ck_assert_int_eq(E.rc.region->firm.net, 500 * D);
 	ck_assert_int_eq(E.rc.sym[SYM].position, 50);
 	ck_assert_uint_eq(E.rc.region->strat[0].nb_fills, 6);
+	/* what fastpath-ctl reads: consistent copies of the region's lines */
+	struct fp_risk_pos copy;
+	ck_assert_int_eq(fp_risk_pos_read(E.rc.region, 0, &copy), 0);
+	ck_assert_int_eq(copy.position, 50);
+	ck_assert_int_eq(copy.realized, -130 * D);
+	ck_assert_int_eq(fp_risk_pos_read(E.rc.region, 1, &copy), -ERANGE);
+	struct fp_risk_pnl firm;
+	ck_assert_int_eq(fp_risk_pnl_read(&E.rc.region->firm, &firm), 0);
+	ck_assert_int_eq(firm.realized + firm.unreal, -80 * D);
+	fp_risk_pos_region_dump(stderr, E.rc.region);
 	ck_assert_int_eq(E.rc.open_orders, 0);
 	/* losses in a row: -180 then +20 then -30 -> 1 */
 	ck_assert_int_eq(E.rc.region->strat[0].consec_losses, 1);
