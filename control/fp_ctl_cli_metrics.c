@@ -71,12 +71,15 @@ static void t2t(const struct fp_cli *c, FILE *f, const struct fp_hist *h)
 	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", n, count);
 	fprintf(f, "%s_sum %.9g\n%s_count %" PRIu64 "\n", n,
 		(double)atomic_load_explicit(&h->sum, memory_order_relaxed) / hz, n, count);
-	head(f, "fastpath_tick_to_trade_quantile_seconds", "gauge",
-	     "Tick-to-trade at a quantile since start, seconds.");
+	/* The same samples as a summary (quantiles since start), for tables without PromQL. */
+	const char *q = "fastpath_tick_to_trade_quantiles_seconds";
+	head(f, q, "summary", "Tick-to-trade quantiles since start, seconds.");
 	static const double qs[] = {0.5, 0.9, 0.99, 0.999};
 	for (unsigned i = 0; i < 4; i++)
-		fprintf(f, "fastpath_tick_to_trade_quantile_seconds{quantile=\"%g\"} %.9g\n", qs[i],
+		fprintf(f, "%s{quantile=\"%g\"} %.9g\n", q, qs[i],
 			count ? (double)fp_hist_percentile(h, qs[i]) / hz : 0);
+	fprintf(f, "%s_sum %.9g\n%s_count %" PRIu64 "\n", q,
+		(double)atomic_load_explicit(&h->sum, memory_order_relaxed) / hz, q, count);
 }
 
 void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
