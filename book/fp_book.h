@@ -205,28 +205,90 @@ static inline uint64_t fp_book__home(const struct fp_book_core *bc, uint64_t ref
 	return (ref + hi) & bc->order_mask;
 }
 
-/**
- * Hint: prefetch the order slot that @p ev will touch. Call it a few events ahead of
- * fp_book_core_apply() so that the order table's cache miss overlaps other work.
- */
-static inline void fp_book_core_prefetch(const struct fp_book_core *bc, const struct fp_event *ev)
+/** @internal Reference of the order an md event names (0 when none). */
+static inline uint64_t fp_book__ref(const struct fp_event *ev)
 {
-	uint64_t ref;
 	switch (ev->type) {
 	case FP_EV_MD_ADD:
 	case FP_EV_MD_EXECUTE:
 	case FP_EV_MD_CANCEL:
 	case FP_EV_MD_DELETE:
 		/* add, execute, cancel and delete all hold the reference at the same offset */
-		ref = ev->u.del.order_reference_number;
-		break;
+		return ev->u.del.order_reference_number;
 	case FP_EV_MD_REPLACE:
-		ref = ev->u.replace.original_order_reference_number;
-		break;
+		return ev->u.replace.original_order_reference_number;
 	default:
-		return;
+		return 0;
 	}
+}
+
+/*
+ * Prefetch pipeline. A message costs up to three dependent cache misses: the order slot,
+ * then its symbol's line, then the level array near the touch. Called on the events
+ * FP_BOOK_PF_ORDER, FP_BOOK_PF_SYM and FP_BOOK_PF_LEVELS ahead of fp_book_core_apply(),
+ * each stage finds the line the previous one brought in, so that the misses of several
+ * messages overlap instead of adding up. Hints only: they never change the book.
+ */
+#define FP_BOOK_PF_ORDER  8
+#define FP_BOOK_PF_SYM    4
+#define FP_BOOK_PF_LEVELS 2
+
+/** Stage 1: the order slot (and, for an add, the symbol's line). */
+static inline void fp_book_core_prefetch(const struct fp_book_core *bc, const struct fp_event *ev)
+{
+	uint64_t ref = fp_book__ref(ev);
+	if (!ref)
+		return;
 	__builtin_prefetch(&bc->orders[fp_book__home(bc, ref)], 1, 3);
+	if (ev->type == FP_EV_MD_ADD && ev->symbol_id < bc->cfg.max_symbols)
+		__builtin_prefetch(&bc->syms[ev->symbol_id], 1, 3);
+}
+
+/** @internal Symbol and side an event will touch; 0 when unknown (yet). */
+static inline int fp_book__target(const struct fp_book_core *bc, const struct fp_event *ev,
+				  uint32_t *sym, unsigned *side)
+{
+	if (ev->type == FP_EV_MD_ADD) {
+		*sym = ev->symbol_id;
+		*side = ev->u.add.side == FP_SIDE_BUY ? FP_BOOK_BID : FP_BOOK_ASK;
+		return *sym < bc->cfg.max_symbols;
+	}
+	uint64_t ref = fp_book__ref(ev);
+	if (!ref)
+		return 0;
+	const struct fp_book_order *o = &bc->orders[fp_book__home(bc, ref)];
+	if (o->ref != ref) /* displaced or unknown: let apply() probe */
+		return 0;
+	*sym = o->symbol;
+	*side = o->side;
+	return 1;
+}
+
+/** Stage 2: the symbol's line of an execute, cancel, delete or replace. */
+static inline void fp_book_core_prefetch_sym(const struct fp_book_core *bc,
+					     const struct fp_event *ev)
+{
+	uint32_t sym;
+	unsigned side;
+	if (ev->type != FP_EV_MD_ADD && fp_book__target(bc, ev, &sym, &side))
+		__builtin_prefetch(&bc->syms[sym], 1, 3);
+}
+
+/** Stage 3: the last (best) levels of the side the event touches. */
+static inline void fp_book_core_prefetch_levels(const struct fp_book_core *bc,
+						const struct fp_event *ev)
+{
+	uint32_t sym;
+	unsigned side;
+	if (!fp_book__target(bc, ev, &sym, &side))
+		return;
+	const struct fp_book_side *sd = &bc->syms[sym].side[side];
+	if (sd->count == 0)
+		return;
+	const struct fp_book_level *best = &bc->levels[sd->base + sd->count - 1];
+	__builtin_prefetch(best, 1, 3);
+	if (sd->count > 2)
+		__builtin_prefetch(best - 2, 1, 3);
 }
 
 /** Empty every book (orders and levels); keeps counters, trading and stale states. */

@@ -4,8 +4,9 @@
  *
  * fp_book_init()/fp_book_fini() are cold (they allocate); fp_book_poll() is the hot path of
  * the book worker: no allocation, syscall, lock or log. Events are read in place from the
- * md ring (peek/release), the order slot of the event FP_BOOK_PREFETCH ahead is prefetched
- * so that the order table's cache miss overlaps the work on the current event.
+ * md ring (peek/release) and run through the core's prefetch pipeline (fp_book.h: order
+ * slot, symbol line, best levels, a few events ahead) so that the cache misses of several
+ * messages overlap.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,9 +14,6 @@
 
 #include "fp_book_stage.h"
 #include "fp_err.h"
-
-/** Events of look-ahead for the order-table prefetch. */
-#define FP_BOOK_PREFETCH 4
 
 int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 {
@@ -159,12 +157,16 @@ unsigned fp_book_poll(struct fp_book *b, unsigned budget)
 	const struct fp_event *evs = fp_ring_peek(b->md, budget, &got);
 	if (got == 0)
 		return 0;
-	for (uint32_t i = 0; i < got && i < FP_BOOK_PREFETCH; i++)
+	for (uint32_t i = 0; i < got && i < FP_BOOK_PF_ORDER; i++)
 		fp_book_core_prefetch(&b->core, &evs[i]);
 	for (uint32_t i = 0; i < got; i++) {
 		const struct fp_event *ev = &evs[i];
-		if (i + FP_BOOK_PREFETCH < got)
-			fp_book_core_prefetch(&b->core, &evs[i + FP_BOOK_PREFETCH]);
+		if (i + FP_BOOK_PF_ORDER < got)
+			fp_book_core_prefetch(&b->core, &evs[i + FP_BOOK_PF_ORDER]);
+		if (i + FP_BOOK_PF_SYM < got)
+			fp_book_core_prefetch_sym(&b->core, &evs[i + FP_BOOK_PF_SYM]);
+		if (i + FP_BOOK_PF_LEVELS < got)
+			fp_book_core_prefetch_levels(&b->core, &evs[i + FP_BOOK_PF_LEVELS]);
 		unsigned chg = fp_book_core_apply(&b->core, ev);
 		if (fp_likely(!(chg & FP_BOOK_CHG_ALL))) {
 			uint32_t symbol = b->core.last_symbol;

@@ -189,7 +189,7 @@ static char *write_conf(void)
 	fprintf(f,
 		"sim = { start_time = \"09:30:00\"; halt_interval = 0.4; halt_duration = 0.2; "
 		"};\n"
-		"itch = { port = %d; rerequest_port = 0; };\n"
+		"itch = { port = %d; rerequest_port = 0; batch_us = 200.0; };\n"
 		"ouch = { port = 0; };\n",
 		FEED_PORT);
 	fclose(f);
@@ -439,7 +439,8 @@ START_TEST(test_sim_client_order_trades_and_appears_in_feed)
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
 		execl(SIM_BIN, SIM_BIN, "--config", conf, "--no-udp", "--duration", "2.5", "--rate",
-		      "5000", "--oe-port", port, "--pcap-out", pcap, (char *)NULL);
+		      "5000", "--oe-port", port, "--pcap-out", pcap, "--halt-interval", "0",
+		      (char *)NULL);
 		_exit(127);
 	}
 	int fd = -1;
