@@ -131,6 +131,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		.breaker = fp_ctl_region(env, "risk.breaker", NULL),
 		.limits_shm = fp_ctl_region(env, "risk.limits", NULL),
 		.kill_word = ctl ? &ctl->kill : NULL,
+		.ctl = ctl,
 		.tsc_hz = env->tsc_hz,
 		.breaker_sets_kill = s.breaker_sets_kill,
 	};
