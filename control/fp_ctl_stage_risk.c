@@ -177,6 +177,7 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 			if (pos->pos[i].symbol_id)
 				shares += pos->pos[i].position;
 		sum->position_shares = shares;
+		sum->filled_shares = pos->firm.fill_shares;
 		sum->realized_pnl = pos->firm.realized;
 		sum->unrealized_pnl = pos->firm.unreal;
 	}

@@ -34,14 +34,14 @@ write_sim_config() {
 	CONF
 }
 
-# write_run_config PLACEMENT_WORKERS
+# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set.
 write_run_config() {
+	local md=${md_group:-"md = { backend = \"udp\"; groups = [\"239.192.0.1:$md_port\"]; interface = \"127.0.0.1\"; rerequest = \"127.0.0.1:$rereq_port\"; stale_timeout_ms = 2000; };"}
 	cat >"$work/run.conf" <<-CONF
 		instance = "e2e$$";
 		segment = { hugepages = "off"; };
 		placement = { idle = "backoff"; workers = ( $1 ); };
-		md = { backend = "udp"; groups = ["239.192.0.1:$md_port"]; interface = "127.0.0.1";
-		       rerequest = "127.0.0.1:$rereq_port"; stale_timeout_ms = 2000; };
+		$md
 		book = { symbols = 1024; orders = 262144; depth = 5; };
 		strategies = { list = (
 		  { id = 1; name = "mm"; symbol = 1;
