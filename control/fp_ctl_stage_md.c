@@ -34,10 +34,10 @@
 #define MD_STATS_REGION "md.stats"
 
 static const char *const md_keys[] = {
-	"backend",          "groups",    "interface", "pcap",        "speed",
-	"eal_args",         "dpdk_dev",  "dpdk_port", "dpdk_queue",  "ifname",
-	"xdp_queue",        "rerequest", "window",    "max_request", "request_interval_ms",
-	"stale_timeout_ms", "session",   NULL};
+	"backend",          "groups",    "interface", "pcap",         "speed",
+	"eal_args",         "dpdk_dev",  "dpdk_port", "dpdk_queue",   "ifname",
+	"xdp_queue",        "rerequest", "window",    "max_request",  "request_interval_ms",
+	"stale_timeout_ms", "session",   "first_seq", "rcvbuf_bytes", NULL};
 
 /* Parse "a.b.c.d:port" (port optional when @p need_port is 0). */
 static int parse_addr_port(const char *text, uint32_t *addr, uint16_t *port, int need_port)

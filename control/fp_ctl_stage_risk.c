@@ -131,6 +131,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		.breaker = fp_ctl_region(env, "risk.breaker", NULL),
 		.limits_shm = fp_ctl_region(env, "risk.limits", NULL),
 		.kill_word = ctl ? &ctl->kill : NULL,
+		.ctl = ctl,
 		.tsc_hz = env->tsc_hz,
 		.breaker_sets_kill = s.breaker_sets_kill,
 	};
@@ -176,6 +177,7 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 			if (pos->pos[i].symbol_id)
 				shares += pos->pos[i].position;
 		sum->position_shares = shares;
+		sum->filled_shares = pos->firm.fill_shares;
 		sum->realized_pnl = pos->firm.realized;
 		sum->unrealized_pnl = pos->firm.unreal;
 	}

@@ -226,6 +226,7 @@ static struct fp_gw_order *order_alloc(struct fp_gw *gw)
 /* ---- sending ---- */
 
 static void session_drop(struct fp_gw *gw);
+static void venue_notice(struct fp_gw *gw, uint32_t command);
 
 /* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
  * waits in the backlog, in order. 0, or -1 when the session was dropped. */
@@ -639,6 +640,8 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 			gw->st.next_user_ref_num = m->next_user_ref_num; /* invariant (2) */
 		if (gw->state == FP_GW_SYNCING) {
 			gw->state = FP_GW_UP;
+			if (gw->st.nb_disconnects)
+				venue_notice(gw, FP_EV_CTL_VENUE_UP);
 			gw->backoff_ms = gw->cfg.backoff_min_ms;
 			/* Enter Orders the venue never saw (sent just before a drop) go again with
 			 * their own UserRefNum: resending inbound messages is benign (OUCH 2). */
@@ -657,6 +660,17 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 
 /* ---- session ---- */
 
+/* Tell risk (the first exec ring) that the venue session went down or came back: its
+ * venue breaker trips on the first. Control events are never dropped (invariant 4 keeps
+ * room in the exec ring). */
+static void venue_notice(struct fp_gw *gw, uint32_t command)
+{
+	struct fp_event ev = {.type = FP_EV_CONTROL};
+	ev.u.control.command = command;
+	ev.u.control.value = gw->st.nb_disconnects;
+	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+}
+
 static void session_drop(struct fp_gw *gw)
 {
 	if (gw->fd >= 0)
@@ -665,6 +679,7 @@ static void session_drop(struct fp_gw *gw)
 	if (gw->state >= FP_GW_SYNCING) {
 		gw->st.nb_disconnects++;
 		gw->st.breaker = 1; /* a venue disconnect trips the breaker */
+		venue_notice(gw, FP_EV_CTL_VENUE_DOWN);
 	}
 	gw->state = FP_GW_DOWN;
 	gw->tx_len = 0;

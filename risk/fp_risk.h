@@ -39,9 +39,9 @@
 #define FP_RISK_SOURCE_RISK 0xfffe
 
 /** FP_EV_CONTROL commands the risk stage understands on its exec rings. */
-#define FP_RISK_CTL_VENUE_DOWN 0x7601 /**< venue session lost (gateway) */
-#define FP_RISK_CTL_VENUE_UP   0x7602 /**< venue session back */
-#define FP_RISK_CTL_DAILY_ROLL 0x7603 /**< start a new trading day */
+#define FP_RISK_CTL_VENUE_DOWN FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
+#define FP_RISK_CTL_VENUE_UP   FP_EV_CTL_VENUE_UP   /**< venue session back */
+#define FP_RISK_CTL_DAILY_ROLL 0x7603               /**< start a new trading day */
 
 /** Stage configuration: rings and regions come from the supervisor (segment) or a test. */
 struct fp_risk_cfg {

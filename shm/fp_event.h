@@ -345,6 +345,10 @@ struct fp_ev_risk_reject {
 
 /* ---- control ---- */
 
+/* fp_ev_control.command values shared by stages that cannot include each other. */
+#define FP_EV_CTL_VENUE_DOWN 0x7601 /**< gateway -> risk: venue session lost */
+#define FP_EV_CTL_VENUE_UP   0x7602 /**< gateway -> risk: venue session back */
+
 struct fp_ev_control {
 	uint32_t command;
 	uint32_t arg;

@@ -451,6 +451,23 @@ static uint64_t clients_of(const struct sim_run *r)
 #endif
 }
 
+/* The venue's record per account: what the pipeline's positions must reconcile with. */
+static void print_accounts_json(FILE *out, const struct sim_run *r)
+{
+	struct fp_sim_oe_record rec;
+	const char *user;
+
+	fputs(", \"accounts\": [", out);
+	for (uint32_t i = 0; r->oe_up && fp_sim_oe_account_record(&r->oe, i, &rec, &user); i++)
+		fprintf(out,
+			"%s{\"user\": \"%s\", \"fills\": %" PRIu64 ", \"bought\": %" PRIu64
+			", \"sold\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
+			"}",
+			i ? ", " : "", user, rec.nb_fills, rec.bought, rec.sold, rec.position,
+			rec.cash);
+	fputs("]", out);
+}
+
 static void print_summary(const struct sim_run *r)
 {
 	const struct fp_sim_itch_stats *is = fp_sim_itch_stats(r->itch);
@@ -512,11 +529,13 @@ static void print_summary(const struct sim_run *r)
 		", \"orders\": %" PRIu64 ", \"rejected\": %" PRIu64 ", \"trades\": %" PRIu64
 		", \"shares\": %" PRIu64 ", \"clients\": %" PRIu64 ", \"dropped\": %" PRIu64
 		", \"duplicated\": %" PRIu64 ", \"reordered\": %" PRIu64 ", \"next_seq\": %" PRIu64
-		", \"seed\": %" PRIu64 ", \"symbols\": %u, \"sim_s\": %.3f, \"wall_s\": %.3f}\n",
+		", \"seed\": %" PRIu64 ", \"symbols\": %u, \"sim_s\": %.3f, \"wall_s\": %.3f",
 		is->nb_packets, is->nb_data_packets, is->nb_heartbeats, is->nb_end, es->nb_accepted,
 		es->nb_rejected, es->nb_trades, es->nb_shares, clients_of(r), is->nb_dropped,
 		is->nb_duplicated, is->nb_reordered, fp_sim_itch_next_seq(r->itch), r->o.seed,
 		r->o.mkt.nb_symbols, r->sim_s, r->wall_s);
+	print_accounts_json(out, r);
+	fputs("}\n", out);
 }
 
 static void print_progress(const struct sim_run *r, uint64_t sim_ns, uint64_t mono,

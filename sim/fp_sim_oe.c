@@ -48,12 +48,13 @@ enum cur_mode { CUR_NONE = 0, CUR_ENTER, CUR_REPLACE, CUR_MODIFY };
 
 struct fp_sim_oe_account {
 	struct fp_sim_oe_user user;
-	uint32_t firm;     /* fp_sim_firm(user.firm) */
-	uint32_t conn;     /* index + 1 of the ACTIVE conn, 0 = none (invariant 1) */
-	uint32_t last_urn; /* last UserRefNum processed (strictly increasing rule) */
-	uint8_t disabled;  /* Disable Order Entry in force */
-	uint64_t next_seq; /* number of the next sequenced message, from 1 */
-	uint8_t *hist;     /* history * SLOT_SIZE */
+	uint32_t firm;               /* fp_sim_firm(user.firm) */
+	uint32_t conn;               /* index + 1 of the ACTIVE conn, 0 = none (invariant 1) */
+	uint32_t last_urn;           /* last UserRefNum processed (strictly increasing rule) */
+	uint8_t disabled;            /* Disable Order Entry in force */
+	uint64_t next_seq;           /* number of the next sequenced message, from 1 */
+	uint8_t *hist;               /* history * SLOT_SIZE */
+	struct fp_sim_oe_record rec; /* the venue's record of the account's trades */
 };
 
 struct fp_sim_oe_conn {
@@ -195,6 +196,14 @@ static void on_executed(void *arg, const struct fp_sim_order_info *o, uint32_t q
 	if (a == NULL)
 		return;
 	struct fp_ouch_msg m = {.type = FP_OUCH_ORDER_EXECUTED, .has_appendage = 1};
+	int64_t sign = o->side == FP_SIM_BUY ? 1 : -1;
+	a->rec.nb_fills++;
+	a->rec.position += sign * (int64_t)qty;
+	a->rec.cash -= sign * (int64_t)qty * price;
+	if (sign > 0)
+		a->rec.bought += qty;
+	else
+		a->rec.sold += qty;
 	m.user_ref_num = o->token;
 	m.quantity = qty;
 	m.price = price;
@@ -987,4 +996,14 @@ uint64_t fp_sim_oe_next_seq(const struct fp_sim_oe *oe, const char *user)
 		if (strcmp(oe->accounts[i].user.username, user) == 0)
 			return oe->accounts[i].next_seq;
 	return 0;
+}
+
+bool fp_sim_oe_account_record(const struct fp_sim_oe *oe, uint32_t idx,
+			      struct fp_sim_oe_record *rec, const char **username)
+{
+	if (idx >= oe->nb_accounts)
+		return false;
+	*rec = oe->accounts[idx].rec;
+	*username = oe->accounts[idx].user.username;
+	return true;
 }

@@ -36,6 +36,7 @@
 #ifndef FP_SIM_OE_H
 #define FP_SIM_OE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fp_ouch.h"
@@ -152,6 +153,22 @@ void fp_sim_oe_fini(struct fp_sim_oe *oe);
 uint16_t fp_sim_oe_port(const struct fp_sim_oe *oe);
 
 const struct fp_sim_oe_stats *fp_sim_oe_stats(const struct fp_sim_oe *oe);
+
+/** The venue's record of one account's executions (what reconciliation compares with). */
+struct fp_sim_oe_record {
+	uint64_t nb_fills;
+	uint64_t bought;  /**< shares bought */
+	uint64_t sold;    /**< shares sold (short included) */
+	int64_t position; /**< bought - sold */
+	int64_t cash;     /**< sum of -side x shares x price, Price(4) units */
+};
+
+/**
+ * Copy the record of account @p idx (0-based, in configuration order) and its user name.
+ * @return false past the last account
+ */
+bool fp_sim_oe_account_record(const struct fp_sim_oe *oe, uint32_t idx,
+			      struct fp_sim_oe_record *rec, const char **username);
 
 /** Sequence number of the next sequenced message of account @p user (for tests). */
 uint64_t fp_sim_oe_next_seq(const struct fp_sim_oe *oe, const char *user);

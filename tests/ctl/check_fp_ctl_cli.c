@@ -171,6 +171,10 @@ START_TEST(test_ctl_read_commands_json)
 	ck_assert_int_eq(sh(CTL " --instance %s config validate %s --json", instance, cfg_path), 0);
 	ck_assert_int_eq(sh(CTL " --instance %s metrics", instance), 0);
 	ck_assert_msg(strstr(out, "fastpath_md_messages_total 1\n"), "%s", out);
+	/* top draws one screen and quits at the end of its input. */
+	ck_assert_int_eq(sh(CTL " --instance %s top < /dev/null 2>&1", instance), 0);
+	ck_assert_msg(strstr(out, "WORKER") && strstr(out, "ring.md") && strstr(out, "trade"), "%s",
+		      out);
 	if (have("promtool")) {
 		ck_assert_int_eq(
 			sh(CTL " --instance %s metrics | promtool check metrics 2>&1", instance),
@@ -246,6 +250,15 @@ START_TEST(test_ctl_reports_stale_segment)
 }
 END_TEST
 
+/* Health endpoints, fetched with python3 (the port is the argument). */
+#define PROBE                                                            \
+	"python3 -c 'import urllib.request as u, urllib.error as e\n"    \
+	"def get(p):\n"                                                  \
+	"  try: r = u.urlopen(\"http://127.0.0.1:%d\" + p, timeout=2); " \
+	"return r.status, r.read().decode()\n"                           \
+	"  except e.HTTPError as x: return x.code, x.read().decode()\n"  \
+	"print(get(\"/live\"), get(\"/ready\"), get(\"/health\"))' 2>&1"
+
 START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 {
 	if (skip_without_data())
@@ -294,6 +307,12 @@ START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 			   "assert r and r[0][\"value\"][1] == \"1\", d; print(r)' 2>&1",
 			   pport) == 0;
 	}
+	/* Health endpoints: live and ready while running; health 503 once the switch trips. */
+	ck_assert_int_eq(sh(PROBE, mport), 0);
+	ck_assert_msg(strstr(out, "(200, 'ok\\n') (200, 'ok\\n') (200, 'ok\\n')"), "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance %s kill --reason probe 2>&1", instance), 0);
+	ck_assert_int_eq(sh(PROBE, mport), 0);
+	ck_assert_msg(strstr(out, "(503, 'kill switch tripped\\n')"), "%s", out);
 	kill(prom, SIGTERM);
 	kill(srv, SIGTERM);
 	waitpid(prom, NULL, 0);

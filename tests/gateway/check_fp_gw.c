@@ -57,6 +57,7 @@ struct side {
 	struct fp_ring *execs;
 	struct fp_ring *execs2; /* a second consumer: must see the same reports */
 	uint64_t next_id;
+	unsigned nb_venue_down, nb_venue_up; /* control notices for risk, on execs only */
 };
 
 struct world {
@@ -174,9 +175,15 @@ static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 {
 	struct fp_event ev;
 	uint64_t end = mono_ns() + 2000000000ull;
-	while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
-		ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u)", type);
-		pump(w, 1);
+	for (;;) {
+		while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
+			ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u)", type);
+			pump(w, 1);
+		}
+		if (ev.type != FP_EV_CONTROL)
+			break;
+		s->nb_venue_down += ev.u.control.command == FP_EV_CTL_VENUE_DOWN;
+		s->nb_venue_up += ev.u.control.command == FP_EV_CTL_VENUE_UP;
 	}
 	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
 		      ev.u.exec.reason);
@@ -190,7 +197,15 @@ static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 
 static void expect_none(struct world *w, struct side *s)
 {
+	const struct fp_event *ev;
+	uint32_t nb;
+
 	pump(w, 30);
+	while ((ev = fp_ring_peek(s->execs, 1, &nb)) && ev->type == FP_EV_CONTROL) {
+		s->nb_venue_down += ev->u.control.command == FP_EV_CTL_VENUE_DOWN;
+		s->nb_venue_up += ev->u.control.command == FP_EV_CTL_VENUE_UP;
+		fp_ring_release(s->execs, 1);
+	}
 	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
 	ck_assert_uint_eq(fp_ring_count(s->execs2), 0);
 }
@@ -516,6 +531,8 @@ START_TEST(test_gw_reconnect_replays_fills_exactly_once)
 	ck_assert_int_eq(last_flags & FP_EVF_REPLAY, 0);
 	fp_gw_reset_breaker(&w->a.gw);
 	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 0);
+	ck_assert_uint_eq(w->a.nb_venue_down, 1); /* risk's venue breaker was told */
+	ck_assert_uint_eq(w->a.nb_venue_up, 1);
 	world_free(w);
 }
 END_TEST
