@@ -98,6 +98,9 @@ static void start_instance(void)
 			return;
 		usleep(50000);
 	}
+	kill(sup_pid, SIGTERM);
+	waitpid(sup_pid, NULL, 0);
+	sup_pid = 0;
 	ck_abort_msg("instance %s did not start: %s", instance, out);
 }
 
@@ -108,6 +111,10 @@ static void stop_instance(void)
 		waitpid(sup_pid, NULL, 0);
 		sup_pid = 0;
 	}
+	/* A supervisor that died hard leaves its segment: never leave one behind. */
+	char path[128];
+	snprintf(path, sizeof(path), "/dev/shm/fastpath-%s", instance);
+	unlink(path);
 	unlink(cfg_path);
 }
 
