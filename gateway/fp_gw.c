@@ -295,7 +295,9 @@ static uint8_t ouch_tif(uint8_t tif)
 	return tif == FP_TIF_IOC ? '3' : tif == FP_TIF_GTX ? '5' : '0';
 }
 
-static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o)
+/* Encode and send an Enter Order; *handed_tsc is the TSC when its bytes were handed to the
+ * socket (tick-to-trade ends there: the kernel's TCP path is not ours to count). */
+static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc)
 {
 	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
 	char cl_ord_id[14];
@@ -307,6 +309,7 @@ static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o)
 					   cl_ord_id, gw->cfg.firm[0] ? gw->cfg.firm : NULL);
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
 	gw->st.nb_sent++;
+	*handed_tsc = fp_tsc_now();
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
@@ -365,8 +368,9 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
 	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
 	gw->st.nb_open++;
-	if (send_enter(gw, o) == 0 && gw->cfg.t2t_hist && ev->t_rx)
-		fp_hist_record(gw->cfg.t2t_hist, fp_tsc_now() - ev->t_rx);
+	uint64_t handed;
+	if (send_enter(gw, o, &handed) == 0 && gw->cfg.t2t_hist && ev->t_rx)
+		fp_hist_record(gw->cfg.t2t_hist, handed - ev->t_rx);
 }
 
 static struct fp_gw_order *open_order(struct fp_gw *gw, const struct fp_event *ev)
@@ -649,7 +653,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 				struct fp_gw_order *p = &gw->orders[i];
 				if (p->state == FP_GW_PENDING_NEW &&
 				    p->user_ref_num >= m->next_user_ref_num)
-					send_enter(gw, p);
+					send_enter(gw, p, &(uint64_t){0});
 			}
 		}
 		break;

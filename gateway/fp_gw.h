@@ -137,7 +137,7 @@ struct fp_gw_cfg {
 					 20 when 0; negative: every poll), so that an idle recv()
 					 does not sit in every turn of a fused hot loop */
 	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
-	struct fp_hist *t2t_hist;     /**< send TSC - t_rx per new order, NULL = none */
+	struct fp_hist *t2t_hist;     /**< TSC handing the bytes to send() - t_rx, per new order */
 };
 
 struct fp_gw_stats {
