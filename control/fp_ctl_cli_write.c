@@ -364,14 +364,28 @@ int fp_cli_limits_set(struct fp_cli *c)
 	if (!rc) {
 		struct fp_risk_limits *now = malloc(sizeof(*now));
 		uint64_t ngen = now && fp_risk_limits_read(shm, now) == 0 ? now->generation : 0;
+		char who[FP_SHM_CTL_WHO_SIZE], audit[FP_SHM_CTL_TEXT_SIZE] = "";
+		size_t len = 0;
 		printf("limits: generation %" PRIu64 " -> %" PRIu64 " (by ctl:%s)\n", gen, ngen,
 		       c->user);
-		for (int i = 0; i < nb; i++)
+		for (int i = 0; i < nb; i++) {
+			int64_t nv = now ? field_get((char *)now + ((char *)sc.first - (char *)lim),
+						     set[i])
+					 : val[i];
 			printf("  %s %s: %" PRId64 " -> %" PRId64 "\n", sc.label, set[i]->name,
-			       old[i],
-			       now ? field_get((char *)now + ((char *)sc.first - (char *)lim),
-					       set[i])
-				   : val[i]);
+			       old[i], nv);
+			if (len < sizeof(audit))
+				len += (size_t)snprintf(audit + len, sizeof(audit) - len,
+							"%s%s %s: %" PRId64 " -> %" PRId64,
+							i ? "; " : "", sc.label, set[i]->name,
+							old[i], nv);
+		}
+		/* The audit record: who, when, generation old -> new, every key old -> new. */
+		snprintf(who, sizeof(who), "ctl:%s", c->user);
+		struct fp_shm_ctl *ctl = fp_shm_region(&c->seg, "ctl", NULL);
+		if (ctl && fp_shm_ctl_note(ctl, FP_CTL_CHANGE_LIMITS, (uint32_t)gen, (uint32_t)ngen,
+					   who, audit) < 0)
+			fprintf(stderr, "fastpath-ctl: warning: %s\n", fp_err_msg());
 		free(now);
 	}
 	free(lim);

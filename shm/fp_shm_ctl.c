@@ -159,3 +159,9 @@ void fp_shm_workers_dump(FILE *out, const struct fp_shm_workers *t, uint64_t tsc
 extern inline bool fp_shm_ctl_killed(const struct fp_shm_ctl *c);
 extern inline uint32_t fp_shm_ctl_trading(const struct fp_shm_ctl *c);
 extern inline void fp_shm_worker_beat(struct fp_shm_worker *w, uint64_t now_tsc);
+
+int fp_shm_ctl_note(struct fp_shm_ctl *c, uint32_t what, uint32_t old_value, uint32_t new_value,
+		    const char *who, const char *reason)
+{
+	return fp_shm_ctl_record(c, what, old_value, new_value, who, reason);
+}

@@ -52,6 +52,8 @@ enum fp_ctl_change_what {
 	FP_CTL_CHANGE_KILL = 1,    /**< kill switch tripped (new_value 1) */
 	FP_CTL_CHANGE_REARM = 2,   /**< kill switch re-armed (new_value 0) */
 	FP_CTL_CHANGE_TRADING = 3, /**< trading state old_value -> new_value */
+	FP_CTL_CHANGE_LIMITS = 4,  /**< risk limits generation old_value -> new_value; reason
+				    *   lists "scope key: old -> new" */
 };
 
 /** One change, as the audit journal records it (256 bytes). */
@@ -127,6 +129,13 @@ int fp_shm_ctl_rearm(struct fp_shm_ctl *c, const char *who, const char *reason);
 /** Set the trading state. Cold. @return 0, -EINVAL (unknown state) or -EBUSY as above. */
 int fp_shm_ctl_set_trading(struct fp_shm_ctl *c, uint32_t state, const char *who,
 			   const char *reason);
+
+/**
+ * Record a change made elsewhere (e.g. a new risk limits generation) in the audit record,
+ * with who and why. Cold, any process. @return 0 or -EBUSY as fp_shm_ctl_kill().
+ */
+int fp_shm_ctl_note(struct fp_shm_ctl *c, uint32_t what, uint32_t old_value, uint32_t new_value,
+		    const char *who, const char *reason);
 
 /** Copy the last change record consistently. Cold. @return false if none could be read. */
 bool fp_shm_ctl_last_change(const struct fp_shm_ctl *c, struct fp_shm_ctl_change *out);

@@ -235,6 +235,11 @@ START_TEST(test_ctl_limits_set_published_and_invalid_refused)
 	json_check("limits show symbol:1", "d['generation'] == 2 and d['symbol:1']['qty_max'] == "
 					   "500 and d['symbol:1']['max_position'] == 900");
 	json_check("status", "d['limits_generation'] == 2");
+	/* The change is audited in the segment: who, generation old -> new, each key. */
+	json_check("status", "d['last_change']['what'] == 'limits' and "
+			     "d['last_change']['old'] == 1 and d['last_change']['new'] == 2 and "
+			     "d['last_change']['who'].startswith('ctl:') and "
+			     "'qty_max: 10000 -> 500' in d['last_change']['reason']");
 	stop_instance();
 }
 END_TEST
