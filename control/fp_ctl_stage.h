@@ -54,6 +54,9 @@ struct fp_ctl_summary {
 	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
 	uint32_t venue_connected;
 	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;
+	/** Hops of tick-to-trade: md+book+strategy (t_rx -> decision), risk+gateway (decision
+	 *  -> send), ns. */
+	uint64_t hop_decide_p50_ns, hop_decide_p99_ns, hop_route_p50_ns, hop_route_p99_ns;
 	/** Tick-to-trade at FP_CTL_T2T_QUANTILES (for plots), ns. */
 	uint64_t t2t_quantile_ns[8];
 };

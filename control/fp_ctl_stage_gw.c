@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_ctl_stage_gw.c - the order gateway in the pipeline: config group `gateway`, regions
- * gw.stats and gw.t2t (tick-to-trade histogram, TSC cycles); rings order (from risk),
+ * gw.stats, gw.t2t (tick-to-trade histogram, TSC cycles) and its two hops gw.hop.decide
+ * (t_rx -> strategy decision) and gw.hop.route (decision -> send); rings order (from risk),
  * exec.risk and exec.strat (fan-out of execution reports). See gateway/fp_gw.h.
  *
  *   gateway = {
@@ -98,12 +99,17 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	    (rc = fp_gw_credentials_from_env(&cfg)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats), 1)) < 0)
 		return rc;
+	if ((rc = fp_ctl_plan_add(plan, "gw.hop.decide", sizeof(struct fp_hist), 1)) < 0 ||
+	    (rc = fp_ctl_plan_add(plan, "gw.hop.route", sizeof(struct fp_hist), 1)) < 0)
+		return rc;
 	return fp_ctl_plan_add(plan, "gw.t2t", sizeof(struct fp_hist), 1);
 }
 
 static int gw_setup(const struct fp_ctl_env *env)
 {
 	fp_hist_init(fp_shm_region(env->seg, "gw.t2t", NULL));
+	fp_hist_init(fp_shm_region(env->seg, "gw.hop.decide", NULL));
+	fp_hist_init(fp_shm_region(env->seg, "gw.hop.route", NULL));
 	return 0;
 }
 
@@ -122,9 +128,11 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.exec_ring2 = fp_ctl_ring(env, FP_CTL_RING_EXEC_STRAT);
 	cfg.ctl = fp_ctl_region(env, "ctl", NULL);
 	cfg.t2t_hist = fp_ctl_region(env, "gw.t2t", NULL);
+	cfg.decide_hist = fp_ctl_region(env, "gw.hop.decide", NULL);
+	cfg.route_hist = fp_ctl_region(env, "gw.hop.route", NULL);
 	a->published = fp_ctl_region(env, "gw.stats", NULL);
 	if (!symtab || !cfg.order_ring || !cfg.exec_ring || !cfg.exec_ring2 || !cfg.ctl ||
-	    !cfg.t2t_hist || !a->published)
+	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published)
 		return -ENOENT;
 	cfg.symbols = symtab->sym[0].name;
 	cfg.symbol_stride = sizeof(symtab->sym[0]);
@@ -149,6 +157,12 @@ static void gw_fini(void *ctx)
 	fp_gw_fini(&a->gw);
 }
 
+static uint64_t hist_ns(const struct fp_hist *h, double q, double ns_per_cycle)
+{
+	return h && fp_hist_count(h) ? (uint64_t)((double)fp_hist_percentile(h, q) * ns_per_cycle)
+				     : 0;
+}
+
 static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 {
 	static const double q[] = FP_CTL_T2T_QUANTILES;
@@ -164,6 +178,12 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 		sum->venue_rejects = st->nb_rejected;
 		sum->venue_connected = st->session == FP_GW_UP;
 	}
+	const struct fp_hist *hd = fp_shm_region(env->seg, "gw.hop.decide", NULL);
+	const struct fp_hist *hr = fp_shm_region(env->seg, "gw.hop.route", NULL);
+	sum->hop_decide_p50_ns = hist_ns(hd, 0.50, ns_per_cycle);
+	sum->hop_decide_p99_ns = hist_ns(hd, 0.99, ns_per_cycle);
+	sum->hop_route_p50_ns = hist_ns(hr, 0.50, ns_per_cycle);
+	sum->hop_route_p99_ns = hist_ns(hr, 0.99, ns_per_cycle);
 	if (h && fp_hist_count(h)) {
 		sum->t2t_count = fp_hist_count(h);
 		sum->t2t_p50_ns = (uint64_t)((double)fp_hist_percentile(h, 0.50) * ns_per_cycle);

@@ -369,8 +369,16 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
 	gw->st.nb_open++;
 	uint64_t handed;
-	if (send_enter(gw, o, &handed) == 0 && gw->cfg.t2t_hist && ev->t_rx)
-		fp_hist_record(gw->cfg.t2t_hist, handed - ev->t_rx);
+	if (send_enter(gw, o, &handed) == 0 && ev->t_rx) {
+		uint64_t decide = ev->u.order.t_decide;
+		if (gw->cfg.t2t_hist)
+			fp_hist_record(gw->cfg.t2t_hist, handed - ev->t_rx);
+		/* Per hop, when the strategy stamped its decision between the two. */
+		if (gw->cfg.decide_hist && decide >= ev->t_rx && decide <= handed) {
+			fp_hist_record(gw->cfg.decide_hist, decide - ev->t_rx);
+			fp_hist_record(gw->cfg.route_hist, handed - decide);
+		}
+	}
 }
 
 static struct fp_gw_order *open_order(struct fp_gw *gw, const struct fp_event *ev)

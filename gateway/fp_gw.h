@@ -138,6 +138,8 @@ struct fp_gw_cfg {
 					 does not sit in every turn of a fused hot loop */
 	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
 	struct fp_hist *t2t_hist;     /**< TSC handing the bytes to send() - t_rx, per new order */
+	struct fp_hist *decide_hist;  /**< hop md+book+strategy: t_decide - t_rx (NULL = none) */
+	struct fp_hist *route_hist;   /**< hop risk+gateway: send TSC - t_decide (NULL = none) */
 };
 
 struct fp_gw_stats {

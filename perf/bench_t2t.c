@@ -7,7 +7,9 @@
  * over SoupBinTCP, pinned to core 0) and `fastpath run` with the `ping` strategy (an IOC
  * on every 20th book change), each with configs written to a temporary folder and ports of
  * their own. Tick-to-trade is the gateway's histogram: TSC when the order's bytes are
- * handed to send() minus the t_rx stamped when the packet that caused it was received.
+ * handed to send() minus the t_rx stamped when the packet that caused it was received,
+ * and its two hops split at the strategy's decision stamp (t_decide): md + book + strategy,
+ * then risk + gateway.
  *
  *   fused      one worker, every stage, core 1, spin (what a 2-core machine can do)
  *   pipelined  one worker per stage (md, book, strategies, risk, gateway), spin when the
@@ -168,6 +170,12 @@ static int run_one(const char *bindir, const char *dir, const struct t2t_run *r,
 	fp_bench_metric(res, "p99_ns", json_number(text, "p99_ns"));
 	fp_bench_metric(res, "p99_9_ns", json_number(text, "p99_9_ns"));
 	fp_bench_metric(res, "max_ns", json_number(text, "max_ns"));
+	fp_bench_metric(res, "hop_md_book_strategy_p50_ns",
+			json_number(text, "md_book_strategy_p50_ns"));
+	fp_bench_metric(res, "hop_md_book_strategy_p99_ns",
+			json_number(text, "md_book_strategy_p99_ns"));
+	fp_bench_metric(res, "hop_risk_gateway_p50_ns", json_number(text, "risk_gateway_p50_ns"));
+	fp_bench_metric(res, "hop_risk_gateway_p99_ns", json_number(text, "risk_gateway_p99_ns"));
 	fp_bench_metric(res, "orders", json_number(text, "count"));
 	fp_bench_metric(res, "fills", json_number(text, "fills"));
 	fp_bench_metric(res, "md_messages", json_number(text, "md_messages"));
