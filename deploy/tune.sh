@@ -23,9 +23,9 @@ if ((apply)) && [[ $(id -u) -ne 0 ]]; then
 	echo "tune.sh: --apply needs root" >&2; exit 1
 fi
 
-todo=0
+nb_advice=0
 say() { printf '%-22s %s\n' "$1" "$2"; }
-advise() { printf '  -> %s\n' "$1"; todo=$((todo + 1)); }
+advise() { printf '  -> %s\n' "$1"; nb_advice=$((nb_advice + 1)); }
 
 # Hugepages (2 MiB): the segment is backed by hugetlbfs when enough are free.
 hp=/sys/kernel/mm/hugepages/hugepages-2048kB
@@ -95,5 +95,5 @@ say "memlock limit" "$(ulimit -l)"
 if ((apply)); then
 	echo "tune.sh: applied what can be changed at run time; boot parameters above need a reboot"
 else
-	echo "tune.sh: $todo suggestion(s); nothing changed (run with --apply as root to change)"
+	echo "tune.sh: $nb_advice suggestion(s); nothing changed (run with --apply as root to change)"
 fi

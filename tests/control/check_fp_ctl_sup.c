@@ -133,7 +133,7 @@ START_TEST(test_sup_kills_worker_that_ignores_stop)
 	struct test_board *b = board_new();
 	struct fp_ctl_sup sup;
 	struct fp_ctl_sup_hooks hooks = {.worker_main = worker_body, .arg = b};
-	const char *names[] = {"good", "stubborn"};
+	const char *names[] = {"good", "deaf"};
 
 	b->behaviour[1] = 2;
 	ck_assert_int_eq(fp_ctl_sup_init(&sup, &fast_policy, &hooks, names, 2), 0);
