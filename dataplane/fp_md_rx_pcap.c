@@ -146,21 +146,7 @@ static unsigned pcap_burst(struct fp_md_rx *rx, struct fp_md_pkt *pkts, unsigned
 		struct fp_net_pkt np;
 		enum fp_net_result nr =
 			fp_net_parse_link(be->pcap.linktype, rec.data, rec.caplen, &np);
-		if (nr != FP_NET_OK || np.ip_proto != FP_IP_PROTO_UDP ||
-		    !fp_md_rx_match(&rx->cfg, np.dst_addr, np.dst_port)) {
-			rx->stats.filtered++;
-			continue;
-		}
-		pkts[got++] = (struct fp_md_pkt){.data = np.payload,
-						 .len = np.payload_len,
-						 .src_addr = np.src_addr,
-						 .dst_addr = np.dst_addr,
-						 .src_port = np.src_port,
-						 .dst_port = np.dst_port,
-						 .t_rx = now,
-						 .cap_ns = rec.ts_ns};
-		rx->stats.packets++;
-		rx->stats.bytes += np.payload_len;
+		got += fp_md_rx_take(rx, nr, &np, now, rec.ts_ns, &pkts[got]);
 	}
 	return got;
 }

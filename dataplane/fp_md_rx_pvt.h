@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "fp_md_rx.h"
+#include "fp_net.h"
 
 struct fp_md_rx;
 
@@ -49,6 +50,33 @@ static inline bool fp_md_rx_match(const struct fp_md_rx_cfg *cfg, uint32_t addr,
 			return true;
 	}
 	return false;
+}
+
+/**
+ * @internal Keep a parsed frame when it is UDP to a configured group: fill *pkt and count
+ * it, else count it as filtered. The one filter of every frame-level backend (pcap, DPDK,
+ * AF_XDP). Hot path. @return 1 when kept, 0 when filtered.
+ */
+static inline unsigned fp_md_rx_take(struct fp_md_rx *rx, enum fp_net_result r,
+				     const struct fp_net_pkt *np, uint64_t t_rx, uint64_t cap_ns,
+				     struct fp_md_pkt *pkt)
+{
+	if (r != FP_NET_OK || np->ip_proto != FP_IP_PROTO_UDP ||
+	    !fp_md_rx_match(&rx->cfg, np->dst_addr, np->dst_port)) {
+		rx->stats.filtered++;
+		return 0;
+	}
+	*pkt = (struct fp_md_pkt){.data = np->payload,
+				  .len = np->payload_len,
+				  .src_addr = np->src_addr,
+				  .dst_addr = np->dst_addr,
+				  .src_port = np->src_port,
+				  .dst_port = np->dst_port,
+				  .t_rx = t_rx,
+				  .cap_ns = cap_ns};
+	rx->stats.packets++;
+	rx->stats.bytes += np->payload_len;
+	return 1;
 }
 
 #endif /* FP_MD_RX_PVT_H */

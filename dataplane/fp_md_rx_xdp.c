@@ -215,20 +215,7 @@ static unsigned xdp_burst(struct fp_md_rx *rx, struct fp_md_pkt *pkts, unsigned 
 		const uint8_t *frame = xsk_umem__get_data(be->area, d->addr);
 		struct fp_net_pkt np;
 		enum fp_net_result r = fp_net_parse_eth(frame, d->len, &np);
-		if (r != FP_NET_OK || np.ip_proto != FP_IP_PROTO_UDP ||
-		    !fp_md_rx_match(&rx->cfg, np.dst_addr, np.dst_port)) {
-			rx->stats.filtered++;
-			continue;
-		}
-		pkts[got++] = (struct fp_md_pkt){.data = np.payload,
-						 .len = np.payload_len,
-						 .src_addr = np.src_addr,
-						 .dst_addr = np.dst_addr,
-						 .src_port = np.src_port,
-						 .dst_port = np.dst_port,
-						 .t_rx = now};
-		rx->stats.packets++;
-		rx->stats.bytes += np.payload_len;
+		got += fp_md_rx_take(rx, r, &np, now, 0, &pkts[got]);
 	}
 	return got;
 }
