@@ -110,6 +110,7 @@ int fp_cli_top(struct fp_cli *c);
 int fp_cli_config_validate(struct fp_cli *c);
 int fp_cli_metrics(struct fp_cli *c);
 int fp_cli_serve_metrics(struct fp_cli *c);
+int fp_cli_journal_dump(struct fp_cli *c);
 
 /** Write the Prometheus text exposition of the attached segment to @p f. */
 void fp_cli_metrics_write(const struct fp_cli *c, FILE *f);
