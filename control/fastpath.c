@@ -91,7 +91,8 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"md_gaps\": %" PRIu64 ", \"book_updates\": %" PRIu64 ", \"intents\": %" PRIu64
 		", \"risk_rejected\": %" PRIu64 ", \"orders\": %" PRIu64 ", \"acks\": %" PRIu64
 		", \"fills\": %" PRIu64 ", \"filled_shares\": %" PRIu64 ", \"cancels\": %" PRIu64
-		", \"venue_rejects\": %" PRIu64 ", \"position\": %" PRId64
+		", \"venue_rejects\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
+		", \"risk_fills\": %" PRIu64
 		", \"realized_pnl\": %.4f, \"unrealized_pnl\": %.4f, \"breaker_state\": %u"
 		", \"tick_to_trade\": {\"count\": %" PRIu64 ", \"p50_ns\": %" PRIu64
 		", \"p99_ns\": %" PRIu64 ", \"p99_9_ns\": %" PRIu64 ", \"max_ns\": %" PRIu64
@@ -100,10 +101,11 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"risk_gateway_p99_ns\": %" PRIu64 "}, \"quantiles\": [",
 		instance, elapsed_s, s->md_messages, s->md_gaps, s->book_updates, s->intents,
 		s->risk_rejected, s->orders_sent, s->acks, s->fills, s->filled_shares, s->cancels,
-		s->venue_rejects, s->position_shares, (double)s->realized_pnl / 1e4,
-		(double)s->unrealized_pnl / 1e4, s->breaker_state, s->t2t_count, s->t2t_p50_ns,
-		s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns, s->hop_decide_p50_ns,
-		s->hop_decide_p99_ns, s->hop_route_p50_ns, s->hop_route_p99_ns);
+		s->venue_rejects, s->position_shares, s->cash, s->risk_fills,
+		(double)s->realized_pnl / 1e4, (double)s->unrealized_pnl / 1e4, s->breaker_state,
+		s->t2t_count, s->t2t_p50_ns, s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns,
+		s->hop_decide_p50_ns, s->hop_decide_p99_ns, s->hop_route_p50_ns,
+		s->hop_route_p99_ns);
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(q); i++)
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);
 	fprintf(f, "]}}\n");

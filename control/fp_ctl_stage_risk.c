@@ -172,11 +172,16 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 		sum->risk_rejected = st->rejects_sent + st->rejects_unsent;
 	}
 	if (pos) {
-		int64_t shares = 0;
-		for (uint32_t i = 0; i < pos->capacity; i++)
-			if (pos->pos[i].symbol_id)
+		int64_t shares = 0, cash = 0;
+		for (uint32_t i = 0; i < pos->capacity; i++) {
+			if (pos->pos[i].symbol_id) {
 				shares += pos->pos[i].position;
+				cash += pos->pos[i].realized - pos->pos[i].cost;
+			}
+		}
 		sum->position_shares = shares;
+		sum->cash = cash;
+		sum->risk_fills = pos->firm.nb_fills;
 		sum->filled_shares = pos->firm.fill_shares;
 		sum->realized_pnl = pos->firm.realized;
 		sum->unrealized_pnl = pos->firm.unreal;

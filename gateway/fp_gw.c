@@ -21,7 +21,11 @@
  *       each login it is raised to the venue's Account Query answer.
  *   (3) a transition not in the table below is counted in nb_impossible and not applied.
  *   (4) no venue message is applied unless FP_GW_EXEC_RESERVE exec slots are free, so the
- *       exec ring never drops a report.
+ *       exec ring never drops a report; with a journal, unless as many journal slots are
+ *       free too (J3: its reports are journaled, in one push, after the exec rings).
+ *   (5) an order message is on the journal ring before its bytes go to send() (J2); an
+ *       order event is taken only with FP_GW_EXEC_RESERVE journal slots free, so that its
+ *       record or its local reject is journaled.
  *
  * Transition table (venue message: from -> to; anything else is invariant 3):
  *   Accepted   A  PENDING_NEW -> ACCEPTED (Order State 'D': -> CANCELED)
@@ -51,6 +55,7 @@
 
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_journal.h"
 #include "fp_tsc.h"
 
 #define NIL 0u
@@ -147,6 +152,43 @@ static int is_open(const struct fp_gw_order *o)
 	return o->state == FP_GW_ACCEPTED || o->state == FP_GW_PARTIAL;
 }
 
+/* ---- journal (J2, J3): ring enqueues only ---- */
+
+static uint32_t jrnl_room(const struct fp_gw *gw)
+{
+	const struct fp_ring *j = gw->cfg.journal_ring;
+	return j ? fp_ring_capacity(j) - fp_ring_count(j) - gw->nb_jbuf : UINT32_MAX;
+}
+
+/* Push what is buffered; invariants (4) and (5) keep room for it, so a shortfall (only the
+ * kill switch and lost-order rejects may outrun the room) is counted, never waited for. */
+static void jrnl_flush(struct fp_gw *gw)
+{
+	if (gw->nb_jbuf == 0)
+		return;
+	uint32_t n = fp_ring_enqueue_burst(gw->cfg.journal_ring, gw->jbuf, gw->nb_jbuf);
+	gw->st.nb_journal_unrecorded += gw->nb_jbuf - n;
+	gw->nb_jbuf = 0;
+}
+
+static void jrnl_add(struct fp_gw *gw, const struct fp_event *ev)
+{
+	if (gw->nb_jbuf == FP_GW_JBUF)
+		jrnl_flush(gw);
+	gw->jbuf[gw->nb_jbuf++] = *ev;
+}
+
+/* J2: the order message @p ev (as taken from the order ring, or made by the gateway) with
+ * seq = @p urn goes on the journal ring now, before its bytes are handed to send(). */
+static void jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn)
+{
+	if (!gw->cfg.journal_ring)
+		return;
+	jrnl_add(gw, ev);
+	gw->jbuf[gw->nb_jbuf - 1].seq = urn;
+	jrnl_flush(gw);
+}
+
 static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
 		      int64_t price, uint32_t shares, uint64_t match, uint8_t reason)
 {
@@ -158,7 +200,7 @@ static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *
 	ev.flags = gw->state == FP_GW_SYNCING ? FP_EVF_REPLAY : 0;
 	ev.source = o ? o->strategy_id : 0;
 	ev.symbol_id = o ? o->symbol_id : 0;
-	ev.seq = gw->st.nb_venue_msgs;
+	ev.seq = gw->cur_seq; /* J3: the venue's sequence number, 0 for a local reject */
 	ev.t_rx = fp_tsc_now();
 	ev.u.exec.client_order_id = id;
 	ev.u.exec.price = price;
@@ -168,11 +210,14 @@ static void exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *
 	ev.u.exec.strategy_id = o ? o->strategy_id : 0;
 	ev.u.exec.side = o ? o->side : 0;
 	ev.u.exec.reason = reason;
+	ev.u.exec.reserved = o ? o->user_ref_num : 0; /* recovery maps reports by it */
 	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
 	 * while taking an order event, which checks the room too. */
 	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
 	if (gw->cfg.exec_ring2)
 		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
+	if (gw->cfg.journal_ring)
+		jrnl_add(gw, &ev); /* J3: journaled after the exec rings (jrnl_flush) */
 }
 
 static uint32_t exec_room(const struct fp_gw *gw)
@@ -368,6 +413,7 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
 	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
 	gw->st.nb_open++;
+	jrnl_order(gw, ev, o->user_ref_num); /* invariant (5) */
 	uint64_t handed;
 	if (send_enter(gw, o, &handed) == 0 && ev->t_rx) {
 		uint64_t decide = ev->u.order.t_decide;
@@ -404,6 +450,7 @@ static void on_cancel(struct fp_gw *gw, const struct fp_event *ev)
 	if (o == NULL)
 		return;
 	o->pending = FP_GW_PEND_CANCEL;
+	jrnl_order(gw, ev, o->user_ref_num);
 	send_cancel(gw, o->user_ref_num, ev->u.order.shares);
 }
 
@@ -438,14 +485,17 @@ static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
 	m.display = 'Y';
 	m.intermarket_sweep_eligibility = 'N';
 	put_cl_ord_id(m.cl_ord_id, r->client_order_id);
+	jrnl_order(gw, ev, o->pend_user_ref_num);
 	send_ouch(gw, &m);
 }
 
-static void send_mass_cancel(struct fp_gw *gw, uint32_t symbol_id)
+static void send_mass_cancel(struct fp_gw *gw, const struct fp_event *ev, uint32_t symbol_id)
 {
 	struct fp_ouch_msg m = {
 		.type = FP_OUCH_MASS_CANCEL, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
 	m.user_ref_num = gw->st.next_user_ref_num++;
+	struct fp_event mc = {.type = FP_EV_ORDER_MASS_CANCEL, .symbol_id = symbol_id};
+	jrnl_order(gw, ev ? ev : &mc, m.user_ref_num);
 	fp_soup_put_alpha(m.firm, gw->cfg.firm, 4);
 	if (symbol_id != 0 && symbol_id < gw->cfg.nb_symbols)
 		memcpy(m.symbol, gw_symbol(gw, symbol_id), 8);
@@ -463,6 +513,11 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st.nb_orders_in++;
+		if (jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (5) */
+			gw->st.nb_journal_full++;
+			local_reject(gw, ev, FP_GW_REJ_JOURNAL);
+			continue;
+		}
 		switch (ev->type) {
 		case FP_EV_ORDER_NEW:
 			on_new(gw, ev);
@@ -475,12 +530,14 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 			break;
 		case FP_EV_ORDER_MASS_CANCEL:
 			if (gw->state == FP_GW_UP)
-				send_mass_cancel(gw, ev->symbol_id);
+				send_mass_cancel(gw, ev, ev->symbol_id);
 			break;
 		default:
 			break;
 		}
 	}
+	if (gw->nb_jbuf)
+		jrnl_flush(gw); /* local rejects */
 	fp_ring_release(gw->cfg.order_ring, nb);
 	return nb;
 }
@@ -495,6 +552,64 @@ static struct fp_gw_order *venue_order(struct fp_gw *gw, uint32_t urn)
 		return NULL;
 	}
 	return &gw->orders[v - 1];
+}
+
+/* client_order_id from a ClOrdID written by put_cl_ord_id(); 0 when it is not one. */
+static uint64_t get_cl_ord_id(const char in[14])
+{
+	uint64_t id = 0;
+	int i = 0;
+	for (; i < 14 && in[i] != ' '; i++) {
+		char c = in[i];
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : c >= 'A' && c <= 'V' ? (unsigned)(c - 'A' + 10)
+						    : 32u;
+		if (d == 32 || (i == 12 && id >> 59))
+			return 0;
+		id = id << 5 | d;
+	}
+	return i ? id : 0;
+}
+
+static uint8_t fp_tif(uint8_t ouch_tif)
+{
+	return ouch_tif == '3' ? FP_TIF_IOC : ouch_tif == '5' ? FP_TIF_GTX : FP_TIF_DAY;
+}
+
+/* Take over an order the venue accepted but the gateway does not know: it was sent just
+ * before a crash and its journal record was lost with the ring (fp_gw.h, Recovery). Cold:
+ * a scan of the symbol table. NULL (counted as unknown by the caller) when the ClOrdID or
+ * the symbol is not one of ours, the id is in use, or the table is full. */
+static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
+{
+	uint64_t id = get_cl_ord_id(m->cl_ord_id);
+	uint32_t sym = 0;
+	for (uint32_t i = 1; i < gw->cfg.nb_symbols && !sym; i++)
+		if (memcmp(gw_symbol(gw, i), m->symbol, 8) == 0)
+			sym = i;
+	if (id == 0 || sym == 0 || m->user_ref_num == 0 || find_id(gw, id) != NIL)
+		return NULL;
+	struct fp_gw_order *o = order_alloc(gw);
+	if (o == NULL)
+		return NULL;
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	o->client_order_id = id;
+	o->price = m->price;
+	o->qty = m->quantity;
+	o->leaves = m->quantity;
+	o->symbol_id = sym;
+	o->strategy_id = (uint16_t)((id >> 48) & 0x7fff); /* as fp_strat_host.c builds ids */
+	o->side = m->side;
+	o->tif = fp_tif(m->time_in_force);
+	o->state = FP_GW_PENDING_NEW;
+	o->user_ref_num = m->user_ref_num;
+	map_put(gw->id_map, ID_MASK(gw), id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	gw->st.nb_open++;
+	gw->st.nb_adopted++;
+	if (m->user_ref_num >= gw->st.next_user_ref_num) /* invariant (2) */
+		gw->st.next_user_ref_num = m->user_ref_num + 1;
+	return o;
 }
 
 static void impossible(struct fp_gw *gw)
@@ -538,7 +653,7 @@ static void apply_replaced(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
 	o->price = m->price;
 	o->qty = o->pend_qty;
-	o->leaves = m->quantity;
+	o->leaves = m->order_state == 'D' ? 0 : m->quantity;
 	o->order_reference_number = m->order_reference_number;
 	gw->st.nb_replaced++;
 	exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
@@ -575,7 +690,9 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	struct fp_gw_order *o;
 	switch (m->type) {
 	case FP_OUCH_ORDER_ACCEPTED:
-		if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+		if (find_urn(gw, m->user_ref_num) == NIL && (o = adopt(gw, m)) != NULL)
+			; /* sent before a crash, not journaled: known from now on */
+		else if ((o = venue_order(gw, m->user_ref_num)) == NULL)
 			break;
 		if (o->state != FP_GW_PENDING_NEW || o->user_ref_num != m->user_ref_num) {
 			impossible(gw);
@@ -584,7 +701,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		o->state = FP_GW_ACCEPTED;
 		o->order_reference_number = m->order_reference_number;
 		o->price = m->price;
-		o->leaves = m->quantity;
+		o->leaves = m->order_state == 'D' ? 0 : m->quantity; /* 'D': dead on arrival */
 		gw->st.nb_accepted++;
 		exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
 			  m->order_reference_number, 0);
@@ -652,17 +769,29 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 			gw->st.next_user_ref_num = m->next_user_ref_num; /* invariant (2) */
 		if (gw->state == FP_GW_SYNCING) {
 			gw->state = FP_GW_UP;
-			if (gw->st.nb_disconnects)
-				venue_notice(gw, FP_EV_CTL_VENUE_UP);
 			gw->backoff_ms = gw->cfg.backoff_min_ms;
 			/* Enter Orders the venue never saw (sent just before a drop) go again with
-			 * their own UserRefNum: resending inbound messages is benign (OUCH 2). */
+			 * their own UserRefNum: resending inbound messages is benign (OUCH 2). One
+			 * rebuilt from the journal was never sent (a crash between J2 and send()):
+			 * it is stale, so it is released (FP_GW_REJ_LOST), not sent. */
+			uint64_t seq = gw->cur_seq;
+			gw->cur_seq = 0; /* local rejects carry seq 0 */
 			for (uint32_t i = 0; i <= gw->mask; i++) {
 				struct fp_gw_order *p = &gw->orders[i];
-				if (p->state == FP_GW_PENDING_NEW &&
-				    p->user_ref_num >= m->next_user_ref_num)
+				if (p->state != FP_GW_PENDING_NEW ||
+				    p->user_ref_num < m->next_user_ref_num)
+					continue;
+				if (p->recovered) {
+					gw->st.nb_lost++;
+					gw->st.nb_local_rejects++;
+					exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id,
+						  p->price, p->qty, 0, FP_GW_REJ_LOST);
+					order_final(gw, p, FP_GW_REJECTED);
+				} else {
 					send_enter(gw, p, &(uint64_t){0});
+				}
 			}
+			gw->cur_seq = seq;
 		}
 		break;
 	default: /* S, P, R, B, X, G, K: nothing to apply to an order */
@@ -681,6 +810,25 @@ static void venue_notice(struct fp_gw *gw, uint32_t command)
 	ev.u.control.command = command;
 	ev.u.control.value = gw->st.nb_disconnects;
 	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+}
+
+/* Logged in to @p session (space padded): tell both exec consumers (J3: they reset their
+ * duplicate filter on a new session) before any replayed report, and journal it. */
+static void session_notice(struct fp_gw *gw, const char *session, uint64_t requested)
+{
+	struct fp_event ev = {.type = FP_EV_CONTROL};
+	ev.u.control.command = FP_EV_CTL_VENUE_UP;
+	ev.u.control.value = gw->st.nb_disconnects;
+	fp_soup_put_alpha(ev.u.control.text, session, FP_SOUP_SESSION_LEN);
+	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+	if (gw->cfg.exec_ring2)
+		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
+	if (gw->cfg.journal_ring) {
+		ev.u.control.command = FP_JRNL_CTL_SESSION;
+		ev.u.control.value = requested;
+		jrnl_add(gw, &ev);
+		jrnl_flush(gw);
+	}
 }
 
 static void session_drop(struct fp_gw *gw)
@@ -748,9 +896,11 @@ static void on_login_accepted(struct fp_gw *gw, const struct fp_soup_pkt *p)
 		return session_drop(gw);
 	if (gw->st.next_seq != 0 && l.sequence_number > gw->st.next_seq)
 		gw->st.nb_seq_gaps++;
+	uint64_t requested = gw->st.next_seq;
 	gw->st.next_seq = l.sequence_number;
 	gw->st.nb_logins++;
 	gw->state = FP_GW_SYNCING;
+	session_notice(gw, l.session, requested);
 	struct fp_ouch_msg q = {.type = FP_OUCH_ACCOUNT_QUERY, .dir = FP_OUCH_INBOUND};
 	send_ouch(gw, &q);
 }
@@ -763,6 +913,10 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 	while (nb < budget && gw->fd >= 0) {
 		if (exec_room(gw) < FP_GW_EXEC_RESERVE) {
 			gw->st.nb_exec_stalls++;
+			break;
+		}
+		if (jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (4), J3 */
+			gw->st.nb_journal_stalls++;
 			break;
 		}
 		enum fp_soup_rc rc = fp_soup_rx_next(gw->rx, &p);
@@ -782,9 +936,13 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 				session_drop(gw);
 				return nb;
 			}
+			gw->cur_seq = gw->st.next_seq;
 			apply_venue(gw, &m); /* invariant (1): apply, then count it */
+			gw->cur_seq = 0;
 			gw->st.next_seq++;
 			gw->st.nb_venue_msgs++;
+			if (gw->nb_jbuf)
+				jrnl_flush(gw); /* J3: after the exec rings, all at once */
 			break;
 		}
 		case FP_SOUP_LOGIN_ACCEPTED:
@@ -792,6 +950,12 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 			break;
 		case FP_SOUP_LOGIN_REJECTED:
 			gw->st.nb_login_rejected++;
+			if (gw->rec_session_set) { /* the journal's session is gone (a new day) */
+				gw->rec_session_set = 0;
+				snprintf(gw->session, sizeof(gw->session), "%s", gw->cfg_session);
+				gw->st.next_seq = 1;
+				gw->st.nb_session_resets++;
+			}
 			session_drop(gw);
 			return nb;
 		case FP_SOUP_END_OF_SESSION:
@@ -828,11 +992,17 @@ static void kill_switch(struct fp_gw *gw)
 	gw->st.killed = 1;
 	if (gw->state != FP_GW_UP)
 		return; /* retried on every poll until the session is up */
-	send_mass_cancel(gw, 0);
+	send_mass_cancel(gw, NULL, 0);
 	for (uint32_t i = 0; i <= gw->mask && gw->fd >= 0; i++) {
 		struct fp_gw_order *o = &gw->orders[i];
 		if (is_open(o) && o->pending != FP_GW_PEND_CANCEL) {
 			o->pending = FP_GW_PEND_CANCEL;
+			/* Journaled when there is room; a kill never waits for the journal. */
+			struct fp_event c = {.type = FP_EV_ORDER_CANCEL, .symbol_id = o->symbol_id};
+			c.source = o->strategy_id;
+			c.u.order.strategy_id = o->strategy_id;
+			c.u.order.orig_client_order_id = o->client_order_id;
+			jrnl_order(gw, &c, o->user_ref_num);
 			send_cancel(gw, o->user_ref_num, 0);
 			gw->st.nb_kill_cancels++;
 		}
@@ -885,6 +1055,273 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 	}
 	gw->st.session = gw->state;
 	return work;
+}
+
+/* ---- recovery (cold; fp_gw.h, Recovery): the journal's records, in order ---- */
+
+static struct fp_gw_order *rec_find(struct fp_gw *gw, uint64_t id)
+{
+	uint32_t v = find_id(gw, id);
+	return v ? &gw->orders[v - 1] : NULL;
+}
+
+static void rec_urn(struct fp_gw *gw, uint64_t urn)
+{
+	if (urn >= gw->st.next_user_ref_num && urn < UINT32_MAX) /* invariant (2) */
+		gw->st.next_user_ref_num = (uint32_t)urn + 1;
+}
+
+static void rec_new(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_order *r = &ev->u.order;
+	struct fp_gw_order *o;
+	if (r->client_order_id == 0 || ev->seq == 0 || rec_find(gw, r->client_order_id) ||
+	    find_urn(gw, (uint32_t)ev->seq) || (o = order_alloc(gw)) == NULL) {
+		gw->st.nb_recover_unknown++;
+		return;
+	}
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	o->client_order_id = r->client_order_id;
+	o->price = r->price;
+	o->qty = r->shares;
+	o->leaves = r->shares;
+	o->symbol_id = ev->symbol_id;
+	o->strategy_id = r->strategy_id;
+	o->side = r->side;
+	o->tif = r->tif;
+	o->state = FP_GW_PENDING_NEW;
+	o->user_ref_num = (uint32_t)ev->seq;
+	o->recovered = 1;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	gw->st.nb_open++;
+	gw->st.nb_recovered_orders++;
+}
+
+static void rec_replace(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_order *r = &ev->u.order;
+	struct fp_gw_order *o = rec_find(gw, r->orig_client_order_id);
+	if (o == NULL || !is_open(o) || o->pending != FP_GW_PEND_NONE || ev->seq == 0 ||
+	    find_urn(gw, (uint32_t)ev->seq)) {
+		gw->st.nb_recover_unknown++;
+		return;
+	}
+	o->pending = FP_GW_PEND_REPLACE;
+	o->pend_client_order_id = r->client_order_id;
+	o->pend_price = r->price;
+	o->pend_qty = r->shares;
+	o->pend_user_ref_num = (uint32_t)ev->seq;
+	map_put(gw->urn_map, gw->urn_mask, o->pend_user_ref_num, (uint32_t)(o - gw->orders) + 1);
+}
+
+/* The old leg of a replace ended and no accepted new leg followed: the order is gone. */
+static void rec_replace_end(struct fp_gw *gw)
+{
+	struct fp_gw_order *o = &gw->orders[gw->rec_replace - 1];
+	gw->rec_replace = 0;
+	if (is_open(o))
+		order_final(gw, o, FP_GW_CANCELED);
+}
+
+/* The new leg of a replace was accepted (apply_replaced, replayed). */
+static void rec_replaced(struct fp_gw *gw, struct fp_gw_order *o, const struct fp_ev_exec *x)
+{
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	del_urn(gw, o->user_ref_num);
+	del_id(gw, o->client_order_id);
+	o->user_ref_num = o->pend_user_ref_num;
+	o->pend_user_ref_num = 0;
+	o->pending = FP_GW_PEND_NONE;
+	o->client_order_id = o->pend_client_order_id;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	o->price = x->price;
+	o->qty = o->pend_qty;
+	o->leaves = x->leaves_shares;
+	o->order_reference_number = x->match_number;
+	if (o->leaves == 0)
+		order_final(gw, o, FP_GW_CANCELED);
+}
+
+/* An exec report adopts its order (the journal lost the order record, not the report). */
+static struct fp_gw_order *rec_adopt(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_exec *x = &ev->u.exec;
+	struct fp_gw_order *o;
+	if (x->client_order_id == 0 || x->reserved == 0 || find_urn(gw, x->reserved) ||
+	    ev->symbol_id >= gw->cfg.nb_symbols || (o = order_alloc(gw)) == NULL)
+		return NULL;
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	o->client_order_id = x->client_order_id;
+	o->price = x->price;
+	o->qty = x->shares;
+	o->leaves = x->shares;
+	o->symbol_id = ev->symbol_id;
+	o->strategy_id = x->strategy_id;
+	o->side = x->side;
+	o->state = FP_GW_PENDING_NEW;
+	o->user_ref_num = x->reserved;
+	o->recovered = 1;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	rec_urn(gw, o->user_ref_num);
+	gw->st.nb_open++;
+	gw->st.nb_adopted++;
+	gw->st.nb_recovered_orders++;
+	return o;
+}
+
+static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_exec *x = &ev->u.exec;
+	struct fp_gw_order *o = rec_find(gw, x->client_order_id);
+	if (ev->seq != 0 && ev->seq >= gw->st.next_seq)
+		gw->st.next_seq = ev->seq + 1; /* J5: resume after the last journaled message */
+	if (gw->rec_replace) {
+		struct fp_gw_order *p = &gw->orders[gw->rec_replace - 1];
+		if (ev->type == FP_EV_EXEC_ACCEPTED &&
+		    p->pend_client_order_id == x->client_order_id && is_open(p) &&
+		    p->pending == FP_GW_PEND_REPLACE) {
+			gw->rec_replace = 0;
+			return rec_replaced(gw, p, x);
+		}
+		rec_replace_end(gw);
+	}
+	switch (ev->type) {
+	case FP_EV_EXEC_ACCEPTED:
+		if (o == NULL && (o = rec_adopt(gw, ev)) == NULL)
+			break;
+		if (o->state != FP_GW_PENDING_NEW)
+			return;
+		o->state = FP_GW_ACCEPTED;
+		o->leaves = x->leaves_shares;
+		o->price = x->price;
+		o->order_reference_number = x->match_number;
+		if (o->leaves == 0)
+			order_final(gw, o, FP_GW_CANCELED);
+		return;
+	case FP_EV_EXEC_FILL:
+		if (o == NULL || !is_open(o))
+			break;
+		o->filled += x->shares;
+		o->leaves = FP_MIN(x->leaves_shares, o->leaves);
+		o->state = o->leaves ? FP_GW_PARTIAL : FP_GW_FILLED;
+		gw->st.nb_recovered_fills++;
+		if (o->leaves == 0)
+			order_final(gw, o, FP_GW_FILLED);
+		return;
+	case FP_EV_EXEC_CANCELED:
+		if (o == NULL || !is_open(o))
+			break;
+		/* The old leg of a replace (apply_replaced: reason 0, its accepted new leg is the
+		 * next record, journaled in the same push). */
+		if (x->leaves_shares == 0 && x->reason == 0 && ev->seq != 0 &&
+		    o->pending == FP_GW_PEND_REPLACE) {
+			gw->rec_replace = (uint32_t)(o - gw->orders) + 1;
+			return;
+		}
+		o->leaves = FP_MIN(x->leaves_shares, o->leaves);
+		if (o->pending == FP_GW_PEND_CANCEL)
+			o->pending = FP_GW_PEND_NONE;
+		if (o->leaves == 0)
+			order_final(gw, o, FP_GW_CANCELED);
+		return;
+	case FP_EV_EXEC_REJECTED:
+		if (ev->seq == 0 && x->reason != FP_GW_REJ_LOST)
+			return; /* a local reject: the order was never recorded (invariant 5) */
+		if (o != NULL && o->state == FP_GW_PENDING_NEW) {
+			order_final(gw, o, FP_GW_REJECTED);
+			return;
+		}
+		if (o == NULL && x->reserved && find_urn(gw, x->reserved)) { /* a replace refused */
+			o = &gw->orders[find_urn(gw, x->reserved) - 1];
+			if (o->pending == FP_GW_PEND_REPLACE &&
+			    o->pend_client_order_id == x->client_order_id) {
+				del_urn(gw, o->pend_user_ref_num);
+				o->pend_user_ref_num = 0;
+				o->pending = FP_GW_PEND_NONE;
+				return;
+			}
+		}
+		break;
+	default:
+		return;
+	}
+	gw->st.nb_recover_unknown++;
+}
+
+int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
+{
+	const struct fp_ev_order *r = &ev->u.order;
+	struct fp_gw_order *o;
+	gw->st.nb_recovered_records++;
+	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT)
+		return rec_exec(gw, ev), 0;
+	if (gw->rec_replace)
+		rec_replace_end(gw);
+	switch (ev->type) {
+	case FP_EV_ORDER_NEW:
+		rec_urn(gw, ev->seq);
+		rec_new(gw, ev);
+		break;
+	case FP_EV_ORDER_REPLACE:
+		rec_urn(gw, ev->seq);
+		rec_replace(gw, ev);
+		break;
+	case FP_EV_ORDER_CANCEL:
+		if ((o = rec_find(gw, r->orig_client_order_id)) && is_open(o) &&
+		    o->pending == FP_GW_PEND_NONE)
+			o->pending = FP_GW_PEND_CANCEL;
+		break;
+	case FP_EV_ORDER_MASS_CANCEL:
+		rec_urn(gw, ev->seq);
+		break;
+	case FP_EV_CONTROL:
+		if (ev->u.control.command == FP_JRNL_CTL_SESSION) {
+			char sess[FP_SOUP_SESSION_LEN + 1];
+			fp_soup_get_alpha(sess, ev->u.control.text, FP_SOUP_SESSION_LEN);
+			if (strcmp(sess, gw->rec_session) != 0) { /* a new session numbers from 1 */
+				snprintf(gw->rec_session, sizeof(gw->rec_session), "%s", sess);
+				gw->st.next_seq = FP_MAX(ev->u.control.value, 1);
+			} else if (ev->u.control.value > gw->st.next_seq) {
+				gw->st.next_seq = ev->u.control.value;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void fp_gw_recover_new_day(struct fp_gw *gw)
+{
+	uint32_t n = gw->mask + 1;
+	memset(gw->orders, 0, n * sizeof(*gw->orders));
+	memset(gw->id_map, 0, 2 * (size_t)n * sizeof(*gw->id_map));
+	memset(gw->urn_map, 0, 4 * (size_t)n * sizeof(*gw->urn_map));
+	for (uint32_t i = 0; i < n; i++)
+		gw->free_list[i] = n - 1 - i;
+	gw->nb_free = n;
+	gw->st.nb_open = 0;
+	gw->st.next_seq = 1;
+	gw->rec_replace = 0;
+	gw->rec_session[0] = '\0';
+}
+
+void fp_gw_recover_done(struct fp_gw *gw)
+{
+	if (gw->rec_replace)
+		rec_replace_end(gw);
+	if (gw->rec_session[0]) {
+		if (gw->cfg_session[0] == '\0' || strcmp(gw->cfg_session, gw->rec_session) == 0) {
+			snprintf(gw->session, sizeof(gw->session), "%s", gw->rec_session);
+			gw->rec_session_set = 1;
+		} else {
+			gw->st.next_seq = 1; /* another session is configured: start it anew */
+		}
+	}
+	gw->st.nb_recovered_open = gw->st.nb_open;
 }
 
 /* ---- lifecycle ---- */
@@ -950,11 +1387,13 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	if (strlen(c->session) > FP_SOUP_SESSION_LEN)
 		return fp_err_set(-EINVAL, "gateway: session longer than %d", FP_SOUP_SESSION_LEN);
 	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE ||
-	    (c->exec_ring2 && fp_ring_capacity(c->exec_ring2) < 2 * FP_GW_EXEC_RESERVE))
-		return fp_err_set(-EINVAL, "gateway: exec ring smaller than %d",
+	    (c->exec_ring2 && fp_ring_capacity(c->exec_ring2) < 2 * FP_GW_EXEC_RESERVE) ||
+	    (c->journal_ring && fp_ring_capacity(c->journal_ring) < 2 * FP_GW_EXEC_RESERVE))
+		return fp_err_set(-EINVAL, "gateway: exec or journal ring smaller than %d",
 				  2 * FP_GW_EXEC_RESERVE);
 	gw->venue_addr = ia.s_addr;
 	snprintf(gw->session, sizeof(gw->session), "%s", c->session);
+	snprintf(gw->cfg_session, sizeof(gw->cfg_session), "%s", c->session);
 	c->host = NULL; /* the caller's strings are not kept */
 	c->session = NULL;
 	gw->mask = c->max_orders - 1;
@@ -965,7 +1404,9 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	gw->urn_map = calloc(4 * (size_t)c->max_orders, sizeof(*gw->urn_map));
 	gw->tx = malloc(FP_GW_TX_BACKLOG);
 	gw->rx = malloc(sizeof(*gw->rx));
-	if (!gw->orders || !gw->free_list || !gw->id_map || !gw->urn_map || !gw->tx || !gw->rx) {
+	gw->jbuf = aligned_alloc(FP_CACHE_LINE, FP_GW_JBUF * sizeof(*gw->jbuf));
+	if (!gw->orders || !gw->free_list || !gw->id_map || !gw->urn_map || !gw->tx || !gw->rx ||
+	    !gw->jbuf) {
 		fp_gw_fini(gw);
 		return fp_err_set(-ENOMEM, "gateway: tables for %u orders", c->max_orders);
 	}
@@ -997,6 +1438,8 @@ void fp_gw_fini(struct fp_gw *gw)
 	free(gw->urn_map);
 	free(gw->tx);
 	free(gw->rx);
+	free(gw->jbuf);
+	gw->jbuf = NULL;
 	gw->orders = NULL;
 	gw->free_list = NULL;
 	gw->id_map = gw->urn_map = NULL;

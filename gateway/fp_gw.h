@@ -31,6 +31,28 @@
  *   an unknown order or asks for an impossible transition is counted (nb_unknown,
  *   nb_impossible) and not applied.
  *
+ * Journal (shm/fp_journal.h; cfg.journal_ring, NULL = off). J2: every order message is
+ * pushed on the journal ring (seq = its UserRefNum) before send(); with fewer than
+ * FP_GW_EXEC_RESERVE free journal slots an order event is refused locally
+ * (FP_GW_REJ_JOURNAL, nb_journal_full). J3: the exec reports of one venue message go to the
+ * exec rings as they are made and to the journal ring together after it (one bulk push, so a
+ * replace's two reports are never split); seq = the message's SoupBinTCP sequence number
+ * (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's UserRefNum. While the
+ * journal ring has fewer than FP_GW_EXEC_RESERVE free slots the socket is not read
+ * (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
+ * (text = session) on both exec rings, before any replayed report.
+ *
+ * Recovery (J5): after fp_gw_init() and before the first poll, give every GW journal record
+ * to fp_gw_recover_event() in journal order, then call fp_gw_recover_done(). The order table
+ * (open and final orders), the UserRefNum high-water mark, the session and next_seq (the
+ * last journaled sequenced message + 1) are rebuilt; the first login asks for that session
+ * and number, so the venue replays exactly what the journal lacks. An Accepted for an
+ * unknown UserRefNum (an order sent but not journaled before a crash) adopts the order from
+ * the message (ClOrdID = client_order_id in base 32, strategy id = bits 48..62 of it;
+ * nb_adopted). A recovered order still PENDING_NEW after the Account Query answer whose
+ * UserRefNum is at or above the venue's next one never reached the venue: it is reported
+ * as a local reject FP_GW_REJ_LOST (nb_lost) and never sent.
+ *
  * Kill switch: when the control block's kill word (shm/fp_shm_ctl.h) is tripped, the
  * gateway sends one Mass Cancel (every symbol) and a Cancel for every open order, refuses
  * new orders, and records the time from the trip (the block's change record) to the last
@@ -55,6 +77,8 @@
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
 #define FP_GW_TX_BACKLOG   65536
+/** Journal records buffered while one venue message is applied (pushed together). */
+#define FP_GW_JBUF         8
 
 /** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80. */
 enum fp_gw_reject {
@@ -66,6 +90,9 @@ enum fp_gw_reject {
 	FP_GW_REJ_UNKNOWN_ORDER = 0x85, /**< cancel/replace of an order not open */
 	FP_GW_REJ_PENDING = 0x86,       /**< a cancel or replace is already in flight */
 	FP_GW_REJ_BAD_ORDER = 0x87,     /**< side, tif or quantity unusable */
+	FP_GW_REJ_JOURNAL = 0x88,       /**< journal ring full: nothing leaves unrecorded (J2) */
+	FP_GW_REJ_LOST = 0x89,          /**< recovered order the venue never received (crash between
+				  journal and send): released, never sent */
 };
 
 enum fp_gw_order_state {
@@ -108,9 +135,10 @@ struct fp_gw_order {
 	uint32_t symbol_id;
 	uint16_t strategy_id;
 	uint8_t side;
-	uint8_t tif;     /**< enum fp_tif */
-	uint8_t state;   /**< enum fp_gw_order_state */
-	uint8_t pending; /**< enum fp_gw_pending */
+	uint8_t tif;       /**< enum fp_tif */
+	uint8_t state;     /**< enum fp_gw_order_state */
+	uint8_t pending;   /**< enum fp_gw_pending */
+	uint8_t recovered; /**< rebuilt from the journal (fp_gw_recover_event) */
 };
 
 struct fp_gw_cfg {
@@ -124,6 +152,7 @@ struct fp_gw_cfg {
 	struct fp_ring *order_ring;              /**< in: FP_EV_ORDER_* (this stage consumes) */
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
 	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
+	struct fp_ring *journal_ring;            /**< out: FP_JRNL_RING_GW records, NULL = off */
 	const char *symbols;                     /**< symbol_id -> stock[8], space padded */
 	uint32_t symbol_stride;                  /**< bytes between two names (0 = 8) */
 	uint32_t nb_symbols;
@@ -170,6 +199,18 @@ struct fp_gw_stats {
 	uint8_t session;  /**< enum fp_gw_session_state */
 	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
 	uint8_t killed;
+	/* journal (shm/fp_journal.h) and recovery */
+	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
+	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */
+	uint64_t nb_journal_unrecorded; /**< events that found no journal room (kill cancels) */
+	uint64_t nb_adopted;            /**< orders created from a venue Accepted (not journaled) */
+	uint64_t nb_lost;               /**< recovered orders the venue never saw: rejected */
+	uint64_t nb_recovered_records;  /**< journal records given to fp_gw_recover_event */
+	uint64_t nb_recovered_orders;   /**< orders rebuilt from the journal */
+	uint64_t nb_recovered_open;     /**< of which open (or pending) after the replay */
+	uint64_t nb_recovered_fills;    /**< fills replayed from the journal */
+	uint64_t nb_recover_unknown;    /**< journal records naming an order not rebuilt */
+	uint64_t nb_session_resets;     /**< recovered session refused at login: started anew */
 };
 
 /** One entry of the gateway's lookup tables (private). */
@@ -201,6 +242,13 @@ struct fp_gw {
 	uint32_t tx_len;
 	uint8_t *tx; /**< FP_GW_TX_BACKLOG bytes not yet taken by the socket */
 	struct fp_soup_rx *rx;
+	struct fp_event *jbuf; /**< journal records of the message being applied (FP_GW_JBUF) */
+	uint32_t nb_jbuf;
+	uint32_t rec_replace;    /**< recovery: slot + 1 of a replace whose old leg ended */
+	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
+	uint8_t rec_session_set; /**< the session requested at login came from the journal */
+	char cfg_session[FP_SOUP_SESSION_LEN + 1]; /**< the configured session */
+	char rec_session[FP_SOUP_SESSION_LEN + 1]; /**< recovery: last journaled session */
 	struct fp_gw_stats st;
 };
 
@@ -249,6 +297,20 @@ const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_ord
 
 /** Clear the breaker tripped by a venue disconnect (the control plane decides when). */
 void fp_gw_reset_breaker(struct fp_gw *gw);
+
+/**
+ * Replay one journal record of the gateway (producer FP_JRNL_SRC_GW) into the order table,
+ * the session and the sequence numbers. Cold; after fp_gw_init(), before the first poll;
+ * records in journal order. Records it cannot place are counted (nb_recover_unknown).
+ * @return 0
+ */
+int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev);
+
+/** Forget what the replay rebuilt so far (a journal file of a new day starts). Cold. */
+void fp_gw_recover_new_day(struct fp_gw *gw);
+
+/** End of the replay: the next login asks for the recovered session and sequence. Cold. */
+void fp_gw_recover_done(struct fp_gw *gw);
 
 /** Name of an order state ("accepted", ...). */
 const char *fp_gw_state_str(uint8_t state);

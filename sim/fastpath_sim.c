@@ -462,9 +462,9 @@ static void print_accounts_json(FILE *out, const struct sim_run *r)
 		fprintf(out,
 			"%s{\"user\": \"%s\", \"fills\": %" PRIu64 ", \"bought\": %" PRIu64
 			", \"sold\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
-			"}",
+			", \"orders\": %" PRIu64 ", \"dup_clordid\": %" PRIu64 "}",
 			i ? ", " : "", user, rec.nb_fills, rec.bought, rec.sold, rec.position,
-			rec.cash);
+			rec.cash, rec.nb_orders, rec.nb_dup_clordid);
 	fputs("]", out);
 }
 

@@ -54,6 +54,8 @@ struct fp_sim_oe_account {
 	uint8_t disabled;            /* Disable Order Entry in force */
 	uint64_t next_seq;           /* number of the next sequenced message, from 1 */
 	uint8_t *hist;               /* history * SLOT_SIZE */
+	uint64_t *clordid_set;       /* hashes of the ClOrdIDs entered, open addressing, 0 = free */
+	uint32_t clordid_cap;        /* slots of clordid_set, power of two (0 = none yet) */
 	struct fp_sim_oe_record rec; /* the venue's record of the account's trades */
 };
 
@@ -319,6 +321,52 @@ static void set_cur(struct fp_sim_oe *oe, const struct fp_ouch_msg *m, uint32_t 
 	oe->cur_mode = mode;
 }
 
+/* FNV-1a of the 14 ClOrdID bytes, never 0 (the free mark). */
+static uint64_t clordid_hash(const char id[14])
+{
+	uint64_t h = 1469598103934665603ull;
+	for (int i = 0; i < 14; i++)
+		h = (h ^ (uint8_t)id[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static bool clordid_insert(uint64_t *set, uint32_t cap, uint64_t h)
+{
+	for (uint32_t i = (uint32_t)h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (set[i] == h)
+			return false;
+		if (set[i] == 0) {
+			set[i] = h;
+			return true;
+		}
+	}
+}
+
+/*
+ * The venue's check that a client never sends the same order twice: every ClOrdID of an
+ * account's Enter and Replace Orders is remembered for the session, and a repeat is counted in its record
+ * (the order itself is still accepted: OUCH does not require ClOrdIDs to be unique, which
+ * is exactly why a client that resends after a crash would double its position).
+ */
+static void clordid_note(struct fp_sim_oe_account *a, const char id[14])
+{
+	if (a->rec.nb_orders * 2 >= a->clordid_cap) { /* keep the load factor below 1/2 */
+		uint32_t cap = a->clordid_cap ? a->clordid_cap * 2 : 4096;
+		uint64_t *set = calloc(cap, sizeof(*set));
+		if (!set)
+			return; /* out of memory: the check degrades, the venue goes on */
+		for (uint32_t i = 0; i < a->clordid_cap; i++)
+			if (a->clordid_set[i])
+				clordid_insert(set, cap, a->clordid_set[i]);
+		free(a->clordid_set);
+		a->clordid_set = set;
+		a->clordid_cap = cap;
+	}
+	a->rec.nb_orders++;
+	if (!clordid_insert(a->clordid_set, a->clordid_cap, clordid_hash(id)))
+		a->rec.nb_dup_clordid++;
+}
+
 static void do_enter(struct fp_sim_oe *oe, struct fp_sim_oe_account *a, uint32_t owner,
 		     const struct fp_ouch_msg *m)
 {
@@ -327,6 +375,7 @@ static void do_enter(struct fp_sim_oe *oe, struct fp_sim_oe_account *a, uint32_t
 		return;
 	}
 	a->last_urn = m->user_ref_num;
+	clordid_note(a, m->cl_ord_id);
 	uint16_t reason = check_order_opts(a, m);
 	int tif = fp_sim_tif_from_ouch(m->time_in_force);
 	uint16_t locate = fp_sim_engine_find_symbol(oe->engine, m->symbol);
@@ -373,6 +422,7 @@ static void do_replace(struct fp_sim_oe *oe, struct fp_sim_oe_account *a, uint32
 		return;
 	}
 	a->last_urn = m->user_ref_num;
+	clordid_note(a, m->cl_ord_id);
 	uint16_t reason = check_order_opts(a, m);
 	int tif = fp_sim_tif_from_ouch(m->time_in_force);
 	if (reason == 0 && tif < 0)
@@ -967,8 +1017,10 @@ void fp_sim_oe_fini(struct fp_sim_oe *oe)
 		}
 	}
 	if (oe->accounts)
-		for (uint32_t i = 0; i < oe->nb_accounts; i++)
+		for (uint32_t i = 0; i < oe->nb_accounts; i++) {
 			free(oe->accounts[i].hist);
+			free(oe->accounts[i].clordid_set);
+		}
 	free(oe->conns);
 	free(oe->accounts);
 	oe->conns = NULL;

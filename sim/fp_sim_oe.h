@@ -157,10 +157,13 @@ const struct fp_sim_oe_stats *fp_sim_oe_stats(const struct fp_sim_oe *oe);
 /** The venue's record of one account's executions (what reconciliation compares with). */
 struct fp_sim_oe_record {
 	uint64_t nb_fills;
-	uint64_t bought;  /**< shares bought */
-	uint64_t sold;    /**< shares sold (short included) */
-	int64_t position; /**< bought - sold */
-	int64_t cash;     /**< sum of -side x shares x price, Price(4) units */
+	uint64_t bought;         /**< shares bought */
+	uint64_t sold;           /**< shares sold (short included) */
+	int64_t position;        /**< bought - sold */
+	int64_t cash;            /**< sum of -side x shares x price, Price(4) units */
+	uint64_t nb_orders;      /**< Enter and Replace Orders processed (not ignored as
+				  retransmissions) */
+	uint64_t nb_dup_clordid; /**< of which reused a ClOrdID of the session: sent twice */
 };
 
 /**

@@ -284,6 +284,12 @@ uint64_t fp_store_journal_size(const struct fp_store_journal *j)
 int fp_store_journal_append(struct fp_store_journal *j, uint16_t type, const void *payload,
 			    uint32_t len)
 {
+	return fp_store_journal_append_flags(j, type, 0, payload, len);
+}
+
+int fp_store_journal_append_flags(struct fp_store_journal *j, uint16_t type, uint16_t flags,
+				  const void *payload, uint32_t len)
+{
 	if (len > FP_STORE_PAYLOAD_MAX || (len && !payload))
 		return fp_err_set(-EINVAL, "journal payload of %" PRIu32 " bytes (max %d)", len,
 				  FP_STORE_PAYLOAD_MAX);
@@ -293,7 +299,6 @@ int fp_store_journal_append(struct fp_store_journal *j, uint16_t type, const voi
 			return rc;
 	}
 	uint8_t *h = j->buf + j->len;
-	uint16_t flags = 0;
 	uint64_t seq = j->next_seq + j->nrec;
 	memcpy(h + FP_STORE_REC_OFF_LEN, &len, 4);
 	memcpy(h + FP_STORE_REC_OFF_TYPE, &type, 2);
@@ -394,6 +399,19 @@ int fp_store_journal_iter_next(struct fp_store_journal_iter *it, struct fp_store
 	it->last_seq = rec->seq;
 	it->off += FP_STORE_REC_HDR_SIZE + rec->len;
 	return 1;
+}
+
+bool fp_store_journal_iter_torn(const struct fp_store_journal_iter *it,
+				struct fp_store_record *found)
+{
+	memset(found, 0, sizeof(*found));
+	if (it->off >= it->size)
+		return false;
+	if (rec_check(it->map, it->size, it->off, found) == FP_STORE_TAIL_CLEAN) {
+		found->seq = 0; /* a valid record out of sequence: not a torn write */
+		return false;
+	}
+	return !valid_after(it->map, it->size, it->off, it->last_seq, found);
 }
 
 void fp_store_journal_iter_close(struct fp_store_journal_iter *it)

@@ -23,7 +23,7 @@
  *   OFFSET  SIZE  DESCRIPTION
  *   0       4     length of the payload in bytes, 0..FP_STORE_PAYLOAD_MAX
  *   4       2     type (the producer's type, e.g. enum fp_ev_type for a struct fp_event)
- *   6       2     flags (reserved, 0 so far)
+ *   6       2     flags (the producer, enum fp_jrnl_src of shm/fp_journal.h; 0 = none)
  *   8       8     sequence: 1 for the first record of the file, then +1 per record
  *   16      4     CRC32C of bytes 0..15 of this header followed by the payload
  *   20      len   payload (a 64-byte struct fp_event, or any bytes)
@@ -137,6 +137,10 @@ uint64_t fp_store_journal_size(const struct fp_store_journal *j);
 int fp_store_journal_append(struct fp_store_journal *j, uint16_t type, const void *payload,
 			    uint32_t len);
 
+/** fp_store_journal_append() with the record's @p flags (the producer, fp_journal.h). */
+int fp_store_journal_append_flags(struct fp_store_journal *j, uint16_t type, uint16_t flags,
+				  const void *payload, uint32_t len);
+
 #define FP_STORE_BATCH_BYTES (256u * 1024u)
 
 /**
@@ -170,6 +174,17 @@ int fp_store_journal_iter_open(struct fp_store_journal_iter *it, const char *pat
  *         offset (a damaged or torn record, or a sequence break); the iterator stays there.
  */
 int fp_store_journal_iter_next(struct fp_store_journal_iter *it, struct fp_store_record *rec);
+
+/**
+ * After fp_store_journal_iter_next() returned -EBADMSG: is the damage at the iterator's
+ * position a torn tail? The test of fp_store_journal_open's recovery, without truncating.
+ * @return true when the record there is damaged (not a valid record out of sequence) and
+ *         no valid record with a higher sequence follows it anywhere in the file; false
+ *         otherwise, with *found the first such record (found->seq = 0 when the record at
+ *         the position is valid but out of sequence).
+ */
+bool fp_store_journal_iter_torn(const struct fp_store_journal_iter *it,
+				struct fp_store_record *found);
 
 void fp_store_journal_iter_close(struct fp_store_journal_iter *it);
 

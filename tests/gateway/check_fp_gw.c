@@ -11,7 +11,13 @@
  *   - the venue drops the session in the middle of fills: breaker trips, the gateway
  *     reconnects with its sequence number, the fills missed are applied exactly once, no
  *     order is entered twice;
- *   - the kill switch cancels every open order and later orders are refused.
+ *   - the kill switch cancels every open order and later orders are refused;
+ *   - journal (shm/fp_journal.h) and recovery, the journal captured from the journal ring:
+ *     a gateway crashes in the middle of fills (no logout), the last report's journal record
+ *     is lost (J3 window), a new gateway recovers from the capture: no order entered twice,
+ *     every fill applied once, next_seq right; an order whose journal records were lost is
+ *     adopted from the venue's Accepted; an order journaled but never sent is released as
+ *     FP_GW_REJ_LOST; a full journal ring refuses orders locally and stops reading.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -26,6 +32,7 @@
 #include "fp_cfg.h"
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_journal.h"
 #include "fp_ring.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
@@ -56,6 +63,10 @@ struct side {
 	struct fp_ring *orders;
 	struct fp_ring *execs;
 	struct fp_ring *execs2; /* a second consumer: must see the same reports */
+	struct fp_ring *jrnl;   /* journal ring, drained into cap[] by pump() unless hold_jrnl */
+	int hold_jrnl;
+	uint32_t nb_cap;
+	struct fp_event cap[1024];
 	uint64_t next_id;
 	unsigned nb_venue_down, nb_venue_up; /* control notices for risk, on execs only */
 };
@@ -68,18 +79,22 @@ struct world {
 	int pause_a; /* do not poll Alice's gateway (it cannot notice a drop or reconnect) */
 };
 
-static void side_init(struct world *w, struct side *s, const char *user, const char *pw,
-		      const char *firm)
+static void side_init_j(struct world *w, struct side *s, const char *user, const char *pw,
+			const char *firm, uint32_t jrnl_cap)
 {
 	s->orders = ring_new(256, "orders");
 	s->execs = ring_new(256, "execs");
 	s->execs2 = ring_new(512, "execs2");
-	s->next_id = 1000;
+	s->jrnl = ring_new(jrnl_cap, "jrnl");
+	s->hold_jrnl = 0;
+	s->nb_cap = 0;
+	s->next_id = 7ull << 48 | 1000; /* strategy 7, as fp_strat_host.c builds ids */
 	struct fp_gw_cfg cfg = {
 		.port = fp_sim_oe_port(&w->oe),
 		.order_ring = s->orders,
 		.exec_ring = s->execs,
 		.exec_ring2 = s->execs2,
+		.journal_ring = s->jrnl,
 		.symbols = &symbols[0][0],
 		.nb_symbols = 3,
 		.max_orders = 64,
@@ -95,6 +110,31 @@ static void side_init(struct world *w, struct side *s, const char *user, const c
 	ck_assert_int_eq(fp_gw_init(&s->gw, &cfg), 0);
 }
 
+static void side_init(struct world *w, struct side *s, const char *user, const char *pw,
+		      const char *firm)
+{
+	side_init_j(w, s, user, pw, firm, 1024);
+}
+
+static void side_free(struct side *s)
+{
+	fp_gw_fini(&s->gw);
+	free(s->orders);
+	free(s->execs);
+	free(s->execs2);
+	free(s->jrnl);
+}
+
+/* The store's part: take what the gateway journaled (J1). */
+static void drain_journal(struct side *s)
+{
+	struct fp_event ev;
+	while (!s->hold_jrnl && fp_ring_dequeue_burst(s->jrnl, &ev, 1) == 1) {
+		ck_assert_uint_lt(s->nb_cap, FP_ARRAY_SIZE(s->cap));
+		s->cap[s->nb_cap++] = ev;
+	}
+}
+
 static void pump(struct world *w, unsigned ms)
 {
 	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
@@ -103,6 +143,8 @@ static void pump(struct world *w, unsigned ms)
 		if (!w->pause_a)
 			fp_gw_poll(&w->a.gw, 32);
 		fp_gw_poll(&w->b.gw, 32);
+		drain_journal(&w->a);
+		drain_journal(&w->b);
 		usleep(100);
 	} while (mono_ns() < end);
 }
@@ -136,16 +178,10 @@ static struct world *world_new(void)
 
 static void world_free(struct world *w)
 {
-	fp_gw_fini(&w->a.gw);
-	fp_gw_fini(&w->b.gw);
+	side_free(&w->a);
+	side_free(&w->b);
 	fp_sim_oe_fini(&w->oe);
 	fp_sim_engine_destroy(w->e);
-	free(w->a.orders);
-	free(w->a.execs);
-	free(w->a.execs2);
-	free(w->b.orders);
-	free(w->b.execs);
-	free(w->b.execs2);
 	free(w);
 }
 
@@ -189,7 +225,9 @@ static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
 		      ev.u.exec.reason);
 	last_flags = ev.flags;
 	struct fp_event ev2;
-	ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
+	do /* the second consumer gets the session notices too, not the venue-down ones */
+		ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
+	while (ev2.type == FP_EV_CONTROL);
 	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
 	ck_assert_uint_eq(ev.u.exec.strategy_id, ev.source);
 	return ev.u.exec;
@@ -206,6 +244,8 @@ static void expect_none(struct world *w, struct side *s)
 		s->nb_venue_up += ev->u.control.command == FP_EV_CTL_VENUE_UP;
 		fp_ring_release(s->execs, 1);
 	}
+	while ((ev = fp_ring_peek(s->execs2, 1, &nb)) && ev->type == FP_EV_CONTROL)
+		fp_ring_release(s->execs2, 1);
 	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
 	ck_assert_uint_eq(fp_ring_count(s->execs2), 0);
 }
@@ -270,10 +310,8 @@ START_TEST(test_gw_rejects_locally_when_down_and_duplicates)
 	ck_assert_uint_eq(fp_ring_dequeue_burst(c.execs, &ev, 1), 1);
 	ck_assert_int_eq(ev.type, FP_EV_EXEC_REJECTED);
 	ck_assert_int_eq(ev.u.exec.reason, FP_GW_REJ_NOT_CONNECTED);
-	fp_gw_fini(&c.gw);
-	free(c.orders);
-	free(c.execs);
-	free(c.execs2);
+	ck_assert_uint_eq(ev.seq, 0); /* a local reject has no venue sequence number */
+	side_free(&c);
 
 	/* Duplicate id, unknown symbol, bad side, cancel of an unknown order. */
 	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
@@ -401,7 +439,8 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
 	ck_assert_uint_eq(o->leaves, 100);
 	ck_assert_uint_eq(o->filled, 0);
-	ck_assert_uint_eq(fp_ring_count(rx), 1); /* only the first Accepted was reported */
+	/* the session notice, then only the first Accepted */
+	ck_assert_uint_eq(fp_ring_count(rx), 2);
 	fp_gw_fini(&gw);
 	close(fd);
 	close(ls);
@@ -532,7 +571,7 @@ START_TEST(test_gw_reconnect_replays_fills_exactly_once)
 	fp_gw_reset_breaker(&w->a.gw);
 	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 0);
 	ck_assert_uint_eq(w->a.nb_venue_down, 1); /* risk's venue breaker was told */
-	ck_assert_uint_eq(w->a.nb_venue_up, 1);
+	ck_assert_uint_eq(w->a.nb_venue_up, 2);   /* each login: the first, the reconnect */
 	world_free(w);
 }
 END_TEST
@@ -562,6 +601,239 @@ START_TEST(test_gw_kill_switch_cancels_every_open_order)
 }
 END_TEST
 
+/* ---- journal and recovery ---- */
+
+/* The gateway of @p s dies (no Logout: the venue just sees the connection close) and a new
+ * one recovers from the first @p nb_keep journal records captured (J5), plus @p extra. */
+static void crash_and_recover(struct world *w, struct side *s, uint32_t nb_keep,
+			      const struct fp_event *extra, uint32_t nb_extra)
+{
+	struct fp_event *keep = aligned_alloc(64, sizeof(s->cap));
+	uint32_t n = FP_MIN(nb_keep, s->nb_cap);
+	memcpy(keep, s->cap, n * sizeof(*keep));
+	uint64_t next_id = s->next_id; /* the strategy host's ids never repeat (strategies/) */
+	close(s->gw.fd);
+	s->gw.fd = -1;
+	side_free(s);
+	int is_a = s == &w->a;
+	side_init(w, s, is_a ? "alice" : "bob", is_a ? "secret1" : "secret2",
+		  is_a ? "ALCE" : "BOBB");
+	s->next_id = next_id;
+	for (uint32_t i = 0; i < n; i++)
+		ck_assert_int_eq(fp_gw_recover_event(&s->gw, &keep[i]), 0);
+	for (uint32_t i = 0; i < nb_extra; i++)
+		ck_assert_int_eq(fp_gw_recover_event(&s->gw, &extra[i]), 0);
+	fp_gw_recover_done(&s->gw);
+	free(keep);
+}
+
+/* Highest venue sequence number among the captured records. */
+static uint64_t cap_last_seq(const struct side *s, uint32_t n)
+{
+	uint64_t last = 0;
+	for (uint32_t i = 0; i < n && i < s->nb_cap; i++)
+		if (s->cap[i].type >= FP_EV_EXEC_ACCEPTED && s->cap[i].seq > last)
+			last = s->cap[i].seq;
+	return last;
+}
+
+START_TEST(test_gw_journals_orders_before_send_and_reports_after)
+{
+	struct world *w = world_new();
+	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 40, 1500000, FP_TIF_IOC, 0);
+	expect(w, &w->a, FP_EV_EXEC_FILL);
+	pump(w, 5);
+	/* session, order (seq = UserRefNum), accepted, fill (seq = SoupBinTCP numbers) */
+	struct side *a = &w->a;
+	ck_assert_uint_eq(a->nb_cap, 4);
+	ck_assert_int_eq(a->cap[0].type, FP_EV_CONTROL);
+	ck_assert_uint_eq(a->cap[0].u.control.command, FP_JRNL_CTL_SESSION);
+	ck_assert_int_eq(memcmp(a->cap[0].u.control.text, "FPSIM00001", 10), 0);
+	ck_assert_uint_eq(a->cap[0].u.control.value, 1); /* requested at login */
+	ck_assert_int_eq(a->cap[1].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(a->cap[1].u.order.client_order_id, buy);
+	ck_assert_uint_eq(a->cap[1].seq, fp_gw_find(&a->gw, buy)->user_ref_num);
+	ck_assert_int_eq(a->cap[2].type, FP_EV_EXEC_ACCEPTED);
+	ck_assert_int_eq(a->cap[3].type, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(a->cap[3].seq, a->cap[2].seq + 1);
+	ck_assert_uint_eq(a->cap[3].seq + 1, fp_gw_stats(&a->gw)->next_seq);
+	ck_assert_uint_eq(a->cap[3].u.exec.reserved, a->cap[1].seq);
+	world_free(w);
+}
+END_TEST
+
+/* Alice's gateway dies in the middle of fills; the journal lost the record of the last
+ * fill it applied (pushed on the exec rings, not yet on the journal ring: J3). */
+START_TEST(test_gw_recovers_mid_fills_without_resending_or_double_fills)
+{
+	struct world *w = world_new();
+	uint64_t sell = order(&w->a, FP_EV_ORDER_NEW, 2, 'S', 1000, 2000000, FP_TIF_DAY, 0);
+	uint64_t rest = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	uint32_t sell_urn = fp_gw_find(&w->a.gw, sell)->user_ref_num;
+	for (int i = 0; i < 3; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 50, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->a, FP_EV_EXEC_FILL);
+	}
+	pump(w, 5);
+	uint32_t keep = w->a.nb_cap - 1; /* the third fill's record is lost */
+	ck_assert_int_eq(w->a.cap[keep].type, FP_EV_EXEC_FILL);
+	w->pause_a = 1;
+	for (int i = 0; i < 4; i++) { /* fills while Alice is dead */
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 25, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+		expect(w, &w->b, FP_EV_EXEC_FILL);
+	}
+	uint64_t last = cap_last_seq(&w->a, keep);
+	crash_and_recover(w, &w->a, keep, NULL, 0);
+	w->pause_a = 0;
+	const struct fp_gw_stats *st = fp_gw_stats(&w->a.gw);
+	ck_assert_uint_eq(st->next_seq, last + 1);
+	ck_assert_uint_eq(st->nb_recovered_orders, 2);
+	ck_assert_uint_eq(st->nb_recovered_open, 2);
+	ck_assert_uint_eq(st->nb_recovered_fills, 2);
+	ck_assert_uint_eq(st->nb_recover_unknown, 0);
+	ck_assert_uint_gt(st->next_user_ref_num, sell_urn);
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, sell);
+	ck_assert_int_eq(o->state, FP_GW_PARTIAL);
+	ck_assert_uint_eq(o->filled, 100);
+	ck_assert_uint_eq(o->leaves, 900);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, rest)->state, FP_GW_ACCEPTED);
+	/* The venue replays the lost fill and the four made while Alice was away. */
+	pump_until_up(w, &w->a);
+	uint32_t filled = 0;
+	for (int i = 0; i < 5; i++) {
+		struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
+		ck_assert_uint_eq(f.client_order_id, sell);
+		ck_assert_int_eq(last_flags & FP_EVF_REPLAY, FP_EVF_REPLAY);
+		filled += f.shares;
+	}
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(filled, 150);
+	ck_assert_uint_eq(o->filled, 250);
+	ck_assert_uint_eq(o->leaves, 750);
+	ck_assert_uint_eq(st->nb_impossible, 0);
+	ck_assert_uint_eq(st->nb_unknown, 0);
+	ck_assert_uint_eq(st->nb_sent, 1); /* the Account Query only: nothing entered again */
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, 2 + 7);
+	/* Trading goes on: a new order gets a UserRefNum above every one used. */
+	uint64_t next = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_gt(fp_gw_find(&w->a.gw, next)->user_ref_num, sell_urn + 1);
+	/* The cancel of a recovered order works. */
+	order(&w->a, FP_EV_ORDER_CANCEL, 1, 'B', 0, 0, 0, rest);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_CANCELED).leaves_shares, 0);
+	world_free(w);
+}
+END_TEST
+
+/* The journal lost Alice's order and its reports (a supervisor crash: the ring died with
+ * the segment); the venue's replay of its Accepted adopts it, then its fills count. */
+START_TEST(test_gw_adopts_an_unjournaled_order_from_the_venue)
+{
+	struct world *w = world_new();
+	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 100, 1500000, FP_TIF_IOC, 0);
+	expect(w, &w->a, FP_EV_EXEC_FILL);
+	uint32_t urn = fp_gw_find(&w->a.gw, buy)->user_ref_num;
+	pump(w, 5);
+	crash_and_recover(w, &w->a, 1, NULL, 0); /* only the session record survived */
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->next_seq, 1);
+	ck_assert_ptr_null(fp_gw_find(&w->a.gw, buy));
+	pump_until_up(w, &w->a);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, buy);
+	ck_assert_uint_eq(x.strategy_id, 7);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).shares, 100);
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, buy);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(o->state, FP_GW_PARTIAL);
+	ck_assert_uint_eq(o->leaves, 200);
+	ck_assert_uint_eq(o->strategy_id, 7);
+	ck_assert_uint_eq(o->symbol_id, 1);
+	ck_assert_uint_eq(o->user_ref_num, urn);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_adopted, 1);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	ck_assert_uint_gt(fp_gw_stats(&w->a.gw)->next_user_ref_num, urn);
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 200, 1500000, FP_TIF_IOC, 0);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).leaves_shares, 0);
+	ck_assert_int_eq(o->state, FP_GW_FILLED);
+	world_free(w);
+}
+END_TEST
+
+/* A crash between J2 and send(): the journal has an order the venue never received. */
+START_TEST(test_gw_releases_a_journaled_order_never_sent)
+{
+	struct world *w = world_new();
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	pump(w, 5);
+	uint32_t next_urn = fp_gw_stats(&w->a.gw)->next_user_ref_num;
+	struct fp_event lost = {.type = FP_EV_ORDER_NEW, .symbol_id = 2, .seq = next_urn};
+	lost.u.order = (struct fp_ev_order){.client_order_id = 7ull << 48 | 5555,
+					    .price = 2000000,
+					    .shares = 10,
+					    .strategy_id = 7,
+					    .side = 'S'};
+	uint64_t entered = fp_sim_engine_stats(w->e)->nb_enter;
+	crash_and_recover(w, &w->a, w->a.nb_cap, &lost, 1);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, lost.u.order.client_order_id)->state,
+			 FP_GW_PENDING_NEW);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->next_user_ref_num, next_urn + 1);
+	pump_until_up(w, &w->a);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_REJECTED);
+	ck_assert_uint_eq(x.client_order_id, lost.u.order.client_order_id);
+	ck_assert_int_eq(x.reason, FP_GW_REJ_LOST);
+	ck_assert_uint_eq(x.strategy_id, 7);
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_lost, 1);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, lost.u.order.client_order_id)->state, FP_GW_REJECTED);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, entered); /* never sent */
+	/* The reject is journaled (seq 0), so a second recovery releases it too. */
+	const struct fp_event *j = &w->a.cap[w->a.nb_cap - 1];
+	ck_assert_int_eq(j->type, FP_EV_EXEC_REJECTED);
+	ck_assert_uint_eq(j->seq, 0);
+	world_free(w);
+}
+END_TEST
+
+START_TEST(test_gw_refuses_orders_and_stops_reading_when_the_journal_is_full)
+{
+	struct world *w = world_new();
+	side_free(&w->a);
+	side_init_j(w, &w->a, "alice", "secret1", "ALCE", 4);
+	w->a.hold_jrnl = 1; /* the store is stuck */
+	pump_until_up(w, &w->a);
+	ck_assert_uint_eq(fp_ring_count(w->a.jrnl), 1); /* the session record */
+	uint64_t entered = fp_sim_engine_stats(w->e)->nb_enter;
+	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED); /* journal: session, order, accepted */
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_JOURNAL);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_journal_full, 1);
+	ck_assert_uint_eq(fp_ring_count(w->a.jrnl), 4); /* the reject too */
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, entered + 1);
+	/* A fill for Alice waits at the venue until the journal has room. */
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 30, 1500000, FP_TIF_IOC, 0);
+	expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+	expect(w, &w->b, FP_EV_EXEC_FILL);
+	pump(w, 20);
+	ck_assert_uint_eq(fp_ring_count(w->a.execs), 0);
+	ck_assert_uint_gt(fp_gw_stats(&w->a.gw)->nb_journal_stalls, 0);
+	w->a.hold_jrnl = 0;
+	struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(f.client_order_id, id);
+	ck_assert_uint_eq(f.shares, 30);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_journal_unrecorded, 0);
+	world_free(w);
+}
+END_TEST
+
 static Suite *fp_gw_suite(void)
 {
 	Suite *s = suite_create("fp_gw");
@@ -576,6 +848,14 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_orders_fills_cancel_replace);
 	tcase_add_test(tc, test_gw_reconnect_replays_fills_exactly_once);
 	tcase_add_test(tc, test_gw_kill_switch_cancels_every_open_order);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("recovery");
+	tcase_add_test(tc, test_gw_journals_orders_before_send_and_reports_after);
+	tcase_add_test(tc, test_gw_recovers_mid_fills_without_resending_or_double_fills);
+	tcase_add_test(tc, test_gw_adopts_an_unjournaled_order_from_the_venue);
+	tcase_add_test(tc, test_gw_releases_a_journaled_order_never_sent);
+	tcase_add_test(tc, test_gw_refuses_orders_and_stops_reading_when_the_journal_is_full);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

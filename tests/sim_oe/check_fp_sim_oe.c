@@ -449,6 +449,16 @@ START_TEST(test_oe_orders_fills_and_every_request_type)
 	cl_expect(f, &a, 'C', &m);
 	ck_assert_int_eq(m.reason, FP_OUCH_CXL_IOC);
 	ck_assert_int_eq(fp_sim_engine_check(f->e), 0);
+
+	/* The venue's duplicate check: cl_enter's ClOrdID ends in urn % 10, so 20 repeats 10's
+	 * and 23 repeats 13's; the replace (REPL-11) is an order message too; the ignored
+	 * retransmission (3) is not. */
+	struct fp_sim_oe_record rec;
+	const char *user;
+	ck_assert(fp_sim_oe_account_record(&f->oe, 0, &rec, &user));
+	ck_assert_str_eq(user, "alice");
+	ck_assert_uint_eq(rec.nb_orders, 8);
+	ck_assert_uint_eq(rec.nb_dup_clordid, 2);
 	cl_close(&a);
 	cl_close(&b);
 	fx_free(f);

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Crash recovery from the journal, in the middle of fills (issue 9's fault tests):
+#   e2e_recover.sh BIN SRC gateway      kill -9 of the gateway worker
+#   e2e_recover.sh BIN SRC risk         kill -9 of the risk worker
+#   e2e_recover.sh BIN SRC supervisor   kill -9 of the supervisor (its workers die with it),
+#                                       then a new supervisor on the same journal
+# What must survive, checked against the simulator's own record of the account at the end:
+# every fill counted once (fills, position and cash, i.e. P&L at any mark, equal the
+# venue's), and no order sent twice (the venue saw no ClOrdID twice).
+. "$(dirname "$0")/e2e_lib.sh"
+victim=${3:?usage: e2e_recover.sh BIN SRC gateway|risk|supervisor}
+instance="e2e$$"
+
+write_sim_config
+write_run_config '{ name = "feed"; stages = ["md", "book", "strategies"]; },
+		  { name = "risk"; stages = ["risk"]; },
+		  { name = "gw"; stages = ["gateway"]; },
+		  { name = "store"; stages = ["store"]; }'
+echo "store = { dir = \"$work/journal\"; fsync = \"interval\"; fsync_interval_ms = 10; };" \
+	>>"$work/run.conf"
+
+# worker_pid NAME: the pid of worker NAME, from fastpath-ctl status.
+worker_pid() {
+	"$bin/fastpath-ctl" --instance "$instance" status --json |
+		python3 -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
+}
+# fills_now: fills so far in the live summary.
+fills_now() { tail -n 1 "$work/summary.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p'; }
+
+if [[ $victim == supervisor ]]; then
+	# One supervisor for 30 s, killed after 5; a second one on the same journal for 8 s.
+	"$bin/fastpath" run --config "$work/run.conf" --duration 30 --summary \
+		>"$work/summary1.log" 2>"$work/run1.log" &
+	run_pid=$!
+	pids+=("$run_pid")
+	sleep 0.7
+	"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 --duration 20 \
+		--json >"$work/sim.json" 2>"$work/sim.log" &
+	sim_pid=$!
+	pids+=("$sim_pid")
+	sleep 5
+	before=$(tail -n 1 "$work/summary1.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p')
+	kill -9 "$run_pid"
+	wait "$run_pid" 2>/dev/null || true
+	sleep 0.5
+	pgrep -f "fastpath run --config $work/run.conf" >/dev/null &&
+		fail "workers outlived their supervisor"
+	start_sup() {
+		"$bin/fastpath" run --config "$work/run.conf" --duration 8 --summary \
+			--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
+		run_pid=$!
+		pids+=("$run_pid")
+	}
+	start_sup
+else
+	start_run 14
+	sleep 5
+	before=$(fills_now)
+	pid=$(worker_pid "$([[ $victim == gateway ]] && echo gw || echo risk)") ||
+		fail "no pid for the $victim worker"
+	kill -9 "$pid"
+fi
+echo "killed the $victim with ${before:-0} fills so far"
+((${before:-0} > 0)) || fail "no fill before the crash: nothing to recover"
+
+wait "$run_pid" || fail "fastpath run exited with $?"
+wait "$sim_pid" || true
+r=$work/report.json
+[[ -s $r ]] || fail "no report"
+grep -q "recovered" "$work/run.log" || fail "no recovery reported in the log"
+if [[ $victim != supervisor ]]; then
+	grep -q "worker '$([[ $victim == gateway ]] && echo gw || echo risk)' restarted" \
+		"$work/run.log" || fail "the $victim worker was not restarted"
+fi
+
+pos=$(json "$r" position); cash=$(json "$r" cash); fills=$(json "$r" risk_fills)
+s=$work/sim.json
+sim_pos=$(json "$s" position); sim_cash=$(json "$s" cash); sim_fills=$(json "$s" fills)
+dups=$(json "$s" dup_clordid); sim_orders=$(sed -n 's/.*"accounts".*"orders": \([0-9]*\).*/\1/p' "$s")
+echo "ours:  fills $fills, position $pos, cash $cash"
+echo "venue: fills $sim_fills, position $sim_pos, cash $sim_cash; orders $sim_orders, ClOrdIDs repeated $dups"
+[[ -n $sim_fills && -n $dups ]] || fail "no account record from the simulator"
+((sim_fills > before)) || fail "no fill after the crash ($before then $sim_fills)"
+[[ $dups == 0 ]] || fail "$dups orders were sent twice"
+[[ $fills == "$sim_fills" ]] || fail "fills: ours $fills, venue's $sim_fills"
+[[ $pos == "$sim_pos" ]] || fail "position: ours $pos, venue's $sim_pos"
+[[ $cash == "$sim_cash" ]] || fail "cash (P&L at any mark): ours $cash, venue's $sim_cash"
+echo "1 passed, 0 failed"
