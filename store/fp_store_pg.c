@@ -1000,39 +1000,6 @@ out:
 	return rc;
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/* After a damaged record at it->off: is there a valid record further on (middle damage), or
- * is the record there valid but out of sequence? Else it is a torn tail. */
-static bool damage_in_middle(const struct fp_store_journal_iter *it)
-{
-	for (size_t p = it->off; p + FP_STORE_REC_HDR_SIZE <= it->size; p++) {
-		const uint8_t *h = it->map + p;
-		uint32_t len = get32(h + FP_STORE_REC_OFF_LEN);
-		if (len > FP_STORE_PAYLOAD_MAX || it->size - p - FP_STORE_REC_HDR_SIZE < len)
-			continue;
-		if (p != it->off && get64(h + FP_STORE_REC_OFF_SEQ) <= it->last_seq)
-			continue;
-		uint32_t c = fp_store_crc32c_update(~0u, h, FP_STORE_REC_OFF_CRC);
-		c = ~fp_store_crc32c_update(c, h + FP_STORE_REC_HDR_SIZE, len);
-		if (c == get32(h + FP_STORE_REC_OFF_CRC))
-			return true;
-	}
-	return false;
-}
-
 int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path)
 {
 	struct fp_store_journal_iter it;
@@ -1052,8 +1019,10 @@ int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path)
 	rc = fp_store_journal_iter_open(&it, path);
 	if (rc == -EINVAL)
 		rc = -EBADMSG;
+	if (rc == -EBADMSG && fp_err_code() == -EINVAL)
+		return fp_err_set(rc, "%s is not a journal", path);
 	if (rc < 0)
-		return fp_err_set(rc, "%s", fp_err_msg());
+		return rc;
 	if (pg->instance && strcmp(pg->instance, it.instance)) {
 		fp_store_journal_iter_close(&it);
 		return FP_STORE_PG_SKIPPED;
@@ -1115,20 +1084,24 @@ int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path)
 			}
 			goto out;
 		}
-		/* damaged: a record being written (not yet), or damage before valid records */
-		if (damage_in_middle(&it)) {
-			char what[256];
-			snprintf(what, sizeof(what), "%s", fp_err_msg());
-			batch_reset(pg);
-			rc = fp_err_set(-EBADMSG,
-					"journal %s is damaged in the middle (%s); valid records "
-					"follow: records up to sequence %" PRIu64 " are stored",
-					path, what, f->last_seq);
-			goto out;
-		}
+		/* damaged: a record being written (not yet), or damage before valid records;
+		 * either way what precedes it is good and stored first */
+		char what[256];
+		snprintf(what, sizeof(what), "%s", fp_err_msg());
+		char *loc = strrchr(what, '(');
+		if (loc && loc > what && strstr(loc, ".c:"))
+			loc[-1] = '\0'; /* the reader's source location */
+		struct fp_store_record found;
+		bool torn = fp_store_journal_iter_torn(&it, &found);
 		rc = batch_commit(pg, f, it.last_seq, it.off);
-		if (rc == 0)
+		if (rc == 0 && torn)
 			rc = FP_STORE_PG_TAIL;
+		else if (rc == 0)
+			rc = fp_err_set(
+				-EBADMSG,
+				"journal %s is damaged in the middle (%s) and valid records "
+				"follow; records up to sequence %" PRIu64 " are stored",
+				path, what, f->last_seq);
 		goto out;
 	}
 out:

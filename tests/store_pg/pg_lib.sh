@@ -40,6 +40,10 @@ skip_unless_pg() {
 		echo "SKIP: no PostgreSQL 15 in $PG_BIN (bash deploy/setup.sh installs it)"
 		exit 0
 	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "SKIP: starting PostgreSQL as the postgres user needs root (runuser)"
+		exit 0
+	fi
 }
 
 # pg_init: initdb with trust on loopback, a role and a database "fastpath".
