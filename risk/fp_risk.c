@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,12 +182,49 @@ void fp_risk_fini(struct fp_risk *r)
 
 /* ---- breaker plumbing ---- */
 
+/* ---- journal (J4): ring enqueues only ---- */
+
+static uint32_t jrnl_room(const struct fp_risk *r)
+{
+	const struct fp_ring *j = r->cfg.journal;
+	return j ? fp_ring_capacity(j) - fp_ring_count(j) : UINT32_MAX;
+}
+
+/* Journal one event now (the order ring gets it after); 0 when there is no room. */
+static int jrnl_put(struct fp_risk *r, const struct fp_event *ev)
+{
+	return !r->cfg.journal || fp_ring_enqueue_burst(r->cfg.journal, ev, 1) == 1;
+}
+
+/* A breaker transition: FP_JRNL_CTL_BREAKER_TRIP (arg = reason, value = its figure, text =
+ * its name) or _RESET. Rare; a full journal loses it (counted) rather than wait. */
+static void jrnl_breaker(struct fp_risk *r, uint32_t command, uint32_t why, uint32_t symbol_id,
+			 int64_t value)
+{
+	if (!r->cfg.journal || r->recovering)
+		return;
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = FP_EV_CONTROL;
+	ev.source = FP_RISK_SOURCE_RISK;
+	ev.symbol_id = symbol_id;
+	ev.seq = r->brk->nb_trips;
+	ev.t_rx = fp_tsc_now();
+	ev.u.control.command = command;
+	ev.u.control.arg = why;
+	ev.u.control.value = (uint64_t)value;
+	snprintf(ev.u.control.text, sizeof(ev.u.control.text), "%s", fp_risk_trip_name(why));
+	if (!jrnl_put(r, &ev))
+		r->stats.journal_unrecorded++;
+}
+
 static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value,
 		 uint64_t now)
 {
 	if (fp_risk_breaker_trip(r->brk, why, symbol_id, value, now))
 		r->mass_cancel_pending = 1;
 	r->core.breaker_open = 1;
+	jrnl_breaker(r, FP_JRNL_CTL_BREAKER_TRIP, why, symbol_id, value);
 	/* Rare, and bounded: fp_shm_ctl_kill() sets the word first, then writes its record. */
 	if (r->cfg.breaker_sets_kill && r->cfg.ctl && !fp_shm_ctl_killed(r->cfg.ctl))
 		fp_shm_ctl_kill(r->cfg.ctl, "risk:breaker", fp_risk_trip_name(why));
@@ -201,6 +239,29 @@ void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, 
 
 /* ---- inputs ---- */
 
+/* A login to venue session @p text (space padded): a new session numbers from 1 again. */
+static void venue_session(struct fp_risk *r, const char *text)
+{
+	if (memcmp(r->venue_session, text, sizeof(r->venue_session)) != 0) {
+		memcpy(r->venue_session, text, sizeof(r->venue_session));
+		r->stats.exec_last_seq = 0;
+	}
+}
+
+/* J3: has this report been applied already (the venue replayed it after a gateway restart
+ * that had pushed it on the exec ring but not yet on the journal)? */
+static int exec_dup(struct fp_risk *r, const struct fp_event *ev)
+{
+	if (ev->seq == 0)
+		return 0; /* the gateway's own reject */
+	if (ev->seq <= r->stats.exec_last_seq) {
+		r->stats.exec_dups++;
+		return 1;
+	}
+	r->stats.exec_last_seq = ev->seq;
+	return 0;
+}
+
 static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const struct fp_event *ev,
 		    uint64_t now)
 {
@@ -213,6 +274,7 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 			break;
 		case FP_RISK_CTL_VENUE_UP:
 			r->venue_down = 0;
+			venue_session(r, ev->u.control.text);
 			break;
 		case FP_RISK_CTL_DAILY_ROLL:
 			fp_risk_daily_roll(&r->core);
@@ -220,6 +282,8 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 		}
 		return;
 	}
+	if (exec_dup(r, ev))
+		return;
 	fp_risk_on_exec(&r->core, ev);
 	if (ev->type == FP_EV_EXEC_FILL && lim->g.breaker_on_position) {
 		const struct fp_risk_order *o =
@@ -279,12 +343,13 @@ static unsigned send_mass_cancel(struct fp_risk *r)
 {
 	uint32_t got;
 	struct fp_event *e = fp_ring_reserve(r->cfg.order, 1, &got);
-	if (!got)
+	if (!got || jrnl_room(r) == 0)
 		return 0; /* never dropped: retried next poll */
 	memset(e, 0, sizeof(*e));
 	e->type = FP_EV_ORDER_MASS_CANCEL;
 	e->source = FP_RISK_SOURCE_RISK;
 	e->t_rx = fp_tsc_now();
+	jrnl_put(r, e); /* J4 */
 	fp_ring_commit(r->cfg.order, 1);
 	r->mass_cancel_pending = 0;
 	r->stats.mass_cancels++;
@@ -301,7 +366,12 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			r->stats.exits_refused += r->nb_exits - i;
 			break;
 		}
+		if (jrnl_room(r) == 0) { /* J4: nothing leaves unrecorded */
+			r->stats.exits_refused += r->nb_exits - i;
+			break;
+		}
 		if (fp_risk_check(&r->core, lim, &r->exits[i], now) == FP_RISK_OK) {
+			jrnl_put(r, &r->exits[i]);
 			*slot = r->exits[i];
 			fp_ring_commit(r->cfg.order, 1);
 			r->stats.exits_sent++;
@@ -318,6 +388,12 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			   unsigned budget, uint64_t now)
 {
 	uint32_t n, nrej, nord;
+	struct fp_event jb[FP_RISK_JRNL_BATCH]; /* this batch's journal records (J4) */
+	uint32_t used_j = 0, jroom = UINT32_MAX;
+	if (r->cfg.journal) {
+		budget = FP_MIN(budget, FP_RISK_JRNL_BATCH);
+		jroom = FP_MIN(jrnl_room(r), FP_RISK_JRNL_BATCH);
+	}
 	const struct fp_event *in = fp_ring_peek(r->cfg.intent[q], budget, &n);
 	if (!n)
 		return 0;
@@ -337,24 +413,33 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 		enum fp_risk_reason why;
 		if (i + 1 < n) /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
-		if (fp_likely(used_ord < nord)) {
+		if (fp_likely(used_ord < nord && used_j < jroom)) {
 			why = fp_risk_check(&r->core, lim, ev, now);
 		} else {
-			why = FP_RISK_BACKPRESSURE;
+			why = used_ord < nord ? FP_RISK_JOURNAL_FULL : FP_RISK_BACKPRESSURE;
+			r->stats.journal_full += why == FP_RISK_JOURNAL_FULL;
 			r->core.cnt.checked++;
 			r->core.cnt.rejected[why]++;
 		}
 		if (why == FP_RISK_OK) {
 			ord[used_ord++] = *ev;
+			if (r->cfg.journal)
+				jb[used_j++] = *ev;
 			continue;
 		}
+		struct fp_event re;
+		make_reject(&re, ev, why);
 		if (rej)
-			make_reject(&rej[used_rej++], ev, why);
+			rej[used_rej++] = re;
 		else
 			r->stats.rejects_unsent++;
+		if (r->cfg.journal && used_j < jroom)
+			jb[used_j++] = re; /* rejects are journaled too, when there is room */
 		if (max_rejects && r->core.consec_rejects >= max_rejects && !r->core.breaker_open)
 			trip(r, FP_RISK_TRIP_REJECTS, ev->symbol_id, r->core.consec_rejects, now);
 	}
+	if (used_j) /* J4: journaled before the order ring sees them (room was counted) */
+		fp_ring_enqueue_burst(r->cfg.journal, jb, used_j);
 	if (used_ord)
 		fp_ring_commit(r->cfg.order, used_ord);
 	if (used_rej)
@@ -384,8 +469,10 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 	int was_open = r->core.breaker_open;
 	r->core.breaker_open =
 		fp_risk_breaker_tick(r->brk, lim->g.cooldown_tsc, now) != FP_RISK_BRK_CLOSED;
-	if (was_open && !r->core.breaker_open)
+	if (was_open && !r->core.breaker_open) {
 		r->core.consec_rejects = 0; /* a reset starts the count again */
+		jrnl_breaker(r, FP_JRNL_CTL_BREAKER_RESET, FP_RISK_TRIP_RESET, 0, 0);
+	}
 
 	for (uint32_t j = 0; j < r->cfg.nb_exec; j++) {
 		const struct fp_event *ev = fp_ring_peek(r->cfg.exec[j], budget, &n);
@@ -423,4 +510,79 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 	rcu_read_unlock();
 	rcu_quiescent_state(); /* no reference to `lim` survives this point */
 	return work;
+}
+
+/* ---- recovery (J5): the journal's RISK and GW records, in order ---- */
+
+/* The first record: forget what the segment kept (a worker restart keeps the positions
+ * region and the breaker), so that the replay counts every fill once. */
+static void recover_begin(struct fp_risk *r)
+{
+	r->recovering = 1;
+	fp_risk_core_reset(&r->core);
+	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, fp_tsc_now());
+	r->core.breaker_open = 0;
+	r->stats.exec_last_seq = 0;
+	memset(r->venue_session, 0, sizeof(r->venue_session));
+}
+
+int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event *ev, uint32_t day)
+{
+	if (src != FP_JRNL_SRC_RISK && src != FP_JRNL_SRC_GW)
+		return 0;
+	if (!r->recovering)
+		recover_begin(r);
+	if (r->rec_day && day != r->rec_day) { /* a file of a later day: its roll */
+		fp_risk_daily_roll(&r->core);
+		r->stats.recovered_days++;
+	}
+	r->rec_day = day;
+	r->stats.recovered_records++;
+	switch (ev->type) {
+	case FP_EV_ORDER_NEW:
+	case FP_EV_ORDER_REPLACE: /* forwarded by risk, or sent by the gateway: once per id */
+		if (fp_risk_record_order(&r->core, ev) == 1)
+			r->stats.recovered_orders++;
+		break;
+	case FP_EV_EXEC_ACCEPTED:
+	case FP_EV_EXEC_FILL:
+	case FP_EV_EXEC_CANCELED:
+	case FP_EV_EXEC_REJECTED:
+	case FP_EV_EXEC_REPLACED:
+	case FP_EV_EXEC_CANCEL_REJECT:
+		if (src != FP_JRNL_SRC_GW || exec_dup(r, ev))
+			break;
+		r->stats.recovered_fills += ev->type == FP_EV_EXEC_FILL;
+		fp_risk_on_exec(&r->core, ev);
+		break;
+	case FP_EV_CONTROL:
+		switch (ev->u.control.command) {
+		case FP_JRNL_CTL_SESSION:
+			venue_session(r, ev->u.control.text);
+			break;
+		case FP_JRNL_CTL_BREAKER_TRIP:
+			fp_risk_breaker_trip(r->brk, (enum fp_risk_trip)ev->u.control.arg,
+					     ev->symbol_id, (int64_t)ev->u.control.value,
+					     fp_tsc_now());
+			r->core.breaker_open = 1;
+			r->stats.recovered_breaker++;
+			break;
+		case FP_JRNL_CTL_BREAKER_RESET:
+			fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_RESET,
+					    fp_tsc_now());
+			r->core.breaker_open = 0;
+			r->stats.recovered_breaker++;
+			break;
+		}
+		break;
+	default: /* rejects, cancels, mass cancels: nothing to rebuild */
+		break;
+	}
+	return 0;
+}
+
+void fp_risk_recover_done(struct fp_risk *r)
+{
+	r->recovering = 0;
+	r->stats.checks = r->core.cnt;
 }

@@ -19,6 +19,22 @@
  *   md[k]      book -> risk: FP_EV_BOOK_TOP (reference prices, marks), FP_EV_MD_STALE
  * An intent is taken from its ring only when there is room for its answer (an order slot or
  * a reject slot), so a slow strategy host slows its own intents, never others'.
+ *
+ * Journal (shm/fp_journal.h; cfg.journal, NULL = off): every intent accepted (and risk's own
+ * exits and mass cancels) is pushed on the journal ring before the order ring (J4); with no
+ * journal room an intent is refused with FP_RISK_JOURNAL_FULL, an exit is refused and a mass
+ * cancel waits. Rejects and breaker trips and resets (FP_JRNL_CTL_BREAKER_*) are journaled
+ * too. Execution reports with a non-zero seq not above the last one applied in the same
+ * venue session (FP_EV_CTL_VENUE_UP text) are dropped (J3, stats.exec_dups); an ACCEPTED
+ * for an unknown client order id adopts the order (core counter adopted).
+ *
+ * Recovery (J5): after fp_risk_init(), before the first poll, give every RISK and GW journal
+ * record to fp_risk_recover_event() in journal order, then call fp_risk_recover_done(). The
+ * first record formats the positions region and clears the order table (the region survives
+ * a worker restart in the segment; the replay rebuilds it from zero, so nothing counts
+ * twice). Orders forwarded (RISK) and sent (GW) rebuild the order table, GW execution reports
+ * go through the execution path (and set the duplicate filter), breaker records restore the
+ * breaker, and a record of a later day than the one before applies the daily roll.
  */
 #ifndef FP_RISK_H
 #define FP_RISK_H
@@ -27,6 +43,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "fp_journal.h"
 #include "fp_ring.h"
 #include "fp_risk_breaker.h"
 #include "fp_risk_core.h"
@@ -68,7 +85,11 @@ struct fp_risk_cfg {
 	uint64_t tsc_hz;            /**< TSC rate (segment header) */
 	uint32_t watch_us;          /**< limits watcher period; 0 = 1000 */
 	uint32_t breaker_sets_kill; /**< 1: a trip also trips the kill switch */
+	struct fp_ring *journal;    /**< risk -> store (FP_JRNL_RING_RISK); NULL: off */
 };
+
+/** Intents checked per batch when journaling (a journal record each, built on the stack). */
+#define FP_RISK_JRNL_BATCH 64
 
 /** Stage counters beyond the engine's (single writer). */
 struct fp_risk_stats {
@@ -86,6 +107,16 @@ struct fp_risk_stats {
 	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
 	struct fp_risk_counters checks;  /**< the engine's counters (per reason), as of the
 					  *   last poll that did work */
+	/* journal and recovery */
+	uint64_t journal_full;       /**< intents refused: no journal room (J4) */
+	uint64_t journal_unrecorded; /**< breaker records that found no journal room */
+	uint64_t exec_dups;          /**< execution reports dropped as already applied (J3) */
+	uint64_t recovered_records;  /**< journal records replayed */
+	uint64_t recovered_orders;   /**< orders rebuilt */
+	uint64_t recovered_fills;    /**< fills replayed */
+	uint64_t recovered_breaker;  /**< breaker records replayed */
+	uint64_t recovered_days;     /**< daily rolls applied between journal files */
+	uint64_t exec_last_seq;      /**< last venue sequence number applied */
 };
 
 struct fp_risk {
@@ -99,6 +130,9 @@ struct fp_risk {
 	uint64_t last_kill;
 	uint32_t venue_down;
 	uint32_t nb_exits;
+	uint32_t recovering;    /**< a replay is in progress */
+	uint32_t rec_day;       /**< YYYYMMDD of the last record replayed */
+	char venue_session[12]; /**< of the last FP_EV_CTL_VENUE_UP */
 	struct fp_event exits[FP_RISK_MAX_EXITS];
 	struct fp_risk_stats stats;
 	pthread_t watcher;
@@ -133,6 +167,16 @@ static inline const struct fp_risk_limits *fp_risk_limits_current(const struct f
 {
 	return r->lim;
 }
+
+/**
+ * Replay one journal record (@p src FP_JRNL_SRC_RISK or FP_JRNL_SRC_GW; others ignored) of
+ * the file of day @p day (YYYYMMDD). Cold; risk thread, after init, before the first poll.
+ * @return 0
+ */
+int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event *ev, uint32_t day);
+
+/** End of the replay (counters published). Cold. */
+void fp_risk_recover_done(struct fp_risk *r);
 
 /** Trip the breaker from outside the data path (tests, embedding). Risk thread. */
 void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value);

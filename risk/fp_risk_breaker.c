@@ -73,6 +73,15 @@ enum fp_risk_breaker_state fp_risk_breaker_tick(struct fp_risk_breaker_region *b
 	return (enum fp_risk_breaker_state)st;
 }
 
+void fp_risk_breaker_set(struct fp_risk_breaker_region *b, enum fp_risk_breaker_state to,
+			 enum fp_risk_trip why, uint64_t now)
+{
+	if (to == FP_RISK_BRK_OPEN)
+		b->opened_tsc = now;
+	if (atomic_load_explicit(&b->state, memory_order_relaxed) != (uint32_t)to)
+		set_state(b, to, why, 0, 0, now);
+}
+
 const char *fp_risk_breaker_state_name(unsigned state)
 {
 	static const char *const names[] = {"closed", "open", "cooldown"};

@@ -93,6 +93,14 @@ int fp_risk_breaker_trip(struct fp_risk_breaker_region *b, enum fp_risk_trip why
 enum fp_risk_breaker_state fp_risk_breaker_tick(struct fp_risk_breaker_region *b,
 						uint64_t cooldown_tsc, uint64_t now);
 
+/**
+ * Put the breaker in @p to, recording the transition with reason @p why (recovery: the
+ * state journaled before a restart). OPEN restarts the cooldown timer at @p now. Risk
+ * thread, cold.
+ */
+void fp_risk_breaker_set(struct fp_risk_breaker_region *b, enum fp_risk_breaker_state to,
+			 enum fp_risk_trip why, uint64_t now);
+
 /** Ask for a reset (fastpath-ctl, any process). */
 static inline void fp_risk_breaker_request_reset(struct fp_risk_breaker_region *b)
 {

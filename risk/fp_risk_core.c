@@ -675,11 +675,84 @@ static int64_t apply_fill(struct fp_risk_core *rc, const struct fp_risk_order *o
 	return r;
 }
 
+/*
+ * Record an order that was not checked here (recovery, adoption): the bookkeeping of an
+ * accepted check_new() (invariant 1) without the checks and the throttles. Cold path, but
+ * O(1). @return 1, 0 (id known or unusable), -ENOSPC (probe limit or positions full).
+ */
+static int ord_insert(struct fp_risk_core *rc, uint64_t coid, int64_t price, uint32_t qty,
+		      uint32_t sym, uint16_t sid, uint8_t side, uint64_t orig, uint16_t source)
+{
+	uint32_t slot, old_slot;
+	if (coid == 0 || sym == 0 || sym >= rc->nb_symbols || sid >= FP_RISK_MAX_STRATEGIES ||
+	    !side_valid(side) || ord_lookup(rc, coid, &slot))
+		return 0;
+	if (slot == UINT32_MAX ||
+	    (!(rc->sym[sym].strat_mask & (1ULL << sid)) && !pos_get(rc, sid, sym)))
+		return -ENOSPC;
+	struct fp_risk_order *old = orig ? ord_lookup(rc, orig, &old_slot) : NULL;
+	int buy = side_is_buy(side);
+	int exit = source == FP_RISK_SOURCE_EXIT || (coid & FP_RISK_COID_RISK);
+	rc->orders[slot] = (struct fp_risk_order){
+		.client_order_id = coid,
+		.price = price,
+		.leaves = qty,
+		.link = old && old->state == FP_RISK_ORD_OPEN ? old_slot + 1 : 0,
+		.symbol_id = (uint16_t)sym,
+		.strategy_id = sid,
+		.side = buy ? FP_SIDE_BUY : FP_SIDE_SELL,
+		.state = FP_RISK_ORD_OPEN,
+		.flags = exit ? FP_RISK_ORDF_EXIT : 0,
+	};
+	rc->nb_orders++;
+	struct fp_risk_sym_state *s = &rc->sym[sym];
+	struct fp_risk_strat_state *st = &rc->strat[sid];
+	int64_t notional = (int64_t)qty * price;
+	if (buy) {
+		s->open_buy += qty;
+		st->open_buy_notional += notional;
+		rc->open_buy_notional += notional;
+	} else {
+		s->open_sell += qty;
+		st->open_sell_notional += notional;
+		rc->open_sell_notional += notional;
+	}
+	s->open_orders++;
+	st->open_orders++;
+	rc->open_orders++;
+	if (coid & FP_RISK_COID_RISK) { /* risk's own ids never repeat after a restart */
+		uint64_t n = (coid & ~FP_RISK_COID_RISK) + 1;
+		if (n > rc->next_exit_id)
+			rc->next_exit_id = n;
+		uint32_t ps;
+		struct fp_risk_pos *p = pos_lookup(rc, sid, sym, &ps);
+		if (p)
+			p->flags |= FP_RISK_POSF_EXITING;
+	}
+	return 1;
+}
+
+int fp_risk_record_order(struct fp_risk_core *rc, const struct fp_event *ev)
+{
+	const struct fp_ev_order *o = &ev->u.order;
+	if (ev->type != FP_EV_ORDER_NEW && ev->type != FP_EV_ORDER_REPLACE)
+		return 0;
+	return ord_insert(
+		rc, o->client_order_id, o->price, o->shares, ev->symbol_id, o->strategy_id, o->side,
+		ev->type == FP_EV_ORDER_REPLACE ? o->orig_client_order_id : 0, ev->source);
+}
+
 int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev)
 {
 	const struct fp_ev_exec *x = &ev->u.exec;
 	uint32_t slot;
 	struct fp_risk_order *o = ord_lookup(rc, x->client_order_id, &slot);
+	if (!o && ev->type == FP_EV_EXEC_ACCEPTED && x->leaves_shares &&
+	    ord_insert(rc, x->client_order_id, x->price, x->leaves_shares, ev->symbol_id,
+		       x->strategy_id, x->side, 0, 0) == 1) {
+		rc->cnt.adopted++; /* sent, but its intent was not recorded (a crash): adopt it */
+		return 0;
+	}
 	if (!o) {
 		rc->cnt.unknown_exec++;
 		return 0;
@@ -709,6 +782,10 @@ int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev)
 		break;
 	case FP_EV_EXEC_REJECTED:
 		ord_close(rc, o);
+		break;
+	case FP_EV_EXEC_ACCEPTED:
+		if (x->leaves_shares == 0 && o->state == FP_RISK_ORD_OPEN)
+			ord_close(rc, o); /* dead on arrival (OUCH order state 'D') */
 		break;
 	case FP_EV_EXEC_REPLACED:
 		/* reported on the new id: the old leg is gone */
@@ -846,6 +923,22 @@ unsigned fp_risk_exits(struct fp_risk_core *rc, const struct fp_risk_limits *lim
 		rc->cnt.exits++;
 	}
 	return n;
+}
+
+/* ---- recovery ---- */
+
+void fp_risk_core_reset(struct fp_risk_core *rc)
+{
+	fp_risk_pos_region_init(rc->region, rc->region->capacity);
+	memset(rc->sym, 0, sizeof(*rc->sym) * rc->nb_symbols);
+	memset(rc->strat, 0, sizeof(rc->strat));
+	memset(rc->orders, 0, sizeof(*rc->orders) * (rc->order_mask + 1));
+	memset(rc->pos_index, 0, sizeof(uint32_t) * 2 * rc->pos_capacity);
+	rc->open_buy_notional = rc->open_sell_notional = 0;
+	rc->open_orders = 0;
+	rc->nb_orders = 0;
+	rc->consec_rejects = 0;
+	rc->next_exit_id = 1;
 }
 
 /* ---- day roll ---- */

@@ -180,6 +180,7 @@ struct fp_risk_counters {
 	uint64_t unknown_exec; /**< execution report for an id we never sent */
 	uint64_t late_fills;   /**< fills beyond the shares we had open (applied all the same) */
 	uint64_t exits;        /**< stop/take-profit orders generated */
+	uint64_t adopted;      /**< orders taken over from an ACCEPTED report (unknown id) */
 };
 
 /** The engine. Embed it; fields are read by tests and the stage, written only here. */
@@ -265,6 +266,22 @@ void fp_risk_on_stale(struct fp_risk_core *rc, uint32_t symbol_id);
  * @return the realized P&L of this report (fills), 0 otherwise.
  */
 int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev);
+
+/**
+ * Record an order without checking it (recovery: an intent risk accepted, or an order the
+ * gateway sent, replayed from the journal): FP_EV_ORDER_NEW, or _REPLACE linked to the open
+ * order it replaces; other types are ignored. An id already in the table is left as it is.
+ * Cold or risk thread; O(1).
+ * @return 1 when recorded, 0 when ignored (known id, other type), -ENOSPC (table full).
+ */
+int fp_risk_record_order(struct fp_risk_core *rc, const struct fp_event *ev);
+
+/**
+ * Forget every order, position and P&L line (the region is formatted anew) and the
+ * per-symbol and per-strategy state, so that a replay of the journal rebuilds them from zero.
+ * Cold (risk thread, before the first poll).
+ */
+void fp_risk_core_reset(struct fp_risk_core *rc);
 
 /** Start a new trading day: realized P&L, counters of losses and order ids reset; positions
  *  carry over with their cost. Risk thread, between sessions (O(tables)). */
