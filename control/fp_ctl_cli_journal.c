@@ -312,6 +312,15 @@ static void dump_record(struct jline *l, const struct fp_store_record *r)
 	jl_end(l);
 }
 
+const char fp_cli_journal_dump_help[] =
+	"One line per record: seq, offset, producer (risk, gw, ctl, store), type, then its\n"
+	"fields: orders coid/side/qty/price/strategy/urn (UserRefNum), executions coid/shares/\n"
+	"price/leaves/match/soup_seq, control changes what/old/new/who/reason, snapshots.\n"
+	"A last line '# end:' gives the record count and the tail: clean, torn (a write cut\n"
+	"by a crash; the store truncates it at its next open) or damaged.\n"
+	"--json prints the same as one JSON object per line.\n"
+	"Exit: 0 clean or torn tail, 1 damaged or unreadable file, 2 bad arguments.\n";
+
 /* journal dump FILE */
 int fp_cli_journal_dump(struct fp_cli *c)
 {
