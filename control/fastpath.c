@@ -70,12 +70,18 @@ static void print_summary(const struct fp_ctl_summary *s, const struct fp_ctl_su
 	fmt_rate(md_rate, sizeof(md_rate), (double)(s->md_messages - prev->md_messages) / dt_s);
 	printf("[%5.0fs] md %s msg/s  book %" PRIu64 " upd  orders %" PRIu64 "  fills %" PRIu64
 	       "  rejects %" PRIu64 "  pos %+" PRId64 "  pnl %+.2f  t2t p50 %.2fus p99 %.2fus"
-	       "  breaker %s  venue %s\n",
+	       "  breaker %s  venue %s",
 	       elapsed_s, md_rate, s->book_updates, s->orders_sent, s->fills,
 	       s->risk_rejected + s->venue_rejects, s->position_shares,
 	       (double)(s->realized_pnl + s->unrealized_pnl) / 1e4, (double)s->t2t_p50_ns / 1e3,
 	       (double)s->t2t_p99_ns / 1e3, s->breaker_state ? "OPEN" : "closed",
 	       s->venue_connected ? "up" : "down");
+	/* One line (scripts read the last one): the journal's figures at its end. */
+	if (s->journal_records || s->journal_write_errors)
+		printf("  journal %" PRIu64 " rec %.0f kB%s", s->journal_records,
+		       (double)s->journal_bytes / 1e3,
+		       s->journal_halted ? "  JOURNAL HALTED (write failing)" : "");
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -94,6 +100,8 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"venue_rejects\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
 		", \"risk_fills\": %" PRIu64
 		", \"realized_pnl\": %.4f, \"unrealized_pnl\": %.4f, \"breaker_state\": %u"
+		", \"journal\": {\"records\": %" PRIu64 ", \"bytes\": %" PRIu64
+		", \"fsyncs\": %" PRIu64 ", \"write_errors\": %" PRIu64 ", \"halted\": %u}"
 		", \"tick_to_trade\": {\"count\": %" PRIu64 ", \"p50_ns\": %" PRIu64
 		", \"p99_ns\": %" PRIu64 ", \"p99_9_ns\": %" PRIu64 ", \"max_ns\": %" PRIu64
 		", \"hops\": {\"md_book_strategy_p50_ns\": %" PRIu64
@@ -103,8 +111,9 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		s->risk_rejected, s->orders_sent, s->acks, s->fills, s->filled_shares, s->cancels,
 		s->venue_rejects, s->position_shares, s->cash, s->risk_fills,
 		(double)s->realized_pnl / 1e4, (double)s->unrealized_pnl / 1e4, s->breaker_state,
-		s->t2t_count, s->t2t_p50_ns, s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns,
-		s->hop_decide_p50_ns, s->hop_decide_p99_ns, s->hop_route_p50_ns,
+		s->journal_records, s->journal_bytes, s->journal_fsyncs, s->journal_write_errors,
+		s->journal_halted, s->t2t_count, s->t2t_p50_ns, s->t2t_p99_ns, s->t2t_p999_ns,
+		s->t2t_max_ns, s->hop_decide_p50_ns, s->hop_decide_p99_ns, s->hop_route_p50_ns,
 		s->hop_route_p99_ns);
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(q); i++)
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);

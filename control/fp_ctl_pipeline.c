@@ -291,6 +291,16 @@ static int load_placement(struct fp_ctl_pipeline *p)
 		if ((rc = load_worker(p, fp_cfg_elem(workers, i), idle, (unsigned)budget, placed,
 				      &nb_placed)) < 0)
 			return rc;
+	/* A journal configured but not written would be a silent loss of the audit trail. */
+	const struct fp_cfg_node *store = fp_cfg_lookup(p->cfg, NULL, "store");
+	bool store_placed = false;
+	for (unsigned i = 0; i < nb_placed; i++)
+		store_placed |= !strcmp(placed[i]->name, "store");
+	if (store && !store_placed)
+		return fp_err_set(-EINVAL,
+				  "%s:%u: a 'store' group but no worker runs stage 'store': place "
+				  "it (its own worker) or remove the group",
+				  fp_cfg_name(p->cfg), fp_cfg_line(store));
 	return 0;
 }
 
@@ -392,7 +402,9 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 				goto err;
 			}
 		}
-	fp_shm_ctl_set_trading(p->ctl, FP_TRADING_ON, "supervisor", "start");
+	/* ON, unless a stage restored a halted or cancel-only state (the store's journal). */
+	if (fp_shm_ctl_trading(p->ctl) == FP_TRADING_OFF)
+		fp_shm_ctl_set_trading(p->ctl, FP_TRADING_ON, "supervisor", "start");
 	fp_shm_set_state(&p->seg, FP_SHM_STATE_READY);
 	return 0;
 err:
@@ -542,7 +554,9 @@ unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, cons
 	if (!p->seg.hdr)
 		return 0;
 	/* Risk refuses new orders and the gateway cancels what is open (kill switch). */
-	fp_shm_ctl_kill(p->ctl, "supervisor", why);
+	char reason[FP_SHM_CTL_TEXT_SIZE];
+	snprintf(reason, sizeof(reason), FP_CTL_STOP_REASON_PREFIX "%s", why);
+	fp_shm_ctl_kill(p->ctl, "supervisor", reason);
 	nanosleep(&ts, NULL);
 	fp_shm_set_state(&p->seg, FP_SHM_STATE_STOPPING);
 	killed = fp_ctl_sup_stop(&p->sup);

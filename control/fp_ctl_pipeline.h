@@ -90,6 +90,10 @@ unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, cons
 /** Free the configuration. */
 void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p);
 
+/** Kill switch reason of fp_ctl_pipeline_stop(): this prefix, then its @p why. The store
+ *  does not restore such a kill at the next start (fp_ctl_stage_store.c). */
+#define FP_CTL_STOP_REASON_PREFIX "stop: "
+
 /** Ring names of the fixed topology, in the order of ring_capacity[]. */
 extern const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS];
 

@@ -63,6 +63,10 @@ struct fp_ctl_summary {
 	uint64_t hop_decide_p50_ns, hop_decide_p99_ns, hop_route_p50_ns, hop_route_p99_ns;
 	/** Tick-to-trade at FP_CTL_T2T_QUANTILES (for plots), ns. */
 	uint64_t t2t_quantile_ns[8];
+	/** The journal (store stage): records and bytes written, fdatasyncs, failed writes;
+	 *  halted = 1 while writes fail (trading halted by the kill switch). */
+	uint64_t journal_records, journal_bytes, journal_fsyncs, journal_write_errors;
+	uint32_t journal_halted;
 };
 
 /** The quantiles of fp_ctl_summary.t2t_quantile_ns. */

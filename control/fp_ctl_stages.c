@@ -12,8 +12,14 @@ extern const struct fp_ctl_stage_ops fp_ctl_stage_book;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_strat;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_risk;
 extern const struct fp_ctl_stage_ops fp_ctl_stage_gw;
+extern const struct fp_ctl_stage_ops fp_ctl_stage_store;
 
 const struct fp_ctl_stage_ops *const fp_ctl_stages[] = {
-	&fp_ctl_stage_md,   &fp_ctl_stage_book, &fp_ctl_stage_strat,
-	&fp_ctl_stage_risk, &fp_ctl_stage_gw,   NULL,
+	&fp_ctl_stage_md,
+	&fp_ctl_stage_book,
+	&fp_ctl_stage_strat,
+	&fp_ctl_stage_risk,
+	&fp_ctl_stage_gw,
+	&fp_ctl_stage_store,
+	NULL,
 };

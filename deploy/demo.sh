@@ -23,6 +23,9 @@ if [[ $(id -u) -eq 0 && -w /proc/sys/vm/nr_hugepages ]]; then
 	fi
 fi
 
+# The simulator (the venue) starts empty each time: so does the journal of its orders.
+rm -rf "$build/journal"
+
 # Paper-trading credentials of the simulator's default account (config/sim.conf). The
 # gateway reads them from the environment only.
 export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass

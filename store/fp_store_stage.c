@@ -52,8 +52,7 @@ void fp_store_stats_init(struct fp_store_stats *st)
 	st->version = FP_STORE_STATS_VERSION;
 }
 
-/* mkdir -p */
-static int make_dir(const char *dir)
+int fp_store_mkdir(const char *dir)
 {
 	char p[4096];
 	size_t n = strlen(dir);
@@ -155,7 +154,7 @@ static int rotate(struct fp_store_stage *s, uint64_t now)
 		s->st->rotations++;
 	}
 	if ((rc = fp_store_journal_path(path, sizeof(path), s->dir, s->instance, now)) < 0 ||
-	    (rc = make_dir(s->dir)) < 0 ||
+	    (rc = fp_store_mkdir(s->dir)) < 0 ||
 	    (rc = fp_store_journal_open(path, s->instance, &s->j)) < 0)
 		return rc;
 	const struct fp_store_recovery *rec = fp_store_journal_recovery(s->j);

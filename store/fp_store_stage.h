@@ -143,6 +143,9 @@ static inline const struct fp_store_stats *fp_store_stage_stats(const struct fp_
 	return s->st;
 }
 
+/** Create @p dir and its parents (mode 0750). Cold. @return 0 or negative errno, fp_err. */
+int fp_store_mkdir(const char *dir);
+
 /** Initialise a stats region (supervisor, before READY). */
 void fp_store_stats_init(struct fp_store_stats *st);
 
