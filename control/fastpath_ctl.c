@@ -51,6 +51,13 @@ static const struct fp_cli_cmd commands[] = {
 	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT]",
 	 "serve /metrics /health /ready /live over HTTP (default 127.0.0.1:9464)",
 	 fp_cli_serve_metrics},
+	{"journal load", -3, FP_CLI_F_NOSEG,
+	 "PATH --db URL [--instance NAME] [--follow] [--batch N]",
+	 "copy journal records (a file, or a directory's files) into PostgreSQL, once each",
+	 fp_cli_journal_load, fp_cli_journal_load_help},
+	{"journal migrate", -2, FP_CLI_F_NOSEG | FP_CLI_F_NOJSON, "--db URL",
+	 "apply the missing deploy/sql migrations to the database", fp_cli_journal_migrate,
+	 fp_cli_journal_load_help},
 };
 
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -70,7 +77,18 @@ static void usage(FILE *f)
 	fprintf(f, "\nexit codes:\n"
 		   "  0 done   1 command failed or refused   2 bad arguments\n"
 		   "  3 no such instance (not running)   4 stale segment of a dead supervisor\n"
-		   "  5 permission denied   6 incompatible or corrupt segment\n");
+		   "  5 permission denied   6 incompatible or corrupt segment (or journal)\n"
+		   "  7 database unreachable (journal load, migrate)\n");
+}
+
+/* `fastpath-ctl COMMAND --help`: that command's line of the table. */
+static int command_usage(const struct fp_cli_cmd *cmd)
+{
+	printf("usage: fastpath-ctl %s %s%s\n%s\n", cmd->name, cmd->syntax,
+	       cmd->flags & FP_CLI_F_NOJSON ? "" : " [--json]", cmd->summary);
+	if (cmd->help)
+		fputs(cmd->help, stdout);
+	return FP_CLI_OK;
 }
 
 static const struct fp_cli_cmd *lookup(int argc, char **argv, int *words)
@@ -178,10 +196,16 @@ int main(int argc, char **argv)
 			if (++i >= argc)
 				return fp_cli_fail(FP_CLI_USAGE, "--instance needs a name");
 			c.instance = argv[i];
+			c.instance_set = 1;
 		} else if (!strncmp(argv[i], "--instance=", 11)) {
 			c.instance = argv[i] + 11;
+			c.instance_set = 1;
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") ||
 			   (nb == 0 && !strcmp(argv[i], "help"))) {
+			int words = 0;
+			const struct fp_cli_cmd *cmd = nb ? lookup(nb, rest, &words) : NULL;
+			if (cmd)
+				return command_usage(cmd);
 			usage(stdout);
 			return FP_CLI_OK;
 		} else if (nb < 64) {

@@ -27,7 +27,9 @@ enum fp_cli_exit {
 	FP_CLI_NO_INSTANCE = 3, /**< no segment for the instance: not running */
 	FP_CLI_STALE = 4,       /**< a segment left by a dead supervisor */
 	FP_CLI_PERM = 5,        /**< no permission to attach (group) or to write */
-	FP_CLI_BAD_SEGMENT = 6, /**< not ours, other layout version, truncated, still creating */
+	FP_CLI_BAD_SEGMENT = 6, /**< not ours, other layout version, truncated, still creating;
+				 *   a journal damaged in the middle (journal commands) */
+	FP_CLI_NO_DB = 7,       /**< the database is unreachable (journal load, migrate) */
 };
 
 /** Command needs (fp_cli_cmd.flags). */
@@ -47,6 +49,7 @@ struct fp_cli_out {
 /** One invocation. */
 struct fp_cli {
 	const char *instance;
+	int instance_set; /**< --instance was given (else the default or $FASTPATH_INSTANCE) */
 	int json;
 	int argc;    /**< arguments after the command words */
 	char **argv; /**< ... */
@@ -64,6 +67,7 @@ struct fp_cli_cmd {
 	const char *syntax;  /**< argument syntax for help */
 	const char *summary; /**< one line */
 	int (*fn)(struct fp_cli *c);
+	const char *help; /**< more lines for `COMMAND --help` (NULL: none) */
 };
 
 /* emitter */
@@ -110,6 +114,10 @@ int fp_cli_top(struct fp_cli *c);
 int fp_cli_config_validate(struct fp_cli *c);
 int fp_cli_metrics(struct fp_cli *c);
 int fp_cli_serve_metrics(struct fp_cli *c);
+int fp_cli_journal_load(struct fp_cli *c);
+int fp_cli_journal_migrate(struct fp_cli *c);
+/** Details of journal load/migrate (options, exit codes) for their --help. */
+extern const char fp_cli_journal_load_help[];
 
 /** Write the Prometheus text exposition of the attached segment to @p f. */
 void fp_cli_metrics_write(const struct fp_cli *c, FILE *f);

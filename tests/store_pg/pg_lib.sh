@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Harness of the PostgreSQL tests: a private PostgreSQL 15 on loopback (design.md §10), started
+# as the postgres user in a fresh folder, on a port derived from our pid, and always stopped.
+#   . pg_lib.sh BIN_DIR SRC_DIR   then: pg_start; pg_stop; pg_sql "SELECT ..."; $PG_URL
+set -euo pipefail
+bin=$1
+src=$2
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+work=$(mktemp -d /tmp/fp-pg.XXXXXX)
+chmod 755 "$work"
+PG_DATA=$work/pgdata
+PG_SOCK=$work/sock
+PG_PORT=$((30000 + ($$ % 2000) * 3))
+PG_URL="postgresql://fastpath@127.0.0.1:$PG_PORT/fastpath"
+pids=()
+
+pg_as() { runuser -u postgres -- "$@"; }
+
+pg_cleanup() {
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	if [[ -f $PG_DATA/postmaster.pid ]]; then
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+}
+trap pg_cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [[ -f $work/pg.log ]]; then
+		echo "--- postgres log" >&2
+		tail -5 "$work/pg.log" >&2 || true
+	fi
+	exit 1
+}
+
+skip_unless_pg() {
+	if [[ ! -x $PG_BIN/initdb ]] || ! id postgres >/dev/null 2>&1; then
+		echo "SKIP: no PostgreSQL 15 in $PG_BIN (bash deploy/setup.sh installs it)"
+		exit 0
+	fi
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "SKIP: starting PostgreSQL as the postgres user needs root (runuser)"
+		exit 0
+	fi
+}
+
+# pg_init: initdb with trust on loopback, a role and a database "fastpath".
+pg_init() {
+	skip_unless_pg
+	mkdir -p "$PG_DATA" "$PG_SOCK"
+	touch "$work/pg.log"
+	chown postgres: "$PG_DATA" "$PG_SOCK" "$work/pg.log"
+	pg_as "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --no-sync \
+		>"$work/initdb.log" 2>&1 || { cat "$work/initdb.log" >&2; fail "initdb"; }
+	pg_start
+	pg_as "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres -qAt \
+		-c "CREATE ROLE fastpath LOGIN" -c "CREATE DATABASE fastpath OWNER fastpath" \
+		>/dev/null || fail "create role/database"
+}
+
+pg_start() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$work/pg.log" -w -t 20 \
+		-o "-k $PG_SOCK -p $PG_PORT -c listen_addresses=127.0.0.1 -c fsync=off" \
+		start >/dev/null || fail "pg_ctl start"
+}
+
+pg_stop() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || fail "pg_ctl stop"
+}
+
+# pg_sql SQL: one value per line (unaligned, tuples only), as the fastpath role.
+pg_sql() {
+	"$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U fastpath -d fastpath -qAt -v ON_ERROR_STOP=1 \
+		-c "$1"
+}
