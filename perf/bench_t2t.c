@@ -12,12 +12,16 @@
  * then risk + gateway.
  *
  *   fused      one worker, every stage, core 1, spin (what a 2-core machine can do)
+ *   journaled  fused, plus the store stage in its own worker beside the simulator (core 0,
+ *              backoff): risk and the gateway push every decision on their journal rings
+ *              and the store writes them to a journal file (fsync every 10 ms), so that
+ *              the difference to `fused` is what journaling costs the hot path
  *   pipelined  one worker per stage (md, book, strategies, risk, gateway), spin when the
  *              machine has a core for each of them beside the simulator, else backoff on
  *              the cores there are (then a sharing measurement, not a pipeline one)
  *
- * The reference is the fused placement: ratio_pipelined_p50 = pipelined / fused. Cold
- * tool: forks, execs, sleeps.
+ * The reference is the fused placement: ratio_journaled_p50 = journaled / fused,
+ * ratio_pipelined_p50 = pipelined / fused. Cold tool: forks, execs, sleeps.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #include "fp_bench.h"
+#include "fp_compiler.h"
 #include "fp_cpu.h"
 
 int fp_bench_t2t(int argc, char **argv);
@@ -43,6 +48,7 @@ const char fp_bench_t2t_summary[] =
 struct t2t_run {
 	const char *name;
 	int pipelined;
+	int journaled;
 	uint16_t md_port, rereq_port, oe_port;
 };
 
@@ -58,7 +64,7 @@ static int write_file(const char *path, const char *text)
 static void write_configs(const char *dir, const struct t2t_run *r, int nb_cores, char *sim_cfg,
 			  char *run_cfg, size_t len)
 {
-	char text[4096], workers[1024];
+	char text[4096], workers[1024], store[PATH_MAX + 96] = "";
 	const char *idle = "spin";
 
 	snprintf(sim_cfg, len, "%s/%s-sim.conf", dir, r->name);
@@ -73,6 +79,16 @@ static void write_configs(const char *dir, const struct t2t_run *r, int nb_cores
 			 "{ name = \"fused\"; core = %d; stages = [\"md\", \"book\", "
 			 "\"strategies\", \"risk\", \"gateway\"]; }",
 			 nb_cores > 1 ? 1 : 0);
+		if (r->journaled) {
+			size_t n = strlen(workers);
+			snprintf(workers + n, sizeof(workers) - n,
+				 ", { name = \"store\"; core = 0; stages = [\"store\"]; idle = "
+				 "\"backoff\"; }");
+			snprintf(store, sizeof(store),
+				 "store = { dir = \"%s/%s-journal\"; fsync = \"interval\"; "
+				 "fsync_interval_ms = 10; };\n",
+				 dir, r->name);
+		}
 	} else {
 		static const char *const st[] = {"md", "book", "strategies", "risk", "gateway"};
 		size_t n = 0;
@@ -95,9 +111,9 @@ static void write_configs(const char *dir, const struct t2t_run *r, int nb_cores
 		 "strategies = { list = ( { id = 7; name = \"ping\"; params = [\"every=20\", "
 		 "\"size=100\"]; } ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 1024; };\n"
-		 "gateway = { venue = \"127.0.0.1:%u\"; };\n",
+		 "gateway = { venue = \"127.0.0.1:%u\"; };\n%s",
 		 r->name, (int)getpid(), idle, workers, r->md_port, r->rereq_port,
-		 FP_SOURCE_DIR "/config/risk.conf", r->oe_port);
+		 FP_SOURCE_DIR "/config/risk.conf", r->oe_port, store);
 	write_file(run_cfg, text);
 }
 
@@ -225,19 +241,27 @@ int fp_bench_t2t(int argc, char **argv)
 
 	int nb_cores = fp_cpu_count();
 	const struct t2t_run runs[] = {
-		{"fastpath", 0, 26510, 26511, 15510},
-		{"pipelined", 1, 26520, 26521, 15520},
+		{"fastpath", 0, 0, 26510, 26511, 15510},
+		{"journaled", 0, 1, 26530, 26531, 15530},
+		{"pipelined", 1, 0, 26520, 26521, 15520},
 	};
-	struct fp_bench_result res[2] = {0}, extra = {0};
-	for (unsigned i = 0; i < 2; i++)
+	enum { NB_RUNS = FP_ARRAY_SIZE(runs) };
+	struct fp_bench_result res[NB_RUNS] = {0}, extra = {0};
+	for (unsigned i = 0; i < NB_RUNS; i++)
 		if (run_one(bindir, dir, &runs[i], nb_cores, duration, rate, &res[i]) < 0)
 			return 1;
 	double fused = fp_bench_get(&res[0], "p50_ns", 0);
-	if (fused > 0)
-		fp_bench_metric(&extra, "ratio_pipelined_p50",
+	double fused99 = fp_bench_get(&res[0], "p99_ns", 0);
+	if (fused > 0 && fused99 > 0) {
+		fp_bench_metric(&extra, "ratio_journaled_p50",
 				fp_bench_get(&res[1], "p50_ns", 0) / fused);
+		fp_bench_metric(&extra, "ratio_journaled_p99",
+				fp_bench_get(&res[1], "p99_ns", 0) / fused99);
+		fp_bench_metric(&extra, "ratio_pipelined_p50",
+				fp_bench_get(&res[2], "p50_ns", 0) / fused);
+	}
 	fp_bench_metric(&extra, "cores", nb_cores);
-	fp_bench_report(stdout, "t2t", json, res, 2, &extra);
+	fp_bench_report(stdout, "t2t", json, res, NB_RUNS, &extra);
 	if (!json)
 		printf("  configs, reports and logs: %s\n", dir);
 	return 0;

@@ -19,6 +19,13 @@ write_run_config '{ name = "feed"; stages = ["md", "book", "strategies"]; },
 		  { name = "store"; stages = ["store"]; }'
 echo "store = { dir = \"$work/journal\"; fsync = \"interval\"; fsync_interval_ms = 10; };" \
 	>>"$work/run.conf"
+# The dev limits stop the market makers within seconds (losses in a row, then rejects in a
+# row trip the breaker and the kill switch): relax those so that fills go on across the crash.
+sed -e 's/max_consec_losses = [0-9]*/max_consec_losses = 1000000/' \
+	-e 's/max_consec_rejects = [0-9]*/max_consec_rejects = 1000000/' \
+	-e 's/max_daily_loss = [0-9.]*/max_daily_loss = 100000000.0/' \
+	"$src/config/risk.conf" >"$work/risk.conf"
+sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 
 # worker_pid NAME: the pid of worker NAME, from fastpath-ctl status.
 worker_pid() {
