@@ -196,6 +196,10 @@ static int run_one(const char *bindir, const char *dir, const struct t2t_run *r,
 	fp_bench_metric(res, "fills", json_number(text, "fills"));
 	fp_bench_metric(res, "md_messages", json_number(text, "md_messages"));
 	fp_bench_metric(res, "md_messages_per_s", json_number(text, "md_messages") / duration);
+	if (r->journaled) {
+		fp_bench_metric(res, "journal_records", json_number(text, "records"));
+		fp_bench_metric(res, "journal_fsyncs", json_number(text, "fsyncs"));
+	}
 	return 0;
 }
 
