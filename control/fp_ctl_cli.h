@@ -114,8 +114,11 @@ int fp_cli_top(struct fp_cli *c);
 int fp_cli_config_validate(struct fp_cli *c);
 int fp_cli_metrics(struct fp_cli *c);
 int fp_cli_serve_metrics(struct fp_cli *c);
+int fp_cli_journal_dump(struct fp_cli *c);
 int fp_cli_journal_load(struct fp_cli *c);
 int fp_cli_journal_migrate(struct fp_cli *c);
+/** Details of journal dump (fields, tail, exit codes) for its --help. */
+extern const char fp_cli_journal_dump_help[];
 /** Details of journal load/migrate (options, exit codes) for their --help. */
 extern const char fp_cli_journal_load_help[];
 

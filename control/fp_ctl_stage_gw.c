@@ -15,16 +15,26 @@
  *
  * Credentials come from the environment only (FP_GW_USER, FP_GW_PASSWORD): never from the
  * command line, never from a file others may read, never logged.
+ *
+ * Journal and recovery (shm/fp_journal.h): when the segment holds FP_JRNL_RING_GW (the
+ * store stage is placed), the gateway journals to it, and init() replays the instance's
+ * journal (fp_ctl_store_recover, J5: after the rings drained) into the gateway before its
+ * first poll: GW records only, a file of a later day starting the order table anew. One log
+ * line says what was recovered.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fp_ctl_stage.h"
+#include "fp_ctl_store.h"
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_journal.h"
+#include "fp_log.h"
 #include "fp_symtab.h"
 
 #define GW_STATS_PUBLISH_POLLS 256u
@@ -33,8 +43,42 @@ struct gw_adapter {
 	struct fp_gw gw;
 	struct fp_gw_stats *published;
 	unsigned polls;
+	uint32_t rec_day; /**< recovery: YYYYMMDD of the file being replayed */
 	char host[64];
 };
+
+/* One journal record (fp_ctl_store_recover's callback): the gateway's own events. */
+static int gw_replay(void *arg, const struct fp_store_record *rec, uint32_t day)
+{
+	struct gw_adapter *a = arg;
+	struct fp_event ev;
+	if (rec->flags != FP_JRNL_SRC_GW || rec->type >= 0x100 || rec->len != sizeof(ev))
+		return 0;
+	memcpy(&ev, rec->payload, sizeof(ev)); /* the mapping gives no alignment */
+	if (a->rec_day && day != a->rec_day)
+		fp_gw_recover_new_day(&a->gw); /* yesterday's orders and session are over */
+	a->rec_day = day;
+	return fp_gw_recover_event(&a->gw, &ev);
+}
+
+static int gw_recover(struct gw_adapter *a, const struct fp_ctl_env *env)
+{
+	struct fp_log log;
+	int64_t n = fp_ctl_store_recover(env, gw_replay, a);
+	if (n < 0)
+		return (int)fp_err_append((int)n, "gateway: recovery from the journal");
+	fp_gw_recover_done(&a->gw);
+	const struct fp_gw_stats *st = fp_gw_stats(&a->gw);
+	fp_log_init(&log, stderr, "gateway", FP_LOG_INFO);
+	fp_log(&log, FP_LOG_INFO,
+	       "recovered %" PRId64 " journal records (%" PRIu64 " of the gateway): %" PRIu64
+	       " orders, %" PRIu64 " open, %" PRIu64 " fills, %" PRIu64
+	       " adopted; session '%s', next seq %" PRIu64 ", next UserRefNum %" PRIu32,
+	       n, st->nb_recovered_records, st->nb_recovered_orders, st->nb_recovered_open,
+	       st->nb_recovered_fills, st->nb_adopted, a->gw.session, st->next_seq,
+	       st->next_user_ref_num);
+	return 0;
+}
 
 static const char *const gw_keys[] = {"venue",          "session",        "firm",
 				      "max_orders",     "heartbeat_ms",   "timeout_ms",
@@ -137,7 +181,18 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.symbols = symtab->sym[0].name;
 	cfg.symbol_stride = sizeof(symtab->sym[0]);
 	cfg.nb_symbols = FP_SYMTAB_NB_ENTRIES;
-	return fp_gw_init(&a->gw, &cfg);
+	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
+	    (cfg.journal_ring = fp_ctl_ring(env, FP_JRNL_RING_GW)) == NULL)
+		return -EPROTO;
+	if ((rc = fp_gw_init(&a->gw, &cfg)) < 0)
+		return rc;
+	a->rec_day = 0;
+	if ((rc = gw_recover(a, env)) < 0) {
+		fp_gw_fini(&a->gw);
+		return rc;
+	}
+	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
+	return 0;
 }
 
 static unsigned gw_poll(void *ctx, unsigned budget)

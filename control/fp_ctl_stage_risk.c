@@ -12,12 +12,22 @@
  *     positions = 4096;              # (strategy, symbol) positions (power of two)
  *     breaker_sets_kill = true;      # a breaker trip also trips the kill switch
  *   };
+ *
+ * Journal and recovery (shm/fp_journal.h): when the segment holds FP_JRNL_RING_RISK (the
+ * store stage is placed), risk journals to it, and init() replays the instance's journal
+ * (fp_ctl_store_recover, J5) before the first poll: RISK and GW records rebuild orders,
+ * positions, P&L and the breaker from zero (the positions region is formatted first, so a
+ * worker restart counts nothing twice). One log line says what was recovered.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "fp_ctl_stage.h"
+#include "fp_ctl_store.h"
 #include "fp_err.h"
+#include "fp_journal.h"
+#include "fp_log.h"
 #include "fp_risk.h"
 #include "fp_shm_ctl.h"
 
@@ -35,6 +45,44 @@ struct risk_adapter {
 	struct fp_risk_stats *published; /* region risk.stats */
 	unsigned polls;
 };
+
+/* One journal record (fp_ctl_store_recover's callback): risk's and the gateway's events. */
+static int risk_replay(void *arg, const struct fp_store_record *rec, uint32_t day)
+{
+	struct risk_adapter *a = arg;
+	struct fp_event ev;
+	if ((rec->flags != FP_JRNL_SRC_RISK && rec->flags != FP_JRNL_SRC_GW) ||
+	    rec->type >= 0x100 || rec->len != sizeof(ev))
+		return 0;
+	memcpy(&ev, rec->payload, sizeof(ev)); /* the mapping gives no alignment */
+	return fp_risk_recover_event(&a->risk, rec->flags, &ev, day);
+}
+
+static int risk_recover(struct risk_adapter *a, const struct fp_ctl_env *env)
+{
+	struct fp_log log;
+	int64_t n = fp_ctl_store_recover(env, risk_replay, a);
+	if (n < 0)
+		return (int)fp_err_append((int)n, "risk: recovery from the journal");
+	fp_risk_recover_done(&a->risk);
+	const struct fp_risk *r = &a->risk;
+	const struct fp_risk_pos_region *p = r->core.region;
+	int64_t shares = 0;
+	uint32_t nb_pos = 0, used = atomic_load_explicit(&p->nb_used, memory_order_acquire);
+	for (uint32_t i = 0; i < used; i++) {
+		nb_pos += p->pos[i].position != 0;
+		shares += p->pos[i].position;
+	}
+	fp_log_init(&log, stderr, "risk", FP_LOG_INFO);
+	fp_log(&log, FP_LOG_INFO,
+	       "recovered %" PRId64 " journal records (%" PRIu64 " of risk and gateway): %" PRIu64
+	       " orders, %" PRIu32 " open, %" PRIu64 " fills, %" PRIu32 " positions (net %" PRId64
+	       " shares), realized %" PRId64 ", breaker %s, next seq %" PRIu64,
+	       n, r->stats.recovered_records, r->stats.recovered_orders, r->core.open_orders,
+	       r->stats.recovered_fills, nb_pos, shares, p->firm.realized,
+	       fp_risk_breaker_state_name(atomic_load(&r->brk->state)), r->stats.exec_last_seq + 1);
+	return 0;
+}
 
 static const char *const risk_keys[] = {
 	"limits", "env", "symbols", "orders", "positions", "breaker_sets_kill", NULL};
@@ -139,7 +187,17 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 	if (!cfg.intent[0] || !cfg.reject[0] || !cfg.exec[0] || !cfg.md[0] || !cfg.order ||
 	    !cfg.pos_region || !cfg.breaker || !cfg.limits_shm || !ctl || !a->published)
 		return -ENOENT;
-	return fp_risk_init(&a->risk, &cfg);
+	if (fp_shm_region(env->seg, FP_JRNL_RING_RISK, NULL) &&
+	    (cfg.journal = fp_ctl_ring(env, FP_JRNL_RING_RISK)) == NULL)
+		return -EPROTO;
+	if ((rc = fp_risk_init(&a->risk, &cfg)) < 0)
+		return rc;
+	if ((rc = risk_recover(a, env)) < 0) {
+		fp_risk_fini(&a->risk);
+		return rc;
+	}
+	memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
+	return 0;
 }
 
 static unsigned risk_poll(void *ctx, unsigned budget)

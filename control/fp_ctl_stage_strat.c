@@ -13,13 +13,23 @@
  *       { id = 2; name = "mine"; path = "/opt/strat/libmine.so"; params = []; }
  *     );
  *   };
+ *
+ * Client order ids never repeat in a day across restarts (strategies/fp_strat.h): the host
+ * starts its sequences from the clock, and init() raises that start above the highest
+ * sequence found in today's journal (RISK records: intents forwarded or refused; J5 via
+ * fp_ctl_store_recover), so a clock stepped back cannot repeat an id either.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fp_ctl_stage.h"
+#include "fp_ctl_store.h"
 #include "fp_err.h"
+#include "fp_journal.h"
+#include "fp_log.h"
 #include "fp_strat.h"
 
 #define STRAT_STATS_PUBLISH_POLLS 256u
@@ -29,6 +39,36 @@ struct strat_adapter {
 	struct fp_strat_stats *published;
 	unsigned polls;
 };
+
+struct strat_scan {
+	uint32_t today;    /**< YYYYMMDD (UTC) */
+	uint64_t max_seq;  /**< highest id sequence of today's strategy ids, 0 = none */
+	uint64_t nb_today; /**< today's strategy intents seen */
+};
+
+/* One journal record: the client order id of an intent risk forwarded or refused. */
+static int strat_scan_rec(void *arg, const struct fp_store_record *rec, uint32_t day)
+{
+	struct strat_scan *sc = arg;
+	struct fp_event ev;
+	if (day != sc->today || rec->flags != FP_JRNL_SRC_RISK || rec->len != sizeof(ev))
+		return 0;
+	memcpy(&ev, rec->payload, sizeof(ev));
+	uint64_t id;
+	if (ev.type >= FP_EV_ORDER_NEW && ev.type <= FP_EV_ORDER_MASS_CANCEL)
+		id = ev.u.order.client_order_id;
+	else if (ev.type == FP_EV_RISK_REJECT)
+		id = ev.u.reject.client_order_id;
+	else
+		return 0;
+	if (id == 0 || (id >> 63)) /* none, or one of risk's own */
+		return 0;
+	uint64_t seq = id & ((1ULL << FP_STRAT_SEQ_BITS) - 1);
+	sc->nb_today++;
+	if (seq > sc->max_seq)
+		sc->max_seq = seq;
+	return 0;
+}
 
 static const char *const strat_keys[] = {"timer_us", "symbols", "list", NULL};
 static const char *const spec_keys[] = {"id", "name", "path", "symbol", "params", NULL};
@@ -124,7 +164,26 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 	a->published = fp_ctl_region(env, "strat.stats", NULL);
 	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !a->published)
 		return -ENOENT;
-	return fp_strat_host_init(&a->host, &cfg);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	struct strat_scan sc = {.today = fp_store_day_of((uint64_t)now.tv_sec * 1000000000u +
+							 (uint64_t)now.tv_nsec)};
+	int64_t n = fp_ctl_store_recover(env, strat_scan_rec, &sc);
+	if (n < 0)
+		return (int)fp_err_append((int)n, "strategies: reading the journal");
+	cfg.first_seq = sc.max_seq ? sc.max_seq + 1 : 0;
+	if ((rc = fp_strat_host_init(&a->host, &cfg)) < 0)
+		return rc;
+	if (n > 0) {
+		struct fp_log log;
+		fp_log_init(&log, stderr, "strategies", FP_LOG_INFO);
+		fp_log(&log, FP_LOG_INFO,
+		       "journal: %" PRId64 " records, %" PRIu64 " intents today, highest id "
+		       "sequence %" PRIu64 "; ids start at %" PRIu64,
+		       n, sc.nb_today, sc.max_seq, a->host.stats.first_seq);
+	}
+	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
+	return 0;
 }
 
 static unsigned strat_poll(void *ctx, unsigned budget)

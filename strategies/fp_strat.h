@@ -10,12 +10,22 @@
  *
  * Rings (SPSC, fp_ring.h):
  *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored)
- *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id)
+ *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id); a report whose seq is
+ *           not above the last applied in the same venue session (FP_EV_CTL_VENUE_UP text)
+ *           is a replay after a gateway restart and is dropped (shm/fp_journal.h J3)
  *   reject  risk -> host: FP_EV_RISK_REJECT (routed by strategy_id)
  *   intent  host -> risk: FP_EV_ORDER_NEW / _CANCEL / _REPLACE. Never dropped: emitted
  *           intents wait in an outbox (FP_STRAT_OUTBOX) while the ring is full; a strategy
  *           whose order finds the outbox full gets 0 back.
- * Client order ids: strategy id (15 bits) << 48 | session salt (8 bits) << 40 | sequence.
+ * Client order ids: strategy id (15 bits) << 48 | sequence (48 bits), never repeated in a
+ * day across restarts (a venue or risk would refuse, or worse, confuse, a repeated id). A
+ * host starts every sequence at (microseconds since 00:00 UTC) << FP_STRAT_SEQ_US_SHIFT:
+ * a host started later in the day starts above every id an earlier one could have issued,
+ * unless that one issued more than 2048 ids per microsecond it ran (it cannot). The day
+ * fits: 86400 x 10^6 us < 2^37, and 37 + 11 = 48 bits. cfg.first_seq raises the start (the
+ * control plane passes the highest sequence of today's journal + 1, so a wall clock
+ * stepped back cannot repeat ids either). The old 8-bit salt (time(NULL) & 0xff) repeated
+ * for a restart exactly k * 256 s later.
  */
 #ifndef FP_STRAT_H
 #define FP_STRAT_H
@@ -29,6 +39,10 @@
 #define FP_STRAT_MAX_MD      8   /**< md rings */
 #define FP_STRAT_OUTBOX      256 /**< intents waiting for room in the intent ring */
 #define FP_STRAT_MAX_SYMBOLS 16384
+
+/** Sequence of client order ids: 48 bits, started at the UTC microsecond of the day << this */
+#define FP_STRAT_SEQ_BITS     48
+#define FP_STRAT_SEQ_US_SHIFT 11
 
 /** One strategy instance in the host's configuration. */
 struct fp_strat_spec {
@@ -50,6 +64,7 @@ struct fp_strat_host_cfg {
 	uint32_t timer_us;      /**< on_timer period; 0 = no timer */
 	uint64_t tsc_hz;
 	uint32_t nb_strategies;
+	uint64_t first_seq; /**< lowest id sequence to use (0: the clock's start alone) */
 	struct fp_strat_spec strat[FP_STRAT_MAX];
 };
 
@@ -61,6 +76,9 @@ struct fp_strat_stats {
 	uint64_t outbox_full; /**< orders refused to a strategy: outbox full */
 	uint64_t unrouted;    /**< exec/reject for a strategy id this host does not run */
 	uint64_t timers;
+	uint64_t exec_dups;     /**< exec reports dropped as replays (J3) */
+	uint64_t exec_last_seq; /**< last venue sequence number applied */
+	uint64_t first_seq;     /**< where this host's id sequences started */
 };
 
 struct fp_strat_slot {
@@ -77,8 +95,8 @@ struct fp_strat_host {
 	struct fp_strat_host_cfg cfg;
 	uint32_t nb;
 	struct fp_strat_slot slot[FP_STRAT_MAX];
-	uint8_t route[32768]; /**< strategy id -> slot + 1 (0 = not here) */
-	uint64_t salt;
+	uint8_t route[32768];   /**< strategy id -> slot + 1 (0 = not here) */
+	char venue_session[12]; /**< of the last FP_EV_CTL_VENUE_UP */
 	uint64_t next_timer;
 	uint64_t timer_tsc;
 	uint32_t out_head, out_tail;

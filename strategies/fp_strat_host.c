@@ -41,8 +41,19 @@ static struct fp_strat_slot *ctx_slot(struct fp_strat_ctx *ctx)
 
 static uint64_t next_id(struct fp_strat_host *h, struct fp_strat_slot *s)
 {
-	return (uint64_t)(s->ctx.strategy_id & 0x7fff) << 48 | (h->salt & 0xff) << 40 |
-	       (s->next_seq++ & ((1ULL << 40) - 1));
+	(void)h;
+	return (uint64_t)(s->ctx.strategy_id & 0x7fff) << FP_STRAT_SEQ_BITS |
+	       (s->next_seq++ & ((1ULL << FP_STRAT_SEQ_BITS) - 1));
+}
+
+/* Where today's id sequences start (fp_strat.h): never below an id issued earlier today. */
+static uint64_t first_seq(uint64_t floor)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t us = (uint64_t)(ts.tv_sec % 86400) * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	uint64_t start = us << FP_STRAT_SEQ_US_SHIFT;
+	return FP_MAX(start, floor);
 }
 
 static void fill_common(struct fp_event *e, uint8_t type, struct fp_strat_ctx *ctx,
@@ -178,7 +189,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		return fp_err_set(-EINVAL, "strategy host: tsc_hz %" PRIu64 " out of range",
 				  cfg->tsc_hz);
 	h->cfg = *cfg;
-	h->salt = (uint64_t)time(NULL);
+	h->stats.first_seq = first_seq(cfg->first_seq);
 	h->timer_tsc = cfg->timer_us ? cfg->tsc_hz * cfg->timer_us / 1000000 : 0;
 	h->next_timer = fp_tsc_now() + h->timer_tsc;
 	for (uint32_t i = 0; i < cfg->nb_strategies; i++) {
@@ -211,7 +222,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		}
 		memset(s->state, 0, ssz);
 		s->symbol_id = sp->symbol_id;
-		s->next_seq = 1;
+		s->next_seq = h->stats.first_seq;
 		s->ctx = (struct fp_strat_ctx){.api = &fp_strat_api_v1,
 					       .host = h,
 					       .strategy_id = sp->id,
@@ -309,6 +320,21 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 	if (h->cfg.exec) {
 		const struct fp_event *ev = fp_ring_peek(h->cfg.exec, budget, &n);
 		for (uint32_t i = 0; i < n; i++) {
+			if (ev[i].type == FP_EV_CONTROL) { /* a login: a new session restarts seq */
+				if (ev[i].u.control.command == FP_EV_CTL_VENUE_UP &&
+				    memcmp(h->venue_session, ev[i].u.control.text, 12) != 0) {
+					memcpy(h->venue_session, ev[i].u.control.text, 12);
+					h->stats.exec_last_seq = 0;
+				}
+				continue;
+			}
+			if (ev[i].seq) { /* J3: a replay of a report already applied */
+				if (ev[i].seq <= h->stats.exec_last_seq) {
+					h->stats.exec_dups++;
+					continue;
+				}
+				h->stats.exec_last_seq = ev[i].seq;
+			}
 			struct fp_strat_slot *s = route(h, ev[i].u.exec.strategy_id);
 			if (!s)
 				continue;

@@ -5,14 +5,17 @@
  * message; empty rings replay the files of store.dir. The adapter in a pipeline: a store
  * group without the stage and the stage without the group are refused; setup restores the
  * kill switch and a halted trading state from the journal (and journals that), but not the
- * supervisor's kill of an orderly stop.
+ * supervisor's kill of an orderly stop. `fastpath-ctl journal dump`: decoded fields of
+ * every kind of record, text and JSON, a torn tail reported (exit 0), damage refused (1).
  */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -299,6 +302,108 @@ START_TEST(test_setup_restores_a_halted_trading_state)
 }
 END_TEST
 
+#ifdef FP_CTL_BIN
+/* Run fastpath-ctl with @args; its stdout into @out. @return the exit status. */
+static int run_ctl(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", FP_CTL_BIN, args);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void has(const char *out, const char *needle)
+{
+	ck_assert_msg(strstr(out, needle) != NULL, "'%s' not in:\n%s", needle, out);
+}
+
+START_TEST(test_journal_dump_decodes_every_record_kind)
+{
+	static char out[16384];
+	struct fp_store_journal *j;
+	char path[256], args[300];
+	snprintf(path, sizeof(path), "%s/d.fpj", tmpdir);
+	ck_assert_int_eq(fp_store_journal_open(path, "dev", &j), 0);
+	struct fp_event ord = {.type = FP_EV_ORDER_NEW, .symbol_id = 7, .seq = 31};
+	ord.u.order = (struct fp_ev_order){.client_order_id = 1001,
+					   .price = 1896100,
+					   .shares = 100,
+					   .strategy_id = 2,
+					   .side = 'B'};
+	struct fp_event fill = {.type = FP_EV_EXEC_FILL, .symbol_id = 7, .seq = 88};
+	fill.u.exec = (struct fp_ev_exec){.client_order_id = 1001,
+					  .price = 1896000,
+					  .shares = 60,
+					  .leaves_shares = 40,
+					  .match_number = 555,
+					  .side = 'B'};
+	struct fp_shm_ctl_change ch = {.seq = 3,
+				       .what = FP_CTL_CHANGE_KILL,
+				       .new_value = 1,
+				       .who = "ctl:alice",
+				       .reason = "fat \"finger\""};
+	struct fp_jrnl_pos_snapshot pos = {.strategy_id = 2,
+					   .symbol_id = 7,
+					   .position = -40,
+					   .mark = 1896050,
+					   .stock = "AAPL    "};
+	struct fp_jrnl_pnl_snapshot pnl = {
+		.strategy_id = FP_JRNL_PNL_FIRM, .nb_fills = 1, .realized = -12345};
+	ck_assert_int_eq(fp_store_journal_append_flags(j, ord.type, FP_JRNL_SRC_GW, &ord, 64), 0);
+	ck_assert_int_eq(fp_store_journal_append_flags(j, fill.type, FP_JRNL_SRC_GW, &fill, 64), 0);
+	ck_assert_int_eq(fp_store_journal_append_flags(j, FP_JRNL_REC_CTL_CHANGE, FP_JRNL_SRC_CTL,
+						       &ch, sizeof(ch)),
+			 0);
+	ck_assert_int_eq(fp_store_journal_append_flags(j, FP_JRNL_REC_POS_SNAPSHOT,
+						       FP_JRNL_SRC_STORE, &pos, sizeof(pos)),
+			 0);
+	ck_assert_int_eq(fp_store_journal_append_flags(j, FP_JRNL_REC_PNL_SNAPSHOT,
+						       FP_JRNL_SRC_STORE, &pnl, sizeof(pnl)),
+			 0);
+	ck_assert_int_eq(fp_store_journal_close(j), 0);
+	FILE *f = fopen(path, "a");
+	fputs("torn!", f);
+	fclose(f);
+
+	snprintf(args, sizeof(args), "journal dump %s", path);
+	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
+	has(out, "seq=1 offset=64 producer=gw type=order_new sym=7 coid=1001 side=B qty=100 "
+		 "price=189.6100 strategy=2 tif=0 urn=31");
+	has(out, "type=exec_fill sym=7 coid=1001 side=B shares=60 price=189.6000 leaves=40 "
+		 "match=555 strategy=0 soup_seq=88");
+	has(out, "producer=ctl type=ctl_change change=3 what=kill old=0 new=1 who=ctl:alice");
+	has(out, "reason=\"fat \\\"finger\\\"\"");
+	has(out, "type=pos_snapshot");
+	has(out, "stock=AAPL position=-40");
+	has(out, "strategy=firm fills=1 fill_shares=0 realized=-1.2345");
+	has(out, "# end: records=5 tail=torn torn_offset=");
+	has(out, "torn_bytes=5");
+
+	snprintf(args, sizeof(args), "journal dump %s --json", path);
+	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 0);
+	has(out, "{\"seq\": 1, \"offset\": 64, \"producer\": \"gw\", \"type\": \"order_new\"");
+	has(out, "\"stock\": \"AAPL\"");
+	has(out, "{\"records\": 5, \"tail\": \"torn\"");
+
+	/* damage in the middle: exit 1, the message names the offset */
+	int fd = open(path, O_RDWR);
+	ck_assert_int_eq(pwrite(fd, "X", 1, FP_STORE_HDR_SIZE + FP_STORE_REC_HDR_SIZE + 30), 1);
+	close(fd);
+	snprintf(args, sizeof(args), "journal dump %s", path);
+	ck_assert_int_eq(run_ctl(args, out, sizeof(out)), 1);
+	has(out, "# end: records=0 tail=damaged damage_offset=64 expected_seq=1");
+	has(out, "valid records follow, the journal is damaged");
+	ck_assert_int_eq(run_ctl("journal dump /nonexistent.fpj", out, sizeof(out)), 1);
+	has(out, "fastpath-ctl: cannot open journal /nonexistent.fpj");
+	ck_assert_int_eq(run_ctl("journal dump", out, sizeof(out)), 2);
+}
+END_TEST
+#endif
+
 static Suite *ctl_store_suite(void)
 {
 	Suite *s = suite_create("fp_ctl_store");
@@ -314,6 +419,9 @@ static Suite *ctl_store_suite(void)
 	tcase_add_test(tc, test_setup_restores_the_kill_switch_from_the_journal);
 	tcase_add_test(tc, test_setup_does_not_restore_an_orderly_stop_or_a_rearm);
 	tcase_add_test(tc, test_setup_restores_a_halted_trading_state);
+#ifdef FP_CTL_BIN
+	tcase_add_test(tc, test_journal_dump_decodes_every_record_kind);
+#endif
 	suite_add_tcase(s, tc);
 	return s;
 }

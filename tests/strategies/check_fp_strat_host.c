@@ -9,7 +9,9 @@
  * on imbalance plus EMA trend and leaves on its stop; a strategy loaded from a .so receives
  * tops, trades, its own execution reports (others' are not routed to it), risk rejects and
  * timers; a full intent ring holds intents in the outbox, none lost, and a full outbox
- * refuses new orders to the strategy.
+ * refuses new orders to the strategy; client order ids of a restarted host are above every
+ * id of the one before and at or above cfg.first_seq; execution reports replayed by the
+ * venue after a gateway restart (seq not above the last, same session) are dropped.
  */
 #include <check.h>
 #include <errno.h>
@@ -124,6 +126,81 @@ static unsigned take(struct fp_event *out, unsigned max)
 {
 	return fp_ring_dequeue_burst(intent, out, max);
 }
+
+/* Ids of @p n ping orders (one per top). */
+static void ping_ids(uint64_t *ids, unsigned n)
+{
+	struct fp_event out[16];
+	for (unsigned i = 0; i < n; i++)
+		top(1, PX - 100, PX + 100, 100, 100, 1);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 16), n);
+	for (unsigned i = 0; i < n; i++)
+		ids[i] = out[i].u.order.client_order_id;
+}
+
+START_TEST(test_ids_never_repeat_across_restarts)
+{
+	struct fp_strat_spec *s = add(9, "ping", NULL);
+	param(s, "every=1");
+	uint64_t a[8], b[8];
+	start();
+	ping_ids(a, 8);
+	fp_strat_host_fini(H);
+	usleep(2); /* a worker restart takes far longer than a microsecond */
+	start();
+	ping_ids(b, 8);
+	for (int i = 0; i < 8; i++) {
+		ck_assert_uint_eq(b[i] >> FP_STRAT_SEQ_BITS, 9);
+		ck_assert_uint_gt(b[i], a[7]);
+		ck_assert_uint_gt(a[i] & ((1ULL << FP_STRAT_SEQ_BITS) - 1), 0);
+	}
+	/* a floor from the journal beats the clock */
+	fp_strat_host_fini(H);
+	C.first_seq = (1ULL << 47) + 5;
+	start();
+	ping_ids(b, 1);
+	ck_assert_uint_eq(b[0], (9ULL << FP_STRAT_SEQ_BITS) | C.first_seq);
+	ck_assert_uint_eq(H->stats.first_seq, C.first_seq);
+}
+END_TEST
+
+static void venue_up(const char *session)
+{
+	struct fp_event up = {.type = FP_EV_CONTROL};
+	up.u.control.command = FP_EV_CTL_VENUE_UP;
+	memcpy(up.u.control.text, session, strlen(session));
+	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &up, 1), 1);
+}
+
+START_TEST(test_replayed_exec_reports_dropped)
+{
+	add(4, "ping", NULL);
+	start();
+	venue_up("FPSIM00001");
+	static const uint64_t seqs[] = {5, 6, 6, 4, 7, 0, 0};
+	for (unsigned i = 0; i < FP_ARRAY_SIZE(seqs); i++) {
+		struct fp_event ev = {.type = FP_EV_EXEC_FILL, .symbol_id = 2, .seq = seqs[i]};
+		ev.u.exec = (struct fp_ev_exec){.client_order_id = 1,
+						.price = PX,
+						.shares = 10,
+						.strategy_id = 4,
+						.side = 'B'};
+		ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
+	}
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(H->stats.exec_dups, 2);
+	ck_assert_int_eq(H->slot[0].position[2], 50);
+	venue_up("FPSIM00002"); /* a new session numbers from 1 */
+	struct fp_event ev = {.type = FP_EV_EXEC_FILL, .symbol_id = 2, .seq = 1};
+	ev.u.exec = (struct fp_ev_exec){
+		.client_order_id = 2, .price = PX, .shares = 10, .strategy_id = 4, .side = 'B'};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
+	fp_strat_host_poll(H, 64);
+	ck_assert_int_eq(H->slot[0].position[2], 60);
+	ck_assert_uint_eq(H->stats.exec_dups, 2);
+}
+END_TEST
 
 START_TEST(test_bad_configs_refused)
 {
@@ -344,6 +421,8 @@ int main(void)
 	TCase *tc = tcase_create("host");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bad_configs_refused);
+	tcase_add_test(tc, test_ids_never_repeat_across_restarts);
+	tcase_add_test(tc, test_replayed_exec_reports_dropped);
 	tcase_add_test(tc, test_ping_every_nth_change);
 	tcase_add_test(tc, test_market_maker_skew_requote_cap);
 	tcase_add_test(tc, test_momentum_entry_and_stop);
