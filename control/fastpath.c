@@ -21,6 +21,9 @@
 #include "fp_err.h"
 
 #define FASTPATH_VERSION "0.1.0"
+/* Longest wait at stop for the cancels of open orders to be acknowledged (and fills racing
+ * them to reach risk and the journal) before the workers are stopped. */
+#define FP_RUN_DRAIN_MS  3000u
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t kill_requested;
@@ -98,7 +101,8 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"risk_rejected\": %" PRIu64 ", \"orders\": %" PRIu64 ", \"acks\": %" PRIu64
 		", \"fills\": %" PRIu64 ", \"filled_shares\": %" PRIu64 ", \"cancels\": %" PRIu64
 		", \"venue_rejects\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
-		", \"risk_fills\": %" PRIu64
+		", \"risk_fills\": %" PRIu64 ", \"risk_unknown_exec\": %" PRIu64
+		", \"risk_exec_dups\": %" PRIu64
 		", \"realized_pnl\": %.4f, \"unrealized_pnl\": %.4f, \"breaker_state\": %u"
 		", \"journal\": {\"records\": %" PRIu64 ", \"bytes\": %" PRIu64
 		", \"fsyncs\": %" PRIu64 ", \"write_errors\": %" PRIu64 ", \"halted\": %u}"
@@ -109,12 +113,12 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"risk_gateway_p99_ns\": %" PRIu64 "}, \"quantiles\": [",
 		instance, elapsed_s, s->md_messages, s->md_gaps, s->book_updates, s->intents,
 		s->risk_rejected, s->orders_sent, s->acks, s->fills, s->filled_shares, s->cancels,
-		s->venue_rejects, s->position_shares, s->cash, s->risk_fills,
-		(double)s->realized_pnl / 1e4, (double)s->unrealized_pnl / 1e4, s->breaker_state,
-		s->journal_records, s->journal_bytes, s->journal_fsyncs, s->journal_write_errors,
-		s->journal_halted, s->t2t_count, s->t2t_p50_ns, s->t2t_p99_ns, s->t2t_p999_ns,
-		s->t2t_max_ns, s->hop_decide_p50_ns, s->hop_decide_p99_ns, s->hop_route_p50_ns,
-		s->hop_route_p99_ns);
+		s->venue_rejects, s->position_shares, s->cash, s->risk_fills, s->risk_unknown_exec,
+		s->risk_exec_dups, (double)s->realized_pnl / 1e4, (double)s->unrealized_pnl / 1e4,
+		s->breaker_state, s->journal_records, s->journal_bytes, s->journal_fsyncs,
+		s->journal_write_errors, s->journal_halted, s->t2t_count, s->t2t_p50_ns,
+		s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns, s->hop_decide_p50_ns,
+		s->hop_decide_p99_ns, s->hop_route_p50_ns, s->hop_route_p99_ns);
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(q); i++)
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);
 	fprintf(f, "]}}\n");
@@ -227,8 +231,8 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	double elapsed = now_s() - start;
-	fp_ctl_pipeline_summary(&p, &sum);
-	unsigned killed = fp_ctl_pipeline_stop(&p, 500, stop_requested ? "signal" : "duration");
+	unsigned killed = fp_ctl_pipeline_stop_summary(
+		&p, FP_RUN_DRAIN_MS, stop_requested ? "signal" : "duration", &sum);
 	if (summary)
 		print_summary(&sum, &prev, elapsed, FP_MAX(now_s() - last, 1e-3));
 	if (killed)

@@ -21,18 +21,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fp_cpu.h"
 #include "fp_ctl_pipeline.h"
 #include "fp_err.h"
+#include "fp_journal.h"
 #include "fp_log.h"
 #include "fp_symtab.h"
 #include "fp_tsc.h"
 
 #define FP_CTL_STOP_CHECK_PASSES 256u
 #define FP_CTL_DEFAULT_BUDGET    64u
+#define FP_CTL_DRAIN_TICK_MS     10u
+#define FP_CTL_DRAIN_MIN_MS      100u
 
 const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS] = {
 	FP_CTL_RING_MD,        FP_CTL_RING_TOP,        FP_CTL_RING_INTENT, FP_CTL_RING_ORDER,
@@ -495,9 +499,13 @@ static void on_worker_event(void *arg, unsigned idx, const struct fp_ctl_proc *p
 	if (!strcmp(what, "stopped") || !strcmp(what, "restarted"))
 		fp_log_info(&p->log, "worker '%s' %s (pid %d)", proc->name, what,
 			    (int)proc->last_pid);
+	else if (strcmp(what, "started") && WIFSIGNALED(proc->last_status))
+		fp_log_warn(&p->log, "worker '%s' %s (pid %d, killed by signal %d: %s)", proc->name,
+			    what, (int)proc->last_pid, WTERMSIG(proc->last_status),
+			    strsignal(WTERMSIG(proc->last_status)));
 	else if (strcmp(what, "started"))
-		fp_log_warn(&p->log, "worker '%s' %s (pid %d, status 0x%x)", proc->name, what,
-			    (int)proc->pid, proc->last_status);
+		fp_log_warn(&p->log, "worker '%s' %s (pid %d, exit status %d)", proc->name, what,
+			    (int)proc->last_pid, WEXITSTATUS(proc->last_status));
 }
 
 static void on_crash_loop(void *arg, unsigned idx, const struct fp_ctl_proc *proc)
@@ -545,10 +553,39 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 		}
 }
 
+/*
+ * True when nothing of the order path is in flight: the gateway has no open order left
+ * and the rings that carry orders, execution reports and journal events are empty, so that
+ * every fill the venue sent before its cancel acknowledgements has reached risk, the
+ * strategies and the journal.
+ */
+static bool order_path_quiet(const struct fp_ctl_pipeline *p)
+{
+	static const char *const rings[] = {FP_CTL_RING_ORDER, FP_CTL_RING_EXEC_RISK,
+					    FP_CTL_RING_EXEC_STRAT, FP_JRNL_RING_RISK,
+					    FP_JRNL_RING_GW};
+	struct fp_ctl_summary sum;
+
+	fp_ctl_pipeline_summary(p, &sum);
+	if (sum.open_orders)
+		return false;
+	for (unsigned i = 0; i < FP_ARRAY_SIZE(rings); i++) {
+		const struct fp_ring *r = fp_shm_region(&p->seg, rings[i], NULL);
+		if (r && fp_ring_count(r))
+			return false;
+	}
+	return true;
+}
+
 unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why)
 {
-	struct timespec ts = {.tv_sec = drain_ms / 1000,
-			      .tv_nsec = (long)(drain_ms % 1000) * 1000000L};
+	return fp_ctl_pipeline_stop_summary(p, drain_ms, why, NULL);
+}
+
+unsigned fp_ctl_pipeline_stop_summary(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why,
+				      struct fp_ctl_summary *final)
+{
+	const struct timespec tick = {.tv_nsec = FP_CTL_DRAIN_TICK_MS * 1000000L};
 	unsigned killed;
 
 	if (!p->seg.hdr)
@@ -557,9 +594,18 @@ unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, cons
 	char reason[FP_SHM_CTL_TEXT_SIZE];
 	snprintf(reason, sizeof(reason), FP_CTL_STOP_REASON_PREFIX "%s", why);
 	fp_shm_ctl_kill(p->ctl, "supervisor", reason);
-	nanosleep(&ts, NULL);
+	/* Give the cancels their acknowledgements (and racing fills their way to risk and the
+	 * journal) before the workers stop, up to drain_ms. The first ticks always pass: the
+	 * stats the check reads are published every few hundred polls. */
+	for (unsigned waited = 0; waited < drain_ms; waited += FP_CTL_DRAIN_TICK_MS) {
+		nanosleep(&tick, NULL);
+		if (waited >= FP_CTL_DRAIN_MIN_MS && order_path_quiet(p))
+			break;
+	}
 	fp_shm_set_state(&p->seg, FP_SHM_STATE_STOPPING);
 	killed = fp_ctl_sup_stop(&p->sup);
+	if (final) /* the workers' fini published their last figures */
+		fp_ctl_pipeline_summary(p, final);
 	fp_shm_destroy(&p->seg);
 	return killed;
 }

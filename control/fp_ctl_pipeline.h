@@ -81,11 +81,20 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 
 /**
  * Orderly stop: trip the kill switch so that risk refuses new orders and the gateway
- * cancels open ones, give them @p drain_ms, mark the segment STOPPING, wait for the workers
+ * cancels open ones, wait until the gateway has no open order and the order, execution
+ * and journal rings are empty (at most @p drain_ms), mark the segment STOPPING, wait for the workers
  * (escalating to signals), destroy the segment.
  * @return number of workers that had to be killed.
  */
 unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why);
+
+/**
+ * fp_ctl_pipeline_stop(), and when @p final is not NULL, the summary of the stopped
+ * instance into it: every figure after the drain, as the workers left it (what a report
+ * must reconcile with the venue), taken before the segment goes.
+ */
+unsigned fp_ctl_pipeline_stop_summary(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why,
+				      struct fp_ctl_summary *final);
 
 /** Free the configuration. */
 void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p);

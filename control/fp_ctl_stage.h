@@ -50,11 +50,14 @@ struct fp_ctl_summary {
 	uint64_t book_updates, book_tops, book_integrity_errors;
 	uint64_t intents, risk_accepted, risk_rejected;
 	uint64_t orders_sent, acks, fills, cancels, venue_rejects, filled_shares;
+	uint64_t open_orders; /**< orders the gateway has open at the venue */
 	int64_t position_shares, realized_pnl, unrealized_pnl; /**< pnl in price units (4 dp) */
 	/** Sum over positions of realized - cost basis: the cash the fills moved, price units;
 	 *  what the venue's record of the account calls cash. */
 	int64_t cash;
 	uint64_t risk_fills;    /**< fills risk applied to positions */
+	/** Execution reports risk could not apply (unknown order) or dropped as replays (J3). */
+	uint64_t risk_unknown_exec, risk_exec_dups;
 	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
 	uint32_t venue_connected;
 	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;

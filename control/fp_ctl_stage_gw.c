@@ -231,6 +231,7 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 		sum->fills = st->nb_fills;
 		sum->cancels = st->nb_canceled;
 		sum->venue_rejects = st->nb_rejected;
+		sum->open_orders = st->nb_open;
 		sum->venue_connected = st->session == FP_GW_UP;
 	}
 	const struct fp_hist *hd = fp_shm_region(env->seg, "gw.hop.decide", NULL);

@@ -228,6 +228,8 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 		sum->intents = st->intents;
 		sum->risk_accepted = st->forwarded;
 		sum->risk_rejected = st->rejects_sent + st->rejects_unsent;
+		sum->risk_unknown_exec = st->checks.unknown_exec;
+		sum->risk_exec_dups = st->exec_dups;
 	}
 	if (pos) {
 		int64_t shares = 0, cash = 0;
