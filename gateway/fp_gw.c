@@ -792,6 +792,13 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 				}
 			}
 			gw->cur_seq = seq;
+			/* The replay is applied: risk may release what the gateway never had. */
+			struct fp_event up = {.type = FP_EV_CONTROL};
+			up.u.control.command = FP_EV_CTL_VENUE_UP;
+			up.u.control.arg = FP_GW_VENUE_SYNCED;
+			up.u.control.value = gw->st.nb_disconnects;
+			fp_soup_put_alpha(up.u.control.text, gw->session_name, FP_SOUP_SESSION_LEN);
+			fp_ring_enqueue_burst(gw->cfg.exec_ring, &up, 1);
 		}
 		break;
 	default: /* S, P, R, B, X, G, K: nothing to apply to an order */
@@ -900,6 +907,7 @@ static void on_login_accepted(struct fp_gw *gw, const struct fp_soup_pkt *p)
 	gw->st.next_seq = l.sequence_number;
 	gw->st.nb_logins++;
 	gw->state = FP_GW_SYNCING;
+	snprintf(gw->session_name, sizeof(gw->session_name), "%s", l.session);
 	session_notice(gw, l.session, requested);
 	struct fp_ouch_msg q = {.type = FP_OUCH_ACCOUNT_QUERY, .dir = FP_OUCH_INBOUND};
 	send_ouch(gw, &q);

@@ -77,8 +77,12 @@
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
 #define FP_GW_TX_BACKLOG   65536
+/** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
+ *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
+#define FP_GW_VENUE_SYNCED 1
+
 /** Journal records buffered while one venue message is applied (pushed together). */
-#define FP_GW_JBUF         8
+#define FP_GW_JBUF 8
 
 /** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80. */
 enum fp_gw_reject {
@@ -247,8 +251,9 @@ struct fp_gw {
 	uint32_t rec_replace;    /**< recovery: slot + 1 of a replace whose old leg ended */
 	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
 	uint8_t rec_session_set; /**< the session requested at login came from the journal */
-	char cfg_session[FP_SOUP_SESSION_LEN + 1]; /**< the configured session */
-	char rec_session[FP_SOUP_SESSION_LEN + 1]; /**< recovery: last journaled session */
+	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
+	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
+	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */
 	struct fp_gw_stats st;
 };
 

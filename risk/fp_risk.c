@@ -275,6 +275,10 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 		case FP_RISK_CTL_VENUE_UP:
 			r->venue_down = 0;
 			venue_session(r, ev->u.control.text);
+			if (ev->u.control.arg == FP_RISK_VENUE_SYNCED && r->nb_unconfirmed) {
+				r->stats.released += fp_risk_release_unconfirmed(&r->core);
+				r->nb_unconfirmed = 0; /* cold, once after a recovery */
+			}
 			break;
 		case FP_RISK_CTL_DAILY_ROLL:
 			fp_risk_daily_roll(&r->core);
@@ -541,8 +545,15 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
 	case FP_EV_ORDER_REPLACE: /* forwarded by risk, or sent by the gateway: once per id */
-		if (fp_risk_record_order(&r->core, ev) == 1)
+		if (fp_risk_record_order(&r->core, ev) == 1) {
 			r->stats.recovered_orders++;
+			if (src == FP_JRNL_SRC_RISK) {
+				fp_risk_order_unconfirmed(&r->core, ev->u.order.client_order_id, 1);
+				r->nb_unconfirmed++;
+			}
+		} else if (src == FP_JRNL_SRC_GW) { /* the gateway had it */
+			fp_risk_order_unconfirmed(&r->core, ev->u.order.client_order_id, 0);
+		}
 		break;
 	case FP_EV_EXEC_ACCEPTED:
 	case FP_EV_EXEC_FILL:

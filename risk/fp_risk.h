@@ -35,6 +35,10 @@
  * twice). Orders forwarded (RISK) and sent (GW) rebuild the order table, GW execution reports
  * go through the execution path (and set the duplicate filter), breaker records restore the
  * breaker, and a record of a later day than the one before applies the daily roll.
+ * An order recovered from a RISK record that no GW record or report names may have died in
+ * the order ring with the segment: when the gateway says the venue session is synchronised
+ * (FP_EV_CTL_VENUE_UP with arg FP_RISK_VENUE_SYNCED: the venue's replay is applied) and
+ * still nothing named it, it is closed (stats.released).
  */
 #ifndef FP_RISK_H
 #define FP_RISK_H
@@ -59,6 +63,9 @@
 #define FP_RISK_CTL_VENUE_DOWN FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
 #define FP_RISK_CTL_VENUE_UP   FP_EV_CTL_VENUE_UP   /**< venue session back */
 #define FP_RISK_CTL_DAILY_ROLL 0x7603               /**< start a new trading day */
+/** fp_ev_control.arg of FP_EV_CTL_VENUE_UP once the session is synchronised (the gateway
+ *  answered its Account Query: the venue's replay is applied); 0 at login. */
+#define FP_RISK_VENUE_SYNCED   1
 
 /** Stage configuration: rings and regions come from the supervisor (segment) or a test. */
 struct fp_risk_cfg {
@@ -117,6 +124,7 @@ struct fp_risk_stats {
 	uint64_t recovered_breaker;  /**< breaker records replayed */
 	uint64_t recovered_days;     /**< daily rolls applied between journal files */
 	uint64_t exec_last_seq;      /**< last venue sequence number applied */
+	uint64_t released;           /**< recovered orders the gateway never had, closed */
 };
 
 struct fp_risk {
@@ -130,9 +138,10 @@ struct fp_risk {
 	uint64_t last_kill;
 	uint32_t venue_down;
 	uint32_t nb_exits;
-	uint32_t recovering;    /**< a replay is in progress */
-	uint32_t rec_day;       /**< YYYYMMDD of the last record replayed */
-	char venue_session[12]; /**< of the last FP_EV_CTL_VENUE_UP */
+	uint32_t recovering;     /**< a replay is in progress */
+	uint32_t rec_day;        /**< YYYYMMDD of the last record replayed */
+	uint32_t nb_unconfirmed; /**< orders recovered from RISK records alone (to release) */
+	char venue_session[12];  /**< of the last FP_EV_CTL_VENUE_UP */
 	struct fp_event exits[FP_RISK_MAX_EXITS];
 	struct fp_risk_stats stats;
 	pthread_t watcher;

@@ -757,6 +757,7 @@ int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev)
 		rc->cnt.unknown_exec++;
 		return 0;
 	}
+	o->flags &= (uint8_t)~FP_RISK_ORDF_UNCONFIRMED; /* the gateway has it */
 	int64_t r = 0;
 	switch (ev->type) {
 	case FP_EV_EXEC_FILL: {
@@ -939,6 +940,32 @@ void fp_risk_core_reset(struct fp_risk_core *rc)
 	rc->nb_orders = 0;
 	rc->consec_rejects = 0;
 	rc->next_exit_id = 1;
+}
+
+void fp_risk_order_unconfirmed(struct fp_risk_core *rc, uint64_t coid, int on)
+{
+	uint32_t slot;
+	struct fp_risk_order *o = ord_lookup(rc, coid, &slot);
+	if (o && on)
+		o->flags |= FP_RISK_ORDF_UNCONFIRMED;
+	else if (o)
+		o->flags &= (uint8_t)~FP_RISK_ORDF_UNCONFIRMED;
+}
+
+uint32_t fp_risk_release_unconfirmed(struct fp_risk_core *rc)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i <= rc->order_mask; i++) {
+		struct fp_risk_order *o = &rc->orders[i];
+		if (!(o->flags & FP_RISK_ORDF_UNCONFIRMED))
+			continue;
+		o->flags &= (uint8_t)~FP_RISK_ORDF_UNCONFIRMED;
+		if (o->state == FP_RISK_ORD_OPEN) {
+			ord_close(rc, o);
+			n++;
+		}
+	}
+	return n;
 }
 
 /* ---- day roll ---- */

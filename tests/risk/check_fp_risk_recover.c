@@ -10,7 +10,8 @@
  * records drained from the ring, GW records as the gateway journals them) equals the live
  * state: positions, P&L, open orders, exposure, breaker, also when the positions region kept
  * the live figures (a worker restart) and when the replay runs twice; a later day's file
- * applies the daily roll.
+ * applies the daily roll; an order only risk journaled (it died in the order ring with the
+ * segment) is released once the venue session is synchronised.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -487,6 +488,38 @@ START_TEST(test_risk_recovery_from_a_fresh_segment_and_a_later_day)
 }
 END_TEST
 
+/* A supervisor crash: risk journaled two orders, the gateway only ever had one of them. */
+START_TEST(test_risk_releases_recovered_orders_the_gateway_never_had)
+{
+	rig_new(256);
+	session("FPSIM00001");
+	uint64_t x = intent(FP_EV_ORDER_NEW, 5, 1, FP_SIDE_BUY, 10, PX, 0);
+	uint64_t y = intent(FP_EV_ORDER_NEW, 5, 1, FP_SIDE_BUY, 20, PX, 0);
+	poll_n(1);
+	venue(FP_EV_EXEC_ACCEPTED, y, 5, 1, FP_SIDE_BUY, 20, PX, 20, 0, 0);
+	poll_n(1);
+	fp_risk_pos_region_init(R->pos, NPOS);
+	fp_risk_breaker_init(R->brk);
+	restart_and_recover();
+	ck_assert_uint_eq(R->risk.core.open_orders, 2);
+	/* login: the venue replays (nothing here), then the session is synchronised */
+	struct fp_event up = {.type = FP_EV_CONTROL};
+	up.u.control.command = FP_EV_CTL_VENUE_UP;
+	memcpy(up.u.control.text, "FPSIM00001", 10);
+	ck_assert_uint_eq(fp_ring_enqueue_burst(R->exec, &up, 1), 1);
+	poll_n(1);
+	ck_assert_uint_eq(R->risk.core.open_orders, 2);
+	up.u.control.arg = FP_RISK_VENUE_SYNCED;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(R->exec, &up, 1), 1);
+	poll_n(1);
+	ck_assert_uint_eq(R->risk.stats.released, 1);
+	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, x)->state, FP_RISK_ORD_DONE);
+	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, y)->state, FP_RISK_ORD_OPEN);
+	ck_assert_int_eq(R->risk.core.sym[5].open_buy, 20);
+	rig_free();
+}
+END_TEST
+
 static Suite *fp_risk_recover_suite(void)
 {
 	Suite *s = suite_create("fp_risk_recover");
@@ -499,6 +532,7 @@ static Suite *fp_risk_recover_suite(void)
 	tc = tcase_create("recovery");
 	tcase_add_test(tc, test_risk_recovery_rebuilds_the_live_state);
 	tcase_add_test(tc, test_risk_recovery_from_a_fresh_segment_and_a_later_day);
+	tcase_add_test(tc, test_risk_releases_recovered_orders_the_gateway_never_had);
 	suite_add_tcase(s, tc);
 	return s;
 }
