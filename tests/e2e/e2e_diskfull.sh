@@ -23,19 +23,26 @@ echo "store = { dir = \"$jdir\"; fsync = \"batch\"; retry_ms = 50; snapshot_ms =
 	>>"$work/run.conf"
 ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
 orders_now() { tail -n 1 "$work/summary.log" | sed -n 's/.*orders \([0-9]*\).*/\1/p'; }
-start_run 14
+# wait_for SECONDS CMD...: true once CMD succeeds, polled every 0.1 s.
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@"; do ((SECONDS < end)) || return 1; sleep 0.1; done
+}
+killed() { ctl status | grep -q "killed: true"; }
+halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
+start_run 18
 
-sleep 4
+trading() { local o; o=$(orders_now); ((${o:-0} > 200)); }
+wait_for 10 trading || fail "no order before the disk filled"
 before=$(orders_now)
-((${before:-0} > 0)) || fail "no order before the disk filled"
 # Fill the journal's file system: the store's next write fails with ENOSPC.
 dd if=/dev/zero of="$jdir/filler" bs=64k 2>/dev/null || true
-sleep 1.5
+wait_for 5 killed || fail "kill switch not tripped: $(ctl status)"
 status=$(ctl status) || fail "fastpath-ctl status failed"
-echo "$status" | grep -q "killed: true" || fail "kill switch not tripped: $status"
 echo "$status" | grep -q "journal write failed: No space left on device" ||
 	fail "no journal reason in the status: $status"
-tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED" || fail "summary does not say halted"
+wait_for 3 halted || fail "summary does not say halted: $(tail -n 1 "$work/summary.log")"
+sleep 1.1 # a summary line after the last order the gateway took before the switch
 halted_orders=$(orders_now)
 sleep 2
 after=$(orders_now)
@@ -44,9 +51,9 @@ echo "orders: $before before the disk filled, $halted_orders when halted, $after
 
 # Free the space: the store catches up; the switch stays tripped.
 rm -f "$jdir/filler"
-sleep 1.5
-tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED" && fail "store still halted after space was freed"
-ctl status | grep -q "killed: true" || fail "the kill switch was rearmed without an operator"
+resumed() { ! halted; }
+wait_for 4 resumed || fail "store still halted after space was freed"
+killed || fail "the kill switch was rearmed without an operator"
 
 wait "$run_pid" || fail "fastpath run exited with $?"
 wait "$sim_pid" || true
