@@ -1,39 +1,49 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Harness of the PostgreSQL tests: a private PostgreSQL 15 on loopback (design.md §10), started
 # as the postgres user in a fresh folder, on a port derived from our pid, and always stopped.
-#   . pg_lib.sh BIN_DIR SRC_DIR   then: pg_start; pg_stop; pg_sql "SELECT ..."; $PG_URL
+#   . pg_lib.sh BUILD_DIR SRC_DIR   then: pg_init; pg_stop; pg_start; pg_sql "SELECT ..."; $PG_URL
+# (or sourced after tests/e2e/e2e_lib.sh, sharing its work folder, pids and cleanup).
 set -euo pipefail
-bin=$1
-src=$2
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-work=$(mktemp -d /tmp/fp-pg.XXXXXX)
-chmod 755 "$work"
+
+pg_as() { runuser -u postgres -- "$@"; }
+
+# pg_server_down: stop our server, if it runs, at once.
+pg_server_down() {
+	if [[ -f $PG_DATA/postmaster.pid ]]; then
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+}
+
+if [[ -z ${work:-} ]]; then
+	bin=$1
+	src=$2
+	work=$(mktemp -d /tmp/fp-pg.XXXXXX)
+	pids=()
+	pg_cleanup() {
+		for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+		for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+		pg_server_down
+		[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+	}
+	trap pg_cleanup EXIT
+	fail() {
+		echo "FAIL: $*" >&2
+		if [[ -f $work/pg.log ]]; then
+			echo "--- postgres log" >&2
+			tail -5 "$work/pg.log" >&2 || true
+		fi
+		exit 1
+	}
+else
+	# Sourced after tests/e2e/e2e_lib.sh: its cleanup stops the processes and removes $work.
+	trap 'pg_server_down; cleanup' EXIT
+fi
+chmod 755 "$work" # the postgres user reaches its folders inside
 PG_DATA=$work/pgdata
 PG_SOCK=$work/sock
 PG_PORT=$((30000 + ($$ % 2000) * 3))
 PG_URL="postgresql://fastpath@127.0.0.1:$PG_PORT/fastpath"
-pids=()
-
-pg_as() { runuser -u postgres -- "$@"; }
-
-pg_cleanup() {
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	if [[ -f $PG_DATA/postmaster.pid ]]; then
-		pg_as "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1 || true
-	fi
-	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
-}
-trap pg_cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	if [[ -f $work/pg.log ]]; then
-		echo "--- postgres log" >&2
-		tail -5 "$work/pg.log" >&2 || true
-	fi
-	exit 1
-}
 
 skip_unless_pg() {
 	if [[ ! -x $PG_BIN/initdb ]] || ! id postgres >/dev/null 2>&1; then

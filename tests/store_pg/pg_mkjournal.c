@@ -4,6 +4,7 @@
  * kind (shm/fp_journal.h) to a journal file with the journal library, as the store would.
  *
  *   pg_mkjournal FILE [--instance NAME] [--rounds N] [--first R] [--sleep-ms MS]
+ *   pg_mkjournal --count FILE...     prints "records N": the valid records of the files
  *
  * Each run opens FILE (recovering a torn tail like the store), appends a STORE_START record,
  * then N rounds (numbered from R) of the records below, flushing after each round and
@@ -175,8 +176,29 @@ static void add_round(struct mk *m, uint64_t r)
 	put(m, T_OTHER, 0x1ff, FP_JRNL_SRC_STORE, odd, sizeof(odd));
 }
 
+/* --count: the valid records of @p files (up to a torn tail), with the journal reader. */
+static int count(int nb, char **files)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < nb; i++) {
+		struct fp_store_journal_iter it;
+		struct fp_store_record rec;
+		if (fp_store_journal_iter_open(&it, files[i]) < 0) {
+			fprintf(stderr, "pg_mkjournal: %s\n", fp_err_msg());
+			return 1;
+		}
+		while (fp_store_journal_iter_next(&it, &rec) == 1)
+			total++;
+		fp_store_journal_iter_close(&it);
+	}
+	printf("records %" PRIu64 "\n", total);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--count"))
+		return count(argc - 2, argv + 2);
 	const char *path = NULL, *instance = "pgtest";
 	uint64_t rounds = 10, first = 0;
 	unsigned sleep_ms = 0;
