@@ -15,6 +15,12 @@ write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk"
 		  { name = "store"; stages = ["store"]; }'
 echo "store = { dir = \"$work/journal\"; fsync = \"interval\"; fsync_interval_ms = 10; };" \
 	>>"$work/run.conf"
+# Orders the gateway refuses while its venue session comes up (NOT_CONNECTED) can trip the
+# rejects breaker, and with it the kill switch, before the outage starts: what is measured
+# here is PostgreSQL's effect on trading, so that breaker is out of the way.
+sed 's/max_consec_rejects = [0-9]*;/max_consec_rejects = 1000000;/' "$src/config/risk.conf" \
+	>"$work/risk.conf"
+sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 mkdir -p "$work/journal"
 pg_init
 
