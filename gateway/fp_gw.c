@@ -510,14 +510,19 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	/* Each event may add one local reject: only take what the exec ring can answer. */
 	uint32_t room = exec_room(gw);
 	const struct fp_event *evs = fp_ring_peek(gw->cfg.order_ring, FP_MIN(budget, room), &nb);
+	/* Journal room, read once per batch: each event adds at most one record (its order
+	 * message or its local reject). */
+	uint32_t jroom = nb ? jrnl_room(gw) : 0;
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st.nb_orders_in++;
-		if (jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (5) */
+		if (jroom < FP_GW_EXEC_RESERVE) { /* invariant (5) */
 			gw->st.nb_journal_full++;
 			local_reject(gw, ev, FP_GW_REJ_JOURNAL);
+			jroom -= jroom != 0;
 			continue;
 		}
+		jroom -= jroom != UINT32_MAX;
 		switch (ev->type) {
 		case FP_EV_ORDER_NEW:
 			on_new(gw, ev);
