@@ -617,6 +617,35 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	return o;
 }
 
+/* The venue accepts an order declared lost: an Account Query answer replayed from before
+ * the crash (the journal lost its record) ended the sync too early. The venue is right: the
+ * order lives again (in a fresh slot: the old one is on the free list) and its reports are
+ * applied; risk closed it on the reject, and still counts its fills. Cold, rare. */
+static struct fp_gw_order *relive(struct fp_gw *gw, struct fp_gw_order *old)
+{
+	struct fp_gw_order keep = *old;
+	del_id(gw, old->client_order_id);
+	del_urn(gw, old->user_ref_num);
+	old->client_order_id = 0; /* so that order_alloc() of that slot unmaps nothing */
+	old->user_ref_num = 0;
+	struct fp_gw_order *o = order_alloc(gw);
+	if (o == NULL)
+		return NULL;
+	*o = keep;
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	o->state = FP_GW_PENDING_NEW;
+	o->recovered = 1;
+	o->leaves = o->qty;
+	o->filled = 0;
+	o->pending = FP_GW_PEND_NONE;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	gw->st.nb_open++;
+	gw->st.nb_lost--;
+	gw->st.nb_relived++;
+	return o;
+}
+
 static void impossible(struct fp_gw *gw)
 {
 	gw->st.nb_impossible++; /* invariant (3) */
@@ -698,6 +727,9 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		if (find_urn(gw, m->user_ref_num) == NIL && (o = adopt(gw, m)) != NULL)
 			; /* sent before a crash, not journaled: known from now on */
 		else if ((o = venue_order(gw, m->user_ref_num)) == NULL)
+			break;
+		else if (o->recovered == FP_GW_REC_LOST && o->state == FP_GW_REJECTED &&
+			 o->user_ref_num == m->user_ref_num && (o = relive(gw, o)) == NULL)
 			break;
 		if (o->state != FP_GW_PENDING_NEW || o->user_ref_num != m->user_ref_num) {
 			impossible(gw);
@@ -787,6 +819,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 				    p->user_ref_num < m->next_user_ref_num)
 					continue;
 				if (p->recovered) {
+					p->recovered = FP_GW_REC_LOST;
 					gw->st.nb_lost++;
 					gw->st.nb_local_rejects++;
 					exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id,

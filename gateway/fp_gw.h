@@ -77,6 +77,9 @@
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
 #define FP_GW_TX_BACKLOG   65536
+/** fp_gw_order.recovered of an order released with FP_GW_REJ_LOST. */
+#define FP_GW_REC_LOST     2
+
 /** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
  *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
 #define FP_GW_VENUE_SYNCED 1
@@ -142,7 +145,7 @@ struct fp_gw_order {
 	uint8_t tif;       /**< enum fp_tif */
 	uint8_t state;     /**< enum fp_gw_order_state */
 	uint8_t pending;   /**< enum fp_gw_pending */
-	uint8_t recovered; /**< rebuilt from the journal (fp_gw_recover_event) */
+	uint8_t recovered; /**< 1: rebuilt from the journal; FP_GW_REC_LOST: released as lost */
 };
 
 struct fp_gw_cfg {
@@ -215,6 +218,7 @@ struct fp_gw_stats {
 	uint64_t nb_recovered_fills;    /**< fills replayed from the journal */
 	uint64_t nb_recover_unknown;    /**< journal records naming an order not rebuilt */
 	uint64_t nb_session_resets;     /**< recovered session refused at login: started anew */
+	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 };
 
 /** One entry of the gateway's lookup tables (private). */

@@ -732,6 +732,28 @@ static int ord_insert(struct fp_risk_core *rc, uint64_t coid, int64_t price, uin
 	return 1;
 }
 
+/* A closed order the venue accepted after all (recovery only): open again with @p leaves. */
+static void ord_reopen(struct fp_risk_core *rc, struct fp_risk_order *o, uint32_t leaves)
+{
+	struct fp_risk_sym_state *s = &rc->sym[o->symbol_id];
+	struct fp_risk_strat_state *st = &rc->strat[o->strategy_id];
+	int64_t n = (int64_t)leaves * o->price;
+	if (o->side == FP_SIDE_BUY) {
+		s->open_buy += leaves;
+		st->open_buy_notional += n;
+		rc->open_buy_notional += n;
+	} else {
+		s->open_sell += leaves;
+		st->open_sell_notional += n;
+		rc->open_sell_notional += n;
+	}
+	o->leaves = leaves;
+	o->state = FP_RISK_ORD_OPEN;
+	s->open_orders++;
+	st->open_orders++;
+	rc->open_orders++;
+}
+
 int fp_risk_record_order(struct fp_risk_core *rc, const struct fp_event *ev)
 {
 	const struct fp_ev_order *o = &ev->u.order;
@@ -785,8 +807,13 @@ int64_t fp_risk_on_exec(struct fp_risk_core *rc, const struct fp_event *ev)
 		ord_close(rc, o);
 		break;
 	case FP_EV_EXEC_ACCEPTED:
-		if (x->leaves_shares == 0 && o->state == FP_RISK_ORD_OPEN)
+		if (x->leaves_shares == 0 && o->state == FP_RISK_ORD_OPEN) {
 			ord_close(rc, o); /* dead on arrival (OUCH order state 'D') */
+		} else if (x->leaves_shares && o->state == FP_RISK_ORD_DONE && !o->link) {
+			/* closed as lost or released after a recovery, yet the venue has it */
+			ord_reopen(rc, o, x->leaves_shares);
+			rc->cnt.adopted++;
+		}
 		break;
 	case FP_EV_EXEC_REPLACED:
 		/* reported on the new id: the old leg is gone */

@@ -17,7 +17,10 @@
  *     is lost (J3 window), a new gateway recovers from the capture: no order entered twice,
  *     every fill applied once, next_seq right; an order whose journal records were lost is
  *     adopted from the venue's Accepted; an order journaled but never sent is released as
- *     FP_GW_REJ_LOST; a full journal ring refuses orders locally and stops reading.
+ *     FP_GW_REJ_LOST; a full journal ring refuses orders locally and stops reading; a
+ *     recovered session the venue refuses (a new day) falls back to the configured one; an
+ *     order declared lost too early (an old Account Query answer replayed) is revived by
+ *     the venue's Accepted and its fills apply.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -834,6 +837,52 @@ START_TEST(test_gw_refuses_orders_and_stops_reading_when_the_journal_is_full)
 }
 END_TEST
 
+/* The journal names a session the venue no longer has (a new day): start the current one. */
+START_TEST(test_gw_falls_back_when_the_recovered_session_is_gone)
+{
+	struct world *w = world_new();
+	struct fp_event old = {.type = FP_EV_CONTROL};
+	old.u.control.command = FP_JRNL_CTL_SESSION;
+	old.u.control.value = 40;
+	memcpy(old.u.control.text, "OLDSESS001", 10);
+	crash_and_recover(w, &w->a, 0, &old, 1);
+	ck_assert_str_eq(w->a.gw.session, "OLDSESS001");
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->next_seq, 40);
+	pump_until_up(w, &w->a);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_session_resets, 1);
+	ck_assert_uint_ge(fp_gw_stats(&w->a.gw)->nb_login_rejected, 1);
+	ck_assert_str_eq(w->a.gw.session, "");
+	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_ACCEPTED).client_order_id, id);
+	world_free(w);
+}
+END_TEST
+
+/* The journal lost the Accepted of Alice's first order (a supervisor crash): the replay
+ * from 1 brings the Account Query answer of the first login before that Accepted, so the
+ * sync ends early and the order is declared lost; the Accepted that follows revives it. */
+START_TEST(test_gw_revives_a_lost_order_the_venue_accepts)
+{
+	struct world *w = world_new();
+	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	pump(w, 5);
+	ck_assert_int_eq(w->a.cap[1].type, FP_EV_ORDER_NEW);
+	crash_and_recover(w, &w->a, 2, NULL, 0); /* session and order records only */
+	pump_until_up(w, &w->a);
+	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_LOST);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, id);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_relived, 1);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_lost, 0);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, id)->state, FP_GW_ACCEPTED);
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 60, 1500000, FP_TIF_IOC, 0);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).leaves_shares, 40);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	world_free(w);
+}
+END_TEST
+
 static Suite *fp_gw_suite(void)
 {
 	Suite *s = suite_create("fp_gw");
@@ -856,6 +905,8 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_adopts_an_unjournaled_order_from_the_venue);
 	tcase_add_test(tc, test_gw_releases_a_journaled_order_never_sent);
 	tcase_add_test(tc, test_gw_refuses_orders_and_stops_reading_when_the_journal_is_full);
+	tcase_add_test(tc, test_gw_falls_back_when_the_recovered_session_is_gone);
+	tcase_add_test(tc, test_gw_revives_a_lost_order_the_venue_accepts);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -516,6 +516,14 @@ START_TEST(test_risk_releases_recovered_orders_the_gateway_never_had)
 	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, x)->state, FP_RISK_ORD_DONE);
 	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, y)->state, FP_RISK_ORD_OPEN);
 	ck_assert_int_eq(R->risk.core.sym[5].open_buy, 20);
+	/* released too early (the venue's replay was not over): its Accepted reopens it */
+	venue(FP_EV_EXEC_ACCEPTED, x, 5, 1, FP_SIDE_BUY, 10, PX, 10, 0, 0);
+	venue(FP_EV_EXEC_FILL, x, 5, 1, FP_SIDE_BUY, 4, PX, 6, 0, 0);
+	poll_n(1);
+	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, x)->state, FP_RISK_ORD_OPEN);
+	ck_assert_int_eq(R->risk.core.sym[5].open_buy, 26);
+	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 5)->position, 4);
+	ck_assert_uint_eq(R->risk.core.open_orders, 2);
 	rig_free();
 }
 END_TEST
