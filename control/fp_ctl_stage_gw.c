@@ -187,7 +187,7 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	if ((rc = fp_gw_init(&a->gw, &cfg)) < 0)
 		return rc;
 	a->rec_day = 0;
-	if ((rc = gw_recover(a, env)) < 0) {
+	if (cfg.journal_ring && (rc = gw_recover(a, env)) < 0) { /* no store: nothing to replay */
 		fp_gw_fini(&a->gw);
 		return rc;
 	}

@@ -192,7 +192,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		return -EPROTO;
 	if ((rc = fp_risk_init(&a->risk, &cfg)) < 0)
 		return rc;
-	if ((rc = risk_recover(a, env)) < 0) {
+	if (cfg.journal && (rc = risk_recover(a, env)) < 0) { /* no store: nothing to replay */
 		fp_risk_fini(&a->risk);
 		return rc;
 	}

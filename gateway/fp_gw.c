@@ -504,6 +504,23 @@ static void send_mass_cancel(struct fp_gw *gw, const struct fp_event *ev, uint32
 	send_ouch(gw, &m);
 }
 
+/* After a recovery: was @p ev (at the head of the order ring) handled by the gateway that
+ * crashed? It peeks a batch and releases it after handling it, so what it handled before
+ * dying is still there, and those are the last order messages it journaled. The first event
+ * that is not one of them ends the check. Cold: only the first batch after a restart. */
+static int rec_seen(struct fp_gw *gw, const struct fp_event *ev)
+{
+	uint64_t id = ev->u.order.client_order_id;
+	uint32_t n = FP_MIN(gw->nb_rec_recent, (uint32_t)FP_GW_REC_RECENT);
+	for (uint32_t i = 0; id && i < n; i++)
+		if (gw->rec_recent[i] == id) {
+			gw->st.nb_recover_skipped++;
+			return 1;
+		}
+	gw->rec_skip = 0;
+	return 0;
+}
+
 static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 {
 	uint32_t nb;
@@ -516,6 +533,8 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st.nb_orders_in++;
+		if (fp_unlikely(gw->rec_skip) && rec_seen(gw, ev))
+			continue; /* handled and journaled before a crash: never twice */
 		if (jroom < FP_GW_EXEC_RESERVE) { /* invariant (5) */
 			gw->st.nb_journal_full++;
 			local_reject(gw, ev, FP_GW_REJ_JOURNAL);
@@ -1301,6 +1320,9 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 	const struct fp_ev_order *r = &ev->u.order;
 	struct fp_gw_order *o;
 	gw->st.nb_recovered_records++;
+	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL &&
+	    r->client_order_id)
+		gw->rec_recent[gw->nb_rec_recent++ % FP_GW_REC_RECENT] = r->client_order_id;
 	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT)
 		return rec_exec(gw, ev), 0;
 	if (gw->rec_replace)
@@ -1353,6 +1375,7 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 	gw->st.next_seq = 1;
 	gw->rec_replace = 0;
 	gw->rec_session[0] = '\0';
+	gw->nb_rec_recent = 0;
 }
 
 void fp_gw_recover_done(struct fp_gw *gw)
@@ -1368,6 +1391,7 @@ void fp_gw_recover_done(struct fp_gw *gw)
 		}
 	}
 	gw->st.nb_recovered_open = gw->st.nb_open;
+	gw->rec_skip = gw->nb_rec_recent != 0;
 }
 
 /* ---- lifecycle ---- */

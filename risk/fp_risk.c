@@ -388,6 +388,23 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	return done;
 }
 
+/* After a recovery: was intent @p ev answered by the risk worker that crashed? It peeks a
+ * batch and releases it after answering, so what it answered before dying is still at the
+ * head of the ring, and those answers are the last it journaled. The first intent that is
+ * not one of them ends the check. Cold: the first batches after a restart. */
+static int rec_seen(struct fp_risk *r, const struct fp_event *ev)
+{
+	uint64_t id = ev->u.order.client_order_id;
+	uint32_t n = FP_MIN(r->nb_rec_recent, (uint32_t)FP_RISK_REC_RECENT);
+	for (uint32_t i = 0; id && i < n; i++)
+		if (r->rec_recent[i] == id) {
+			r->stats.recover_skipped++;
+			return 1;
+		}
+	r->rec_skip = 0;
+	return 0;
+}
+
 static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, uint32_t q,
 			   unsigned budget, uint64_t now)
 {
@@ -415,7 +432,9 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_event *ev = &in[i];
 		enum fp_risk_reason why;
-		if (i + 1 < n) /* overlap the next intent's cache misses with this check */
+		if (fp_unlikely(r->rec_skip) && rec_seen(r, ev))
+			continue; /* answered and journaled before a crash: never twice */
+		if (i + 1 < n)    /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
 		if (fp_likely(used_ord < nord && used_j < jroom)) {
 			why = fp_risk_check(&r->core, lim, ev, now);
@@ -542,6 +561,13 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 	}
 	r->rec_day = day;
 	r->stats.recovered_records++;
+	if (src == FP_JRNL_SRC_RISK && ev->source != FP_RISK_SOURCE_EXIT &&
+	    ev->source != FP_RISK_SOURCE_RISK &&
+	    ((ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL) ||
+	     ev->type == FP_EV_RISK_REJECT)) /* an answer to an intent */
+		r->rec_recent[r->nb_rec_recent++ % FP_RISK_REC_RECENT] =
+			ev->type == FP_EV_RISK_REJECT ? ev->u.reject.client_order_id
+						      : ev->u.order.client_order_id;
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
 	case FP_EV_ORDER_REPLACE: /* forwarded by risk, or sent by the gateway: once per id */
@@ -595,5 +621,6 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 void fp_risk_recover_done(struct fp_risk *r)
 {
 	r->recovering = 0;
+	r->rec_skip = r->nb_rec_recent != 0;
 	r->stats.checks = r->core.cnt;
 }

@@ -95,6 +95,9 @@ struct fp_risk_cfg {
 	struct fp_ring *journal;    /**< risk -> store (FP_JRNL_RING_RISK); NULL: off */
 };
 
+/** Journaled answers remembered by recovery (more than a poll's batches of intents). */
+#define FP_RISK_REC_RECENT 256
+
 /** Intents checked per batch when journaling (a journal record each, built on the stack). */
 #define FP_RISK_JRNL_BATCH 64
 
@@ -125,6 +128,7 @@ struct fp_risk_stats {
 	uint64_t recovered_days;     /**< daily rolls applied between journal files */
 	uint64_t exec_last_seq;      /**< last venue sequence number applied */
 	uint64_t released;           /**< recovered orders the gateway never had, closed */
+	uint64_t recover_skipped;    /**< intents answered before the crash, seen again */
 };
 
 struct fp_risk {
@@ -141,7 +145,10 @@ struct fp_risk {
 	uint32_t recovering;     /**< a replay is in progress */
 	uint32_t rec_day;        /**< YYYYMMDD of the last record replayed */
 	uint32_t nb_unconfirmed; /**< orders recovered from RISK records alone (to release) */
-	char venue_session[12];  /**< of the last FP_EV_CTL_VENUE_UP */
+	uint32_t rec_skip;       /**< the intent rings' heads may hold intents already answered */
+	uint32_t nb_rec_recent;
+	uint64_t rec_recent[FP_RISK_REC_RECENT]; /**< ids of the last journaled answers */
+	char venue_session[12];                  /**< of the last FP_EV_CTL_VENUE_UP */
 	struct fp_event exits[FP_RISK_MAX_EXITS];
 	struct fp_risk_stats stats;
 	pthread_t watcher;

@@ -14,7 +14,8 @@
  *   - the kill switch cancels every open order and later orders are refused;
  *   - journal (shm/fp_journal.h) and recovery, the journal captured from the journal ring:
  *     a gateway crashes in the middle of fills (no logout), the last report's journal record
- *     is lost (J3 window), a new gateway recovers from the capture: no order entered twice,
+ *     is lost (J3 window), a new gateway recovers from the capture (the order ring still
+ *     holds an event the dead one handled: skipped): no order entered twice,
  *     every fill applied once, next_seq right; an order whose journal records were lost is
  *     adopted from the venue's Accepted; an order journaled but never sent is released as
  *     FP_GW_REJ_LOST; a full journal ring refuses orders locally and stops reading; a
@@ -693,6 +694,11 @@ START_TEST(test_gw_recovers_mid_fills_without_resending_or_double_fills)
 	uint64_t last = cap_last_seq(&w->a, keep);
 	crash_and_recover(w, &w->a, keep, NULL, 0);
 	w->pause_a = 0;
+	/* The dead gateway had not released its last batch: the order ring still holds it. */
+	struct fp_event again = {.type = FP_EV_ORDER_NEW, .symbol_id = 1};
+	again.u.order = (struct fp_ev_order){
+		.client_order_id = rest, .price = 1000000, .shares = 100, .side = 'B'};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(w->a.orders, &again, 1), 1);
 	const struct fp_gw_stats *st = fp_gw_stats(&w->a.gw);
 	ck_assert_uint_eq(st->next_seq, last + 1);
 	ck_assert_uint_eq(st->nb_recovered_orders, 2);
@@ -721,6 +727,8 @@ START_TEST(test_gw_recovers_mid_fills_without_resending_or_double_fills)
 	ck_assert_uint_eq(st->nb_impossible, 0);
 	ck_assert_uint_eq(st->nb_unknown, 0);
 	ck_assert_uint_eq(st->nb_sent, 1); /* the Account Query only: nothing entered again */
+	ck_assert_uint_eq(st->nb_recover_skipped, 1);
+	ck_assert_uint_eq(st->nb_local_rejects, 0);
 	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, 2 + 7);
 	/* Trading goes on: a new order gets a UserRefNum above every one used. */
 	uint64_t next = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1000000, FP_TIF_DAY, 0);

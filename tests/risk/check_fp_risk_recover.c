@@ -11,7 +11,8 @@
  * state: positions, P&L, open orders, exposure, breaker, also when the positions region kept
  * the live figures (a worker restart) and when the replay runs twice; a later day's file
  * applies the daily roll; an order only risk journaled (it died in the order ring with the
- * segment) is released once the venue session is synchronised.
+ * segment) is released once the venue session is synchronised; intents the dead worker
+ * answered but had not released are not answered twice.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -501,6 +502,22 @@ START_TEST(test_risk_releases_recovered_orders_the_gateway_never_had)
 	fp_risk_pos_region_init(R->pos, NPOS);
 	fp_risk_breaker_init(R->brk);
 	restart_and_recover();
+	ck_assert_uint_eq(R->risk.core.open_orders, 2);
+	/* the dead worker had not released its last intent batch: y is seen again, skipped */
+	struct fp_event again = {.type = FP_EV_ORDER_NEW, .symbol_id = 5, .source = 1};
+	again.u.order = (struct fp_ev_order){
+		.client_order_id = y, .price = PX, .shares = 20, .strategy_id = 1, .side = 'B'};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(R->intent, &again, 1), 1);
+	uint64_t z = intent(FP_EV_ORDER_NEW, 5, 1, FP_SIDE_BUY, 1, PX, 0);
+	poll_n(1);
+	ck_assert_uint_eq(R->risk.stats.recover_skipped, 1);
+	ck_assert_uint_eq(fp_ring_count(R->reject), 0);
+	struct fp_event o;
+	ck_assert_uint_eq(fp_ring_dequeue_burst(R->order, &o, 1), 1);
+	ck_assert_uint_eq(o.u.order.client_order_id, z);
+	ck_assert_uint_eq(R->risk.core.open_orders, 3);
+	venue(FP_EV_EXEC_CANCELED, z, 5, 1, FP_SIDE_BUY, 1, PX, 0, 0, 0);
+	poll_n(1);
 	ck_assert_uint_eq(R->risk.core.open_orders, 2);
 	/* login: the venue replays (nothing here), then the session is synchronised */
 	struct fp_event up = {.type = FP_EV_CONTROL};
