@@ -104,7 +104,8 @@ static int list_days(const char *dir, const char *instance, uint32_t **days, siz
 		(*days)[(*nb)++] = day;
 	}
 	closedir(d);
-	qsort(*days, *nb, sizeof(**days), cmp_day);
+	if (*nb > 1)
+		qsort(*days, *nb, sizeof(**days), cmp_day);
 	return 0;
 }
 

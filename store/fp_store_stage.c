@@ -298,8 +298,15 @@ void fp_store_stage_fini(struct fp_store_stage *s)
 	if (!s || !s->j)
 		return;
 	uint64_t now = now_ns(s);
-	if (flush(s, s->cfg.fsync != FP_STORE_FSYNC_NONE, now) < 0)
-		fail(s, fp_err_code() ? fp_err_code() : -EIO, now);
-	fp_store_journal_close(s->j);
+	int rc = flush(s, s->cfg.fsync != FP_STORE_FSYNC_NONE, now);
+	if (rc < 0) {
+		fail(s, rc, now);
+		/* close() tries the batch once more: if it lands, its slots are done (J1);
+		 * if not, they stay on the rings for the next store (invariant 2). */
+		if (fp_store_journal_close(s->j) == 0)
+			release_pending(s);
+	} else {
+		fp_store_journal_close(s->j);
+	}
 	s->j = NULL;
 }

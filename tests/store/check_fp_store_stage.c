@@ -128,12 +128,15 @@ START_TEST(test_stage_refuses_bad_config)
 {
 	struct fp_store_stage s;
 	struct fp_store_cfg c;
-	base_cfg(&c, "", ring_new(64), ring_new(64));
+	struct fp_ring *a = ring_new(64), *b = ring_new(64);
+	base_cfg(&c, "", a, b);
 	ck_assert_int_eq(fp_store_stage_init(&s, &c), -EINVAL);
-	base_cfg(&c, tmpdir, NULL, ring_new(64));
+	base_cfg(&c, tmpdir, NULL, b);
 	ck_assert_int_eq(fp_store_stage_init(&s, &c), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), "journal ring 0 is missing") != NULL, "%s",
 		      fp_err_msg());
+	free(a);
+	free(b);
 }
 END_TEST
 
