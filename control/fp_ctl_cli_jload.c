@@ -219,6 +219,7 @@ int fp_cli_journal_load(struct fp_cli *c)
 		.batch = a.batch,
 		.reject_reason_name = fp_risk_reason_name,
 		.trip_reason_name = fp_risk_trip_name,
+		.stop = &jload_stop,
 	};
 	struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: sleeps end early */
 	sigaction(SIGINT, &sa, NULL);
@@ -266,6 +267,8 @@ int fp_cli_journal_load(struct fp_cli *c)
 			rc = jload_fail(r);
 			goto out;
 		}
+		if (r == FP_STORE_PG_STOPPED)
+			break;
 		if (!a.follow) {
 			if (r == FP_STORE_PG_TAIL)
 				snprintf(tail, sizeof(tail), "%s: run again to load the rest",

@@ -1073,6 +1073,10 @@ int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path)
 				rc = batch_commit(pg, f, it.last_seq, it.off);
 				if (rc < 0)
 					goto out;
+				if (pg->opts.stop && *pg->opts.stop) {
+					rc = FP_STORE_PG_STOPPED;
+					goto out;
+				}
 			}
 			continue;
 		}
@@ -1167,17 +1171,17 @@ static int load_dir(struct fp_store_pg *pg, const char *dir)
 	if (rc == 0)
 		qsort(names, nb, sizeof(*names), by_date);
 	bool tail = false;
-	for (size_t i = 0; i < nb && rc >= 0; i++) {
+	for (size_t i = 0; i < nb && rc == 0; i++) {
 		int r = fp_store_pg_load_file(pg, names[i]);
 		if (r == FP_STORE_PG_TAIL)
 			tail = true;
-		else if (r < 0)
+		else if (r < 0 || r == FP_STORE_PG_STOPPED)
 			rc = r;
 	}
 	for (size_t i = 0; i < nb; i++)
 		free(names[i]);
 	free(names);
-	return rc < 0 ? rc : tail ? FP_STORE_PG_TAIL : FP_STORE_PG_CLEAN;
+	return rc ? rc : tail ? FP_STORE_PG_TAIL : FP_STORE_PG_CLEAN;
 }
 
 int fp_store_pg_load_path(struct fp_store_pg *pg, const char *path)

@@ -28,6 +28,7 @@
 #ifndef FP_STORE_PG_H
 #define FP_STORE_PG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,9 @@ struct fp_store_pg_opts {
 	 *  the loader fills risk_events.reason_name with them. */
 	const char *(*reject_reason_name)(unsigned reason);
 	const char *(*trip_reason_name)(unsigned reason);
+	/** When set and *stop becomes non-zero (a signal handler's flag), a load ends after
+	 *  the batch in progress with FP_STORE_PG_STOPPED. */
+	const volatile sig_atomic_t *stop;
 };
 
 /** What a loader did so far (fp_store_pg_stats). */
@@ -82,8 +86,10 @@ struct fp_store_pg_stats {
 
 /** Result of fp_store_pg_load_file() and fp_store_pg_load_path(). */
 enum fp_store_pg_end {
-	FP_STORE_PG_CLEAN = 0, /**< every record of the file is stored */
-	FP_STORE_PG_TAIL = 1,  /**< stopped at a torn tail (a record being written): not yet */
+	FP_STORE_PG_CLEAN = 0,   /**< every record of the file is stored */
+	FP_STORE_PG_TAIL = 1,    /**< stopped at a torn tail (a record being written): not yet */
+	FP_STORE_PG_SKIPPED = 2, /**< a file of another instance than opts.instance */
+	FP_STORE_PG_STOPPED = 3, /**< *opts.stop was set: ended after a committed batch */
 };
 
 struct fp_store_pg;
@@ -108,18 +114,17 @@ int fp_store_pg_reconnect(struct fp_store_pg *pg);
 
 /**
  * Load the records of journal file @p path that are not stored yet.
- * @return FP_STORE_PG_CLEAN, FP_STORE_PG_TAIL, 1 + FP_STORE_PG_TAIL when the file belongs to
- *         another instance than opts.instance (skipped), or a negative errno.
+ * @return an enum fp_store_pg_end, or a negative errno.
  */
 int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path);
-#define FP_STORE_PG_SKIPPED 2
 
 /**
  * Load @p path: a journal file, or a directory whose journal files (<instance>-YYYYMMDD.fpj,
  * of opts.instance when set) are loaded oldest first. Files that did not change size since
  * this loader stored all of them are not read again.
- * @return FP_STORE_PG_CLEAN, FP_STORE_PG_TAIL (one file stopped at a torn tail), or a
- *         negative errno (the first error; the files before it are loaded).
+ * @return FP_STORE_PG_CLEAN, FP_STORE_PG_TAIL (one file stopped at a torn tail),
+ *         FP_STORE_PG_STOPPED, or a negative errno (the first error; the files before it
+ *         are loaded).
  */
 int fp_store_pg_load_path(struct fp_store_pg *pg, const char *path);
 
