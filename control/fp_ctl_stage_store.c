@@ -26,7 +26,8 @@
  * reason "restored from journal: <original reason>"); when the last trading state record
  * is halted or cancel-only, that state is set again. The supervisor's own kill of an
  * orderly stop (who "supervisor", reason starting FP_CTL_STOP_REASON_PREFIX) is not a
- * reason to stay killed and is skipped. The restored changes are journaled at once.
+ * reason to stay killed and is skipped, and so are the kills journaled after it until the
+ * next store start (e.g. risk's reject breaker, tripped by the stop's own rejects). The restored changes are journaled at once.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -149,6 +150,7 @@ int64_t fp_ctl_store_recover(const struct fp_ctl_env *env, fp_store_replay_fn fn
 
 struct ctl_restore {
 	bool have_kill, have_trading;
+	bool stopping; /* after an orderly stop's kill, until the next store start */
 	struct fp_shm_ctl_change kill, trading; /* last kill/rearm, last trading change */
 };
 
@@ -164,13 +166,19 @@ static int on_ctl_record(void *arg, const struct fp_store_record *rec, uint32_t 
 	struct fp_shm_ctl_change ch;
 
 	(void)day;
+	if (rec->type == FP_JRNL_REC_STORE_START)
+		r->stopping = false;
 	if (rec->type != FP_JRNL_REC_CTL_CHANGE || rec->len != sizeof(ch))
 		return 0;
 	memcpy(&ch, rec->payload, sizeof(ch));
 	ch.who[sizeof(ch.who) - 1] = '\0';
 	ch.reason[sizeof(ch.reason) - 1] = '\0';
-	if ((ch.what == FP_CTL_CHANGE_KILL && !orderly_stop(&ch)) ||
-	    ch.what == FP_CTL_CHANGE_REARM) {
+	if (ch.what == FP_CTL_CHANGE_KILL && orderly_stop(&ch)) {
+		/* Kills that follow it (a breaker tripped by the rejects of the stop's own
+		 * kill switch) are part of the stop too. */
+		r->stopping = true;
+	} else if ((ch.what == FP_CTL_CHANGE_KILL && !r->stopping) ||
+		   ch.what == FP_CTL_CHANGE_REARM) {
 		r->kill = ch;
 		r->have_kill = true;
 	} else if (ch.what == FP_CTL_CHANGE_TRADING) {
