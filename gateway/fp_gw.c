@@ -683,11 +683,37 @@ static void apply_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, 
 	exec_emit(gw, FP_EV_EXEC_CANCELED, o, o->client_order_id, o->price, dec, 0, reason);
 }
 
+/* The venue replaced @p o with a UserRefNum the gateway does not know: the Replace Order
+ * was sent just before a crash and its journal record was lost (fp_gw.h, Recovery). Take
+ * the replacement from the message (ClOrdID), so that the replace applies and the reports
+ * of the new UserRefNum find their order. A pending replace of another UserRefNum was
+ * refused meanwhile (its Rejected is before this message): it is dropped. Cold. */
+static void adopt_replace(struct fp_gw *gw, struct fp_gw_order *o, const struct fp_ouch_msg *m)
+{
+	uint64_t id = get_cl_ord_id(m->cl_ord_id);
+	if (id == 0 || m->user_ref_num == 0 || find_id(gw, id) != NIL)
+		return;
+	if (o->pending == FP_GW_PEND_REPLACE)
+		del_urn(gw, o->pend_user_ref_num);
+	o->pending = FP_GW_PEND_REPLACE;
+	o->pend_client_order_id = id;
+	o->pend_price = m->price;
+	o->pend_qty = o->filled + m->quantity;
+	o->pend_user_ref_num = m->user_ref_num;
+	map_put(gw->urn_map, gw->urn_mask, m->user_ref_num, (uint32_t)(o - gw->orders) + 1);
+	gw->st.nb_adopted++;
+	if (m->user_ref_num >= gw->st.next_user_ref_num) /* invariant (2) */
+		gw->st.next_user_ref_num = m->user_ref_num + 1;
+}
+
 static void apply_replaced(struct fp_gw *gw, const struct fp_ouch_msg *m)
 {
 	struct fp_gw_order *o = venue_order(gw, m->orig_user_ref_num);
 	if (o == NULL)
 		return;
+	if (is_open(o) && o->user_ref_num == m->orig_user_ref_num &&
+	    find_urn(gw, m->user_ref_num) == NIL)
+		adopt_replace(gw, o, m);
 	if (!is_open(o) || o->pending != FP_GW_PEND_REPLACE ||
 	    o->pend_user_ref_num != m->user_ref_num || o->user_ref_num != m->orig_user_ref_num)
 		return impossible(gw);

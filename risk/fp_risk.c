@@ -245,6 +245,7 @@ static void venue_session(struct fp_risk *r, const char *text)
 	if (memcmp(r->venue_session, text, sizeof(r->venue_session)) != 0) {
 		memcpy(r->venue_session, text, sizeof(r->venue_session));
 		r->stats.exec_last_seq = 0;
+		r->exec_last_types = 0;
 	}
 }
 
@@ -252,12 +253,20 @@ static void venue_session(struct fp_risk *r, const char *text)
  * that had pushed it on the exec ring but not yet on the journal)? */
 static int exec_dup(struct fp_risk *r, const struct fp_event *ev)
 {
+	/* One venue message may make two reports of one seq (a replace: CANCELED of the old
+	 * id, then ACCEPTED of the new): a report is a replay when its seq is older than the
+	 * last, or the same with a type already applied at that seq. */
+	uint32_t bit = 1u << ((ev->type - FP_EV_EXEC_ACCEPTED) & 31);
 	if (ev->seq == 0)
 		return 0; /* the gateway's own reject */
-	if (ev->seq <= r->stats.exec_last_seq) {
+	if (ev->seq < r->stats.exec_last_seq ||
+	    (ev->seq == r->stats.exec_last_seq && (r->exec_last_types & bit))) {
 		r->stats.exec_dups++;
 		return 1;
 	}
+	if (ev->seq != r->stats.exec_last_seq)
+		r->exec_last_types = 0;
+	r->exec_last_types |= bit;
 	r->stats.exec_last_seq = ev->seq;
 	return 0;
 }
@@ -546,6 +555,7 @@ static void recover_begin(struct fp_risk *r)
 	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, fp_tsc_now());
 	r->core.breaker_open = 0;
 	r->stats.exec_last_seq = 0;
+	r->exec_last_types = 0;
 	memset(r->venue_session, 0, sizeof(r->venue_session));
 }
 

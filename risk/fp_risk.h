@@ -142,10 +142,11 @@ struct fp_risk {
 	uint64_t last_kill;
 	uint32_t venue_down;
 	uint32_t nb_exits;
-	uint32_t recovering;     /**< a replay is in progress */
-	uint32_t rec_day;        /**< YYYYMMDD of the last record replayed */
-	uint32_t nb_unconfirmed; /**< orders recovered from RISK records alone (to release) */
-	uint32_t rec_skip;       /**< the intent rings' heads may hold intents already answered */
+	uint32_t recovering;      /**< a replay is in progress */
+	uint32_t rec_day;         /**< YYYYMMDD of the last record replayed */
+	uint32_t nb_unconfirmed;  /**< orders recovered from RISK records alone (to release) */
+	uint32_t rec_skip;        /**< the intent rings' heads may hold intents already answered */
+	uint32_t exec_last_types; /**< bit (type - FP_EV_EXEC_ACCEPTED): applied at last seq */
 	uint32_t nb_rec_recent;
 	uint64_t rec_recent[FP_RISK_REC_RECENT]; /**< ids of the last journaled answers */
 	char venue_session[12];                  /**< of the last FP_EV_CTL_VENUE_UP */

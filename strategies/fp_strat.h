@@ -95,8 +95,9 @@ struct fp_strat_host {
 	struct fp_strat_host_cfg cfg;
 	uint32_t nb;
 	struct fp_strat_slot slot[FP_STRAT_MAX];
-	uint8_t route[32768];   /**< strategy id -> slot + 1 (0 = not here) */
-	char venue_session[12]; /**< of the last FP_EV_CTL_VENUE_UP */
+	uint8_t route[32768];     /**< strategy id -> slot + 1 (0 = not here) */
+	char venue_session[12];   /**< of the last FP_EV_CTL_VENUE_UP */
+	uint32_t exec_last_types; /**< bit (type - FP_EV_EXEC_ACCEPTED): applied at last seq */
 	uint64_t next_timer;
 	uint64_t timer_tsc;
 	uint32_t out_head, out_tail;

@@ -17,8 +17,9 @@
  *     is lost (J3 window), a new gateway recovers from the capture (the order ring still
  *     holds an event the dead one handled: skipped): no order entered twice,
  *     every fill applied once, next_seq right; an order whose journal records were lost is
- *     adopted from the venue's Accepted; an order journaled but never sent is released as
- *     FP_GW_REJ_LOST; a full journal ring refuses orders locally and stops reading; a
+ *     adopted from the venue's Accepted, a replace from its Replaced; an order journaled but
+ *     never sent is released as FP_GW_REJ_LOST; a full journal ring refuses orders locally
+ *     and stops reading; a
  *     recovered session the venue refuses (a new day) falls back to the configured one; an
  *     order declared lost too early (an old Account Query answer replayed) is revived by
  *     the venue's Accepted and its fills apply.
@@ -891,6 +892,37 @@ START_TEST(test_gw_revives_a_lost_order_the_venue_accepts)
 }
 END_TEST
 
+/* The journal lost a replace (order record and reports): the venue's replayed Replaced
+ * adopts the replacement from its ClOrdID, and the replacement's fills apply. */
+START_TEST(test_gw_adopts_an_unjournaled_replace_from_the_venue)
+{
+	struct world *w = world_new();
+	uint64_t a = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	pump(w, 5);
+	uint32_t keep = w->a.nb_cap; /* session, order, accepted */
+	uint64_t r = order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 80, 1490000, FP_TIF_DAY, a);
+	expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	pump(w, 5);
+	crash_and_recover(w, &w->a, keep, NULL, 0);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, a)->state, FP_GW_ACCEPTED);
+	pump_until_up(w, &w->a);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_CANCELED).client_order_id, a);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, r);
+	ck_assert_uint_eq(x.leaves_shares, 80);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_adopted, 1);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 30, 1490000, FP_TIF_IOC, 0);
+	x = expect(w, &w->a, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(x.client_order_id, r);
+	ck_assert_uint_eq(x.leaves_shares, 50);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	world_free(w);
+}
+END_TEST
+
 static Suite *fp_gw_suite(void)
 {
 	Suite *s = suite_create("fp_gw");
@@ -911,6 +943,7 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_journals_orders_before_send_and_reports_after);
 	tcase_add_test(tc, test_gw_recovers_mid_fills_without_resending_or_double_fills);
 	tcase_add_test(tc, test_gw_adopts_an_unjournaled_order_from_the_venue);
+	tcase_add_test(tc, test_gw_adopts_an_unjournaled_replace_from_the_venue);
 	tcase_add_test(tc, test_gw_releases_a_journaled_order_never_sent);
 	tcase_add_test(tc, test_gw_refuses_orders_and_stops_reading_when_the_journal_is_full);
 	tcase_add_test(tc, test_gw_falls_back_when_the_recovered_session_is_gone);

@@ -400,10 +400,21 @@ static uint64_t trade(void)
 	/* a: partly canceled */
 	intent(FP_EV_ORDER_CANCEL, 1, 1, FP_SIDE_BUY, 0, 0, a);
 	poll_n(1);
+	/* one venue message, two reports of one seq (as the gateway makes them) */
 	venue(FP_EV_EXEC_CANCELED, c, 3, 1, FP_SIDE_BUY, 100, 3 * PX, 0, 0, 0);
-	venue(FP_EV_EXEC_ACCEPTED, d, 3, 1, FP_SIDE_BUY, 60, 3 * PX - 100, 60, 0, 0);
+	venue(FP_EV_EXEC_ACCEPTED, d, 3, 1, FP_SIDE_BUY, 60, 3 * PX - 100, 60, R->next_seq - 1, 0);
 	venue(FP_EV_EXEC_FILL, d, 3, 1, FP_SIDE_BUY, 60, 3 * PX - 100, 0, 0, 0);
 	venue(FP_EV_EXEC_CANCELED, a, 1, 1, FP_SIDE_BUY, 150, PX, 0, 0, 0);
+	/* a replace risk never recorded (intent lost in a crash): its ACCEPTED, sharing the
+	 * old leg's seq, adopts the new leg */
+	uint64_t c2 = intent(FP_EV_ORDER_NEW, 3, 1, FP_SIDE_SELL, 10, 3 * PX + 500, 0);
+	poll_n(1);
+	venue(FP_EV_EXEC_ACCEPTED, c2, 3, 1, FP_SIDE_SELL, 10, 3 * PX + 500, 10, 0, 0);
+	uint64_t d2 = (1ull << 48) | 4242;
+	venue(FP_EV_EXEC_CANCELED, c2, 3, 1, FP_SIDE_SELL, 10, 3 * PX + 500, 0, 0, 0);
+	venue(FP_EV_EXEC_ACCEPTED, d2, 3, 1, FP_SIDE_SELL, 10, 3 * PX + 400, 10, R->next_seq - 1,
+	      0);
+	venue(FP_EV_EXEC_FILL, d2, 3, 1, FP_SIDE_SELL, 10, 3 * PX + 400, 0, 0, 0);
 	/* an order risk never recorded (intent lost in a crash), adopted from ACCEPTED */
 	uint64_t e = (3ull << 48) | 999;
 	venue(FP_EV_EXEC_ACCEPTED, e, 2, 3, FP_SIDE_BUY, 80, 2 * PX, 80, 0, 0);
@@ -436,7 +447,8 @@ START_TEST(test_risk_recovery_rebuilds_the_live_state)
 	rig_new(256);
 	uint64_t h = trade();
 	ck_assert_uint_eq(R->risk.stats.exec_dups, 1);
-	ck_assert_uint_eq(R->risk.core.cnt.adopted, 1);
+	ck_assert_uint_eq(R->risk.core.cnt.adopted, 2);
+	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 3)->position, 60 - 10);
 	ck_assert_uint_eq(atomic_load(&R->brk->state), FP_RISK_BRK_OPEN);
 	struct snap live, rec;
 	take(&live);

@@ -191,6 +191,18 @@ START_TEST(test_replayed_exec_reports_dropped)
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(H->stats.exec_dups, 2);
 	ck_assert_int_eq(H->slot[0].position[2], 50);
+	/* a replace: two reports of one seq (canceled, accepted) both apply; their replay not */
+	for (int k = 0; k < 2; k++)
+		for (uint8_t t = FP_EV_EXEC_CANCELED; t;
+		     t = t == FP_EV_EXEC_CANCELED ? FP_EV_EXEC_ACCEPTED : 0) {
+			struct fp_event ev = {.type = t, .symbol_id = 2, .seq = 8};
+			ev.u.exec = (struct fp_ev_exec){
+				.client_order_id = 3, .strategy_id = 4, .side = 'B'};
+			ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
+		}
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(H->stats.execs, 7 + 4 + 1);
+	ck_assert_uint_eq(H->stats.exec_dups, 4);
 	venue_up("FPSIM00002"); /* a new session numbers from 1 */
 	struct fp_event ev = {.type = FP_EV_EXEC_FILL, .symbol_id = 2, .seq = 1};
 	ev.u.exec = (struct fp_ev_exec){
@@ -198,7 +210,7 @@ START_TEST(test_replayed_exec_reports_dropped)
 	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
 	fp_strat_host_poll(H, 64);
 	ck_assert_int_eq(H->slot[0].position[2], 60);
-	ck_assert_uint_eq(H->stats.exec_dups, 2);
+	ck_assert_uint_eq(H->stats.exec_dups, 4);
 }
 END_TEST
 
