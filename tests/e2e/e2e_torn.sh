@@ -32,7 +32,9 @@ wait "$run_pid" || fail "second run exited with $?"
 wait "$sim_pid" || true
 grep -q "torn tail (short record) of .* bytes at offset .* cut; $((n - 1)) records kept" \
 	"$work/run.log" || fail "torn tail not reported"
-grep -q "kill switch tripped again" "$work/run.log" && fail "the orderly stop's kill was restored: $(grep "tripped again" "$work/run.log")"
+# (a breaker that tripped during the first run is restored, rightly; the stop's kill not)
+grep -q "kill switch tripped again.*'supervisor': stop: " "$work/run.log" &&
+	fail "the orderly stop's kill was restored: $(grep "tripped again" "$work/run.log")"
 got=$(sed -n 's/.*gateway.*recovered \([0-9]*\) journal records.*/\1/p' "$work/run.log")
 ((${got:-0} >= n - 1)) || fail "the gateway recovered ${got:-no} records of $((n - 1))"
 "$bin/fastpath-ctl" journal dump "$f" >"$work/after.txt" || fail "journal damaged after restart"
