@@ -24,7 +24,8 @@
  * exits and mass cancels) is pushed on the journal ring before the order ring (J4); with no
  * journal room an intent is refused with FP_RISK_JOURNAL_FULL, an exit is refused and a mass
  * cancel waits. Rejects and breaker trips and resets (FP_JRNL_CTL_BREAKER_*) are journaled
- * too. Execution reports with a non-zero seq not above the last one applied in the same
+ * too. Execution reports with a non-zero seq below the last one applied (or equal to it with
+ * a report type already applied at that seq: a replace's two reports share one) in the same
  * venue session (FP_EV_CTL_VENUE_UP text) are dropped (J3, stats.exec_dups); an ACCEPTED
  * for an unknown client order id adopts the order (core counter adopted).
  *

@@ -11,7 +11,8 @@
  * Rings (SPSC, fp_ring.h):
  *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored)
  *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id); a report whose seq is
- *           not above the last applied in the same venue session (FP_EV_CTL_VENUE_UP text)
+ *           below the last applied (or equal, with a type already applied at that seq) in
+ *           the same venue session (FP_EV_CTL_VENUE_UP text)
  *           is a replay after a gateway restart and is dropped (shm/fp_journal.h J3)
  *   reject  risk -> host: FP_EV_RISK_REJECT (routed by strategy_id)
  *   intent  host -> risk: FP_EV_ORDER_NEW / _CANCEL / _REPLACE. Never dropped: emitted
