@@ -26,7 +26,8 @@
  * reason "restored from journal: <original reason>"); when the last trading state record
  * is halted or cancel-only, that state is set again. The supervisor's own kill of an
  * orderly stop (who "supervisor", reason starting FP_CTL_STOP_REASON_PREFIX) is not a
- * reason to stay killed and is skipped. The restored changes are journaled at once.
+ * reason to stay killed and is skipped, and so are the kills journaled after it until the
+ * next store start (e.g. risk's reject breaker, tripped by the stop's own rejects). The restored changes are journaled at once.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -40,6 +41,7 @@
 #include "fp_ctl_store.h"
 #include "fp_err.h"
 #include "fp_journal.h"
+#include "fp_log.h"
 #include "fp_risk.h"
 #include "fp_shm_ctl.h"
 #include "fp_store_stage.h"
@@ -148,6 +150,7 @@ int64_t fp_ctl_store_recover(const struct fp_ctl_env *env, fp_store_replay_fn fn
 
 struct ctl_restore {
 	bool have_kill, have_trading;
+	bool stopping; /* after an orderly stop's kill, until the next store start */
 	struct fp_shm_ctl_change kill, trading; /* last kill/rearm, last trading change */
 };
 
@@ -163,13 +166,19 @@ static int on_ctl_record(void *arg, const struct fp_store_record *rec, uint32_t 
 	struct fp_shm_ctl_change ch;
 
 	(void)day;
+	if (rec->type == FP_JRNL_REC_STORE_START)
+		r->stopping = false;
 	if (rec->type != FP_JRNL_REC_CTL_CHANGE || rec->len != sizeof(ch))
 		return 0;
 	memcpy(&ch, rec->payload, sizeof(ch));
 	ch.who[sizeof(ch.who) - 1] = '\0';
 	ch.reason[sizeof(ch.reason) - 1] = '\0';
-	if ((ch.what == FP_CTL_CHANGE_KILL && !orderly_stop(&ch)) ||
-	    ch.what == FP_CTL_CHANGE_REARM) {
+	if (ch.what == FP_CTL_CHANGE_KILL && orderly_stop(&ch)) {
+		/* Kills that follow it (a breaker tripped by the rejects of the stop's own
+		 * kill switch) are part of the stop too. */
+		r->stopping = true;
+	} else if ((ch.what == FP_CTL_CHANGE_KILL && !r->stopping) ||
+		   ch.what == FP_CTL_CHANGE_REARM) {
 		r->kill = ch;
 		r->have_kill = true;
 	} else if (ch.what == FP_CTL_CHANGE_TRADING) {
@@ -211,19 +220,25 @@ static int journal_restored(const struct fp_ctl_env *env, const struct store_set
 }
 
 static int restore_ctl(const struct fp_ctl_env *env, const struct store_settings *s,
-		       struct fp_shm_ctl *ctl)
+		       struct fp_shm_ctl *ctl, const struct fp_log *log)
 {
 	struct ctl_restore r = {0};
 	struct fp_shm_ctl_change done[2];
 	char why[FP_SHM_CTL_TEXT_SIZE];
 	unsigned nb = 0;
-	int rc = fp_store_replay(s->dir, env->instance, on_ctl_record, &r, NULL);
+	struct fp_store_replay_stats st;
+	int rc = fp_store_replay(s->dir, env->instance, on_ctl_record, &r, &st);
 
 	if (rc < 0)
 		return fp_err_append(rc, "restoring the control block from %s", s->dir);
+	if (st.files)
+		fp_log_info(log, "journal %s: %" PRIu32 " files, %" PRIu64 " records", s->dir,
+			    st.files, st.records);
 	if (r.have_kill && r.kill.what == FP_CTL_CHANGE_KILL) {
 		restored_reason(why, sizeof(why), r.kill.reason);
 		fp_shm_ctl_kill(ctl, "supervisor", why);
+		fp_log_warn(log, "kill switch tripped again, as the journal left it (by '%s': %s)",
+			    r.kill.who, r.kill.reason);
 		if (fp_shm_ctl_last_change(ctl, &done[nb]))
 			nb++;
 	}
@@ -231,6 +246,9 @@ static int restore_ctl(const struct fp_ctl_env *env, const struct store_settings
 			       r.trading.new_value == FP_TRADING_CANCEL_ONLY)) {
 		restored_reason(why, sizeof(why), r.trading.reason);
 		fp_shm_ctl_set_trading(ctl, r.trading.new_value, "supervisor", why);
+		fp_log_warn(log, "trading state %s again, as the journal left it (by '%s': %s)",
+			    r.trading.new_value == FP_TRADING_HALTED ? "halted" : "cancel-only",
+			    r.trading.who, r.trading.reason);
 		if (fp_shm_ctl_last_change(ctl, &done[nb]))
 			nb++;
 	}
@@ -263,6 +281,7 @@ static int store_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 
 static int store_setup(const struct fp_ctl_env *env)
 {
+	struct fp_log log;
 	struct store_settings s;
 	struct fp_store_journal *j;
 	char path[4096];
@@ -281,16 +300,24 @@ static int store_setup(const struct fp_ctl_env *env)
 	 * its day: a torn file that is no longer the newest would be damage. */
 	if ((rc = fp_store_newest_file(path, sizeof(path), s.dir, env->instance)) < 0)
 		return rc;
+	fp_log_init(&log, stderr, "store", FP_LOG_INFO);
 	if (rc == 1) {
 		if ((rc = fp_store_journal_open(path, env->instance, &j)) < 0)
 			return fp_err_append(rc,
 					     "the journal of instance '%s' is damaged: "
 					     "recovery refused",
 					     env->instance);
+		const struct fp_store_recovery *rec = fp_store_journal_recovery(j);
+		if (rec->truncated_bytes)
+			fp_log_warn(&log,
+				    "%s: torn tail (%s) of %" PRIu64 " bytes at offset %" PRIu64
+				    " cut; %" PRIu64 " records kept",
+				    path, fp_store_tail_str(rec->reason), rec->truncated_bytes,
+				    rec->truncated_at, rec->records);
 		fp_store_journal_close(j);
 	}
 	struct fp_shm_ctl *ctl = fp_ctl_region(env, "ctl", NULL);
-	return ctl ? restore_ctl(env, &s, ctl) : -ENOENT;
+	return ctl ? restore_ctl(env, &s, ctl, &log) : -ENOENT;
 }
 
 /* The seq of the last control change of this segment already in the newest file. */

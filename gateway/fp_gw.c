@@ -157,7 +157,10 @@ static int is_open(const struct fp_gw_order *o)
 static uint32_t jrnl_room(const struct fp_gw *gw)
 {
 	const struct fp_ring *j = gw->cfg.journal_ring;
-	return j ? fp_ring_capacity(j) - fp_ring_count(j) - gw->nb_jbuf : UINT32_MAX;
+	if (!j)
+		return UINT32_MAX;
+	uint32_t used = fp_ring_count(j) + gw->nb_jbuf;
+	return used < fp_ring_capacity(j) ? fp_ring_capacity(j) - used : 0;
 }
 
 /* Push what is buffered; invariants (4) and (5) keep room for it, so a shortfall (only the

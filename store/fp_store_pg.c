@@ -463,7 +463,10 @@ static int pg_connect(struct fp_store_pg *pg)
 		return fp_err_set(-ENOTCONN, "database %s unreachable: %s", pg->redacted_buf, msg);
 	}
 	PQsetNoticeProcessor(pg->conn, notice_ignore, NULL);
-	int rc = pg_exec(pg, "SET client_min_messages = warning", "session settings");
+	/* synchronous_commit off: a commit the server loses in a crash loses its load_progress
+	 * line with it (1), so the loader loads those records again; no WAL flush per batch. */
+	int rc = pg_exec(pg, "SET client_min_messages = warning; SET synchronous_commit = off",
+			 "session settings");
 	if (rc == 0)
 		rc = pg_migrate(pg);
 	if (rc == 0)

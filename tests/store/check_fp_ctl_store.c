@@ -260,7 +260,7 @@ END_TEST
 
 START_TEST(test_setup_does_not_restore_an_orderly_stop_or_a_rearm)
 {
-	struct fp_shm_ctl_change chs[3] = {
+	struct fp_shm_ctl_change chs[4] = {
 		{.seq = 1,
 		 .what = FP_CTL_CHANGE_KILL,
 		 .new_value = 1,
@@ -276,8 +276,15 @@ START_TEST(test_setup_does_not_restore_an_orderly_stop_or_a_rearm)
 		 .new_value = 1,
 		 .who = "supervisor",
 		 .reason = FP_CTL_STOP_REASON_PREFIX "duration"},
+		/* the stop's rejects trip the reject breaker, which trips the switch again */
+		{.seq = 4,
+		 .what = FP_CTL_CHANGE_KILL,
+		 .old_value = 1,
+		 .new_value = 1,
+		 .who = "risk:breaker",
+		 .reason = "rejects"},
 	};
-	journal_changes(chs, 3);
+	journal_changes(chs, 4);
 	start_and_check(false, NULL, FP_TRADING_ON);
 }
 END_TEST

@@ -77,4 +77,13 @@ snaps=$(pg_sql "SELECT count(*) FROM positions")
 echo "journal: $want records; PostgreSQL: $got rows, $sent orders sent, $fills fills," \
 	"$snaps position snapshots"
 ((snaps > 0)) || fail "no position snapshot in PostgreSQL"
+# The same figures from `fastpath-ctl journal dump` (the store's own reader of the files).
+for f in "${files[@]}"; do "$bin/fastpath-ctl" journal dump "$f"; done >"$work/dump.txt" ||
+	fail "journal dump"
+d_records=$(sed -n 's/^# end: records=\([0-9]*\).*/\1/p' "$work/dump.txt" | awk '{n += $1} END {print n}')
+d_sent=$(grep -c "producer=gw type=order_" "$work/dump.txt" || true)
+d_fills=$(grep -c "producer=gw type=exec_fill " "$work/dump.txt" || true)
+echo "journal dump: $d_records records, $d_sent orders sent, $d_fills fills"
+[[ $d_records == "$want" && $d_sent == "$sent" && $d_fills == "$fills" ]] ||
+	fail "PostgreSQL and journal dump disagree"
 echo "1 passed, 0 failed"
