@@ -286,10 +286,23 @@ static inline int reduces(const struct fp_risk_sym_state *s, int buy, int64_t qt
 	return s->position > 0 && s->position - same_side_open - qty >= 0;
 }
 
+/*
+ * Does a reject count toward the rejects-in-a-row breaker? That breaker catches a strategy
+ * gone wrong. A refusal the firm imposes (kill switch, open breaker, halted trading) says
+ * nothing about the strategy, and counting it would re-trip the breaker after every kill
+ * (and the journal would restore it open at the next start); a cancel or replace that lost
+ * the race with a fill or a cancel (unknown order) is the everyday race of market making.
+ */
+static inline bool counts_as_strategy_error(enum fp_risk_reason r)
+{
+	return r != FP_RISK_KILL_SWITCH && r != FP_RISK_BREAKER_OPEN && r != FP_RISK_STATE_HALTED &&
+	       r != FP_RISK_UNKNOWN_ORDER;
+}
+
 static inline enum fp_risk_reason reject(struct fp_risk_core *rc, enum fp_risk_reason r)
 {
 	rc->cnt.rejected[r]++;
-	rc->consec_rejects++;
+	rc->consec_rejects += counts_as_strategy_error(r);
 	return r;
 }
 

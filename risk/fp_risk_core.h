@@ -192,7 +192,8 @@ struct fp_risk_core {
 	uint32_t order_mask;
 	uint32_t pos_mask;
 	uint32_t owns_region;
-	uint32_t consec_rejects; /**< rejects in a row (breaker input) */
+	uint32_t consec_rejects; /**< rejects in a row that the strategy caused (breaker input:
+				    *   not kill switch, breaker, halt or unknown order) */
 	uint32_t breaker_open;   /**< set by the breaker: refuse with BREAKER_OPEN */
 	const _Atomic uint32_t *kill_word;
 	const _Atomic uint32_t *trading_word;

@@ -48,8 +48,10 @@
  *   (J3) The gateway pushes an applied venue message on its exec rings first and on its
  *        journal ring second. A crash in between makes the venue replay that message after
  *        the next login, so a consumer may see it twice: consumers drop an exec event whose
- *        seq is non-zero and not above the last seq they applied in the same venue session
- *        (FP_EV_CTL_VENUE_UP carries the session in u.control.text).
+ *        non-zero seq is below the last seq they applied in the same venue session, or equal
+ *        to it with a type already applied at that seq (one venue message may make two
+ *        reports of one seq: a replace's CANCELED of the old id and ACCEPTED of the new).
+ *        FP_EV_CTL_VENUE_UP carries the session in u.control.text.
  *   (J4) Risk journals an intent it accepts before pushing it on the order ring.
  *   (J5) A stage that restarts waits until every journal ring is empty (J1), then replays
  *        the journal files of its instance, oldest first, and only then polls its rings.
