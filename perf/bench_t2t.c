@@ -64,7 +64,7 @@ static int write_file(const char *path, const char *text)
 static void write_configs(const char *dir, const struct t2t_run *r, int nb_cores, char *sim_cfg,
 			  char *run_cfg, size_t len)
 {
-	char text[4096], workers[1024], store[PATH_MAX + 96] = "";
+	char text[16384], workers[1024], store[PATH_MAX + 96] = "";
 	const char *idle = "spin";
 
 	snprintf(sim_cfg, len, "%s/%s-sim.conf", dir, r->name);
