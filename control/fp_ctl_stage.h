@@ -55,7 +55,7 @@ struct fp_ctl_summary {
 	/** Sum over positions of realized - cost basis: the cash the fills moved, price units;
 	 *  what the venue's record of the account calls cash. */
 	int64_t cash;
-	uint64_t risk_fills;    /**< fills risk applied to positions */
+	uint64_t risk_fills; /**< fills risk applied to positions */
 	/** Execution reports risk could not apply (unknown order) or dropped as replays (J3). */
 	uint64_t risk_unknown_exec, risk_exec_dups;
 	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
