@@ -1171,7 +1171,7 @@ static int load_dir(struct fp_store_pg *pg, const char *dir)
 		nb++;
 	}
 	closedir(d);
-	if (rc == 0)
+	if (rc == 0 && nb > 1) /* names is NULL while the directory has no journal yet */
 		qsort(names, nb, sizeof(*names), by_date);
 	bool tail = false;
 	for (size_t i = 0; i < nb && rc == 0; i++) {
