@@ -183,12 +183,6 @@ static const char *ctl_command_name(uint32_t cmd)
 	return NULL;
 }
 
-static const char *change_name(uint32_t what)
-{
-	static const char *const names[] = {"none", "kill", "rearm", "trading", "limits"};
-	return what < FP_ARRAY_SIZE(names) ? names[what] : "?";
-}
-
 static void dump_event(struct jline *l, const struct fp_event *ev, uint16_t src)
 {
 	jl_u64(l, "sym", ev->symbol_id);
@@ -263,7 +257,8 @@ static void dump_record(struct jline *l, const struct fp_store_record *r)
 		struct fp_shm_ctl_change ch;
 		memcpy(&ch, r->payload, sizeof(ch));
 		jl_u64(l, "change", ch.seq);
-		jl_str(l, "what", change_name(ch.what));
+		const char *what = fp_shm_ctl_what_str(ch.what);
+		jl_str(l, "what", what ? what : "?");
 		jl_u64(l, "old", ch.old_value);
 		jl_u64(l, "new", ch.new_value);
 		jl_strn(l, "who", ch.who, sizeof(ch.who));

@@ -38,12 +38,12 @@ static const char *backing_name(uint32_t b)
 
 static void emit_change(struct fp_cli_out *o, const struct fp_shm_ctl *ctl)
 {
-	static const char *const what[] = {"none", "kill", "rearm", "trading", "limits"};
 	struct fp_shm_ctl_change ch;
 	fp_cli_obj(o, "last_change");
 	if (fp_shm_ctl_last_change(ctl, &ch) && ch.seq) {
 		fp_cli_u64(o, "seq", ch.seq);
-		fp_cli_str(o, "what", ch.what < FP_ARRAY_SIZE(what) ? what[ch.what] : "unknown");
+		const char *what = fp_shm_ctl_what_str(ch.what);
+		fp_cli_str(o, "what", what ? what : "unknown");
 		fp_cli_u64(o, "old", ch.old_value);
 		fp_cli_u64(o, "new", ch.new_value);
 		fp_cli_str(o, "who", ch.who);

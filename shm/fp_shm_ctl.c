@@ -165,3 +165,13 @@ int fp_shm_ctl_note(struct fp_shm_ctl *c, uint32_t what, uint32_t old_value, uin
 {
 	return fp_shm_ctl_record(c, what, old_value, new_value, who, reason);
 }
+
+const char *fp_shm_ctl_what_str(uint32_t what)
+{
+	static const char *const names[] = {
+		[FP_CTL_CHANGE_NONE] = "none",     [FP_CTL_CHANGE_KILL] = "kill",
+		[FP_CTL_CHANGE_REARM] = "rearm",   [FP_CTL_CHANGE_TRADING] = "trading",
+		[FP_CTL_CHANGE_LIMITS] = "limits",
+	};
+	return what < FP_ARRAY_SIZE(names) ? names[what] : NULL;
+}

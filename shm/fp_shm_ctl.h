@@ -140,6 +140,10 @@ int fp_shm_ctl_note(struct fp_shm_ctl *c, uint32_t what, uint32_t old_value, uin
 /** Copy the last change record consistently. Cold. @return false if none could be read. */
 bool fp_shm_ctl_last_change(const struct fp_shm_ctl *c, struct fp_shm_ctl_change *out);
 
+/** Name of a change record's `what` ("kill", "rearm", "trading", "limits"; "none" for 0),
+ *  or NULL for a value this version does not know. Any process. */
+const char *fp_shm_ctl_what_str(uint32_t what);
+
 /** Print the block. Any process. */
 void fp_shm_ctl_dump(FILE *out, const struct fp_shm_ctl *c);
 

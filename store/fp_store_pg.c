@@ -495,21 +495,6 @@ static const char *exec_kind(unsigned type)
 		       : NULL;
 }
 
-static const char *ctl_what(unsigned what)
-{
-	switch (what) {
-	case FP_CTL_CHANGE_KILL:
-		return "kill";
-	case FP_CTL_CHANGE_REARM:
-		return "rearm";
-	case FP_CTL_CHANGE_TRADING:
-		return "trading";
-	case FP_CTL_CHANGE_LIMITS:
-		return "limits";
-	}
-	return NULL;
-}
-
 static void col_name_or_num(struct pg_buf *b, const char *name, int64_t v)
 {
 	if (name)
@@ -679,7 +664,7 @@ static void enc_ctl_change(struct fp_store_pg *pg, const struct fp_store_record 
 	memcpy(&c, r->payload, sizeof(c));
 	struct pg_buf *b = row_begin(pg, FP_STORE_PG_CONTROL_ACTIONS, r->seq, timed(pg, c.time_ns));
 	col_u64(b, c.seq);
-	col_name_or_num(b, ctl_what(c.what), c.what);
+	col_name_or_num(b, fp_shm_ctl_what_str(c.what), c.what);
 	col_i64(b, c.old_value);
 	col_i64(b, c.new_value);
 	col_text(b, c.who, sizeof(c.who));
