@@ -17,6 +17,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,8 @@ const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name)
 }
 
 /* ---- configuration ---- */
+
+static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan);
 
 static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
 				       "md",       "book",    "strategies", "risk",    "gateway",
@@ -308,6 +311,68 @@ static int load_placement(struct fp_ctl_pipeline *p)
 	return 0;
 }
 
+/* What fp_cpu_pin_self() says of @p core, asked from a thread of its own (so that the
+ * caller stays unpinned): the worker's own check, made before any worker starts. */
+struct core_probe {
+	int core, rc;
+	char msg[FP_ERR_MSG_MAX];
+};
+
+static void *core_probe_main(void *arg)
+{
+	struct core_probe *cp = arg;
+	cp->rc = fp_cpu_pin_self(cp->core);
+	if (cp->rc < 0)
+		snprintf(cp->msg, sizeof(cp->msg), "%s", fp_err_msg());
+	return NULL;
+}
+
+static int check_cores(const struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *workers = fp_cfg_lookup(p->cfg, NULL, "placement.workers");
+	for (unsigned i = 0; i < p->nb_workers; i++) {
+		struct core_probe cp = {.core = p->workers[i].core};
+		pthread_t t;
+		if (cp.core < 0)
+			continue;
+		if (pthread_create(&t, NULL, core_probe_main, &cp) != 0)
+			return fp_err_set(-EAGAIN, "cannot start a thread to check core %d", cp.core);
+		pthread_join(t, NULL);
+		if (cp.rc < 0)
+			return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, fp_cfg_elem(workers, i), "core"),
+					    cp.rc, "worker '%s': %s", p->workers[i].name, cp.msg);
+	}
+	return 0;
+}
+
+/*
+ * Everything `fastpath run` checks before it creates the segment, in one place, so that
+ * `fastpath-ctl config validate` refuses exactly what run refuses (issue 16): names the
+ * segment takes (instance, group), the cores of the placement, and every placed stage's
+ * own group through its plan() (unknown keys, required keys, files it reads, credentials,
+ * strategies started once on scratch memory).
+ */
+static int check_all(struct fp_ctl_pipeline *p)
+{
+	struct fp_ctl_plan *plan;
+	int rc;
+
+	if ((rc = fp_shm_check_instance(p->instance)) < 0)
+		return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, NULL, "instance"), rc,
+				    "'instance': %s", fp_err_msg());
+	if (p->group[0] && (rc = fp_shm_check_group(p->group, NULL)) < 0)
+		return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, NULL, "segment.group"), rc,
+				    "'segment.group': %s", fp_err_msg());
+	if ((rc = check_cores(p)) < 0)
+		return rc;
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return fp_err_set(-ENOMEM, "out of memory checking the configuration");
+	rc = plan_all(p, plan);
+	free(plan);
+	return rc;
+}
+
 int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
 {
 	const char *instance;
@@ -328,7 +393,7 @@ int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
 	fp_log_init(&p->log, stderr, "supervisor", FP_LOG_INFO);
 	p->env.cfg = p->cfg;
 	p->env.instance = p->instance;
-	return 0;
+	return check_all(p);
 }
 
 void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p)
