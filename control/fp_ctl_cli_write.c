@@ -172,11 +172,20 @@ static void field_put(void *base, const struct field *f, int64_t v)
  * largest value a set accepts reads "unlimited". Text shows the mark beside the value;
  * JSON keeps the numbers and lists the marked fields in "off" and "unlimited".
  */
-static const char *const off_when_zero[] = {
-	"stale_ms",      "max_consec_rejects", "breaker_on_position", "breaker_on_stale",
-	"breaker_on_loss", "breaker_on_venue", "collar_bps",          "order_rate",
-	"cancel_rate",   "stop_loss_abs",      "stop_loss_bps",       "trailing_stop_bps",
-	"take_profit_bps", NULL};
+static const char *const off_when_zero[] = {"stale_ms",
+					    "max_consec_rejects",
+					    "breaker_on_position",
+					    "breaker_on_stale",
+					    "breaker_on_loss",
+					    "breaker_on_venue",
+					    "collar_bps",
+					    "order_rate",
+					    "cancel_rate",
+					    "stop_loss_abs",
+					    "stop_loss_bps",
+					    "trailing_stop_bps",
+					    "take_profit_bps",
+					    NULL};
 
 static const char *field_mark(const struct field *f, int64_t v)
 {

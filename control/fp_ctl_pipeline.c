@@ -336,10 +336,12 @@ static int check_cores(const struct fp_ctl_pipeline *p)
 		if (cp.core < 0)
 			continue;
 		if (pthread_create(&t, NULL, core_probe_main, &cp) != 0)
-			return fp_err_set(-EAGAIN, "cannot start a thread to check core %d", cp.core);
+			return fp_err_set(-EAGAIN, "cannot start a thread to check core %d",
+					  cp.core);
 		pthread_join(t, NULL);
 		if (cp.rc < 0)
-			return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, fp_cfg_elem(workers, i), "core"),
+			return fp_cfg_error(p->cfg,
+					    fp_cfg_lookup(p->cfg, fp_cfg_elem(workers, i), "core"),
 					    cp.rc, "worker '%s': %s", p->workers[i].name, cp.msg);
 	}
 	return 0;

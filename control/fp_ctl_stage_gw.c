@@ -119,10 +119,11 @@ static int gw_load_cfg(const struct fp_ctl_env *env, struct fp_gw_cfg *cfg, char
 	host[colon - venue] = '\0';
 	struct in_addr addr;
 	if (inet_pton(AF_INET, host, &addr) != 1) /* what fp_gw_init() accepts (no DNS) */
-		return fp_err_set(-EINVAL,
-				  "%s:%u: gateway.venue must be IPV4:PORT (an address, not a name), "
-				  "got '%s'",
-				  fp_cfg_name(c), fp_cfg_line(fp_cfg_lookup(c, g, "venue")), venue);
+		return fp_err_set(
+			-EINVAL,
+			"%s:%u: gateway.venue must be IPV4:PORT (an address, not a name), "
+			"got '%s'",
+			fp_cfg_name(c), fp_cfg_line(fp_cfg_lookup(c, g, "venue")), venue);
 	if (!FP_IS_POW2((uint64_t)max_orders))
 		return fp_err_set(-EINVAL, "%s: gateway.max_orders must be a power of two",
 				  fp_cfg_name(c));

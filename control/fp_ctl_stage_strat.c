@@ -204,14 +204,15 @@ static int strat_check(const struct fp_ctl_env *env, const struct fp_strat_host_
 			if (strat_try(h, one, cfg, i, &less, ring) != 0)
 				continue;
 			/* "symbol" comes from the entry's symbol key, the rest from params[]. */
-			bool from_symbol = sp->params.p[k].key[0] && !strcmp(sp->params.p[k].key,
-									     "symbol") &&
+			bool from_symbol = sp->params.p[k].key[0] &&
+					   !strcmp(sp->params.p[k].key, "symbol") &&
 					   fp_cfg_lookup(c, e, "symbol");
 			rc = fp_cfg_error(
 				c, fp_cfg_lookup(c, e, from_symbol ? "symbol" : "params"), -EINVAL,
 				"strategy %u '%s': parameter '%s=%s' refused by the strategy (it "
 				"starts without it)",
-				(unsigned)sp->id, sp->name, sp->params.p[k].key, sp->params.p[k].value);
+				(unsigned)sp->id, sp->name, sp->params.p[k].key,
+				sp->params.p[k].value);
 			goto out;
 		}
 		/* No single parameter is to blame: list them; a strategy that sets no message

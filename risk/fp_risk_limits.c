@@ -273,9 +273,18 @@ struct lim_key {
 	int64_t dflt; /* LK_OPT only */
 };
 
-#define KG(n, k, r, d) {#n, k, offsetof(struct fp_risk_global_limits, n), r, d}
-#define KS(n, k, r, d) {#n, k, offsetof(struct fp_risk_sym_limits, n), r, d}
-#define KT(n, k, r, d) {#n, k, offsetof(struct fp_risk_strat_limits, n), r, d}
+#define KG(n, k, r, d)                                                 \
+	{                                                              \
+#n, k, offsetof(struct fp_risk_global_limits, n), r, d \
+	}
+#define KS(n, k, r, d)                                              \
+	{                                                           \
+#n, k, offsetof(struct fp_risk_sym_limits, n), r, d \
+	}
+#define KT(n, k, r, d)                                                \
+	{                                                             \
+#n, k, offsetof(struct fp_risk_strat_limits, n), r, d \
+	}
 
 static const struct lim_key global_keys[] = {
 	KG(max_gross, LK_PRICE, LK_REQ, 0),
@@ -312,22 +321,14 @@ static const struct lim_key sym_keys[] = {
 };
 
 static const struct lim_key strat_keys[] = {
-	KT(max_gross, LK_PRICE, LK_REQ, 0),
-	KT(max_net, LK_PRICE, LK_REQ, 0),
-	KT(max_daily_loss, LK_PRICE, LK_REQ, 0),
-	KT(max_open_orders, LK_U32, LK_REQ, 0),
-	KT(max_consec_losses, LK_U32, LK_REQ, 0),
-	KT(order_rate, LK_U32, LK_REQ, 0),
-	KT(order_burst, LK_U32, LK_OPT, 0),
-	KT(cancel_rate, LK_U32, LK_REQ, 0),
-	KT(cancel_burst, LK_U32, LK_OPT, 0),
-	KT(state, LK_STATE, LK_OPT, FP_RISK_ACTIVE),
-	KT(enabled, LK_U32, LK_OPT, 1),
-	KT(stop_loss_abs, LK_PRICE, LK_OPT, 0),
-	KT(stop_loss_bps, LK_U32, LK_OPT, 0),
-	KT(trailing_stop_bps, LK_U32, LK_OPT, 0),
-	KT(take_profit_bps, LK_U32, LK_OPT, 0),
-	{NULL, LK_U32, 0, 0, 0},
+	KT(max_gross, LK_PRICE, LK_REQ, 0),       KT(max_net, LK_PRICE, LK_REQ, 0),
+	KT(max_daily_loss, LK_PRICE, LK_REQ, 0),  KT(max_open_orders, LK_U32, LK_REQ, 0),
+	KT(max_consec_losses, LK_U32, LK_REQ, 0), KT(order_rate, LK_U32, LK_REQ, 0),
+	KT(order_burst, LK_U32, LK_OPT, 0),       KT(cancel_rate, LK_U32, LK_REQ, 0),
+	KT(cancel_burst, LK_U32, LK_OPT, 0),      KT(state, LK_STATE, LK_OPT, FP_RISK_ACTIVE),
+	KT(enabled, LK_U32, LK_OPT, 1),           KT(stop_loss_abs, LK_PRICE, LK_OPT, 0),
+	KT(stop_loss_bps, LK_U32, LK_OPT, 0),     KT(trailing_stop_bps, LK_U32, LK_OPT, 0),
+	KT(take_profit_bps, LK_U32, LK_OPT, 0),   {NULL, LK_U32, 0, 0, 0},
 };
 
 /* Allowed names of a table (plus "id" for an override), for fp_cfg_check_keys(). */
@@ -341,8 +342,8 @@ static void key_names(const struct lim_key *t, int with_id, const char **out, si
 	out[n] = NULL;
 }
 
-static int put_key(const struct fp_cfg *cfg, const struct fp_cfg_node *grp,
-		   const struct lim_key *k, void *base)
+static int put_key(const struct fp_cfg *cfg, const struct fp_cfg_node *grp, const struct lim_key *k,
+		   void *base)
 {
 	char *p = (char *)base + k->off;
 	const struct fp_cfg_node *n = fp_cfg_lookup(cfg, grp, k->name);
@@ -438,19 +439,21 @@ static int load_overrides(const struct fp_cfg *cfg, const struct fp_cfg_node *li
 	if (!list)
 		return 0;
 	if (fp_cfg_kind(list) != FP_CFG_KIND_LIST)
-		return fp_cfg_error(cfg, list, -EINVAL, "'%s' must be a list of groups ( {...}, ... )",
-				    what);
+		return fp_cfg_error(cfg, list, -EINVAL,
+				    "'%s' must be a list of groups ( {...}, ... )", what);
 	for (unsigned i = 0; i < fp_cfg_length(list); i++) {
 		const struct fp_cfg_node *grp = fp_cfg_elem(list, i);
 		int64_t id;
 		int rc;
 		if (fp_cfg_kind(grp) != FP_CFG_KIND_GROUP)
-			return fp_cfg_error(cfg, grp, -EINVAL, "each %s entry must be a group", what);
+			return fp_cfg_error(cfg, grp, -EINVAL, "each %s entry must be a group",
+					    what);
 		if ((rc = fp_cfg_require(cfg, grp, "id")) < 0 ||
 		    (rc = fp_cfg_get_int64(cfg, grp, "id", 0, 0, limit - 1, &id)) < 0)
 			return rc;
-		rc = !strcmp(what, "symbols") ? load_group(cfg, grp, sym_keys, &lim->sym[id], 0)
-					      : load_group(cfg, grp, strat_keys, &lim->strat[id], 0);
+		rc = !strcmp(what, "symbols")
+			     ? load_group(cfg, grp, sym_keys, &lim->sym[id], 0)
+			     : load_group(cfg, grp, strat_keys, &lim->strat[id], 0);
 		if (rc < 0)
 			return fp_err_append(rc, "%s id %" PRId64, what, id);
 	}
@@ -458,11 +461,11 @@ static int load_overrides(const struct fp_cfg *cfg, const struct fp_cfg_node *li
 }
 
 static const char *const root_keys[] = {"environments", NULL};
-static const char *const env_keys[] = {"global", "symbol", "strategy", "symbols", "strategies",
-				       NULL};
+static const char *const env_keys[] = {"global",  "symbol",     "strategy",
+				       "symbols", "strategies", NULL};
 
-static int load_env(const struct fp_cfg *cfg, const struct fp_cfg_node *e, struct fp_risk_limits *lim,
-		    uint32_t nb_symbols)
+static int load_env(const struct fp_cfg *cfg, const struct fp_cfg_node *e,
+		    struct fp_risk_limits *lim, uint32_t nb_symbols)
 {
 	const struct fp_cfg_node *grp;
 	int rc;

@@ -103,16 +103,16 @@ static const char *write_tmp(const char *text)
 }
 
 /* A complete environment "t": every limit written; tests change one thing in it. */
-#define ENV_GLOBAL                                                                            \
-	"  global: { max_gross = 1000000.0; max_net = 500000.0; max_daily_loss = 1000.0;\n"   \
-	"    max_open_orders = 100; max_consec_losses = 10; stale_ms = 0;\n"                 \
+#define ENV_GLOBAL                                                                          \
+	"  global: { max_gross = 1000000.0; max_net = 500000.0; max_daily_loss = 1000.0;\n" \
+	"    max_open_orders = 100; max_consec_losses = 10; stale_ms = 0;\n"                \
 	"    max_consec_rejects = 0; breaker_cooldown_ms = 1000; };\n"
-#define ENV_SYMBOL                                                                            \
-	"  symbol: { price_min = 0.01; price_max = 100.0; max_notional = 10000.0;\n"          \
-	"    max_position = 1000; qty_max = 500; max_open_orders = 10; collar_bps = 0;\n"    \
+#define ENV_SYMBOL                                                                        \
+	"  symbol: { price_min = 0.01; price_max = 100.0; max_notional = 10000.0;\n"      \
+	"    max_position = 1000; qty_max = 500; max_open_orders = 10; collar_bps = 0;\n" \
 	"    order_rate = 0; cancel_rate = 100; cancel_burst = 10; };\n"
-#define ENV_STRATEGY                                                                          \
-	"  strategy: { max_gross = 100000.0; max_net = 50000.0; max_daily_loss = 500.0;\n"    \
+#define ENV_STRATEGY                                                                           \
+	"  strategy: { max_gross = 100000.0; max_net = 50000.0; max_daily_loss = 500.0;\n"     \
 	"    max_open_orders = 50; max_consec_losses = 5; order_rate = 10; order_burst = 2;\n" \
 	"    cancel_rate = 0; };\n"
 
@@ -129,11 +129,12 @@ START_TEST(test_bad_config_names_line_and_field)
 {
 	const char *p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY, ""));
 	ck_assert_msg(fp_risk_limits_load(L, p, "t", 32) == 0, "%s", fp_err_msg());
-	p = write_tmp(env_text(ENV_GLOBAL,
-			       "  symbol: { qty_min = 5; qty_max = 4; price_min = 1; price_max = 2;\n"
-			       "    max_notional = 1; max_position = 1; max_open_orders = 1;\n"
-			       "    collar_bps = 0; order_rate = 0; cancel_rate = 0; };\n",
-			       ENV_STRATEGY, ""));
+	p = write_tmp(
+		env_text(ENV_GLOBAL,
+			 "  symbol: { qty_min = 5; qty_max = 4; price_min = 1; price_max = 2;\n"
+			 "    max_notional = 1; max_position = 1; max_open_orders = 1;\n"
+			 "    collar_bps = 0; order_rate = 0; cancel_rate = 0; };\n",
+			 ENV_STRATEGY, ""));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), "qty_min 5 greater than qty_max 4"), "%s", fp_err_msg());
 	p = write_tmp("environments: {\n  t: {\n    global: { max_gross = ;\n  };\n};\n");
@@ -171,7 +172,8 @@ START_TEST(test_unknown_or_missing_limit_is_refused)
 		"    max_consec_rejects = 0; breaker_cooldown_ms = 1000; };\n",
 		ENV_SYMBOL, ENV_STRATEGY, ""));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
-	ck_assert_msg(strstr(fp_err_msg(), p) && strstr(fp_err_msg(), ":3: unknown key 'max_gros'") &&
+	ck_assert_msg(strstr(fp_err_msg(), p) &&
+			      strstr(fp_err_msg(), ":3: unknown key 'max_gros'") &&
 			      strstr(fp_err_msg(), "did you mean 'max_gross'"),
 		      "%s", fp_err_msg());
 	/* The same key, left out: an error naming it, not an unlimited default. */
