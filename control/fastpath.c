@@ -48,7 +48,10 @@ static void usage(FILE *out)
 		"Run one instance: create its shared-memory segment, start the workers of the\n"
 		"placement pinned to their cores, restart a worker that dies, and stop cleanly on\n"
 		"SIGTERM or SIGINT (open orders are cancelled first). SIGUSR1 trips the kill "
-		"switch.\n\n"
+		"switch.\n"
+		"A worker in a crash loop (restart.max_restarts deaths within restart.window_ms)\n"
+		"trips the kill switch and fails the run: it stops cleanly and exits 1 with the\n"
+		"reason. Exit status: 0 stopped as asked, 1 refused or failed, 2 bad usage.\n\n"
 		"  --config FILE   libconfig file (see config/dev.conf)\n"
 		"  --duration S    stop by itself after S seconds (default: run until a signal)\n"
 		"  --summary       print a one-line live summary every second\n"
@@ -213,7 +216,7 @@ static int cmd_run(int argc, char **argv)
 
 	struct fp_ctl_summary sum, prev = {0};
 	double start = now_s(), last = start;
-	while (!stop_requested && (duration <= 0 || now_s() - start < duration)) {
+	while (!stop_requested && !p.failed[0] && (duration <= 0 || now_s() - start < duration)) {
 		if (kill_requested) {
 			kill_requested = 0;
 			fp_shm_ctl_kill(p.ctl, "supervisor", "SIGUSR1");
@@ -231,8 +234,12 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	double elapsed = now_s() - start;
-	unsigned killed = fp_ctl_pipeline_stop_summary(
-		&p, FP_RUN_DRAIN_MS, stop_requested ? "signal" : "duration", &sum);
+	/* A crash loop fails the run (issue 16): stop cleanly (cancels first), then exit 1. */
+	unsigned killed = fp_ctl_pipeline_stop_summary(&p, FP_RUN_DRAIN_MS,
+						       p.failed[0]      ? "crash loop"
+						       : stop_requested ? "signal"
+									: "duration",
+						       &sum);
 	if (summary)
 		print_summary(&sum, &prev, elapsed, FP_MAX(now_s() - last, 1e-3));
 	if (killed)
@@ -244,6 +251,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	fp_ctl_pipeline_fini(&p);
 	fprintf(stderr, "fastpath: instance stopped\n");
+	if (p.failed[0]) {
+		fprintf(stderr, "fastpath: run failed: %s\n", p.failed);
+		rc = 1;
+	}
 	return rc;
 }
 

@@ -584,6 +584,19 @@ static void on_crash_loop(void *arg, unsigned idx, const struct fp_ctl_proc *pro
 	snprintf(reason, sizeof(reason), "worker '%s' in a crash loop", proc->name);
 	fp_shm_ctl_kill(p->ctl, "supervisor", reason);
 	fp_log_error(&p->log, "%s: kill switch tripped", reason);
+	if (!p->failed[0]) {
+		char last[48];
+		if (WIFSIGNALED(proc->last_status))
+			snprintf(last, sizeof(last), "killed by signal %d",
+				 WTERMSIG(proc->last_status));
+		else
+			snprintf(last, sizeof(last), "exit status %d",
+				 WEXITSTATUS(proc->last_status));
+		snprintf(p->failed, sizeof(p->failed),
+			 "%s (%u deaths within restart.window_ms = %u ms, the last %s; its log "
+			 "lines above say why)",
+			 reason, proc->nb_deaths_in_window, p->restart.restart_window_ms, last);
+	}
 }
 
 int fp_ctl_pipeline_start(struct fp_ctl_pipeline *p)

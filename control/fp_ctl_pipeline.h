@@ -55,6 +55,9 @@ struct fp_ctl_pipeline {
 	struct fp_shm_workers *wtab;
 	struct fp_ctl_sup sup;
 	struct fp_log log;
+	/** Why this run failed ("" while it has not): the first worker found in a crash loop
+	 *  (the kill switch is tripped then). `fastpath run` stops and exits non-zero. */
+	char failed[320];
 };
 
 /**
