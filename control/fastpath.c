@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +161,7 @@ static int cmd_run(int argc, char **argv)
 		case 'd': {
 			char *end;
 			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
+			if (end == optarg || *end || !isfinite(duration) || duration <= 0) {
 				fprintf(stderr,
 					"fastpath: --duration needs seconds > 0, got '%s'\n",
 					optarg);
