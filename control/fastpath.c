@@ -74,7 +74,12 @@ static void print_summary(const struct fp_ctl_summary *s, const struct fp_ctl_su
 			  double elapsed_s, double dt_s)
 {
 	char md_rate[16];
-	fmt_rate(md_rate, sizeof(md_rate), (double)(s->md_messages - prev->md_messages) / dt_s);
+	/* Counters never go back (restarts are carried, fp_ctl_carry_add), but a worker's
+	 * restart can show a dip of microseconds: never a negative (wrapped) rate. */
+	fmt_rate(md_rate, sizeof(md_rate),
+		 s->md_messages >= prev->md_messages
+			 ? (double)(s->md_messages - prev->md_messages) / dt_s
+			 : 0.0);
 	printf("[%5.0fs] md %s msg/s  book %" PRIu64 " upd  orders %" PRIu64 "  fills %" PRIu64
 	       "  rejects %" PRIu64 "  pos %+" PRId64 "  pnl %+.2f  t2t p50 %.2fus p99 %.2fus"
 	       "  breaker %s  venue %s",

@@ -18,6 +18,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,7 +416,10 @@ static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan)
 		    0 ||
 	    (rc = fp_ctl_plan_add(plan, "workers", sizeof(struct fp_shm_workers),
 				  FP_SHM_WORKERS_VERSION)) < 0 ||
-	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) < 0)
+	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) <
+		    0 ||
+	    (rc = fp_ctl_plan_add(plan, FP_CTL_CARRY_REGION, sizeof(struct fp_ctl_carry),
+				  FP_CTL_CARRY_VERSION)) < 0)
 		return rc;
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
 		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_names[i],
@@ -455,6 +459,7 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 	fp_shm_ctl_init(p->ctl);
 	fp_shm_workers_init(p->wtab);
 	fp_symtab_init(fp_shm_region(&p->seg, "symtab", NULL));
+	memset(fp_shm_region(&p->seg, FP_CTL_CARRY_REGION, NULL), 0, sizeof(struct fp_ctl_carry));
 	p->wtab->nb_workers = p->nb_workers;
 	for (unsigned i = 0; i < p->nb_workers; i++) {
 		snprintf(p->wtab->w[i].name, sizeof(p->wtab->w[i].name), "%s", p->workers[i].name);
@@ -481,6 +486,68 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 err:
 	fp_shm_destroy(&p->seg);
 	return rc;
+}
+
+/* ---- counters across restarts (fp_ctl_pipeline.h) ---- */
+
+/* Summary fields that restart from zero with their worker (uint64_t each). */
+static const size_t fp_ctl_carry_fields[] = {
+	offsetof(struct fp_ctl_summary, md_packets),
+	offsetof(struct fp_ctl_summary, md_messages),
+	offsetof(struct fp_ctl_summary, md_gaps),
+	offsetof(struct fp_ctl_summary, md_errors),
+	offsetof(struct fp_ctl_summary, md_overruns),
+	offsetof(struct fp_ctl_summary, book_updates),
+	offsetof(struct fp_ctl_summary, book_tops),
+	offsetof(struct fp_ctl_summary, book_integrity_errors),
+	offsetof(struct fp_ctl_summary, intents),
+	offsetof(struct fp_ctl_summary, risk_accepted),
+	offsetof(struct fp_ctl_summary, risk_rejected),
+	offsetof(struct fp_ctl_summary, orders_sent),
+	offsetof(struct fp_ctl_summary, acks),
+	offsetof(struct fp_ctl_summary, cancels),
+	offsetof(struct fp_ctl_summary, venue_rejects),
+	offsetof(struct fp_ctl_summary, risk_unknown_exec),
+	offsetof(struct fp_ctl_summary, risk_exec_dups),
+};
+
+static uint64_t *carry_field(struct fp_ctl_summary *s, size_t off)
+{
+	return (uint64_t *)(void *)((char *)s + off);
+}
+
+void fp_ctl_carry_add(const struct fp_shm *seg, struct fp_ctl_summary *sum)
+{
+	const struct fp_ctl_carry *c = fp_shm_region(seg, FP_CTL_CARRY_REGION, NULL);
+	if (!c)
+		return;
+	for (unsigned w = 0; w < FP_SHM_MAX_WORKERS; w++)
+		for (unsigned f = 0; f < FP_ARRAY_SIZE(fp_ctl_carry_fields); f++)
+			*carry_field(sum, fp_ctl_carry_fields[f]) +=
+				*carry_field((struct fp_ctl_summary *)(uintptr_t)&c->line[w],
+					     fp_ctl_carry_fields[f]);
+}
+
+/* A restarting worker: add what its stages published last to its carried line, before
+ * their init starts them from zero. */
+static void carry_restart(const struct fp_ctl_pipeline *p, const struct fp_ctl_env *env,
+			  unsigned idx)
+{
+	struct fp_ctl_carry *c = fp_shm_region(&p->seg, FP_CTL_CARRY_REGION, NULL);
+	struct fp_ctl_summary last;
+	if (!c)
+		return;
+	if (!c->started[idx]) {
+		c->started[idx] = 1;
+		return;
+	}
+	memset(&last, 0, sizeof(last));
+	for (unsigned s = 0; s < p->workers[idx].nb_stages; s++)
+		if (p->workers[idx].stages[s]->report)
+			p->workers[idx].stages[s]->report(env, &last);
+	for (unsigned f = 0; f < FP_ARRAY_SIZE(fp_ctl_carry_fields); f++)
+		*carry_field(&c->line[idx], fp_ctl_carry_fields[f]) +=
+			*carry_field(&last, fp_ctl_carry_fields[f]);
 }
 
 /* ---- the worker process ---- */
@@ -511,6 +578,7 @@ static int worker_main(void *arg, unsigned idx)
 	}
 	/* Nothing may fault in later: lock what stages allocate at init too. */
 	mlockall(MCL_CURRENT | MCL_FUTURE);
+	carry_restart(p, &env, idx);
 	for (; nb_init < spec->nb_stages; nb_init++) {
 		st[nb_init].ops = spec->stages[nb_init];
 		st[nb_init].ctx = aligned_alloc(
@@ -631,6 +699,7 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 			if (ops->report)
 				ops->report(&p->env, sum);
 		}
+	fp_ctl_carry_add(&p->seg, sum);
 }
 
 /*
