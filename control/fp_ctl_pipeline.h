@@ -61,8 +61,12 @@ struct fp_ctl_pipeline {
 };
 
 /**
- * Load and validate the configuration at @p path: placement, stages, rings, restart policy.
- * Pair with fp_ctl_pipeline_fini(). @return 0 or negative errno with fp_err text (file:line).
+ * Load and validate the configuration at @p path: placement, stages, rings, restart policy,
+ * and everything `fastpath run` checks before it creates the segment (instance and group
+ * names, cores, every placed stage's plan(): its group's keys, the files it reads, the
+ * credentials, the strategies started once on scratch memory). `fastpath-ctl config
+ * validate` is this call: both refuse the same files (issue 16). Pair with
+ * fp_ctl_pipeline_fini(). @return 0 or negative errno with fp_err text (file:line).
  */
 int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path);
 

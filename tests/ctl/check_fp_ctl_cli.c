@@ -187,7 +187,7 @@ static const struct bad_case bad_cases[] = {
 	 "parameter 'size=0' refused by the strategy"},
 	{"venue not an address", "127.0.0.1:9", "localhost:9", 0, "must be IPV4:PORT"},
 	{"misspelt limit in risk.conf", "max_gross = 5000000.0;", "max_gros = 5000000.0;", 1,
-	 ":13: unknown key 'max_gros' in 'environments.dev.global' (did you mean 'max_gross'"},
+	 ":15: unknown key 'max_gros' in 'environments.dev.global' (did you mean 'max_gross'"},
 	{"limit left out of risk.conf", "max_gross = 5000000.0;", "", 1,
 	 "'global' lacks limit 'max_gross'"},
 };
