@@ -175,6 +175,7 @@ static const struct bad_case bad_cases[] = {
 	 "unknown key 'bogus'"},
 	{"missing risk.limits", "limits = \"RISKFILE\"; ", "", 0, "lacks required key 'limits'"},
 	{"missing gateway.venue", "venue = \"127.0.0.1:9\"; ", "", 0, "lacks required key 'venue'"},
+	{"missing risk.env", "env = \"dev\"; ", "", 0, "lacks required key 'env'"},
 	{"missing risk file", "RISKFILE", "/nonexistent/risk.conf", 0, "/nonexistent/risk.conf"},
 	{"unknown risk environment", "env = \"dev\"", "env = \"nope\"", 0, "no environment 'nope'"},
 	{"core that does not exist", "name = \"feed\";", "name = \"feed\"; core = 4000;", 0,
