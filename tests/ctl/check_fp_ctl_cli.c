@@ -480,6 +480,7 @@ int main(void)
 	tcase_add_test(live, test_ctl_reports_stale_segment);
 	tcase_add_test(live, test_ctl_prometheus_scrapes_serve_metrics);
 	tcase_set_timeout(live, 60);
+	tcase_set_timeout(neg, 60); /* each case starts fastpath run: seconds on a loaded machine */
 	suite_add_tcase(s, neg);
 	suite_add_tcase(s, live);
 
