@@ -236,7 +236,7 @@ int main(void)
 	tcase_add_test(run, test_pipeline_runs_md_instance_and_cleans_up);
 	tcase_add_test(run, test_run_exits_nonzero_after_crash_loop);
 	tcase_add_test(run, test_summary_counts_across_worker_restart);
-	tcase_set_timeout(run, 30);
+	tcase_set_timeout(run, 60);
 	suite_add_tcase(s, neg);
 	suite_add_tcase(s, run);
 
