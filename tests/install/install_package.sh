@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# install_package BUILD SOURCE SHARED_DATA: `make package` (cpack -G DEB) into
+# BUILD/install-test/, then read the .deb without installing it:
+#   - dpkg-deb --info: name, version, amd64, Depends from dpkg-shlibdeps (runtime
+#     libraries, no -dev package, no build tool), conffiles for /etc/fastpath;
+#   - dpkg-deb --contents: binaries in /usr/bin, units in /lib/systemd/system, configs in
+#     /etc/fastpath, the strategy headers and fastpath.pc; nothing under /usr/local;
+#   - lintian reports no error (warnings are listed);
+#   - systemd-analyze verify passes on the units as the package installs them.
+# install_dpkg then installs this .deb (fixture fp_deb).
+set -euo pipefail
+build=$1
+ver=${FP_VERSION:?FP_VERSION: the version of this build}
+out=$build/install-test
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+rm -rf "$out"
+mkdir -p "$out"
+t0=$SECONDS
+cpack -G DEB --config "$build/CPackConfig.cmake" -B "$out" >"$out/cpack.log" 2>&1 ||
+	{ tail -30 "$out/cpack.log" >&2; fail "cpack -G DEB failed"; }
+deb=$out/fastpath_${ver}_amd64.deb
+[[ -f $deb ]] || fail "no $deb (cpack wrote: $(ls "$out"))"
+echo "ok: $(basename "$deb") ($(du -k "$deb" | cut -f1) kB) in $((SECONDS - t0)) s"
+
+info=$(dpkg-deb --info "$deb")
+field() { sed -n "s/^ $1: //p" <<<"$info"; }
+[[ $(field Package) == fastpath ]] || fail "Package: $(field Package)"
+[[ $(field Version) == "$ver" ]] || fail "Version: $(field Version), want $ver"
+[[ $(field Architecture) == amd64 ]] || fail "Architecture: $(field Architecture)"
+deps=$(field Depends)
+for d in adduser libc6 libconfig9 libhwloc15 libjemalloc2 libpq5 libmicrohttpd12 libxdp1 \
+	libpcap0.8; do
+	grep -qE "(^|, )$d( |,|$)" <<<"$deps" || fail "Depends lacks $d: $deps"
+done
+grep -qE -- '-dev( |,|$)|cmake|clang|gcc|check( |,|$)' <<<"$deps" &&
+	fail "Depends names a build-only package: $deps"
+conffiles=$(dpkg-deb --info "$deb" conffiles)
+for c in dev.conf production.conf risk.conf sim.conf; do
+	grep -qx "/etc/fastpath/$c" <<<"$conffiles" || fail "/etc/fastpath/$c is not a conffile"
+done
+echo "ok: Depends: $deps"
+
+contents=$(dpkg-deb --contents "$deb" | awk '{print $6}')
+for f in ./usr/bin/fastpath ./usr/bin/fastpath-ctl ./usr/bin/fastpath-md ./usr/bin/fastpath-sim \
+	./usr/bin/fastpath-bench ./usr/bin/fp-syscount ./lib/systemd/system/fastpath@.service \
+	./lib/systemd/system/fastpath-metrics@.service ./lib/systemd/system/fastpath-jload@.service \
+	./etc/fastpath/dev.conf ./etc/fastpath/risk.conf ./usr/include/fastpath/strategy.h \
+	./usr/include/fastpath/fp_event.h ./usr/share/pkgconfig/fastpath.pc \
+	./usr/share/fastpath/sql/001_init.sql ./usr/share/doc/fastpath/copyright \
+	./usr/share/doc/fastpath/changelog.gz; do
+	grep -qxF "$f" <<<"$contents" || fail "the package lacks $f"
+done
+grep -q '^\./usr/local' <<<"$contents" && fail "the package holds files under /usr/local"
+echo "ok: $(grep -vc '/$' <<<"$contents") files, binaries, units, configs, headers, fastpath.pc"
+
+# lintian: no error. Its tags go to the log; the warnings are shown.
+lintian --fail-on error --no-tag-display-limit "$deb" >"$out/lintian.log" 2>&1 ||
+	{ cat "$out/lintian.log" >&2; fail "lintian reports errors"; }
+grep -E '^[EW]:' "$out/lintian.log" | sed 's/^/  lintian: /' || true
+echo "ok: lintian: no error ($(grep -c '^W:' "$out/lintian.log" || true) warnings)"
+
+# The units as installed, verified against the package's own tree (binaries, configs).
+mkdir -p "$out/root"
+dpkg-deb -x "$deb" "$out/root"
+if ! (cd "$out/root" && systemd-analyze verify --root=. --man=no \
+	lib/systemd/system/fastpath@.service lib/systemd/system/fastpath-metrics@.service \
+	lib/systemd/system/fastpath-jload@.service) >"$out/verify.log" 2>&1; then
+	cat "$out/verify.log" >&2
+	fail "systemd-analyze verify failed on the packaged units"
+fi
+echo "ok: systemd-analyze verify: the three units of the package"
