@@ -19,6 +19,9 @@
 # Everything that depends on P is written at install time, so `--prefix` and DESTDIR work
 # on an already configured build. tests/install/ checks all of it.
 include(GNUInstallDirs)
+# `make install` / `make package` (the top Makefile) build first; cpack and `cmake --install`
+# then only copy, and the package test never rebuilds binaries other tests are running.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(FP_DEB_MAINTAINER "fastpath maintainers <fastpath@example.com>" CACHE STRING
     "Maintainer field of the Debian package (set your firm's packaging contact)")
 
@@ -108,14 +111,16 @@ set(CPACK_PACKAGE_VENDOR "fastpath")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "${FP_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "low-latency trading system for colocated Linux servers")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "low-latency trading system for colocated Linux servers
- fastpath decodes NASDAQ TotalView-ITCH 5.0 market data (DPDK, AF_XDP, UDP or pcap),
- builds order books, runs strategies, checks pre-trade risk and sends OUCH 5.0 orders,
- each stage a CPU-pinned worker over lock-free rings in hugepage shared memory.
- .
- This package holds the supervisor (fastpath), the control CLI (fastpath-ctl), the
- exchange simulator, market-data tools, benchmarks, systemd units, sample configurations
- and the strategy ABI headers (pkg-config fastpath).")
+# The extended description (CPack puts the summary above it and indents each line).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "fastpath decodes NASDAQ TotalView-ITCH 5.0 market data, builds
+order books, runs strategies, checks pre-trade risk and sends OUCH 5.0
+orders: each stage a CPU-pinned worker over lock-free rings in hugepage
+shared memory.
+
+This package holds the supervisor (fastpath), the control CLI
+(fastpath-ctl), the exchange simulator, market-data tools, benchmarks,
+systemd units, sample configurations and the strategy ABI headers
+(pkg-config fastpath).")
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -124,7 +129,9 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser") # postinst
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${fp_deb}/conffiles ${fp_deb}/postinst ${fp_deb}/prerm
     ${fp_deb}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+# DESTDIR staging with the prefix /usr: /etc and /lib/systemd are absolute destinations.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_SET_DESTDIR ON)                  # /etc and /lib/systemd are absolute
 set(CPACK_STRIP_FILES ON)
 include(CPack)
