@@ -5,7 +5,7 @@
 #   cpack -G DEB                         (make package: build/fastpath_<version>_amd64.deb)
 #
 # What goes where (prefix P: /usr for the package, /usr/local by default):
-#   P/bin                          every binary of build/bin
+#   P/bin                          the binaries (FP_INSTALL_PROGRAMS: all of build/bin)
 #   P/include/fastpath             strategies/strategy.h and the headers it includes
 #   P/share/pkgconfig/fastpath.pc  `pkg-config --cflags fastpath` for strategy authors
 #   P/share/fastpath/{sql,prometheus,grafana}  migrations, alert rules, dashboard

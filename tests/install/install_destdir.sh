@@ -53,6 +53,9 @@ for p in "${progs[@]}"; do
 	out=$(cd / && "$bin/$p" --version 2>&1) || fail "$p --version exited $?: $out"
 	[[ $out == "$p $want_version" ]] || fail "$p --version: '$out', want '$p $want_version'"
 done
+for b in "$build"/bin/*; do # a binary added to the build but not to FP_INSTALL_PROGRAMS
+	[[ -x $b && -x $bin/$(basename "$b") ]] || fail "$(basename "$b") is built but not installed"
+done
 echo "ok: ${#progs[@]} binaries answer --help and --version ($want_version)"
 
 # Files of the prefix and of /etc.

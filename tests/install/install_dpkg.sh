@@ -43,7 +43,10 @@ if [[ ${1:-} == --inside ]]; then
 		FP_VERSION_TEXT="$FP_VERSION_TEXT" /bin/bash -s <<-'CHROOT'
 		set -euo pipefail
 		fail() { echo "FAIL (chroot): $*" >&2; exit 1; }
-		[[ ! -e /etc/fastpath ]] || fail "/etc/fastpath exists before the install"
+		# A machine that has fastpath already (a package, a `make install`): start from a
+		# clean slate, in the overlay only.
+		dpkg --purge fastpath >/dev/null 2>&1 || true
+		rm -rf /etc/fastpath
 		dpkg -i /tmp/fastpath.deb >/tmp/dpkg-i.log 2>&1 ||
 			{ cat /tmp/dpkg-i.log >&2; fail "dpkg -i failed"; }
 		st=$(dpkg-query -W -f='${Status}' fastpath)

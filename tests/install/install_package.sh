@@ -35,22 +35,35 @@ deps=$(field Depends)
 grep -qE '(^|, )adduser( |,|$)' <<<"$deps" || fail "Depends lacks adduser (postinst): $deps"
 grep -qE -- '-dev( |,|$)|cmake|clang|gcc|(^|, )check( |,|$)' <<<"$deps" &&
 	fail "Depends names a build-only package: $deps"
-# Every shared library a packaged binary needs comes from a package in Depends.
+# Every shared library a packaged binary needs comes from a package in Depends (one
+# dpkg -S for all of them: each call reads the whole file database).
 mkdir -p "$out/root"
 dpkg-deb -x "$deb" "$out/root"
+sonames=$(for b in "$out"/root/usr/bin/*; do
+	readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+done | sort -u)
 ldcache=$(ldconfig -p)
-for b in "$out"/root/usr/bin/*; do
-	for so in $(readelf -d "$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		lib=$(awk -v so="$so" '$1 == so && /x86-64/ {print $NF; exit}' <<<"$ldcache")
-		[[ -n $lib ]] || fail "$(basename "$b") needs $so, which ldconfig does not know"
-		# dpkg knows the file under the name it shipped: the link or its target.
-		owner=$(dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null) ||
-			fail "no package owns $lib ($so, needed by $(basename "$b"))"
-		pkg=${owner%%:*}
-		grep -qE "(^|, )$pkg( |,|$)" <<<"$deps" ||
-			fail "$(basename "$b") needs $so ($pkg), absent from Depends: $deps"
-	done
+# dpkg knows a library under the name it shipped: the soname link or its target, under
+# /lib or /usr/lib (merged /usr). Every candidate of every library in one query.
+cands() { local p; for p in "$1" "$(readlink -f "$1")"; do
+	echo "$p"; [[ $p == /usr/* ]] && echo "${p#/usr}" || echo "/usr$p"; done; }
+libs=()
+for so in $sonames; do
+	lib=$(awk -v so="$so" '$1 == so && /x86-64/ {print $NF; exit}' <<<"$ldcache")
+	[[ -n $lib ]] || fail "a packaged binary needs $so, which ldconfig does not know"
+	libs+=("$lib")
 done
+mapfile -t all < <(for lib in "${libs[@]}"; do cands "$lib"; done | sort -u)
+owners=$(dpkg -S "${all[@]}" 2>/dev/null || true)
+for lib in "${libs[@]}"; do
+	pkg=
+	for c in $(cands "$lib"); do
+		line=$(grep -m1 -F ": $c" <<<"$owners" | grep -m1 -E ": $c\$") && { pkg=${line%%:*}; break; }
+	done
+	[[ -n $pkg ]] || fail "no package owns $lib"
+	grep -qE "(^|, )$pkg( |,|$)" <<<"$deps" || fail "$lib ($pkg) is needed but absent from Depends: $deps"
+done
+echo "ok: the ${#libs[@]} libraries the binaries link come from packages in Depends"
 conffiles=$(dpkg-deb --info "$deb" conffiles)
 for c in dev.conf production.conf risk.conf sim.conf; do
 	grep -qx "/etc/fastpath/$c" <<<"$conffiles" || fail "/etc/fastpath/$c is not a conffile"
