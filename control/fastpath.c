@@ -20,11 +20,11 @@
 
 #include "fp_ctl_pipeline.h"
 #include "fp_err.h"
+#include "fp_version.h"
 
-#define FASTPATH_VERSION "0.1.0"
 /* Longest wait at stop for the cancels of open orders to be acknowledged (and fills racing
  * them to reach risk and the journal) before the workers are stopped. */
-#define FP_RUN_DRAIN_MS  3000u
+#define FP_RUN_DRAIN_MS 3000u
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t kill_requested;
@@ -275,7 +275,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("fastpath %s\n", FASTPATH_VERSION);
+		printf("fastpath %s\n", FP_VERSION_TEXT);
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

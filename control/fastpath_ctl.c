@@ -18,6 +18,7 @@
 
 #include "fp_ctl_cli.h"
 #include "fp_err.h"
+#include "fp_version.h"
 
 /* The one table: name, arity (Redis style: words counting the command's own, n exactly or
  * -n at least n), flags, syntax, summary, handler. Help lists it in this order. */
@@ -189,6 +190,10 @@ static int attach(struct fp_cli *c, int write)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fastpath-ctl %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	struct fp_cli c = {.instance = getenv("FASTPATH_INSTANCE")};
 	char *rest[64];
 	int nb = 0;

@@ -110,7 +110,7 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 		    (rc = fp_cfg_require(c, e, "name")) < 0 ||
 		    (rc = fp_cfg_get_int64(c, e, "id", 0, 1, 32767, &id)) < 0 ||
 		    (rc = fp_cfg_get_string(c, e, "name", "", sizeof(sp->name) - 1, &name)) < 0 ||
-		    (rc = fp_cfg_get_string(c, e, "path", "", sizeof(sp->path) - 1, &path)) < 0 ||
+		    (rc = fp_cfg_get_path(c, e, "path", "", sizeof(sp->path) - 1, &path)) < 0 ||
 		    (rc = fp_cfg_get_int64(c, e, "symbol", 0, 0, nsym - 1, &symbol)) < 0)
 			return rc;
 		sp->id = (uint16_t)id;
