@@ -102,8 +102,8 @@ static int parse_u32(const char *opt, const char *s, uint32_t max, uint32_t *out
 static int firm_parse(struct fp_cli *c, struct firm_args *a, const char *cmd)
 {
 	const char *env = getenv("FASTPATH_DB");
-	*a = (struct firm_args){.wait_ms = WAIT_MS_DEFAULT, .fail_ms = FAIL_MS_DEFAULT,
-				.firm_gross = -1};
+	*a = (struct firm_args){
+		.wait_ms = WAIT_MS_DEFAULT, .fail_ms = FAIL_MS_DEFAULT, .firm_gross = -1};
 	bool budget = !strcmp(cmd, "budget"), listen = !strcmp(cmd, "listen");
 	bool killish = !strcmp(cmd, "kill") || !strcmp(cmd, "unkill");
 	for (int i = 0; i < c->argc; i++) {
@@ -134,8 +134,8 @@ static int firm_parse(struct fp_cli *c, struct firm_args *a, const char *cmd)
 		} else if (budget && s[0] != '-' && strchr(s, '=') && a->nb_budgets < 32) {
 			a->budgets[a->nb_budgets++] = s;
 		} else {
-			rc = fp_cli_fail(FP_CLI_USAGE, "firm %s: unexpected argument '%s' (see --help)",
-					 cmd, s);
+			rc = fp_cli_fail(FP_CLI_USAGE,
+					 "firm %s: unexpected argument '%s' (see --help)", cmd, s);
 		}
 		if (rc)
 			return rc;
@@ -149,14 +149,14 @@ static int firm_parse(struct fp_cli *c, struct firm_args *a, const char *cmd)
 
 static int open_db(const char *db, const char *app, struct fp_store_pg **pg)
 {
-	struct fp_store_pg_opts o = {.conninfo = db, .app_name = app};
+	struct fp_store_pg_opts o = {.conninfo = db, .app_name = app, .no_staging = 1};
 	int rc = fp_store_pg_open(&o, pg);
 	if (rc == 0)
 		return 0;
-	int code = rc == -EINVAL ? FP_CLI_USAGE
-		   : rc == -EACCES ? FP_CLI_PERM
+	int code = rc == -EINVAL     ? FP_CLI_USAGE
+		   : rc == -EACCES   ? FP_CLI_PERM
 		   : rc == -ENOTCONN ? FP_CLI_NO_DB
-				       : FP_CLI_FAILED;
+				     : FP_CLI_FAILED;
 	return fp_cli_fail(code, "%s", fp_err_msg());
 }
 
@@ -217,7 +217,8 @@ static const struct {
 	 "i.acked_action, i.note, "
 	 "round(extract(epoch FROM clock_timestamp() - i.last_seen) * 1000)::bigint "
 	 "AS seen_ms_ago, i.gross_budget, i.applied_budget, x.position, x.gross, x.net, "
-	 "x.realized, x.unreal, x.pnl, y.orders_sent, y.fills, y.filled_shares, y.risk_rejects "
+	 "x.realized, x.unreal, x.pnl, y.orders, y.orders_sent, y.fills, y.filled_shares, "
+	 "y.risk_rejects "
 	 "FROM firm_instances i FULL JOIN firm_exposure_instance x USING (instance) "
 	 "FULL JOIN firm_activity y USING (instance) ORDER BY 1"},
 	{"symbols", "SELECT * FROM firm_exposure_symbol ORDER BY gross DESC, symbol_id LIMIT 50"},
@@ -342,12 +343,13 @@ static int firm_kill_or_unkill(struct fp_cli *c, bool kill)
 	PQclear(r);
 	printf("firm %s: action %s by %s: %s\n", action, id, who, reason);
 	const char *pid[1] = {id};
-	int w = wait_acks(conn,
-			  kill ? "SELECT coalesce(bool_and(acked_action >= $1 AND killed), true) FROM "
-				 "firm_instances"
-			       : "SELECT coalesce(bool_and(acked_action >= $1 AND NOT killed), true) "
-				 "FROM firm_instances",
-			  pid, 1, a.wait_ms);
+	int w = wait_acks(
+		conn,
+		kill ? "SELECT coalesce(bool_and(acked_action >= $1 AND killed), true) FROM "
+		       "firm_instances"
+		     : "SELECT coalesce(bool_and(acked_action >= $1 AND NOT killed), true) "
+		       "FROM firm_instances",
+		pid, 1, a.wait_ms);
 	r = q(conn,
 	      "SELECT i.instance, i.acked_action >= $1, i.killed, i.note, "
 	      "round(extract(epoch FROM i.acked_at - f.at) * 1e6)::bigint "
@@ -441,11 +443,12 @@ int fp_cli_firm_budget(struct fp_cli *c)
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - a.budgets[i]), a.budgets[i]);
 		snprintf(amount, sizeof(amount), "%lld", x);
 		const char *p[2] = {name, amount};
-		PGresult *r = q(conn,
-				"INSERT INTO firm_instances (instance, gross_budget) VALUES ($1, $2) "
-				"ON CONFLICT (instance) DO UPDATE SET gross_budget = "
-				"EXCLUDED.gross_budget",
-				2, p);
+		PGresult *r =
+			q(conn,
+			  "INSERT INTO firm_instances (instance, gross_budget) VALUES ($1, $2) "
+			  "ON CONFLICT (instance) DO UPDATE SET gross_budget = "
+			  "EXCLUDED.gross_budget",
+			  2, p);
 		if (!r) {
 			rc = fp_cli_fail(FP_CLI_FAILED, "refused: %s budget %s: %s", name, amount,
 					 fp_err_msg());
@@ -542,8 +545,10 @@ static void apply_action(struct listener *l, bool kill, const char *who, const c
 	char w[FP_SHM_CTL_WHO_SIZE];
 	snprintf(w, sizeof(w), "firm:%s", who);
 	if (kill) {
+		/* F1: a switch tripped before (a breaker, an operator) stays theirs */
+		if (!fp_shm_ctl_killed(l->ctl) || atomic_load(&l->db_tripped))
+			l->firm_tripped = true;
 		fp_shm_ctl_kill(l->ctl, w, reason);
-		l->firm_tripped = true;
 	} else if (fp_shm_ctl_killed(l->ctl) && (l->firm_tripped || atomic_load(&l->db_tripped))) {
 		fp_shm_ctl_rearm(l->ctl, w, reason);
 		l->firm_tripped = false;
@@ -612,8 +617,7 @@ static int sync_state(struct listener *l)
 	PQclear(r);
 	char applied[32], acked[32], killed[2], ack_chg[2], app_chg[2];
 	if (apply_budget(l, on, budget) < 0)
-		fprintf(stderr, "fastpath-ctl firm listen: budget not applied: %s\n",
-			fp_err_msg());
+		fprintf(stderr, "fastpath-ctl firm listen: budget not applied: %s\n", fp_err_msg());
 	if (on && !l->lim_shm)
 		fprintf(stderr,
 			"fastpath-ctl firm listen: instance %s has no risk stage: its budget is "
@@ -622,7 +626,8 @@ static int sync_state(struct listener *l)
 	set_note(l);
 	if (atomic_load(&l->db_tripped) && fp_shm_ctl_killed(l->ctl))
 		snprintf(l->note, sizeof(l->note),
-			 "tripped: firm database unreachable for %u ms (fail closed)", l->a.fail_ms);
+			 "tripped: firm database unreachable for %u ms (fail closed)",
+			 l->a.fail_ms);
 	int k = fp_shm_ctl_killed(l->ctl);
 	bool ack_changed = l->rep_killed != k || l->rep_acked != l->acked;
 	bool app_changed = l->rep_killed < 0 || l->rep_on != l->budget_on ||
@@ -633,7 +638,7 @@ static int sync_state(struct listener *l)
 	snprintf(ack_chg, sizeof(ack_chg), "%c", ack_changed ? 't' : 'f');
 	snprintf(app_chg, sizeof(app_chg), "%c", app_changed ? 't' : 'f');
 	/* applied_budget: what risk enforces (NULL: no firm budget in force here) */
-	const char *p[7] = {inst, acked, killed, l->note, l->budget_on ? applied : NULL,
+	const char *p[7] = {inst,    acked,  killed, l->note, l->budget_on ? applied : NULL,
 			    ack_chg, app_chg};
 	r = q(conn,
 	      "WITH u AS (UPDATE firm_instances SET last_seen = statement_timestamp(), "
@@ -659,7 +664,8 @@ static int listen_connect(struct listener *l)
 {
 	fp_store_pg_close(l->pg);
 	l->pg = NULL;
-	struct fp_store_pg_opts o = {.conninfo = l->a.db, .app_name = "fastpath-ctl firm listen"};
+	struct fp_store_pg_opts o = {
+		.conninfo = l->a.db, .app_name = "fastpath-ctl firm listen", .no_staging = 1};
 	int rc = fp_store_pg_open(&o, &l->pg);
 	if (rc < 0)
 		return rc;
@@ -729,8 +735,9 @@ int fp_cli_firm_listen(struct fp_cli *c)
 		free(l->lim);
 		free(l->a.db);
 		free(l);
-		return fp_cli_fail(FP_CLI_FAILED, "instance '%s' has no control block (or out "
-						  "of memory)",
+		return fp_cli_fail(FP_CLI_FAILED,
+				   "instance '%s' has no control block (or out "
+				   "of memory)",
 				   c->instance);
 	}
 	gethostname(l->host, sizeof(l->host) - 1);

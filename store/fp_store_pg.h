@@ -79,6 +79,8 @@ struct fp_store_pg_opts {
 	const volatile sig_atomic_t *stop;
 	/** application_name of the connection (NULL: "fastpath-ctl journal load"). */
 	const char *app_name;
+	/** A connection that loads nothing (fastpath-ctl firm): no staging tables. */
+	int no_staging;
 };
 
 /** What a loader did so far (fp_store_pg_stats). */

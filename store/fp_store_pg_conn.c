@@ -150,7 +150,8 @@ int fp_store_pg_exec(struct fp_store_pg *pg, const char *sql, const char *what)
 {
 	PGresult *res = PQexec(pg->conn, sql);
 	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-	int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0 : fp_store_pg_fail(pg, res, what);
+	int rc = (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) ? 0
+								 : fp_store_pg_fail(pg, res, what);
 	PQclear(res);
 	return rc;
 }
@@ -166,12 +167,12 @@ static int pg_migrate(struct fp_store_pg *pg)
 {
 	char sql[256];
 	int rc = fp_store_pg_exec(pg,
-			 "BEGIN;"
-			 "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ");"
-			 "CREATE TABLE IF NOT EXISTS schema_migrations ("
-			 " version integer PRIMARY KEY, name text NOT NULL,"
-			 " applied_at timestamptz NOT NULL DEFAULT now())",
-			 "the schema_migrations table");
+				  "BEGIN;"
+				  "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ");"
+				  "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				  " version integer PRIMARY KEY, name text NOT NULL,"
+				  " applied_at timestamptz NOT NULL DEFAULT now())",
+				  "the schema_migrations table");
 	if (rc < 0)
 		goto err;
 	PGresult *res = PQexec(pg->conn, "SELECT version FROM schema_migrations");
@@ -230,7 +231,9 @@ static int pg_connect(struct fp_store_pg *pg)
 	char msg[512];
 	/* The user's string (dbname, expanded) comes last, so it overrides these defaults. */
 	const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
-	const char *vals[] = {"5", pg->opts.app_name ? pg->opts.app_name : "fastpath-ctl journal load", pg->conninfo, NULL};
+	const char *vals[] = {"5",
+			      pg->opts.app_name ? pg->opts.app_name : "fastpath-ctl journal load",
+			      pg->conninfo, NULL};
 
 	if (pg->conn)
 		PQfinish(pg->conn);
@@ -251,11 +254,12 @@ static int pg_connect(struct fp_store_pg *pg)
 	PQsetNoticeProcessor(pg->conn, notice_ignore, NULL);
 	/* synchronous_commit off: a commit the server loses in a crash loses its load_progress
 	 * line with it (1), so the loader loads those records again; no WAL flush per batch. */
-	int rc = fp_store_pg_exec(pg, "SET client_min_messages = warning; SET synchronous_commit = off",
-			 "session settings");
+	int rc = fp_store_pg_exec(pg,
+				  "SET client_min_messages = warning; SET synchronous_commit = off",
+				  "session settings");
 	if (rc == 0)
 		rc = pg_migrate(pg);
-	if (rc == 0)
+	if (rc == 0 && !pg->opts.no_staging)
 		rc = pg_staging(pg);
 	for (size_t i = 0; i < pg->nb_files; i++)
 		pg->files[i].known = false; /* (2) */

@@ -205,8 +205,8 @@ static void col_name_or_num(struct fp_store_pg_buf *b, const char *name, int64_t
 }
 
 /* Start a row of @t: instance, file, seq, time. */
-static struct fp_store_pg_buf *row_begin(struct fp_store_pg_enc *pg, enum fp_store_pg_table t, uint64_t seq,
-				uint64_t time_ns)
+static struct fp_store_pg_buf *row_begin(struct fp_store_pg_enc *pg, enum fp_store_pg_table t,
+					 uint64_t seq, uint64_t time_ns)
 {
 	struct fp_store_pg_buf *b = &pg->rows[t];
 	if (pg->time_fmt_ns != time_ns || !pg->time_fmt[0]) {
@@ -296,8 +296,7 @@ static void enc_reject(struct fp_store_pg_enc *pg, const struct fp_store_record 
 		       const struct fp_event *ev)
 {
 	const struct fp_ev_risk_reject *j = &ev->u.reject;
-	const char *name =
-		pg->reject_reason_name ? pg->reject_reason_name(j->reason) : NULL;
+	const char *name = pg->reject_reason_name ? pg->reject_reason_name(j->reason) : NULL;
 	struct fp_store_pg_buf *b = row_begin(pg, FP_STORE_PG_RISK_EVENTS, r->seq, pg->time_ns);
 	col_str(b, "reject");
 	col_u64(b, j->client_order_id);
@@ -363,7 +362,8 @@ static void enc_ctl_change(struct fp_store_pg_enc *pg, const struct fp_store_rec
 {
 	struct fp_shm_ctl_change c;
 	memcpy(&c, r->payload, sizeof(c));
-	struct fp_store_pg_buf *b = row_begin(pg, FP_STORE_PG_CONTROL_ACTIONS, r->seq, timed(pg, c.time_ns));
+	struct fp_store_pg_buf *b =
+		row_begin(pg, FP_STORE_PG_CONTROL_ACTIONS, r->seq, timed(pg, c.time_ns));
 	col_u64(b, c.seq);
 	col_name_or_num(b, fp_shm_ctl_what_str(c.what), c.what);
 	col_i64(b, c.old_value);
@@ -379,7 +379,8 @@ static void enc_store_start(struct fp_store_pg_enc *pg, const struct fp_store_re
 {
 	struct fp_jrnl_store_start s;
 	memcpy(&s, r->payload, sizeof(s));
-	struct fp_store_pg_buf *b = row_begin(pg, FP_STORE_PG_STORE_STARTS, r->seq, timed(pg, s.time_ns));
+	struct fp_store_pg_buf *b =
+		row_begin(pg, FP_STORE_PG_STORE_STARTS, r->seq, timed(pg, s.time_ns));
 	col_i64(b, s.pid);
 	col_i64(b, s.version);
 	col_u64(b, s.records);
@@ -390,7 +391,8 @@ static void enc_pos(struct fp_store_pg_enc *pg, const struct fp_store_record *r)
 {
 	struct fp_jrnl_pos_snapshot p;
 	memcpy(&p, r->payload, sizeof(p));
-	struct fp_store_pg_buf *b = row_begin(pg, FP_STORE_PG_POSITIONS, r->seq, timed(pg, p.time_ns));
+	struct fp_store_pg_buf *b =
+		row_begin(pg, FP_STORE_PG_POSITIONS, r->seq, timed(pg, p.time_ns));
 	col_i64(b, p.strategy_id);
 	col_i64(b, p.symbol_id);
 	col_text(b, p.stock, sizeof(p.stock));
@@ -406,7 +408,8 @@ static void enc_pnl(struct fp_store_pg_enc *pg, const struct fp_store_record *r)
 {
 	struct fp_jrnl_pnl_snapshot p;
 	memcpy(&p, r->payload, sizeof(p));
-	struct fp_store_pg_buf *b = row_begin(pg, FP_STORE_PG_PNL_SNAPSHOTS, r->seq, timed(pg, p.time_ns));
+	struct fp_store_pg_buf *b =
+		row_begin(pg, FP_STORE_PG_PNL_SNAPSHOTS, r->seq, timed(pg, p.time_ns));
 	if (p.strategy_id == FP_JRNL_PNL_FIRM)
 		col_null(b);
 	else

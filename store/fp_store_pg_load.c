@@ -42,7 +42,8 @@ static void batch_reset(struct fp_store_pg *pg)
 static int copy_in(struct fp_store_pg *pg, unsigned t)
 {
 	char sql[512];
-	snprintf(sql, sizeof(sql), "COPY s_%s (%s) FROM STDIN", fp_store_pg_tables[t].name, fp_store_pg_tables[t].cols);
+	snprintf(sql, sizeof(sql), "COPY s_%s (%s) FROM STDIN", fp_store_pg_tables[t].name,
+		 fp_store_pg_tables[t].cols);
 	PGresult *res = PQexec(pg->conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		int rc = fp_store_pg_fail(pg, res, "COPY");
@@ -102,7 +103,8 @@ static int batch_commit(struct fp_store_pg *pg, struct fp_store_pg_file *f, uint
 		char sql[1024];
 		int n = snprintf(sql, sizeof(sql),
 				 "INSERT INTO %s (%s) SELECT %s FROM s_%s ON CONFLICT DO NOTHING;",
-				 fp_store_pg_tables[t].name, fp_store_pg_tables[t].cols, fp_store_pg_tables[t].cols, fp_store_pg_tables[t].name);
+				 fp_store_pg_tables[t].name, fp_store_pg_tables[t].cols,
+				 fp_store_pg_tables[t].cols, fp_store_pg_tables[t].name);
 		fp_store_pg_buf_mem(q, sql, (size_t)n);
 	}
 	fp_store_pg_buf_ch(q, '\0');

@@ -45,9 +45,13 @@ SELECT count(*) AS instances, coalesce(sum(position), 0) AS position,
 	coalesce(sum(pnl), 0) AS pnl
 FROM firm_exposure_instance;
 
--- Activity per instance today: what each instance's own report counts.
+-- Activity per instance today: what each instance's own report counts (orders: the orders
+-- risk passed to the gateway, the report's "orders"; orders_sent: the messages the gateway
+-- handed to the venue).
 CREATE VIEW firm_activity AS
 SELECT f.instance,
+	(SELECT count(*) FROM orders o WHERE o.instance = f.instance
+		AND o.file_created_ns = f.file_created_ns AND o.producer = 'risk') AS orders,
 	(SELECT count(*) FROM orders o WHERE o.instance = f.instance
 		AND o.file_created_ns = f.file_created_ns AND o.producer = 'gw') AS orders_sent,
 	(SELECT count(*) FROM executions x WHERE x.instance = f.instance
@@ -141,13 +145,10 @@ CREATE TRIGGER firm_limits_budget AFTER INSERT OR UPDATE ON firm_limits
 -- A budget or the firm limit changed: the listeners read theirs again.
 CREATE FUNCTION firm_budget_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_TABLE_NAME = 'firm_limits' OR TG_OP = 'INSERT'
-	   OR OLD.gross_budget IS DISTINCT FROM NEW.gross_budget THEN
-		PERFORM pg_notify('fp_firm', 'budget');
-	END IF;
+	PERFORM pg_notify('fp_firm', 'budget');
 	RETURN NULL;
 END $$;
-CREATE TRIGGER firm_instances_notify AFTER INSERT OR UPDATE ON firm_instances
-	FOR EACH ROW EXECUTE FUNCTION firm_budget_notify();
+CREATE TRIGGER firm_instances_notify AFTER INSERT OR UPDATE OF gross_budget ON firm_instances
+	FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION firm_budget_notify();
 CREATE TRIGGER firm_limits_notify AFTER INSERT OR UPDATE OR DELETE ON firm_limits
-	FOR EACH ROW EXECUTE FUNCTION firm_budget_notify();
+	FOR EACH STATEMENT EXECUTE FUNCTION firm_budget_notify();

@@ -27,17 +27,26 @@ static const char *row(const struct fp_store_pg_enc *e, enum fp_store_pg_table t
 START_TEST(order_row)
 {
 	struct fp_store_pg_enc e = {0};
-	struct fp_event ev = {.type = FP_EV_ORDER_NEW, .source = 3, .symbol_id = 7, .seq = 42,
-			      .t_rx = 1000};
-	ev.u.order = (struct fp_ev_order){.client_order_id = 99, .price = 873900, .shares = 100,
-					  .strategy_id = 1, .side = 'B', .tif = 0, .t_decide = 1200};
-	struct fp_store_record r = {.seq = 5, .type = FP_EV_ORDER_NEW, .flags = FP_JRNL_SRC_GW,
-				    .len = sizeof(ev), .payload = &ev};
+	struct fp_event ev = {
+		.type = FP_EV_ORDER_NEW, .source = 3, .symbol_id = 7, .seq = 42, .t_rx = 1000};
+	ev.u.order = (struct fp_ev_order){.client_order_id = 99,
+					  .price = 873900,
+					  .shares = 100,
+					  .strategy_id = 1,
+					  .side = 'B',
+					  .tif = 0,
+					  .t_decide = 1200};
+	struct fp_store_record r = {.seq = 5,
+				    .type = FP_EV_ORDER_NEW,
+				    .flags = FP_JRNL_SRC_GW,
+				    .len = sizeof(ev),
+				    .payload = &ev};
 	fp_store_pg_enc_file(&e, "a\\b", 17, T_NS);
 	fp_store_pg_enc_record(&e, &r);
-	ck_assert_str_eq(row(&e, FP_STORE_PG_ORDERS),
-			 "a\\\\b\t17\t5\t2026-11-24 09:30:00.123456+00\tgw\tnew\t99\t0\t1\t7\tB\t100"
-			 "\t873900\tday\t42\t42\t3\t0\t1000\t1200\n");
+	ck_assert_str_eq(
+		row(&e, FP_STORE_PG_ORDERS),
+		"a\\\\b\t17\t5\t2026-11-24 09:30:00.123456+00\tgw\tnew\t99\t0\t1\t7\tB\t100"
+		"\t873900\tday\t42\t42\t3\t0\t1000\t1200\n");
 	ck_assert_uint_eq(e.nb_rows[FP_STORE_PG_ORDERS], 1);
 	/* the same event from risk: no URN */
 	r.flags = FP_JRNL_SRC_RISK;
@@ -52,13 +61,17 @@ END_TEST
 START_TEST(ctl_change_row)
 {
 	struct fp_store_pg_enc e = {0};
-	struct fp_shm_ctl_change c = {.seq = 3, .time_ns = T_NS + 1000000000ull, .pid = 12,
-				      .what = FP_CTL_CHANGE_KILL, .old_value = 0, .new_value = 1,
+	struct fp_shm_ctl_change c = {.seq = 3,
+				      .time_ns = T_NS + 1000000000ull,
+				      .pid = 12,
+				      .what = FP_CTL_CHANGE_KILL,
+				      .old_value = 0,
+				      .new_value = 1,
 				      .tsc = 77};
 	snprintf(c.who, sizeof(c.who), "firm:ops\\x");
 	snprintf(c.reason, sizeof(c.reason), "tab\there \xe9");
-	struct fp_store_record r = {.seq = 9, .type = FP_JRNL_REC_CTL_CHANGE, .len = sizeof(c),
-				    .payload = &c};
+	struct fp_store_record r = {
+		.seq = 9, .type = FP_JRNL_REC_CTL_CHANGE, .len = sizeof(c), .payload = &c};
 	fp_store_pg_enc_file(&e, "i1", 17, T_NS);
 	fp_store_pg_enc_record(&e, &r);
 	ck_assert_str_eq(row(&e, FP_STORE_PG_CONTROL_ACTIONS),
@@ -81,8 +94,8 @@ START_TEST(other_and_one_row_each)
 			 "i1\t17\t1\t2026-11-24 09:30:00.123456+00\t30583\t4\t\\\\x00ab10\n");
 	/* a ctl change of the wrong length is kept whole, not decoded */
 	struct fp_shm_ctl_change c = {0};
-	r = (struct fp_store_record){.seq = 2, .type = FP_JRNL_REC_CTL_CHANGE, .len = 8,
-				     .payload = &c};
+	r = (struct fp_store_record){
+		.seq = 2, .type = FP_JRNL_REC_CTL_CHANGE, .len = 8, .payload = &c};
 	fp_store_pg_enc_record(&e, &r);
 	unsigned total = 0;
 	for (unsigned t = 0; t < FP_STORE_PG_NB_TABLES; t++)
