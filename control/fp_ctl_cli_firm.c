@@ -333,7 +333,7 @@ static int firm_kill_or_unkill(struct fp_cli *c, bool kill)
 	if (!(r = q(conn,
 		    "WITH a AS (INSERT INTO firm_actions (action, who, reason) VALUES ($1, $2, $3) "
 		    "RETURNING id) SELECT id, pg_notify('" FIRM_CHANNEL
-		    "', $1 || ':' || id || ':' || $2 || ':' || $3) FROM a",
+		    "', $1 || ':' || id || ':' || octet_length($2) || ':' || $2 || $3) FROM a",
 		    3, p))) {
 		fp_store_pg_close(pg);
 		return fp_cli_fail(FP_CLI_FAILED, "%s", fp_err_msg());
@@ -692,22 +692,25 @@ static int listen_connect(struct listener *l)
 	return sync_state(l);
 }
 
-/* "kill:ID:WHO:REASON": trip before any round trip. */
+/* "kill:ID:LEN:WHOREASON" (WHO is LEN bytes): trip before any round trip; the
+ * acknowledgement follows in sync_state(). */
 static void on_notify(struct listener *l, const char *payload)
 {
+	char who[FP_SHM_CTL_WHO_SIZE];
+	char *end;
 	if (strncmp(payload, "kill:", 5))
 		return;
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", payload + 5);
-	char *who = strchr(buf, ':');
-	char *reason = who ? strchr(who + 1, ':') : NULL;
-	if (!who || !reason)
+	uint64_t id = strtoull(payload + 5, &end, 10);
+	if (*end != ':')
 		return;
-	*who++ = '\0';
-	*reason++ = '\0';
-	uint64_t id = strtoull(buf, NULL, 10);
-	if (id > l->acked)
-		apply_action(l, true, who, reason);
+	unsigned long len = strtoul(end + 1, &end, 10);
+	if (*end != ':' || len > strlen(end + 1))
+		return;
+	snprintf(who, sizeof(who), "%.*s", (int)FP_MIN(len, sizeof(who) - 1), end + 1);
+	if (id > l->acked) {
+		apply_action(l, true, who, end + 1 + len);
+		l->acked = id;
+	}
 }
 
 static bool instance_alive(const struct fp_cli *c)

@@ -380,6 +380,8 @@ static int load_global(const config_setting_t *grp, struct fp_risk_global_limits
 	    (rc = cfg_u32(grp, "breaker_on_stale", &g->breaker_on_stale)) < 0 ||
 	    (rc = cfg_u32(grp, "breaker_on_loss", &g->breaker_on_loss)) < 0 ||
 	    (rc = cfg_u32(grp, "breaker_on_venue", &g->breaker_on_venue)) < 0 ||
+	    (rc = cfg_u32(grp, "firm_budget_on", &g->firm_budget_on)) < 0 ||
+	    (rc = cfg_price(grp, "firm_gross_budget", &g->firm_gross_budget)) < 0 ||
 	    (rc = parse_state(grp, &g->state)) < 0)
 		return rc;
 	return 0;

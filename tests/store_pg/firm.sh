@@ -32,8 +32,11 @@ inst() { echo "firm$1$$"; }
 cj() { grep -o "\"$2\": *[^,}]*" "$1" | head -n 1 | sed 's/.*: *//'; }
 killed() { "$ctl" --instance "$(inst "$1")" status --json >"$work/st.json" && cj "$work/st.json" killed; }
 mkdir -p "$work/journal"
-sed 's/max_consec_rejects = [0-9]*;/max_consec_rejects = 1000000;/' "$src/config/risk.conf" \
-	>"$work/risk.conf"
+# Each instance starts with a firm budget of 0 (fail closed: nothing that adds risk) until
+# its listener applies its share. The rejects breaker is out of the way of B's refusals.
+sed -e 's/max_consec_rejects = [0-9]*;/max_consec_rejects = 1000000;/' \
+	-e 's/firm_budget_on = 0;/firm_budget_on = 1;/' "$src/config/risk.conf" >"$work/risk.conf"
+grep -q "firm_budget_on = 1;" "$work/risk.conf" || fail "config/risk.conf has no firm_budget_on"
 for i in 0 1 2; do
 	n=${names[$i]}
 	md=$((base + 3 * i))
@@ -88,13 +91,6 @@ for n in "${names[@]}"; do
 	pids+=($!)
 done
 sims=()
-sleep 0.7
-for n in "${names[@]}"; do
-	"$bin/fastpath-sim" --config "$work/sim$n.conf" --rate 5000 --symbols 20 \
-		--duration $((DURATION + 3)) >"$work/sim$n.out" 2>"$work/sim$n.log" &
-	pids+=($!)
-	sims+=($!)
-done
 # The listeners, once each instance's segment is up.
 for n in "${names[@]}"; do
 	for _ in $(seq 100); do
@@ -117,6 +113,13 @@ for _ in $(seq 200); do
 done
 [[ $ready == 3 ]] || fail "only $ready listeners applied their budgets"
 echo "$(date +%T.%N): 3 instances listening, budgets applied"
+# Market data (and so trading) only once every budget is in force.
+for n in "${names[@]}"; do
+	"$bin/fastpath-sim" --config "$work/sim$n.conf" --rate 5000 --symbols 20 \
+		--duration $((DURATION + 3)) >"$work/sim$n.out" 2>"$work/sim$n.log" &
+	pids+=($!)
+	sims+=($!)
+done
 "$ctl" --instance "$(inst B)" limits show global --json >"$work/limitsB.json"
 [[ $(cj "$work/limitsB.json" firm_gross_budget) == 1 ]] ||
 	fail "B's budget is not in its risk limits: $(cat "$work/limitsB.json" "$work/listenB.err")"
