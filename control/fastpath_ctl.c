@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fastpath_ctl.c - `fastpath-ctl`: the operator's control CLI of a running instance
- * (status, kill switch, limits, positions, orders, book, stats, top, metrics).
+ * (status, kill switch, limits, positions, orders, book, stats, top, metrics), its journal
+ * in PostgreSQL (journal load) and the firm of many instances (firm: fp_ctl_cli_firm.c).
  *
  * Its own process, never on a trading core: it attaches the instance's segment (read-only
  * unless the command writes), reads regions through their seqlocks, and writes only through

@@ -123,6 +123,11 @@ done
 "$ctl" --instance "$(inst B)" limits show global --json >"$work/limitsB.json"
 [[ $(cj "$work/limitsB.json" firm_gross_budget) == 1 ]] ||
 	fail "B's budget is not in its risk limits: $(cat "$work/limitsB.json" "$work/listenB.err")"
+# A change of budget returns once the instance acknowledged it (B: 1 -> 2, within the sum).
+"$ctl" firm budget --db "$PG_URL" --wait-ms $WAIT_MS "$(inst B)=2" >>"$work/budget.out" ||
+	fail "firm budget B=2 was not acknowledged"
+"$ctl" --instance "$(inst B)" limits show global --json >"$work/limitsB.json"
+[[ $(cj "$work/limitsB.json" firm_gross_budget) == 2 ]] || fail "B's new budget is not in force"
 
 # $KILLS firm kills, each acknowledged by the three instances, each followed by an unkill.
 lat=()
