@@ -212,15 +212,18 @@ static const struct {
 		 "a.action AS last_action, a.id AS action_id, a.who, a.reason, "
 		 "to_char(a.at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US') AS at, e.* FROM firm_exposure e "
 		 "LEFT JOIN (SELECT * FROM firm_actions ORDER BY id DESC LIMIT 1) a ON true"},
+	/* each view computed once (MATERIALIZED), then joined on the instances' names */
 	{"instances",
-	 "SELECT coalesce(i.instance, x.instance, y.instance) AS instance, i.killed, "
-	 "i.acked_action, i.note, "
+	 "WITH x AS MATERIALIZED (SELECT * FROM firm_exposure_instance), "
+	 "y AS MATERIALIZED (SELECT * FROM firm_activity), "
+	 "n AS (SELECT instance FROM firm_instances UNION SELECT instance FROM x "
+	 "UNION SELECT instance FROM y) "
+	 "SELECT n.instance, i.killed, i.acked_action, i.note, "
 	 "round(extract(epoch FROM clock_timestamp() - i.last_seen) * 1000)::bigint "
 	 "AS seen_ms_ago, i.gross_budget, i.applied_budget, x.position, x.gross, x.net, "
 	 "x.realized, x.unreal, x.pnl, y.orders, y.orders_sent, y.fills, y.filled_shares, "
-	 "y.risk_rejects "
-	 "FROM firm_instances i FULL JOIN firm_exposure_instance x USING (instance) "
-	 "FULL JOIN firm_activity y USING (instance) ORDER BY 1"},
+	 "y.risk_rejects FROM n LEFT JOIN firm_instances i USING (instance) "
+	 "LEFT JOIN x USING (instance) LEFT JOIN y USING (instance) ORDER BY 1"},
 	{"symbols", "SELECT * FROM firm_exposure_symbol ORDER BY gross DESC, symbol_id LIMIT 50"},
 	{"open_orders", "SELECT instance, coid, strategy_id, symbol_id, side, qty, price FROM "
 			"firm_open_orders ORDER BY instance, coid LIMIT 50"},
