@@ -112,6 +112,8 @@ static const struct field global_fields[] = {
 	G(breaker_on_stale, F_U32),
 	G(breaker_on_loss, F_U32),
 	G(breaker_on_venue, F_U32),
+	G(firm_gross_budget, F_I64),
+	G(firm_budget_on, F_U32),
 	{NULL, 0, F_I64},
 };
 static const struct field sym_fields[] = {

@@ -50,6 +50,7 @@ static const char *const fp_risk_reason_names[FP_RISK_REASON_MAX] = {
 	[FP_RISK_CAPACITY] = "capacity",
 	[FP_RISK_BACKPRESSURE] = "backpressure",
 	[FP_RISK_JOURNAL_FULL] = "journal_full",
+	[FP_RISK_FIRM_BUDGET] = "firm_budget",
 };
 
 const char *fp_risk_reason_name(unsigned reason)
@@ -194,8 +195,12 @@ int fp_risk_limits_validate(const struct fp_risk_limits *lim)
 	const struct fp_risk_global_limits *g = &lim->g;
 	if ((rc = check_amount("global", 0, "max_gross", g->max_gross)) < 0 ||
 	    (rc = check_amount("global", 0, "max_net", g->max_net)) < 0 ||
-	    (rc = check_amount("global", 0, "max_daily_loss", g->max_daily_loss)) < 0)
+	    (rc = check_amount("global", 0, "max_daily_loss", g->max_daily_loss)) < 0 ||
+	    (rc = check_amount("global", 0, "firm_gross_budget", g->firm_gross_budget)) < 0)
 		return rc;
+	if (g->firm_budget_on > 1)
+		return fp_err_set(-EINVAL, "global: firm_budget_on must be 0 or 1, got %" PRIu32,
+				  g->firm_budget_on);
 	if (g->state > FP_RISK_HALTED)
 		return fp_err_set(-EINVAL, "global: unknown trading state %" PRIu32, g->state);
 	if (g->max_open_orders > UINT32_MAX / 2 || g->max_consec_losses > UINT32_MAX / 2)
@@ -300,6 +305,8 @@ static const struct lim_key global_keys[] = {
 	KG(breaker_on_stale, LK_U32, LK_OPT, 1),
 	KG(breaker_on_loss, LK_U32, LK_OPT, 1),
 	KG(breaker_on_venue, LK_U32, LK_OPT, 1),
+	KG(firm_budget_on, LK_U32, LK_OPT, 0),      /* off: no firm listener (docs/scale.md) */
+	KG(firm_gross_budget, LK_PRICE, LK_OPT, 0), /* written by the firm listener */
 	{NULL, LK_U32, 0, 0, 0},
 };
 

@@ -71,6 +71,8 @@ enum fp_risk_reason {
 	FP_RISK_CAPACITY,             /**< order or position table full */
 	FP_RISK_BACKPRESSURE,         /**< order ring full: the intent never left */
 	FP_RISK_JOURNAL_FULL,         /**< journal ring full: nothing leaves unrecorded (J4) */
+	FP_RISK_FIRM_BUDGET,          /**< gross exposure above this instance's share of the firm
+				       *   limit (firm_gross_budget; docs/scale.md) */
 	FP_RISK_REASON_MAX
 };
 
@@ -153,7 +155,12 @@ struct fp_risk_global_limits {
 	uint32_t breaker_on_venue;    /**< 1: a venue disconnect trips the breaker */
 	uint64_t stale_tsc;           /**< derived */
 	uint64_t cooldown_tsc;        /**< derived */
-	uint8_t reserved[40];         /**< zero */
+	/** This instance's share of the firm's gross limit (price units), set by `fastpath-ctl
+	 *  firm listen` from PostgreSQL (docs/scale.md); enforced while firm_budget_on is 1. */
+	int64_t firm_gross_budget;
+	uint32_t firm_budget_on; /**< 1: the firm budget applies; 0: not part of a firm */
+	uint32_t reserved0;      /**< zero */
+	uint8_t reserved[24];    /**< zero */
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_global_limits) == 128, "global limits are two lines");
 
