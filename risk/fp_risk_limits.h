@@ -71,6 +71,7 @@ enum fp_risk_reason {
 	FP_RISK_CAPACITY,             /**< order or position table full */
 	FP_RISK_BACKPRESSURE,         /**< order ring full: the intent never left */
 	FP_RISK_JOURNAL_FULL,         /**< journal ring full: nothing leaves unrecorded (J4) */
+	FP_RISK_SYMBOL_STALE,         /**< md marked the symbol stale (recovering, data lost) */
 	FP_RISK_REASON_MAX
 };
 
