@@ -381,6 +381,8 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "execs", ss->execs);
 		fp_cli_u64(o, "rejects", ss->rejects);
 		fp_cli_u64(o, "outbox_full", ss->outbox_full);
+		fp_cli_u64(o, "book_states", ss->book_states);
+		fp_cli_u64(o, "history_dropped", ss->history);
 		fp_cli_end(o);
 	}
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);

@@ -52,6 +52,7 @@ struct sim_opts {
 	double fast_forward_s;  /**< simulated seconds run at once at the start */
 	uint16_t snapshot_port; /**< GLIMPSE-style snapshot server (TCP), 0 = none */
 	const char *book_out;   /**< displayed depth of every book written here at the end */
+	double market_stop_s;   /**< background market stops at this simulated time (0 = no) */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -72,7 +73,7 @@ static void usage(FILE *out)
 		"[--no-udp]\n"
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
-		"                    [--book-out F] [--progress] [--json]\n"
+		"                    [--book-out F] [--market-stop S] [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
 		"ITCH\n"
@@ -97,6 +98,9 @@ static void usage(FILE *out)
 		"                      seconds of the market run at once (a late join in seconds)\n"
 		"  --book-out F        at the end, write every symbol's displayed depth (5 "
 		"levels)\n"
+		"  --market-stop S     the background market stops at S simulated seconds (the\n"
+		"                      feed, rerequests, snapshots and order entry stay up); with\n"
+		"                      --book-out the depth is written then, books no longer move\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -411,6 +415,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			NEED_ARG();
 			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->fast_forward_s)) < 0)
 				return rc;
+		} else if (!strcmp(a, "--market-stop")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
+				return rc;
 		} else if (!strcmp(a, "--book-out")) {
 			NEED_ARG();
 			o->book_out = argv[++i];
@@ -598,6 +606,21 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* --book-out: the books as they stand after the last market event (written to a temporary
+ * name first, so that a reader sees the whole file or none). */
+static int write_book(struct sim_run *r)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->o.book_out);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return fp_err_set(-errno, "cannot write '%s': %s", tmp, strerror(errno));
+	fp_sim_glimpse_write_depth(f, r->eng, r->mkt, 5);
+	if (fclose(f) != 0 || rename(tmp, r->o.book_out) != 0)
+		return fp_err_set(-errno, "cannot write '%s': %s", r->o.book_out, strerror(errno));
+	return 0;
+}
+
 static int run(struct sim_run *r)
 {
 	struct sim_opts *o = &r->o;
@@ -661,6 +684,8 @@ static int run(struct sim_run *r)
 	/* --fast-forward: the clock starts that far into the session; the market catches up
 	 * at once (65536 events a step, the network polled between steps). */
 	uint64_t ff_ns = (uint64_t)(o->fast_forward_s * 1e9);
+	uint64_t stop_ns = (uint64_t)(o->market_stop_s * 1e9);
+	bool stopped = false;
 	r->t0_mono = mono_ns();
 	uint64_t next_progress = r->t0_mono + 1000000000ull;
 	uint64_t last_msgs = 0;
@@ -671,6 +696,15 @@ static int run(struct sim_run *r)
 		/* Simulated time follows the wall clock but never skips events: a step runs
 		 * at most 65536 events, then the loop polls the network again. */
 		uint64_t target = dur_ns && wall > dur_ns ? dur_ns : wall;
+		if (stop_ns && target >= stop_ns) { /* --market-stop: books stand still */
+			target = stop_ns;
+			if (!stopped && fp_sim_market_next_ns(r->mkt) > stop_ns) {
+				stopped = true;
+				fp_sim_itch_flush(r->itch, ts0 + stop_ns);
+				if (o->book_out && (rc = write_book(r)) < 0)
+					return rc;
+			}
+		}
 		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;
@@ -709,14 +743,9 @@ static int run(struct sim_run *r)
 	r->wall_s = (double)(mono_ns() - r->t0_mono) / 1e9;
 	r->sim_s = (double)sim / 1e9;
 	uint64_t te = ts0 + sim;
-	if (o->book_out) { /* the books as they stand after the last market event */
-		FILE *f = fopen(o->book_out, "w");
-		if (!f)
-			return fp_err_set(-errno, "cannot write '%s': %s", o->book_out,
-					  strerror(errno));
-		fp_sim_glimpse_write_depth(f, r->eng, r->mkt, 5);
-		fclose(f);
-	}
+	if (o->book_out && !stopped && (rc = write_book(r)) < 0)
+		return rc;
+
 	/* End of day: market hours, system hours, messages; then MoldUDP64 end of session. */
 	fp_sim_itch_system_event(r->itch, 'M', te);
 	fp_sim_itch_system_event(r->itch, 'E', te);
