@@ -78,7 +78,7 @@ wait_for() {
 	fail "timed out waiting for $what"
 }
 worker_pid() {
-	ctl status --json | "$py" -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
+	timeout 10 "$bin/fastpath-ctl" --instance "$instance" status --json | "$py" -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
 }
 lives() { grep -c "books live at sequence" "$work/run.log" || true; }
 # orders: orders the gateway sent so far (the live summary's last line)
@@ -112,7 +112,8 @@ for round in 1 2; do
 	echo "round $round: orders $(orders); strategies told of $states stale books," \
 		"$hist events from history not handed on"
 	if ((round == 1)); then
-		pid=$(worker_pid feed) || fail "no pid for the feed worker"
+		pid=""
+		wait_for "the feed worker's pid" 'pid=$(worker_pid feed 2>>"$work/ctl.err") && [[ -n $pid ]]'
 		kill -9 "$pid"
 		echo "killed the md worker (pid $pid)"
 		wait_for "the md worker restarted" "grep -q \"worker 'feed' restarted\" '$work/run.log'"
