@@ -6,7 +6,7 @@
  *
  *   risk = {
  *     limits = "config/risk.conf";   # limit sets per environment (relative to the cwd)
- *     env = "dev";                   # which environment of that file
+ *     env = "dev";                   # which environment of that file (required)
  *     symbols = 16384;               # symbol ids tracked (stock locates below this)
  *     orders = 65536;                # client order ids per day (power of two)
  *     positions = 4096;              # (strategy, symbol) positions (power of two)
@@ -100,6 +100,7 @@ static int risk_settings(const struct fp_ctl_env *env, struct risk_settings *s)
 				  fp_cfg_name(c));
 	if ((rc = fp_cfg_check_keys(c, g, risk_keys)) < 0 ||
 	    (rc = fp_cfg_require(c, g, "limits")) < 0 ||
+	    (rc = fp_cfg_require(c, g, "env")) < 0 || /* never another environment's limits */
 	    (rc = fp_cfg_get_string(c, g, "limits", NULL, 0, &s->limits_path)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "env", "dev", 0, &s->env)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "symbols", 16384, 2, FP_RISK_MAX_SYMBOLS, &nsym)) < 0 ||

@@ -196,7 +196,9 @@ const char *fp_risk_state_name(unsigned state);
 
 /**
  * Fill @p lim with permissive defaults for @p nb_symbols symbols (cold; no allocation).
- * Every strategy is enabled; no collar; no throttles; no stale check.
+ * Every strategy is enabled; no collar; no throttles; no stale check. For tests and
+ * benchmarks that set the limits they exercise: fp_risk_limits_load() never leaves a limit
+ * at these values unless the file writes it (a limit absent from the file is an error).
  */
 void fp_risk_limits_default(struct fp_risk_limits *lim, uint32_t nb_symbols);
 
@@ -217,8 +219,18 @@ void fp_risk_limits_derive(struct fp_risk_limits *lim, uint64_t tsc_hz);
  * (`global`, `symbol` defaults, `strategy` defaults, `symbols` and `strategies` overrides by
  * id); @p env picks one. See config/risk.conf. Cold; validates the result.
  *
+ * Fails closed: an unknown key anywhere in the file is refused with its file:line (and the
+ * closest known key); the `global`, `symbol` and `strategy` groups must each write every
+ * limit (docs/risk.md lists them), so that a limit left out or misspelt is an error and
+ * never "unlimited". Only keys that are not limits or protect by default may be left out:
+ * state (active), enabled (1), qty_min (1), a burst (0: then its rate must be 0),
+ * breaker_on_* (1: on), restricted (0) and the exits stop_loss_abs, stop_loss_bps,
+ * trailing_stop_bps, take_profit_bps (0: off). Writing 0 for a rate, collar_bps, stale_ms
+ * or max_consec_rejects switches that check off on purpose.
+ *
  * @return 0, -ENOENT (file or environment missing) or -EINVAL (syntax with its line number,
- *         a bad value, or a set that fp_risk_limits_validate() refuses).
+ *         an unknown key, a limit left out, a bad value, or a set that
+ *         fp_risk_limits_validate() refuses).
  */
 int fp_risk_limits_load(struct fp_risk_limits *lim, const char *path, const char *env,
 			uint32_t nb_symbols);
