@@ -38,7 +38,8 @@ int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 	b->dirty_mark = calloc(nsym, 1);
 	b->last_t_rx = calloc(nsym, sizeof(*b->last_t_rx));
 	b->last_ts_ns = calloc(nsym, sizeof(*b->last_ts_ns));
-	if (!b->dirty || !b->dirty_mark || !b->last_t_rx || !b->last_ts_ns) {
+	b->pub = calloc(nsym, 1);
+	if (!b->dirty || !b->dirty_mark || !b->last_t_rx || !b->last_ts_ns || !b->pub) {
 		rc = fp_err_set(-ENOMEM, "book stage tables for %u symbols", nsym);
 		goto err;
 	}
@@ -71,6 +72,8 @@ void fp_book_fini(struct fp_book *b)
 	free(b->dirty_mark);
 	free(b->last_t_rx);
 	free(b->last_ts_ns);
+	free(b->pub);
+	b->pub = NULL;
 	b->dirty = NULL;
 	b->dirty_mark = NULL;
 	b->last_t_rx = NULL;
@@ -91,6 +94,18 @@ static inline void publish_top(struct fp_book *b, uint32_t symbol, const struct 
 {
 	struct fp_event top;
 	fp_book_core_top_event(&b->core, symbol, cause, &top);
+	uint8_t was = b->pub[symbol];
+	if (fp_unlikely(top.flags & FP_EVF_STALE)) {
+		if (was != 1) { /* already told, or never told anything: history stays silent */
+			b->stats->stale_tops++;
+			return;
+		}
+		b->pub[symbol] = 2;
+	} else if (fp_unlikely(was != 1)) {
+		if (was == 0 && !top.u.top.bid_price && !top.u.top.ask_price)
+			return; /* an empty book nobody heard of */
+		b->pub[symbol] = 1;
+	}
 	b->stats->tops++;
 	for (uint32_t i = 0; i < b->nb_out; i++)
 		if (fp_unlikely(fp_ring_enqueue_burst(b->out[i], &top, 1) == 0))
@@ -167,6 +182,11 @@ unsigned fp_book_poll(struct fp_book *b, unsigned budget)
 			fp_book_core_prefetch_sym(&b->core, &evs[i + FP_BOOK_PF_SYM]);
 		if (i + FP_BOOK_PF_LEVELS < got)
 			fp_book_core_prefetch_levels(&b->core, &evs[i + FP_BOOK_PF_LEVELS]);
+		if (fp_unlikely(ev->type == FP_EV_MD_STALE &&
+				ev->u.stale.reason == FP_STALE_REBUILD)) {
+			fp_book_core_clear(&b->core); /* md starts over: rebuilt from nothing */
+			b->stats->rebuilds++;
+		}
 		unsigned chg = fp_book_core_apply(&b->core, ev);
 		if (fp_likely(!(chg & FP_BOOK_CHG_ALL))) {
 			uint32_t symbol = b->core.last_symbol;

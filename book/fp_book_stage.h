@@ -13,6 +13,13 @@
  * strategy ring (a full ring drops it and counts an overrun: the next top carries the state
  * anyway); remember the symbol as touched. At the end of each poll, write the snapshot of
  * every touched symbol once (the throttle: one snapshot per symbol per poll batch).
+ *
+ * History is rebuilt silently (design.md §2): while a symbol's book is stale (md recovering,
+ * a gap, an overrun), its tops are not published, except the one that says it became stale
+ * (FP_EVF_STALE: the book state change strategies receive instead of tops from history);
+ * the first top after FP_STALE_RECOVERED says it is live again. A symbol that never had a
+ * top published gets none about an empty book. FP_EV_MD_STALE with reason
+ * FP_STALE_REBUILD empties every book first (md starts the session over).
  */
 #ifndef FP_BOOK_STAGE_H
 #define FP_BOOK_STAGE_H
@@ -40,7 +47,9 @@ struct fp_book_stage_stats {
 	uint64_t top_overrun; /**< top events dropped on a full strategy ring */
 	uint64_t snapshots;   /**< snapshot entries written */
 	uint64_t clears;      /**< every-symbol rescans (end of day, global stale) */
-	uint64_t reserved[8];
+	uint64_t stale_tops;  /**< tops of stale books not published (history rebuilt silently) */
+	uint64_t rebuilds;    /**< books emptied for a rebuild (FP_STALE_REBUILD) */
+	uint64_t reserved[6];
 	struct fp_book_stats core; /**< the core's counters, copied at the end of each poll */
 } FP_CACHE_ALIGNED;
 
@@ -73,6 +82,7 @@ struct fp_book {
 	struct fp_book_snap_level *tmp; /**< scratch for one side of a snapshot */
 	uint64_t *last_t_rx;            /**< per symbol: t_rx of the last change (for snapshots) */
 	uint64_t *last_ts_ns;
+	uint8_t *pub; /**< per symbol: 0 no top published yet, 1 last one live, 2 stale */
 };
 
 /**

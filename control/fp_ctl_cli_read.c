@@ -350,6 +350,22 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "overruns", md->overruns);
 		fp_cli_u64(o, "stale_events", md->stale_events);
 		fp_cli_u64(o, "requests_sent", md->requests_sent);
+		if (md->version >= 2) { /* live versus history (issue 16) */
+			fp_cli_str(o, "state", fp_md_state_name((unsigned)md->state));
+			fp_cli_u64(o, "late_joins", md->late_joins);
+			fp_cli_u64(o, "recoveries", md->recoveries);
+			fp_cli_u64(o, "last_recovery_us", md->last_recovery_ns / 1000);
+			fp_cli_str(o, "last_path",
+				   md->last_path == 2   ? "snapshot"
+				   : md->last_path == 1 ? "rerequest"
+							: "none");
+			fp_cli_u64(o, "snapshots", md->snapshots);
+			fp_cli_u64(o, "snapshot_gaps", md->snapshot_gaps);
+			fp_cli_u64(o, "snapshot_msgs", md->snapshot_msgs);
+			fp_cli_u64(o, "snapshot_errors", md->snapshot_errors);
+			fp_cli_u64(o, "last_snapshot_us", md->last_snapshot_ns / 1000);
+			fp_cli_u64(o, "end_of_session", md->mold.end_of_session);
+		}
 		fp_cli_end(o);
 	}
 	fp_cli_obj(o, "book");
@@ -365,6 +381,8 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "execs", ss->execs);
 		fp_cli_u64(o, "rejects", ss->rejects);
 		fp_cli_u64(o, "outbox_full", ss->outbox_full);
+		fp_cli_u64(o, "book_states", ss->book_states);
+		fp_cli_u64(o, "history_dropped", ss->history);
 		fp_cli_end(o);
 	}
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);

@@ -23,12 +23,14 @@
  * order added before: symbols stay unnamed and books incomplete.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fp_ctl_stage.h"
 #include "fp_err.h"
+#include "fp_log.h"
 #include "fp_md.h"
 
 #define MD_STATS_REGION "md.stats"
@@ -68,9 +70,19 @@ static int md_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 			       FP_MD_STATS_VERSION);
 }
 
+/* The stage, and what its host has logged of it (live versus history, issue 16). */
+struct md_adapter {
+	struct fp_md md;
+	uint64_t transitions_logged;
+	struct fp_log log;
+};
+
 static int md_init(void *ctx, const struct fp_ctl_env *env)
 {
-	struct fp_md *md = ctx;
+	struct md_adapter *a = ctx;
+	struct fp_md *md = &a->md;
+	a->transitions_logged = 0;
+	fp_log_init(&a->log, stderr, "md", FP_LOG_INFO);
 	struct fp_md_cfg cfg;
 	int rc;
 
@@ -85,14 +97,59 @@ static int md_init(void *ctx, const struct fp_ctl_env *env)
 	return fp_md_init(md, &cfg);
 }
 
+/* One line per change of state (rare: a join, a gap, a recovery): which path, how long. */
+static FP_COLD void md_log_transition(struct md_adapter *a)
+{
+	const struct fp_md_stats *st = a->md.stats;
+	a->transitions_logged = st->transitions;
+	switch (st->state) {
+	case FP_MD_LIVE:
+		fp_log(&a->log, FP_LOG_INFO,
+		       "books live at sequence %" PRIu64 " after %.1f ms of recovery by %s%s",
+		       st->live_seq, (double)st->last_recovery_ns / 1e6,
+		       st->last_path == 2 ? "snapshot" : "rerequest",
+		       st->last_path == 2 ? "" : " (gap fill)");
+		if (st->last_path == 2)
+			fp_log(&a->log, FP_LOG_INFO,
+			       "snapshot: %" PRIu64 " messages in %.1f ms, resumed the feed at "
+			       "sequence %" PRIu64,
+			       st->snapshot_msgs, (double)st->last_snapshot_ns / 1e6,
+			       st->snapshot_seq);
+		break;
+	case FP_MD_RECOVERING:
+		if (!st->snapshots || st->snapshot_seq != a->md.mold->expected)
+			fp_log(&a->log, FP_LOG_INFO,
+			       "%s at sequence %" PRIu64 ": books stale, recovering by rerequest",
+			       st->late_joins && !st->recoveries ? "joined a running session"
+								 : "gap",
+			       a->md.mold->expected);
+		break;
+	case FP_MD_SNAPSHOT:
+		fp_log(&a->log, FP_LOG_INFO, "%s: books stale, loading a snapshot",
+		       a->md.snap.for_gap ? "gap older than the rerequest history"
+					  : "joined a running session");
+		break;
+	default:
+		fp_log(&a->log, FP_LOG_WARN,
+		       "gap given up (%" PRIu64 " messages lost) and no snapshot server: books "
+		       "stay stale, no orders on them",
+		       st->mold.lost);
+	}
+}
+
 static unsigned md_poll(void *ctx, unsigned budget)
 {
-	return fp_md_poll(ctx, budget);
+	struct md_adapter *a = ctx;
+	unsigned n = fp_md_poll(&a->md, budget);
+	if (fp_unlikely(a->md.stats->transitions != a->transitions_logged))
+		md_log_transition(a);
+	return n;
 }
 
 static void md_fini(void *ctx)
 {
-	fp_md_fini(ctx);
+	struct md_adapter *a = ctx;
+	fp_md_fini(&a->md);
 }
 
 static void md_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
@@ -109,7 +166,7 @@ static void md_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 
 const struct fp_ctl_stage_ops fp_ctl_stage_md = {
 	.name = "md",
-	.ctx_size = sizeof(struct fp_md),
+	.ctx_size = sizeof(struct md_adapter),
 	.plan = md_plan,
 	.init = md_init,
 	.poll = md_poll,

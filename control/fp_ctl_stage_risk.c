@@ -183,6 +183,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		.ctl = ctl,
 		.tsc_hz = env->tsc_hz,
 		.breaker_sets_kill = s.breaker_sets_kill,
+		.symtab = fp_ctl_region(env, "symtab", NULL), /* md's stale marks (issue 16) */
 	};
 	a->published = fp_ctl_region(env, "risk.stats", NULL);
 	if (!cfg.intent[0] || !cfg.reject[0] || !cfg.exec[0] || !cfg.md[0] || !cfg.order ||

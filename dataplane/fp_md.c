@@ -11,12 +11,17 @@
  *  (2) fp_md_poll is bounded (budget packets, FP_MD_DRAIN_MAX buffered messages) and
  *      allocates nothing; the only syscalls are the backend's receive and, while a gap is
  *      open, the request send and the answer receive (tests/dataplane checks this under a
- *      seccomp filter).
+ *      seccomp filter). While not LIVE, the snapshot client's connect, send, recv and poll
+ *      are added (cold: books are stale then).
+ *  (3) Live versus history (fp_md.h): every event pushed while state != LIVE carries
+ *      FP_EVF_REPLAY, and comes after the STALE(RECOVERING or REBUILD) of its ring.
  */
 #define _GNU_SOURCE /* recvmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -224,7 +229,7 @@ static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, 
 			md->stats->unknown++;
 		return;
 	}
-	ev->flags |= flags;
+	ev->flags |= flags | md->replay_flags; /* (3) */
 	md->stats->messages++;
 	md->stats->by_type[(uint8_t)(msg[0] - 'A') & 63]++;
 	if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY ||
@@ -232,6 +237,229 @@ static inline void emit_msg(struct fp_md *md, const uint8_t *msg, uint16_t len, 
 	    md->cfg.symtab)
 		symtab_fill(md, ev);
 	out_commit(md, o, ev);
+}
+
+/* ---- live versus history (fp_md.h) ---- */
+
+const char *fp_md_state_name(unsigned state)
+{
+	static const char *const names[] = {"live", "recovering", "snapshot", "broken"};
+	return state < FP_ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+/* Every ring gets STALE(symbol 0, @p reason), t_rx 0 (no tick-to-trade from it). */
+static void emit_all_stale(struct fp_md *md, uint32_t reason)
+{
+	for (unsigned r = 0; r < md->cfg.nb_rings; r++) {
+		struct fp_md_out *o = &md->out[r];
+		struct fp_event *ev = out_slot(md, o);
+		memset(ev, 0, sizeof(*ev));
+		ev->type = FP_EV_MD_STALE;
+		ev->flags = reason == FP_STALE_RECOVERED ? 0 : FP_EVF_STALE;
+		ev->source = md->cfg.source;
+		ev->seq = md->mold->expected;
+		ev->u.stale.first_missing_seq = md->mold->expected;
+		ev->u.stale.reason = reason;
+		if (ev != &o->scratch)
+			md->stats->stale_events++;
+		out_commit(md, o, ev);
+	}
+}
+
+/* The symbol table's stale byte of every symbol (cold: 64 k single-byte stores). */
+static void symtab_all_stale(struct fp_md *md, uint8_t reason)
+{
+	if (!md->cfg.symtab)
+		return;
+	for (uint32_t l = 1; l < FP_SYMTAB_NB_ENTRIES; l++)
+		fp_symtab_set_stale(md->cfg.symtab, (uint16_t)l, reason);
+}
+
+static void set_state(struct fp_md *md, unsigned state)
+{
+	md->state = state;
+	md->replay_flags = state == FP_MD_LIVE ? 0 : FP_EVF_REPLAY;
+	md->stats->state = state;
+	md->stats->transitions++;
+}
+
+/* LIVE -> RECOVERING or SNAPSHOT: books stale, and emptied when starting over. */
+static FP_COLD void enter_stale(struct fp_md *md, unsigned state, bool rebuild, uint64_t now_ns)
+{
+	if (md->state == FP_MD_LIVE)
+		md->stale_since_ns = now_ns;
+	emit_all_stale(md, rebuild ? FP_STALE_REBUILD : FP_STALE_RECOVERING);
+	symtab_all_stale(md, FP_STALE_RECOVERING);
+	set_state(md, state);
+}
+
+/* RECOVERING -> LIVE once caught up: nothing missing, nothing buffered. */
+static FP_COLD void check_caught_up(struct fp_md *md, uint64_t now_ns)
+{
+	if (md->state != FP_MD_RECOVERING || fp_md_mold_gap_open(md->mold) ||
+	    fp_md_mold_pending(md->mold))
+		return;
+	fp_md_flush(md); /* (1): the replayed events leave before the RECOVERED mark */
+	emit_all_stale(md, FP_STALE_RECOVERED);
+	symtab_all_stale(md, FP_STALE_NONE);
+	md->stats->recoveries++;
+	md->stats->last_recovery_ns = now_ns - md->stale_since_ns;
+	md->stats->last_path = md->stats->snapshots && md->snap.first_ns ? 2 : 1;
+	md->snap.first_ns = 0;
+	md->stats->live_seq = md->mold->expected;
+	set_state(md, FP_MD_LIVE);
+}
+
+static void snap_close(struct fp_md *md)
+{
+	if (md->snap.fd >= 0)
+		close(md->snap.fd);
+	md->snap.fd = -1;
+	md->snap.phase = 0;
+}
+
+/* Enter SNAPSHOT: hold the session (live packets wait in the buffer), books start over. */
+static FP_COLD void start_snapshot(struct fp_md *md, bool for_gap, uint64_t now_ns)
+{
+	fp_md_mold_hold(md->mold, true);
+	md->snap.for_gap = for_gap;
+	md->snap.retry_ns = now_ns;
+	md->snap.first_ns = now_ns;
+	if (for_gap)
+		md->stats->snapshot_gaps++;
+	enter_stale(md, FP_MD_SNAPSHOT, true, now_ns);
+}
+
+static FP_COLD void snap_fail(struct fp_md *md, uint64_t now_ns)
+{
+	md->stats->snapshot_errors++;
+	snap_close(md);
+	md->snap.retry_ns = now_ns + 1000000000ull; /* try again in a second */
+}
+
+static int snap_connect(struct fp_md *md, uint64_t now_ns)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons(md->cfg.snapshot_port),
+				 .sin_addr.s_addr = htonl(md->cfg.snapshot_addr)};
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+		int rc = -errno;
+		close(fd);
+		return rc;
+	}
+	md->snap.fd = fd;
+	md->snap.phase = 1;
+	md->snap.t0_ns = now_ns;
+	fp_soup_rx_init(&md->snap.rx, FP_SOUP_FROM_SERVER, FP_SOUP_MAX_PAYLOAD);
+	return 0;
+}
+
+/* The snapshot is complete: the live feed resumes at @p seq (buffered packets first). */
+static FP_COLD void snap_done(struct fp_md *md, uint64_t seq, uint64_t now_ns)
+{
+	snap_close(md);
+	md->stats->snapshots++;
+	md->stats->snapshot_seq = seq;
+	md->stats->last_snapshot_ns = now_ns - md->snap.t0_ns;
+	md->delivered = true; /* the books hold the snapshot: a later gap fills in place */
+	fp_md_mold_skip_to(md->mold, seq, now_ns);
+	fp_md_mold_hold(md->mold, false);
+	set_state(md, FP_MD_RECOVERING);
+}
+
+/* One poll of the snapshot client: connect, log in, apply up to @p max messages (bounded
+ * by the room in the rings, so that a snapshot never overruns them). @return work done. */
+static FP_COLD unsigned snap_poll(struct fp_md *md, uint64_t now_ns, unsigned max)
+{
+	struct fp_md_snap *sn = &md->snap;
+	if (sn->phase == 0) {
+		if (now_ns < sn->retry_ns)
+			return 0;
+		if (snap_connect(md, now_ns) < 0)
+			snap_fail(md, now_ns);
+		return 1;
+	}
+	if (now_ns - sn->t0_ns > (uint64_t)md->cfg.snapshot_timeout_ms * 1000000u) {
+		snap_fail(md, now_ns);
+		return 1;
+	}
+	if (sn->phase == 1) { /* connecting: writable = connected, then send the login */
+		struct pollfd pfd = {.fd = sn->fd, .events = POLLOUT};
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (poll(&pfd, 1, 0) <= 0)
+			return 0;
+		if (getsockopt(sn->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) {
+			snap_fail(md, now_ns);
+			return 1;
+		}
+		uint8_t login[64];
+		size_t n = fp_soup_build_login_request(login, sizeof(login), "", "", "", 1);
+		if (send(sn->fd, login, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n) {
+			snap_fail(md, now_ns);
+			return 1;
+		}
+		sn->phase = 2;
+		return 1;
+	}
+	unsigned done = 0;
+	for (unsigned r = 0; r < md->cfg.nb_rings; r++) { /* room in the fullest ring */
+		uint32_t room = fp_ring_capacity(md->out[r].ring) - fp_ring_count(md->out[r].ring);
+		room = room > FP_MD_STAGE_MAX * 2 ? room - FP_MD_STAGE_MAX * 2 : 0;
+		if (room < max)
+			max = room;
+	}
+	while (done < max) {
+		struct fp_soup_pkt pkt;
+		enum fp_soup_rc rc = fp_soup_rx_next(&sn->rx, &pkt);
+		if (rc == FP_SOUP_NEED_MORE) {
+			size_t room;
+			uint8_t *sp = fp_soup_rx_space(&sn->rx, &room);
+			ssize_t got = recv(sn->fd, sp, room, MSG_DONTWAIT);
+			if (got > 0) {
+				fp_soup_rx_commit(&sn->rx, (size_t)got);
+				continue;
+			}
+			if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			snap_fail(md, now_ns); /* closed before the snapshot message */
+			return done + 1;
+		}
+		if (rc < 0 || pkt.type == FP_SOUP_LOGIN_REJECTED ||
+		    pkt.type == FP_SOUP_END_OF_SESSION) {
+			snap_fail(md, now_ns);
+			return done + 1;
+		}
+		if (pkt.type != FP_SOUP_SEQUENCED || pkt.payload_len == 0)
+			continue; /* login accepted, heartbeats */
+		if (pkt.payload[0] == 'M' && pkt.payload_len == 9) { /* GLIMPSE Snapshot */
+			snap_done(md, fp_get_be64(pkt.payload + 1), now_ns);
+			return done + 1;
+		}
+		emit_msg(md, pkt.payload, pkt.payload_len, 0, 0, FP_EVF_REPLAY);
+		md->stats->snapshot_msgs++;
+		done++;
+	}
+	return done;
+}
+
+/* The first packet of a line: beyond first_seq (or a restart) means a running session. */
+static FP_COLD void on_first_packet(struct fp_md *md, const struct fp_mold_pkt *mp, uint64_t now_ns)
+{
+	md->joined = true;
+	uint64_t from = md->mold->seq_known ? md->mold->expected : 1;
+	if (mp->sequence_number <= from || md->cfg.mold.passthrough)
+		return;
+	md->stats->late_joins++;
+	if (md->cfg.snapshot_port) {
+		fp_md_mold_skip_to(md->mold, mp->sequence_number, now_ns);
+		start_snapshot(md, false, now_ns);
+	} /* else the gap from first_seq opens in the session and is requested */
 }
 
 void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t line, uint64_t now_ns)
@@ -243,8 +471,13 @@ void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t li
 		md->stats->errors++;
 		return;
 	}
+	if (fp_unlikely(!md->joined) && line != FP_MD_MOLD_LINE_RETRANS)
+		on_first_packet(md, &mp.mold, now_ns);
 	uint32_t skip = 0;
 	enum fp_md_mold_action act = fp_md_mold_on_packet(md->mold, &mp, now_ns, &skip);
+	if (fp_unlikely(act != FP_MD_MOLD_DELIVER) && md->state == FP_MD_LIVE &&
+	    fp_md_mold_gap_open(md->mold)) /* (3): stale before anything after the hole */
+		enter_stale(md, FP_MD_RECOVERING, !md->delivered, now_ns);
 	if (fp_likely(act == FP_MD_MOLD_DELIVER)) {
 		uint8_t flags = line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0;
 		struct fp_mold_iter it;
@@ -260,6 +493,7 @@ void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t li
 			}
 			emit_msg(md, msg, len, seq, pkt->t_rx, flags);
 		}
+		md->delivered = true;
 		if (fp_unlikely(r != FP_MOLD_END))
 			md->stats->errors++;
 	}
@@ -276,6 +510,8 @@ static unsigned drain_pending(struct fp_md *md, uint64_t now_ns, unsigned max)
 			 m.line == FP_MD_MOLD_LINE_RETRANS ? FP_EVF_REPLAY : 0);
 		n++;
 	}
+	if (n)
+		md->delivered = true;
 	return n;
 }
 
@@ -292,8 +528,15 @@ static void run_timers(struct fp_md *md, uint64_t now_ns)
 		else
 			md->stats->request_errors++;
 	}
-	if (what & FP_MD_MOLD_TICK_STALE)
+	if (what & FP_MD_MOLD_TICK_STALE) {
+		if (md->cfg.snapshot_port) { /* older than the history: a snapshot instead */
+			start_snapshot(md, true, now_ns);
+			return;
+		}
 		emit_gap_stale(md, &t); /* the buffered rest follows through drain_pending() */
+		symtab_all_stale(md, FP_STALE_GAP);
+		set_state(md, FP_MD_BROKEN); /* data lost for good: books stay stale */
+	}
 }
 
 static void copy_summary(struct fp_md *md)
@@ -322,7 +565,10 @@ unsigned fp_md_poll(struct fp_md *md, unsigned budget)
 			fp_md_on_datagram(md, &pkts[i], (uint8_t)l, now_ns);
 		done += n;
 	}
-	if (fp_unlikely(fp_md_mold_gap_open(md->mold) || fp_md_mold_pending(md->mold))) {
+	if (fp_unlikely(md->state == FP_MD_SNAPSHOT))
+		done += snap_poll(md, now_ns, FP_MD_DRAIN_MAX);
+	if (fp_unlikely(fp_md_mold_gap_open(md->mold) || fp_md_mold_pending(md->mold)) &&
+	    md->state != FP_MD_SNAPSHOT) {
 		if (md->cfg.req) {
 			unsigned n = md->cfg.req->recv(md->cfg.req_arg, pkts, FP_MD_RX_BURST_MAX);
 			for (unsigned i = 0; i < n; i++)
@@ -332,6 +578,8 @@ unsigned fp_md_poll(struct fp_md *md, unsigned budget)
 		run_timers(md, now_ns);
 		done += drain_pending(md, now_ns, FP_MD_DRAIN_MAX);
 	}
+	if (fp_unlikely(md->state == FP_MD_RECOVERING))
+		check_caught_up(md, now_ns);
 	fp_md_flush(md);
 	copy_summary(md);
 	return done;
@@ -352,6 +600,7 @@ int fp_md_init(struct fp_md *md, const struct fp_md_cfg *cfg)
 {
 	memset(md, 0, sizeof(*md));
 	md->req_fd = -1;
+	md->snap.fd = -1;
 	if (cfg->nb_lines < 1 || cfg->nb_lines > FP_MD_LINES_MAX)
 		return fp_err_set(-EINVAL, "md: %u lines configured; 1 (A) or 2 (A and B) needed",
 				  cfg->nb_lines);
@@ -368,6 +617,7 @@ int fp_md_init(struct fp_md *md, const struct fp_md_cfg *cfg)
 	memset(md->stats, 0, sizeof(*md->stats));
 	md->stats->magic = FP_MD_STATS_MAGIC;
 	md->stats->version = FP_MD_STATS_VERSION;
+	md->stats->state = FP_MD_LIVE;
 	int rc;
 	md->out = aligned_alloc(64, FP_ALIGN_UP(sizeof(*md->out) * cfg->nb_rings, 64));
 	md->mold = aligned_alloc(64, FP_ALIGN_UP(fp_md_mold_memsize(cfg->mold.window), 64));
@@ -413,6 +663,7 @@ void fp_md_fini(struct fp_md *md)
 	if (md->req_fd >= 0)
 		close(md->req_fd);
 	md->req_fd = -1;
+	snap_close(md);
 	free(md->out);
 	free(md->mold);
 	md->out = NULL;

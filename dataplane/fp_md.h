@@ -14,6 +14,22 @@
  * given up on) goes to every ring. A full ring is an overrun: the event is dropped and
  * counted, its symbol is marked, and FP_EV_MD_STALE (reason FP_STALE_OVERRUN) for that
  * symbol is pushed as soon as the ring has room, before any newer event of that ring.
+ *
+ * Live versus history (design.md §2). The stage is in one of four states (fp_md_state):
+ *
+ *   LIVE --a gap opens, or the first packet is beyond first_seq--> RECOVERING or SNAPSHOT
+ *   RECOVERING --the gap is filled and the buffer drained (caught up)--> LIVE
+ *   RECOVERING --a gap given up (stale timeout), snapshot server configured--> SNAPSHOT
+ *   RECOVERING --a gap given up, no snapshot server--> BROKEN (stays stale)
+ *   SNAPSHOT --snapshot loaded, live packets buffered meanwhile--> RECOVERING
+ *
+ * Entering RECOVERING or SNAPSHOT pushes FP_EV_MD_STALE for symbol 0 (every symbol) with
+ * reason FP_STALE_RECOVERING, or FP_STALE_REBUILD when the books must start over (nothing
+ * delivered yet by this stage: a late join, a restart; or a snapshot), and marks every
+ * symbol stale in the symbol table; every event pushed until LIVE carries FP_EVF_REPLAY;
+ * back to LIVE pushes FP_STALE_RECOVERED (t_rx 0: no tick-to-trade sample is taken from it)
+ * and clears the marks. Counters (fp_md_stats) say which path was taken and how long it
+ * took; the transitions are few and the stage's host logs them (fp_md_transition).
  */
 #ifndef FP_MD_H
 #define FP_MD_H
@@ -25,6 +41,7 @@
 #include "fp_event.h"
 #include "fp_md_mold.h"
 #include "fp_md_rx.h"
+#include "fp_soup.h"
 #include "fp_symtab.h"
 
 struct fp_ring;
@@ -35,7 +52,18 @@ struct fp_cfg_node;
 #define FP_MD_LINES_MAX     2                     /**< A and B */
 #define FP_MD_SYMBOLS_MAX   65536                 /**< ITCH stock locate is 16 bits */
 #define FP_MD_STATS_MAGIC   0x46504d4453544154ull /* "FPMDSTAT" */
-#define FP_MD_STATS_VERSION 1
+#define FP_MD_STATS_VERSION 2
+
+/** Where the stage stands (fp_md_stats.state). */
+enum fp_md_state {
+	FP_MD_LIVE = 0,       /**< in sequence with the live feed: events are live */
+	FP_MD_RECOVERING = 1, /**< filling a gap (rerequest) or draining the buffer: history */
+	FP_MD_SNAPSHOT = 2,   /**< loading a snapshot; live packets wait in the buffer */
+	FP_MD_BROKEN = 3,     /**< data lost and no snapshot server: books stay stale */
+};
+
+/** Name of a state ("live", "recovering", "snapshot", "broken"). */
+const char *fp_md_state_name(unsigned state);
 
 /** Counters of the stage: fixed-size, single writer (the md core), meant for a segment. */
 struct fp_md_stats {
@@ -55,6 +83,20 @@ struct fp_md_stats {
 	uint64_t request_errors; /**< sends that failed */
 	struct fp_md_mold_stats mold;
 	struct fp_md_rx_stats rx[FP_MD_LINES_MAX];
+	/* Live versus history (version 2). */
+	uint64_t state;            /**< enum fp_md_state */
+	uint64_t transitions;      /**< state changes (a host logs each one) */
+	uint64_t late_joins;       /**< first packet beyond first_seq: joined a running session */
+	uint64_t recoveries;       /**< returns to LIVE */
+	uint64_t last_recovery_ns; /**< how long the last return to LIVE took (stale to live) */
+	uint64_t last_path;        /**< how it recovered: 1 rerequest, 2 snapshot */
+	uint64_t live_seq;         /**< sequence expected when it last went LIVE */
+	uint64_t snapshots;        /**< snapshots loaded */
+	uint64_t snapshot_gaps;    /**< of them: for a gap given up (older than the history) */
+	uint64_t snapshot_msgs;    /**< messages applied from snapshots */
+	uint64_t snapshot_errors;  /**< snapshot attempts that failed (retried) */
+	uint64_t snapshot_seq;     /**< the last snapshot's resume sequence number */
+	uint64_t last_snapshot_ns; /**< how long the last snapshot took (connect to 'M') */
 };
 static_assert(sizeof(struct fp_md_stats) % 8 == 0, "fp_md_stats is 64-bit words");
 
@@ -73,6 +115,9 @@ struct fp_md_cfg {
 	struct fp_md_mold_cfg mold;
 	uint32_t rerequest_addr; /**< IPv4 host order; 0 = no retransmission requests */
 	uint16_t rerequest_port;
+	uint32_t snapshot_addr; /**< GLIMPSE-style snapshot server (SoupBinTCP), 0 = none */
+	uint16_t snapshot_port;
+	uint32_t snapshot_timeout_ms;    /**< a snapshot not complete by then is retried (5000) */
 	const struct fp_md_req_ops *req; /**< NULL = UDP socket to rerequest_addr:port */
 	void *req_arg;
 	struct fp_ring *rings[FP_MD_RINGS_MAX];
@@ -97,6 +142,17 @@ struct fp_md_out {
 	struct fp_event scratch; /**< where an event goes when the ring is full */
 };
 
+/** @internal The snapshot client (SoupBinTCP, non-blocking; runs only in SNAPSHOT). */
+struct fp_md_snap {
+	int fd;            /**< -1 when not connected */
+	uint8_t phase;     /**< 0 idle, 1 connecting, 2 receiving */
+	uint8_t for_gap;   /**< loading for a gap given up (else a late join) */
+	uint64_t t0_ns;    /**< attempt started */
+	uint64_t retry_ns; /**< next attempt not before */
+	uint64_t first_ns; /**< first attempt of this recovery */
+	struct fp_soup_rx rx;
+};
+
 /** The stage (allocated by the caller, e.g. statically or with aligned_alloc). */
 struct fp_md {
 	struct fp_md_cfg cfg;
@@ -108,6 +164,12 @@ struct fp_md {
 	int req_fd;            /**< default transport socket, -1 when none */
 	unsigned next_line;
 	uint64_t last_t_rx;
+	unsigned state;          /**< enum fp_md_state */
+	uint8_t replay_flags;    /**< FP_EVF_REPLAY while not LIVE */
+	bool delivered;          /**< some feed message was pushed by this stage */
+	bool joined;             /**< the first line packet was seen */
+	uint64_t stale_since_ns; /**< when the current recovery began */
+	struct fp_md_snap snap;
 	uint8_t req_buf[4][2048]; /**< default transport's answer buffers */
 };
 

@@ -22,9 +22,10 @@
 #include "fp_md.h"
 
 /* Keys of the md group itself. */
-#define MD_KEYS                                                                           \
-	"source", "session", "first_seq", "window", "max_request", "request_interval_ms", \
-		"stale_timeout_ms", "passthrough", "rerequest", "lines"
+#define MD_KEYS                                                                                    \
+	"source", "session", "first_seq", "window", "max_request", "request_interval_ms",          \
+		"stale_timeout_ms", "passthrough", "rerequest", "snapshot", "snapshot_timeout_ms", \
+		"lines"
 
 /* Keys of a line; the second row are the names control/fp_ctl_stage_md.c reads, accepted as
  * aliases so that one config file serves both readers. */
@@ -181,6 +182,19 @@ int fp_md_cfg_load(const struct fp_cfg *cfg, const struct fp_cfg_node *md, struc
 		out->rerequest_addr = g.addr;
 		out->rerequest_port = g.port;
 	}
+	if ((rc = fp_cfg_get_string(cfg, md, "snapshot", NULL, 64, &s)) < 0)
+		return rc;
+	if (s && *s) {
+		struct fp_md_group g;
+		if (fp_md_group_parse(s, &g) < 0 || g.addr == 0 || g.port == 0)
+			return where(cfg, fp_cfg_lookup(cfg, md, "snapshot"), -EINVAL,
+				     "must be \"A.B.C.D:PORT\" with an address and a port");
+		out->snapshot_addr = g.addr;
+		out->snapshot_port = g.port;
+	}
+	if ((rc = fp_cfg_get_int(cfg, md, "snapshot_timeout_ms", 5000, 100, 3600000, &v)) < 0)
+		return rc;
+	out->snapshot_timeout_ms = (uint32_t)v;
 	if (!lines) { /* the flat form: the md group is line A */
 		if ((rc = load_line(cfg, md, false, &out->lines[0])) < 0)
 			return rc;

@@ -95,6 +95,10 @@ static void buffer_packet(struct fp_md_mold *s, const struct fp_md_mold_pkt *p, 
 	fp_mold_iter_init(&it, &p->mold);
 	enum fp_mold_result r;
 	while ((r = fp_mold_iter_next(&it, &msg, &len, &q)) == FP_MOLD_OK) {
+		if (q < s->expected) { /* (5): a held session sees packets it already has */
+			s->stats->duplicates++;
+			continue;
+		}
 		if (q >= limit) {
 			s->stats->out_of_window += it.left + 1u;
 			return;
@@ -172,6 +176,16 @@ enum fp_md_mold_action fp_md_mold_on_packet(struct fp_md_mold *s, const struct f
 	}
 
 	uint64_t next = p->mold.sequence_number + p->mold.message_count;
+	if (fp_unlikely(s->hold)) { /* (5) */
+		if (next <= s->expected) {
+			s->stats->duplicates += p->mold.message_count;
+			return FP_MD_MOLD_DROP;
+		}
+		uint64_t old_hi = s->hi_seq;
+		note_ahead(s, p->mold.sequence_number, next, now_ns);
+		buffer_packet(s, p, old_hi);
+		return FP_MD_MOLD_BUFFERED;
+	}
 	if (fp_likely(p->mold.sequence_number == s->expected && !fp_md_mold_gap_open(s))) {
 		/* The common case: exactly the next packet, no gap. */
 		s->expected = s->hi_seq = s->flush_until = next;
@@ -214,7 +228,7 @@ enum fp_md_mold_action fp_md_mold_on_packet(struct fp_md_mold *s, const struct f
 const struct fp_md_mold_msg *fp_md_mold_next(struct fp_md_mold *s, struct fp_md_mold_msg *m,
 					     uint64_t now_ns)
 {
-	while (s->expected < s->hi_seq) {
+	while (s->expected < s->hi_seq && !s->hold) { /* (5) */
 		if (s->nb_buffered == 0) {
 			if (s->flush_until <= s->expected)
 				return NULL;
@@ -269,7 +283,7 @@ static uint64_t head_hole_end(const struct fp_md_mold *s)
 unsigned fp_md_mold_tick(struct fp_md_mold *s, uint64_t now_ns, struct fp_md_mold_tick *out)
 {
 	out->what = 0;
-	if (!fp_md_mold_gap_open(s) || s->flush_until > s->expected)
+	if (!fp_md_mold_gap_open(s) || s->flush_until > s->expected || s->hold)
 		return 0; /* (4) */
 	uint64_t hole_end = head_hole_end(s);
 	if (now_ns - s->gap_since_ns >= s->cfg.stale_timeout_ns) {
@@ -290,4 +304,46 @@ unsigned fp_md_mold_tick(struct fp_md_mold *s, uint64_t now_ns, struct fp_md_mol
 		s->stats->requests++;
 	}
 	return out->what;
+}
+
+void fp_md_mold_hold(struct fp_md_mold *s, bool hold)
+{
+	s->hold = hold;
+}
+
+/* Drop every buffered message outside [lo, hi) (invariant 3 for a new `expected`). */
+static uint32_t drop_outside(struct fp_md_mold *s, uint64_t lo, uint64_t hi)
+{
+	uint32_t dropped = 0;
+	for (uint32_t i = 0; i <= s->mask && s->nb_buffered; i++) {
+		struct fp_md_mold_slot *sl = &s->slots[i];
+		if (sl->seq != SLOT_EMPTY && (sl->seq < lo || sl->seq >= hi)) {
+			sl->seq = SLOT_EMPTY;
+			s->nb_buffered--;
+			dropped++;
+		}
+	}
+	return dropped;
+}
+
+void fp_md_mold_skip_to(struct fp_md_mold *s, uint64_t seq, uint64_t now_ns)
+{
+	if (!s->seq_known) {
+		s->expected = s->hi_seq = s->flush_until = seq;
+		s->seq_known = true;
+		return;
+	}
+	if (seq > s->expected) { /* (1): below seq, everything is in the snapshot */
+		drop_outside(s, seq, seq + s->mask + 1);
+		s->stats->skipped += seq - s->expected;
+		s->expected = seq;
+		if (s->hi_seq < seq)
+			s->hi_seq = seq;
+	} else if (seq < s->expected) { /* [seq, expected) becomes a gap to request */
+		drop_outside(s, seq, seq + s->mask + 1);
+		s->expected = seq;
+	}
+	s->flush_until = s->expected;
+	s->gap_since_ns = now_ns; /* (4) a new head gap, if any */
+	s->requested_once = false;
 }

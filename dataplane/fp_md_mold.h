@@ -22,7 +22,10 @@
  *  (2) `hi_seq` >= `expected`; a gap is open iff expected < hi_seq.
  *  (3) A buffer slot is valid iff slot.seq is in [expected, expected + window) and the slot's
  *      seq equals the message's; `nb_buffered` counts the valid slots.
- *  (4) The request timer and the stale timer only run while a gap is open.
+ *  (4) The request timer and the stale timer only run while a gap is open and the
+ *      session is not held.
+ *  (5) While held (fp_md_mold_hold), nothing is delivered: every packet is buffered
+ *      within the window from `expected`, as if a gap were open before it.
  */
 #ifndef FP_MD_MOLD_H
 #define FP_MD_MOLD_H
@@ -85,8 +88,9 @@ struct fp_md_mold_stats {
 	uint64_t stale;         /**< gaps given up on */
 	uint64_t foreign;       /**< packets of another session, dropped */
 	uint64_t errors;        /**< malformed packets (count disagrees with the bytes) */
+	uint64_t skipped;       /**< messages covered by a snapshot (fp_md_mold_skip_to) */
 };
-static_assert(sizeof(struct fp_md_mold_stats) == 17 * 8, "fp_md_mold_stats layout");
+static_assert(sizeof(struct fp_md_mold_stats) == 18 * 8, "fp_md_mold_stats layout");
 
 /** What the caller does with a packet. */
 enum fp_md_mold_action {
@@ -137,6 +141,7 @@ struct fp_md_mold {
 	uint64_t gap_since_ns; /**< when the head gap was (re)opened (4) */
 	uint64_t last_request_ns;
 	bool requested_once;
+	bool hold; /**< deliver nothing, buffer everything (a snapshot loads) */
 	uint32_t nb_buffered;
 	uint32_t mask; /**< window - 1 */
 	struct fp_md_mold_cfg cfg;
@@ -178,6 +183,21 @@ const struct fp_md_mold_msg *fp_md_mold_next(struct fp_md_mold *s, struct fp_md_
  * @return out->what (0 when nothing to do)
  */
 unsigned fp_md_mold_tick(struct fp_md_mold *s, uint64_t now_ns, struct fp_md_mold_tick *out);
+
+/**
+ * Hold the session (@p hold true): deliver nothing, buffer every message from `expected` on
+ * within the window, ask for nothing (invariant 5); or release it. Used while a snapshot
+ * loads: the live packets that arrive meanwhile wait here. Cold.
+ */
+void fp_md_mold_hold(struct fp_md_mold *s, bool hold);
+
+/**
+ * Messages below @p seq are covered by a snapshot: move `expected` to @p seq (forward: the
+ * buffered messages below it are dropped and counted `skipped`; backward: what lies beyond
+ * the window from @p seq is dropped and the range becomes a gap to request). A session that
+ * has not learnt its sequence yet starts at @p seq. Cold.
+ */
+void fp_md_mold_skip_to(struct fp_md_mold *s, uint64_t seq, uint64_t now_ns);
 
 /** True while a gap is open (some sequence below hi_seq is neither delivered nor lost). */
 static inline bool fp_md_mold_gap_open(const struct fp_md_mold *s)

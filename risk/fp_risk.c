@@ -309,6 +309,15 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 	}
 }
 
+/* A book stale because md rebuilds it from history (gap fill, snapshot) is refused orders
+ * (symbol_stale) but is no fault that trips the stale-data breaker; lost data is. */
+static inline int md_recovering(const struct fp_risk *r, const struct fp_event *ev)
+{
+	return r->cfg.symtab &&
+	       atomic_load_explicit(&fp_symtab_get(r->cfg.symtab, (uint16_t)ev->symbol_id)->stale,
+				    memory_order_relaxed) == FP_STALE_RECOVERING;
+}
+
 static void on_md(struct fp_risk *r, const struct fp_risk_limits *lim, const struct fp_event *ev,
 		  uint64_t now)
 {
@@ -319,7 +328,7 @@ static void on_md(struct fp_risk *r, const struct fp_risk_limits *lim, const str
 			r->nb_exits +=
 				fp_risk_exits(&r->core, lim, ev->symbol_id, r->exits + r->nb_exits,
 					      FP_RISK_MAX_EXITS - r->nb_exits);
-		if (ev->flags & FP_EVF_STALE && lim->g.breaker_on_stale)
+		if (ev->flags & FP_EVF_STALE && lim->g.breaker_on_stale && !md_recovering(r, ev))
 			trip(r, FP_RISK_TRIP_STALE, ev->symbol_id, 0, now);
 	} else if (ev->type == FP_EV_MD_STALE) {
 		if (ev->u.stale.reason == FP_STALE_RECOVERED)
@@ -414,6 +423,15 @@ static int rec_seen(struct fp_risk *r, const struct fp_event *ev)
 	return 0;
 }
 
+/* A new order or replace on a symbol md marked stale in the symbol table (issue 16: risk
+ * refuses orders on data that is not live, whatever the book tops said); cancels pass. */
+static inline int symbol_stale(const struct fp_risk *r, const struct fp_event *ev)
+{
+	return r->cfg.symtab && (ev->type == FP_EV_ORDER_NEW || ev->type == FP_EV_ORDER_REPLACE) &&
+	       atomic_load_explicit(&fp_symtab_get(r->cfg.symtab, (uint16_t)ev->symbol_id)->stale,
+				    memory_order_relaxed) != 0;
+}
+
 static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, uint32_t q,
 			   unsigned budget, uint64_t now)
 {
@@ -445,7 +463,12 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			continue; /* answered and journaled before a crash: never twice */
 		if (i + 1 < n)    /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
-		if (fp_likely(used_ord < nord && used_j < jroom)) {
+		if (fp_unlikely(symbol_stale(r, ev))) {
+			why = FP_RISK_SYMBOL_STALE; /* the stale-data check: md is not live */
+			r->core.cnt.checked++;
+			r->core.cnt.rejected[why]++;
+			r->core.consec_rejects++;
+		} else if (fp_likely(used_ord < nord && used_j < jroom)) {
 			why = fp_risk_check(&r->core, lim, ev, now);
 		} else {
 			why = used_ord < nord ? FP_RISK_JOURNAL_FULL : FP_RISK_BACKPRESSURE;

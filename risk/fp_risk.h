@@ -53,6 +53,7 @@
 #include "fp_risk_breaker.h"
 #include "fp_risk_core.h"
 #include "fp_risk_limits.h"
+#include "fp_symtab.h"
 
 #define FP_RISK_MAX_RINGS 8
 #define FP_RISK_MAX_EXITS 16
@@ -94,6 +95,10 @@ struct fp_risk_cfg {
 	uint32_t watch_us;          /**< limits watcher period; 0 = 1000 */
 	uint32_t breaker_sets_kill; /**< 1: a trip also trips the kill switch */
 	struct fp_ring *journal;    /**< risk -> store (FP_JRNL_RING_RISK); NULL: off */
+	/** The segment's symbol table (shm/fp_symtab.h), read only: a new order or a replace on
+	 *  a symbol md marks stale (recovering from history, data lost) is refused with
+	 *  FP_RISK_SYMBOL_STALE, whatever the book tops said. NULL: no such check. */
+	const struct fp_symtab *symtab;
 };
 
 /** Journaled answers remembered by recovery (more than a poll's batches of intents). */

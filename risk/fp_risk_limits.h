@@ -73,6 +73,7 @@ enum fp_risk_reason {
 	FP_RISK_JOURNAL_FULL,         /**< journal ring full: nothing leaves unrecorded (J4) */
 	FP_RISK_FIRM_BUDGET,          /**< gross exposure above this instance's share of the firm
 				       *   limit (firm_gross_budget; docs/scale.md) */
+	FP_RISK_SYMBOL_STALE,         /**< md marked the symbol stale (recovering, data lost) */
 	FP_RISK_REASON_MAX
 };
 

@@ -273,10 +273,14 @@ struct fp_ev_md_dlcr {
 /** Why data became stale (FP_EV_MD_STALE and FP_EVF_STALE). */
 enum fp_stale_reason {
 	FP_STALE_NONE = 0,
-	FP_STALE_GAP,       /**< MoldUDP64 gap not recovered in time */
-	FP_STALE_OVERRUN,   /**< md ring was full: events were dropped */
-	FP_STALE_CAPACITY,  /**< book capacity exhausted for the symbol */
-	FP_STALE_RECOVERED, /**< the stale condition is over (book rebuilt) */
+	FP_STALE_GAP,        /**< MoldUDP64 gap not recovered in time */
+	FP_STALE_OVERRUN,    /**< md ring was full: events were dropped */
+	FP_STALE_CAPACITY,   /**< book capacity exhausted for the symbol */
+	FP_STALE_RECOVERED,  /**< the stale condition is over (book rebuilt) */
+	FP_STALE_RECOVERING, /**< md rebuilds from history (gap fill, rerequest, snapshot):
+			      *   books follow it silently until FP_STALE_RECOVERED */
+	FP_STALE_REBUILD,    /**< as RECOVERING, and every book is emptied first: md starts the
+			      *   session over (late join, restart, snapshot) */
 };
 
 struct fp_ev_md_stale {

@@ -24,6 +24,7 @@
 #include "fp_cfg.h"
 #include "fp_err.h"
 #include "fp_sim_engine.h"
+#include "fp_sim_glimpse.h"
 #include "fp_sim_itch.h"
 #include "fp_sim_market.h"
 #include "fp_version.h"
@@ -49,6 +50,10 @@ struct sim_opts {
 	bool progress;
 	bool json;
 	const char *start_time; /**< "now" or "HH:MM:SS" */
+	double fast_forward_s;  /**< simulated seconds run at once at the start */
+	uint16_t snapshot_port; /**< GLIMPSE-style snapshot server (TCP), 0 = none */
+	const char *book_out;   /**< displayed depth of every book written here at the end */
+	double market_stop_s;   /**< background market stops at this simulated time (0 = no) */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -68,7 +73,8 @@ static void usage(FILE *out)
 		"                    [--rate R] [--symbols N] [--group ADDR] [--port P] "
 		"[--no-udp]\n"
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
-		"                    [--oe-port P] [--progress] [--json]\n"
+		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
+		"                    [--book-out F] [--market-stop S] [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
 		"ITCH\n"
@@ -87,6 +93,15 @@ static void usage(FILE *out)
 		"  --loss/--dup/--reorder P   fault injection: probability per packet\n"
 		"  --halt-interval S   mean seconds between symbol halts (default 0 = none)\n"
 		"  --oe-port P         OUCH/SoupBinTCP port (default 15000; 0 = any free port)\n"
+		"  --snapshot-port P   serve GLIMPSE-style book snapshots over SoupBinTCP on TCP\n"
+		"                      port P of the interface (default 0 = no snapshot server)\n"
+		"  --fast-forward S    start the session S simulated seconds in: the first S\n"
+		"                      seconds of the market run at once (a late join in seconds)\n"
+		"  --book-out F        at the end, write every symbol's displayed depth (5 "
+		"levels)\n"
+		"  --market-stop S     the background market stops at S simulated seconds (the\n"
+		"                      feed, rerequests, snapshots and order entry stay up); with\n"
+		"                      --book-out the depth is written then, books no longer move\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -140,18 +155,25 @@ static void opts_default(struct sim_opts *o)
 static int load_config(struct sim_opts *o, const char *path)
 {
 	static const char *const top_keys[] = {"sim", "itch", "ouch", NULL};
-	static const char *const sim_keys[] = {"seed",          "duration",
-					       "start_time",    "symbols",
-					       "rate",          "mix",
-					       "halt_interval", "halt_duration",
-					       "max_orders",    "max_orders_per_symbol",
-					       "smp",           NULL};
+	static const char *const sim_keys[] = {"seed",
+					       "duration",
+					       "start_time",
+					       "symbols",
+					       "rate",
+					       "mix",
+					       "halt_interval",
+					       "halt_duration",
+					       "max_orders",
+					       "max_orders_per_symbol",
+					       "smp",
+					       "fast_forward",
+					       NULL};
 	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
 	static const char *const itch_keys[] = {
-		"session", "group",   "port",           "interface", "ttl",      "loop",
-		"mtu",     "history", "rerequest_port", "heartbeat", "batch_us", "loss",
-		"dup",     "reorder", "pcap",           NULL};
+		"session", "group",   "port",           "interface",     "ttl",      "loop",
+		"mtu",     "history", "rerequest_port", "heartbeat",     "batch_us", "loss",
+		"dup",     "reorder", "pcap",           "snapshot_port", NULL};
 	static const char *const smp_modes[] = {"cancel_newest", "cancel_oldest", "off", NULL};
 	struct fp_cfg *c = fp_cfg_load_file(path);
 	if (!c)
@@ -224,6 +246,11 @@ static int load_config(struct sim_opts *o, const char *path)
 	if ((rc = fp_cfg_get_int(c, itch, "rerequest_port", it->rerequest_port, 0, 65535, &iv)) < 0)
 		goto out;
 	it->rerequest_port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_int(c, itch, "snapshot_port", o->snapshot_port, 0, 65535, &iv)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "fast_forward", o->fast_forward_s, 0, 1e6,
+				    &o->fast_forward_s)) < 0)
+		goto out;
+	o->snapshot_port = (uint16_t)iv;
 	double hb = (double)it->heartbeat_ns / 1e9;
 	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
 	    (rc = fp_cfg_get_double(c, itch, "loss", it->loss, 0, 1, &it->loss)) < 0 ||
@@ -380,6 +407,22 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 #if FP_SIM_HAVE_OE
 			o->oe.port = (uint16_t)u;
 #endif
+		} else if (!strcmp(a, "--snapshot-port")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+				return rc;
+			o->snapshot_port = (uint16_t)u;
+		} else if (!strcmp(a, "--fast-forward")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->fast_forward_s)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--market-stop")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--book-out")) {
+			NEED_ARG();
+			o->book_out = argv[++i];
 		} else if (!strcmp(a, "--progress")) {
 			o->progress = true;
 		} else if (!strcmp(a, "--json")) {
@@ -433,6 +476,7 @@ struct sim_run {
 	struct fp_sim_engine *eng;
 	struct fp_sim_market *mkt;
 	struct fp_sim_itch *itch;
+	struct fp_sim_glimpse *glimpse;
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe oe;
 	bool oe_up;
@@ -563,6 +607,21 @@ static void sleep_ns(uint64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+/* --book-out: the books as they stand after the last market event (written to a temporary
+ * name first, so that a reader sees the whole file or none). */
+static int write_book(struct sim_run *r)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->o.book_out);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return fp_err_set(-errno, "cannot write '%s': %s", tmp, strerror(errno));
+	fp_sim_glimpse_write_depth(f, r->eng, r->mkt, 5);
+	if (fclose(f) != 0 || rename(tmp, r->o.book_out) != 0)
+		return fp_err_set(-errno, "cannot write '%s': %s", r->o.book_out, strerror(errno));
+	return 0;
+}
+
 static int run(struct sim_run *r)
 {
 	struct sim_opts *o = &r->o;
@@ -602,6 +661,14 @@ static int run(struct sim_run *r)
 	}
 #endif
 
+	if (o->snapshot_port) {
+		struct fp_sim_glimpse_cfg gc = {.bind_addr = o->itch.iface,
+						.port = o->snapshot_port};
+		memcpy(gc.session, o->itch.session, sizeof(gc.session));
+		if (!(r->glimpse = fp_sim_glimpse_create(&gc, r->eng, r->mkt, r->itch)))
+			return fp_err_append(-errno, "snapshot server");
+	}
+
 	/* Start of day: messages, directory, trading state of every symbol, system hours,
 	 * market hours (the order of a NASDAQ day). */
 	uint32_t n = fp_sim_market_nb_symbols(r->mkt);
@@ -615,21 +682,37 @@ static int run(struct sim_run *r)
 	fp_sim_itch_flush(r->itch, ts0);
 
 	uint64_t dur_ns = (uint64_t)(o->duration_s * 1e9);
+	/* --fast-forward: the clock starts that far into the session; the market catches up
+	 * at once (65536 events a step, the network polled between steps). */
+	uint64_t ff_ns = (uint64_t)(o->fast_forward_s * 1e9);
+	uint64_t stop_ns = (uint64_t)(o->market_stop_s * 1e9);
+	bool stopped = false;
 	r->t0_mono = mono_ns();
 	uint64_t next_progress = r->t0_mono + 1000000000ull;
 	uint64_t last_msgs = 0;
 	uint64_t sim = 0;
 	while (!fp_sim_quit) {
 		uint64_t mono = mono_ns();
-		uint64_t wall = mono - r->t0_mono;
+		uint64_t wall = mono - r->t0_mono + ff_ns;
 		/* Simulated time follows the wall clock but never skips events: a step runs
 		 * at most 65536 events, then the loop polls the network again. */
 		uint64_t target = dur_ns && wall > dur_ns ? dur_ns : wall;
+		if (stop_ns && target >= stop_ns) { /* --market-stop: books stand still */
+			target = stop_ns;
+			if (!stopped && fp_sim_market_next_ns(r->mkt) > stop_ns) {
+				stopped = true;
+				fp_sim_itch_flush(r->itch, ts0 + stop_ns);
+				if (o->book_out && (rc = write_book(r)) < 0)
+					return rc;
+			}
+		}
 		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;
 		fp_sim_itch_flush_due(r->itch, ts0 + sim);
 		work += fp_sim_itch_poll(r->itch, ts0 + sim, mono, 64);
+		if (r->glimpse)
+			work += fp_sim_glimpse_poll(r->glimpse, ts0 + sim);
 #if FP_SIM_HAVE_OE
 		/* Order entry: clients' OUCH requests go straight into the engine. */
 		if (r->oe_up) {
@@ -661,6 +744,9 @@ static int run(struct sim_run *r)
 	r->wall_s = (double)(mono_ns() - r->t0_mono) / 1e9;
 	r->sim_s = (double)sim / 1e9;
 	uint64_t te = ts0 + sim;
+	if (o->book_out && !stopped && (rc = write_book(r)) < 0)
+		return rc;
+
 	/* End of day: market hours, system hours, messages; then MoldUDP64 end of session. */
 	fp_sim_itch_system_event(r->itch, 'M', te);
 	fp_sim_itch_system_event(r->itch, 'E', te);
@@ -701,6 +787,7 @@ int main(int argc, char **argv)
 	if (r.oe_up)
 		fp_sim_oe_fini(&r.oe);
 #endif
+	fp_sim_glimpse_destroy(r.glimpse);
 	fp_sim_market_destroy(r.mkt);
 	fp_sim_engine_destroy(r.eng);
 	fp_sim_itch_destroy(r.itch);

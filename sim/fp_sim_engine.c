@@ -1141,6 +1141,26 @@ uint64_t fp_sim_engine_market_order_at(const struct fp_sim_engine *e, uint16_t l
 	return e->orders[e->syms[locate].pick[i]].ref;
 }
 
+uint32_t fp_sim_engine_foreach_order(const struct fp_sim_engine *e, uint16_t locate,
+				     void (*fn)(void *arg, const struct fp_sim_order_info *o),
+				     void *arg)
+{
+	if (!locate || locate > e->cfg.max_symbols || !e->syms[locate].present)
+		return 0;
+	uint32_t n = 0;
+	for (int k = 0; k < 2; k++) {
+		const struct fp_sim_book_side *bs = &e->syms[locate].side[k];
+		for (uint32_t li = bs->nb; li-- > 0;) /* (1): the best level is the last */
+			for (uint32_t i = bs->lv[li].head; i != FP_SIM_NIL; i = e->orders[i].next) {
+				struct fp_sim_order_info o;
+				info_of(&e->orders[i], 0, &o);
+				fn(arg, &o);
+				n++;
+			}
+	}
+	return n;
+}
+
 uint8_t fp_sim_engine_state(const struct fp_sim_engine *e, uint16_t locate)
 {
 	if (!locate || locate > e->cfg.max_symbols || !e->syms[locate].present)

@@ -318,6 +318,15 @@ uint32_t fp_sim_engine_market_orders(const struct fp_sim_engine *e, uint16_t loc
  * generator's random cancels. @return its reference number, 0 if out of range. */
 uint64_t fp_sim_engine_market_order_at(const struct fp_sim_engine *e, uint16_t locate, uint32_t i);
 
+/**
+ * Visit every live order of @p locate: bids then asks, each side from the best level to the
+ * worst, each level in time priority (what a snapshot needs to rebuild the book with its
+ * queue positions). @p fn must not call back into the engine. @return orders visited.
+ */
+uint32_t fp_sim_engine_foreach_order(const struct fp_sim_engine *e, uint16_t locate,
+				     void (*fn)(void *arg, const struct fp_sim_order_info *o),
+				     void *arg);
+
 /** Trading state of @p locate (0 if unknown). */
 uint8_t fp_sim_engine_state(const struct fp_sim_engine *e, uint16_t locate);
 

@@ -461,6 +461,13 @@ void fp_sim_itch_system_event(struct fp_sim_itch *p, char code, uint64_t ts)
 void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stock *s, uint64_t ts)
 {
 	struct fp_itch_msg m;
+	fp_sim_itch_directory_msg(&m, s, ts);
+	publish(p, &m);
+}
+
+void fp_sim_itch_directory_msg(struct fp_itch_msg *mp, const struct fp_sim_stock *s, uint64_t ts)
+{
+	struct fp_itch_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = 'R';
 	m.stock_locate = s->locate;
@@ -481,7 +488,7 @@ void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stoc
 	d->etp_flag = s->etp_flag;
 	d->etp_leverage_factor = 0;
 	d->inverse_indicator = 'N';
-	publish(p, &m);
+	*mp = m;
 }
 
 /* ---------------------------------------------------------------- rerequests, heartbeats */

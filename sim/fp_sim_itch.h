@@ -81,6 +81,11 @@ void fp_sim_itch_system_event(struct fp_sim_itch *p, char code, uint64_t ts_ns);
 void fp_sim_itch_stock_directory(struct fp_sim_itch *p, const struct fp_sim_stock *s,
 				 uint64_t ts_ns);
 
+struct fp_itch_msg;
+/** Fill @p m with the 'R' stock directory of @p s (what fp_sim_itch_stock_directory sends;
+ *  the snapshot server sends the same). */
+void fp_sim_itch_directory_msg(struct fp_itch_msg *m, const struct fp_sim_stock *s, uint64_t ts_ns);
+
 /** Send the open packet if it holds any message. */
 void fp_sim_itch_flush(struct fp_sim_itch *p, uint64_t ts_ns);
 

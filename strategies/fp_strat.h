@@ -80,6 +80,8 @@ struct fp_strat_stats {
 	uint64_t exec_dups;     /**< exec reports dropped as replays (J3) */
 	uint64_t exec_last_seq; /**< last venue sequence number applied */
 	uint64_t first_seq;     /**< where this host's id sequences started */
+	uint64_t book_states;   /**< book state changes handed on (stale, live again) */
+	uint64_t history;       /**< md events from history (replay, stale) not handed on */
 };
 
 struct fp_strat_slot {

@@ -8,6 +8,11 @@
  *      when possible, and a strategy sees 0 from new_order() once it is full.
  *  (2) slot[i].position[s] = sum of signed fills of strategy i in symbol s (own view; the
  *      authoritative P&L lives in risk).
+ *  (3) Live versus history (design.md §2): a strategy sees a book top flagged FP_EVF_STALE
+ *      only as the book's state change (the book stage publishes no other top of a stale
+ *      book), then tops again once the book is live; md events rebuilt from history
+ *      (FP_EVF_REPLAY or FP_EVF_STALE) are never handed on; an order caused by anything
+ *      but a live event carries t_rx 0, so no tick-to-trade sample is taken from it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -62,7 +67,10 @@ static void fill_common(struct fp_event *e, uint8_t type, struct fp_strat_ctx *c
 	e->type = type;
 	e->source = ctx->strategy_id;
 	e->symbol_id = symbol_id;
-	e->t_rx = ctx->cause ? ctx->cause->t_rx : 0;
+	/* (3): only live events give tick-to-trade samples */
+	e->t_rx = ctx->cause && !(ctx->cause->flags & (FP_EVF_REPLAY | FP_EVF_STALE))
+			  ? ctx->cause->t_rx
+			  : 0;
 	e->u.order.strategy_id = ctx->strategy_id;
 	e->u.order.t_decide = fp_tsc_now();
 }
@@ -284,6 +292,13 @@ static unsigned flush(struct fp_strat_host *h)
 
 static void dispatch_md(struct fp_strat_host *h, const struct fp_event *ev, uint64_t now)
 {
+	if (fp_unlikely(ev->flags & (FP_EVF_STALE | FP_EVF_REPLAY))) { /* (3) */
+		if (ev->type != FP_EV_BOOK_TOP || !(ev->flags & FP_EVF_STALE)) {
+			h->stats.history++;
+			return;
+		}
+		h->stats.book_states++; /* the book went stale: strategies are told */
+	}
 	for (uint32_t i = 0; i < h->nb; i++) {
 		struct fp_strat_slot *s = &h->slot[i];
 		if (s->symbol_id && s->symbol_id != ev->symbol_id)

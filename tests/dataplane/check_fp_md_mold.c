@@ -343,6 +343,47 @@ END_TEST
 
 /* Property: random split of 1..N into packets, sent on A and B with random loss and
  * reordering, answered by retransmissions; everything arrives exactly once, in order. */
+/* A late join by snapshot (issue 16): the session is held while the snapshot loads (live
+ * packets wait in the buffer, nothing is asked for), then resumes at the snapshot's
+ * sequence: older buffered messages are dropped as in the snapshot, newer ones drain. */
+START_TEST(test_mold_hold_buffers_then_skip_to_snapshot_sequence)
+{
+	struct fp_md_mold_cfg cfg = default_cfg();
+	struct harness *h = harness_new(&cfg);
+	fp_md_mold_skip_to(h->s, 1000, 0); /* first live packet at 1000 */
+	fp_md_mold_hold(h->s, true);
+	ck_assert_int_eq(feed(h, "SESSION001", 1000, 4, 0, 0), FP_MD_MOLD_BUFFERED);
+	ck_assert_int_eq(feed(h, "SESSION001", 1004, 4, 0, 0), FP_MD_MOLD_BUFFERED);
+	ck_assert_int_eq(feed(h, "SESSION001", 1008, 2, 0, 0), FP_MD_MOLD_BUFFERED);
+	ck_assert_uint_eq(h->nb_got, 0);
+	struct fp_md_mold_tick t;
+	ck_assert_uint_eq(fp_md_mold_tick(h->s, 1000 * MS, &t), 0); /* held: no request */
+	fp_md_mold_skip_to(h->s, 1006, 1000 * MS);                  /* the snapshot's seq */
+	fp_md_mold_hold(h->s, false);
+	drain(h, 1000 * MS);
+	assert_delivered_range(h, 1006, 1010);
+	ck_assert(!fp_md_mold_gap_open(h->s));
+	ck_assert_uint_eq(h->s->nb_buffered, 0);
+	ck_assert_uint_eq(h->s->stats->skipped, 1006 - 1);
+	ck_assert_uint_eq(h->s->stats->lost, 0);
+	/* a snapshot older than the buffer: the range between becomes a gap to ask for */
+	harness_free(h);
+	h = harness_new(&cfg);
+	fp_md_mold_skip_to(h->s, 500, 0);
+	fp_md_mold_hold(h->s, true);
+	feed(h, "SESSION001", 500, 4, 0, 0);
+	fp_md_mold_skip_to(h->s, 490, 0);
+	fp_md_mold_hold(h->s, false);
+	ck_assert(fp_md_mold_gap_open(h->s));
+	ck_assert_uint_eq(fp_md_mold_tick(h->s, 0, &t), FP_MD_MOLD_TICK_REQUEST);
+	ck_assert_uint_eq(t.request_seq, 490);
+	ck_assert_uint_eq(t.request_count, 10);
+	feed(h, "SESSION001", 490, 10, FP_MD_MOLD_LINE_RETRANS, 0);
+	assert_delivered_range(h, 490, 504);
+	harness_free(h);
+}
+END_TEST
+
 START_TEST(test_mold_random_ab_loss_recovers_everything)
 {
 	unsigned seed = 1000u + (unsigned)_i;
@@ -409,6 +450,7 @@ int main(void)
 	tcase_add_test(rec, test_mold_requests_missing_range_rate_limited);
 	tcase_add_test(rec, test_mold_unrecoverable_gap_goes_stale_and_moves_on);
 	tcase_add_test(rec, test_mold_stale_with_nothing_buffered_skips_to_high_water);
+	tcase_add_test(rec, test_mold_hold_buffers_then_skip_to_snapshot_sequence);
 	tcase_add_loop_test(rec, test_mold_random_ab_loss_recovers_everything, 0, 20);
 	suite_add_tcase(s, rec);
 	SRunner *sr = srunner_create(s);

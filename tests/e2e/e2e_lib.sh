@@ -4,7 +4,7 @@
 set -euo pipefail
 bin=$1
 src=$2
-work=$(mktemp -d /tmp/fp-e2e.XXXXXX)
+work=$(mktemp -d "${FP_E2E_TMP:-/tmp}/fp-e2e.XXXXXX") # FP_E2E_TMP: elsewhere than /tmp
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
@@ -34,21 +34,24 @@ write_sim_config() {
 	CONF
 }
 
-# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set.
+# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set, and
+# $strategies_group the strategies group.
 write_run_config() {
 	local md=${md_group:-"md = { backend = \"udp\"; groups = [\"239.192.0.1:$md_port\"]; interface = \"127.0.0.1\"; rerequest = \"127.0.0.1:$rereq_port\"; stale_timeout_ms = 2000; };"}
+	local strategies=${strategies_group:-}
+	[[ -n $strategies ]] || strategies='strategies = { list = (
+		  { id = 1; name = "mm"; symbol = 1;
+		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; },
+		  { id = 2; name = "mm"; symbol = 2;
+		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }
+		); };'
 	cat >"$work/run.conf" <<-CONF
 		instance = "e2e$$";
 		segment = { hugepages = "off"; };
 		placement = { idle = "backoff"; workers = ( $1 ); };
 		$md
 		book = { symbols = 1024; orders = 262144; depth = 5; };
-		strategies = { list = (
-		  { id = 1; name = "mm"; symbol = 1;
-		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; },
-		  { id = 2; name = "mm"; symbol = 2;
-		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }
-		); };
+		$strategies
 		risk = { limits = "$src/config/risk.conf"; env = "dev"; symbols = 1024; };
 		gateway = { venue = "127.0.0.1:$oe_port"; };
 	CONF
