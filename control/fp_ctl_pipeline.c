@@ -107,7 +107,7 @@ const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name)
 
 static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
 				       "md",       "book",    "strategies", "risk",    "gateway",
-				       "store",    "demo",    NULL};
+				       "store",    "demo",    "backtest",   NULL};
 static const char *const segment_keys[] = {"hugepages", "group", NULL};
 static const char *const restart_keys[] = {"max_restarts",   "window_ms",       "backoff_ms",
 					   "backoff_max_ms", "stop_timeout_ms", NULL};

@@ -94,6 +94,10 @@ struct fp_risk_cfg {
 	uint32_t watch_us;          /**< limits watcher period; 0 = 1000 */
 	uint32_t breaker_sets_kill; /**< 1: a trip also trips the kill switch */
 	struct fp_ring *journal;    /**< risk -> store (FP_JRNL_RING_RISK); NULL: off */
+	/** The stage's clock in tsc_hz units; NULL = fp_tsc_now(). A backtest passes the
+	 *  feed's clock: rate limits, stale books, breaker cooldowns follow the recording. */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
 };
 
 /** Journaled answers remembered by recovery (more than a poll's batches of intents). */
