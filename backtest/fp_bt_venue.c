@@ -301,6 +301,7 @@ static void on_cancel(struct fp_bt_venue *v, const struct fp_event *ev)
 		return cancel_reject(v, ev);
 	uint32_t dec = o->leaves - keep; /* V5: a reduce keeps the place */
 	o->leaves = keep;
+	o->qty -= dec; /* the size shrinks too: filled = qty - leaves stays */
 	emit(v, FP_EV_EXEC_CANCELED, o, o->id, o->price, dec, 0, 'U');
 	if (o->leaves == 0)
 		release(v, o);
