@@ -19,17 +19,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FP_BT_MAX_FILES  64
-#define FP_BT_MAX_LINES  64 /**< (strategy, symbol) lines in a report */
-#define FP_BT_MAX_SWEEP  4  /**< keys of --sweep */
+#define FP_BT_MAX_FILES 64
+#define FP_BT_MAX_LINES 64 /**< (strategy, symbol) lines in a report */
+#define FP_BT_MAX_SWEEP 4  /**< keys of --sweep */
 
 /** What to run (the command line, after the config file). */
 struct fp_bt_opts {
 	const char *config;
 	const char *data[FP_BT_MAX_FILES];
 	unsigned nb_data;
-	int64_t from_ns; /**< feed time of day to start trading at; -1 = from the start */
-	int64_t to_ns;   /**< feed time of day to stop at; -1 = to the end */
+	int64_t from_ns;     /**< feed time of day to start trading at; -1 = from the start */
+	int64_t to_ns;       /**< feed time of day to stop at; -1 = to the end */
 	const char *latency; /**< NULL: the config's backtest.latency */
 	int64_t seed;        /**< < 0: the config's backtest.seed */
 	const char *out_dir; /**< NULL: build/backtest */
@@ -49,7 +49,7 @@ struct fp_bt_line {
 	uint32_t symbol_id;
 	char stock[9];
 	int64_t position, max_position;
-	double cost;       /**< signed cost basis of the open position, dollars */
+	double cost; /**< signed cost basis of the open position, dollars */
 	double realized, unrealized, fees;
 	uint64_t orders, ordered_shares, fills, filled_shares, cancels, rejects;
 	uint64_t passive_fills;
@@ -71,9 +71,9 @@ struct fp_bt_bad {
 
 /** What a run did. */
 struct fp_bt_result {
-	uint64_t messages;   /**< ITCH messages replayed */
-	uint64_t md_events;  /**< normalized events given to the book */
-	uint64_t tops;       /**< book tops the strategies saw */
+	uint64_t messages;     /**< ITCH messages replayed */
+	uint64_t md_events;    /**< normalized events given to the book */
+	uint64_t tops;         /**< book tops the strategies saw */
 	uint64_t top_checksum; /**< running checksum of those tops (parity with a live run) */
 	uint64_t intents, risk_rejects, orders_to_venue;
 	uint64_t sim_start_ns, sim_end_ns; /**< feed time (day * 86400e9 + ns of day) */

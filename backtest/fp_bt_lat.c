@@ -61,8 +61,9 @@ int fp_bt_lat_load(struct fp_bt_lat *l, const char *path)
 		}
 	}
 	if (rc == 0 && l->nb == 0)
-		rc = fp_err_set(-EINVAL, "%s: no quantiles found (a report.json of `fastpath run "
-					 "--report`, or lines 'QUANTILE NANOSECONDS')",
+		rc = fp_err_set(-EINVAL,
+				"%s: no quantiles found (a report.json of `fastpath run "
+				"--report`, or lines 'QUANTILE NANOSECONDS')",
 				path);
 	return rc;
 }
@@ -115,8 +116,8 @@ int fp_bt_lat_parse(struct fp_bt_lat lat[FP_BT_LAT_NB], const char *spec, uint64
 		for (k = 0; k < FP_BT_LAT_NB && strcmp(kv, lat_names[k]); k++)
 			;
 		if (k == FP_BT_LAT_NB)
-			return fp_err_set(-EINVAL, "--latency: unknown key '%s' (feed, entry, resp)",
-					  kv);
+			return fp_err_set(-EINVAL,
+					  "--latency: unknown key '%s' (feed, entry, resp)", kv);
 		if (!strncmp(eq + 1, "hist:", 5)) {
 			if ((rc = fp_bt_lat_load(&lat[k], eq + 6)) < 0)
 				return rc;

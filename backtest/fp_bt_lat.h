@@ -21,11 +21,11 @@
 
 /** One latency model. */
 struct fp_bt_lat {
-	uint32_t nb;                    /**< 0: the constant */
-	uint64_t constant_ns;           /**< when nb == 0 */
-	double q[FP_BT_LAT_POINTS];     /**< quantiles, ascending, in (0, 1] */
-	uint64_t ns[FP_BT_LAT_POINTS];  /**< the latency at each quantile */
-	uint64_t rng;                   /**< xorshift64* state (never 0) */
+	uint32_t nb;                   /**< 0: the constant */
+	uint64_t constant_ns;          /**< when nb == 0 */
+	double q[FP_BT_LAT_POINTS];    /**< quantiles, ascending, in (0, 1] */
+	uint64_t ns[FP_BT_LAT_POINTS]; /**< the latency at each quantile */
+	uint64_t rng;                  /**< xorshift64* state (never 0) */
 };
 
 enum fp_bt_lat_kind { FP_BT_LAT_FEED = 0, FP_BT_LAT_ENTRY, FP_BT_LAT_RESP, FP_BT_LAT_NB };

@@ -77,8 +77,9 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 	fprintf(out, ", \"seed\": %" PRIu64 ",\n", r->seed);
 	fprintf(out,
 		"  \"run\": {\"messages\": %" PRIu64 ", \"md_events\": %" PRIu64
-		", \"tops\": %" PRIu64 ", \"top_checksum\": \"%016" PRIx64 "\", \"intents\": %" PRIu64
-		", \"risk_rejects\": %" PRIu64 ", \"orders_to_venue\": %" PRIu64
+		", \"tops\": %" PRIu64 ", \"top_checksum\": \"%016" PRIx64
+		"\", \"intents\": %" PRIu64 ", \"risk_rejects\": %" PRIu64
+		", \"orders_to_venue\": %" PRIu64
 		", \"sim_start\": \"%s\", \"sim_end\": \"%s\", \"sim_seconds\": %.6f},\n",
 		r->messages, r->md_events, r->tops, r->top_checksum, r->intents, r->risk_rejects,
 		r->orders_to_venue, a, z, (double)(r->sim_end_ns - r->sim_start_ns) / 1e9);
@@ -88,8 +89,8 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 		"  \"bad_data\": {\"truncated\": %" PRIu64 ", \"gaps\": %" PRIu64
 		", \"missing\": %" PRIu64 ", \"unknown_type\": %" PRIu64 ", \"malformed\": %" PRIu64
 		", \"out_of_order\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"first\": ",
-		r->bad.truncated, r->bad.gaps, r->bad.missing, r->bad.unknown_type, r->bad.malformed,
-		r->bad.out_of_order, r->bad.duplicates);
+		r->bad.truncated, r->bad.gaps, r->bad.missing, r->bad.unknown_type,
+		r->bad.malformed, r->bad.out_of_order, r->bad.duplicates);
 	json_str(out, r->bad.first);
 	fprintf(out, ", \"stopped\": %s},\n", r->stopped_strict ? "true" : "false");
 	fprintf(out, "  \"journal\": {\"path\": ");
@@ -105,8 +106,7 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 		double down = sqrt(safe_div(l->sum_down2, n));
 		double sharpe = var > 0 ? mean / sqrt(var) * sqrt(MINUTES_PER_YEAR) : 0;
 		double sortino = down > 0 ? mean / down * sqrt(MINUTES_PER_YEAR) : 0;
-		fprintf(out,
-			"%s\n    {\"strategy\": %u, \"symbol\": %u, \"stock\": ", i ? "," : "",
+		fprintf(out, "%s\n    {\"strategy\": %u, \"symbol\": %u, \"stock\": ", i ? "," : "",
 			l->strategy_id, l->symbol_id);
 		json_str(out, l->stock);
 		fprintf(out,
@@ -115,7 +115,8 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 			", \"orders\": %" PRIu64 ", \"ordered_shares\": %" PRIu64
 			", \"fills\": %" PRIu64 ", \"filled_shares\": %" PRIu64
 			", \"passive_fills\": %" PRIu64 ", \"cancels\": %" PRIu64
-			", \"rejects\": %" PRIu64 ", \"fill_rate\": %.6f, \"avg_queue_wait_ns\": %.0f,"
+			", \"rejects\": %" PRIu64
+			", \"fill_rate\": %.6f, \"avg_queue_wait_ns\": %.0f,"
 			" \"avg_fill_latency_ns\": %.0f, \"slippage_per_share\": %.6f,"
 			" \"sharpe\": %.4f, \"sortino\": %.4f, \"max_drawdown\": %.4f,"
 			" \"profit_factor\": %.4f, \"win_rate\": %.4f, \"minutes\": %" PRIu64 "}",
@@ -166,22 +167,33 @@ int fp_bt_main(int argc, char **argv)
 {
 	static struct fp_bt_result res; /* large: main's own, not shared state */
 	struct fp_bt_opts o = {.from_ns = -1, .to_ns = -1, .seed = -1};
-	enum { O_CONFIG = 1, O_DATA, O_FROM, O_TO, O_LAT, O_SEED, O_OUT, O_JSON, O_STRICT,
-	       O_QUIET, O_SET, O_HELP };
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, O_CONFIG},
-		{"data", required_argument, NULL, O_DATA},
-		{"from", required_argument, NULL, O_FROM},
-		{"to", required_argument, NULL, O_TO},
-		{"latency", required_argument, NULL, O_LAT},
-		{"seed", required_argument, NULL, O_SEED},
-		{"out", required_argument, NULL, O_OUT},
-		{"json", no_argument, NULL, O_JSON},
-		{"strict", no_argument, NULL, O_STRICT},
-		{"quiet", no_argument, NULL, O_QUIET},
-		{"set", required_argument, NULL, O_SET},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0}};
+	enum {
+		O_CONFIG = 1,
+		O_DATA,
+		O_FROM,
+		O_TO,
+		O_LAT,
+		O_SEED,
+		O_OUT,
+		O_JSON,
+		O_STRICT,
+		O_QUIET,
+		O_SET,
+		O_HELP
+	};
+	static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
+						 {"data", required_argument, NULL, O_DATA},
+						 {"from", required_argument, NULL, O_FROM},
+						 {"to", required_argument, NULL, O_TO},
+						 {"latency", required_argument, NULL, O_LAT},
+						 {"seed", required_argument, NULL, O_SEED},
+						 {"out", required_argument, NULL, O_OUT},
+						 {"json", no_argument, NULL, O_JSON},
+						 {"strict", no_argument, NULL, O_STRICT},
+						 {"quiet", no_argument, NULL, O_QUIET},
+						 {"set", required_argument, NULL, O_SET},
+						 {"help", no_argument, NULL, O_HELP},
+						 {NULL, 0, NULL, 0}};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -194,7 +206,8 @@ int fp_bt_main(int argc, char **argv)
 			optind--;
 			while (optind < argc && argv[optind][0] != '-') {
 				if (o.nb_data == FP_BT_MAX_FILES) {
-					fprintf(stderr, "fastpath backtest: at most %d data files\n",
+					fprintf(stderr,
+						"fastpath backtest: at most %d data files\n",
 						FP_BT_MAX_FILES);
 					return 2;
 				}
@@ -204,7 +217,8 @@ int fp_bt_main(int argc, char **argv)
 		case O_FROM:
 		case O_TO:
 			if (parse_tod(optarg, c == O_FROM ? &o.from_ns : &o.to_ns) < 0) {
-				fprintf(stderr, "fastpath backtest: --%s wants HH:MM[:SS], got '%s'\n",
+				fprintf(stderr,
+					"fastpath backtest: --%s wants HH:MM[:SS], got '%s'\n",
 					c == O_FROM ? "from" : "to", optarg);
 				return 2;
 			}
@@ -272,8 +286,8 @@ int fp_bt_main(int argc, char **argv)
 	if (res.bad.first[0])
 		fprintf(stderr, "fastpath backtest: bad data: %s (and %" PRIu64 " more; see %s)\n",
 			res.bad.first,
-			res.bad.truncated + res.bad.gaps + res.bad.unknown_type + res.bad.malformed +
-				res.bad.out_of_order - 1,
+			res.bad.truncated + res.bad.gaps + res.bad.unknown_type +
+				res.bad.malformed + res.bad.out_of_order - 1,
 			path);
 	if (res.stopped_strict) {
 		fprintf(stderr, "fastpath backtest: stopped by --strict\n");

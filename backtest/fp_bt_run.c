@@ -46,11 +46,11 @@
 #include "fp_store_journal.h"
 #include "fp_strat.h"
 
-#define NS_PER_DAY   86400000000000ull
-#define NS_PER_MIN   60000000000ull
-#define PENDING_MAX  65536u /* orders in flight to the venue, reports in flight back */
-#define RING_SMALL   4096u
-#define SYMBOLS_MAX  65536u
+#define NS_PER_DAY  86400000000000ull
+#define NS_PER_MIN  60000000000ull
+#define PENDING_MAX 65536u /* orders in flight to the venue, reports in flight back */
+#define RING_SMALL  4096u
+#define SYMBOLS_MAX 65536u
 
 /* A FIFO of timed events (orders to the venue, reports back). */
 struct timed {
@@ -66,8 +66,19 @@ struct fifo {
 	uint64_t last_t;     /* FIFO: a later entry never becomes due before an earlier one */
 };
 
-enum { R_MD, R_TAP, R_TOP, R_TOP_RISK, R_INTENT, R_ORDER, R_EXEC_RISK, R_EXEC_STRAT, R_REJECT, R_JRNL,
-       R_NB };
+enum {
+	R_MD,
+	R_TAP,
+	R_TOP,
+	R_TOP_RISK,
+	R_INTENT,
+	R_ORDER,
+	R_EXEC_RISK,
+	R_EXEC_STRAT,
+	R_REJECT,
+	R_JRNL,
+	R_NB
+};
 
 struct bt {
 	const struct fp_bt_opts *o;
@@ -85,20 +96,23 @@ struct bt {
 	uint64_t day_base; /* NS_PER_DAY x file index */
 	uint64_t last_ts;  /* last exchange time seen (monotonic) */
 	uint64_t next_minute;
-	int trading;       /* past --from */
+	int trading; /* past --from */
 	int stop;
 	int64_t fee_maker, fee_taker; /* Price(4) units per share (negative = rebate) */
 	uint32_t nb_symbols;
-	char (*stock)[9];  /* names from the stock directory */
+	char (*stock)[9]; /* names from the stock directory */
+	int64_t *mark2;   /* per symbol: bid + ask of the last two-sided, uncrossed top */
 	/* data file in progress, for positions and progress */
 	const char *path;
 	size_t file_len;
+	uint64_t file_bad; /* bad messages the walker handed over in this file */
+	uint64_t last_end; /* offset just past the last message handed over */
 	uint64_t expect_seq[FP_CTL_MD_MAX_SESSIONS];
 	char sessions[FP_CTL_MD_MAX_SESSIONS][FP_MOLD_SESSION_LEN];
 	unsigned nb_sessions;
 	/* journal */
-	int jrnl_ready;    /* opened for the file in progress */
-	uint32_t file_day; /* YYYYMMDD of the file in progress when the data has no date */
+	int jrnl_ready;         /* opened for the file in progress */
+	uint32_t file_day;      /* YYYYMMDD of the file in progress when the data has no date */
 	uint64_t file_start_ns; /* its first message, ns since the epoch (store start record) */
 	struct fp_store_journal *jrnl;
 	char jdir[512];
@@ -203,8 +217,7 @@ static int jrnl_open(struct bt *b, uint32_t day)
 	if (b->nb_jfiles == 8)
 		return fp_err_set(-ENOSPC, "backtest: more than 8 trading days in one run");
 	char *path = b->jfiles[b->nb_jfiles];
-	snprintf(path, sizeof(b->jfiles[0]), "%s/%s-%08" PRIu32 ".fpj", b->jdir, b->instance,
-		 day);
+	snprintf(path, sizeof(b->jfiles[0]), "%s/%s-%08" PRIu32 ".fpj", b->jdir, b->instance, day);
 	unlink(path); /* a backtest's journal is its own: start afresh */
 	int rc = fp_store_journal_open(path, b->instance, &b->jrnl);
 	if (rc < 0)
@@ -213,8 +226,8 @@ static int jrnl_open(struct bt *b, uint32_t day)
 	b->jday = day;
 	struct fp_jrnl_store_start ss = {.time_ns = b->file_start_ns, .version = FP_JRNL_VERSION};
 	b->res->journal_records++;
-	return fp_store_journal_append_flags(b->jrnl, FP_JRNL_REC_STORE_START, FP_JRNL_SRC_STORE, &ss,
-					     sizeof(ss));
+	return fp_store_journal_append_flags(b->jrnl, FP_JRNL_REC_STORE_START, FP_JRNL_SRC_STORE,
+					     &ss, sizeof(ss));
 }
 
 /* The journal header holds its creation time (CLOCK_REALTIME): a backtest's is the feed's
@@ -276,8 +289,9 @@ static int jrnl_finish(struct bt *b)
 	EVP_MD_CTX_free(md);
 	for (unsigned i = 0; i < 32; i++)
 		snprintf(b->res->journal_sha256 + 2 * i, 3, "%02x", dig[i]);
-	if (b->nb_jfiles)
-		snprintf(b->res->journal_path, sizeof(b->res->journal_path), "%s", b->jfiles[0]);
+	if (b->nb_jfiles) /* relative to DIR: the report does not depend on where it is */
+		snprintf(b->res->journal_path, sizeof(b->res->journal_path), "journal/%s",
+			 strrchr(b->jfiles[0], '/') + 1);
 	return rc;
 }
 
@@ -298,15 +312,11 @@ static struct fp_bt_line *line_of(struct bt *b, uint16_t strategy_id, uint32_t s
 	return l;
 }
 
-/* Mark of a symbol: the recorded mid, one side when the other is empty; dollars. */
+/* Mark of a symbol, dollars: the mid of its last two-sided, uncrossed top (the book is
+ * cleared at the end of the day: the last mid before that stays the mark). */
 static double mark_of(const struct bt *b, uint32_t symbol, double fallback)
 {
-	const struct fp_book_sym *s = &b->book.core.syms[symbol];
-	if (s->top_bid && s->top_ask)
-		return (double)(s->top_bid + s->top_ask) / 2e4;
-	if (s->top_bid || s->top_ask)
-		return (double)(s->top_bid ? s->top_bid : s->top_ask) / 1e4;
-	return fallback;
+	return b->mark2[symbol] ? (double)b->mark2[symbol] / 2e4 : fallback;
 }
 
 static double line_equity(const struct bt *b, struct fp_bt_line *l)
@@ -339,8 +349,8 @@ static void minute_tick(struct bt *b, uint64_t minute_ns)
 			l->max_drawdown = l->peak - e;
 		if (b->equity_csv)
 			fprintf(b->equity_csv, "%" PRIu64 ",%u,%u,%.4f,%" PRId64 "\n",
-				(uint64_t)(minute_ns / 1000000000u), l->strategy_id, l->symbol_id, e,
-				l->position);
+				(uint64_t)(minute_ns / 1000000000u), l->strategy_id, l->symbol_id,
+				e, l->position);
 	}
 }
 
@@ -506,14 +516,20 @@ static void tap_tops(struct bt *b)
 	struct fp_event ev[64];
 	uint32_t n;
 	while ((n = fp_ring_dequeue_burst(b->ring[R_TAP], ev, 64)) > 0) {
-		for (uint32_t i = 0; i < n && b->trading; i++) {
+		for (uint32_t i = 0; i < n; i++) {
 			if (ev[i].type != FP_EV_BOOK_TOP)
 				continue;
 			const struct fp_ev_book_top *t = &ev[i].u.top;
+			if (t->bid_price > 0 && t->ask_price > 0 && t->bid_price < t->ask_price)
+				b->mark2[ev[i].symbol_id] = t->bid_price + t->ask_price;
 			uint64_t x[6] = {ev[i].symbol_id | (uint64_t)ev[i].flags << 32,
-					 (uint64_t)t->bid_price, (uint64_t)t->ask_price,
-					 t->bid_shares | (uint64_t)t->ask_shares << 32, t->ts_ns,
+					 (uint64_t)t->bid_price,
+					 (uint64_t)t->ask_price,
+					 t->bid_shares | (uint64_t)t->ask_shares << 32,
+					 t->ts_ns,
 					 0};
+			if (!b->trading)
+				continue;
 			uint64_t h = b->res->top_checksum;
 			for (int k = 0; k < 5; k++)
 				h = (h ^ x[k]) * 0x100000001b3ull;
@@ -573,7 +589,9 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 {
 	struct bt *b = arg;
 	struct fp_bt_bad *bd = &b->res->bad;
+	b->last_end = m->offset + m->len;
 	if (m->result != FP_ITCH_OK) {
+		b->file_bad++;
 		char what[64];
 		snprintf(what, sizeof(what), "ITCH message type 0x%02x, %u bytes: %s",
 			 m->len ? m->msg[0] : 0, m->len,
@@ -664,10 +682,9 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 
 static int setup_rings(struct bt *b)
 {
-	static const char *const names[R_NB] = {"bt.md",    "bt.tap",       "bt.top",
-						"bt.top.risk", "bt.intent", "bt.order",
-						"bt.exec.risk", "bt.exec.strat", "bt.reject",
-						"bt.jrnl.risk"};
+	static const char *const names[R_NB] = {
+		"bt.md",    "bt.tap",       "bt.top",        "bt.top.risk", "bt.intent",
+		"bt.order", "bt.exec.risk", "bt.exec.strat", "bt.reject",   "bt.jrnl.risk"};
 	for (int i = 0; i < R_NB; i++) {
 		uint32_t cap = i == R_MD ? 64 : i == R_JRNL ? 16384 : RING_SMALL;
 		if (!(b->ring[i] = ring_new(cap, names[i])))
@@ -678,8 +695,8 @@ static int setup_rings(struct bt *b)
 	return 0;
 }
 
-static const char *const bt_keys[] = {"fee_maker", "fee_taker", "latency", "seed", "date",
-				      "max_orders", NULL};
+static const char *const bt_keys[] = {"fee_maker", "fee_taker",  "latency", "seed",
+				      "date",      "max_orders", NULL};
 
 static int setup_stages(struct bt *b)
 {
@@ -695,17 +712,14 @@ static int setup_stages(struct bt *b)
 	if ((rc = fp_cfg_get_string(b->cfg, NULL, "instance", "backtest", 24, &inst)) < 0)
 		return rc;
 	snprintf(b->instance, sizeof(b->instance), "%s", inst);
-	if (g && ((rc = fp_cfg_check_keys(b->cfg, g, bt_keys)) < 0 ||
-		  (rc = fp_cfg_get_int64(b->cfg, g, "fee_maker", 0, -10000, 10000, &b->fee_maker)) <
-			  0 ||
-		  (rc = fp_cfg_get_int64(b->cfg, g, "fee_taker", 0, -10000, 10000, &b->fee_taker)) <
-			  0 ||
-		  (rc = fp_cfg_get_string(b->cfg, g, "latency", "", 0, &latency)) < 0 ||
-		  (rc = fp_cfg_get_int64(b->cfg, g, "seed", 1, 0, INT64_MAX, &seed)) < 0 ||
-		  (rc = fp_cfg_get_int64(b->cfg, g, "date", 19700101, 19700101, 29991231, &date)) <
-			  0 ||
-		  (rc = fp_cfg_get_int64(b->cfg, g, "max_orders", 4096, 16, 1 << 20, &max_orders)) <
-			  0))
+	if (g &&
+	    ((rc = fp_cfg_check_keys(b->cfg, g, bt_keys)) < 0 ||
+	     (rc = fp_cfg_get_int64(b->cfg, g, "fee_maker", 0, -10000, 10000, &b->fee_maker)) < 0 ||
+	     (rc = fp_cfg_get_int64(b->cfg, g, "fee_taker", 0, -10000, 10000, &b->fee_taker)) < 0 ||
+	     (rc = fp_cfg_get_string(b->cfg, g, "latency", "", 0, &latency)) < 0 ||
+	     (rc = fp_cfg_get_int64(b->cfg, g, "seed", 1, 0, INT64_MAX, &seed)) < 0 ||
+	     (rc = fp_cfg_get_int64(b->cfg, g, "date", 19700101, 19700101, 29991231, &date)) < 0 ||
+	     (rc = fp_cfg_get_int64(b->cfg, g, "max_orders", 4096, 16, 1 << 20, &max_orders)) < 0))
 		return rc;
 	b->file_day = (uint32_t)date;
 	if (b->o->latency)
@@ -728,7 +742,8 @@ static int setup_stages(struct bt *b)
 	if ((rc = fp_book_init(&b->book, &bcfg)) < 0)
 		return rc;
 	b->nb_symbols = bcfg.book.max_symbols;
-	if (!(b->stock = calloc(b->nb_symbols, sizeof(*b->stock))))
+	if (!(b->stock = calloc(b->nb_symbols, sizeof(*b->stock))) ||
+	    !(b->mark2 = calloc(b->nb_symbols, sizeof(*b->mark2))))
 		return fp_err_set(-ENOMEM, "backtest: cannot allocate the symbol names");
 
 	/* strategies: the same list, params, .so files */
@@ -811,6 +826,7 @@ static void teardown(struct bt *b)
 	free(b->to_venue.a);
 	free(b->to_us.a);
 	free(b->stock);
+	free(b->mark2);
 	if (b->jrnl)
 		fp_store_journal_close(b->jrnl);
 	if (b->fills_csv)
@@ -913,7 +929,13 @@ static int replay_file(struct bt *b, const char *path, unsigned idx)
 	uint32_t d = day_of_name(path);
 	if (d)
 		b->file_day = d;
+	b->file_bad = 0;
+	b->last_end = 0;
 	fp_ctl_md_walk(&f, -1, on_msg, b, st);
+	if (!st->stopped && f.format == FP_CTL_MD_ITCH && st->errors > b->file_bad)
+		bad(b, &b->res->bad.unknown_type, b->last_end,
+		    "unknown message type after a zero length prefix: the rest of the file cannot "
+		    "be framed");
 	if (st->truncated) {
 		char what[96];
 		snprintf(what, sizeof(what), "file ends inside a record (%zu bytes)", f.len);

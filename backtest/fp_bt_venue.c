@@ -212,9 +212,8 @@ static void enter(struct fp_bt_venue *v, struct fp_bt_vorder *o)
 				break;
 			}
 			t = &v->taken[v->nb_taken++];
-			*t = (struct fp_bt_taken){.symbol_id = o->symbol_id,
-						  .side = (uint8_t)opp,
-						  .price = price};
+			*t = (struct fp_bt_taken){
+				.symbol_id = o->symbol_id, .side = (uint8_t)opp, .price = price};
 		}
 		uint32_t n = (uint32_t)FP_MIN(avail, (uint64_t)o->leaves);
 		t->shares += n;

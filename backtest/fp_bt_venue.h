@@ -23,21 +23,21 @@
 
 /** One of our orders as the venue holds it. */
 struct fp_bt_vorder {
-	uint64_t id;          /**< client order id; 0 = free slot */
-	uint64_t ref;         /**< venue order reference we gave it (ACCEPTED match_number) */
-	uint64_t horizon;     /**< highest recorded order reference when it joined the queue:
+	uint64_t id;         /**< client order id; 0 = free slot */
+	uint64_t ref;        /**< venue order reference we gave it (ACCEPTED match_number) */
+	uint64_t horizon;    /**< highest recorded order reference when it joined the queue:
 			       *   recorded orders with a reference <= horizon are ahead (V1) */
-	uint64_t ahead;       /**< displayed shares still ahead of it at its price */
-	uint64_t t_arrive;    /**< feed ns it reached the venue (last place in queue) */
-	uint64_t t_decide;    /**< the intent's t_decide (the strategy's clock) */
-	int64_t price;        /**< Price(4) */
-	int64_t arrival_mid;  /**< mid at arrival, Price(4) x 2 (0 = no two-sided book) */
-	uint32_t qty;         /**< size (new, or after a replace) */
-	uint32_t leaves;      /**< open shares */
+	uint64_t ahead;      /**< displayed shares still ahead of it at its price */
+	uint64_t t_arrive;   /**< feed ns it reached the venue (last place in queue) */
+	uint64_t t_decide;   /**< the intent's t_decide (the strategy's clock) */
+	int64_t price;       /**< Price(4) */
+	int64_t arrival_mid; /**< mid at arrival, Price(4) x 2 (0 = no two-sided book) */
+	uint32_t qty;        /**< size (new, or after a replace) */
+	uint32_t leaves;     /**< open shares */
 	uint32_t symbol_id;
 	uint16_t strategy_id;
-	uint8_t side;         /**< FP_SIDE_BUY or FP_SIDE_SELL */
-	uint8_t tif;          /**< enum fp_tif */
+	uint8_t side; /**< FP_SIDE_BUY or FP_SIDE_SELL */
+	uint8_t tif;  /**< enum fp_tif */
 };
 
 /** Called for every report; @p o is the order it is about (its arrival figures). */

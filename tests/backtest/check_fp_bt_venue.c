@@ -21,8 +21,8 @@
 #include "fp_book.h"
 #include "fp_bt_venue.h"
 
-#define SYM 7
-#define PX(d) ((int64_t)((d) * 10000.0 + 0.5))
+#define SYM   7
+#define PX(d) ((int64_t)((d)*10000.0 + 0.5))
 
 struct world {
 	struct fp_book_core book;
@@ -53,7 +53,8 @@ static void setup(void)
 	cfg.max_levels = 1024;
 	cfg.populate = 0;
 	ck_assert_int_eq(fp_book_core_init(&W->book, &cfg), 0);
-	struct fp_bt_venue_cfg vc = {.book = &W->book, .max_orders = 64, .emit = on_emit, .emit_arg = W};
+	struct fp_bt_venue_cfg vc = {
+		.book = &W->book, .max_orders = 64, .emit = on_emit, .emit_arg = W};
 	ck_assert_int_eq(fp_bt_venue_init(&W->venue, &vc), 0);
 }
 
