@@ -45,8 +45,8 @@ static void probe_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event 
 	s->tops++;
 	if (s->buy && !s->bought && ev->symbol_id == s->symbol && t->bid_price > 0 &&
 	    t->ask_price > 0 && !(ev->flags & (FP_EVF_STALE | FP_EVF_HALTED | FP_EVF_CROSSED)))
-		s->bought = fp_strat_new(ctx, s->symbol, FP_SIDE_BUY, s->buy, t->ask_price,
-					 FP_TIF_DAY);
+		s->bought =
+			fp_strat_new(ctx, s->symbol, FP_SIDE_BUY, s->buy, t->ask_price, FP_TIF_DAY);
 }
 
 static void probe_exec(void *st, struct fp_strat_ctx *ctx, const struct fp_event *ev)

@@ -27,8 +27,8 @@
 #include "fp_itch.h"
 #include "fp_md_gen.h"
 
-#define RITCH FP_SHARED_DATA "/itch50/ritch_ex20101224.TEST_ITCH_50"
-#define PROBE FP_BINARY_DIR "/tests/fp_bt_probe.so"
+#define RITCH  FP_SHARED_DATA "/itch50/ritch_ex20101224.TEST_ITCH_50"
+#define PROBE  FP_BINARY_DIR "/tests/fp_bt_probe.so"
 #define LIMITS FP_SOURCE_DIR "/config/risk.conf"
 
 static char dir[256];
@@ -189,12 +189,13 @@ START_TEST(test_bt_same_inputs_give_identical_journal_and_report)
 	snprintf(hist, sizeof(hist), "%s/hist.txt", dir);
 	write_text(hist, "# quantile ns\n0.5 5000\n0.9 20000\n0.99 90000\n1.0 400000\n");
 	snprintf(lat, sizeof(lat), "feed=1us,entry=hist:%s,resp=hist:%s", hist, hist);
-	const char *cfg = make_config("det",
-				      "{ id = 1; name = \"mm\"; symbol = 2; params = [\"size=100\", "
-				      "\"half_spread=300\", \"requote=200\"]; }, "
-				      "{ id = 2; name = \"mm\"; symbol = 3; params = [\"size=200\", "
-				      "\"half_spread=100\", \"requote=100\"]; }",
-				      lat);
+	const char *cfg =
+		make_config("det",
+			    "{ id = 1; name = \"mm\"; symbol = 2; params = [\"size=100\", "
+			    "\"half_spread=300\", \"requote=200\"]; }, "
+			    "{ id = 2; name = \"mm\"; symbol = 3; params = [\"size=200\", "
+			    "\"half_spread=100\", \"requote=100\"]; }",
+			    lat);
 	snprintf(out1, sizeof(out1), "%s/d1", dir);
 	snprintf(out2, sizeof(out2), "%s/d2", dir);
 	snprintf(out3, sizeof(out3), "%s/d3", dir);
