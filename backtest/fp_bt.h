@@ -22,6 +22,8 @@
 #define FP_BT_MAX_FILES 64
 #define FP_BT_MAX_LINES 64 /**< (strategy, symbol) lines in a report */
 #define FP_BT_MAX_SWEEP 4  /**< keys of --sweep */
+#define FP_BT_MAX_SET   8  /**< --set and --sweep overrides of one run */
+#define FP_BT_MAX_RUNS  64 /**< runs of one --sweep (the product of its values) */
 
 /** What to run (the command line, after the config file). */
 struct fp_bt_opts {
@@ -38,8 +40,9 @@ struct fp_bt_opts {
 	bool quiet;          /**< no progress on stderr */
 	bool no_journal;     /**< benchmarks: no journal, no report files */
 	bool no_strategies;  /**< benchmarks: book and venue only (strategies not polled) */
-	/** Overrides "group.key=value" applied to the config text (--sweep, tests). */
-	const char *set[FP_BT_MAX_SWEEP];
+	/** Overrides KEY=VALUE (--set, --sweep): strategy.ID.PARAM, latency.feed|entry|resp,
+	 *  seed, backtest.fee_maker|fee_taker. */
+	const char *set[FP_BT_MAX_SET];
 	unsigned nb_set;
 };
 
@@ -61,6 +64,8 @@ struct fp_bt_line {
 	double last_equity, peak, max_drawdown;
 	double sum_r, sum_r2, sum_down2, gross_win, gross_loss;
 	uint64_t minutes, wins, nonzero;
+	double csv_peak; /**< equity.csv: peak of the per-second samples */
+	uint64_t csv_samples;
 };
 
 /** Counts of bad input, with where the first of each kind was. */

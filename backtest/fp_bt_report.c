@@ -20,6 +20,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fp_bt.h"
 #include "fp_err.h"
@@ -140,6 +143,7 @@ void fp_bt_usage(FILE *out)
 		"[--to HH:MM:SS]\n"
 		"                         [--latency SPEC] [--seed N] [--out DIR] [--json] "
 		"[--strict] [--quiet]\n"
+		"                         [--set KEY=V] [--sweep KEY=V1,V2,...] [--no-plots]\n"
 		"  Replay recorded market data (raw ITCH / NASDAQ BinaryFILE, gzip, pcap of "
 		"MoldUDP64)\n"
 		"  through the config's book, strategies and risk against a simulated venue with "
@@ -150,7 +154,13 @@ void fp_bt_usage(FILE *out)
 		"  --latency  feed=D,entry=D,resp=D; D = 250ns, 20us, 1ms, or hist:FILE "
 		"(report.json quantiles)\n"
 		"  --strict   stop at the first bad datum (exit 3); without it, bad data is "
-		"counted\n");
+		"counted\n"
+		"  --set KEY=V        override: strategy.ID.PARAM, latency.feed|entry|resp, seed,\n"
+		"                     backtest.fee_maker|fee_taker\n"
+		"  --sweep KEY=V1,V2  one run per value (several --sweep: the product), in "
+		"parallel\n"
+		"                     processes; a comparison table and DIR/sweep.json\n"
+		"  --no-plots         no PNG plots (gnuplot) next to report.json\n");
 }
 
 static int parse_tod(const char *s, int64_t *ns)
@@ -161,6 +171,207 @@ static int parse_tod(const char *s, int64_t *ns)
 		return -EINVAL;
 	*ns = ((int64_t)h * 3600 + m * 60 + sec) * 1000000000LL;
 	return 0;
+}
+
+/* PNG plots of DIR with gnuplot (the demo's plotting tool): equity and drawdown, position,
+ * fill latency. A missing gnuplot is a warning, not a failure: the CSV files stay. */
+static void make_plots(const char *dir)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/plots.gp", dir);
+	FILE *g = fopen(path, "w");
+	if (!g)
+		return;
+	fprintf(g,
+		"set terminal pngcairo size 1000,700 noenhanced\n"
+		"set datafile separator ','\n"
+		"keys = system(\"tail -n +2 %s/equity.csv | cut -d, -f2,3 --output-delimiter=: | "
+		"sort -u | tr '\\n' ' '\")\n"
+		"sel(c) = (strcol(2).':'.strcol(3) eq k ? column(c) : 1/0)\n"
+		"set xlabel 'feed time (s since midnight)'\n"
+		"set output '%s/equity.png'\n"
+		"set multiplot layout 2,1 title 'equity (net P&L, $) and drawdown per "
+		"strategy:symbol'\n"
+		"set ylabel 'equity $'\n"
+		"plot for [k in keys] '%s/equity.csv' using 1:(sel(4)) skip 1 with lines title k\n"
+		"set ylabel 'drawdown $'\n"
+		"plot for [k in keys] '%s/equity.csv' using 1:(-sel(5)) skip 1 with lines title k\n"
+		"unset multiplot\n"
+		"set output '%s/position.png'\n"
+		"set ylabel 'shares'\n"
+		"set title 'position per strategy:symbol'\n"
+		"plot for [k in keys] '%s/equity.csv' using 1:(sel(6)) skip 1 with steps title k\n"
+		"set output '%s/fill_latency.png'\n"
+		"set title 'fill latency: decision to fill report'\n"
+		"set ylabel 'us'\n"
+		"plot '%s/fills.csv' using ($1/1e9):($9/1e3) skip 1 with points pt 7 ps 0.6 "
+		"title 'fills'\n",
+		dir, dir, dir, dir, dir, dir, dir, dir);
+	fclose(g);
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "gnuplot '%s' 2>'%s/plots.log'", path, dir);
+	if (system(cmd) != 0)
+		fprintf(stderr,
+			"fastpath backtest: warning: gnuplot failed or is missing (%s/plots.log); "
+			"the CSV files are there\n",
+			dir);
+}
+
+/* First number after "KEY": in @p text, summed over every occurrence when @p sum. */
+static double json_num(const char *text, const char *key, bool sum)
+{
+	char pat[64];
+	double total = 0;
+	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	for (const char *p = strstr(text, pat); p; p = strstr(p + 1, pat)) {
+		total += strtod(p + strlen(pat), NULL);
+		if (!sum)
+			break;
+	}
+	return total;
+}
+
+/* --sweep: one backtest per combination of values, in child processes (as many at a time as
+ * there are cores), each in DIR/sweep-NN; then one comparison table and DIR/sweep.json. */
+static int sweep_main(const struct fp_bt_opts *base, const char *const *keys, unsigned nb_keys)
+{
+	static char vals[FP_BT_MAX_SWEEP][16][96];
+	static char sets[FP_BT_MAX_RUNS][FP_BT_MAX_SWEEP][200];
+	unsigned nb_vals[FP_BT_MAX_SWEEP], nb_runs = 1;
+	const char *dir = base->out_dir ? base->out_dir : "build/backtest";
+	for (unsigned k = 0; k < nb_keys; k++) {
+		const char *eq = strchr(keys[k], '=');
+		char list[512];
+		snprintf(list, sizeof(list), "%s", eq + 1);
+		nb_vals[k] = 0;
+		char *save = NULL;
+		for (char *v = strtok_r(list, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+			if (nb_vals[k] == 16) {
+				fprintf(stderr,
+					"fastpath backtest: --sweep: at most 16 values a key\n");
+				return 2;
+			}
+			snprintf(vals[k][nb_vals[k]++], sizeof(vals[k][0]), "%s", v);
+		}
+		nb_runs *= nb_vals[k] ? nb_vals[k] : 1;
+	}
+	if (nb_runs > FP_BT_MAX_RUNS) {
+		fprintf(stderr, "fastpath backtest: --sweep: %u runs, at most %d\n", nb_runs,
+			FP_BT_MAX_RUNS);
+		return 2;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "fastpath backtest: cannot create %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned running = 0, next = 0, failed = 0;
+	pid_t pid_of[FP_BT_MAX_RUNS];
+	char outs[FP_BT_MAX_RUNS][600];
+	for (unsigned r = 0; r < nb_runs; r++) {
+		unsigned idx = r;
+		for (unsigned k = nb_keys; k-- > 0;) {
+			unsigned key_len = (unsigned)(strchr(keys[k], '=') - keys[k]);
+			snprintf(sets[r][k], sizeof(sets[r][k]), "%.*s=%s", key_len, keys[k],
+				 vals[k][idx % nb_vals[k]]);
+			idx /= nb_vals[k];
+		}
+		snprintf(outs[r], sizeof(outs[r]), "%s/sweep-%02u", dir, r);
+	}
+	fprintf(stderr, "fastpath backtest: sweep of %u runs, %ld at a time\n", nb_runs, ncpu);
+	while (next < nb_runs || running) {
+		if (next < nb_runs && running < (unsigned)(ncpu > 0 ? ncpu : 1)) {
+			unsigned r = next++;
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0) {
+				static struct fp_bt_result res;
+				struct fp_bt_opts o = *base;
+				o.out_dir = outs[r];
+				o.quiet = true;
+				for (unsigned k = 0; k < nb_keys && o.nb_set < FP_BT_MAX_SET; k++)
+					o.set[o.nb_set++] = sets[r][k];
+				int rc = fp_bt_run(&o, &res);
+				if (rc < 0 && !res.stopped_strict) {
+					fprintf(stderr, "fastpath backtest: run %u: %s\n", r,
+						fp_err_msg());
+					_exit(1);
+				}
+				char path[700];
+				snprintf(path, sizeof(path), "%.600s/report.json", outs[r]);
+				FILE *f = fopen(path, "w");
+				if (!f)
+					_exit(1);
+				fp_bt_report_json(f, &o, &res);
+				fclose(f);
+				make_plots(outs[r]);
+				_exit(0);
+			}
+			if (pid < 0) {
+				fprintf(stderr, "fastpath backtest: fork: %s\n", strerror(errno));
+				return 1;
+			}
+			pid_of[r] = pid;
+			running++;
+			continue;
+		}
+		int st;
+		pid_t done = wait(&st);
+		if (done < 0)
+			break;
+		running--;
+		for (unsigned r = 0; r < next; r++)
+			if (pid_of[r] == done && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+				failed++;
+	}
+	char path[700];
+	snprintf(path, sizeof(path), "%s/sweep.json", dir);
+	FILE *js = fopen(path, "w");
+	if (!js) {
+		fprintf(stderr, "fastpath backtest: cannot write %s\n", path);
+		return 1;
+	}
+	printf("%-4s", "run");
+	for (unsigned k = 0; k < nb_keys; k++)
+		printf("  %-24.*s", (int)(strchr(keys[k], '=') - keys[k]), keys[k]);
+	printf("  %10s %8s %8s %10s %8s %10s\n", "net $", "orders", "fills", "fees $", "sharpe",
+	       "max dd $");
+	fprintf(js, "{\"sweep\": [");
+	for (unsigned r = 0; r < nb_runs; r++) {
+		char rp[700];
+		snprintf(rp, sizeof(rp), "%.600s/report.json", outs[r]);
+		FILE *f = fopen(rp, "r");
+		char text[1 << 16];
+		size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[n] = 0;
+		double net = json_num(text, "net", true), orders = json_num(text, "orders", true),
+		       fills = json_num(text, "fills", true), fees = json_num(text, "fees", true),
+		       sharpe = json_num(text, "sharpe", false),
+		       dd = json_num(text, "max_drawdown", false);
+		printf("%-4u", r);
+		fprintf(js, "%s\n  {\"run\": %u, \"dir\": \"%s\", \"ok\": %s, \"set\": {",
+			r ? "," : "", r, outs[r], n ? "true" : "false");
+		for (unsigned k = 0; k < nb_keys; k++) {
+			const char *eq = strchr(sets[r][k], '=');
+			printf("  %-24s", eq + 1);
+			fprintf(js, "%s\"%.*s\": \"%s\"", k ? ", " : "", (int)(eq - sets[r][k]),
+				sets[r][k], eq + 1);
+		}
+		printf("  %10.2f %8.0f %8.0f %10.2f %8.2f %10.2f\n", net, orders, fills, fees,
+		       sharpe, dd);
+		fprintf(js,
+			"}, \"net\": %.4f, \"orders\": %.0f, \"fills\": %.0f, \"fees\": %.4f, "
+			"\"sharpe\": %.4f, \"max_drawdown\": %.4f}",
+			net, orders, fills, fees, sharpe, dd);
+	}
+	fprintf(js, "\n]}\n");
+	fclose(js);
+	printf("(net, orders, fills and fees summed over the report lines; sharpe and max dd of "
+	       "the first line; %s)\n",
+	       path);
+	return failed ? 1 : 0;
 }
 
 int fp_bt_main(int argc, char **argv)
@@ -179,6 +390,8 @@ int fp_bt_main(int argc, char **argv)
 		O_STRICT,
 		O_QUIET,
 		O_SET,
+		O_SWEEP,
+		O_PLOT,
 		O_HELP
 	};
 	static const struct option longopts[] = {{"config", required_argument, NULL, O_CONFIG},
@@ -192,8 +405,13 @@ int fp_bt_main(int argc, char **argv)
 						 {"strict", no_argument, NULL, O_STRICT},
 						 {"quiet", no_argument, NULL, O_QUIET},
 						 {"set", required_argument, NULL, O_SET},
+						 {"sweep", required_argument, NULL, O_SWEEP},
+						 {"no-plots", no_argument, NULL, O_PLOT},
 						 {"help", no_argument, NULL, O_HELP},
 						 {NULL, 0, NULL, 0}};
+	const char *sweep[FP_BT_MAX_SWEEP];
+	unsigned nb_sweep = 0;
+	bool plots = true;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -246,12 +464,25 @@ int fp_bt_main(int argc, char **argv)
 			o.quiet = true;
 			break;
 		case O_SET:
-			if (o.nb_set == FP_BT_MAX_SWEEP) {
+			if (o.nb_set == FP_BT_MAX_SET - FP_BT_MAX_SWEEP) {
 				fprintf(stderr, "fastpath backtest: at most %d --set\n",
-					FP_BT_MAX_SWEEP);
+					FP_BT_MAX_SET - FP_BT_MAX_SWEEP);
 				return 2;
 			}
 			o.set[o.nb_set++] = optarg;
+			break;
+		case O_SWEEP:
+			if (nb_sweep == FP_BT_MAX_SWEEP || !strchr(optarg, '=')) {
+				fprintf(stderr,
+					"fastpath backtest: --sweep KEY=V1,V2,... (at most "
+					"%d)\n",
+					FP_BT_MAX_SWEEP);
+				return 2;
+			}
+			sweep[nb_sweep++] = optarg;
+			break;
+		case O_PLOT:
+			plots = false;
 			break;
 		case O_HELP:
 			fp_bt_usage(stdout);
@@ -266,6 +497,8 @@ int fp_bt_main(int argc, char **argv)
 				"(try --help)\n");
 		return 2;
 	}
+	if (nb_sweep)
+		return sweep_main(&o, sweep, nb_sweep);
 	int rc = fp_bt_run(&o, &res);
 	if (rc < 0 && !res.stopped_strict) {
 		fprintf(stderr, "fastpath backtest: %s\n", fp_err_msg());
@@ -281,6 +514,8 @@ int fp_bt_main(int argc, char **argv)
 	}
 	fp_bt_report_json(f, &o, &res);
 	fclose(f);
+	if (plots)
+		make_plots(dir);
 	if (o.json)
 		fp_bt_report_json(stdout, &o, &res);
 	if (res.bad.first[0])

@@ -95,10 +95,11 @@ struct bt {
 	uint64_t clock;    /* the stages' clock: feed ns, day * NS_PER_DAY + ns of day */
 	uint64_t day_base; /* NS_PER_DAY x file index */
 	uint64_t last_ts;  /* last exchange time seen (monotonic) */
-	uint64_t next_minute;
+	uint64_t next_minute, next_second;
 	int trading; /* past --from */
 	int stop;
 	int64_t fee_maker, fee_taker; /* Price(4) units per share (negative = rebate) */
+	char lat_buf[1024];           /* the latency spec with --set overrides */
 	uint32_t nb_symbols;
 	char (*stock)[9]; /* names from the stock directory */
 	int64_t *mark2;   /* per symbol: bid + ask of the last two-sided, uncrossed top */
@@ -347,10 +348,34 @@ static void minute_tick(struct bt *b, uint64_t minute_ns)
 			l->peak = e;
 		if (l->peak - e > l->max_drawdown)
 			l->max_drawdown = l->peak - e;
-		if (b->equity_csv)
-			fprintf(b->equity_csv, "%" PRIu64 ",%u,%u,%.4f,%" PRId64 "\n",
-				(uint64_t)(minute_ns / 1000000000u), l->strategy_id, l->symbol_id,
-				e, l->position);
+	}
+	(void)minute_ns;
+}
+
+/* Once a simulated second: every line's equity, drawdown and position into equity.csv
+ * (the plots; the metrics use the minutes). */
+static void second_tick(struct bt *b, uint64_t t_ns)
+{
+	for (unsigned i = 0; b->equity_csv && i < b->res->nb_lines; i++) {
+		struct fp_bt_line *l = &b->res->lines[i];
+		double e = line_equity(b, l);
+		if (e > l->csv_peak || l->csv_samples++ == 0)
+			l->csv_peak = e;
+		fprintf(b->equity_csv, "%.3f,%u,%u,%.4f,%.4f,%" PRId64 "\n", (double)t_ns / 1e9,
+			l->strategy_id, l->symbol_id, e, l->csv_peak - e, l->position);
+	}
+}
+
+/* The clock reached @p t: the per-minute and per-second samples due before it. */
+static void ticks_to(struct bt *b, uint64_t t)
+{
+	while (b->next_second <= t) {
+		second_tick(b, b->next_second);
+		b->next_second += 1000000000ull;
+	}
+	while (b->next_minute <= t) {
+		minute_tick(b, b->next_minute);
+		b->next_minute += NS_PER_MIN;
 	}
 }
 
@@ -501,10 +526,7 @@ static void run_until(struct bt *b, uint64_t t)
 		uint64_t tv = v ? v->t : UINT64_MAX, tu = u ? u->t : UINT64_MAX;
 		if (FP_MIN(tv, tu) > t)
 			return;
-		while (b->next_minute <= FP_MIN(tv, tu)) {
-			minute_tick(b, b->next_minute);
-			b->next_minute += NS_PER_MIN;
-		}
+		ticks_to(b, FP_MIN(tv, tu));
 		step_pending(b, tv <= tu); /* at a tie the order reaches the venue first */
 	}
 }
@@ -640,15 +662,13 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	if (!b->res->sim_start_ns) {
 		b->res->sim_start_ns = ts;
 		b->next_minute = (ts / NS_PER_MIN + 1) * NS_PER_MIN;
+		b->next_second = (ts / 1000000000ull + 1) * 1000000000ull;
 	}
 	b->res->messages++;
 
 	/* 1. what is due before this message */
 	run_until(b, ts);
-	while (b->next_minute <= ts) {
-		minute_tick(b, b->next_minute);
-		b->next_minute += NS_PER_MIN;
-	}
+	ticks_to(b, ts);
 	/* 3. normalize (same code as the md stage) */
 	uint64_t t_ev = ts + fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED]);
 	uint32_t got;
@@ -726,6 +746,34 @@ static int setup_stages(struct bt *b)
 		latency = b->o->latency;
 	if (b->o->seed >= 0)
 		seed = b->o->seed;
+	/* --set / --sweep overrides beyond strategy.ID.KEY (applied below) */
+	char *lat_buf = b->lat_buf;
+	snprintf(lat_buf, sizeof(b->lat_buf), "%s", latency);
+	for (unsigned i = 0; i < b->o->nb_set; i++) {
+		const char *kv = b->o->set[i], *eq = strchr(kv, '=');
+		long long v;
+		char *end;
+		if (!eq)
+			return fp_err_set(-EINVAL, "--set/--sweep: '%s' is not KEY=VALUE", kv);
+		v = strtoll(eq + 1, &end, 10);
+		if (!strncmp(kv, "latency.", 8)) {
+			size_t n = strlen(lat_buf);
+			snprintf(lat_buf + n, sizeof(b->lat_buf) - n, "%s%s", n ? "," : "", kv + 8);
+		} else if (!strncmp(kv, "seed=", 5) && !*end && v >= 0) {
+			seed = v;
+		} else if (!strncmp(kv, "backtest.fee_maker=", 19) && !*end) {
+			b->fee_maker = v;
+		} else if (!strncmp(kv, "backtest.fee_taker=", 19) && !*end) {
+			b->fee_taker = v;
+		} else if (strncmp(kv, "strategy.", 9)) {
+			return fp_err_set(
+				-EINVAL,
+				"--set/--sweep: unknown key in '%s' (strategy.ID.PARAM, "
+				"latency.feed|entry|resp, seed, backtest.fee_maker|fee_taker)",
+				kv);
+		}
+	}
+	latency = lat_buf;
 	snprintf(b->res->latency, sizeof(b->res->latency), "%s", latency);
 	b->res->seed = (uint64_t)seed;
 	if ((rc = fp_bt_lat_parse(b->lat, latency, (uint64_t)seed)) < 0)
@@ -991,7 +1039,7 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 		}
 		fprintf(b->fills_csv, "t_ns,strategy,symbol,side,price,shares,liquidity,"
 				      "queue_wait_ns,fill_latency_ns\n");
-		fprintf(b->equity_csv, "t_s,strategy,symbol,equity,position\n");
+		fprintf(b->equity_csv, "t_s,strategy,symbol,equity,drawdown,position\n");
 	}
 	if ((rc = setup_rings(b)) < 0 || (rc = setup_stages(b)) < 0)
 		goto out;
@@ -1011,6 +1059,7 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 	drain_risk_journal(b);
 	res->sim_end_ns = b->last_ts;
 	minute_tick(b, b->next_minute);
+	second_tick(b, b->last_ts);
 	res->intents = b->host.stats.intents;
 	for (unsigned i = 0; i < res->nb_lines; i++) {
 		struct fp_bt_line *l = &res->lines[i];

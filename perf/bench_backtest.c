@@ -157,7 +157,8 @@ int fp_bench_backtest(int argc, char **argv)
 		}
 	}
 	if (runs < 1 || runs > RUNS_MAX || nb < 1000) {
-		fprintf(stderr, "fastpath-bench backtest: --runs 1..%d, --msgs >= 1000\n", RUNS_MAX);
+		fprintf(stderr, "fastpath-bench backtest: --runs 1..%d, --msgs >= 1000\n",
+			RUNS_MAX);
 		return 2;
 	}
 	char pcap[128], cfg_mm[128], cfg_idle[128];
