@@ -187,26 +187,27 @@ static void make_plots(const char *dir)
 		"set datafile separator ','\n"
 		"keys = system(\"tail -n +2 %s/equity.csv | cut -d, -f2,3 --output-delimiter=: | "
 		"sort -u | tr '\\n' ' '\")\n"
-		"sel(c) = (strcol(2).':'.strcol(3) eq k ? column(c) : 1/0)\n"
+		"rows(k) = sprintf(\"< awk -F, -v k=%%s 'NR > 1 && $2 \\\":\\\" $3 == k' "
+		"%s/equity.csv\", k)\n"
 		"set xlabel 'feed time (s since midnight)'\n"
 		"set output '%s/equity.png'\n"
 		"set multiplot layout 2,1 title 'equity (net P&L, $) and drawdown per "
 		"strategy:symbol'\n"
 		"set ylabel 'equity $'\n"
-		"plot for [k in keys] '%s/equity.csv' using 1:(sel(4)) skip 1 with lines title k\n"
+		"plot for [k in keys] rows(k) using 1:4 with lines title k\n"
 		"set ylabel 'drawdown $'\n"
-		"plot for [k in keys] '%s/equity.csv' using 1:(-sel(5)) skip 1 with lines title k\n"
+		"plot for [k in keys] rows(k) using 1:(-$5) with lines title k\n"
 		"unset multiplot\n"
 		"set output '%s/position.png'\n"
 		"set ylabel 'shares'\n"
 		"set title 'position per strategy:symbol'\n"
-		"plot for [k in keys] '%s/equity.csv' using 1:(sel(6)) skip 1 with steps title k\n"
+		"plot for [k in keys] rows(k) using 1:6 with steps title k\n"
 		"set output '%s/fill_latency.png'\n"
 		"set title 'fill latency: decision to fill report'\n"
 		"set ylabel 'us'\n"
 		"plot '%s/fills.csv' using ($1/1e9):($9/1e3) skip 1 with points pt 7 ps 0.6 "
 		"title 'fills'\n",
-		dir, dir, dir, dir, dir, dir, dir, dir);
+		dir, dir, dir, dir, dir, dir);
 	fclose(g);
 	char cmd[800];
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s' 2>'%s/plots.log'", path, dir);
