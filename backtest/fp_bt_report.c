@@ -174,7 +174,8 @@ static int parse_tod(const char *s, int64_t *ns)
 }
 
 /* PNG plots of DIR with gnuplot (the demo's plotting tool): equity and drawdown, position,
- * fill latency. A missing gnuplot is a warning, not a failure: the CSV files stay. */
+ * fill latency, for the (strategy, symbol) lines that filled (the first 12; every line is
+ * in equity.csv). A missing gnuplot is a warning, not a failure: the CSV files stay. */
 static void make_plots(const char *dir)
 {
 	char path[700];
@@ -185,8 +186,8 @@ static void make_plots(const char *dir)
 	fprintf(g,
 		"set terminal pngcairo size 1000,700 noenhanced\n"
 		"set datafile separator ','\n"
-		"keys = system(\"tail -n +2 %s/equity.csv | cut -d, -f2,3 --output-delimiter=: | "
-		"sort -u | tr '\\n' ' '\")\n"
+		"keys = system(\"tail -n +2 %s/fills.csv | cut -d, -f2,3 --output-delimiter=: | "
+		"sort -u | head -n 12 | tr '\\n' ' '\")\n"
 		"rows(k) = sprintf(\"< awk -F, -v k=%%s 'NR > 1 && $2 \\\":\\\" $3 == k' "
 		"%s/equity.csv\", k)\n"
 		"set xlabel 'feed time (s since midnight)'\n"
