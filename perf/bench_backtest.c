@@ -11,7 +11,8 @@
  *   idle        the backtest with a strategy that never trades (mm on a symbol not in the
  *               file): the price of the pipeline itself
  * The file: a synthetic MoldUDP64 pcap of --msgs messages over 8 symbols (dataplane's
- * generator, seed 1) in /tmp (--keep F keeps it as F). Medians of --runs of the CPU time
+ * generator, seed 1) in /tmp (--keep F keeps it as F), or --data FILE (a recording; the
+ * market maker then quotes symbol 2). Medians of --runs of the CPU time
  * of the thread (the machine may be shared); ratio_time_per_msg = fastpath / book.
  * Goal (issue 13): >= 10 M msg/s with the market maker, ratio <= 1.5.
  *
@@ -87,7 +88,7 @@ static double run_book(const char *path, uint64_t *msgs)
 	struct book_ref c = {0};
 	struct fp_book_cfg cfg;
 	fp_book_cfg_default(&cfg);
-	cfg.max_symbols = 64;
+	cfg.max_symbols = 1024;
 	cfg.max_orders = 1 << 20;
 	cfg.populate = 0;
 	if (fp_book_core_init(&c.bc, &cfg) < 0 || fp_ctl_md_file_open(&f, path) < 0)
@@ -127,10 +128,10 @@ static int write_config(const char *path, uint32_t symbol)
 		return -errno;
 	fprintf(f,
 		"instance = \"bench\";\n"
-		"book = { symbols = 64; orders = 1048576; populate = false; };\n"
+		"book = { symbols = 1024; orders = 1048576; populate = false; };\n"
 		"strategies = { timer_us = 1000; list = ( { id = 1; name = \"mm\"; symbol = %u;\n"
 		"  params = [\"size=100\", \"half_spread=100\", \"requote=100\"]; } ); };\n"
-		"risk = { limits = \"%s/config/risk.conf\"; env = \"dev\"; symbols = 64; };\n"
+		"risk = { limits = \"%s/config/risk.conf\"; env = \"dev\"; symbols = 1024; };\n"
 		"backtest = { latency = \"entry=5us,resp=5us\"; };\n",
 		symbol, FP_SOURCE_DIR);
 	fclose(f);
@@ -142,17 +143,19 @@ int fp_bench_backtest(int argc, char **argv)
 	bool json = fp_bench_want_json(argc, argv);
 	uint64_t nb = 4000000;
 	unsigned runs = 3;
-	const char *keep = NULL;
+	const char *keep = NULL, *data = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--keep") && i + 1 < argc)
 			keep = argv[++i];
+		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+			data = argv[++i];
 		else if (!strcmp(argv[i], "--msgs") && i + 1 < argc)
 			nb = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
 			runs = (unsigned)atoi(argv[++i]);
 		else if (strcmp(argv[i], "--json")) {
 			fprintf(stderr, "usage: fastpath-bench backtest [--json] [--msgs N] "
-					"[--runs R] [--keep PCAP]\n");
+					"[--runs R] [--keep PCAP] [--data FILE]\n");
 			return 2;
 		}
 	}
@@ -180,15 +183,22 @@ int fp_bench_backtest(int argc, char **argv)
 	uint8_t *img;
 	size_t len;
 	int rc = 1;
-	if (fp_md_gen_feed(&feed, &gc) < 0 ||
-	    fp_md_gen_pcap(&feed, false, NULL, NULL, &img, &len) < 0 ||
-	    fp_md_gen_write_file(pcap, img, len) < 0 || write_config(cfg_mm, 1) < 0 ||
-	    write_config(cfg_idle, 60) < 0) {
+	if (data) { /* a given recording instead of the synthetic feed */
+		snprintf(pcap, sizeof(pcap), "%s", data);
+		keep = data;
+		if (write_config(cfg_mm, 2) < 0 || write_config(cfg_idle, 1000) < 0)
+			return 1;
+	} else if (fp_md_gen_feed(&feed, &gc) < 0 ||
+		   fp_md_gen_pcap(&feed, false, NULL, NULL, &img, &len) < 0 ||
+		   fp_md_gen_write_file(pcap, img, len) < 0 || write_config(cfg_mm, 1) < 0 ||
+		   write_config(cfg_idle, 60) < 0) {
 		fprintf(stderr, "fastpath-bench backtest: %s\n", fp_err_msg());
 		return 1;
 	}
-	free(img);
-	fp_md_gen_free(&feed);
+	if (!data) {
+		free(img);
+		fp_md_gen_free(&feed);
+	}
 
 	double tb[RUNS_MAX], tm[RUNS_MAX], ti[RUNS_MAX];
 	uint64_t mb = 0, mm = 0, mi = 0, orders = 0, o2;
