@@ -558,8 +558,13 @@ static void tap_tops(struct bt *b)
 			b->res->top_checksum = h;
 			b->res->tops++;
 		}
-		if (b->trading) /* the host's ring has room: it is drained at every message */
-			fp_ring_enqueue_burst(b->ring[R_TOP], ev, n);
+		/* The host's ring is drained at every message; a burst of tops (a clear of
+		 * every symbol) waits for the host instead of being dropped. */
+		for (uint32_t done = 0; b->trading && !b->o->no_strategies && done < n;) {
+			done += fp_ring_enqueue_burst(b->ring[R_TOP], ev + done, n - done);
+			if (done < n)
+				poll_trading(b);
+		}
 	}
 }
 

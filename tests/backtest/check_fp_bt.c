@@ -9,7 +9,8 @@
  * reports apart from the "wall" line, and another seed gives other latencies); bad data:
  * a truncated file, an unknown message type, timestamps out of order (raw ITCH), a gap in a
  * MoldUDP64 capture (pcap), each counted with its position, and --strict stopping the run;
- * a gzip file replaying like the plain one; a missing file and a bad config refused.
+ * a gzip file replaying like the plain one; a missing file and a bad config refused; the
+ * latency specs (constants, a report.json histogram sampled by seed, bad specs refused).
  */
 #include <check.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <zlib.h>
 
 #include "fp_bt.h"
+#include "fp_bt_lat.h"
 #include "fp_err.h"
 #include "fp_itch.h"
 #include "fp_md_gen.h"
@@ -379,12 +381,52 @@ START_TEST(test_bt_gap_in_capture_counted_and_gzip_replays_alike)
 }
 END_TEST
 
+START_TEST(test_bt_latency_specs_and_seeded_samples)
+{
+	struct fp_bt_lat a[FP_BT_LAT_NB], c[FP_BT_LAT_NB];
+	char hist[300], spec[400];
+	ck_assert_int_eq(fp_bt_lat_parse(a, "entry=20", 1), 0); /* plain numbers are ns */
+	ck_assert_uint_eq(a[FP_BT_LAT_ENTRY].constant_ns, 20);
+	ck_assert_int_eq(fp_bt_lat_parse(a, "feed=250ns,entry=20us,resp=1ms", 1), 0);
+	ck_assert_uint_eq(fp_bt_lat_sample(&a[FP_BT_LAT_FEED]), 250);
+	ck_assert_uint_eq(fp_bt_lat_sample(&a[FP_BT_LAT_ENTRY]), 20000);
+	ck_assert_uint_eq(fp_bt_lat_sample(&a[FP_BT_LAT_RESP]), 1000000);
+	ck_assert_int_eq(fp_bt_lat_parse(a, "wire=1us", 1), -EINVAL);
+	ck_assert_int_eq(fp_bt_lat_parse(a, "entry=fast", 1), -EINVAL);
+	ck_assert_int_eq(fp_bt_lat_parse(a, "entry", 1), -EINVAL);
+	ck_assert_int_lt(fp_bt_lat_parse(a, "entry=hist:/nonexistent", 1), 0);
+	/* a report.json of fastpath run --report: its quantiles */
+	snprintf(hist, sizeof(hist), "%s/report.json", dir);
+	write_text(hist, "{\"t2t\": {\"p50_ns\": 9000, \"quantiles\": [[0.1000, 5000], "
+			 "[0.5000, 9000], [0.9900, 20000], [1.0000, 50000]]}}\n");
+	snprintf(spec, sizeof(spec), "entry=hist:%s", hist);
+	ck_assert_int_eq(fp_bt_lat_parse(a, spec, 42), 0);
+	ck_assert_int_eq(fp_bt_lat_parse(c, spec, 42), 0);
+	ck_assert_uint_eq(a[FP_BT_LAT_ENTRY].nb, 4);
+	uint64_t below = 0, lo = UINT64_MAX, hi = 0;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = fp_bt_lat_sample(&a[FP_BT_LAT_ENTRY]);
+		ck_assert_uint_eq(x, fp_bt_lat_sample(&c[FP_BT_LAT_ENTRY])); /* same seed */
+		below += x <= 9000;
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	ck_assert_uint_ge(lo, 5000);
+	ck_assert_uint_le(hi, 50000);
+	ck_assert_uint_gt(below, 48000); /* the median: half the samples, give or take */
+	ck_assert_uint_lt(below, 52000);
+	write_text(hist, "0.9 100\n0.5 200\n"); /* quantiles must ascend */
+	ck_assert_int_eq(fp_bt_lat_parse(a, spec, 1), -EINVAL);
+}
+END_TEST
+
 static Suite *fp_bt_suite(void)
 {
 	Suite *s = suite_create("fp_bt");
 	TCase *tc = tcase_create("runs");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_bt_latency_specs_and_seeded_samples);
 	tcase_add_test(tc, test_bt_refuses_missing_data_and_bad_config);
 	tcase_add_test(tc, test_bt_ritch_probe_matches_hand_computation);
 	tcase_add_test(tc, test_bt_same_inputs_give_identical_journal_and_report);
