@@ -683,8 +683,7 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	if (ev->type == FP_EV_MD_STOCK_DIRECTORY && ev->symbol_id < b->nb_symbols)
 		snprintf(b->stock[ev->symbol_id], 9, "%.8s", ev->u.stock_directory.stock);
 	/* 2. the venue sees it before the book applies it */
-	if (b->trading)
-		fp_bt_venue_md(&b->venue, ev, ts);
+	fp_bt_venue_md(&b->venue, ev, ts); /* before --from too: it tracks references (V1) */
 	fp_ring_commit(b->ring[R_MD], 1);
 	b->res->md_events++;
 	/* 4. the stages at the event's time */
