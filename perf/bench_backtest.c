@@ -10,7 +10,7 @@
  *               venue; no journal, no report files)
  *   idle        the backtest with a strategy that never trades (mm on a symbol not in the
  *               file): the price of the pipeline itself
- * The file: a synthetic MoldUDP64 pcap of --msgs messages over 8 symbols (dataplane's
+ * The file: a synthetic MoldUDP64 pcap of --msgs messages (2 M) over 8 symbols (dataplane's
  * generator, seed 1) in /tmp (--keep F keeps it as F), or --data FILE (a recording; the
  * market maker then quotes symbol 2). Medians of --runs of the CPU time
  * of the thread (the machine may be shared); ratio_time_per_msg = fastpath / book.
@@ -141,7 +141,7 @@ static int write_config(const char *path, uint32_t symbol)
 int fp_bench_backtest(int argc, char **argv)
 {
 	bool json = fp_bench_want_json(argc, argv);
-	uint64_t nb = 4000000;
+	uint64_t nb = 2000000;
 	unsigned runs = 3;
 	const char *keep = NULL, *data = NULL;
 	for (int i = 1; i < argc; i++) {
