@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "fp_ctl_pipeline.h"
+#ifdef FP_HAVE_BACKTEST
+#include "fp_bt.h"
+#endif
 #include "fp_err.h"
 #include "fp_version.h"
 
@@ -45,6 +48,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fastpath run --config FILE [--duration S] [--summary] [--report FILE]\n"
+		"       fastpath backtest --config FILE --data FILE... [options] "
+		"(docs/backtest.md)\n"
 		"       fastpath --help | --version\n\n"
 		"Run one instance: create its shared-memory segment, start the workers of the\n"
 		"placement pinned to their cores, restart a worker that dies, and stop cleanly on\n"
@@ -280,6 +285,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+#ifdef FP_HAVE_BACKTEST
+	if (!strcmp(argv[1], "backtest"))
+		return fp_bt_main(argc - 1, argv + 1);
+#endif
 	fprintf(stderr, "fastpath: unknown command '%s' (try 'fastpath --help')\n", argv[1]);
 	return 2;
 }

@@ -111,7 +111,7 @@ static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan);
 
 static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
 				       "md",       "book",    "strategies", "risk",    "gateway",
-				       "store",    "demo",    NULL};
+				       "store",    "demo",    "backtest",   NULL};
 static const char *const segment_keys[] = {"hugepages", "group", NULL};
 static const char *const restart_keys[] = {"max_restarts",   "window_ms",       "backoff_ms",
 					   "backoff_max_ms", "stop_timeout_ms", NULL};

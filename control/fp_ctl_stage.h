@@ -19,6 +19,7 @@
 #ifndef FP_CTL_STAGE_H
 #define FP_CTL_STAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,6 +111,25 @@ void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *si
  * fp_err text.
  */
 struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
+
+/*
+ * The stages' settings as `fastpath run` reads them from the config (env->cfg and
+ * env->tsc_hz only; no segment), for a caller that runs the stages without one: the
+ * backtest (backtest/) reads the same files through the same code. Cold path.
+ * @return 0 or negative errno with fp_err text (file:line).
+ */
+struct fp_book_stage_cfg;
+struct fp_strat_host_cfg;
+/** Settings of the risk group (config/dev.conf documents each key). */
+struct fp_ctl_risk_settings {
+	const char *limits_path; /**< the limits file */
+	const char *env;         /**< its environment */
+	uint32_t nb_symbols, nb_orders, nb_positions;
+	bool breaker_sets_kill;
+};
+int fp_ctl_book_cfg(const struct fp_ctl_env *env, struct fp_book_stage_cfg *out);
+int fp_ctl_strat_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *out);
+int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *out);
 
 /*
  * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one

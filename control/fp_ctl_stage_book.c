@@ -116,6 +116,11 @@ static void book_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 	sum->book_tops = st->tops;
 }
 
+int fp_ctl_book_cfg(const struct fp_ctl_env *env, struct fp_book_stage_cfg *out)
+{
+	return book_load_cfg(env, out);
+}
+
 const struct fp_ctl_stage_ops fp_ctl_stage_book = {
 	.name = "book",
 	.ctx_size = sizeof(struct fp_book),

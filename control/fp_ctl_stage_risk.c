@@ -33,13 +33,6 @@
 
 #define RISK_STATS_PUBLISH_POLLS 256u
 
-struct risk_settings {
-	const char *limits_path;
-	const char *env;
-	uint32_t nb_symbols, nb_orders, nb_positions;
-	bool breaker_sets_kill;
-};
-
 struct risk_adapter {
 	struct fp_risk risk;
 	struct fp_risk_stats *published; /* region risk.stats */
@@ -87,7 +80,7 @@ static int risk_recover(struct risk_adapter *a, const struct fp_ctl_env *env)
 static const char *const risk_keys[] = {
 	"limits", "env", "symbols", "orders", "positions", "breaker_sets_kill", NULL};
 
-static int risk_settings(const struct fp_ctl_env *env, struct risk_settings *s)
+static int risk_settings(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *s)
 {
 	const struct fp_cfg *c = env->cfg;
 	const struct fp_cfg_node *g = fp_cfg_lookup(c, NULL, "risk");
@@ -120,7 +113,7 @@ static int risk_settings(const struct fp_ctl_env *env, struct risk_settings *s)
 
 static int risk_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 {
-	struct risk_settings s;
+	struct fp_ctl_risk_settings s;
 	struct fp_risk_limits lim;
 	int rc;
 
@@ -142,7 +135,7 @@ static int risk_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 
 static int risk_setup(const struct fp_ctl_env *env)
 {
-	struct risk_settings s;
+	struct fp_ctl_risk_settings s;
 	struct fp_risk_limits lim;
 	int rc;
 
@@ -159,7 +152,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 {
 	struct risk_adapter *a = ctx;
 	struct fp_shm_ctl *ctl = fp_ctl_region(env, "ctl", NULL);
-	struct risk_settings s;
+	struct fp_ctl_risk_settings s;
 	int rc;
 
 	if ((rc = risk_settings(env, &s)) < 0)
@@ -250,6 +243,11 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 	}
 	if (brk)
 		sum->breaker_state = atomic_load_explicit(&brk->state, memory_order_relaxed);
+}
+
+int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *out)
+{
+	return risk_settings(env, out);
 }
 
 const struct fp_ctl_stage_ops fp_ctl_stage_risk = {

@@ -302,6 +302,11 @@ static void strat_fini(void *ctx)
 	fp_strat_host_fini(&a->host);
 }
 
+int fp_ctl_strat_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *out)
+{
+	return strat_load_cfg(env, out);
+}
+
 const struct fp_ctl_stage_ops fp_ctl_stage_strat = {
 	.name = "strategies",
 	.ctx_size = sizeof(struct strat_adapter),

@@ -28,6 +28,12 @@
 
 /* ---- limits watcher (cold thread) ---- */
 
+/* The stage's clock (fp_risk_cfg.clock): the TSC, or the caller's (a backtest). */
+static inline uint64_t risk_now(const struct fp_risk *r)
+{
+	return r->cfg.clock ? r->cfg.clock(r->cfg.clock_arg) : fp_tsc_now();
+}
+
 static struct fp_risk_limits *limits_alloc(void)
 {
 	return aligned_alloc(FP_CACHE_LINE, sizeof(struct fp_risk_limits));
@@ -209,7 +215,7 @@ static void jrnl_breaker(struct fp_risk *r, uint32_t command, uint32_t why, uint
 	ev.source = FP_RISK_SOURCE_RISK;
 	ev.symbol_id = symbol_id;
 	ev.seq = r->brk->nb_trips;
-	ev.t_rx = fp_tsc_now();
+	ev.t_rx = risk_now(r);
 	ev.u.control.command = command;
 	ev.u.control.arg = why;
 	ev.u.control.value = (uint64_t)value;
@@ -234,7 +240,7 @@ static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, i
 
 void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value)
 {
-	trip(r, why, symbol_id, value, fp_tsc_now());
+	trip(r, why, symbol_id, value, risk_now(r));
 }
 
 /* ---- inputs ---- */
@@ -370,7 +376,7 @@ static unsigned send_mass_cancel(struct fp_risk *r)
 	memset(e, 0, sizeof(*e));
 	e->type = FP_EV_ORDER_MASS_CANCEL;
 	e->source = FP_RISK_SOURCE_RISK;
-	e->t_rx = fp_tsc_now();
+	e->t_rx = risk_now(r);
 	jrnl_put(r, e); /* J4 */
 	fp_ring_commit(r->cfg.order, 1);
 	r->mass_cancel_pending = 0;
@@ -508,7 +514,7 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 
 unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 {
-	uint64_t now = fp_tsc_now();
+	uint64_t now = risk_now(r);
 	unsigned work = 0;
 	uint32_t n;
 
@@ -575,7 +581,7 @@ static void recover_begin(struct fp_risk *r)
 {
 	r->recovering = 1;
 	fp_risk_core_reset(&r->core);
-	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, fp_tsc_now());
+	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, risk_now(r));
 	r->core.breaker_open = 0;
 	r->stats.exec_last_seq = 0;
 	r->exec_last_types = 0;
@@ -633,13 +639,13 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 		case FP_JRNL_CTL_BREAKER_TRIP:
 			fp_risk_breaker_trip(r->brk, (enum fp_risk_trip)ev->u.control.arg,
 					     ev->symbol_id, (int64_t)ev->u.control.value,
-					     fp_tsc_now());
+					     risk_now(r));
 			r->core.breaker_open = 1;
 			r->stats.recovered_breaker++;
 			break;
 		case FP_JRNL_CTL_BREAKER_RESET:
 			fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_RESET,
-					    fp_tsc_now());
+					    risk_now(r));
 			r->core.breaker_open = 0;
 			r->stats.recovered_breaker++;
 			break;

@@ -99,6 +99,10 @@ struct fp_risk_cfg {
 	 *  a symbol md marks stale (recovering from history, data lost) is refused with
 	 *  FP_RISK_SYMBOL_STALE, whatever the book tops said. NULL: no such check. */
 	const struct fp_symtab *symtab;
+	/** The stage's clock in tsc_hz units; NULL = fp_tsc_now(). A backtest passes the
+	 *  feed's clock: rate limits, stale books, breaker cooldowns follow the recording. */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
 };
 
 /** Journaled answers remembered by recovery (more than a poll's batches of intents). */

@@ -66,6 +66,11 @@ struct fp_strat_host_cfg {
 	uint64_t tsc_hz;
 	uint32_t nb_strategies;
 	uint64_t first_seq; /**< lowest id sequence to use (0: the clock's start alone) */
+	/** The host's clock in tsc_hz units; NULL = fp_tsc_now(). A backtest passes the feed's
+	 *  clock (timers, now_tsc, t_decide follow the recording); id sequences then start at
+	 *  first_seq alone, not at the wall clock's time of day (a run is reproducible). */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
 	struct fp_strat_spec strat[FP_STRAT_MAX];
 };
 

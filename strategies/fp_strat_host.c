@@ -61,6 +61,12 @@ static uint64_t first_seq(uint64_t floor)
 	return FP_MAX(start, floor);
 }
 
+/* The host's clock (fp_strat_host_cfg.clock): the TSC, or the caller's (a backtest). */
+static inline uint64_t host_now(const struct fp_strat_host *h)
+{
+	return h->cfg.clock ? h->cfg.clock(h->cfg.clock_arg) : fp_tsc_now();
+}
+
 static void fill_common(struct fp_event *e, uint8_t type, struct fp_strat_ctx *ctx,
 			uint32_t symbol_id)
 {
@@ -72,7 +78,7 @@ static void fill_common(struct fp_event *e, uint8_t type, struct fp_strat_ctx *c
 			  ? ctx->cause->t_rx
 			  : 0;
 	e->u.order.strategy_id = ctx->strategy_id;
-	e->u.order.t_decide = fp_tsc_now();
+	e->u.order.t_decide = host_now(ctx->host);
 }
 
 static uint64_t api_new(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t side, uint32_t shares,
@@ -197,9 +203,9 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		return fp_err_set(-EINVAL, "strategy host: tsc_hz %" PRIu64 " out of range",
 				  cfg->tsc_hz);
 	h->cfg = *cfg;
-	h->stats.first_seq = first_seq(cfg->first_seq);
+	h->stats.first_seq = cfg->clock ? cfg->first_seq : first_seq(cfg->first_seq);
 	h->timer_tsc = cfg->timer_us ? cfg->tsc_hz * cfg->timer_us / 1000000 : 0;
-	h->next_timer = fp_tsc_now() + h->timer_tsc;
+	h->next_timer = host_now(h) + h->timer_tsc;
 	for (uint32_t i = 0; i < cfg->nb_strategies; i++) {
 		const struct fp_strat_spec *sp = &cfg->strat[i];
 		struct fp_strat_slot *s = &h->slot[i];
@@ -235,7 +241,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 					       .host = h,
 					       .strategy_id = sp->id,
 					       .tsc_hz = cfg->tsc_hz,
-					       .now_tsc = fp_tsc_now()};
+					       .now_tsc = host_now(h)};
 		h->route[sp->id] = (uint8_t)(i + 1);
 		if (s->ops->init && (rc = s->ops->init(s->state, &sp->params, &s->ctx)) < 0) {
 			s->ops = NULL; /* no fini for a strategy that did not start */
@@ -327,7 +333,7 @@ static struct fp_strat_slot *route(struct fp_strat_host *h, uint16_t strategy_id
 
 unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 {
-	uint64_t now = fp_tsc_now();
+	uint64_t now = host_now(h);
 	unsigned work = flush(h);
 	uint32_t n;
 
