@@ -39,6 +39,9 @@
 
 #define GW_STATS_PUBLISH_POLLS 256u
 
+_Static_assert(FP_GW_REJ_NB <= FP_ARRAY_SIZE(((struct fp_ctl_summary *)0)->gw_rejects_by_reason),
+	       "fp_ctl_summary.gw_rejects_by_reason holds every gateway reject reason");
+
 struct gw_adapter {
 	struct fp_gw gw;
 	struct fp_gw_stats *published;
@@ -178,9 +181,7 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	if (!symtab || !cfg.order_ring || !cfg.exec_ring || !cfg.exec_ring2 || !cfg.ctl ||
 	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published)
 		return -ENOENT;
-	cfg.symbols = symtab->sym[0].name;
-	cfg.symbol_stride = sizeof(symtab->sym[0]);
-	cfg.nb_symbols = FP_SYMTAB_NB_ENTRIES;
+	cfg.symtab = symtab;
 	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
 	    (cfg.journal_ring = fp_ctl_ring(env, FP_JRNL_RING_GW)) == NULL)
 		return -EPROTO;
@@ -226,7 +227,12 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 	double ns_per_cycle = env->tsc_hz ? 1e9 / (double)env->tsc_hz : 0;
 
 	if (st) {
-		sum->orders_sent = st->nb_orders_in;
+		/* What reached the venue, not what risk passed (issue 16). */
+		sum->orders_sent = st->nb_orders_sent;
+		sum->replaces_sent = st->nb_replaces_sent;
+		sum->gw_rejects = st->nb_local_rejects;
+		for (unsigned i = 0; i < FP_GW_REJ_NB; i++)
+			sum->gw_rejects_by_reason[i] = st->nb_local_by_reason[i];
 		sum->acks = st->nb_accepted;
 		sum->fills = st->nb_fills;
 		sum->cancels = st->nb_canceled;

@@ -46,6 +46,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@
 #include "fp_err.h"
 #include "fp_gw.h"
 #include "fp_journal.h"
+#include "fp_order_id.h"
+#include "fp_symtab.h"
 #include "fp_tsc.h"
 
 #define NIL 0u
@@ -232,9 +235,12 @@ static uint32_t exec_room(const struct fp_gw *gw)
 	return room;
 }
 
-static const char *gw_symbol(const struct fp_gw *gw, uint32_t symbol_id)
+/* The name of @p symbol_id into @p out (8 bytes) through the symbol table's API (its D2):
+ * false when the table does not know it. */
+static bool gw_symbol(const struct fp_gw *gw, uint32_t symbol_id, char out[8])
 {
-	return gw->cfg.symbols + (size_t)symbol_id * gw->cfg.symbol_stride;
+	return symbol_id != 0 && symbol_id < FP_SYMTAB_NB_ENTRIES &&
+	       fp_symtab_name(gw->cfg.symtab, (uint16_t)symbol_id, out);
 }
 
 static uint64_t realtime_ns(void)
@@ -268,6 +274,36 @@ static struct fp_gw_order *order_alloc(struct fp_gw *gw)
 		del_urn(gw, o->user_ref_num);
 	}
 	memset(o, 0, sizeof(*o));
+	return o;
+}
+
+/* The one way an order enters the table: new (on_new), recovered from the journal (rec_new),
+ * adopted from a venue Accepted or a journaled report (adopt, rec_adopt), and relived
+ * (relive). @p init gives the order's identity (ids, UserRefNum, symbol, strategy, side,
+ * tif, price, qty, recovered); the order starts PENDING_NEW with leaves = qty, both maps
+ * know it, and a UserRefNum at or above next_user_ref_num raises it (invariant 2).
+ * NULL when the table is full. */
+static struct fp_gw_order *order_open(struct fp_gw *gw, const struct fp_gw_order *init)
+{
+	struct fp_gw_order *o = order_alloc(gw);
+	if (o == NULL)
+		return NULL;
+	uint32_t v = (uint32_t)(o - gw->orders) + 1;
+	*o = *init;
+	o->order_reference_number = 0;
+	o->filled = 0;
+	o->leaves = init->qty;
+	o->pend_client_order_id = 0;
+	o->pend_price = 0;
+	o->pend_user_ref_num = 0;
+	o->pend_qty = 0;
+	o->state = FP_GW_PENDING_NEW;
+	o->pending = FP_GW_PEND_NONE;
+	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
+	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
+	if (o->user_ref_num >= gw->st.next_user_ref_num && o->user_ref_num < UINT32_MAX)
+		gw->st.next_user_ref_num = o->user_ref_num + 1; /* invariant (2) */
+	gw->st.nb_open++;
 	return o;
 }
 
@@ -348,15 +384,28 @@ static uint8_t ouch_tif(uint8_t tif)
 static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc)
 {
 	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
-	char cl_ord_id[14];
+	char cl_ord_id[14], symbol[8];
 	put_cl_ord_id(cl_ord_id, o->client_order_id);
-	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, o->user_ref_num,
-					   o->side, o->qty, gw_symbol(gw, o->symbol_id), o->price,
-					   ouch_tif(o->tif), 'Y',
-					   gw->cfg.capacity ? gw->cfg.capacity : 'P', 'N', 'N',
-					   cl_ord_id, gw->cfg.firm[0] ? gw->cfg.firm : NULL);
+	if (!gw_symbol(gw, o->symbol_id, symbol)) /* checked by on_new: the venue refuses it */
+		memset(symbol, ' ', sizeof(symbol));
+	const struct fp_ouch_enter e = {
+		.price = o->price,
+		.user_ref_num = o->user_ref_num,
+		.quantity = o->qty,
+		.symbol = symbol,
+		.cl_ord_id = cl_ord_id,
+		.firm = gw->cfg.firm[0] ? gw->cfg.firm : NULL,
+		.side = o->side,
+		.time_in_force = ouch_tif(o->tif),
+		.display = 'Y',
+		.capacity = gw->cfg.capacity ? gw->cfg.capacity : 'P',
+		.intermarket_sweep_eligibility = 'N',
+		.cross_type = 'N',
+	};
+	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, &e);
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
 	gw->st.nb_sent++;
+	gw->st.nb_orders_sent++;
 	*handed_tsc = fp_tsc_now();
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
@@ -378,6 +427,7 @@ static void local_reject(struct fp_gw *gw, const struct fp_event *ev, uint8_t re
 				  .symbol_id = ev->symbol_id,
 				  .side = ev->u.order.side};
 	gw->st.nb_local_rejects++;
+	gw->st.nb_local_by_reason[reason - FP_GW_REJ_FIRST]++;
 	exec_emit(gw, FP_EV_EXEC_REJECTED, &tmp, ev->u.order.client_order_id, ev->u.order.price,
 		  ev->u.order.shares, 0, reason);
 }
@@ -390,7 +440,8 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 		return local_reject(gw, ev, FP_GW_REJ_KILLED);
 	if (gw->state != FP_GW_UP)
 		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
-	if (ev->symbol_id >= gw->cfg.nb_symbols)
+	if (ev->symbol_id == 0 || ev->symbol_id >= FP_SYMTAB_NB_ENTRIES ||
+	    !fp_symtab_valid(gw->cfg.symtab, (uint16_t)ev->symbol_id))
 		return local_reject(gw, ev, FP_GW_REJ_UNKNOWN_SYMBOL);
 	if (r->client_order_id == 0 || r->shares == 0 || r->shares >= FP_OUCH_QTY_LIMIT ||
 	    r->tif > FP_TIF_GTX ||
@@ -399,23 +450,18 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 		return local_reject(gw, ev, FP_GW_REJ_BAD_ORDER);
 	if (find_id(gw, r->client_order_id) != NIL)
 		return local_reject(gw, ev, FP_GW_REJ_DUPLICATE_ID);
-	struct fp_gw_order *o = order_alloc(gw);
+	struct fp_gw_order *o = order_open(gw, &(struct fp_gw_order){
+						       .client_order_id = r->client_order_id,
+						       .price = r->price,
+						       .qty = r->shares,
+						       .symbol_id = ev->symbol_id,
+						       .strategy_id = r->strategy_id,
+						       .side = s,
+						       .tif = r->tif,
+						       .user_ref_num = gw->st.next_user_ref_num,
+					       });
 	if (o == NULL)
 		return local_reject(gw, ev, FP_GW_REJ_TABLE_FULL);
-	uint32_t v = (uint32_t)(o - gw->orders) + 1;
-	o->client_order_id = r->client_order_id;
-	o->price = r->price;
-	o->qty = r->shares;
-	o->leaves = r->shares;
-	o->symbol_id = ev->symbol_id;
-	o->strategy_id = r->strategy_id;
-	o->side = s;
-	o->tif = r->tif;
-	o->state = FP_GW_PENDING_NEW;
-	o->user_ref_num = gw->st.next_user_ref_num++; /* invariant (2) */
-	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
-	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	gw->st.nb_open++;
 	jrnl_order(gw, ev, o->user_ref_num); /* invariant (5) */
 	uint64_t handed;
 	if (send_enter(gw, o, &handed) == 0 && ev->t_rx) {
@@ -489,6 +535,7 @@ static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
 	m.intermarket_sweep_eligibility = 'N';
 	put_cl_ord_id(m.cl_ord_id, r->client_order_id);
 	jrnl_order(gw, ev, o->pend_user_ref_num);
+	gw->st.nb_replaces_sent++;
 	send_ouch(gw, &m);
 }
 
@@ -500,9 +547,7 @@ static void send_mass_cancel(struct fp_gw *gw, const struct fp_event *ev, uint32
 	struct fp_event mc = {.type = FP_EV_ORDER_MASS_CANCEL, .symbol_id = symbol_id};
 	jrnl_order(gw, ev ? ev : &mc, m.user_ref_num);
 	fp_soup_put_alpha(m.firm, gw->cfg.firm, 4);
-	if (symbol_id != 0 && symbol_id < gw->cfg.nb_symbols)
-		memcpy(m.symbol, gw_symbol(gw, symbol_id), 8);
-	else
+	if (!gw_symbol(gw, symbol_id, m.symbol)) /* 0: every symbol */
 		memset(m.symbol, ' ', 8);
 	send_ouch(gw, &m);
 }
@@ -611,31 +656,23 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 {
 	uint64_t id = get_cl_ord_id(m->cl_ord_id);
 	uint32_t sym = 0;
-	for (uint32_t i = 1; i < gw->cfg.nb_symbols && !sym; i++)
-		if (memcmp(gw_symbol(gw, i), m->symbol, 8) == 0)
+	char name[8];
+	for (uint32_t i = 1; i < FP_SYMTAB_NB_ENTRIES && !sym; i++)
+		if (gw_symbol(gw, i, name) && memcmp(name, m->symbol, 8) == 0)
 			sym = i;
 	if (id == 0 || sym == 0 || m->user_ref_num == 0 || find_id(gw, id) != NIL)
 		return NULL;
-	struct fp_gw_order *o = order_alloc(gw);
-	if (o == NULL)
-		return NULL;
-	uint32_t v = (uint32_t)(o - gw->orders) + 1;
-	o->client_order_id = id;
-	o->price = m->price;
-	o->qty = m->quantity;
-	o->leaves = m->quantity;
-	o->symbol_id = sym;
-	o->strategy_id = (uint16_t)((id >> 48) & 0x7fff); /* as fp_strat_host.c builds ids */
-	o->side = m->side;
-	o->tif = fp_tif(m->time_in_force);
-	o->state = FP_GW_PENDING_NEW;
-	o->user_ref_num = m->user_ref_num;
-	map_put(gw->id_map, ID_MASK(gw), id, v);
-	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	gw->st.nb_open++;
-	gw->st.nb_adopted++;
-	if (m->user_ref_num >= gw->st.next_user_ref_num) /* invariant (2) */
-		gw->st.next_user_ref_num = m->user_ref_num + 1;
+	struct fp_gw_order *o =
+		order_open(gw, &(struct fp_gw_order){.client_order_id = id,
+						     .price = m->price,
+						     .qty = m->quantity,
+						     .symbol_id = sym,
+						     .strategy_id = fp_order_id_strategy(id),
+						     .side = m->side,
+						     .tif = fp_tif(m->time_in_force),
+						     .user_ref_num = m->user_ref_num});
+	if (o != NULL)
+		gw->st.nb_adopted++;
 	return o;
 }
 
@@ -650,19 +687,10 @@ static struct fp_gw_order *relive(struct fp_gw *gw, struct fp_gw_order *old)
 	del_urn(gw, old->user_ref_num);
 	old->client_order_id = 0; /* so that order_alloc() of that slot unmaps nothing */
 	old->user_ref_num = 0;
-	struct fp_gw_order *o = order_alloc(gw);
+	keep.recovered = 1;
+	struct fp_gw_order *o = order_open(gw, &keep);
 	if (o == NULL)
 		return NULL;
-	*o = keep;
-	uint32_t v = (uint32_t)(o - gw->orders) + 1;
-	o->state = FP_GW_PENDING_NEW;
-	o->recovered = 1;
-	o->leaves = o->qty;
-	o->filled = 0;
-	o->pending = FP_GW_PEND_NONE;
-	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
-	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	gw->st.nb_open++;
 	gw->st.nb_lost--;
 	gw->st.nb_relived++;
 	return o;
@@ -870,6 +898,8 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 					p->recovered = FP_GW_REC_LOST;
 					gw->st.nb_lost++;
 					gw->st.nb_local_rejects++;
+					gw->st.nb_local_by_reason[FP_GW_REJ_LOST -
+								  FP_GW_REJ_FIRST]++;
 					exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id,
 						  p->price, p->qty, 0, FP_GW_REJ_LOST);
 					order_final(gw, p, FP_GW_REJECTED);
@@ -1109,8 +1139,13 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 {
 	unsigned work = 0;
 	gw->now_ns = mono_ns();
-	if (gw->cfg.ctl && fp_shm_ctl_killed(gw->cfg.ctl) && gw->st.killed != 2)
-		kill_switch(gw);
+	if (gw->cfg.ctl && fp_shm_ctl_killed(gw->cfg.ctl)) {
+		if (gw->st.killed != 2)
+			kill_switch(gw);
+	} else if (fp_unlikely(gw->st.killed)) {
+		gw->st.killed =
+			0; /* re-armed (fastpath-ctl unkill): orders flow again (issue 16) */
+	}
 	work += take_orders(gw, budget);
 	switch (gw->state) {
 	case FP_GW_DOWN:
@@ -1168,27 +1203,20 @@ static void rec_urn(struct fp_gw *gw, uint64_t urn)
 static void rec_new(struct fp_gw *gw, const struct fp_event *ev)
 {
 	const struct fp_ev_order *r = &ev->u.order;
-	struct fp_gw_order *o;
-	if (r->client_order_id == 0 || ev->seq == 0 || rec_find(gw, r->client_order_id) ||
-	    find_urn(gw, (uint32_t)ev->seq) || (o = order_alloc(gw)) == NULL) {
+	if (r->client_order_id == 0 || ev->seq == 0 || ev->seq >= UINT32_MAX ||
+	    rec_find(gw, r->client_order_id) || find_urn(gw, (uint32_t)ev->seq) ||
+	    order_open(gw, &(struct fp_gw_order){.client_order_id = r->client_order_id,
+						 .price = r->price,
+						 .qty = r->shares,
+						 .symbol_id = ev->symbol_id,
+						 .strategy_id = r->strategy_id,
+						 .side = r->side,
+						 .tif = r->tif,
+						 .user_ref_num = (uint32_t)ev->seq,
+						 .recovered = 1}) == NULL) {
 		gw->st.nb_recover_unknown++;
 		return;
 	}
-	uint32_t v = (uint32_t)(o - gw->orders) + 1;
-	o->client_order_id = r->client_order_id;
-	o->price = r->price;
-	o->qty = r->shares;
-	o->leaves = r->shares;
-	o->symbol_id = ev->symbol_id;
-	o->strategy_id = r->strategy_id;
-	o->side = r->side;
-	o->tif = r->tif;
-	o->state = FP_GW_PENDING_NEW;
-	o->user_ref_num = (uint32_t)ev->seq;
-	o->recovered = 1;
-	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
-	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	gw->st.nb_open++;
 	gw->st.nb_recovered_orders++;
 }
 
@@ -1243,23 +1271,16 @@ static struct fp_gw_order *rec_adopt(struct fp_gw *gw, const struct fp_event *ev
 	const struct fp_ev_exec *x = &ev->u.exec;
 	struct fp_gw_order *o;
 	if (x->client_order_id == 0 || x->reserved == 0 || find_urn(gw, x->reserved) ||
-	    ev->symbol_id >= gw->cfg.nb_symbols || (o = order_alloc(gw)) == NULL)
+	    ev->symbol_id == 0 || ev->symbol_id >= FP_SYMTAB_NB_ENTRIES ||
+	    (o = order_open(gw, &(struct fp_gw_order){.client_order_id = x->client_order_id,
+						      .price = x->price,
+						      .qty = x->shares,
+						      .symbol_id = ev->symbol_id,
+						      .strategy_id = x->strategy_id,
+						      .side = x->side,
+						      .user_ref_num = x->reserved,
+						      .recovered = 1})) == NULL)
 		return NULL;
-	uint32_t v = (uint32_t)(o - gw->orders) + 1;
-	o->client_order_id = x->client_order_id;
-	o->price = x->price;
-	o->qty = x->shares;
-	o->leaves = x->shares;
-	o->symbol_id = ev->symbol_id;
-	o->strategy_id = x->strategy_id;
-	o->side = x->side;
-	o->state = FP_GW_PENDING_NEW;
-	o->user_ref_num = x->reserved;
-	o->recovered = 1;
-	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
-	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	rec_urn(gw, o->user_ref_num);
-	gw->st.nb_open++;
 	gw->st.nb_adopted++;
 	gw->st.nb_recovered_orders++;
 	return o;
@@ -1465,12 +1486,11 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	c->timeout_ms = c->timeout_ms ? c->timeout_ms : FP_SOUP_TIMEOUT_MS;
 	c->backoff_min_ms = c->backoff_min_ms ? c->backoff_min_ms : 100;
 	c->backoff_max_ms = c->backoff_max_ms ? c->backoff_max_ms : 5000;
-	c->symbol_stride = c->symbol_stride ? c->symbol_stride : 8;
 	c->rx_interval_us = c->rx_interval_us ? c->rx_interval_us : 20;
 	struct in_addr ia;
 	if (!c->order_ring || !c->exec_ring)
 		return fp_err_set(-EINVAL, "gateway: order_ring and exec_ring are required");
-	if (!c->symbols || c->nb_symbols == 0)
+	if (!c->symtab)
 		return fp_err_set(-EINVAL, "gateway: no symbol table");
 	if (!FP_IS_POW2(c->max_orders) || c->max_orders > (1u << 24))
 		return fp_err_set(-EINVAL, "gateway: max_orders %u must be a power of 2 <= 2^24",
@@ -1562,6 +1582,25 @@ const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_ord
 void fp_gw_reset_breaker(struct fp_gw *gw)
 {
 	gw->st.breaker = 0;
+}
+
+const char *fp_gw_reject_name(unsigned reason)
+{
+	static const char *const n[FP_GW_REJ_NB] = {
+		[FP_GW_REJ_DUPLICATE_ID - FP_GW_REJ_FIRST] = "duplicate_id",
+		[FP_GW_REJ_TABLE_FULL - FP_GW_REJ_FIRST] = "table_full",
+		[FP_GW_REJ_NOT_CONNECTED - FP_GW_REJ_FIRST] = "not_connected",
+		[FP_GW_REJ_UNKNOWN_SYMBOL - FP_GW_REJ_FIRST] = "unknown_symbol",
+		[FP_GW_REJ_KILLED - FP_GW_REJ_FIRST] = "killed",
+		[FP_GW_REJ_UNKNOWN_ORDER - FP_GW_REJ_FIRST] = "unknown_order",
+		[FP_GW_REJ_PENDING - FP_GW_REJ_FIRST] = "pending",
+		[FP_GW_REJ_BAD_ORDER - FP_GW_REJ_FIRST] = "bad_order",
+		[FP_GW_REJ_JOURNAL - FP_GW_REJ_FIRST] = "journal_full",
+		[FP_GW_REJ_LOST - FP_GW_REJ_FIRST] = "lost",
+	};
+	return reason >= FP_GW_REJ_FIRST && reason < FP_GW_REJ_FIRST + FP_GW_REJ_NB
+		       ? n[reason - FP_GW_REJ_FIRST]
+		       : NULL;
 }
 
 const char *fp_gw_state_str(uint8_t state)

@@ -11,7 +11,7 @@
  * a connect()/poll() while (re)connecting. Clocks are read through the vDSO.
  *
  * Rings: in, `order_ring` of FP_EV_ORDER_NEW / CANCEL / REPLACE / MASS_CANCEL (struct
- * fp_ev_order; symbol_id indexes cfg.symbols); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
+ * fp_ev_order; symbol_id indexes cfg.symtab, read through its API); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
  * FILL / CANCELED / REJECTED (struct fp_ev_exec). The exec ring never drops: while it has
  * fewer than FP_GW_EXEC_RESERVE free slots the gateway stops reading the socket, and TCP
  * pushes back on the venue.
@@ -48,7 +48,7 @@
  * last journaled sequenced message + 1) are rebuilt; the first login asks for that session
  * and number, so the venue replays exactly what the journal lacks. An Accepted for an
  * unknown UserRefNum (an order sent but not journaled before a crash) adopts the order from
- * the message (ClOrdID = client_order_id in base 32, strategy id = bits 48..62 of it;
+ * the message (ClOrdID = client_order_id in base 32, its strategy id from shm/fp_order_id.h;
  * nb_adopted). A recovered order still PENDING_NEW after the Account Query answer whose
  * UserRefNum is at or above the venue's next one never reached the venue: it is reported
  * as a local reject FP_GW_REJ_LOST (nb_lost) and never sent.
@@ -69,6 +69,8 @@
 #include "fp_ring.h"
 #include "fp_shm_ctl.h"
 #include "fp_soup.h"
+
+struct fp_symtab;
 
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
@@ -91,8 +93,10 @@
 /** Journal records buffered while one venue message is applied (pushed together). */
 #define FP_GW_JBUF 8
 
-/** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80. */
+/** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80.
+ *  Names: fp_gw_reject_name(). */
 enum fp_gw_reject {
+	FP_GW_REJ_FIRST = 0x80,
 	FP_GW_REJ_DUPLICATE_ID = 0x80, /**< client_order_id already open */
 	FP_GW_REJ_TABLE_FULL = 0x81,   /**< max_orders open */
 	FP_GW_REJ_NOT_CONNECTED = 0x82,
@@ -104,7 +108,10 @@ enum fp_gw_reject {
 	FP_GW_REJ_JOURNAL = 0x88,       /**< journal ring full: nothing leaves unrecorded (J2) */
 	FP_GW_REJ_LOST = 0x89,          /**< recovered order the venue never received (crash between
 				  journal and send): released, never sent */
+	FP_GW_REJ_END,                  /**< one past the last */
 };
+/** Number of gateway reject reasons (fp_gw_stats.nb_local_by_reason). */
+#define FP_GW_REJ_NB (FP_GW_REJ_END - FP_GW_REJ_FIRST)
 
 enum fp_gw_order_state {
 	FP_GW_FREE = 0,
@@ -164,9 +171,7 @@ struct fp_gw_cfg {
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
 	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
 	struct fp_ring *journal_ring;            /**< out: FP_JRNL_RING_GW records, NULL = off */
-	const char *symbols;                     /**< symbol_id -> stock[8], space padded */
-	uint32_t symbol_stride;                  /**< bytes between two names (0 = 8) */
-	uint32_t nb_symbols;
+	const struct fp_symtab *symtab;          /**< symbol_id -> name (shm/fp_symtab.h) */
 	uint32_t max_orders;          /**< open orders at once, power of 2 (default 4096) */
 	uint32_t first_user_ref_num;  /**< lowest UserRefNum to use (default 1) */
 	uint32_t heartbeat_ms;        /**< default FP_SOUP_HEARTBEAT_MS */
@@ -183,10 +188,13 @@ struct fp_gw_cfg {
 };
 
 struct fp_gw_stats {
-	uint64_t nb_orders_in; /**< events taken from the order ring */
-	uint64_t nb_sent;      /**< OUCH messages handed to send() */
+	uint64_t nb_orders_in;     /**< events taken from the order ring */
+	uint64_t nb_sent;          /**< OUCH messages handed to send() */
+	uint64_t nb_orders_sent;   /**< new orders handed to send() (Enter Order) */
+	uint64_t nb_replaces_sent; /**< replaces handed to send() (Replace Order) */
 	uint64_t nb_local_rejects;
-	uint64_t nb_venue_msgs; /**< sequenced messages applied */
+	uint64_t nb_local_by_reason[FP_GW_REJ_NB]; /**< local rejects by FP_GW_REJ_* - 0x80 */
+	uint64_t nb_venue_msgs;                    /**< sequenced messages applied */
 	uint64_t nb_accepted;
 	uint64_t nb_fills;
 	uint64_t nb_canceled;
@@ -328,6 +336,9 @@ void fp_gw_recover_new_day(struct fp_gw *gw);
 
 /** End of the replay: the next login asks for the recovered session and sequence. Cold. */
 void fp_gw_recover_done(struct fp_gw *gw);
+
+/** Name of a gateway reject reason ("killed", ...); NULL for a venue's (below 0x80). */
+const char *fp_gw_reject_name(unsigned reason);
 
 /** Name of an order state ("accepted", ...). */
 const char *fp_gw_state_str(uint8_t state);

@@ -39,10 +39,23 @@
 #include "fp_gw.h"
 #include "fp_journal.h"
 #include "fp_ring.h"
+#include "fp_symtab.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
 
-static const char symbols[][8] = {"        ", "AAPL    ", "MSFT    "};
+/* The symbol table the gateway reads names from (shm/fp_symtab.h): AAPL at 1, MSFT at 2. */
+static const struct fp_symtab *test_symtab(void)
+{
+	static struct fp_symtab *t;
+	if (t == NULL) {
+		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
+		ck_assert_ptr_nonnull(t);
+		fp_symtab_init(t);
+		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
+		fp_symtab_set_directory(t, 2, "MSFT    ", 100, 'Q');
+	}
+	return t;
+}
 
 static const struct fp_sim_oe_user users[] = {
 	{"alice", "secret1", "ALCE"},
@@ -100,8 +113,7 @@ static void side_init_j(struct world *w, struct side *s, const char *user, const
 		.exec_ring = s->execs,
 		.exec_ring2 = s->execs2,
 		.journal_ring = s->jrnl,
-		.symbols = &symbols[0][0],
-		.nb_symbols = 3,
+		.symtab = test_symtab(),
 		.max_orders = 64,
 		.heartbeat_ms = 100,
 		.timeout_ms = 2000,
@@ -261,11 +273,8 @@ START_TEST(test_gw_init_refuses_bad_config)
 {
 	struct fp_ring *r1 = ring_new(16, "o"), *r2 = ring_new(16, "x");
 	struct fp_gw gw;
-	struct fp_gw_cfg cfg = {.port = 1,
-				.order_ring = r1,
-				.exec_ring = r2,
-				.symbols = &symbols[0][0],
-				.nb_symbols = 3};
+	struct fp_gw_cfg cfg = {
+		.port = 1, .order_ring = r1, .exec_ring = r2, .symtab = test_symtab()};
 	unsetenv("FP_GW_USER");
 	unsetenv("FP_GW_PASSWORD");
 	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), -EINVAL);
@@ -286,9 +295,9 @@ START_TEST(test_gw_init_refuses_bad_config)
 	cfg.host = "localhost";
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
 	cfg.host = NULL;
-	cfg.symbols = NULL;
+	cfg.symtab = NULL;
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
-	cfg.symbols = &symbols[0][0];
+	cfg.symtab = test_symtab();
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
 	fp_gw_fini(&gw);
 	free(r1);
@@ -380,8 +389,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
 				.order_ring = ro,
 				.exec_ring = rx,
-				.symbols = &symbols[0][0],
-				.nb_symbols = 3,
+				.symtab = test_symtab(),
 				.username = "u",
 				.password = "p"};
 	struct fp_gw gw;
