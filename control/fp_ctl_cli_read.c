@@ -202,6 +202,8 @@ int fp_cli_orders(struct fp_cli *c)
 	if (!g)
 		return fp_cli_fail(FP_CLI_FAILED, "instance '%s' has no gateway stage (no orders)",
 				   c->instance);
+	if (fp_gw_stats_check(g) < 0)
+		return fp_cli_fail(FP_CLI_FAILED, "%s", fp_err_msg());
 	/* The gateway keeps its order table in process memory, not in the segment: what
 	 * the segment has is its counters and the number of orders not yet final. */
 	fp_cli_obj(o, NULL);

@@ -37,15 +37,11 @@
 #include "fp_log.h"
 #include "fp_symtab.h"
 
-#define GW_STATS_PUBLISH_POLLS 256u
-
 _Static_assert(FP_GW_REJ_NB <= FP_ARRAY_SIZE(((struct fp_ctl_summary *)0)->gw_rejects_by_reason),
 	       "fp_ctl_summary.gw_rejects_by_reason holds every gateway reject reason");
 
 struct gw_adapter {
 	struct fp_gw gw;
-	struct fp_gw_stats *published;
-	unsigned polls;
 	uint32_t rec_day; /**< recovery: YYYYMMDD of the file being replayed */
 	char host[64];
 };
@@ -177,9 +173,9 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.t2t_hist = fp_ctl_region(env, "gw.t2t", NULL);
 	cfg.decide_hist = fp_ctl_region(env, "gw.hop.decide", NULL);
 	cfg.route_hist = fp_ctl_region(env, "gw.hop.route", NULL);
-	a->published = fp_ctl_region(env, "gw.stats", NULL);
+	cfg.stats = fp_ctl_region(env, "gw.stats", NULL); /* the gateway counts in it */
 	if (!symtab || !cfg.order_ring || !cfg.exec_ring || !cfg.exec_ring2 || !cfg.ctl ||
-	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published)
+	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !cfg.stats)
 		return -ENOENT;
 	cfg.symtab = symtab;
 	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
@@ -192,24 +188,18 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 		fp_gw_fini(&a->gw);
 		return rc;
 	}
-	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
 	return 0;
 }
 
 static unsigned gw_poll(void *ctx, unsigned budget)
 {
 	struct gw_adapter *a = ctx;
-	unsigned work = fp_gw_poll(&a->gw, budget);
-
-	if (fp_unlikely(++a->polls % GW_STATS_PUBLISH_POLLS == 0))
-		memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
-	return work;
+	return fp_gw_poll(&a->gw, budget);
 }
 
 static void gw_fini(void *ctx)
 {
 	struct gw_adapter *a = ctx;
-	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
 	fp_gw_fini(&a->gw);
 }
 
@@ -226,7 +216,7 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 	const struct fp_hist *h = fp_shm_region(env->seg, "gw.t2t", NULL);
 	double ns_per_cycle = env->tsc_hz ? 1e9 / (double)env->tsc_hz : 0;
 
-	if (st) {
+	if (st && fp_gw_stats_check(st) == 0) {
 		/* What reached the venue, not what risk passed (issue 16). */
 		sum->orders_sent = st->nb_orders_sent;
 		sum->replaces_sent = st->nb_replaces_sent;

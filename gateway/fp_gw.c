@@ -173,7 +173,7 @@ static void jrnl_flush(struct fp_gw *gw)
 	if (gw->nb_jbuf == 0)
 		return;
 	uint32_t n = fp_ring_enqueue_burst(gw->cfg.journal_ring, gw->jbuf, gw->nb_jbuf);
-	gw->st.nb_journal_unrecorded += gw->nb_jbuf - n;
+	gw->st->nb_journal_unrecorded += gw->nb_jbuf - n;
 	gw->nb_jbuf = 0;
 }
 
@@ -260,7 +260,7 @@ static void order_final(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state)
 	o->pending = FP_GW_PEND_NONE;
 	o->pend_user_ref_num = 0;
 	gw->free_list[gw->nb_free++] = (uint32_t)(o - gw->orders);
-	gw->st.nb_open--;
+	gw->st->nb_open--;
 }
 
 static struct fp_gw_order *order_alloc(struct fp_gw *gw)
@@ -301,9 +301,9 @@ static struct fp_gw_order *order_open(struct fp_gw *gw, const struct fp_gw_order
 	o->pending = FP_GW_PEND_NONE;
 	map_put(gw->id_map, ID_MASK(gw), o->client_order_id, v);
 	map_put(gw->urn_map, gw->urn_mask, o->user_ref_num, v);
-	if (o->user_ref_num >= gw->st.next_user_ref_num && o->user_ref_num < UINT32_MAX)
-		gw->st.next_user_ref_num = o->user_ref_num + 1; /* invariant (2) */
-	gw->st.nb_open++;
+	if (o->user_ref_num >= gw->st->next_user_ref_num && o->user_ref_num < UINT32_MAX)
+		gw->st->next_user_ref_num = o->user_ref_num + 1; /* invariant (2) */
+	gw->st->nb_open++;
 	return o;
 }
 
@@ -359,7 +359,7 @@ static int send_ouch(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	if (n <= 0)
 		return -1;
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
-	gw->st.nb_sent++;
+	gw->st->nb_sent++;
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
@@ -404,8 +404,8 @@ static int send_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *h
 	};
 	int n = fp_ouch_encode_enter_order(pkt + FP_SOUP_HDR_SIZE, FP_OUCH_MAX_MSG, &e);
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
-	gw->st.nb_sent++;
-	gw->st.nb_orders_sent++;
+	gw->st->nb_sent++;
+	gw->st->nb_orders_sent++;
 	*handed_tsc = fp_tsc_now();
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
@@ -415,7 +415,7 @@ static int send_cancel(struct fp_gw *gw, uint32_t urn, uint32_t qty)
 	uint8_t pkt[FP_SOUP_HDR_SIZE + 16];
 	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, urn, qty);
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
-	gw->st.nb_sent++;
+	gw->st->nb_sent++;
 	return tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
@@ -426,8 +426,8 @@ static void local_reject(struct fp_gw *gw, const struct fp_event *ev, uint8_t re
 	struct fp_gw_order tmp = {.strategy_id = ev->u.order.strategy_id,
 				  .symbol_id = ev->symbol_id,
 				  .side = ev->u.order.side};
-	gw->st.nb_local_rejects++;
-	gw->st.nb_local_by_reason[reason - FP_GW_REJ_FIRST]++;
+	gw->st->nb_local_rejects++;
+	gw->st->nb_local_by_reason[reason - FP_GW_REJ_FIRST]++;
 	exec_emit(gw, FP_EV_EXEC_REJECTED, &tmp, ev->u.order.client_order_id, ev->u.order.price,
 		  ev->u.order.shares, 0, reason);
 }
@@ -436,7 +436,7 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 {
 	const struct fp_ev_order *r = &ev->u.order;
 	uint8_t s = r->side;
-	if (gw->st.killed)
+	if (gw->st->killed)
 		return local_reject(gw, ev, FP_GW_REJ_KILLED);
 	if (gw->state != FP_GW_UP)
 		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
@@ -458,7 +458,7 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 						       .strategy_id = r->strategy_id,
 						       .side = s,
 						       .tif = r->tif,
-						       .user_ref_num = gw->st.next_user_ref_num,
+						       .user_ref_num = gw->st->next_user_ref_num,
 					       });
 	if (o == NULL)
 		return local_reject(gw, ev, FP_GW_REJ_TABLE_FULL);
@@ -506,7 +506,7 @@ static void on_cancel(struct fp_gw *gw, const struct fp_event *ev)
 static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
 {
 	const struct fp_ev_order *r = &ev->u.order;
-	if (gw->st.killed)
+	if (gw->st->killed)
 		return local_reject(gw, ev, FP_GW_REJ_KILLED);
 	if (gw->state != FP_GW_UP)
 		return local_reject(gw, ev, FP_GW_REJ_NOT_CONNECTED);
@@ -522,7 +522,7 @@ static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
 	o->pend_client_order_id = r->client_order_id;
 	o->pend_price = r->price;
 	o->pend_qty = r->shares;
-	o->pend_user_ref_num = gw->st.next_user_ref_num++;
+	o->pend_user_ref_num = gw->st->next_user_ref_num++;
 	map_put(gw->urn_map, gw->urn_mask, o->pend_user_ref_num, (uint32_t)(o - gw->orders) + 1);
 	struct fp_ouch_msg m = {
 		.type = FP_OUCH_REPLACE_ORDER, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
@@ -535,7 +535,7 @@ static void on_replace(struct fp_gw *gw, const struct fp_event *ev)
 	m.intermarket_sweep_eligibility = 'N';
 	put_cl_ord_id(m.cl_ord_id, r->client_order_id);
 	jrnl_order(gw, ev, o->pend_user_ref_num);
-	gw->st.nb_replaces_sent++;
+	gw->st->nb_replaces_sent++;
 	send_ouch(gw, &m);
 }
 
@@ -543,7 +543,7 @@ static void send_mass_cancel(struct fp_gw *gw, const struct fp_event *ev, uint32
 {
 	struct fp_ouch_msg m = {
 		.type = FP_OUCH_MASS_CANCEL, .dir = FP_OUCH_INBOUND, .has_appendage = 1};
-	m.user_ref_num = gw->st.next_user_ref_num++;
+	m.user_ref_num = gw->st->next_user_ref_num++;
 	struct fp_event mc = {.type = FP_EV_ORDER_MASS_CANCEL, .symbol_id = symbol_id};
 	jrnl_order(gw, ev ? ev : &mc, m.user_ref_num);
 	fp_soup_put_alpha(m.firm, gw->cfg.firm, 4);
@@ -562,7 +562,7 @@ static int rec_seen(struct fp_gw *gw, const struct fp_event *ev)
 	uint32_t n = FP_MIN(gw->nb_rec_recent, (uint32_t)FP_GW_REC_RECENT);
 	for (uint32_t i = 0; id && i < n; i++)
 		if (gw->rec_recent[i] == id) {
-			gw->st.nb_recover_skipped++;
+			gw->st->nb_recover_skipped++;
 			return 1;
 		}
 	gw->rec_skip = 0;
@@ -580,11 +580,11 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	uint32_t jroom = nb ? jrnl_room(gw) : 0;
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
-		gw->st.nb_orders_in++;
+		gw->st->nb_orders_in++;
 		if (fp_unlikely(gw->rec_skip) && rec_seen(gw, ev))
 			continue; /* handled and journaled before a crash: never twice */
 		if (jroom < FP_GW_EXEC_RESERVE) { /* invariant (5) */
-			gw->st.nb_journal_full++;
+			gw->st->nb_journal_full++;
 			local_reject(gw, ev, FP_GW_REJ_JOURNAL);
 			jroom -= jroom != 0;
 			continue;
@@ -620,7 +620,7 @@ static struct fp_gw_order *venue_order(struct fp_gw *gw, uint32_t urn)
 {
 	uint32_t v = find_urn(gw, urn);
 	if (v == NIL) {
-		gw->st.nb_unknown++;
+		gw->st->nb_unknown++;
 		return NULL;
 	}
 	return &gw->orders[v - 1];
@@ -672,7 +672,7 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 						     .tif = fp_tif(m->time_in_force),
 						     .user_ref_num = m->user_ref_num});
 	if (o != NULL)
-		gw->st.nb_adopted++;
+		gw->st->nb_adopted++;
 	return o;
 }
 
@@ -691,14 +691,14 @@ static struct fp_gw_order *relive(struct fp_gw *gw, struct fp_gw_order *old)
 	struct fp_gw_order *o = order_open(gw, &keep);
 	if (o == NULL)
 		return NULL;
-	gw->st.nb_lost--;
-	gw->st.nb_relived++;
+	gw->st->nb_lost--;
+	gw->st->nb_relived++;
 	return o;
 }
 
 static void impossible(struct fp_gw *gw)
 {
-	gw->st.nb_impossible++; /* invariant (3) */
+	gw->st->nb_impossible++; /* invariant (3) */
 }
 
 static void apply_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint8_t reason)
@@ -708,7 +708,7 @@ static void apply_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, 
 	o->leaves -= dec;
 	if (o->pending == FP_GW_PEND_CANCEL)
 		o->pending = FP_GW_PEND_NONE;
-	gw->st.nb_canceled++;
+	gw->st->nb_canceled++;
 	if (o->leaves == 0)
 		order_final(gw, o, FP_GW_CANCELED);
 	exec_emit(gw, FP_EV_EXEC_CANCELED, o, o->client_order_id, o->price, dec, 0, reason);
@@ -732,9 +732,9 @@ static void adopt_replace(struct fp_gw *gw, struct fp_gw_order *o, const struct 
 	o->pend_qty = o->filled + m->quantity;
 	o->pend_user_ref_num = m->user_ref_num;
 	map_put(gw->urn_map, gw->urn_mask, m->user_ref_num, (uint32_t)(o - gw->orders) + 1);
-	gw->st.nb_adopted++;
-	if (m->user_ref_num >= gw->st.next_user_ref_num) /* invariant (2) */
-		gw->st.next_user_ref_num = m->user_ref_num + 1;
+	gw->st->nb_adopted++;
+	if (m->user_ref_num >= gw->st->next_user_ref_num) /* invariant (2) */
+		gw->st->next_user_ref_num = m->user_ref_num + 1;
 }
 
 static void apply_replaced(struct fp_gw *gw, const struct fp_ouch_msg *m)
@@ -765,7 +765,7 @@ static void apply_replaced(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	o->qty = o->pend_qty;
 	o->leaves = m->order_state == 'D' ? 0 : m->quantity;
 	o->order_reference_number = m->order_reference_number;
-	gw->st.nb_replaced++;
+	gw->st->nb_replaced++;
 	exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
 		  m->order_reference_number, 0);
 	if (m->order_state == 'D' || o->leaves == 0)
@@ -778,7 +778,7 @@ static void apply_rejected(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	if (o == NULL)
 		return;
 	uint8_t reason = (uint8_t)(m->reject_reason > 0x7f ? 0x7f : m->reject_reason);
-	gw->st.nb_rejected++;
+	gw->st->nb_rejected++;
 	if (o->state == FP_GW_PENDING_NEW && o->user_ref_num == m->user_ref_num) {
 		exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->client_order_id, o->price, o->qty, 0,
 			  reason);
@@ -790,7 +790,7 @@ static void apply_rejected(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		o->pend_user_ref_num = 0;
 		o->pending = FP_GW_PEND_NONE;
 	} else {
-		gw->st.nb_rejected--;
+		gw->st->nb_rejected--;
 		impossible(gw);
 	}
 }
@@ -815,7 +815,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		o->order_reference_number = m->order_reference_number;
 		o->price = m->price;
 		o->leaves = m->order_state == 'D' ? 0 : m->quantity; /* 'D': dead on arrival */
-		gw->st.nb_accepted++;
+		gw->st->nb_accepted++;
 		exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, m->quantity,
 			  m->order_reference_number, 0);
 		if (m->order_state == 'D')
@@ -831,7 +831,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		o->filled += m->quantity;
 		o->leaves -= m->quantity;
 		o->state = o->leaves ? FP_GW_PARTIAL : FP_GW_FILLED;
-		gw->st.nb_fills++;
+		gw->st->nb_fills++;
 		exec_emit(gw, FP_EV_EXEC_FILL, o, o->client_order_id, m->price, m->quantity,
 			  m->match_number, m->liquidity_flag);
 		if (o->leaves == 0)
@@ -878,8 +878,8 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		o->price = m->price;
 		break;
 	case FP_OUCH_ACCOUNT_QUERY_RESPONSE:
-		if (m->next_user_ref_num > gw->st.next_user_ref_num)
-			gw->st.next_user_ref_num = m->next_user_ref_num; /* invariant (2) */
+		if (m->next_user_ref_num > gw->st->next_user_ref_num)
+			gw->st->next_user_ref_num = m->next_user_ref_num; /* invariant (2) */
 		if (gw->state == FP_GW_SYNCING) {
 			gw->state = FP_GW_UP;
 			gw->backoff_ms = gw->cfg.backoff_min_ms;
@@ -896,10 +896,10 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 					continue;
 				if (p->recovered) {
 					p->recovered = FP_GW_REC_LOST;
-					gw->st.nb_lost++;
-					gw->st.nb_local_rejects++;
-					gw->st.nb_local_by_reason[FP_GW_REJ_LOST -
-								  FP_GW_REJ_FIRST]++;
+					gw->st->nb_lost++;
+					gw->st->nb_local_rejects++;
+					gw->st->nb_local_by_reason[FP_GW_REJ_LOST -
+								   FP_GW_REJ_FIRST]++;
 					exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id,
 						  p->price, p->qty, 0, FP_GW_REJ_LOST);
 					order_final(gw, p, FP_GW_REJECTED);
@@ -912,7 +912,7 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 			struct fp_event up = {.type = FP_EV_CONTROL};
 			up.u.control.command = FP_EV_CTL_VENUE_UP;
 			up.u.control.arg = FP_GW_VENUE_SYNCED;
-			up.u.control.value = gw->st.nb_disconnects;
+			up.u.control.value = gw->st->nb_disconnects;
 			fp_soup_put_alpha(up.u.control.text, gw->session_name, FP_SOUP_SESSION_LEN);
 			fp_ring_enqueue_burst(gw->cfg.exec_ring, &up, 1);
 		}
@@ -931,7 +931,7 @@ static void venue_notice(struct fp_gw *gw, uint32_t command)
 {
 	struct fp_event ev = {.type = FP_EV_CONTROL};
 	ev.u.control.command = command;
-	ev.u.control.value = gw->st.nb_disconnects;
+	ev.u.control.value = gw->st->nb_disconnects;
 	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
 }
 
@@ -941,7 +941,7 @@ static void session_notice(struct fp_gw *gw, const char *session, uint64_t reque
 {
 	struct fp_event ev = {.type = FP_EV_CONTROL};
 	ev.u.control.command = FP_EV_CTL_VENUE_UP;
-	ev.u.control.value = gw->st.nb_disconnects;
+	ev.u.control.value = gw->st->nb_disconnects;
 	fp_soup_put_alpha(ev.u.control.text, session, FP_SOUP_SESSION_LEN);
 	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
 	if (gw->cfg.exec_ring2)
@@ -960,8 +960,8 @@ static void session_drop(struct fp_gw *gw)
 		close(gw->fd);
 	gw->fd = -1;
 	if (gw->state >= FP_GW_SYNCING) {
-		gw->st.nb_disconnects++;
-		gw->st.breaker = 1; /* a venue disconnect trips the breaker */
+		gw->st->nb_disconnects++;
+		gw->st->breaker = 1; /* a venue disconnect trips the breaker */
 		venue_notice(gw, FP_EV_CTL_VENUE_DOWN);
 	}
 	gw->state = FP_GW_DOWN;
@@ -974,7 +974,7 @@ static void send_login(struct fp_gw *gw)
 {
 	uint8_t b[64];
 	size_t n = fp_soup_build_login_request(b, sizeof(b), gw->cfg.username, gw->cfg.password,
-					       gw->session, gw->st.next_seq);
+					       gw->session, gw->st->next_seq);
 	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
 	gw->state = FP_GW_LOGGING_IN;
 	gw->last_rx_ns = gw->now_ns;
@@ -983,7 +983,7 @@ static void send_login(struct fp_gw *gw)
 
 static void session_connect(struct fp_gw *gw)
 {
-	gw->st.nb_connects++;
+	gw->st->nb_connects++;
 	gw->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (gw->fd < 0)
 		return session_drop(gw);
@@ -1017,11 +1017,11 @@ static void on_login_accepted(struct fp_gw *gw, const struct fp_soup_pkt *p)
 	struct fp_soup_login l;
 	if (fp_soup_parse_login_accepted(p, &l) != 0)
 		return session_drop(gw);
-	if (gw->st.next_seq != 0 && l.sequence_number > gw->st.next_seq)
-		gw->st.nb_seq_gaps++;
-	uint64_t requested = gw->st.next_seq;
-	gw->st.next_seq = l.sequence_number;
-	gw->st.nb_logins++;
+	if (gw->st->next_seq != 0 && l.sequence_number > gw->st->next_seq)
+		gw->st->nb_seq_gaps++;
+	uint64_t requested = gw->st->next_seq;
+	gw->st->next_seq = l.sequence_number;
+	gw->st->nb_logins++;
 	gw->state = FP_GW_SYNCING;
 	snprintf(gw->session_name, sizeof(gw->session_name), "%s", l.session);
 	session_notice(gw, l.session, requested);
@@ -1036,11 +1036,11 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 	struct fp_soup_pkt p;
 	while (nb < budget && gw->fd >= 0) {
 		if (exec_room(gw) < FP_GW_EXEC_RESERVE) {
-			gw->st.nb_exec_stalls++;
+			gw->st->nb_exec_stalls++;
 			break;
 		}
 		if (jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (4), J3 */
-			gw->st.nb_journal_stalls++;
+			gw->st->nb_journal_stalls++;
 			break;
 		}
 		enum fp_soup_rc rc = fp_soup_rx_next(gw->rx, &p);
@@ -1060,11 +1060,11 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 				session_drop(gw);
 				return nb;
 			}
-			gw->cur_seq = gw->st.next_seq;
+			gw->cur_seq = gw->st->next_seq;
 			apply_venue(gw, &m); /* invariant (1): apply, then count it */
 			gw->cur_seq = 0;
-			gw->st.next_seq++;
-			gw->st.nb_venue_msgs++;
+			gw->st->next_seq++;
+			gw->st->nb_venue_msgs++;
 			if (gw->nb_jbuf)
 				jrnl_flush(gw); /* J3: after the exec rings, all at once */
 			break;
@@ -1073,12 +1073,12 @@ static unsigned venue_input(struct fp_gw *gw, unsigned budget)
 			on_login_accepted(gw, &p);
 			break;
 		case FP_SOUP_LOGIN_REJECTED:
-			gw->st.nb_login_rejected++;
+			gw->st->nb_login_rejected++;
 			if (gw->rec_session_set) { /* the journal's session is gone (a new day) */
 				gw->rec_session_set = 0;
 				snprintf(gw->session, sizeof(gw->session), "%s", gw->cfg_session);
-				gw->st.next_seq = 1;
-				gw->st.nb_session_resets++;
+				gw->st->next_seq = 1;
+				gw->st->nb_session_resets++;
 			}
 			session_drop(gw);
 			return nb;
@@ -1113,7 +1113,7 @@ static void kill_switch(struct fp_gw *gw)
 	uint64_t set_ns = realtime_ns();
 	if (fp_shm_ctl_last_change(gw->cfg.ctl, &trip) && trip.what == FP_CTL_CHANGE_KILL)
 		set_ns = trip.time_ns;
-	gw->st.killed = 1;
+	gw->st->killed = 1;
 	if (gw->state != FP_GW_UP)
 		return; /* retried on every poll until the session is up */
 	send_mass_cancel(gw, NULL, 0);
@@ -1128,11 +1128,11 @@ static void kill_switch(struct fp_gw *gw)
 			c.u.order.orig_client_order_id = o->client_order_id;
 			jrnl_order(gw, &c, o->user_ref_num);
 			send_cancel(gw, o->user_ref_num, 0);
-			gw->st.nb_kill_cancels++;
+			gw->st->nb_kill_cancels++;
 		}
 	}
-	gw->st.kill_latency_ns = realtime_ns() - set_ns;
-	gw->st.killed = 2; /* done */
+	gw->st->kill_latency_ns = realtime_ns() - set_ns;
+	gw->st->killed = 2; /* done */
 }
 
 unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
@@ -1140,10 +1140,10 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 	unsigned work = 0;
 	gw->now_ns = mono_ns();
 	if (gw->cfg.ctl && fp_shm_ctl_killed(gw->cfg.ctl)) {
-		if (gw->st.killed != 2)
+		if (gw->st->killed != 2)
 			kill_switch(gw);
-	} else if (fp_unlikely(gw->st.killed)) {
-		gw->st.killed =
+	} else if (fp_unlikely(gw->st->killed)) {
+		gw->st->killed =
 			0; /* re-armed (fastpath-ctl unkill): orders flow again (issue 16) */
 	}
 	work += take_orders(gw, budget);
@@ -1171,18 +1171,18 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 		if (gw->fd < 0)
 			break;
 		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u) {
-			gw->st.nb_timeouts++;
+			gw->st->nb_timeouts++;
 			session_drop(gw);
 		} else if (gw->now_ns - gw->last_tx_ns >=
 			   (uint64_t)gw->cfg.heartbeat_ms * 1000000u) {
 			uint8_t hb[FP_SOUP_HDR_SIZE];
 			fp_soup_build_empty(hb, sizeof(hb), FP_SOUP_CLIENT_HEARTBEAT);
-			gw->st.nb_heartbeats++;
+			gw->st->nb_heartbeats++;
 			tx(gw, hb, sizeof(hb));
 		}
 		break;
 	}
-	gw->st.session = gw->state;
+	gw->st->session = gw->state;
 	return work;
 }
 
@@ -1196,8 +1196,8 @@ static struct fp_gw_order *rec_find(struct fp_gw *gw, uint64_t id)
 
 static void rec_urn(struct fp_gw *gw, uint64_t urn)
 {
-	if (urn >= gw->st.next_user_ref_num && urn < UINT32_MAX) /* invariant (2) */
-		gw->st.next_user_ref_num = (uint32_t)urn + 1;
+	if (urn >= gw->st->next_user_ref_num && urn < UINT32_MAX) /* invariant (2) */
+		gw->st->next_user_ref_num = (uint32_t)urn + 1;
 }
 
 static void rec_new(struct fp_gw *gw, const struct fp_event *ev)
@@ -1214,10 +1214,10 @@ static void rec_new(struct fp_gw *gw, const struct fp_event *ev)
 						 .tif = r->tif,
 						 .user_ref_num = (uint32_t)ev->seq,
 						 .recovered = 1}) == NULL) {
-		gw->st.nb_recover_unknown++;
+		gw->st->nb_recover_unknown++;
 		return;
 	}
-	gw->st.nb_recovered_orders++;
+	gw->st->nb_recovered_orders++;
 }
 
 static void rec_replace(struct fp_gw *gw, const struct fp_event *ev)
@@ -1226,7 +1226,7 @@ static void rec_replace(struct fp_gw *gw, const struct fp_event *ev)
 	struct fp_gw_order *o = rec_find(gw, r->orig_client_order_id);
 	if (o == NULL || !is_open(o) || o->pending != FP_GW_PEND_NONE || ev->seq == 0 ||
 	    find_urn(gw, (uint32_t)ev->seq)) {
-		gw->st.nb_recover_unknown++;
+		gw->st->nb_recover_unknown++;
 		return;
 	}
 	o->pending = FP_GW_PEND_REPLACE;
@@ -1281,8 +1281,8 @@ static struct fp_gw_order *rec_adopt(struct fp_gw *gw, const struct fp_event *ev
 						      .user_ref_num = x->reserved,
 						      .recovered = 1})) == NULL)
 		return NULL;
-	gw->st.nb_adopted++;
-	gw->st.nb_recovered_orders++;
+	gw->st->nb_adopted++;
+	gw->st->nb_recovered_orders++;
 	return o;
 }
 
@@ -1290,8 +1290,8 @@ static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
 {
 	const struct fp_ev_exec *x = &ev->u.exec;
 	struct fp_gw_order *o = rec_find(gw, x->client_order_id);
-	if (ev->seq != 0 && ev->seq >= gw->st.next_seq)
-		gw->st.next_seq = ev->seq + 1; /* J5: resume after the last journaled message */
+	if (ev->seq != 0 && ev->seq >= gw->st->next_seq)
+		gw->st->next_seq = ev->seq + 1; /* J5: resume after the last journaled message */
 	if (gw->rec_replace) {
 		struct fp_gw_order *p = &gw->orders[gw->rec_replace - 1];
 		if (ev->type == FP_EV_EXEC_ACCEPTED &&
@@ -1321,7 +1321,7 @@ static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
 		o->filled += x->shares;
 		o->leaves = FP_MIN(x->leaves_shares, o->leaves);
 		o->state = o->leaves ? FP_GW_PARTIAL : FP_GW_FILLED;
-		gw->st.nb_recovered_fills++;
+		gw->st->nb_recovered_fills++;
 		if (o->leaves == 0)
 			order_final(gw, o, FP_GW_FILLED);
 		return;
@@ -1362,14 +1362,14 @@ static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
 	default:
 		return;
 	}
-	gw->st.nb_recover_unknown++;
+	gw->st->nb_recover_unknown++;
 }
 
 int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 {
 	const struct fp_ev_order *r = &ev->u.order;
 	struct fp_gw_order *o;
-	gw->st.nb_recovered_records++;
+	gw->st->nb_recovered_records++;
 	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL &&
 	    r->client_order_id)
 		gw->rec_recent[gw->nb_rec_recent++ % FP_GW_REC_RECENT] = r->client_order_id;
@@ -1400,9 +1400,9 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 			fp_soup_get_alpha(sess, ev->u.control.text, FP_SOUP_SESSION_LEN);
 			if (strcmp(sess, gw->rec_session) != 0) { /* a new session numbers from 1 */
 				snprintf(gw->rec_session, sizeof(gw->rec_session), "%s", sess);
-				gw->st.next_seq = FP_MAX(ev->u.control.value, 1);
-			} else if (ev->u.control.value > gw->st.next_seq) {
-				gw->st.next_seq = ev->u.control.value;
+				gw->st->next_seq = FP_MAX(ev->u.control.value, 1);
+			} else if (ev->u.control.value > gw->st->next_seq) {
+				gw->st->next_seq = ev->u.control.value;
 			}
 		}
 		break;
@@ -1421,8 +1421,8 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 	for (uint32_t i = 0; i < n; i++)
 		gw->free_list[i] = n - 1 - i;
 	gw->nb_free = n;
-	gw->st.nb_open = 0;
-	gw->st.next_seq = 1;
+	gw->st->nb_open = 0;
+	gw->st->next_seq = 1;
 	gw->rec_replace = 0;
 	gw->rec_session[0] = '\0';
 	gw->nb_rec_recent = 0;
@@ -1437,10 +1437,10 @@ void fp_gw_recover_done(struct fp_gw *gw)
 			snprintf(gw->session, sizeof(gw->session), "%s", gw->rec_session);
 			gw->rec_session_set = 1;
 		} else {
-			gw->st.next_seq = 1; /* another session is configured: start it anew */
+			gw->st->next_seq = 1; /* another session is configured: start it anew */
 		}
 	}
-	gw->st.nb_recovered_open = gw->st.nb_open;
+	gw->st->nb_recovered_open = gw->st->nb_open;
 	gw->rec_skip = gw->nb_rec_recent != 0;
 }
 
@@ -1476,6 +1476,11 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	memset(gw, 0, sizeof(*gw));
 	gw->fd = -1;
 	gw->cfg = *cfg;
+	gw->st = cfg->stats ? cfg->stats : &gw->own_st;
+	memset(gw->st, 0, sizeof(*gw->st));
+	gw->st->magic = FP_GW_STATS_MAGIC;
+	gw->st->version = FP_GW_STATS_VERSION;
+	gw->st->size = sizeof(*gw->st);
 	struct fp_gw_cfg *c = &gw->cfg;
 	if (!c->host)
 		c->host = "127.0.0.1";
@@ -1532,8 +1537,8 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	for (uint32_t i = 0; i < c->max_orders; i++)
 		gw->free_list[i] = c->max_orders - 1 - i;
 	gw->nb_free = c->max_orders;
-	gw->st.next_user_ref_num = c->first_user_ref_num ? c->first_user_ref_num : 1;
-	gw->st.next_seq = 1;
+	gw->st->next_user_ref_num = c->first_user_ref_num ? c->first_user_ref_num : 1;
+	gw->st->next_seq = 1;
 	gw->backoff_ms = c->backoff_min_ms;
 	gw->state = FP_GW_DOWN;
 	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
@@ -1570,7 +1575,19 @@ void fp_gw_fini(struct fp_gw *gw)
 
 const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw)
 {
-	return &gw->st;
+	return gw->st;
+}
+
+int fp_gw_stats_check(const struct fp_gw_stats *st)
+{
+	if (st->magic != FP_GW_STATS_MAGIC)
+		return fp_err_set(-EPROTO, "gw.stats: bad magic (not a gateway's counters)");
+	if (st->version != FP_GW_STATS_VERSION || st->size != sizeof(*st))
+		return fp_err_set(-EPROTO,
+				  "gw.stats: layout version %u (%u bytes), this program reads %u "
+				  "(%zu bytes): use the fastpath that created the segment",
+				  st->version, st->size, FP_GW_STATS_VERSION, sizeof(*st));
+	return 0;
 }
 
 const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id)
@@ -1581,7 +1598,7 @@ const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_ord
 
 void fp_gw_reset_breaker(struct fp_gw *gw)
 {
-	gw->st.breaker = 0;
+	gw->st->breaker = 0;
 }
 
 const char *fp_gw_reject_name(unsigned reason)

@@ -61,6 +61,8 @@
 #ifndef FP_GW_H
 #define FP_GW_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fp_event.h"
@@ -185,16 +187,32 @@ struct fp_gw_cfg {
 	struct fp_hist *t2t_hist;     /**< TSC handing the bytes to send() - t_rx, per new order */
 	struct fp_hist *decide_hist;  /**< hop md+book+strategy: t_decide - t_rx (NULL = none) */
 	struct fp_hist *route_hist;   /**< hop risk+gateway: send TSC - t_decide (NULL = none) */
+	struct fp_gw_stats *stats;    /**< counters region (zeroed by init), NULL = kept inside */
 };
 
+#define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
+#define FP_GW_STATS_VERSION 2
+/** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
+#define FP_GW_REJ_SLOTS     16
+
+/**
+ * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
+ * writer (the gateway's thread, plain stores as it works), any number of readers in any
+ * process (plain loads: each field is one aligned word, figures of different fields may be
+ * a poll apart). Fixed size, no implicit padding, checked by the static asserts below;
+ * readers check magic and version (fp_gw_stats_check()).
+ */
 struct fp_gw_stats {
+	uint64_t magic;            /**< FP_GW_STATS_MAGIC */
+	uint32_t version;          /**< FP_GW_STATS_VERSION */
+	uint32_t size;             /**< sizeof(struct fp_gw_stats) */
 	uint64_t nb_orders_in;     /**< events taken from the order ring */
-	uint64_t nb_sent;          /**< OUCH messages handed to send() */
+	uint64_t nb_sent;          /**< messages handed to send() (orders, cancels, queries) */
 	uint64_t nb_orders_sent;   /**< new orders handed to send() (Enter Order) */
 	uint64_t nb_replaces_sent; /**< replaces handed to send() (Replace Order) */
 	uint64_t nb_local_rejects;
-	uint64_t nb_local_by_reason[FP_GW_REJ_NB]; /**< local rejects by FP_GW_REJ_* - 0x80 */
-	uint64_t nb_venue_msgs;                    /**< sequenced messages applied */
+	uint64_t nb_local_by_reason[FP_GW_REJ_SLOTS]; /**< local rejects by FP_GW_REJ_* - 0x80 */
+	uint64_t nb_venue_msgs;                       /**< sequenced messages applied */
 	uint64_t nb_accepted;
 	uint64_t nb_fills;
 	uint64_t nb_canceled;
@@ -217,7 +235,8 @@ struct fp_gw_stats {
 	uint32_t nb_open; /**< orders not final */
 	uint8_t session;  /**< enum fp_gw_session_state */
 	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
-	uint8_t killed;
+	uint8_t killed;   /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
+	uint8_t pad0[5];  /**< explicit: no implicit padding in a shared layout */
 	/* journal (shm/fp_journal.h) and recovery */
 	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
 	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */
@@ -232,7 +251,15 @@ struct fp_gw_stats {
 	uint64_t nb_session_resets;     /**< recovered session refused at login: started anew */
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
+	uint64_t reserved[7];        /**< to a whole number of cache lines; zero */
 };
+
+static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
+static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
+static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
+static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
+static_assert(offsetof(struct fp_gw_stats, reserved) == 456, "fp_gw_stats tail");
+static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
 /** One entry of the gateway's lookup tables (private). */
 struct fp_gw_map_ent {
@@ -274,7 +301,8 @@ struct fp_gw {
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */
-	struct fp_gw_stats st;
+	struct fp_gw_stats *st;                     /**< cfg.stats, or own_st */
+	struct fp_gw_stats own_st;
 };
 
 /**
@@ -315,7 +343,14 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget);
 /** Send Logout, close, free. NULL is a no-op. */
 void fp_gw_fini(struct fp_gw *gw);
 
+/** The gateway's counters (cfg.stats when given). Any time after init. */
 const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw);
+
+/**
+ * Check a gw.stats region found in a segment (a reader in another process).
+ * @return 0, or -EPROTO (fp_err names the magic or both versions).
+ */
+int fp_gw_stats_check(const struct fp_gw_stats *st);
 
 /** The order @p client_order_id (open or the last final state kept), NULL if unknown. */
 const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id);
