@@ -24,7 +24,7 @@
  * gateway asks the venue for its next UserRefNum (Account Query) and never goes below it:
  * UserRefNums stay unique and strictly increasing across restarts of the day.
  *
- * Order states (see fp_gw.c for the transition table):
+ * Order states (see fp_gw_order.c for the transition table):
  *   PENDING_NEW -> ACCEPTED -> PARTIAL -> FILLED
  *               -> REJECTED  ACCEPTED/PARTIAL -> CANCELED
  *   with a pending cancel or pending replace on an open order. A venue message that names
@@ -73,6 +73,7 @@
 #include "fp_soup.h"
 
 struct fp_symtab;
+struct fp_gw_proto;
 
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
@@ -267,7 +268,7 @@ struct fp_gw_map_ent {
 	uint64_t v;   /**< order index + 1 */
 };
 
-/** The gateway. Public so it can be embedded; fields are private to fp_gw.c. */
+/** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */
 struct fp_gw {
 	struct fp_gw_cfg cfg;
 	int fd;
@@ -301,6 +302,7 @@ struct fp_gw {
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */
+	const struct fp_gw_proto *proto;            /**< the venue protocol adapter (fp_gw_pvt.h) */
 	struct fp_gw_stats *st;                     /**< cfg.stats, or own_st */
 	struct fp_gw_stats own_st;
 };
