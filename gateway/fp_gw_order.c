@@ -178,7 +178,7 @@ void fp_gw_jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn)
 /* ---- exec reports ---- */
 
 void fp_gw_exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
-		      int64_t price, uint32_t shares, uint64_t match, uint8_t reason)
+		     int64_t price, uint32_t shares, uint64_t match, uint8_t reason)
 {
 	struct fp_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -352,7 +352,8 @@ void fp_gw_sm_executed(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, in
 void fp_gw_sm_replaced(struct fp_gw *gw, struct fp_gw_order *o, uint32_t new_urn, uint32_t qty,
 		       int64_t price, uint64_t ref, bool dead)
 {
-	if (!fp_gw_is_open(o) || o->pending != FP_GW_PEND_REPLACE || o->pend_user_ref_num != new_urn)
+	if (!fp_gw_is_open(o) || o->pending != FP_GW_PEND_REPLACE ||
+	    o->pend_user_ref_num != new_urn)
 		return fp_gw_impossible(gw);
 	uint32_t v = (uint32_t)(o - gw->orders) + 1;
 	uint64_t old_id = o->client_order_id;
@@ -381,7 +382,8 @@ void fp_gw_sm_rejected_new(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reas
 	if (o->state != FP_GW_PENDING_NEW)
 		return fp_gw_impossible(gw);
 	gw->st->nb_rejected++;
-	fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->client_order_id, o->price, o->qty, 0, reason);
+	fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->client_order_id, o->price, o->qty, 0,
+			reason);
 	fp_gw_order_final(gw, o, FP_GW_REJECTED);
 }
 
@@ -443,8 +445,8 @@ void fp_gw_sm_synced(struct fp_gw *gw, uint32_t venue_next_urn)
 			gw->st->nb_lost++;
 			gw->st->nb_local_rejects++;
 			gw->st->nb_local_by_reason[FP_GW_REJ_LOST - FP_GW_REJ_FIRST]++;
-			fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id, p->price, p->qty,
-					0, FP_GW_REJ_LOST);
+			fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id, p->price,
+					p->qty, 0, FP_GW_REJ_LOST);
 			fp_gw_order_final(gw, p, FP_GW_REJECTED);
 		} else {
 			gw->proto->enter(gw, p, &(uint64_t){0});

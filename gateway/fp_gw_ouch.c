@@ -92,7 +92,8 @@ static int ouch_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *h
 static int ouch_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t leave_qty)
 {
 	uint8_t pkt[FP_SOUP_HDR_SIZE + 16];
-	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, ord->user_ref_num, leave_qty);
+	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, ord->user_ref_num,
+					    leave_qty);
 	fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)n);
 	gw->st->nb_sent++;
 	return fp_gw_tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
@@ -190,13 +191,13 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		return NULL;
 	struct fp_gw_order *o =
 		fp_gw_order_open(gw, &(struct fp_gw_order){.client_order_id = id,
-						     .price = m->price,
-						     .qty = m->quantity,
-						     .symbol_id = sym,
-						     .strategy_id = fp_order_id_strategy(id),
-						     .side = m->side,
-						     .tif = fp_tif(m->time_in_force),
-						     .user_ref_num = m->user_ref_num});
+							   .price = m->price,
+							   .qty = m->quantity,
+							   .symbol_id = sym,
+							   .strategy_id = fp_order_id_strategy(id),
+							   .side = m->side,
+							   .tif = fp_tif(m->time_in_force),
+							   .user_ref_num = m->user_ref_num});
 	if (o != NULL)
 		gw->st->nb_adopted++;
 	return o;
@@ -263,7 +264,8 @@ static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
 		else if ((o = venue_order(gw, m->user_ref_num)) == NULL)
 			break;
 		else if (o->recovered == FP_GW_REC_LOST && o->state == FP_GW_REJECTED &&
-			 o->user_ref_num == m->user_ref_num && (o = fp_gw_order_relive(gw, o)) == NULL)
+			 o->user_ref_num == m->user_ref_num &&
+			 (o = fp_gw_order_relive(gw, o)) == NULL)
 			break;
 		if (o->user_ref_num != m->user_ref_num)
 			fp_gw_impossible(gw);

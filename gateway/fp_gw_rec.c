@@ -31,14 +31,14 @@ static void rec_new(struct fp_gw *gw, const struct fp_event *ev)
 	if (r->client_order_id == 0 || ev->seq == 0 || ev->seq >= UINT32_MAX ||
 	    rec_find(gw, r->client_order_id) || fp_gw_find_urn(gw, (uint32_t)ev->seq) ||
 	    fp_gw_order_open(gw, &(struct fp_gw_order){.client_order_id = r->client_order_id,
-						 .price = r->price,
-						 .qty = r->shares,
-						 .symbol_id = ev->symbol_id,
-						 .strategy_id = r->strategy_id,
-						 .side = r->side,
-						 .tif = r->tif,
-						 .user_ref_num = (uint32_t)ev->seq,
-						 .recovered = 1}) == NULL) {
+						       .price = r->price,
+						       .qty = r->shares,
+						       .symbol_id = ev->symbol_id,
+						       .strategy_id = r->strategy_id,
+						       .side = r->side,
+						       .tif = r->tif,
+						       .user_ref_num = (uint32_t)ev->seq,
+						       .recovered = 1}) == NULL) {
 		gw->st->nb_recover_unknown++;
 		return;
 	}
@@ -98,13 +98,13 @@ static struct fp_gw_order *rec_adopt(struct fp_gw *gw, const struct fp_event *ev
 	if (x->client_order_id == 0 || x->reserved == 0 || fp_gw_find_urn(gw, x->reserved) ||
 	    ev->symbol_id == 0 || ev->symbol_id >= FP_SYMTAB_NB_ENTRIES ||
 	    (o = fp_gw_order_open(gw, &(struct fp_gw_order){.client_order_id = x->client_order_id,
-						      .price = x->price,
-						      .qty = x->shares,
-						      .symbol_id = ev->symbol_id,
-						      .strategy_id = x->strategy_id,
-						      .side = x->side,
-						      .user_ref_num = x->reserved,
-						      .recovered = 1})) == NULL)
+							    .price = x->price,
+							    .qty = x->shares,
+							    .symbol_id = ev->symbol_id,
+							    .strategy_id = x->strategy_id,
+							    .side = x->side,
+							    .user_ref_num = x->reserved,
+							    .recovered = 1})) == NULL)
 		return NULL;
 	gw->st->nb_adopted++;
 	gw->st->nb_recovered_orders++;
@@ -173,7 +173,8 @@ static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
 			fp_gw_order_final(gw, o, FP_GW_REJECTED);
 			return;
 		}
-		if (o == NULL && x->reserved && fp_gw_find_urn(gw, x->reserved)) { /* a replace refused */
+		if (o == NULL && x->reserved &&
+		    fp_gw_find_urn(gw, x->reserved)) { /* a replace refused */
 			o = &gw->orders[fp_gw_find_urn(gw, x->reserved) - 1];
 			if (o->pending == FP_GW_PEND_REPLACE &&
 			    o->pend_client_order_id == x->client_order_id) {
@@ -268,4 +269,3 @@ void fp_gw_recover_done(struct fp_gw *gw)
 	gw->st->nb_recovered_open = gw->st->nb_open;
 	gw->rec_skip = gw->nb_rec_recent != 0;
 }
-

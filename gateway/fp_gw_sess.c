@@ -152,4 +152,3 @@ void fp_gw_session_connecting(struct fp_gw *gw)
 		return fp_gw_session_drop(gw);
 	gw->proto->login(gw);
 }
-
