@@ -113,12 +113,12 @@ struct fp_fix_field {
 
 /** A parsed message: views into the caller's buffer (valid while it is). */
 struct fp_fix_msg {
-	const uint8_t *buf;  /**< the message's first byte ('8') */
-	uint32_t len;        /**< bytes of the whole message, trailer included */
-	uint32_t nb_fields;  /**< body fields, 35 first, 10 excluded */
-	uint64_t seq_num;    /**< 34, 0 when absent */
-	char msg_type[3];    /**< 35, NUL-terminated (one or two characters) */
-	uint8_t poss_dup;    /**< 43=Y */
+	const uint8_t *buf; /**< the message's first byte ('8') */
+	uint32_t len;       /**< bytes of the whole message, trailer included */
+	uint32_t nb_fields; /**< body fields, 35 first, 10 excluded */
+	uint64_t seq_num;   /**< 34, 0 when absent */
+	char msg_type[3];   /**< 35, NUL-terminated (one or two characters) */
+	uint8_t poss_dup;   /**< 43=Y */
 	struct fp_fix_field f[FP_FIX_MAX_FIELDS];
 };
 

@@ -81,7 +81,8 @@ START_TEST(test_fix_execution_report_parses_in_place)
 	ck_assert_uint_eq(m.len, n);
 	ck_assert_str_eq(m.msg_type, "8");
 	ck_assert_uint_eq(m.seq_num, 12);
-	ck_assert_uint_eq(m.nb_fields, 17); /* 35 34 49 52 56 6 11 14 17 31 32 37 39 54 55 150 151 */
+	ck_assert_uint_eq(m.nb_fields,
+			  17); /* 35 34 49 52 56 6 11 14 17 31 32 37 39 54 55 150 151 */
 	size_t l;
 	const char *s = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &l);
 	ck_assert_ptr_eq(s, (const char *)b + 80); /* a view, not a copy */
@@ -145,10 +146,10 @@ START_TEST(test_fix_framing_errors_have_their_own_codes)
 		const char *body;
 		enum fp_fix_rc rc;
 	} bad[] = {
-		{"35=0|3x4=1|", FP_FIX_ERR_TAG},    {"35=0|=1|", FP_FIX_ERR_TAG},
-		{"35=0|034=1|", FP_FIX_ERR_TAG},    {"35=0|1234567890=1|", FP_FIX_ERR_TAG},
-		{"35=0|34=|", FP_FIX_ERR_VALUE},    {"34=1|35=0|", FP_FIX_ERR_MSG_TYPE},
-		{"35=ABC|", FP_FIX_ERR_MSG_TYPE},   {"35=0|34=12a|", FP_FIX_ERR_NUMBER},
+		{"35=0|3x4=1|", FP_FIX_ERR_TAG},  {"35=0|=1|", FP_FIX_ERR_TAG},
+		{"35=0|034=1|", FP_FIX_ERR_TAG},  {"35=0|1234567890=1|", FP_FIX_ERR_TAG},
+		{"35=0|34=|", FP_FIX_ERR_VALUE},  {"34=1|35=0|", FP_FIX_ERR_MSG_TYPE},
+		{"35=ABC|", FP_FIX_ERR_MSG_TYPE}, {"35=0|34=12a|", FP_FIX_ERR_NUMBER},
 		{"35=0|34", FP_FIX_ERR_CHECKSUM}, /* body not ending with SOH */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -196,10 +197,17 @@ START_TEST(test_fix_prices_are_exact)
 		const char *s;
 		int64_t px;
 	} ok[] = {
-		{"150.25", 1502500}, {"150.2500", 1502500}, {"150.250000", 1502500},
-		{"7", 70000},        {"0.0001", 1},         {"-0.0001", -1},
-		{".5", 5000},        {"5.", 50000},         {"922337203685.4775", 9223372036854775},
-		{"0", 0},            {"-12.3456", -123456},
+		{"150.25", 1502500},
+		{"150.2500", 1502500},
+		{"150.250000", 1502500},
+		{"7", 70000},
+		{"0.0001", 1},
+		{"-0.0001", -1},
+		{".5", 5000},
+		{"5.", 50000},
+		{"922337203685.4775", 9223372036854775},
+		{"0", 0},
+		{"-12.3456", -123456},
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		int64_t px = 42;
@@ -213,8 +221,8 @@ START_TEST(test_fix_prices_are_exact)
 		ck_assert_int_eq(fp_fix_price_from_text(inexact[i], strlen(inexact[i]), &px),
 				 FP_FIX_ERR_PRICE_INEXACT);
 	}
-	static const char *const bad[] = {"", "-", ".", "1e3", "1.2.3", " 1", "+1",
-					  "1234567890123456"};
+	static const char *const bad[] = {"",      "-",  ".",  "1e3",
+					  "1.2.3", " 1", "+1", "1234567890123456"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t px;
 		ck_assert_msg(fp_fix_price_from_text(bad[i], strlen(bad[i]), &px) ==
@@ -224,9 +232,14 @@ START_TEST(test_fix_prices_are_exact)
 	static const struct {
 		int64_t px;
 		const char *s;
-	} out[] = {{1502500, "150.25"}, {70000, "7"},      {1, "0.0001"},
-		   {-1, "-0.0001"},     {-123456, "-12.3456"}, {0, "0"},
-		   {INT64_MAX, "922337203685477.5807"}, {INT64_MIN, "-922337203685477.5808"}};
+	} out[] = {{1502500, "150.25"},
+		   {70000, "7"},
+		   {1, "0.0001"},
+		   {-1, "-0.0001"},
+		   {-123456, "-12.3456"},
+		   {0, "0"},
+		   {INT64_MAX, "922337203685477.5807"},
+		   {INT64_MIN, "-922337203685477.5808"}};
 	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
 		char t[24];
 		size_t n = fp_fix_price_to_text(t, out[i].px);
@@ -280,7 +293,7 @@ START_TEST(test_fix_fuzz_properties_hold)
 		memcpy(b, seed[it & 1], n);
 		int k = (int)(x % 4);
 		for (int j = 0; j <= k; j++) /* flip, or write a SOH, '=' or digit */
-			b[(x >> (8 + 9 * j)) % n] = (uint8_t)"\x01=9A"[(x >> (40 + 2 * j)) & 3];
+			b[(x >> (8 + 9 * j)) % n] = (uint8_t) "\x01=9A"[(x >> (40 + 2 * j)) & 3];
 		size_t cut = (x >> 60) == 0 ? (size_t)((x >> 20) % n) : n;
 		ck_assert_int_eq(fp_fix_fuzz_one(b, cut), 0);
 	}
