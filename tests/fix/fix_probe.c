@@ -50,7 +50,8 @@ static int send_msg(SSL *ssl, struct fp_fix_writer *w)
 int main(int argc, char **argv)
 {
 	if (argc != 7) {
-		fprintf(stderr, "usage: fp-fix-probe PORT CA_FILE HOSTNAME SENDER TARGET 1.2|1.3\n");
+		fprintf(stderr,
+			"usage: fp-fix-probe PORT CA_FILE HOSTNAME SENDER TARGET 1.2|1.3\n");
 		return 1;
 	}
 	const char *ca = argv[2], *host = argv[3], *sender = argv[4], *target = argv[5];
@@ -65,8 +66,8 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	SSL_CTX_set_min_proto_version(ctx,
-				      strcmp(argv[6], "1.3") == 0 ? TLS1_3_VERSION : TLS1_2_VERSION);
+	SSL_CTX_set_min_proto_version(ctx, strcmp(argv[6], "1.3") == 0 ? TLS1_3_VERSION
+								       : TLS1_2_VERSION);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
 		printf("tls: refused: cannot read CA file %s\n", ca);
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
 		long v = SSL_get_verify_result(ssl);
 		unsigned long e = ERR_get_error();
 		printf("tls: refused: %s\n", v != X509_V_OK ? X509_verify_cert_error_string(v)
-							 : ERR_reason_error_string(e));
+							    : ERR_reason_error_string(e));
 		return 2;
 	}
 	printf("tls: %s %s, server verified as %s\n", SSL_get_version(ssl),
@@ -134,8 +135,10 @@ int main(int argc, char **argv)
 				uint64_t qty = 0;
 				s = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &l);
 				if (!s || l != strlen(cl_ord_id) || memcmp(s, cl_ord_id, l) ||
-				    fp_fix_get_price(&m, FP_FIX_TAG_LAST_PX, &px) != 0 || px != price ||
-				    fp_fix_get_u64(&m, FP_FIX_TAG_LAST_QTY, &qty) != 0 || qty != 100) {
+				    fp_fix_get_price(&m, FP_FIX_TAG_LAST_PX, &px) != 0 ||
+				    px != price ||
+				    fp_fix_get_u64(&m, FP_FIX_TAG_LAST_QTY, &qty) != 0 ||
+				    qty != 100) {
 					printf("fix: unexpected execution report\n");
 					return 3;
 				}
