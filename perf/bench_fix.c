@@ -29,8 +29,8 @@ const char fp_bench_fix_summary[] =
 	"FIX 4.4 NewOrderSingle encode and ExecutionReport parse vs QuickFIX, per message";
 
 #if FP_BENCH_HAVE_QUICKFIX
-int fp_bench_fix_qf(unsigned n, const char *er, size_t er_len, uint64_t (*now)(void),
-		    uint64_t *enc, uint64_t *parse, uint64_t *sink);
+int fp_bench_fix_qf(unsigned n, const char *er, size_t er_len, uint64_t (*now)(void), uint64_t *enc,
+		    uint64_t *parse, uint64_t *sink);
 #endif
 
 #define RUNS_MAX 15
