@@ -16,7 +16,9 @@ sed -e 's/max_consec_losses = [0-9]*/max_consec_losses = 1000000/' \
 	-e 's/max_daily_loss = [0-9.]*/max_daily_loss = 100000000.0/' \
 	"$src/config/risk.conf" >"$work/risk.conf"
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
-start_run 8
+# A long run stopped by SIGTERM once the states below are seen (a loaded CI machine may
+# need seconds to reach them; a quick one stops early).
+start_run 60
 
 ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
 # orders_field KEY: a number from `fastpath-ctl orders --json`.
@@ -29,16 +31,18 @@ wait_for() {
 sent_above() { local s; s=$(orders_field orders_sent); [[ -n $s ]] && ((s > $1)); }
 none_open() { [[ $(orders_field open) == 0 ]]; }
 
-wait_for 8 sent_above 0 || fail "no order reached the venue before the kill"
+wait_for 30 sent_above 0 || fail "no order reached the venue before the kill"
 ctl kill --reason "e2e unkill test" >/dev/null || fail "fastpath-ctl kill failed"
-wait_for 5 none_open || fail "orders still open after the kill"
+wait_for 15 none_open || fail "orders still open after the kill"
 killed_sent=$(orders_field orders_sent)
 ctl unkill --reason "e2e unkill test" >/dev/null || fail "fastpath-ctl unkill failed"
-wait_for 5 sent_above "$killed_sent" ||
+wait_for 15 sent_above "$killed_sent" ||
 	fail "no order left after unkill (sent $killed_sent at the kill; gateway: $(ctl orders --json))"
 echo "orders sent at the kill: $killed_sent; after unkill: $(orders_field orders_sent)"
 
+kill -TERM "$run_pid" # orderly stop: open orders cancelled, report written
 wait "$run_pid" || fail "fastpath run exited with $?"
+kill -TERM "$sim_pid" # then the venue, which writes its record of the account
 wait "$sim_pid" || true
 r=$work/report.json
 [[ -s $r ]] || fail "no report"
