@@ -23,6 +23,7 @@
 #include "fp_bt.h"
 #endif
 #include "fp_err.h"
+#include "fp_gw.h"
 #include "fp_version.h"
 
 /* Longest wait at stop for the cancels of open orders to be acknowledged (and fills racing
@@ -89,7 +90,7 @@ static void print_summary(const struct fp_ctl_summary *s, const struct fp_ctl_su
 	       "  rejects %" PRIu64 "  pos %+" PRId64 "  pnl %+.2f  t2t p50 %.2fus p99 %.2fus"
 	       "  breaker %s  venue %s",
 	       elapsed_s, md_rate, s->book_updates, s->orders_sent, s->fills,
-	       s->risk_rejected + s->venue_rejects, s->position_shares,
+	       s->risk_rejected + s->venue_rejects + s->gw_rejects, s->position_shares,
 	       (double)(s->realized_pnl + s->unrealized_pnl) / 1e4, (double)s->t2t_p50_ns / 1e3,
 	       (double)s->t2t_p99_ns / 1e3, s->breaker_state ? "OPEN" : "closed",
 	       s->venue_connected ? "up" : "down");
@@ -135,7 +136,19 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		s->hop_decide_p99_ns, s->hop_route_p50_ns, s->hop_route_p99_ns);
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(q); i++)
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);
-	fprintf(f, "]}}\n");
+	/* The gateway's own rejects, by named reason (issue 16). */
+	fprintf(f,
+		"]}, \"replaces\": %" PRIu64 ", \"gateway_rejects\": %" PRIu64
+		", \"gateway_reject_reasons\": {",
+		s->replaces_sent, s->gw_rejects);
+	const char *sep = "";
+	for (unsigned i = 0; i < FP_ARRAY_SIZE(s->gw_rejects_by_reason); i++)
+		if (s->gw_rejects_by_reason[i] && fp_gw_reject_name(FP_GW_REJ_FIRST + i)) {
+			fprintf(f, "%s\"%s\": %" PRIu64, sep,
+				fp_gw_reject_name(FP_GW_REJ_FIRST + i), s->gw_rejects_by_reason[i]);
+			sep = ", ";
+		}
+	fprintf(f, "}}\n");
 	if (fclose(f) != 0)
 		return fp_err_set(-errno, "cannot write report %s: %s", path, strerror(errno));
 	return 0;

@@ -14,6 +14,7 @@
 #include "fp_ctl_cli.h"
 #include "fp_err.h"
 #include "fp_event.h"
+#include "fp_gw.h"
 #include "fp_journal.h"
 #include "fp_shm_ctl.h"
 #include "fp_store_journal.h"
@@ -207,7 +208,11 @@ static void dump_event(struct jline *l, const struct fp_event *ev, uint16_t src)
 		jl_u64(l, "leaves", x->leaves_shares);
 		jl_u64(l, "match", x->match_number);
 		jl_u64(l, "strategy", x->strategy_id);
-		if (x->reason)
+		if (ev->type == FP_EV_EXEC_REJECTED && fp_gw_reject_name(x->reason))
+			jl_str(l, "reason", fp_gw_reject_name(x->reason)); /* the gateway's own */
+		else if (ev->type == FP_EV_EXEC_REJECTED && x->reason)
+			jl_u64(l, "reason", x->reason); /* the venue's (OUCH Appendix C, numeric) */
+		else if (x->reason)
 			jl_chr(l, "reason", x->reason);
 		jl_u64(l, "soup_seq", ev->seq);
 		if (ev->flags & FP_EVF_REPLAY)

@@ -202,6 +202,8 @@ int fp_cli_orders(struct fp_cli *c)
 	if (!g)
 		return fp_cli_fail(FP_CLI_FAILED, "instance '%s' has no gateway stage (no orders)",
 				   c->instance);
+	if (fp_gw_stats_check(g) < 0)
+		return fp_cli_fail(FP_CLI_FAILED, "%s", fp_err_msg());
 	/* The gateway keeps its order table in process memory, not in the segment: what
 	 * the segment has is its counters and the number of orders not yet final. */
 	fp_cli_obj(o, NULL);
@@ -210,12 +212,20 @@ int fp_cli_orders(struct fp_cli *c)
 	if (!open_only) {
 		fp_cli_u64(o, "received", g->nb_orders_in);
 		fp_cli_u64(o, "sent", g->nb_sent);
+		fp_cli_u64(o, "orders_sent", g->nb_orders_sent);
+		fp_cli_u64(o, "replaces_sent", g->nb_replaces_sent);
 		fp_cli_u64(o, "accepted", g->nb_accepted);
 		fp_cli_u64(o, "fills", g->nb_fills);
 		fp_cli_u64(o, "canceled", g->nb_canceled);
 		fp_cli_u64(o, "replaced", g->nb_replaced);
 		fp_cli_u64(o, "venue_rejected", g->nb_rejected);
 		fp_cli_u64(o, "local_rejected", g->nb_local_rejects);
+		fp_cli_obj(o, "local_rejected_by_reason");
+		for (unsigned i = 0; i < FP_GW_REJ_NB; i++)
+			if (g->nb_local_by_reason[i])
+				fp_cli_u64(o, fp_gw_reject_name(FP_GW_REJ_FIRST + i),
+					   g->nb_local_by_reason[i]);
+		fp_cli_end(o);
 		fp_cli_u64(o, "kill_cancels", g->nb_kill_cancels);
 		fp_cli_str(o, "session", fp_cli_session_name(g->session));
 	}

@@ -51,7 +51,11 @@ struct fp_ctl_summary {
 	uint64_t book_updates, book_tops, book_integrity_errors;
 	uint64_t intents, risk_accepted, risk_rejected;
 	uint64_t orders_sent, acks, fills, cancels, venue_rejects, filled_shares;
-	uint64_t open_orders; /**< orders the gateway has open at the venue */
+	uint64_t open_orders;   /**< orders the gateway has open at the venue */
+	uint64_t replaces_sent; /**< replaces the gateway sent (orders_sent: new orders sent) */
+	/** Orders the gateway refused itself, in all and by reason (index: FP_GW_REJ_* - 0x80,
+	 *  names from fp_gw_reject_name()). */
+	uint64_t gw_rejects, gw_rejects_by_reason[16];
 	int64_t position_shares, realized_pnl, unrealized_pnl; /**< pnl in price units (4 dp) */
 	/** Sum over positions of realized - cost basis: the cash the fills moved, price units;
 	 *  what the venue's record of the account calls cash. */

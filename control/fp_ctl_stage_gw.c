@@ -37,7 +37,8 @@
 #include "fp_log.h"
 #include "fp_symtab.h"
 
-#define GW_STATS_PUBLISH_POLLS 256u
+_Static_assert(FP_GW_REJ_NB <= FP_ARRAY_SIZE(((struct fp_ctl_summary *)0)->gw_rejects_by_reason),
+	       "fp_ctl_summary.gw_rejects_by_reason holds every gateway reject reason");
 
 /*
  * Fills across a restart of the gateway's worker, exactly (issue 16 item 5): with a
@@ -54,8 +55,6 @@ struct gw_carry {
 
 struct gw_adapter {
 	struct fp_gw gw;
-	struct fp_gw_stats *published;
-	unsigned polls;
 	uint32_t rec_day; /**< recovery: YYYYMMDD of the file being replayed */
 	char host[64];
 };
@@ -196,14 +195,14 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.t2t_hist = fp_ctl_region(env, "gw.t2t", NULL);
 	cfg.decide_hist = fp_ctl_region(env, "gw.hop.decide", NULL);
 	cfg.route_hist = fp_ctl_region(env, "gw.hop.route", NULL);
-	a->published = fp_ctl_region(env, "gw.stats", NULL);
+	cfg.stats = fp_ctl_region(env, "gw.stats", NULL); /* the gateway counts in it */
 	struct gw_carry *carry = fp_ctl_region(env, "gw.carry", NULL);
 	if (!symtab || !cfg.order_ring || !cfg.exec_ring || !cfg.exec_ring2 || !cfg.ctl ||
-	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published || !carry)
+	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !cfg.stats || !carry)
 		return -ENOENT;
-	cfg.symbols = symtab->sym[0].name;
-	cfg.symbol_stride = sizeof(symtab->sym[0]);
-	cfg.nb_symbols = FP_SYMTAB_NB_ENTRIES;
+	/* The last run's fills, as it counted them, before init zeroes the region. */
+	uint64_t last_run_fills = fp_gw_stats_check(cfg.stats) == 0 ? cfg.stats->nb_fills : 0;
+	cfg.symtab = symtab;
 	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
 	    (cfg.journal_ring = fp_ctl_ring(env, FP_JRNL_RING_GW)) == NULL)
 		return -EPROTO;
@@ -218,26 +217,20 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 		carry->j0_fills = fp_gw_stats(&a->gw)->nb_recovered_fills;
 		carry->started = 1;
 	} else if (!cfg.journal_ring) {
-		carry->fills += a->published->nb_fills; /* the last run's, as it published them */
+		carry->fills += last_run_fills;
 	}
-	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
 	return 0;
 }
 
 static unsigned gw_poll(void *ctx, unsigned budget)
 {
 	struct gw_adapter *a = ctx;
-	unsigned work = fp_gw_poll(&a->gw, budget);
-
-	if (fp_unlikely(++a->polls % GW_STATS_PUBLISH_POLLS == 0))
-		memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
-	return work;
+	return fp_gw_poll(&a->gw, budget);
 }
 
 static void gw_fini(void *ctx)
 {
 	struct gw_adapter *a = ctx;
-	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
 	fp_gw_fini(&a->gw);
 }
 
@@ -254,8 +247,13 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 	const struct fp_hist *h = fp_shm_region(env->seg, "gw.t2t", NULL);
 	double ns_per_cycle = env->tsc_hz ? 1e9 / (double)env->tsc_hz : 0;
 
-	if (st) {
-		sum->orders_sent = st->nb_orders_in;
+	if (st && fp_gw_stats_check(st) == 0) {
+		/* What reached the venue, not what risk passed (issue 16). */
+		sum->orders_sent = st->nb_orders_sent;
+		sum->replaces_sent = st->nb_replaces_sent;
+		sum->gw_rejects = st->nb_local_rejects;
+		for (unsigned i = 0; i < FP_GW_REJ_NB; i++)
+			sum->gw_rejects_by_reason[i] = st->nb_local_by_reason[i];
 		sum->acks = st->nb_accepted;
 		const struct gw_carry *carry = fp_shm_region(env->seg, "gw.carry", NULL);
 		sum->fills = st->nb_fills;

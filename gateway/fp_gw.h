@@ -11,7 +11,7 @@
  * a connect()/poll() while (re)connecting. Clocks are read through the vDSO.
  *
  * Rings: in, `order_ring` of FP_EV_ORDER_NEW / CANCEL / REPLACE / MASS_CANCEL (struct
- * fp_ev_order; symbol_id indexes cfg.symbols); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
+ * fp_ev_order; symbol_id indexes cfg.symtab, read through its API); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
  * FILL / CANCELED / REJECTED (struct fp_ev_exec). The exec ring never drops: while it has
  * fewer than FP_GW_EXEC_RESERVE free slots the gateway stops reading the socket, and TCP
  * pushes back on the venue.
@@ -24,7 +24,7 @@
  * gateway asks the venue for its next UserRefNum (Account Query) and never goes below it:
  * UserRefNums stay unique and strictly increasing across restarts of the day.
  *
- * Order states (see fp_gw.c for the transition table):
+ * Order states (see fp_gw_order.c for the transition table):
  *   PENDING_NEW -> ACCEPTED -> PARTIAL -> FILLED
  *               -> REJECTED  ACCEPTED/PARTIAL -> CANCELED
  *   with a pending cancel or pending replace on an open order. A venue message that names
@@ -48,7 +48,7 @@
  * last journaled sequenced message + 1) are rebuilt; the first login asks for that session
  * and number, so the venue replays exactly what the journal lacks. An Accepted for an
  * unknown UserRefNum (an order sent but not journaled before a crash) adopts the order from
- * the message (ClOrdID = client_order_id in base 32, strategy id = bits 48..62 of it;
+ * the message (ClOrdID = client_order_id in base 32, its strategy id from shm/fp_order_id.h;
  * nb_adopted). A recovered order still PENDING_NEW after the Account Query answer whose
  * UserRefNum is at or above the venue's next one never reached the venue: it is reported
  * as a local reject FP_GW_REJ_LOST (nb_lost) and never sent.
@@ -61,6 +61,8 @@
 #ifndef FP_GW_H
 #define FP_GW_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fp_event.h"
@@ -69,6 +71,9 @@
 #include "fp_ring.h"
 #include "fp_shm_ctl.h"
 #include "fp_soup.h"
+
+struct fp_symtab;
+struct fp_gw_proto;
 
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
@@ -91,8 +96,10 @@
 /** Journal records buffered while one venue message is applied (pushed together). */
 #define FP_GW_JBUF 8
 
-/** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80. */
+/** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80.
+ *  Names: fp_gw_reject_name(). */
 enum fp_gw_reject {
+	FP_GW_REJ_FIRST = 0x80,
 	FP_GW_REJ_DUPLICATE_ID = 0x80, /**< client_order_id already open */
 	FP_GW_REJ_TABLE_FULL = 0x81,   /**< max_orders open */
 	FP_GW_REJ_NOT_CONNECTED = 0x82,
@@ -104,7 +111,10 @@ enum fp_gw_reject {
 	FP_GW_REJ_JOURNAL = 0x88,       /**< journal ring full: nothing leaves unrecorded (J2) */
 	FP_GW_REJ_LOST = 0x89,          /**< recovered order the venue never received (crash between
 				  journal and send): released, never sent */
+	FP_GW_REJ_END,                  /**< one past the last */
 };
+/** Number of gateway reject reasons (fp_gw_stats.nb_local_by_reason). */
+#define FP_GW_REJ_NB (FP_GW_REJ_END - FP_GW_REJ_FIRST)
 
 enum fp_gw_order_state {
 	FP_GW_FREE = 0,
@@ -164,9 +174,7 @@ struct fp_gw_cfg {
 	struct fp_ring *exec_ring;               /**< out: FP_EV_EXEC_* (this stage produces) */
 	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
 	struct fp_ring *journal_ring;            /**< out: FP_JRNL_RING_GW records, NULL = off */
-	const char *symbols;                     /**< symbol_id -> stock[8], space padded */
-	uint32_t symbol_stride;                  /**< bytes between two names (0 = 8) */
-	uint32_t nb_symbols;
+	const struct fp_symtab *symtab;          /**< symbol_id -> name (shm/fp_symtab.h) */
 	uint32_t max_orders;          /**< open orders at once, power of 2 (default 4096) */
 	uint32_t first_user_ref_num;  /**< lowest UserRefNum to use (default 1) */
 	uint32_t heartbeat_ms;        /**< default FP_SOUP_HEARTBEAT_MS */
@@ -180,13 +188,32 @@ struct fp_gw_cfg {
 	struct fp_hist *t2t_hist;     /**< TSC handing the bytes to send() - t_rx, per new order */
 	struct fp_hist *decide_hist;  /**< hop md+book+strategy: t_decide - t_rx (NULL = none) */
 	struct fp_hist *route_hist;   /**< hop risk+gateway: send TSC - t_decide (NULL = none) */
+	struct fp_gw_stats *stats;    /**< counters region (zeroed by init), NULL = kept inside */
 };
 
+#define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
+#define FP_GW_STATS_VERSION 2
+/** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
+#define FP_GW_REJ_SLOTS     16
+
+/**
+ * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
+ * writer (the gateway's thread, plain stores as it works), any number of readers in any
+ * process (plain loads: each field is one aligned word, figures of different fields may be
+ * a poll apart). Fixed size, no implicit padding, checked by the static asserts below;
+ * readers check magic and version (fp_gw_stats_check()).
+ */
 struct fp_gw_stats {
-	uint64_t nb_orders_in; /**< events taken from the order ring */
-	uint64_t nb_sent;      /**< OUCH messages handed to send() */
+	uint64_t magic;            /**< FP_GW_STATS_MAGIC */
+	uint32_t version;          /**< FP_GW_STATS_VERSION */
+	uint32_t size;             /**< sizeof(struct fp_gw_stats) */
+	uint64_t nb_orders_in;     /**< events taken from the order ring */
+	uint64_t nb_sent;          /**< messages handed to send() (orders, cancels, queries) */
+	uint64_t nb_orders_sent;   /**< new orders handed to send() (Enter Order) */
+	uint64_t nb_replaces_sent; /**< replaces handed to send() (Replace Order) */
 	uint64_t nb_local_rejects;
-	uint64_t nb_venue_msgs; /**< sequenced messages applied */
+	uint64_t nb_local_by_reason[FP_GW_REJ_SLOTS]; /**< local rejects by FP_GW_REJ_* - 0x80 */
+	uint64_t nb_venue_msgs;                       /**< sequenced messages applied */
 	uint64_t nb_accepted;
 	uint64_t nb_fills;
 	uint64_t nb_canceled;
@@ -209,7 +236,8 @@ struct fp_gw_stats {
 	uint32_t nb_open; /**< orders not final */
 	uint8_t session;  /**< enum fp_gw_session_state */
 	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
-	uint8_t killed;
+	uint8_t killed;   /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
+	uint8_t pad0[5];  /**< explicit: no implicit padding in a shared layout */
 	/* journal (shm/fp_journal.h) and recovery */
 	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
 	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */
@@ -224,7 +252,15 @@ struct fp_gw_stats {
 	uint64_t nb_session_resets;     /**< recovered session refused at login: started anew */
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
+	uint64_t reserved[7];        /**< to a whole number of cache lines; zero */
 };
+
+static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
+static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
+static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
+static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
+static_assert(offsetof(struct fp_gw_stats, reserved) == 456, "fp_gw_stats tail");
+static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
 /** One entry of the gateway's lookup tables (private). */
 struct fp_gw_map_ent {
@@ -232,7 +268,7 @@ struct fp_gw_map_ent {
 	uint64_t v;   /**< order index + 1 */
 };
 
-/** The gateway. Public so it can be embedded; fields are private to fp_gw.c. */
+/** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */
 struct fp_gw {
 	struct fp_gw_cfg cfg;
 	int fd;
@@ -266,7 +302,9 @@ struct fp_gw {
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */
-	struct fp_gw_stats st;
+	const struct fp_gw_proto *proto;            /**< the venue protocol adapter (fp_gw_pvt.h) */
+	struct fp_gw_stats *st;                     /**< cfg.stats, or own_st */
+	struct fp_gw_stats own_st;
 };
 
 /**
@@ -307,7 +345,14 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget);
 /** Send Logout, close, free. NULL is a no-op. */
 void fp_gw_fini(struct fp_gw *gw);
 
+/** The gateway's counters (cfg.stats when given). Any time after init. */
 const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw);
+
+/**
+ * Check a gw.stats region found in a segment (a reader in another process).
+ * @return 0, or -EPROTO (fp_err names the magic or both versions).
+ */
+int fp_gw_stats_check(const struct fp_gw_stats *st);
 
 /** The order @p client_order_id (open or the last final state kept), NULL if unknown. */
 const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id);
@@ -328,6 +373,9 @@ void fp_gw_recover_new_day(struct fp_gw *gw);
 
 /** End of the replay: the next login asks for the recovered session and sequence. Cold. */
 void fp_gw_recover_done(struct fp_gw *gw);
+
+/** Name of a gateway reject reason ("killed", ...); NULL for a venue's (below 0x80). */
+const char *fp_gw_reject_name(unsigned reason);
 
 /** Name of an order state ("accepted", ...). */
 const char *fp_gw_state_str(uint8_t state);

@@ -38,6 +38,7 @@
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
 #include "fp_soup.h"
+#include "fp_symtab.h"
 #include "fp_tsc.h"
 
 int fp_bench_ouch(int argc, char **argv);
@@ -121,7 +122,7 @@ static int hand_decode(const uint8_t *b, size_t len, struct exec_fields *f)
 /* The gateway's ring -> send() path against the simulator's acceptor (one thread). */
 static int gw_loopback(unsigned nb_orders, struct fp_hist *h)
 {
-	static const char symbols[][8] = {"        ", "AAPL    "};
+	struct fp_symtab *symtab = aligned_alloc(64, sizeof(*symtab));
 	struct fp_sim_oe *oe = calloc(1, sizeof(*oe));
 	struct fp_gw *gw = calloc(1, sizeof(*gw));
 	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 20, .max_symbols = 4, .max_owners = 4};
@@ -130,9 +131,12 @@ static int gw_loopback(unsigned nb_orders, struct fp_hist *h)
 	struct fp_ring *ro = aligned_alloc(64, fp_ring_memsize(1024));
 	struct fp_ring *rx = aligned_alloc(64, fp_ring_memsize(4096));
 	int rc = -1;
-	if (!oe || !gw || !e || !ro || !rx || fp_sim_engine_add_symbol(e, 1, "AAPL", 100) < 0 ||
+	if (!symtab || !oe || !gw || !e || !ro || !rx ||
+	    fp_sim_engine_add_symbol(e, 1, "AAPL", 100) < 0 ||
 	    fp_ring_init(ro, 1024, "orders") < 0 || fp_ring_init(rx, 4096, "execs") < 0)
 		goto out;
+	fp_symtab_init(symtab);
+	fp_symtab_set_directory(symtab, 1, "AAPL    ", 100, 'Q');
 	struct fp_sim_oe_cfg ocfg = {.history = 1 << 20};
 	if (fp_sim_oe_init(oe, &ocfg, e) < 0)
 		goto out;
@@ -142,8 +146,7 @@ static int gw_loopback(unsigned nb_orders, struct fp_hist *h)
 				 .firm = FP_SIM_OE_DEFAULT_FIRM,
 				 .order_ring = ro,
 				 .exec_ring = rx,
-				 .symbols = &symbols[0][0],
-				 .nb_symbols = 2,
+				 .symtab = symtab,
 				 .max_orders = 1 << 16,
 				 .t2t_hist = h};
 	if (fp_gw_init(gw, &gcfg) < 0)
@@ -186,6 +189,7 @@ out:
 	free(rx);
 	free(gw);
 	free(oe);
+	free(symtab);
 	return rc;
 }
 
@@ -297,9 +301,19 @@ int fp_bench_ouch(int argc, char **argv)
 		}
 		double t1 = now_s();
 		for (uint32_t i = 0; i < NB_MSGS; i++) {
-			int k = fp_ouch_encode_enter_order(
-				pkt + 3, FP_OUCH_MAX_MSG, i, 'B', 100 + (i & 7), "AAPL    ",
-				1502500, '0', 'Y', 'P', 'N', 'N', "ABCDEFGH      ", "FPST");
+			struct fp_ouch_enter eo = {.user_ref_num = i,
+						   .side = 'B',
+						   .quantity = 100 + (i & 7),
+						   .symbol = "AAPL    ",
+						   .price = 1502500,
+						   .time_in_force = '0',
+						   .display = 'Y',
+						   .capacity = 'P',
+						   .intermarket_sweep_eligibility = 'N',
+						   .cross_type = 'N',
+						   .cl_ord_id = "ABCDEFGH      ",
+						   .firm = "FPST"};
+			int k = fp_ouch_encode_enter_order(pkt + 3, FP_OUCH_MAX_MSG, &eo);
 			fp_soup_put_hdr(pkt, 'U', (size_t)k);
 			sink += pkt[7];
 		}

@@ -406,33 +406,29 @@ int fp_ouch_encode(const struct fp_ouch_msg *msg, uint8_t *buf, size_t cap)
 	return (int)len;
 }
 
-int fp_ouch_encode_enter_order(uint8_t *buf, size_t cap, uint32_t user_ref_num, uint8_t side,
-			       uint32_t quantity, const char *symbol, int64_t price,
-			       uint8_t time_in_force, uint8_t display, uint8_t capacity,
-			       uint8_t intermarket_sweep_eligibility, uint8_t cross_type,
-			       const char *cl_ord_id, const char *firm)
+int fp_ouch_encode_enter_order(uint8_t *buf, size_t cap, const struct fp_ouch_enter *e)
 {
 	struct fp_ouch_enter_order *w = (struct fp_ouch_enter_order *)buf;
-	size_t len = sizeof(*w) + (firm ? 6 : 0);
+	size_t len = sizeof(*w) + (e->firm ? 6 : 0);
 	if (cap < len)
 		return FP_OUCH_ERR_NOSPACE;
 	w->type = FP_OUCH_ENTER_ORDER;
-	fp_put_be32(&w->user_ref_num, user_ref_num);
-	w->side = side;
-	fp_put_be32(&w->quantity, quantity);
-	memcpy(w->symbol, symbol, sizeof(w->symbol));
-	fp_put_be64(&w->price, (uint64_t)price);
-	w->time_in_force = time_in_force;
-	w->display = display;
-	w->capacity = capacity;
-	w->intermarket_sweep_eligibility = intermarket_sweep_eligibility;
-	w->cross_type = cross_type;
-	memcpy(w->cl_ord_id, cl_ord_id, sizeof(w->cl_ord_id));
-	fp_put_be16(&w->appendage_length, firm ? 6 : 0);
-	if (firm) {
+	fp_put_be32(&w->user_ref_num, e->user_ref_num);
+	w->side = e->side;
+	fp_put_be32(&w->quantity, e->quantity);
+	memcpy(w->symbol, e->symbol, sizeof(w->symbol));
+	fp_put_be64(&w->price, (uint64_t)e->price);
+	w->time_in_force = e->time_in_force;
+	w->display = e->display;
+	w->capacity = e->capacity;
+	w->intermarket_sweep_eligibility = e->intermarket_sweep_eligibility;
+	w->cross_type = e->cross_type;
+	memcpy(w->cl_ord_id, e->cl_ord_id, sizeof(w->cl_ord_id));
+	fp_put_be16(&w->appendage_length, e->firm ? 6 : 0);
+	if (e->firm) {
 		buf[sizeof(*w)] = 5;
 		buf[sizeof(*w) + 1] = FP_OUCH_TAG_FIRM;
-		memcpy(buf + sizeof(*w) + 2, firm, 4);
+		memcpy(buf + sizeof(*w) + 2, e->firm, 4);
 	}
 	return (int)len;
 }

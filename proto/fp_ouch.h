@@ -552,20 +552,30 @@ enum fp_ouch_rc fp_ouch_decode(enum fp_ouch_dir dir, const uint8_t *buf, size_t 
  */
 int fp_ouch_encode(const struct fp_ouch_msg *msg, uint8_t *buf, size_t cap);
 
+/** The fields of an Enter Order for fp_ouch_encode_enter_order() (spec 1.1; names as in the
+ *  spec). Strings are fixed-width, space padded, not NUL-terminated. */
+struct fp_ouch_enter {
+	int64_t price;         /**< Price(4) */
+	uint32_t user_ref_num; /**< UserRefNum */
+	uint32_t quantity;     /**< shares */
+	const char *symbol;    /**< 8 bytes */
+	const char *cl_ord_id; /**< 14 bytes */
+	const char *firm;      /**< 4 bytes for a Firm option, or NULL for no option */
+	uint8_t side;          /**< 'B', 'S', 'T', 'E' */
+	uint8_t time_in_force; /**< '0' day, '3' IOC, '5' GTX, ... */
+	uint8_t display;       /**< 'Y' visible, ... */
+	uint8_t capacity;      /**< 'A' agency, 'P' principal, ... */
+	uint8_t intermarket_sweep_eligibility; /**< 'Y' / 'N' */
+	uint8_t cross_type;                    /**< 'N' continuous market, ... */
+};
+
 /**
- * Encode an Enter Order directly from its fields (the gateway's hot path: no table walk,
- * no struct to fill). Same bytes as fp_ouch_encode() of the same message.
+ * Encode an Enter Order directly from @p e (the gateway's hot path: no table walk). Same
+ * bytes as fp_ouch_encode() of the same message.
  *
- * @param symbol     8 bytes, space padded
- * @param cl_ord_id  14 bytes, space padded
- * @param firm       4 bytes for a Firm option, or NULL for no option
  * @return bytes written (47, or 53 with a firm), or FP_OUCH_ERR_NOSPACE.
  */
-int fp_ouch_encode_enter_order(uint8_t *buf, size_t cap, uint32_t user_ref_num, uint8_t side,
-			       uint32_t quantity, const char *symbol, int64_t price,
-			       uint8_t time_in_force, uint8_t display, uint8_t capacity,
-			       uint8_t intermarket_sweep_eligibility, uint8_t cross_type,
-			       const char *cl_ord_id, const char *firm);
+int fp_ouch_encode_enter_order(uint8_t *buf, size_t cap, const struct fp_ouch_enter *e);
 
 /** Encode a Cancel Order without appendage (9 bytes), or FP_OUCH_ERR_NOSPACE. */
 int fp_ouch_encode_cancel_order(uint8_t *buf, size_t cap, uint32_t user_ref_num, uint32_t quantity);

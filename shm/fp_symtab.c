@@ -47,6 +47,7 @@ void fp_symtab_dump(FILE *out, const struct fp_symtab *t, unsigned max)
 extern inline const struct fp_symbol *fp_symtab_get(const struct fp_symtab *t, uint16_t locate);
 extern inline bool fp_symtab_valid(const struct fp_symtab *t, uint16_t locate);
 extern inline bool fp_symtab_tradable(const struct fp_symtab *t, uint16_t locate);
+extern inline bool fp_symtab_name(const struct fp_symtab *t, uint16_t locate, char out[8]);
 extern inline void fp_symtab_set_directory(struct fp_symtab *t, uint16_t locate, const char name[8],
 					   uint32_t round_lot, uint8_t market_category);
 extern inline void fp_symtab_set_trading_state(struct fp_symtab *t, uint16_t locate, uint8_t state);

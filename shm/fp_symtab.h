@@ -98,6 +98,22 @@ inline bool fp_symtab_tradable(const struct fp_symtab *t, uint16_t locate)
 	       atomic_load_explicit(&s->stale, memory_order_relaxed) == 0;
 }
 
+/**
+ * Copy the name of @p locate (8 bytes, space padded) into @p out, through D2. Any thread,
+ * hot path (the gateway puts it on the wire).
+ * @return true when the entry is valid before and after the copy (a directory re-sent
+ *         meanwhile clears valid around its update), false otherwise (@p out undefined).
+ */
+inline bool fp_symtab_name(const struct fp_symtab *t, uint16_t locate, char out[8])
+{
+	if (!fp_symtab_valid(t, locate)) /* D2 */
+		return false;
+	memcpy(out, t->sym[locate].name, sizeof(t->sym[locate].name));
+	/* The copy is ordered before the second look at valid (a reader's seqlock check). */
+	atomic_thread_fence(memory_order_acquire);
+	return atomic_load_explicit(&t->sym[locate].valid, memory_order_relaxed) != 0;
+}
+
 /** Set the directory fields of @p locate (ITCH 'R'). Writer (md stage) only, hot path. */
 inline void fp_symtab_set_directory(struct fp_symtab *t, uint16_t locate, const char name[8],
 				    uint32_t round_lot, uint8_t market_category)

@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include "fp_order_id.h"
 #include "fp_ring.h"
 #include "strategy.h"
 
@@ -42,7 +43,7 @@
 #define FP_STRAT_MAX_SYMBOLS 16384
 
 /** Sequence of client order ids: 48 bits, started at the UTC microsecond of the day << this */
-#define FP_STRAT_SEQ_BITS     48
+#define FP_STRAT_SEQ_BITS     FP_ORDER_ID_SEQ_BITS /* shm/fp_order_id.h */
 #define FP_STRAT_SEQ_US_SHIFT 11
 
 /** One strategy instance in the host's configuration. */

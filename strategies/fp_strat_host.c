@@ -47,8 +47,7 @@ static struct fp_strat_slot *ctx_slot(struct fp_strat_ctx *ctx)
 static uint64_t next_id(struct fp_strat_host *h, struct fp_strat_slot *s)
 {
 	(void)h;
-	return (uint64_t)(s->ctx.strategy_id & 0x7fff) << FP_STRAT_SEQ_BITS |
-	       (s->next_seq++ & ((1ULL << FP_STRAT_SEQ_BITS) - 1));
+	return fp_order_id_make(s->ctx.strategy_id, s->next_seq++); /* shm/fp_order_id.h */
 }
 
 /* Where today's id sequences start (fp_strat.h): never below an id issued earlier today. */

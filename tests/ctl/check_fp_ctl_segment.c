@@ -103,6 +103,9 @@ static void build_segment(void)
 	r->firm.nb_fills = 3;
 
 	struct fp_gw_stats *g = fp_shm_region(&seg, "gw.stats", NULL);
+	g->magic = FP_GW_STATS_MAGIC; /* as fp_gw_init() lays it out */
+	g->version = FP_GW_STATS_VERSION;
+	g->size = sizeof(*g);
 	g->nb_sent = 10;
 	g->nb_accepted = 9;
 	g->nb_fills = 3;

@@ -32,7 +32,7 @@ killed() { ctl status | grep -q "killed: true"; }
 halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
 start_run 18
 
-trading() { local o; o=$(orders_now); ((${o:-0} > 200)); }
+trading() { local o; o=$(orders_now); ((${o:-0} > 50)); }
 wait_for 10 trading || fail "no order before the disk filled"
 before=$(orders_now)
 # Fill the journal's file system: the store's next write fails with ENOSPC.

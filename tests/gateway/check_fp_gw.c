@@ -39,10 +39,23 @@
 #include "fp_gw.h"
 #include "fp_journal.h"
 #include "fp_ring.h"
+#include "fp_symtab.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
 
-static const char symbols[][8] = {"        ", "AAPL    ", "MSFT    "};
+/* The symbol table the gateway reads names from (shm/fp_symtab.h): AAPL at 1, MSFT at 2. */
+static const struct fp_symtab *test_symtab(void)
+{
+	static struct fp_symtab *t;
+	if (t == NULL) {
+		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
+		ck_assert_ptr_nonnull(t);
+		fp_symtab_init(t);
+		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
+		fp_symtab_set_directory(t, 2, "MSFT    ", 100, 'Q');
+	}
+	return t;
+}
 
 static const struct fp_sim_oe_user users[] = {
 	{"alice", "secret1", "ALCE"},
@@ -100,8 +113,7 @@ static void side_init_j(struct world *w, struct side *s, const char *user, const
 		.exec_ring = s->execs,
 		.exec_ring2 = s->execs2,
 		.journal_ring = s->jrnl,
-		.symbols = &symbols[0][0],
-		.nb_symbols = 3,
+		.symtab = test_symtab(),
 		.max_orders = 64,
 		.heartbeat_ms = 100,
 		.timeout_ms = 2000,
@@ -261,11 +273,8 @@ START_TEST(test_gw_init_refuses_bad_config)
 {
 	struct fp_ring *r1 = ring_new(16, "o"), *r2 = ring_new(16, "x");
 	struct fp_gw gw;
-	struct fp_gw_cfg cfg = {.port = 1,
-				.order_ring = r1,
-				.exec_ring = r2,
-				.symbols = &symbols[0][0],
-				.nb_symbols = 3};
+	struct fp_gw_cfg cfg = {
+		.port = 1, .order_ring = r1, .exec_ring = r2, .symtab = test_symtab()};
 	unsetenv("FP_GW_USER");
 	unsetenv("FP_GW_PASSWORD");
 	ck_assert_int_eq(fp_gw_credentials_from_env(&cfg), -EINVAL);
@@ -286,9 +295,9 @@ START_TEST(test_gw_init_refuses_bad_config)
 	cfg.host = "localhost";
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
 	cfg.host = NULL;
-	cfg.symbols = NULL;
+	cfg.symtab = NULL;
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), -EINVAL);
-	cfg.symbols = &symbols[0][0];
+	cfg.symtab = test_symtab();
 	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
 	fp_gw_fini(&gw);
 	free(r1);
@@ -380,8 +389,8 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
 				.order_ring = ro,
 				.exec_ring = rx,
-				.symbols = &symbols[0][0],
-				.nb_symbols = 3,
+				.symtab = test_symtab(),
+				.firm = "FIRM",
 				.username = "u",
 				.password = "p"};
 	struct fp_gw gw;
@@ -446,6 +455,21 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_uint_eq(o->filled, 0);
 	/* the session notices (login, synchronised), then only the first Accepted */
 	ck_assert_uint_eq(fp_ring_count(rx), 3);
+	/* A Mass Cancel carries the configured firm (issue 17; spaces only without one). */
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+	struct fp_event mc = {.type = FP_EV_ORDER_MASS_CANCEL, .symbol_id = 1};
+	fp_ring_enqueue_burst(ro, &mc, 1);
+	fp_gw_poll(&gw, 8);
+	ssize_t got = recv(fd, b, sizeof(b), 0);
+	struct fp_soup_pkt p;
+	ck_assert_int_eq(fp_soup_parse(b, (size_t)got, FP_SOUP_FROM_CLIENT, 512, &p), FP_SOUP_OK);
+	ck_assert_int_eq(p.type, FP_SOUP_UNSEQUENCED);
+	struct fp_ouch_msg c;
+	ck_assert_int_eq(fp_ouch_decode(FP_OUCH_INBOUND, p.payload, p.payload_len, &c), FP_OUCH_OK);
+	ck_assert_int_eq(c.type, FP_OUCH_MASS_CANCEL);
+	ck_assert_int_eq(memcmp(c.firm, "FIRM", 4), 0);
+	ck_assert_int_eq(memcmp(c.symbol, "AAPL    ", 8), 0);
 	fp_gw_fini(&gw);
 	close(fd);
 	close(ls);
@@ -602,6 +626,17 @@ START_TEST(test_gw_kill_switch_cancels_every_open_order)
 	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
 	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
 	ck_assert_int_eq(expect(w, &w->a, FP_EV_EXEC_REJECTED).reason, FP_GW_REJ_KILLED);
+	ck_assert_str_eq(fp_gw_reject_name(FP_GW_REJ_KILLED), "killed");
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_local_by_reason[FP_GW_REJ_KILLED - 0x80], 1);
+	/* Re-armed (fastpath-ctl unkill): the next order reaches the venue (issue 16). */
+	uint64_t sent = fp_gw_stats(&w->a.gw)->nb_orders_sent;
+	fp_shm_ctl_rearm(&w->ctl, "test", "re-arm");
+	pump(w, 5);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 0);
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_orders_sent, sent + 1);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 1);
 	world_free(w);
 }
 END_TEST

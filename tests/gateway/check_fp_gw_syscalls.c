@@ -23,13 +23,25 @@
 
 #include "fp_gw.h"
 #include "fp_ring.h"
+#include "fp_symtab.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
 #include "fp_tsc.h"
 
 #define SYSCOUNT FP_BINARY_DIR "/bin/fp-syscount"
 
-static const char symbols[][8] = {"        ", "AAPL    "};
+/* The symbol table the gateway reads names from (shm/fp_symtab.h): AAPL at 1. */
+static const struct fp_symtab *test_symtab(void)
+{
+	static struct fp_symtab *t;
+	if (t == NULL) {
+		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
+		ck_assert_ptr_nonnull(t);
+		fp_symtab_init(t);
+		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
+	}
+	return t;
+}
 
 struct venue {
 	struct fp_sim_engine *e;
@@ -68,8 +80,7 @@ static void gateway_child(uint16_t port, int ready_fd, unsigned run_ms)
 				.password = FP_SIM_OE_DEFAULT_PASSWORD,
 				.order_ring = ro,
 				.exec_ring = rx,
-				.symbols = &symbols[0][0],
-				.nb_symbols = 2,
+				.symtab = test_symtab(),
 				.max_orders = 1 << 14};
 	if (fp_gw_init(gw, &cfg) < 0)
 		_exit(3);

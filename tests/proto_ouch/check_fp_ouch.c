@@ -529,15 +529,22 @@ START_TEST(test_ouch_direct_encoders_match_generic)
 			fp_ouch_opt_add(&m.opts, FP_OUCH_TAG_FIRM);
 		}
 		int n = fp_ouch_encode(&m, g, sizeof(g));
-		int k = fp_ouch_encode_enter_order(d, sizeof(d), 113, 'T', 225, "CVLT    ", 630200,
-						   '0', 'Y', 'A', 'N', 'N', "H8FUB8IV      ",
-						   firm ? "LIME" : NULL);
+		struct fp_ouch_enter e = {.user_ref_num = 113,
+					  .side = 'T',
+					  .quantity = 225,
+					  .symbol = "CVLT    ",
+					  .price = 630200,
+					  .time_in_force = '0',
+					  .display = 'Y',
+					  .capacity = 'A',
+					  .intermarket_sweep_eligibility = 'N',
+					  .cross_type = 'N',
+					  .cl_ord_id = "H8FUB8IV      ",
+					  .firm = firm ? "LIME" : NULL};
+		int k = fp_ouch_encode_enter_order(d, sizeof(d), &e);
 		ck_assert_int_eq(k, n);
 		ck_assert_int_eq(memcmp(g, d, (size_t)n), 0);
-		ck_assert_int_eq(fp_ouch_encode_enter_order(d, (size_t)n - 1, 113, 'T', 225,
-							    "CVLT    ", 630200, '0', 'Y', 'A', 'N',
-							    'N', "H8FUB8IV      ",
-							    firm ? "LIME" : NULL),
+		ck_assert_int_eq(fp_ouch_encode_enter_order(d, (size_t)n - 1, &e),
 				 FP_OUCH_ERR_NOSPACE);
 	}
 	struct fp_ouch_msg x = {.type = 'X', .dir = FP_OUCH_INBOUND, .user_ref_num = 7679601};

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_gw_pvt.h - @internal: what the gateway's files share (gateway/ only; not a public
+ * header). The gateway is four parts over one struct fp_gw (fp_gw.h):
+ *
+ *   fp_gw_order.c  the order table and its state machine, protocol-free: maps, the one
+ *                  order_open(), the transitions a venue report drives (fp_gw_sm_*), exec
+ *                  reports and the journal (J2, J3).
+ *   fp_gw_sess.c   the session transport: TCP connect, send with a backlog, recv, drop and
+ *                  reconnect with backoff, the venue up/down notices.
+ *   fp_gw_ouch.c   the OUCH 5.0 / SoupBinTCP 3.0 adapter (struct fp_gw_proto): login,
+ *                  heartbeat, logout, the order messages, and the venue's messages mapped
+ *                  onto the state machine.
+ *   fp_gw_rec.c    recovery from the journal (J5).
+ *   fp_gw.c        the stage: order intents, kill switch, poll loop, lifecycle.
+ *
+ * Same contract as fp_gw.h: one thread; the hot-path functions never allocate, block or
+ * log.
+ */
+#ifndef FP_GW_PVT_H
+#define FP_GW_PVT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fp_gw.h"
+
+#define NIL 0u
+
+/** @internal One venue protocol (codec + session rules) over the transport. */
+struct fp_gw_proto {
+	const char *name;
+	/** Connected: send the logon, reset the receive buffer. */
+	void (*login)(struct fp_gw *gw);
+	/** Read what the socket holds into the protocol's receive buffer (one recv()). */
+	void (*read)(struct fp_gw *gw);
+	/** Apply up to @p budget received messages (invariant 4); @return messages handled. */
+	unsigned (*input)(struct fp_gw *gw, unsigned budget);
+	/** Nothing sent for heartbeat_ms: send a heartbeat. */
+	void (*heartbeat)(struct fp_gw *gw);
+	/** Best-effort logout before close (fini). */
+	void (*logout)(struct fp_gw *gw);
+	/** New order @p o; *handed_tsc = TSC when its bytes went to send(). @return 0 or -1. */
+	int (*enter)(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc);
+	/** Cancel @p o down to @p leave_qty open (0 = all). */
+	int (*cancel)(struct fp_gw *gw, const struct fp_gw_order *o, uint32_t leave_qty);
+	/** Replace @p o by its pending leg (o->pend_*). */
+	int (*replace)(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t tif);
+	/** Cancel every order of @p symbol_id (0 = every symbol); @p key journals it. */
+	int (*mass_cancel)(struct fp_gw *gw, uint32_t symbol_id, uint32_t key);
+};
+
+extern const struct fp_gw_proto fp_gw_ouch_proto;
+
+/* ---- fp_gw_order.c: order table, state machine, exec reports, journal ---- */
+
+static inline uint64_t fp_gw_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t fp_gw_realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline int fp_gw_is_open(const struct fp_gw_order *o)
+{
+	return o->state == FP_GW_ACCEPTED || o->state == FP_GW_PARTIAL;
+}
+
+static inline void fp_gw_impossible(struct fp_gw *gw)
+{
+	gw->st->nb_impossible++; /* fp_gw_order.c invariant (3) */
+}
+
+/** Slot + 1 of the order with this client_order_id / UserRefNum, NIL when unknown. */
+uint32_t fp_gw_find_id(const struct fp_gw *gw, uint64_t id);
+uint32_t fp_gw_find_urn(const struct fp_gw *gw, uint32_t urn);
+void fp_gw_put_id(struct fp_gw *gw, uint64_t id, uint32_t v);
+void fp_gw_put_urn(struct fp_gw *gw, uint32_t urn, uint32_t v);
+void fp_gw_del_id(struct fp_gw *gw, uint64_t id);
+void fp_gw_del_urn(struct fp_gw *gw, uint32_t urn);
+
+/** The one way an order enters the table (new, recovered, adopted, relived). */
+struct fp_gw_order *fp_gw_order_open(struct fp_gw *gw, const struct fp_gw_order *init);
+void fp_gw_order_final(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state);
+/** A lost order the venue accepts after all: open again (cold). */
+struct fp_gw_order *fp_gw_order_relive(struct fp_gw *gw, struct fp_gw_order *old);
+/** The symbol name of @p symbol_id through the symbol table's API; false when unknown. */
+bool fp_gw_symbol(const struct fp_gw *gw, uint32_t symbol_id, char out[8]);
+
+uint32_t fp_gw_jrnl_room(const struct fp_gw *gw);
+void fp_gw_jrnl_flush(struct fp_gw *gw);
+void fp_gw_jrnl_add(struct fp_gw *gw, const struct fp_event *ev);
+void fp_gw_jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn);
+void fp_gw_exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
+		     int64_t price, uint32_t shares, uint64_t match, uint8_t reason);
+uint32_t fp_gw_exec_room(const struct fp_gw *gw);
+
+/* Transitions (fp_gw_order.c, the table of its invariant 3); the adapter has matched the
+ * message to @p o. */
+void fp_gw_sm_accepted(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, int64_t price,
+		       uint64_t ref, bool dead);
+void fp_gw_sm_executed(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, int64_t price,
+		       uint64_t match, uint8_t liquidity);
+void fp_gw_sm_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint8_t reason);
+void fp_gw_sm_replaced(struct fp_gw *gw, struct fp_gw_order *o, uint32_t new_urn, uint32_t qty,
+		       int64_t price, uint64_t ref, bool dead);
+void fp_gw_sm_rejected_new(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reason);
+void fp_gw_sm_rejected_replace(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reason);
+void fp_gw_sm_cancel_rejected(struct fp_gw *gw, struct fp_gw_order *o);
+void fp_gw_sm_modified(struct fp_gw *gw, struct fp_gw_order *o, uint32_t leaves);
+void fp_gw_sm_priority(struct fp_gw *gw, struct fp_gw_order *o, uint64_t ref, int64_t price);
+/** The venue's replay is applied and its next UserRefNum known: resend or release what it
+ *  never saw, session UP, tell risk (FP_GW_VENUE_SYNCED). */
+void fp_gw_sm_synced(struct fp_gw *gw, uint32_t venue_next_urn);
+
+/* ---- fp_gw_sess.c: transport ---- */
+
+int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n);
+void fp_gw_tx_flush(struct fp_gw *gw);
+/** One non-blocking recv() into @p buf; drops the session on EOF or error. @return bytes. */
+size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room);
+void fp_gw_session_connect(struct fp_gw *gw);
+void fp_gw_session_connecting(struct fp_gw *gw);
+void fp_gw_session_drop(struct fp_gw *gw);
+/** Logged in to @p session (space padded): notices on both exec rings, journaled. */
+void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested);
+void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command);
+
+#endif /* FP_GW_PVT_H */

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fp_gw_sess.c - the gateway's session transport: a non-blocking TCP connection to the
+ * venue (TCP_NODELAY), send() with a backlog for what the socket does not take, one recv()
+ * per call, drop and reconnect with exponential backoff, and the venue up/down notices to
+ * the exec rings. Protocol-free: the adapter (struct fp_gw_proto, fp_gw_pvt.h) logs in on
+ * connect and parses what is received.
+ *
+ * Syscalls: send() (the one of tick-to-trade), recv(), and socket()/connect()/poll()/
+ * close() while the session is down. Never blocks.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fp_gw_pvt.h"
+#include "fp_journal.h"
+
+/* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
+ * waits in the backlog, in order. 0, or -1 when the session was dropped. */
+int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
+{
+	gw->last_tx_ns = gw->now_ns;
+	if (gw->tx_len == 0) {
+		ssize_t k = send(gw->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k == (ssize_t)n)
+			return 0;
+		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			fp_gw_session_drop(gw);
+			return -1;
+		}
+		if (k > 0) {
+			b += k;
+			n -= (size_t)k;
+		}
+	}
+	if (gw->tx_len + n > FP_GW_TX_BACKLOG) { /* the venue stopped reading */
+		fp_gw_session_drop(gw);
+		return -1;
+	}
+	memcpy(gw->tx + gw->tx_len, b, n);
+	gw->tx_len += (uint32_t)n;
+	return 0;
+}
+
+void fp_gw_tx_flush(struct fp_gw *gw)
+{
+	if (gw->tx_len == 0)
+		return;
+	ssize_t k = send(gw->fd, gw->tx, gw->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (k > 0) {
+		memmove(gw->tx, gw->tx + k, gw->tx_len - (size_t)k);
+		gw->tx_len -= (uint32_t)k;
+	} else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+		fp_gw_session_drop(gw);
+	}
+}
+
+/* One non-blocking recv() (the adapter's buffer); a closed or failed socket drops the
+ * session. */
+size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room)
+{
+	ssize_t n = recv(gw->fd, buf, room, MSG_DONTWAIT);
+	if (n > 0) {
+		gw->last_rx_ns = gw->now_ns;
+		return (size_t)n;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		fp_gw_session_drop(gw);
+	return 0;
+}
+
+/* Tell risk (the first exec ring) that the venue session went down or came back: its
+ * venue breaker trips on the first. Control events are never dropped (invariant 4 keeps
+ * room in the exec ring). */
+void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command)
+{
+	struct fp_event ev = {.type = FP_EV_CONTROL};
+	ev.u.control.command = command;
+	ev.u.control.value = gw->st->nb_disconnects;
+	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+}
+
+/* Logged in to @p session (space padded): tell both exec consumers (J3: they reset their
+ * duplicate filter on a new session) before any replayed report, and journal it. */
+void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested)
+{
+	struct fp_event ev = {.type = FP_EV_CONTROL};
+	ev.u.control.command = FP_EV_CTL_VENUE_UP;
+	ev.u.control.value = gw->st->nb_disconnects;
+	fp_soup_put_alpha(ev.u.control.text, session, FP_SOUP_SESSION_LEN);
+	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+	if (gw->cfg.exec_ring2)
+		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
+	if (gw->cfg.journal_ring) {
+		ev.u.control.command = FP_JRNL_CTL_SESSION;
+		ev.u.control.value = requested;
+		fp_gw_jrnl_add(gw, &ev);
+		fp_gw_jrnl_flush(gw);
+	}
+}
+
+void fp_gw_session_drop(struct fp_gw *gw)
+{
+	if (gw->fd >= 0)
+		close(gw->fd);
+	gw->fd = -1;
+	if (gw->state >= FP_GW_SYNCING) {
+		gw->st->nb_disconnects++;
+		gw->st->breaker = 1; /* a venue disconnect trips the breaker */
+		fp_gw_venue_notice(gw, FP_EV_CTL_VENUE_DOWN);
+	}
+	gw->state = FP_GW_DOWN;
+	gw->tx_len = 0;
+	gw->retry_at_ns = gw->now_ns + (uint64_t)gw->backoff_ms * 1000000u;
+	gw->backoff_ms = FP_MIN(gw->backoff_ms * 2, gw->cfg.backoff_max_ms);
+}
+
+void fp_gw_session_connect(struct fp_gw *gw)
+{
+	gw->st->nb_connects++;
+	gw->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (gw->fd < 0)
+		return fp_gw_session_drop(gw);
+	int one = 1;
+	setsockopt(gw->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(gw->cfg.port)};
+	sa.sin_addr.s_addr = gw->venue_addr;
+	gw->last_rx_ns = gw->now_ns; /* connect timeout counts from here */
+	if (connect(gw->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		return gw->proto->login(gw);
+	if (errno != EINPROGRESS)
+		return fp_gw_session_drop(gw);
+	gw->state = FP_GW_CONNECTING;
+}
+
+void fp_gw_session_connecting(struct fp_gw *gw)
+{
+	struct pollfd p = {.fd = gw->fd, .events = POLLOUT};
+	if (poll(&p, 1, 0) <= 0)
+		return;
+	int err = 0;
+	socklen_t l = sizeof(err);
+	getsockopt(gw->fd, SOL_SOCKET, SO_ERROR, &err, &l);
+	if (err != 0)
+		return fp_gw_session_drop(gw);
+	gw->proto->login(gw);
+}
