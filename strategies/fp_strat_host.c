@@ -293,7 +293,7 @@ static void dispatch_md(struct fp_strat_host *h, const struct fp_event *ev, uint
 		if (ev->type == FP_EV_BOOK_TOP) {
 			if (s->ops->on_book_top)
 				s->ops->on_book_top(s->state, &s->ctx, ev);
-		} else if (s->ops->on_trade) {
+		} else if (ev->type == FP_EV_MD_TRADE && s->ops->on_trade) {
 			s->ops->on_trade(s->state, &s->ctx, ev);
 		}
 		s->ctx.cause = NULL;

@@ -34,9 +34,14 @@ write_sim_config() {
 	CONF
 }
 
-# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set.
+# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set, $strategies
+# the strategy list (two market makers by default).
 write_run_config() {
 	local md=${md_group:-"md = { backend = \"udp\"; groups = [\"239.192.0.1:$md_port\"]; interface = \"127.0.0.1\"; rerequest = \"127.0.0.1:$rereq_port\"; stale_timeout_ms = 2000; };"}
+	local strats=${strategies:-'{ id = 1; name = "mm"; symbol = 1;
+		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; },
+		  { id = 2; name = "mm"; symbol = 2;
+		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }'}
 	cat >"$work/run.conf" <<-CONF
 		instance = "e2e$$";
 		segment = { hugepages = "off"; };
@@ -44,10 +49,7 @@ write_run_config() {
 		$md
 		book = { symbols = 1024; orders = 262144; depth = 5; };
 		strategies = { list = (
-		  { id = 1; name = "mm"; symbol = 1;
-		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; },
-		  { id = 2; name = "mm"; symbol = 2;
-		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }
+		  $strats
 		); };
 		risk = { limits = "$src/config/risk.conf"; env = "dev"; symbols = 1024; };
 		gateway = { venue = "127.0.0.1:$oe_port"; };
