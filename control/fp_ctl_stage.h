@@ -111,6 +111,18 @@ void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *si
  */
 struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
 
+struct fp_strat_level;
+
+/**
+ * The strategies' depth view (strategy.h fp_strat_depth, fp_strat.h cfg.depth) over the
+ * book's snapshot region @p snap: up to @p max levels of @p side (0 bids, 1 asks) of
+ * @p symbol, best first, read under the entry's seqlock. Any thread; no syscall, no lock.
+ *
+ * @return levels copied, -ERANGE, -EBUSY, or -ESTALE (the symbol's book is stale)
+ */
+int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_t max,
+		       struct fp_strat_level *out);
+
 /*
  * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
  * consuming stage, whatever the placement.

@@ -19,18 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "echo_strategy.h"
 #include "fp_err.h"
 #include "fp_strat.h"
 #include "fp_tsc.h"
 
 #define PX 1000000
-
-struct echo_state { /* as in echo_strategy.c */
-	uint64_t tops, trades, execs, rejects, timers;
-	uint32_t size;
-	uint32_t last_reason;
-	int64_t last_position;
-};
 
 static struct fp_ring *md, *exec_r, *rej, *intent;
 static struct fp_strat_host *H;
