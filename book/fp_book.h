@@ -13,7 +13,8 @@
  *     (fp_book_snap.h).
  *
  * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe.
- * Only the *_init functions allocate (mmap, pre-faulted) and may fail; fp_book_core_apply()
+ * Only the *_init functions allocate (the core: one mmap, pre-faulted unless
+ * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail; fp_book_core_apply()
  * and fp_book_poll() never allocate, block, log or make a syscall. Everything is sized by
  * struct fp_book_cfg; an exhausted capacity is counted and marks that symbol stale.
  *

@@ -43,6 +43,12 @@ int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 		rc = fp_err_set(-ENOMEM, "book stage tables for %u symbols", nsym);
 		goto err;
 	}
+	/* Touch every page now (calloc may hand out untouched zero pages): no page fault on
+	 * the hot path (fp_book.h). */
+	memset(b->dirty, 0, nsym * sizeof(*b->dirty));
+	memset(b->dirty_mark, 0, nsym);
+	memset(b->last_t_rx, 0, nsym * sizeof(*b->last_t_rx));
+	memset(b->last_ts_ns, 0, nsym * sizeof(*b->last_ts_ns));
 	if (cfg->snap_mem && cfg->snap_depth) {
 		rc = fp_book_snap_init(cfg->snap_mem, cfg->snap_size, nsym, cfg->snap_depth);
 		if (rc < 0) {
