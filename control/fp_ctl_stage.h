@@ -125,7 +125,9 @@ int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_
 
 /*
  * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
- * consuming stage, whatever the placement.
+ * consuming stage, whatever the placement. Who produces and consumes each is written once,
+ * in fp_ctl_ring_graph[] (fp_ctl_rings.c): the loader checks a placement against it and
+ * `fastpath-ctl status` prints it.
  */
 #define FP_CTL_RING_MD         "ring.md"         /**< md -> book */
 #define FP_CTL_RING_TOP        "ring.top"        /**< book -> strategies: tops, trades */
@@ -135,5 +137,29 @@ int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_
 #define FP_CTL_RING_EXEC_RISK  "ring.exec.risk"  /**< gateway -> risk */
 #define FP_CTL_RING_EXEC_STRAT "ring.exec.strat" /**< gateway -> strategies */
 #define FP_CTL_RING_REJECT     "ring.reject"     /**< risk -> strategies */
+
+#define FP_CTL_NB_RINGS 8 /**< rings of the fixed topology (fp_ctl_ring_graph) */
+
+/** One edge of the ring graph. */
+struct fp_ctl_ring_edge {
+	const char *ring;     /**< FP_CTL_RING_*: the region name */
+	const char *key;      /**< rings.<key> in the configuration sizes it */
+	uint32_t capacity;    /**< default capacity (events, a power of two) */
+	const char *producer; /**< the one stage that enqueues (fp_ctl_stage_ops.name) */
+	const char *consumer; /**< the one stage that dequeues */
+};
+
+/** The ring graph: every ring of the pipeline, once. */
+extern const struct fp_ctl_ring_edge fp_ctl_ring_graph[FP_CTL_NB_RINGS];
+
+/**
+ * Check the graph and a placement against it. The graph: every ring once, its producer
+ * and consumer two different known stages (fp_ctl_stages), so that each ring has exactly
+ * one of each. The placement (@p placed, @p nb stage names): a ring whose producer and
+ * consumer are not both placed or both absent is named in @p half (rings that fill up
+ * or starve; partial pipelines such as md alone run so on purpose), comma separated.
+ * @return 0, or -EINVAL with fp_err text when the graph itself is wrong.
+ */
+int fp_ctl_ring_graph_check(const char *const *placed, unsigned nb, char *half, size_t cap);
 
 #endif /* FP_CTL_STAGE_H */
