@@ -44,12 +44,14 @@ int fp_ctl_ring_graph_check(const char *const *placed, unsigned nb, char *half, 
 		const struct fp_ctl_ring_edge *e = &fp_ctl_ring_graph[i];
 		for (unsigned k = 0; k < i; k++)
 			if (!strcmp(fp_ctl_ring_graph[k].ring, e->ring))
-				return fp_err_set(-EINVAL, "ring graph: '%s' listed twice", e->ring);
+				return fp_err_set(-EINVAL, "ring graph: '%s' listed twice",
+						  e->ring);
 		if (!fp_ctl_stage_find(e->producer) || !fp_ctl_stage_find(e->consumer) ||
 		    !strcmp(e->producer, e->consumer))
-			return fp_err_set(-EINVAL,
-					  "ring graph: '%s' needs two known stages, has '%s' -> '%s'",
-					  e->ring, e->producer, e->consumer);
+			return fp_err_set(
+				-EINVAL,
+				"ring graph: '%s' needs two known stages, has '%s' -> '%s'",
+				e->ring, e->producer, e->consumer);
 		bool p = is_placed(placed, nb, e->producer), c = is_placed(placed, nb, e->consumer);
 		if (p != c && cap > len) {
 			int n = snprintf(half + len, cap - len, "%s%s (%s '%s' not placed)",
