@@ -6,13 +6,15 @@
  *   - the book core (`struct fp_book_core`, this header's first half): applies one market-data
  *     event (struct fp_event, FP_EV_MD_*) to the books of every symbol. It mirrors the venue:
  *     it never matches or "fixes" orders; what looks wrong is counted (struct fp_book_stats).
- *   - the stage (`struct fp_book`, fp_book_init/poll/fini, second half): consumes the md ring,
- *     applies each event to the core, publishes FP_EV_BOOK_TOP events to every strategy ring
- *     when a top of book changes, and writes top-N depth snapshots of the symbols it touched
- *     into a shared region under a seqlock (fp_book_snap.h).
+ *   - the stage (`struct fp_book`, fp_book_stage.h): consumes the md ring, applies each event
+ *     to the core, publishes FP_EV_BOOK_TOP events to every strategy ring when a top of book
+ *     changes and FP_EV_MD_TRADE events for every execution (E, C, P, Q), and writes top-N
+ *     depth snapshots of the symbols it touched into a shared region under a seqlock
+ *     (fp_book_snap.h).
  *
  * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe.
- * Only the *_init functions allocate (mmap, pre-faulted) and may fail; fp_book_core_apply()
+ * Only the *_init functions allocate (the core: one mmap, pre-faulted unless
+ * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail; fp_book_core_apply()
  * and fp_book_poll() never allocate, block, log or make a syscall. Everything is sized by
  * struct fp_book_cfg; an exhausted capacity is counted and marks that symbol stale.
  *
@@ -49,6 +51,7 @@ enum fp_book_side_idx {
 #define FP_BOOK_CHG_DEPTH 0x1 /**< some level of the event's symbol changed */
 #define FP_BOOK_CHG_TOP   0x2 /**< the top (prices, sizes or flags) differs from the last one */
 #define FP_BOOK_CHG_ALL   0x4 /**< every book changed (end-of-day clear, global stale) */
+#define FP_BOOK_CHG_EXEC  0x8 /**< E or C of a live order: exec_price/exec_side say at what */
 
 /** Configuration of the core; fp_book_cfg_default() fills the defaults. */
 struct fp_book_cfg {
@@ -145,8 +148,10 @@ struct fp_book_core {
 	uint32_t nb_classes;          /**< size classes of level chunks */
 	uint32_t level_bump;          /**< next never-used arena slot */
 	uint32_t last_symbol;         /**< symbol changed by the last fp_book_core_apply() */
-	uint32_t free_head[24];       /**< per size class: first free chunk (UINT32_MAX: none) */
-	void *map;                    /**< the one mapping */
+	uint8_t exec_side;            /**< with FP_BOOK_CHG_EXEC: resting side, 'B' or 'S' */
+	int64_t exec_price;     /**< with FP_BOOK_CHG_EXEC: the execution's price (Price(4)) */
+	uint32_t free_head[24]; /**< per size class: first free chunk (UINT32_MAX: none) */
+	void *map;              /**< the one mapping */
 	size_t map_size;
 	struct fp_book_stats st;
 };
@@ -178,7 +183,10 @@ void fp_book_core_fini(struct fp_book_core *bc);
  *         is the event's symbol_id for a consistent feed). With FP_BOOK_CHG_TOP the symbol's
  *         top_* fields hold the new top and top_state its flags: the caller publishes them
  *         (fp_book_core_top_event()). With FP_BOOK_CHG_ALL every symbol may have changed:
- *         the caller runs fp_book_core_check_top() on each.
+ *         the caller runs fp_book_core_check_top() on each. With FP_BOOK_CHG_EXEC (E or C
+ *         of a live order) exec_price holds the price it executed at (the resting order's
+ *         for E, the message's for C) and exec_side the resting order's side, so that the
+ *         stage can publish the trade (an E of an unknown order has no price: no trade).
  */
 unsigned fp_book_core_apply(struct fp_book_core *bc, const struct fp_event *ev);
 

@@ -509,7 +509,11 @@ unsigned fp_book_core_apply(struct fp_book_core *bc, const struct fp_event *ev)
 			bc->st.unknown_execute++;
 			return 0;
 		}
-		return order_reduce(bc, i, ev->u.execute.executed_shares, &bc->st.negative_size);
+		bc->exec_side = bc->orders[i].side == FP_BOOK_BID ? FP_SIDE_BUY : FP_SIDE_SELL;
+		bc->exec_price = (ev->flags & FP_EVF_WITH_PRICE) ? ev->u.execute.execution_price
+								 : bc->orders[i].price;
+		return FP_BOOK_CHG_EXEC |
+		       order_reduce(bc, i, ev->u.execute.executed_shares, &bc->st.negative_size);
 	case FP_EV_MD_CANCEL:
 		bc->st.cancels++;
 		ref = ev->u.cancel.order_reference_number;

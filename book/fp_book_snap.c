@@ -64,6 +64,35 @@ int fp_book_snap_read(const struct fp_book_snap_hdr *h, uint32_t symbol,
 	return 0;
 }
 
+int fp_book_snap_side(const struct fp_book_snap_hdr *h, uint32_t symbol, unsigned side,
+		      struct fp_book_snap_level *out, uint32_t max, uint32_t *state,
+		      unsigned max_tries)
+{
+	if (symbol >= h->nb_symbols || side > 1)
+		return -ERANGE;
+	const struct fp_book_snap_entry *e =
+		fp_book_snap_entry((struct fp_book_snap_hdr *)(uintptr_t)h, symbol);
+	const struct fp_book_snap_level *lv = &e->lv[side * h->depth];
+	for (unsigned i = 0; i < max_tries; i++) {
+		uint64_t s = fp_seqlock_read_begin(&e->lock);
+		if (s & 1) {
+			fp_cpu_relax();
+			continue;
+		}
+		uint32_t n = side ? e->nb_asks : e->nb_bids;
+		uint32_t st = e->state;
+		n = FP_MIN(FP_MIN(n, max), h->depth); /* a torn count is bounded, then discarded */
+		memcpy(out, lv, (size_t)n * sizeof(*out));
+		if (!fp_seqlock_read_retry(&e->lock, s)) {
+			if (state)
+				*state = st;
+			return (int)n;
+		}
+		fp_cpu_relax();
+	}
+	return -EBUSY;
+}
+
 int64_t fp_book_snap_find(const struct fp_book_snap_hdr *h, const char *stock)
 {
 	char want[8];

@@ -126,6 +126,18 @@ int fp_book_snap_read(const struct fp_book_snap_hdr *h, uint32_t symbol,
 		      struct fp_book_snap_entry *out, unsigned max_tries);
 
 /**
+ * Copy up to @p max levels of one side (0 bids, 1 asks) of @p symbol, best first, as one
+ * consistent read of the entry (the levels and the state at the same write). Any thread,
+ * any process; copies only what it returns (no whole-entry buffer: hot-path safe, used by
+ * the strategies' depth view). @p state (may be NULL) gets the entry's FP_BOOK_SYM_* bits.
+ *
+ * @return levels copied, -ERANGE (no such symbol or side), -EBUSY (every try overlapped)
+ */
+int fp_book_snap_side(const struct fp_book_snap_hdr *h, uint32_t symbol, unsigned side,
+		      struct fp_book_snap_level *out, uint32_t max, uint32_t *state,
+		      unsigned max_tries);
+
+/**
  * Symbol id whose stock directory name is @p stock (e.g. "AAPL"; compared space padded).
  *
  * @return the symbol id, or -ENOENT

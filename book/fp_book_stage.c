@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_book_stage.c - the book stage (fp_book_stage.h): md ring -> core -> tops, snapshots.
+ * fp_book_stage.c - the book stage (fp_book_stage.h): md ring -> core -> tops, trades, snapshots.
  *
  * fp_book_init()/fp_book_fini() are cold (they allocate); fp_book_poll() is the hot path of
  * the book worker: no allocation, syscall, lock or log. Events are read in place from the
@@ -32,6 +32,7 @@ int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 		return fp_err_append(rc, "book stage");
 	b->md = cfg->md;
 	b->nb_out = cfg->nb_out;
+	b->tops_only = cfg->tops_only;
 	memcpy(b->out, cfg->out, sizeof(b->out));
 	uint32_t nsym = cfg->book.max_symbols;
 	b->dirty = calloc(nsym, sizeof(*b->dirty));
@@ -43,6 +44,12 @@ int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 		rc = fp_err_set(-ENOMEM, "book stage tables for %u symbols", nsym);
 		goto err;
 	}
+	/* Touch every page now (calloc may hand out untouched zero pages): no page fault on
+	 * the hot path (fp_book.h). */
+	memset(b->dirty, 0, nsym * sizeof(*b->dirty));
+	memset(b->dirty_mark, 0, nsym);
+	memset(b->last_t_rx, 0, nsym * sizeof(*b->last_t_rx));
+	memset(b->last_ts_ns, 0, nsym * sizeof(*b->last_ts_ns));
 	if (cfg->snap_mem && cfg->snap_depth) {
 		rc = fp_book_snap_init(cfg->snap_mem, cfg->snap_size, nsym, cfg->snap_depth);
 		if (rc < 0) {
@@ -110,6 +117,64 @@ static inline void publish_top(struct fp_book *b, uint32_t symbol, const struct 
 	for (uint32_t i = 0; i < b->nb_out; i++)
 		if (fp_unlikely(fp_ring_enqueue_burst(b->out[i], &top, 1) == 0))
 			b->stats->top_overrun++;
+}
+
+static inline void publish_trade(struct fp_book *b, const struct fp_event *cause, uint32_t symbol,
+				 const struct fp_ev_md_trade *t, uint8_t flags)
+{
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = FP_EV_MD_TRADE;
+	ev.flags = (uint8_t)((cause->flags & FP_EVF_REPLAY) | flags);
+	ev.source = cause->source;
+	ev.symbol_id = symbol;
+	ev.seq = cause->seq;
+	ev.t_rx = cause->t_rx;
+	ev.u.trade = *t;
+	b->stats->trades++;
+	for (uint32_t i = 0; i < b->nb_out; i++)
+		if (!(b->tops_only & (1u << i)) &&
+		    fp_unlikely(fp_ring_enqueue_burst(b->out[i], &ev, 1) == 0))
+			b->stats->trade_overrun++;
+}
+
+/** E or C of a live order (FP_BOOK_CHG_EXEC): the core knows its price and side. */
+static inline void publish_exec(struct fp_book *b, uint32_t symbol, const struct fp_event *ev)
+{
+	const struct fp_ev_md_execute *x = &ev->u.execute;
+	if ((ev->flags & FP_EVF_WITH_PRICE) && x->printable == 'N')
+		return;
+	struct fp_ev_md_trade t = {
+		.ts_ns = x->ts_ns,
+		.order_reference_number = x->order_reference_number,
+		.match_number = x->match_number,
+		.price = b->core.exec_price,
+		.shares = x->executed_shares,
+		.side = b->core.exec_side,
+	};
+	publish_trade(b, ev, symbol, &t,
+		      (b->core.syms[symbol].state & FP_BOOK_SYM_STALE) ? FP_EVF_STALE : 0);
+}
+
+/** P (non-cross trade) and Q (cross): prints of no displayed order; nothing in the core. */
+static FP_COLD void publish_print(struct fp_book *b, const struct fp_event *ev)
+{
+	if (ev->symbol_id == 0 || ev->symbol_id >= b->core.cfg.max_symbols)
+		return;
+	if (ev->type == FP_EV_MD_TRADE) {
+		publish_trade(b, ev, ev->symbol_id, &ev->u.trade, 0);
+		return;
+	}
+	const struct fp_ev_md_cross_trade *q = &ev->u.cross_trade;
+	if (q->shares == 0)
+		return;
+	struct fp_ev_md_trade t = {
+		.ts_ns = q->ts_ns,
+		.match_number = q->match_number,
+		.price = q->cross_price,
+		.shares = q->shares > UINT32_MAX ? UINT32_MAX : (uint32_t)q->shares,
+	};
+	publish_trade(b, ev, ev->symbol_id, &t, FP_EVF_CROSS);
 }
 
 /** End of day or a global stale mark: look at every symbol's top (cold, O(symbols)). */
@@ -190,12 +255,17 @@ unsigned fp_book_poll(struct fp_book *b, unsigned budget)
 		unsigned chg = fp_book_core_apply(&b->core, ev);
 		if (fp_likely(!(chg & FP_BOOK_CHG_ALL))) {
 			uint32_t symbol = b->core.last_symbol;
+			if (chg & FP_BOOK_CHG_EXEC)
+				publish_exec(b, symbol, ev);
 			if (chg & FP_BOOK_CHG_TOP)
 				publish_top(b, symbol, ev);
-			if (chg)
+			if (chg & (FP_BOOK_CHG_DEPTH | FP_BOOK_CHG_TOP))
 				touch(b, symbol, ev);
 			else if (fp_unlikely(ev->type == FP_EV_MD_STOCK_DIRECTORY))
 				stock_directory(b, ev);
+			else if (fp_unlikely(ev->type == FP_EV_MD_TRADE ||
+					     ev->type == FP_EV_MD_CROSS_TRADE))
+				publish_print(b, ev);
 		} else {
 			rescan_all(b, ev);
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_book_stage.h - the book stage: md ring in, book-top events out, depth snapshots.
+ * fp_book_stage.h - the book stage: md ring in, book-top and trade events out, depth snapshots.
  *
  * One thread (the worker that hosts the stage) calls fp_book_poll(); fp_book_init() and
  * fp_book_fini() run on the cold path of the same process. The stage knows nothing of its
@@ -20,6 +20,18 @@
  * the first top after FP_STALE_RECOVERED says it is live again. A symbol that never had a
  * top published gets none about an empty book. FP_EV_MD_STALE with reason
  * FP_STALE_REBUILD empties every book first (md starts the session over).
+ * Trades: every execution the venue prints is enqueued, before the top it changes, as one
+ * FP_EV_MD_TRADE (u.trade) to every strategy ring not in cfg.tops_only (a full ring drops
+ * it: trade_overrun):
+ *   E  price of the resting order in our book, side its side ('B' bid, 'S' ask); an E
+ *      naming an order we do not hold has no price and publishes nothing (unknown_execute)
+ *   C  the message's execution price, the resting order's side; a C marked non-printable
+ *      ('N') publishes nothing (the venue prints that volume elsewhere)
+ *   P  as received (side 'B' since 2014, reference usually 0)
+ *   Q  shares (clamped to 2^32-1), cross price, match number, side 0, reference 0 and the
+ *      flag FP_EVF_CROSS; a cross of 0 shares publishes nothing
+ * seq, t_rx, source and ts_ns are the cause's; FP_EVF_STALE marks an E or C while the
+ * symbol's book is stale (its price came from that book); FP_EVF_REPLAY is carried over.
  */
 #ifndef FP_BOOK_STAGE_H
 #define FP_BOOK_STAGE_H
@@ -33,8 +45,8 @@
 #define FP_BOOK_MAX_OUT 16 /**< strategy rings fed by one book stage */
 
 #define FP_BOOK_STATS_MAGIC   0x5354415453424b42ull /* "BKBSTATS" little-endian */
-#define FP_BOOK_STATS_VERSION 1
-#define FP_BOOK_STATS_NAME    "book_stats" /**< region name in the segment */
+#define FP_BOOK_STATS_VERSION 2                     /* 2: trades, trade_overrun */
+#define FP_BOOK_STATS_NAME    "book_stats"          /**< region name in the segment */
 
 /** Counters of the stage, meant for a segment region (single writer: the book thread). */
 struct fp_book_stage_stats {
@@ -49,7 +61,9 @@ struct fp_book_stage_stats {
 	uint64_t clears;      /**< every-symbol rescans (end of day, global stale) */
 	uint64_t stale_tops;  /**< tops of stale books not published (history rebuilt silently) */
 	uint64_t rebuilds;    /**< books emptied for a rebuild (FP_STALE_REBUILD) */
-	uint64_t reserved[6];
+	uint64_t trades;      /**< trade events published (E, C, P, Q) */
+	uint64_t trade_overrun; /**< trade events dropped on a full strategy ring */
+	uint64_t reserved[4];
 	struct fp_book_stats core; /**< the core's counters, copied at the end of each poll */
 } FP_CACHE_ALIGNED;
 
@@ -61,6 +75,7 @@ struct fp_book_stage_cfg {
 	struct fp_ring *md;                   /**< md ring (this stage consumes) */
 	struct fp_ring *out[FP_BOOK_MAX_OUT]; /**< strategy rings (this stage produces) */
 	uint32_t nb_out;
+	uint32_t tops_only;  /**< bit i: out[i] gets tops only, no trades (risk's ring) */
 	uint32_t snap_depth; /**< levels a side in snapshots (0: no snapshots) */
 	void *snap_mem;      /**< snapshot region (fp_book_snap_memsize()); may be NULL */
 	uint64_t snap_size;
@@ -72,6 +87,7 @@ struct fp_book {
 	struct fp_ring *md;
 	struct fp_ring *out[FP_BOOK_MAX_OUT];
 	uint32_t nb_out;
+	uint32_t tops_only;            /**< bit i: no trades to out[i] */
 	struct fp_book_snap_hdr *snap; /**< NULL: no snapshots */
 	uint32_t snap_depth;
 	uint32_t nb_dirty;

@@ -124,17 +124,17 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 	}
 	head(f, "fastpath_ring_depth_events", "gauge", "Events waiting in the ring.");
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
-		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_names[i], NULL);
+		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_graph[i].ring, NULL);
 		if (r)
 			fprintf(f, "fastpath_ring_depth_events{ring=\"%s\"} %u\n",
-				fp_ctl_ring_names[i], fp_ring_count(r));
+				fp_ctl_ring_graph[i].ring, fp_ring_count(r));
 	}
 	head(f, "fastpath_ring_capacity_events", "gauge", "Slots of the ring.");
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
-		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_names[i], NULL);
+		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_graph[i].ring, NULL);
 		if (r)
 			fprintf(f, "fastpath_ring_capacity_events{ring=\"%s\"} %u\n",
-				fp_ctl_ring_names[i], fp_ring_capacity(r));
+				fp_ctl_ring_graph[i].ring, fp_ring_capacity(r));
 	}
 	const struct fp_md_stats *md = fp_cli_region(c, "md.stats", NULL);
 	if (md) {

@@ -94,6 +94,22 @@ int fp_cli_status(struct fp_cli *c)
 		fp_cli_end(o);
 	}
 	fp_cli_end(o);
+	/* the ring graph (fp_ctl_ring_graph): who feeds whom, and how full each ring is */
+	fp_cli_arr(o, "rings");
+	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
+		const struct fp_ctl_ring_edge *e = &fp_ctl_ring_graph[i];
+		const struct fp_ring *r = fp_cli_region(c, e->ring, NULL);
+		fp_cli_obj(o, NULL);
+		fp_cli_str(o, "ring", e->ring);
+		fp_cli_str(o, "producer", e->producer);
+		fp_cli_str(o, "consumer", e->consumer);
+		if (r) {
+			fp_cli_u64(o, "capacity", fp_ring_capacity(r));
+			fp_cli_u64(o, "count", fp_ring_count(r));
+		}
+		fp_cli_end(o);
+	}
+	fp_cli_end(o);
 	if (ctl) {
 		fp_cli_bool(o, "killed", fp_shm_ctl_killed(ctl));
 		fp_cli_str(o, "trading_state", fp_cli_trading_name(fp_shm_ctl_trading(ctl)));
@@ -334,12 +350,12 @@ int fp_cli_stats(struct fp_cli *c)
 	fp_cli_obj(o, NULL);
 	fp_cli_arr(o, "rings");
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
-		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_names[i], NULL);
+		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_graph[i].ring, NULL);
 		if (!r)
 			continue;
 		uint32_t n = fp_ring_count(r), cap = fp_ring_capacity(r);
 		fp_cli_obj(o, NULL);
-		fp_cli_str(o, "name", fp_ctl_ring_names[i]);
+		fp_cli_str(o, "name", fp_ctl_ring_graph[i].ring);
 		fp_cli_u64(o, "count", n);
 		fp_cli_u64(o, "capacity", cap);
 		fp_cli_dbl(o, "occupancy", cap ? (double)n / cap : 0);

@@ -53,9 +53,9 @@ static void draw(const struct fp_cli *c, const struct fp_ctl_summary *s,
 	}
 	printf("\n%-16s %10s %10s\n", "RING", "DEPTH", "CAPACITY");
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
-		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_names[i], NULL);
+		const struct fp_ring *r = fp_cli_region(c, fp_ctl_ring_graph[i].ring, NULL);
 		if (r)
-			printf("%-16s %10u %10u\n", fp_ctl_ring_names[i], fp_ring_count(r),
+			printf("%-16s %10u %10u\n", fp_ctl_ring_graph[i].ring, fp_ring_count(r),
 			       fp_ring_capacity(r));
 	}
 #define RATE(f) (dt > 0 ? (double)(s->f - prev->f) / dt : 0)

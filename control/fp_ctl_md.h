@@ -34,8 +34,9 @@ struct fp_ctl_md_file {
 
 /**
  * Map @p path read-only and detect its format. Cold path.
- * @return 0; -errno when it cannot be opened or mapped; -EINVAL when it is empty, pcapng, or
- *         neither a classic pcap nor a raw ITCH 5.0 file (fp_err_msg() says which).
+ * @return 0; -errno when it cannot be opened or mapped; -EINVAL when it is empty, or
+ *         neither a capture (classic pcap or pcapng) nor a raw ITCH 5.0 file (fp_err_msg()
+ *         says which).
  */
 int fp_ctl_md_file_open(struct fp_ctl_md_file *f, const char *path);
 

@@ -55,17 +55,15 @@ int fp_ctl_md_file_open(struct fp_ctl_md_file *f, const char *path)
 	f->buf = p;
 	f->len = (size_t)st.st_size;
 
-	int kind = fp_pcap_probe(f->buf, f->len);
-	if (kind == 1) {
+	if (fp_pcap_probe(f->buf, f->len)) { /* classic pcap or pcapng: fp_pcap reads both */
+		struct fp_pcap pc;
+		int rc = fp_pcap_open(&pc, f->buf, f->len);
+		if (rc < 0) {
+			fp_ctl_md_file_close(f);
+			return fp_err_append(rc, "%s", path);
+		}
 		f->format = FP_CTL_MD_PCAP;
 		return 0;
-	}
-	if (kind == 2) {
-		fp_ctl_md_file_close(f);
-		return fp_err_set(-EINVAL,
-				  "%s is pcapng, which is not supported: convert it with "
-				  "'editcap -F pcap %s out.pcap'",
-				  path, path);
 	}
 	if (fp_itch_stream_probe(f->buf, f->len)) {
 		f->format = FP_CTL_MD_ITCH;
@@ -195,7 +193,7 @@ static int walk_pcap(const struct fp_ctl_md_file *f, int port, fp_ctl_md_msg_fn 
 	while ((r = fp_pcap_next(&p, &rec)) == FP_PCAP_OK) {
 		struct fp_net_pkt pkt;
 		st->packets++;
-		enum fp_net_result nr = fp_net_parse_link(p.linktype, rec.data, rec.caplen, &pkt);
+		enum fp_net_result nr = fp_net_parse_link(rec.linktype, rec.data, rec.caplen, &pkt);
 		if (nr != FP_NET_OK) {
 			/* A cut frame or corrupt header is an error; other traffic is skipped. */
 			if (nr == FP_NET_SHORT || nr == FP_NET_BAD_IP || nr == FP_NET_BAD_L4)

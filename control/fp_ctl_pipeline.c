@@ -10,8 +10,9 @@
  * Invariants:
  *   (1) A worker polls its stages only while the segment is READY; it leaves its loop
  *       within one pass of seeing STOPPING (checked every FP_CTL_STOP_CHECK_PASSES passes).
- *   (2) Every ring has exactly one producing and one consuming stage, each placed in
- *       exactly one worker (checked by load()).
+ *   (2) Every ring has exactly one producing and one consuming stage
+ *       (fp_ctl_ring_graph, checked by load() with the stages placed in exactly one
+ *       worker each; a ring with only one end placed is allowed: partial pipelines run).
  *   (3) Regions are initialised by the supervisor before READY; workers only attach to
  *       them (they inherit the mapping across fork).
  */
@@ -39,21 +40,6 @@
 #define FP_CTL_DEFAULT_BUDGET    64u
 #define FP_CTL_DRAIN_TICK_MS     10u
 #define FP_CTL_DRAIN_MIN_MS      100u
-
-const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS] = {
-	FP_CTL_RING_MD,        FP_CTL_RING_TOP,        FP_CTL_RING_INTENT, FP_CTL_RING_ORDER,
-	FP_CTL_RING_EXEC_RISK, FP_CTL_RING_EXEC_STRAT, FP_CTL_RING_REJECT, FP_CTL_RING_TOP_RISK,
-};
-
-/*
- * Config keys of rings.*, in the order of fp_ctl_ring_names: "exec" sizes both exec rings,
- * "top" both top rings. A missing entry would be a zero-sized ring: the asserts catch it.
- */
-static const char *const ring_keys[] = {"md",   "top",  "intent", "order",
-					"exec", "exec", "reject", "top"};
-static const uint32_t ring_defaults[] = {65536, 16384, 4096, 4096, 4096, 4096, 4096, 16384};
-static_assert(FP_ARRAY_SIZE(ring_keys) == FP_CTL_NB_RINGS, "a config key per ring");
-static_assert(FP_ARRAY_SIZE(ring_defaults) == FP_CTL_NB_RINGS, "a default per ring");
 
 /* ---- plan helpers for the stage adapters ---- */
 
@@ -153,19 +139,19 @@ static int load_rings(struct fp_ctl_pipeline *p)
 	int rc = fp_cfg_check_keys(p->cfg, g, rings_keys);
 
 	for (unsigned i = 0; rc == 0 && i < FP_CTL_NB_RINGS; i++) {
-		int64_t cap = ring_defaults[i];
+		const struct fp_ctl_ring_edge *e = &fp_ctl_ring_graph[i];
+		int64_t cap = e->capacity;
 		if (!g) {
 			p->ring_capacity[i] = (uint32_t)cap;
 			continue;
 		}
-		rc = fp_cfg_get_int64(p->cfg, g, ring_keys[i], ring_defaults[i], 2,
-				      FP_RING_CAPACITY_MAX, &cap);
+		rc = fp_cfg_get_int64(p->cfg, g, e->key, e->capacity, 2, FP_RING_CAPACITY_MAX,
+				      &cap);
 		if (rc == 0 && !FP_IS_POW2((uint64_t)cap))
 			rc = fp_err_set(-EINVAL,
 					"%s:%u: 'rings.%s' must be a power of two, got %" PRId64,
 					fp_cfg_name(p->cfg),
-					fp_cfg_line(fp_cfg_lookup(p->cfg, g, ring_keys[i])),
-					ring_keys[i], cap);
+					fp_cfg_line(fp_cfg_lookup(p->cfg, g, e->key)), e->key, cap);
 		p->ring_capacity[i] = (uint32_t)cap;
 	}
 	return rc;
@@ -299,6 +285,12 @@ static int load_placement(struct fp_ctl_pipeline *p)
 		if ((rc = load_worker(p, fp_cfg_elem(workers, i), idle, (unsigned)budget, placed,
 				      &nb_placed)) < 0)
 			return rc;
+	const char *names[FP_ARRAY_SIZE(placed)];
+	for (unsigned i = 0; i < nb_placed; i++)
+		names[i] = placed[i]->name;
+	/* the graph itself; partial pipelines (a ring with one end placed) run on purpose */
+	if ((rc = fp_ctl_ring_graph_check(names, nb_placed, NULL, 0)) < 0)
+		return rc;
 	/* A journal configured but not written would be a silent loss of the audit trail. */
 	const struct fp_cfg_node *store = fp_cfg_lookup(p->cfg, NULL, "store");
 	bool store_placed = false;
@@ -422,7 +414,7 @@ static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan)
 				  FP_CTL_CARRY_VERSION)) < 0)
 		return rc;
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
-		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_names[i],
+		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_graph[i].ring,
 					  fp_ring_memsize(p->ring_capacity[i]), FP_RING_VERSION)) <
 		    0)
 			return rc;
@@ -466,8 +458,8 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 		p->wtab->w[i].core = p->workers[i].core;
 	}
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++) {
-		struct fp_ring *r = fp_shm_region(&p->seg, fp_ctl_ring_names[i], NULL);
-		if ((rc = fp_ring_init(r, p->ring_capacity[i], fp_ctl_ring_names[i])) < 0)
+		struct fp_ring *r = fp_shm_region(&p->seg, fp_ctl_ring_graph[i].ring, NULL);
+		if ((rc = fp_ring_init(r, p->ring_capacity[i], fp_ctl_ring_graph[i].ring)) < 0)
 			goto err;
 	}
 	for (unsigned w = 0; w < p->nb_workers; w++)

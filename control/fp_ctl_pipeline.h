@@ -29,7 +29,6 @@
 #include "fp_shm_ctl.h"
 
 #define FP_CTL_MAX_STAGES_PER_WORKER 8
-#define FP_CTL_NB_RINGS              8
 
 struct fp_ctl_worker_spec {
 	char name[FP_SHM_WORKER_NAMESIZE];
@@ -46,7 +45,7 @@ struct fp_ctl_pipeline {
 	char group[64];
 	enum fp_shm_huge hugepages;
 	struct fp_ctl_restart_policy restart;
-	uint32_t ring_capacity[FP_CTL_NB_RINGS];
+	uint32_t ring_capacity[FP_CTL_NB_RINGS]; /**< in the order of fp_ctl_ring_graph */
 	unsigned nb_workers;
 	struct fp_ctl_worker_spec workers[FP_SHM_MAX_WORKERS];
 	struct fp_shm seg;
@@ -130,8 +129,5 @@ struct fp_ctl_carry {
 
 /** Add the figures of the segment's "ctl.carry" region (if any) to @p sum (cold). */
 void fp_ctl_carry_add(const struct fp_shm *seg, struct fp_ctl_summary *sum);
-
-/** Ring names of the fixed topology, in the order of ring_capacity[]. */
-extern const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS];
 
 #endif /* FP_CTL_PIPELINE_H */

@@ -116,6 +116,18 @@ void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *si
  */
 struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
 
+struct fp_strat_level;
+
+/**
+ * The strategies' depth view (strategy.h fp_strat_depth, fp_strat.h cfg.depth) over the
+ * book's snapshot region @p snap: up to @p max levels of @p side (0 bids, 1 asks) of
+ * @p symbol, best first, read under the entry's seqlock. Any thread; no syscall, no lock.
+ *
+ * @return levels copied, -ERANGE, -EBUSY, or -ESTALE (the symbol's book is stale)
+ */
+int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_t max,
+		       struct fp_strat_level *out);
+
 /*
  * The stages' settings as `fastpath run` reads them from the config (env->cfg and
  * env->tsc_hz only; no segment), for a caller that runs the stages without one: the
@@ -137,7 +149,9 @@ int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *o
 
 /*
  * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
- * consuming stage, whatever the placement.
+ * consuming stage, whatever the placement. Who produces and consumes each is written once,
+ * in fp_ctl_ring_graph[] (fp_ctl_rings.c): the loader checks a placement against it and
+ * `fastpath-ctl status` prints it.
  */
 #define FP_CTL_RING_MD         "ring.md"         /**< md -> book */
 #define FP_CTL_RING_TOP        "ring.top"        /**< book -> strategies: tops, trades */
@@ -147,5 +161,29 @@ int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *o
 #define FP_CTL_RING_EXEC_RISK  "ring.exec.risk"  /**< gateway -> risk */
 #define FP_CTL_RING_EXEC_STRAT "ring.exec.strat" /**< gateway -> strategies */
 #define FP_CTL_RING_REJECT     "ring.reject"     /**< risk -> strategies */
+
+#define FP_CTL_NB_RINGS 8 /**< rings of the fixed topology (fp_ctl_ring_graph) */
+
+/** One edge of the ring graph. */
+struct fp_ctl_ring_edge {
+	const char *ring;     /**< FP_CTL_RING_*: the region name */
+	const char *key;      /**< rings.<key> in the configuration sizes it */
+	uint32_t capacity;    /**< default capacity (events, a power of two) */
+	const char *producer; /**< the one stage that enqueues (fp_ctl_stage_ops.name) */
+	const char *consumer; /**< the one stage that dequeues */
+};
+
+/** The ring graph: every ring of the pipeline, once. */
+extern const struct fp_ctl_ring_edge fp_ctl_ring_graph[FP_CTL_NB_RINGS];
+
+/**
+ * Check the graph and a placement against it. The graph: every ring once, its producer
+ * and consumer two different known stages (fp_ctl_stages), so that each ring has exactly
+ * one of each. The placement (@p placed, @p nb stage names): a ring whose producer and
+ * consumer are not both placed or both absent is named in @p half (rings that fill up
+ * or starve; partial pipelines such as md alone run so on purpose), comma separated.
+ * @return 0, or -EINVAL with fp_err text when the graph itself is wrong.
+ */
+int fp_ctl_ring_graph_check(const char *const *placed, unsigned nb, char *half, size_t cap);
 
 #endif /* FP_CTL_STAGE_H */

@@ -88,6 +88,7 @@ static int book_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.out[0] = fp_ctl_ring(env, FP_CTL_RING_TOP);
 	cfg.out[1] = fp_ctl_ring(env, FP_CTL_RING_TOP_RISK);
 	cfg.nb_out = 2;
+	cfg.tops_only = 1u << 1; /* risk marks and collars on tops; trades are the strategies' */
 	cfg.stats = fp_ctl_region(env, "book.stats", NULL);
 	if (cfg.snap_depth)
 		cfg.snap_mem = fp_ctl_region(env, "book.snap", &cfg.snap_size);

@@ -18,6 +18,9 @@
  * starts its sequences from the clock, and init() raises that start above the highest
  * sequence found in today's journal (RISK records: intents forwarded or refused; J5 via
  * fp_ctl_store_recover), so a clock stepped back cannot repeat an id either.
+ *
+ * fp_strat_depth() reads the book's snapshot region (book.snap, when book.depth > 0)
+ * through fp_ctl_strat_depth(): the host knows no book layout, the adapter does.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "fp_book.h"
+#include "fp_book_snap.h"
 #include "fp_ctl_stage.h"
 #include "fp_ctl_store.h"
 #include "fp_err.h"
@@ -271,6 +276,14 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 	if (n < 0)
 		return (int)fp_err_append((int)n, "strategies: reading the journal");
 	cfg.first_seq = sc.max_seq ? sc.max_seq + 1 : 0;
+	/* The depth view (fp_strat_depth): the book's snapshot region, laid out by the book's
+	 * setup() before any worker starts; none when book.depth = 0 (-ENODATA). */
+	uint64_t snap_size = 0;
+	const void *snap = fp_shm_region(env->seg, "book.snap", &snap_size);
+	if (snap && fp_book_snap_check(snap, snap_size) == 0) {
+		cfg.depth = fp_ctl_strat_depth;
+		cfg.depth_view = snap;
+	}
 	if ((rc = fp_strat_host_init(&a->host, &cfg)) < 0)
 		return rc;
 	if (n > 0) {
@@ -283,6 +296,23 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 	}
 	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
 	return 0;
+}
+
+int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_t max,
+		       struct fp_strat_level *out)
+{
+	struct fp_book_snap_level lv[FP_BOOK_SNAP_MAX_DEPTH];
+	uint32_t state = 0;
+	int n = fp_book_snap_side(snap, symbol, side, lv, FP_MIN(max, FP_BOOK_SNAP_MAX_DEPTH),
+				  &state, 64);
+	if (n < 0)
+		return n;
+	if (state & FP_BOOK_SYM_STALE)
+		return -ESTALE;
+	for (int i = 0; i < n; i++)
+		out[i] = (struct fp_strat_level){
+			.price = lv[i].price, .shares = lv[i].shares, .orders = lv[i].orders};
+	return n;
 }
 
 static unsigned strat_poll(void *ctx, unsigned budget)

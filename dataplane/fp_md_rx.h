@@ -5,8 +5,9 @@
  *
  * fp_md_rx_open()/fp_md_rx_close() are cold (they allocate, make syscalls, may print
  * nothing). fp_md_rx_burst() is the hot path of the md core: no allocation, no syscall
- * except the backend's own receive (recvmmsg for FP_MD_RX_UDP, none for DPDK, AF_XDP and
- * pcap). One thread per handle. A burst's packets stay valid until the next
+ * except the backend's own receive: recvmmsg for FP_MD_RX_UDP; for AF_XDP a non-blocking
+ * recvfrom() that wakes the kernel when it set the fill ring's need_wakeup flag (it ran
+ * out of frames; fp_md_rx_xdp.c); none for DPDK and pcap. One thread per handle. A burst's packets stay valid until the next
  * fp_md_rx_burst() or fp_md_rx_close() on the same handle.
  *
  * Filtering: only UDP/IPv4 datagrams to a configured group:port pair are returned (any

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_md_rx_pcap.c - the replay receive backend: a classic or nanosecond pcap file (mapped
+ * fp_md_rx_pcap.c - the replay receive backend: a classic (µs or ns) or pcapng file (mapped
  * read-only) or an in-memory capture, as fast as possible or paced by the capture
  * timestamps divided by a speed factor.
  *
@@ -144,8 +144,7 @@ static unsigned pcap_burst(struct fp_md_rx *rx, struct fp_md_pkt *pkts, unsigned
 			}
 		}
 		struct fp_net_pkt np;
-		enum fp_net_result nr =
-			fp_net_parse_link(be->pcap.linktype, rec.data, rec.caplen, &np);
+		enum fp_net_result nr = fp_net_parse_link(rec.linktype, rec.data, rec.caplen, &np);
 		got += fp_md_rx_take(rx, nr, &np, now, rec.ts_ns, &pkts[got]);
 	}
 	return got;

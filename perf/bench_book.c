@@ -81,17 +81,6 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static double median(double *v, uint32_t n)
-{
-	for (uint32_t i = 1; i < n; i++)
-		for (uint32_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			double t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
@@ -401,7 +390,7 @@ int fp_bench_book(int argc, char **argv)
 	}
 	double med[NB_M];
 	for (int m = 0; m < NB_M; m++)
-		med[m] = median(v[m], o.runs);
+		med[m] = fp_bench_median(v[m], o.runs);
 
 	struct fp_bench_result res[2] = {{.name = "fastpath"}, {.name = "reference_book"}};
 	fp_bench_metric(&res[0], "mean_ns", med[M_MEAN]);

@@ -39,12 +39,6 @@ const char fp_bench_common_summary[] =
 
 enum { M_TSC, M_TSC_ORD, M_HIST, M_HIST_CONST, M_CLOCK, M_ARRAY, M_COUNT };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Cycles per call of one batch of measurement @p m over @p iters calls. */
 static double run_batch(int m, uint64_t iters, struct fp_hist *h, const uint64_t *vals,
 			uint64_t *counts)
@@ -96,7 +90,7 @@ static double run_once(int m, uint64_t iters, struct fp_hist *h, const uint64_t 
 	unsigned nb = (unsigned)(iters / BATCH);
 	for (unsigned b = 0; b < nb; b++)
 		batch[b] = run_batch(m, BATCH, h, vals, counts);
-	qsort(batch, nb, sizeof(*batch), cmp_double);
+	qsort(batch, nb, sizeof(*batch), fp_bench_cmp_double);
 	return batch[nb / 2];
 }
 
@@ -162,7 +156,7 @@ int fp_bench_common(int argc, char **argv)
 		for (int m = 0; m < M_COUNT; m++)
 			cyc[m][r] = run_once(m, iters, h, vals, counts, batch);
 	for (int m = 0; m < M_COUNT; m++) {
-		qsort(cyc[m], runs, sizeof(double), cmp_double);
+		qsort(cyc[m], runs, sizeof(double), fp_bench_cmp_double);
 		med[m] = cyc[m][runs / 2];
 	}
 	double ns_per_cyc = 1e9 / (double)hz;

@@ -47,18 +47,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Seconds to journal @n events in batches, or < 0 on error (message in fp_err). */
 static double run_journal(const char *path, uint64_t n, unsigned batch, bool sync)
 {
@@ -199,7 +187,7 @@ int fp_bench_journal(int argc, char **argv)
 	free(buf);
 	double med[4];
 	for (int v = 0; v < 4; v++)
-		med[v] = median(t[v], o.runs);
+		med[v] = fp_bench_median(t[v], o.runs);
 	struct fp_bench_result res[2] = {{.name = "fastpath"}, {.name = "write"}};
 	for (int k = 0; k < 2; k++) {
 		double ev = (double)o.events / med[k * 2];

@@ -51,18 +51,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static struct fp_md_cfg md_cfg(struct fp_ring *ring, const struct fp_md_rx_cfg *line)
 {
 	struct fp_md_cfg cfg = {
@@ -259,7 +247,7 @@ int fp_bench_md(int argc, char **argv)
 		}
 		rate[r] = (double)m / s;
 	}
-	double med = median(rate, runs);
+	double med = fp_bench_median(rate, runs);
 	fp_hist_init(h);
 	packet_latency(&mem, ring, h, &conv);
 	fp_bench_metric(&res[0], "msgs_per_s", med);
@@ -311,7 +299,7 @@ int fp_bench_md(int argc, char **argv)
 		}
 		unlink(path);
 		if (ok) {
-			double dm = median(rate, runs);
+			double dm = fp_bench_median(rate, runs);
 			fp_bench_metric(&res[1], "msgs_per_s", dm);
 			fp_bench_metric(&res[1], "per_msg_ns", 1e9 / dm);
 			fp_bench_metric(&res[1], "p50_pkt_ns", (double)fp_hist_percentile(h, 0.50));
@@ -333,7 +321,7 @@ int fp_bench_md(int argc, char **argv)
 		double s = reference_pass(&f, &m);
 		rate[r] = (double)m / s;
 	}
-	double ref = median(rate, runs);
+	double ref = fp_bench_median(rate, runs);
 	struct fp_bench_result *rr = &res[nb_res];
 	*rr = res[2];
 	fp_bench_metric(rr, "msgs_per_s", ref);

@@ -56,18 +56,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void enter_msg(struct fp_ouch_msg *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -347,10 +335,10 @@ int fp_bench_ouch(int argc, char **argv)
 
 	struct fp_bench_result res[3] = {{.name = "fastpath"}, {.name = "handwritten"}};
 	unsigned nb_res = 2;
-	double me = median(enc, runs), mh = median(henc, runs);
-	double md = median(dec, runs), mhd = median(hdec, runs);
+	double me = fp_bench_median(enc, runs), mh = fp_bench_median(henc, runs);
+	double md = fp_bench_median(dec, runs), mhd = fp_bench_median(hdec, runs);
 	fp_bench_metric(&res[0], "encode_ns", me);
-	fp_bench_metric(&res[0], "generic_encode_ns", median(genc, runs));
+	fp_bench_metric(&res[0], "generic_encode_ns", fp_bench_median(genc, runs));
 	fp_bench_metric(&res[0], "decode_ns", md);
 	fp_bench_metric(&res[1], "encode_ns", mh);
 	fp_bench_metric(&res[1], "decode_ns", mhd);

@@ -69,18 +69,6 @@ const char fp_bench_ring_summary[] =
 #define NB_VARIANTS 5
 #define ROUNDS_MAX  15
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 enum mode { MODE_LAT, MODE_THR };
 
 /* One wfcqueue node: the event in its own line after the link. */
@@ -644,7 +632,7 @@ static int bench_run(struct bench *b, bool json, uint64_t samples, uint64_t even
 		idx[v] = (int)nb_res;
 		res[nb_res].name = variants[v].name;
 		for (int k = 0; k < NB_M; k++)
-			fp_bench_metric(&res[nb_res], mnames[k], median(m[k][v], rounds));
+			fp_bench_metric(&res[nb_res], mnames[k], fp_bench_median(m[k][v], rounds));
 		nb_res++;
 	}
 	struct fp_bench_result extra = {.name = "ratios"};

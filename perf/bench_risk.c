@@ -367,18 +367,6 @@ static int run_naive(const struct stream *st, const struct fp_tsc_conv *conv, st
 
 /* ---- driver ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* The timer alone, on the same machine at the same time: p50 is its cost, p99 shows how
  * much of a tail the machine adds to anything timed (interrupts, a busy sibling). */
 static void timer_cost_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, double *p50,
@@ -482,11 +470,11 @@ int fp_bench_risk(int argc, char **argv)
 		{.name = "fastpath"}, {.name = "naive_mutex_scan"}, {.name = "fastpath_batched"}};
 	double med_f[6], med_n[6];
 	for (int m = 0; m < 6; m++) {
-		med_f[m] = median(f[m], runs);
-		med_n[m] = median(nv[m], runs);
+		med_f[m] = fp_bench_median(f[m], runs);
+		med_n[m] = fp_bench_median(nv[m], runs);
 		fp_bench_metric(&res[0], names[m], med_f[m]);
 		fp_bench_metric(&res[1], names[m], med_n[m]);
-		fp_bench_metric(&res[2], names[m], median(fb[m], runs));
+		fp_bench_metric(&res[2], names[m], fp_bench_median(fb[m], runs));
 	}
 	fp_bench_metric(&res[0], "timer_ns", timer);
 	fp_bench_metric(&res[1], "timer_ns", timer);

@@ -153,18 +153,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void put_lat(struct fp_bench_result *r, const struct fp_hist *h)
 {
 	fp_bench_metric(r, "p50_ns", (double)fp_hist_percentile(h, 0.50));
@@ -305,7 +293,7 @@ int fp_bench_sim(int argc, char **argv)
 		rate[r] = (double)nb_ops / (now_s() - t0);
 		fp_sim_engine_destroy(e);
 	}
-	double eng_rate = median(rate, runs);
+	double eng_rate = fp_bench_median(rate, runs);
 	struct fp_sim_engine *e = make_engine(symbols, max_orders, NULL);
 	for (uint32_t i = 0; i < nb_pre; i++)
 		engine_op(e, &ops[i], i);

@@ -40,6 +40,12 @@ double fp_bench_get(const struct fp_bench_result *r, const char *name, double df
 void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_bench_result *res,
 		     unsigned nb_res, const struct fp_bench_result *extra);
 
+/** qsort() comparator of doubles, ascending (the one for every benchmark). */
+int fp_bench_cmp_double(const void *a, const void *b);
+
+/** Median of @p v[0 .. n-1] (sorts @p v in place; n > 0). */
+double fp_bench_median(double *v, unsigned n);
+
 /** True when argv holds --json. */
 bool fp_bench_want_json(int argc, char **argv);
 

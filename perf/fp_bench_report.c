@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_bench_report.c - print benchmark results as a table or as design.md §12 JSON.
+ * fp_bench_report.c - print benchmark results as a table or as design.md §12 JSON; the
+ * median every benchmark reports.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -111,4 +112,16 @@ void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_be
 			print_number(out, extra->metrics[m].value);
 			fputc('\n', out);
 		}
+}
+
+int fp_bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double fp_bench_median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), fp_bench_cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }

@@ -675,6 +675,12 @@ static_assert(offsetof(struct fp_itch_hdr, tracking_number) == 3, "tracking_numb
 static_assert(offsetof(struct fp_itch_hdr, timestamp) == 5, "timestamp offset");
 
 /* Each wire struct has the spec's length and every field sits at the spec's offset. */
+/*
+ * clang-format off: the X-macro invocations below end without a semicolon (each expands
+ * to static asserts or declarations that carry their own), which clang-format 14 reads
+ * as one statement continuing over the lines, indenting one step more on every line.
+ */
+/* clang-format off */
 #define FP_ITCH__ASSERT_FIELD(kind, field, off, size)                               \
 	static_assert(offsetof(FP_ITCH__CUR, field) == (off), "offset of " #field); \
 	static_assert(sizeof(((FP_ITCH__CUR *)0)->field) == (size), "size of " #field);
@@ -682,93 +688,76 @@ static_assert(offsetof(struct fp_itch_hdr, timestamp) == 5, "timestamp offset");
 FP_ITCH_FIELDS_system_event(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_stock_directory
-	FP_ITCH_FIELDS_stock_directory(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_stock_directory(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_stock_trading_action
-		FP_ITCH_FIELDS_stock_trading_action(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_stock_trading_action(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_reg_sho_restriction
-			FP_ITCH_FIELDS_reg_sho_restriction(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_reg_sho_restriction(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_market_participant_position
-				FP_ITCH_FIELDS_market_participant_position(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_market_participant_position(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_mwcb_decline_level
-					FP_ITCH_FIELDS_mwcb_decline_level(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_mwcb_decline_level(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_mwcb_status
-						FP_ITCH_FIELDS_mwcb_status(FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_mwcb_status(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_ipo_quoting_period_update
-							FP_ITCH_FIELDS_ipo_quoting_period_update(
-								FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_ipo_quoting_period_update(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_luld_auction_collar
-								FP_ITCH_FIELDS_luld_auction_collar(
-									FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_luld_auction_collar(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_operational_halt
-									FP_ITCH_FIELDS_operational_halt(
-										FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_operational_halt(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_add_order
-										FP_ITCH_FIELDS_add_order(
-											FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_add_order(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_add_order_mpid
-											FP_ITCH_FIELDS_add_order_mpid(
-												FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_add_order_mpid(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_order_executed
-												FP_ITCH_FIELDS_order_executed(
-													FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_order_executed(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_order_executed_with_price
-													FP_ITCH_FIELDS_order_executed_with_price(
-														FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_order_executed_with_price(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_order_cancel
-														FP_ITCH_FIELDS_order_cancel(
-															FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_order_cancel(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_order_delete
-															FP_ITCH_FIELDS_order_delete(
-																FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_order_delete(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_order_replace
-																FP_ITCH_FIELDS_order_replace(
-																	FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_order_replace(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_trade
-																	FP_ITCH_FIELDS_trade(
-																		FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_trade(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_cross_trade
-																		FP_ITCH_FIELDS_cross_trade(
-																			FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_cross_trade(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_broken_trade
-																			FP_ITCH_FIELDS_broken_trade(
-																				FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_broken_trade(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_noii
-																				FP_ITCH_FIELDS_noii(
-																					FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_noii(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_rpii
-																					FP_ITCH_FIELDS_rpii(
-																						FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_rpii(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #define FP_ITCH__CUR struct fp_itch_dlcr
-																						FP_ITCH_FIELDS_dlcr(
-																							FP_ITCH__ASSERT_FIELD)
+FP_ITCH_FIELDS_dlcr(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__CUR
 #undef FP_ITCH__ASSERT_FIELD
 
 #define FP_ITCH__ASSERT_SIZE(ch, name, len) \
 	static_assert(sizeof(struct fp_itch_##name) == (len), "length of " #name);
-																							FP_ITCH_MESSAGES(
-																								FP_ITCH__ASSERT_SIZE)
+FP_ITCH_MESSAGES(FP_ITCH__ASSERT_SIZE)
 #undef FP_ITCH__ASSERT_SIZE
 
 /* ---- typed views: host order, same field names; Alpha stays space padded, not terminated ---- */
@@ -785,12 +774,11 @@ FP_ITCH_FIELDS_system_event(FP_ITCH__ASSERT_FIELD)
 	struct fp_itch_##name##_v {                  \
 		FP_ITCH_FIELDS_##name(FP_ITCH__DECL) \
 	};
-																								FP_ITCH_MESSAGES(
-																									FP_ITCH__VIEW)
+FP_ITCH_MESSAGES(FP_ITCH__VIEW)
 #undef FP_ITCH__VIEW
 
-	/** A decoded message: the common header, then the view selected by `type`. */
-	struct fp_itch_msg {
+/** A decoded message: the common header, then the view selected by `type`. */
+struct fp_itch_msg {
 	char type; /**< message_type */
 	uint16_t stock_locate;
 	uint16_t tracking_number;
@@ -801,6 +789,7 @@ FP_ITCH_FIELDS_system_event(FP_ITCH__ASSERT_FIELD)
 #undef FP_ITCH__MEMBER
 	} u;
 };
+/* clang-format on */
 
 /** Decode outcome. FP_ITCH_OK = 0. */
 enum fp_itch_result {

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_pcap.h - classic libpcap capture files (microsecond and nanosecond, either byte order)
- * read and written over an in-memory buffer.
+ * fp_pcap.h - capture files read over an in-memory buffer: classic libpcap (microsecond
+ * and nanosecond, either byte order) and pcapng (what Wireshark and dumpcap write by
+ * default); classic pcap headers written.
  *
  * Pure, no I/O, no allocation: callers mmap or read the file and pass the bytes. Any thread.
  * The reader walks the records in order and reports a record cut short at the end of the
- * buffer (a truncated capture) instead of returning the partial bytes. pcapng is recognised
- * only to say that it is not supported.
+ * buffer (a truncated capture) instead of returning the partial bytes. One API for both
+ * formats: fp_pcap_open() recognises the format, fp_pcap_next() returns packets.
+ *
+ * pcapng (draft-ietf-opsawg-pcapng): a file is blocks {type u32, total length u32, body,
+ * total length u32}, 32-bit aligned, in the byte order of the section they belong to. The
+ * reader learns:
+ *   SHB 0x0A0D0D0A  section header: byte-order magic 0x1A2B3C4D (either order), version
+ *                   1.x; starts a new section (interfaces forgotten)
+ *   IDB 0x00000001  interface: link type, snap length, options if_tsresol (9) and
+ *                   if_tsoffset (14); up to FP_PCAPNG_MAX_IF a section
+ *   EPB 0x00000006  enhanced packet: interface, 64-bit timestamp in the interface's units
+ *   SPB 0x00000003  simple packet: interface 0, no timestamp (ts_ns 0), captured length =
+ *                   min(original length, snap length, what the block holds)
+ *   OPB 0x00000002  obsolete packet block (as EPB, 16-bit interface id)
+ * Every other block (name resolution, statistics, decryption secrets, custom) is skipped.
+ * fp_pcap.linktype and .snaplen are those of the first interface of the file (read at
+ * open); a packet carries its own interface's link type in fp_pcap_rec.linktype.
  *
  * File header (24 bytes), in the byte order given by the magic:
  *
@@ -44,6 +60,15 @@
 /** Records larger than this are treated as corruption whatever the snaplen says. */
 #define FP_PCAP_MAX_RECORD   (256u * 1024u)
 
+#define FP_PCAPNG_BOM       0x1A2B3C4Du /**< SHB byte-order magic */
+#define FP_PCAPNG_BT_IDB    0x00000001u
+#define FP_PCAPNG_BT_OPB    0x00000002u
+#define FP_PCAPNG_BT_SPB    0x00000003u
+#define FP_PCAPNG_BT_EPB    0x00000006u
+#define FP_PCAPNG_MAX_IF    16 /**< interfaces per section */
+/** Blocks larger than this (headers and options included) are corruption. */
+#define FP_PCAPNG_MAX_BLOCK (FP_PCAP_MAX_RECORD + 64u * 1024u)
+
 struct fp_pcap_file_hdr {
 	uint32_t magic_number;
 	uint16_t version_major;
@@ -78,6 +103,15 @@ struct fp_pcap {
 	uint8_t nanosecond; /**< ts_usec holds nanoseconds */
 	uint16_t version_major;
 	uint16_t version_minor;
+	/* pcapng only */
+	uint8_t ng;     /**< 1: the buffer is pcapng */
+	uint32_t nb_if; /**< interfaces of the current section */
+	struct fp_pcapng_if {
+		uint32_t linktype;
+		uint32_t snaplen;
+		uint64_t units;   /**< timestamp units per second (if_tsresol; 10^6 by default) */
+		int64_t offset_s; /**< if_tsoffset: seconds added to every timestamp */
+	} ifs[FP_PCAPNG_MAX_IF];
 };
 
 /** One record: points into the caller's buffer. */
@@ -87,6 +121,8 @@ struct fp_pcap_rec {
 	uint32_t origlen;    /**< orig_len (> caplen when the snap length cut the frame) */
 	uint64_t ts_ns;      /**< capture time, nanoseconds since the epoch */
 	uint64_t index;      /**< 0-based record number */
+	uint32_t linktype;   /**< the record's link type (pcapng: its interface's) */
+	uint32_t interface;  /**< pcapng interface id in its section; 0 for classic pcap */
 };
 
 /** What fp_pcap_next() found. */
@@ -94,7 +130,8 @@ enum fp_pcap_result {
 	FP_PCAP_OK = 0,    /**< @p rec holds the next record */
 	FP_PCAP_END,       /**< clean end of the capture */
 	FP_PCAP_TRUNCATED, /**< the last record (or its header) is cut short: the file ends early */
-	FP_PCAP_CORRUPT,   /**< a record length beyond any sane snap length */
+	FP_PCAP_CORRUPT,   /**< a record length beyond any sane snap length; pcapng: a block
+			      whose lengths disagree, an unknown interface, a bad section */
 };
 
 /** Magic of the buffer: 1 classic pcap, 2 pcapng, 0 neither. Any thread; pure. */
@@ -103,7 +140,8 @@ int fp_pcap_probe(const void *buf, size_t len);
 /**
  * Start reading the capture in @p buf (the whole file). Cold path.
  *
- * @return 0, or -EINVAL when @p buf is not a classic pcap (pcapng included: the message,
+ * @return 0, or -EINVAL when @p buf is neither a classic pcap nor a pcapng (or a pcapng
+ *         whose first section has no interface before its first packet; the message,
  *         through fp_err, says which), -EPROTO for an unknown major version.
  */
 int fp_pcap_open(struct fp_pcap *p, const void *buf, size_t len);

@@ -56,7 +56,7 @@ enum fp_ev_type {
 	FP_EV_MD_CANCEL,           /**< 'X' partial cancel */
 	FP_EV_MD_DELETE,           /**< 'D' */
 	FP_EV_MD_REPLACE,          /**< 'U' */
-	FP_EV_MD_TRADE,            /**< 'P' non-cross trade */
+	FP_EV_MD_TRADE,            /**< 'P' non-cross trade; book -> strategy: every execution */
 	FP_EV_MD_CROSS_TRADE,      /**< 'Q' */
 	FP_EV_MD_BROKEN_TRADE,     /**< 'B' */
 	FP_EV_MD_NOII,             /**< 'I' net order imbalance indicator */
@@ -97,6 +97,7 @@ enum fp_ev_type {
 #define FP_EVF_REPLAY     0x08 /**< recovered by retransmission or venue replay */
 #define FP_EVF_CROSSED    0x10 /**< book top: bid >= ask (locked or crossed) */
 #define FP_EVF_HALTED     0x20 /**< book top: symbol not in trading state 'T' */
+#define FP_EVF_CROSS      0x40 /**< md trade from the book stage: a cross ('Q'), no order */
 
 /* Sides as on the wire (ITCH buy/sell indicator, OUCH side). */
 #define FP_SIDE_BUY          'B'

@@ -449,15 +449,18 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* ITCH time of the start (ns since midnight) and the epoch time of that midnight (UTC). */
+/* ITCH time of the start (ns since midnight US Eastern, the venue's day) and the epoch
+ * time of that midnight (UTC ns since 1970: what the pcap records carry). */
 static int session_clock(const char *start, uint64_t *ts0, uint64_t *midnight)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t day = (uint64_t)now.tv_sec / 86400 * 86400;
-	*midnight = day * 1000000000ull;
+	int64_t off = fp_sim_eastern_offset_s((int64_t)now.tv_sec);
+	uint64_t local = (uint64_t)((int64_t)now.tv_sec + off);
+	uint64_t day = local / 86400 * 86400;
+	*midnight = (uint64_t)((int64_t)day - off) * 1000000000ull;
 	if (!strcmp(start, "now")) {
-		*ts0 = ((uint64_t)now.tv_sec - day) * 1000000000ull + (uint64_t)now.tv_nsec;
+		*ts0 = (local - day) * 1000000000ull + (uint64_t)now.tv_nsec;
 		return 0;
 	}
 	unsigned h, m, s;
@@ -716,6 +719,7 @@ static int run(struct sim_run *r)
 #if FP_SIM_HAVE_OE
 		/* Order entry: clients' OUCH requests go straight into the engine. */
 		if (r->oe_up) {
+			fp_sim_oe_set_time(&r->oe, ts0 + sim); /* one clock for every message */
 			unsigned oe_work = fp_sim_oe_poll(&r->oe);
 			if (oe_work) /* clients' trades go out at once */
 				fp_sim_itch_flush(r->itch, ts0 + sim);

@@ -423,7 +423,8 @@ void fp_sim_itch_on_md(void *arg, const struct fp_sim_md *e)
 		break;
 	case 'P':
 		m.u.trade.order_reference_number = 0;
-		m.u.trade.buy_sell_indicator = (char)e->side;
+		/* spec 1.5.1: "B" since 2014 (non-displayed executions show no side) */
+		m.u.trade.buy_sell_indicator = 'B';
 		m.u.trade.shares = e->qty;
 		memcpy(m.u.trade.stock, e->stock, 8);
 		m.u.trade.price = (uint32_t)e->price;
@@ -589,4 +590,39 @@ uint16_t fp_sim_itch_rerequest_port(const struct fp_sim_itch *p)
 const struct fp_sim_itch_stats *fp_sim_itch_stats(const struct fp_sim_itch *p)
 {
 	return &p->st;
+}
+
+/* Seconds since 1970 of 00:00 UTC on @p day of @p month of @p year (proleptic Gregorian,
+ * days_from_civil). */
+static int64_t utc_day(int64_t year, unsigned month, unsigned day)
+{
+	year -= month <= 2;
+	int64_t era = (year >= 0 ? year : year - 399) / 400;
+	unsigned yoe = (unsigned)(year - era * 400);
+	unsigned doy = (153 * (month + (month > 2 ? (unsigned)-3 : 9)) + 2) / 5 + day - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + (int64_t)doe - 719468) * 86400;
+}
+
+/* Day of month of the @p nth Sunday of @p month of @p year. */
+static unsigned nth_sunday(int64_t year, unsigned month, unsigned nth)
+{
+	int64_t days = utc_day(year, month, 1) / 86400;    /* 1970-01-01 was a Thursday */
+	unsigned wday = (unsigned)(((days % 7) + 11) % 7); /* 0 = Sunday */
+	return 1 + (7 - wday) % 7 + 7 * (nth - 1);
+}
+
+int64_t fp_sim_eastern_offset_s(int64_t utc_s)
+{
+	int64_t days = utc_s / 86400 - (utc_s % 86400 < 0);
+	/* year of the UTC date (civil_from_days) */
+	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	int64_t year = (int64_t)yoe + era * 400 + (mp >= 10);
+	int64_t edt_from = utc_day(year, 3, nth_sunday(year, 3, 2)) + 7 * 3600;
+	int64_t edt_to = utc_day(year, 11, nth_sunday(year, 11, 1)) + 6 * 3600;
+	return utc_s >= edt_from && utc_s < edt_to ? -4 * 3600 : -5 * 3600;
 }

@@ -10,7 +10,8 @@
  *
  * Simulator main thread only. Create opens sockets and the file and allocates the history
  * (cold path). Publishing appends to the open packet (no syscall); a full packet, a flush
- * or a poll sends (sendto, fwrite). Timestamps are ITCH's: nanoseconds since midnight.
+ * or a poll sends (sendto, fwrite). Timestamps are ITCH's: nanoseconds since midnight US
+ * Eastern (the venue's day; fp_sim_eastern_offset_s() gives the offset from UTC).
  */
 #ifndef FP_SIM_ITCH_H
 #define FP_SIM_ITCH_H
@@ -36,7 +37,8 @@ struct fp_sim_itch_cfg {
 	double dup;                 /**< probability of sending a packet twice */
 	double reorder;             /**< probability of holding a packet back behind the next */
 	uint64_t seed;              /**< of the fault injection */
-	uint64_t midnight_epoch_ns; /**< pcap time of ITCH timestamp 0 (UTC ns since 1970) */
+	uint64_t midnight_epoch_ns; /**< pcap time of ITCH timestamp 0: the epoch (UTC ns since
+				       1970) of the US Eastern midnight that starts the day */
 	uint64_t heartbeat_ns;      /**< idle time before a heartbeat (default 1 s) */
 	uint64_t batch_ns;          /**< longest a message waits for more to share its packet,
 				        in ITCH time (default 50 us; 0 = send at every flush) */
@@ -111,5 +113,12 @@ uint64_t fp_sim_itch_next_seq(const struct fp_sim_itch *p);
 uint16_t fp_sim_itch_rerequest_port(const struct fp_sim_itch *p);
 
 const struct fp_sim_itch_stats *fp_sim_itch_stats(const struct fp_sim_itch *p);
+
+/**
+ * Seconds US Eastern time is off UTC at @p utc_s (seconds since 1970): -4 h (EDT) from the
+ * second Sunday of March 07:00 UTC (02:00 EST) to the first Sunday of November 06:00 UTC
+ * (02:00 EDT), -5 h (EST) otherwise: the US rule since 2007. Needs no tz database.
+ */
+int64_t fp_sim_eastern_offset_s(int64_t utc_s);
 
 #endif /* FP_SIM_ITCH_H */

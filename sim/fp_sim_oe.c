@@ -84,13 +84,6 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint64_t midnight_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)(ts.tv_sec % 86400) * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t oldest_seq(const struct fp_sim_oe *oe, const struct fp_sim_oe_account *a)
 {
 	return a->next_seq > oe->history ? a->next_seq - oe->history : 1;
@@ -846,12 +839,16 @@ static unsigned conns_service(struct fp_sim_oe *oe)
 	return work;
 }
 
+void fp_sim_oe_set_time(struct fp_sim_oe *oe, uint64_t ts_ns)
+{
+	oe->now_ns = ts_ns;
+}
+
 unsigned fp_sim_oe_poll(struct fp_sim_oe *oe)
 {
 	if (oe->ended)
 		return 0;
-	oe->now_ms = mono_ms();
-	oe->now_ns = midnight_ns();
+	oe->now_ms = mono_ms(); /* timeouts and heartbeats only; now_ns is the session clock */
 	struct epoll_event evs[FP_SIM_OE_EVENTS];
 	int n = epoll_wait(oe->epoll_fd, evs, FP_SIM_OE_EVENTS, 0);
 	unsigned work = 0;
@@ -972,7 +969,7 @@ int fp_sim_oe_init(struct fp_sim_oe *oe, const struct fp_sim_oe_cfg *cfg,
 		goto err;
 	}
 	oe->now_ms = mono_ms();
-	oe->now_ns = midnight_ns();
+	oe->now_ns = 0; /* fp_sim_oe_set_time() */
 	return 0;
 err:
 	if (rc == -ENOMEM)

@@ -116,7 +116,7 @@ struct fp_sim_oe {
 	struct fp_sim_oe_account *accounts;
 	struct fp_sim_oe_conn *conns;
 	uint64_t now_ms;    /**< monotonic, read once per poll */
-	uint64_t now_ns;    /**< ns since midnight (OUCH timestamps), once per poll */
+	uint64_t now_ns;    /**< session clock (fp_sim_oe_set_time): OUCH and engine timestamps */
 	const void *cur;    /**< request being applied (echo fields for callbacks) */
 	uint32_t cur_owner; /**< its account's engine owner */
 	uint32_t cur_token;
@@ -135,6 +135,15 @@ struct fp_sim_order_listener fp_sim_oe_listener(struct fp_sim_oe *oe);
  */
 int fp_sim_oe_init(struct fp_sim_oe *oe, const struct fp_sim_oe_cfg *cfg,
 		   struct fp_sim_engine *engine);
+
+/**
+ * Set the session clock (ns since midnight, the ITCH clock of the same run) that stamps
+ * every OUCH message and every engine call of the requests that follow, so that a client's
+ * trades carry the same clock as the background flow: ITCH timestamps never go backwards,
+ * and a run is repeatable given the same client orders at the same simulated times. The
+ * acceptor reads no wall clock for timestamps (only for timeouts and heartbeats).
+ */
+void fp_sim_oe_set_time(struct fp_sim_oe *oe, uint64_t ts_ns);
 
 /**
  * Do the pending network work without blocking: accept, read and apply requests, send

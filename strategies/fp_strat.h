@@ -73,6 +73,15 @@ struct fp_strat_host_cfg {
 	uint64_t (*clock)(void *arg);
 	void *clock_arg;
 	struct fp_strat_spec strat[FP_STRAT_MAX];
+	/**
+	 * The depth view behind fp_strat_depth(): @p depth_view handed to @p depth, which
+	 * copies up to @p max levels of @p side (0 bids, 1 asks) of @p symbol best first and
+	 * returns fp_strat_api.depth's codes. The control plane wires the book's snapshot
+	 * reader (the host knows no book layout); NULL: strategies get -ENODATA.
+	 */
+	int (*depth)(const void *depth_view, uint32_t symbol, unsigned side, uint32_t max,
+		     struct fp_strat_level *out);
+	const void *depth_view;
 };
 
 struct fp_strat_stats {

@@ -137,11 +137,23 @@ static int64_t api_position(const struct fp_strat_ctx *ctx, uint32_t symbol_id)
 	return symbol_id < h->cfg.nb_symbols ? s->position[symbol_id] : 0;
 }
 
-static const struct fp_strat_api fp_strat_api_v1 = {
+static int api_depth(const struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t side,
+		     uint32_t levels, struct fp_strat_level *out)
+{
+	const struct fp_strat_host *h = ctx->host;
+	if (!out || (side != FP_SIDE_BUY && side != FP_SIDE_SELL))
+		return -EINVAL;
+	if (!h->cfg.depth)
+		return -ENODATA;
+	return h->cfg.depth(h->cfg.depth_view, symbol_id, side == FP_SIDE_BUY ? 0 : 1, levels, out);
+}
+
+static const struct fp_strat_api fp_strat_api_v2 = {
 	.new_order = api_new,
 	.cancel = api_cancel,
 	.replace = api_replace,
 	.position = api_position,
+	.depth = api_depth,
 };
 
 /* ---- lifecycle ---- */
@@ -236,7 +248,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		memset(s->state, 0, ssz);
 		s->symbol_id = sp->symbol_id;
 		s->next_seq = h->stats.first_seq;
-		s->ctx = (struct fp_strat_ctx){.api = &fp_strat_api_v1,
+		s->ctx = (struct fp_strat_ctx){.api = &fp_strat_api_v2,
 					       .host = h,
 					       .strategy_id = sp->id,
 					       .tsc_hz = cfg->tsc_hz,
@@ -313,7 +325,7 @@ static void dispatch_md(struct fp_strat_host *h, const struct fp_event *ev, uint
 		if (ev->type == FP_EV_BOOK_TOP) {
 			if (s->ops->on_book_top)
 				s->ops->on_book_top(s->state, &s->ctx, ev);
-		} else if (s->ops->on_trade) {
+		} else if (ev->type == FP_EV_MD_TRADE && s->ops->on_trade) {
 			s->ops->on_trade(s->state, &s->ctx, ev);
 		}
 		s->ctx.cause = NULL;

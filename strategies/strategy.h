@@ -30,7 +30,8 @@
 
 #include "fp_event.h"
 
-#define FP_STRAT_ABI_VERSION 1
+/* 2: fp_strat_api.depth (fp_strat_depth), struct fp_strat_level */
+#define FP_STRAT_ABI_VERSION 2
 #define FP_STRAT_ENTRY       "fp_strategy_entry"
 #define FP_STRAT_MAX_PARAMS  16
 
@@ -48,6 +49,13 @@ struct fp_strat_params {
 
 struct fp_strat_ctx;
 
+/** One price level of a depth view (fp_strat_depth()). */
+struct fp_strat_level {
+	int64_t price;   /**< Price(4) */
+	uint32_t shares; /**< open shares at this price (clamped to 2^32-1) */
+	uint32_t orders; /**< orders at this price */
+};
+
 /** What a strategy may ask of its host (function pointers: no link dependency). */
 struct fp_strat_api {
 	/**
@@ -63,6 +71,20 @@ struct fp_strat_api {
 			    uint8_t side, uint32_t shares, int64_t price);
 	/** This strategy's position in @p symbol_id from its own fills (shares, long > 0). */
 	int64_t (*position)(const struct fp_strat_ctx *ctx, uint32_t symbol_id);
+	/* ---- ABI 2 ---- */
+	/**
+	 * Copy up to @p levels price levels of one side (FP_SIDE_BUY: bids, FP_SIDE_SELL:
+	 * asks) of @p symbol_id, best first, from the book worker's last snapshot (read under
+	 * its seqlock: read-only, no syscall, no lock, never waits on the book). The view
+	 * holds the snapshot depth the pipeline configures (book.depth) and may lag the
+	 * tops this strategy was handed by up to one book poll batch.
+	 * @return levels copied (0: empty side), -EINVAL (bad side, NULL out), -ERANGE
+	 *         (unknown symbol), -ENODATA (the pipeline keeps no snapshots), -EBUSY (the
+	 *         book rewrote the symbol during every try: ask again on a later event),
+	 *         -ESTALE (the book is stale for this symbol: do not trade on it)
+	 */
+	int (*depth)(const struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t side,
+		     uint32_t levels, struct fp_strat_level *out);
 };
 
 /** Handed to every callback. */
@@ -119,6 +141,13 @@ static inline uint64_t fp_strat_replace(struct fp_strat_ctx *ctx, uint32_t symbo
 static inline int64_t fp_strat_position(const struct fp_strat_ctx *ctx, uint32_t symbol_id)
 {
 	return ctx->api->position(ctx, symbol_id);
+}
+
+/** Depth of one side of a symbol, best first (fp_strat_api.depth). Hot-path safe. */
+static inline int fp_strat_depth(const struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t side,
+				 uint32_t levels, struct fp_strat_level *out)
+{
+	return ctx->api->depth(ctx, symbol_id, side, levels, out);
 }
 
 /** Text value of parameter @p key, or NULL (cold: init only). */

@@ -9,7 +9,10 @@
  * every published top equal to the reference top at that point (tops only on change),
  * the snapshots equal to the depth, names found; the core alone on the same file compared
  * with the reference after every event; the end-of-day clear; stale marks flagged in tops
- * and cleared on recovery; a full strategy ring counted as an overrun.
+ * and cleared on recovery; a full strategy ring counted as an overrun; every execution of
+ * the file (E, P) published as a trade to every strategy ring, equal to what an
+ * independent order map says; the trade rules (Q flagged and clamped, 0-share Q and
+ * non-printable C silent, a tops-only ring gets no trade).
  */
 #include <check.h>
 #include <errno.h>
@@ -156,6 +159,8 @@ static void drain_tops(struct fp_ring *out, struct seen *seen)
 {
 	struct fp_event e;
 	while (fp_ring_dequeue_burst(out, &e, 1) == 1) {
+		if (e.type == FP_EV_MD_TRADE) /* test_book_stage_publishes_every_trade */
+			continue;
 		ck_assert_uint_eq(e.type, FP_EV_BOOK_TOP);
 		struct seen *s = &seen[e.symbol_id];
 		/* only on change */
@@ -345,6 +350,246 @@ START_TEST(test_book_stage_flags_stale_and_counts_overrun)
 }
 END_TEST
 
+/* A naive order map of the test's own (open addressing, never deletes a slot's key: a
+ * tombstone keeps the probe chain), to know what each E should print without the core. */
+#define TMAP 65536
+struct torder {
+	uint64_t ref;
+	int64_t price;
+	uint32_t shares;
+	uint8_t side, live;
+};
+
+static struct torder *tfind(struct torder *m, uint64_t ref, int insert)
+{
+	for (uint64_t i = (ref * 0x9e3779b97f4a7c15ull) >> 48;; i = (i + 1) % TMAP) {
+		if (m[i].ref == ref && (m[i].live || insert))
+			return &m[i];
+		if (m[i].ref == 0)
+			return insert ? &m[i] : NULL;
+	}
+}
+
+static void tadd(struct torder *m, uint64_t ref, int64_t price, uint32_t shares, uint8_t side)
+{
+	if (ref == 0 || price <= 0 || tfind(m, ref, 0))
+		return; /* the core's rules: bad_event, duplicate_order */
+	struct torder *o = tfind(m, ref, 1);
+	*o = (struct torder){ref, price, shares, side, 1};
+}
+
+/* The trade a strategy must see for @p ev (and the map updated); 0 when none. */
+static int expect_trade(struct torder *m, const struct fp_event *ev, struct fp_event *t)
+{
+	struct torder *o;
+	memset(t, 0, sizeof(*t));
+	t->type = FP_EV_MD_TRADE;
+	t->symbol_id = ev->symbol_id;
+	t->source = ev->source;
+	t->seq = ev->seq;
+	t->t_rx = ev->t_rx;
+	t->u.trade.ts_ns = ev->u.add.ts_ns;
+	switch (ev->type) {
+	case FP_EV_MD_ADD:
+		tadd(m, ev->u.add.order_reference_number, ev->u.add.price, ev->u.add.shares,
+		     ev->u.add.side);
+		return 0;
+	case FP_EV_MD_EXECUTE:
+		if (!(o = tfind(m, ev->u.execute.order_reference_number, 0)))
+			return 0;
+		t->u.trade.order_reference_number = o->ref;
+		t->u.trade.match_number = ev->u.execute.match_number;
+		t->u.trade.price =
+			(ev->flags & FP_EVF_WITH_PRICE) ? ev->u.execute.execution_price : o->price;
+		t->u.trade.shares = ev->u.execute.executed_shares;
+		t->u.trade.side = o->side;
+		o->shares -= FP_MIN(o->shares, ev->u.execute.executed_shares);
+		o->live = o->shares > 0;
+		return !(ev->flags & FP_EVF_WITH_PRICE) || ev->u.execute.printable != 'N';
+	case FP_EV_MD_CANCEL:
+		if ((o = tfind(m, ev->u.cancel.order_reference_number, 0))) {
+			o->shares -= FP_MIN(o->shares, ev->u.cancel.cancelled_shares);
+			o->live = o->shares > 0;
+		}
+		return 0;
+	case FP_EV_MD_DELETE:
+		if ((o = tfind(m, ev->u.del.order_reference_number, 0)))
+			o->live = 0;
+		return 0;
+	case FP_EV_MD_REPLACE:
+		if ((o = tfind(m, ev->u.replace.original_order_reference_number, 0))) {
+			o->live = 0;
+			tadd(m, ev->u.replace.new_order_reference_number, ev->u.replace.price,
+			     ev->u.replace.shares, o->side);
+		}
+		return 0;
+	case FP_EV_MD_TRADE:
+		t->u.trade = ev->u.trade;
+		return 1;
+	case FP_EV_MD_CROSS_TRADE:
+		t->flags = FP_EVF_CROSS;
+		t->u.trade.match_number = ev->u.cross_trade.match_number;
+		t->u.trade.price = ev->u.cross_trade.cross_price;
+		t->u.trade.shares = (uint32_t)ev->u.cross_trade.shares;
+		return ev->u.cross_trade.shares != 0;
+	default:
+		return 0;
+	}
+}
+
+/* Every execution of the RITCH day reaches both strategy rings as one FP_EV_MD_TRADE, in
+ * feed order, ahead of the top it changes, with the price an independent order map says. */
+START_TEST(test_book_stage_publishes_every_trade)
+{
+	size_t n;
+	struct fp_event *evs = load_ritch(&n);
+	if (!evs) {
+		fprintf(stderr, "skip: %s absent\n", RITCH);
+		return;
+	}
+	struct fp_book b;
+	struct fp_book_stage_cfg cfg = {0};
+	small_book(&cfg.book);
+	cfg.book.eod_clear = 0;
+	cfg.md = ring_new(256, "md");
+	cfg.out[0] = ring_new(1 << 12, "strat0");
+	cfg.out[1] = ring_new(1 << 12, "strat1");
+	cfg.nb_out = 2;
+	ck_assert_int_eq(fp_book_init(&b, &cfg), 0);
+	struct torder *m = calloc(TMAP, sizeof(*m));
+	struct fp_event *want = calloc(n, sizeof(*want));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_nonnull(want);
+	size_t nb_want = 0, got[2] = {0, 0}, fed = 0, kinds[4] = {0};
+	while (fed < n) {
+		uint32_t q =
+			fp_ring_enqueue_burst(cfg.md, &evs[fed], (uint32_t)FP_MIN(64, n - fed));
+		for (uint32_t k = 0; k < q; k++)
+			if (expect_trade(m, &evs[fed + k], &want[nb_want])) {
+				const struct fp_event *c = &evs[fed + k];
+				kinds[c->type == FP_EV_MD_TRADE         ? 2
+				      : c->type == FP_EV_MD_CROSS_TRADE ? 3
+				      : (c->flags & FP_EVF_WITH_PRICE)  ? 1
+									: 0]++;
+				nb_want++;
+			}
+		fed += q;
+		while (fp_book_poll(&b, 64))
+			;
+		for (unsigned r = 0; r < 2; r++) {
+			struct fp_event e;
+			while (fp_ring_dequeue_burst(cfg.out[r], &e, 1) == 1) {
+				if (e.type != FP_EV_MD_TRADE)
+					continue;
+				ck_assert_uint_lt(got[r], nb_want);
+				const struct fp_event *w = &want[got[r]++];
+				ck_assert_msg(
+					e.flags == w->flags && e.symbol_id == w->symbol_id &&
+						e.seq == w->seq && e.t_rx == w->t_rx &&
+						e.source == w->source &&
+						e.u.trade.ts_ns == w->u.trade.ts_ns &&
+						e.u.trade.order_reference_number ==
+							w->u.trade.order_reference_number &&
+						e.u.trade.match_number == w->u.trade.match_number &&
+						e.u.trade.price == w->u.trade.price &&
+						e.u.trade.shares == w->u.trade.shares &&
+						e.u.trade.side == w->u.trade.side,
+					"trade %zu (seq %lu): %u @ %ld side %u flags %u, want "
+					"%u @ %ld side %u flags %u",
+					got[r], (unsigned long)w->seq, e.u.trade.shares,
+					(long)e.u.trade.price, e.u.trade.side, e.flags,
+					w->u.trade.shares, (long)w->u.trade.price, w->u.trade.side,
+					w->flags);
+			}
+		}
+		ck_assert_uint_eq(got[0], nb_want);
+		ck_assert_uint_eq(got[1], nb_want);
+	}
+	/* the sample has E and P (no C, no Q: test_book_stage_trade_rules has those) */
+	fprintf(stderr, "RITCH trades: E %zu, C %zu, P %zu, Q %zu\n", kinds[0], kinds[1], kinds[2],
+		kinds[3]);
+	ck_assert_uint_gt(kinds[0], 100);
+	ck_assert_uint_gt(kinds[2], 0);
+	ck_assert_uint_eq(fp_book_stats(&b)->trades, nb_want);
+	ck_assert_uint_eq(fp_book_stats(&b)->trade_overrun, 0);
+	fp_book_fini(&b);
+	free(m);
+	free(want);
+	free(cfg.md);
+	free(cfg.out[0]);
+	free(cfg.out[1]);
+	free(evs);
+}
+END_TEST
+
+/* A cross (Q) of shares goes out flagged FP_EVF_CROSS; one of 0 shares and a non-printable C
+ * do not; a full strategy ring counts the trade as an overrun. */
+START_TEST(test_book_stage_trade_rules)
+{
+	struct fp_book b;
+	struct fp_book_stage_cfg cfg = {0};
+	small_book(&cfg.book);
+	cfg.md = ring_new(64, "md");
+	cfg.out[0] = ring_new(4, "tiny");
+	cfg.out[1] = ring_new(8, "risk");
+	cfg.nb_out = 2;
+	cfg.tops_only = 1u << 1;
+	ck_assert_int_eq(fp_book_init(&b, &cfg), 0);
+	struct fp_event q = {.type = FP_EV_MD_CROSS_TRADE, .symbol_id = 7, .seq = 9, .t_rx = 5};
+	q.u.cross_trade.ts_ns = 34200000000000ull;
+	q.u.cross_trade.shares = 5000000000ull; /* clamped */
+	q.u.cross_trade.cross_price = 1234500;
+	q.u.cross_trade.match_number = 77;
+	q.u.cross_trade.cross_type = 'O';
+	fp_ring_enqueue_burst(cfg.md, &q, 1);
+	q.u.cross_trade.shares = 0;
+	fp_ring_enqueue_burst(cfg.md, &q, 1);
+	struct fp_event a = {.type = FP_EV_MD_ADD, .symbol_id = 7};
+	a.u.add.order_reference_number = 3;
+	a.u.add.side = 'S';
+	a.u.add.price = 1000;
+	a.u.add.shares = 300;
+	fp_ring_enqueue_burst(cfg.md, &a, 1);
+	struct fp_event c = {.type = FP_EV_MD_EXECUTE, .flags = FP_EVF_WITH_PRICE, .symbol_id = 7};
+	c.u.execute.order_reference_number = 3;
+	c.u.execute.executed_shares = 100;
+	c.u.execute.execution_price = 990;
+	c.u.execute.printable = 'N';
+	fp_ring_enqueue_burst(cfg.md, &c, 1);
+	c.u.execute.printable = 'Y';
+	fp_ring_enqueue_burst(cfg.md, &c, 1);
+	ck_assert_uint_eq(fp_book_poll(&b, 16), 5);
+	struct fp_event out[4];
+	/* Q; top after the add; top after the first C (no trade); trade then top of the second */
+	ck_assert_uint_eq(fp_ring_dequeue_burst(cfg.out[0], out, 4), 4);
+	ck_assert_uint_eq(out[0].type, FP_EV_MD_TRADE);
+	ck_assert_uint_eq(out[0].flags, FP_EVF_CROSS);
+	ck_assert_uint_eq(out[0].u.trade.shares, UINT32_MAX);
+	ck_assert_int_eq(out[0].u.trade.price, 1234500);
+	ck_assert_uint_eq(out[0].u.trade.match_number, 77);
+	ck_assert_uint_eq(out[0].seq, 9);
+	ck_assert_uint_eq(out[0].t_rx, 5);
+	ck_assert_uint_eq(out[1].type, FP_EV_BOOK_TOP);
+	ck_assert_uint_eq(out[2].type, FP_EV_BOOK_TOP);
+	ck_assert_uint_eq(out[2].u.top.ask_shares, 200);
+	ck_assert_uint_eq(out[3].type, FP_EV_MD_TRADE);
+	ck_assert_int_eq(out[3].u.trade.price, 990);
+	ck_assert_uint_eq(out[3].u.trade.side, 'S');
+	ck_assert_uint_eq(out[3].u.trade.shares, 100);
+	ck_assert_uint_eq(fp_book_stats(&b)->trades, 2);
+	ck_assert_uint_eq(fp_book_stats(&b)->trade_overrun, 0);
+	ck_assert_uint_eq(fp_book_stats(&b)->top_overrun, 1); /* the last top: ring full */
+	/* the tops-only ring got the three tops and no trade */
+	ck_assert_uint_eq(fp_ring_dequeue_burst(cfg.out[1], out, 4), 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(out[i].type, FP_EV_BOOK_TOP);
+	fp_book_fini(&b);
+	free(cfg.md);
+	free(cfg.out[0]);
+	free(cfg.out[1]);
+}
+END_TEST
+
 Suite *fp_book_stage_suite(void);
 
 Suite *fp_book_stage_suite(void)
@@ -361,6 +606,8 @@ Suite *fp_book_stage_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("flags");
 	tcase_add_test(tc, test_book_stage_flags_stale_and_counts_overrun);
+	tcase_add_test(tc, test_book_stage_publishes_every_trade);
+	tcase_add_test(tc, test_book_stage_trade_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

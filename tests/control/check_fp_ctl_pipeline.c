@@ -46,6 +46,24 @@ static void expect_refusal(const char *text, const char *needle)
 #define PCAP     FP_SHARED_DATA "/pcap/itch50/AddOrderNoMpidAttributionMessage.pcap"
 #define MD_GROUP "md = { backend = \"pcap\"; pcap = \"" PCAP "\"; };\n"
 
+/* The ring graph is well formed (each ring once, two different known stages) and a
+ * placement with one end of a ring is named. */
+START_TEST(test_ring_graph_checks_placements)
+{
+	char half[512];
+	const char *all[] = {"md", "book", "strategies", "risk", "gateway"};
+	ck_assert_int_eq(fp_ctl_ring_graph_check(all, 5, half, sizeof(half)), 0);
+	ck_assert_str_eq(half, "");
+	const char *md[] = {"md"};
+	ck_assert_int_eq(fp_ctl_ring_graph_check(md, 1, half, sizeof(half)), 0);
+	ck_assert_str_eq(half, "ring.md (consumer 'book' not placed)");
+	const char *no_gw[] = {"md", "book", "strategies", "risk"};
+	ck_assert_int_eq(fp_ctl_ring_graph_check(no_gw, 4, half, sizeof(half)), 0);
+	ck_assert_ptr_nonnull(strstr(half, "ring.order (consumer 'gateway' not placed)"));
+	ck_assert_ptr_nonnull(strstr(half, "ring.exec.risk (producer 'gateway' not placed)"));
+}
+END_TEST
+
 START_TEST(test_pipeline_refuses_unknown_stage)
 {
 	expect_refusal("placement = { workers = ( { name = \"w\"; stages = [\"md\", \"bogus\"]; "
@@ -105,7 +123,7 @@ START_TEST(test_pipeline_runs_md_instance_and_cleans_up)
 	ck_assert_msg(fp_ctl_pipeline_load(&p, cfg_path) == 0, "%s", fp_err_msg());
 	ck_assert_msg(fp_ctl_pipeline_create(&p) == 0, "%s", fp_err_msg());
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
-		ck_assert_ptr_nonnull(fp_shm_region(&p.seg, fp_ctl_ring_names[i], NULL));
+		ck_assert_ptr_nonnull(fp_shm_region(&p.seg, fp_ctl_ring_graph[i].ring, NULL));
 	char path[256];
 	snprintf(path, sizeof(path), "%s", p.seg.path);
 	ck_assert_int_eq(access(path, F_OK), 0);
@@ -228,6 +246,7 @@ int main(void)
 	TCase *neg = tcase_create("config_refusals");
 	TCase *run = tcase_create("run");
 
+	tcase_add_test(run, test_ring_graph_checks_placements);
 	tcase_add_test(neg, test_pipeline_refuses_unknown_stage);
 	tcase_add_test(neg, test_pipeline_refuses_stage_placed_twice);
 	tcase_add_test(neg, test_pipeline_refuses_ring_not_power_of_two);

@@ -34,24 +34,25 @@ write_sim_config() {
 	CONF
 }
 
-# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set, and
-# $strategies_group the strategies group.
+# write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set,
+# $strategies_group the whole strategies group, or $strategies only its list (two market
+# makers by default).
 write_run_config() {
 	local md=${md_group:-"md = { backend = \"udp\"; groups = [\"239.192.0.1:$md_port\"]; interface = \"127.0.0.1\"; rerequest = \"127.0.0.1:$rereq_port\"; stale_timeout_ms = 2000; };"}
-	local strategies=${strategies_group:-}
-	[[ -n $strategies ]] || strategies='strategies = { list = (
-		  { id = 1; name = "mm"; symbol = 1;
+	local strats=${strategies:-'{ id = 1; name = "mm"; symbol = 1;
 		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; },
 		  { id = 2; name = "mm"; symbol = 2;
-		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }
-		); };'
+		    params = ["size=100", "half_spread=100", "max_position=2000", "requote=100"]; }'}
+	local strategies_txt=${strategies_group:-"strategies = { list = (
+		  $strats
+		); };"}
 	cat >"$work/run.conf" <<-CONF
 		instance = "e2e$$";
 		segment = { hugepages = "off"; };
 		placement = { idle = "backoff"; workers = ( $1 ); };
 		$md
 		book = { symbols = 1024; orders = 262144; depth = 5; };
-		$strategies
+		$strategies_txt
 		risk = { limits = "$src/config/risk.conf"; env = "dev"; symbols = 1024; };
 		gateway = { venue = "127.0.0.1:$oe_port"; };
 	CONF

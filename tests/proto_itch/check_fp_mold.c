@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check_fp_mold.c - the framing codecs under ITCH: fp_pcap (µs/ns, both byte orders,
- * truncation, pcapng refusal), fp_net (VLAN, IPv4, UDP, TCP, payload bounded by the IP total
+ * truncation; pcapng blocks in both byte orders, errors), fp_net (VLAN, IPv4, UDP, TCP, payload bounded by the IP total
  * length with a capture trailer present, fragments and corrupt lengths refused) and fp_mold
  * (parse, iterate, heartbeat/end of session, truncated blocks, builder round trip, request
  * packets), on hand-made bytes and on the real captures of ../shared/data/pcap.
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fp_err.h"
 #include "fp_mold.h"
 #include "fp_net.h"
 #include "fp_pcap.h"
@@ -30,6 +31,217 @@ START_TEST(test_pcap_rejects_foreign_and_pcapng)
 	uint8_t hdr[FP_PCAP_FILE_HDR_LEN];
 	fp_pcap_write_file_hdr(hdr, 1, 65535, 0);
 	ck_assert_int_eq(fp_pcap_open(&p, hdr, 10), -EINVAL); /* header cut short */
+}
+END_TEST
+
+/* ---- pcapng, written here in either byte order ---- */
+
+struct ngw {
+	uint8_t *b;
+	size_t n;
+	int sw; /* write big-endian on this little-endian host */
+};
+
+static void ng16(struct ngw *w, uint16_t v)
+{
+	v = w->sw ? __builtin_bswap16(v) : v;
+	memcpy(w->b + w->n, &v, 2);
+	w->n += 2;
+}
+
+static void ng32(struct ngw *w, uint32_t v)
+{
+	v = w->sw ? __builtin_bswap32(v) : v;
+	memcpy(w->b + w->n, &v, 4);
+	w->n += 4;
+}
+
+static void ngbytes(struct ngw *w, const void *p, size_t len)
+{
+	memcpy(w->b + w->n, p, len);
+	w->n += len;
+	while (w->n % 4)
+		w->b[w->n++] = 0;
+}
+
+/* Open a block of @p type: returns where its length goes; ng_end() fills both lengths. */
+static size_t ng_begin(struct ngw *w, uint32_t type)
+{
+	size_t at = w->n;
+	ng32(w, type);
+	ng32(w, 0);
+	return at;
+}
+
+static void ng_end(struct ngw *w, size_t at)
+{
+	uint32_t len = (uint32_t)(w->n - at + 4);
+	size_t save = w->n;
+	w->n = at + 4;
+	ng32(w, len);
+	w->n = save;
+	ng32(w, len);
+}
+
+static void ng_shb(struct ngw *w)
+{
+	size_t at = ng_begin(w, FP_PCAPNG_MAGIC);
+	ng32(w, FP_PCAPNG_BOM);
+	ng16(w, 1);
+	ng16(w, 0);
+	ng32(w, 0xffffffff); /* section length: unknown */
+	ng32(w, 0xffffffff);
+	ng_end(w, at);
+}
+
+static void ng_idb(struct ngw *w, uint16_t linktype, uint32_t snaplen, int tsresol, int64_t offset)
+{
+	size_t at = ng_begin(w, FP_PCAPNG_BT_IDB);
+	ng16(w, linktype);
+	ng16(w, 0);
+	ng32(w, snaplen);
+	ng16(w, 2); /* if_name, skipped */
+	ng16(w, 3);
+	ngbytes(w, "lo0", 3);
+	if (tsresol >= 0) {
+		ng16(w, 9);
+		ng16(w, 1);
+		uint8_t r = (uint8_t)tsresol;
+		ngbytes(w, &r, 1);
+	}
+	if (offset) {
+		ng16(w, 14);
+		ng16(w, 8);
+		ng32(w, (uint32_t)((uint64_t)offset >> (w->sw ? 32 : 0)));
+		ng32(w, (uint32_t)((uint64_t)offset >> (w->sw ? 0 : 32)));
+	}
+	ng16(w, 0);
+	ng16(w, 0);
+	ng_end(w, at);
+}
+
+static void ng_epb(struct ngw *w, uint32_t ifid, uint64_t ts, const void *data, uint32_t caplen,
+		   uint32_t origlen)
+{
+	size_t at = ng_begin(w, FP_PCAPNG_BT_EPB);
+	ng32(w, ifid);
+	ng32(w, (uint32_t)(ts >> 32));
+	ng32(w, (uint32_t)ts);
+	ng32(w, caplen);
+	ng32(w, origlen);
+	ngbytes(w, data, caplen);
+	ng16(w, 1); /* opt_comment, skipped */
+	ng16(w, 2);
+	ngbytes(w, "hi", 2);
+	ng16(w, 0);
+	ng16(w, 0);
+	ng_end(w, at);
+}
+
+/* Two sections (the second in the other byte order), three interfaces of three time
+ * units, every packet block kind, blocks that are not ours skipped; then the errors. */
+START_TEST(test_pcapng_blocks_both_byte_orders)
+{
+	static uint8_t buf[4096];
+	const uint8_t f1[5] = {1, 2, 3, 4, 5}, f2[9] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+	for (int first = 0; first < 2; first++) {
+		struct ngw w = {.b = buf, .sw = first};
+		ng_shb(&w);
+		size_t nrb = ng_begin(&w, 4); /* name resolution block: skipped */
+		ng32(&w, 0);
+		ng_end(&w, nrb);
+		ng_idb(&w, FP_LINKTYPE_ETHERNET, 65535, -1, 0); /* µs by default */
+		ng_idb(&w, 101, 4, 9, 0);                       /* raw IP, ns, snaplen 4 */
+		ng_epb(&w, 0, 1700000000123456ull, f1, 5, 60);
+		ng_epb(&w, 1, 1700000000123456789ull, f2, 4, 9);
+		size_t spb = ng_begin(&w, FP_PCAPNG_BT_SPB);
+		ng32(&w, 3);
+		ngbytes(&w, f2, 3);
+		ng_end(&w, spb);
+		size_t isb = ng_begin(&w, 5); /* interface statistics: skipped */
+		ng32(&w, 0);
+		ng32(&w, 0);
+		ng32(&w, 0);
+		ng_end(&w, isb);
+		/* a second section in the other byte order: interfaces start over */
+		w.sw = !first;
+		ng_shb(&w);
+		ng_idb(&w, FP_LINKTYPE_ETHERNET, 0, 0x80 | 20, 100); /* 2^-20 s, +100 s */
+		ng_epb(&w, 0, 3ull << 20 | 1ull << 19, f1, 5, 5);    /* 3.5 s */
+		size_t opb = ng_begin(&w, FP_PCAPNG_BT_OPB);
+		ng16(&w, 0);
+		ng16(&w, 0);
+		ng32(&w, 0);
+		ng32(&w, 1u << 20); /* 1 s */
+		ng32(&w, 2);
+		ng32(&w, 2);
+		ngbytes(&w, f2, 2);
+		ng_end(&w, opb);
+
+		struct fp_pcap p;
+		struct fp_pcap_rec r;
+		ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), 0);
+		ck_assert_uint_eq(p.linktype, FP_LINKTYPE_ETHERNET);
+		ck_assert_uint_eq(p.snaplen, 65535);
+		for (int pass = 0; pass < 2; pass++) {
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK);
+			ck_assert_uint_eq(r.ts_ns, 1700000000123456000ull);
+			ck_assert_uint_eq(r.caplen, 5);
+			ck_assert_uint_eq(r.origlen, 60);
+			ck_assert_mem_eq(r.data, f1, 5);
+			ck_assert_uint_eq(r.linktype, FP_LINKTYPE_ETHERNET);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK);
+			ck_assert_uint_eq(r.ts_ns, 1700000000123456789ull);
+			ck_assert_uint_eq(r.linktype, 101);
+			ck_assert_uint_eq(r.interface, 1);
+			ck_assert_uint_eq(r.caplen, 4);
+			ck_assert_mem_eq(r.data, f2, 4);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK); /* SPB */
+			ck_assert_uint_eq(r.ts_ns, 0);
+			ck_assert_uint_eq(r.caplen, 3);
+			ck_assert_mem_eq(r.data, f2, 3);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK);
+			ck_assert_uint_eq(r.ts_ns, 103500000000ull);
+			ck_assert_uint_eq(r.interface, 0);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK); /* OPB */
+			ck_assert_uint_eq(r.ts_ns, 101000000000ull);
+			ck_assert_mem_eq(r.data, f2, 2);
+			ck_assert_uint_eq(r.index, 4);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_END);
+			fp_pcap_rewind(&p);
+		}
+		/* cut anywhere inside the last block: truncated, and the reader stays put */
+		ck_assert_int_eq(fp_pcap_open(&p, buf, w.n - 6), 0);
+		for (int i = 0; i < 4; i++)
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK);
+		ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_TRUNCATED);
+		ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_TRUNCATED);
+	}
+	/* errors: a packet of an interface never described; lengths that disagree */
+	struct ngw w = {.b = buf};
+	ng_shb(&w);
+	ng_idb(&w, FP_LINKTYPE_ETHERNET, 65535, 6, 0);
+	size_t good = w.n;
+	ng_epb(&w, 3, 0, f1, 5, 5);
+	struct fp_pcap p;
+	struct fp_pcap_rec r;
+	ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), 0);
+	ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_CORRUPT);
+	w.n = good;
+	ng_epb(&w, 0, 0, f1, 5, 5);
+	buf[w.n - 1] ^= 0x40; /* trailing length differs */
+	ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), 0);
+	ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_CORRUPT);
+	buf[w.n - 1] ^= 0x40;
+	buf[good + 20] = 0xff; /* caplen beyond the block */
+	ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), 0);
+	ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_CORRUPT);
+	/* a section without an interface before its packet cannot be opened */
+	w.n = 0;
+	ng_shb(&w);
+	ng_epb(&w, 0, 0, f1, 5, 5);
+	ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "pcapng"));
 }
 END_TEST
 
@@ -363,6 +575,7 @@ int main(void)
 	Suite *s = suite_create("fp_mold_net_pcap");
 	TCase *tc = tcase_create("pcap");
 	tcase_add_test(tc, test_pcap_rejects_foreign_and_pcapng);
+	tcase_add_test(tc, test_pcapng_blocks_both_byte_orders);
 	tcase_add_loop_test(tc, test_pcap_reads_both_orders_and_units, 0, 4);
 	tcase_add_test(tc, test_pcap_reports_truncated_tail);
 	suite_add_tcase(s, tc);

@@ -12,7 +12,8 @@
  * set to 26477 (the UDP checksum is absent, 0, so nothing else changes). All captures go into
  * one combined capture in the build folder, with three packets the captures lack (several
  * messages in one packet, a heartbeat, an end of session), and tshark runs once on it.
- * Skips with a message when tshark or the data are absent.
+ * Also: a pcapng that tshark writes from two of the captures reads (fp_pcap) as the same
+ * packets as the original. Skips with a message when tshark or the data are absent.
  */
 #include <check.h>
 #include <inttypes.h>
@@ -189,11 +190,70 @@ START_TEST(test_mold_framing_agrees_with_tshark)
 }
 END_TEST
 
+/* A pcapng that tshark writes from a real capture (what Wireshark and dumpcap write by
+ * default) reads as the same packets as the classic original: count, bytes, lengths, link
+ * type and nanosecond timestamps. */
+START_TEST(test_pcapng_written_by_tshark_reads_like_the_original)
+{
+	if (!td_have_data() || !have_tshark())
+		return;
+	static const char *const files[] = {"20230822_OrderExecuted.pcap",
+					    "OrderReplaceMessage.pcap"};
+	for (size_t f = 0; f < FP_ARRAY_SIZE(files); f++) {
+		char rel[256], ng_path[1024], cmd[4096];
+		snprintf(rel, sizeof(rel), "pcap/itch50/%s", files[f]);
+		snprintf(ng_path, sizeof(ng_path), "%s/tests/tshark_%d_%zu.pcapng", FP_BINARY_DIR,
+			 (int)getpid(), f);
+		snprintf(cmd, sizeof(cmd), "tshark -r '%s' -F pcapng -w '%s' 2>/dev/null",
+			 td_path(rel), ng_path);
+		ck_assert_msg(system(cmd) == 0, "%s failed", cmd);
+		size_t len, ng_len;
+		uint8_t *buf = td_load(rel, &len);
+		FILE *in = fopen(ng_path, "rb");
+		ck_assert_ptr_nonnull(in);
+		static uint8_t ng[1 << 20];
+		ng_len = fread(ng, 1, sizeof(ng), in);
+		fclose(in);
+		remove(ng_path);
+		ck_assert_int_eq(fp_pcap_probe(ng, ng_len), 2);
+		struct fp_pcap a, b;
+		struct fp_pcap_rec ra, rb;
+		ck_assert_int_eq(fp_pcap_open(&a, buf, len), 0);
+		ck_assert_int_eq(fp_pcap_open(&b, ng, ng_len), 0);
+		ck_assert_uint_eq(b.ng, 1);
+		ck_assert_uint_eq(b.linktype, a.linktype);
+		unsigned n = 0;
+		enum fp_pcap_result r;
+		while ((r = fp_pcap_next(&a, &ra)) == FP_PCAP_OK) {
+			ck_assert_int_eq(fp_pcap_next(&b, &rb), FP_PCAP_OK);
+			ck_assert_uint_eq(rb.index, ra.index);
+			ck_assert_uint_eq(rb.caplen, ra.caplen);
+			ck_assert_uint_eq(rb.origlen, ra.origlen);
+			ck_assert_uint_eq(rb.linktype, ra.linktype);
+			ck_assert_msg(rb.ts_ns == ra.ts_ns, "%s record %u: ts %lu, original %lu",
+				      files[f], n, (unsigned long)rb.ts_ns,
+				      (unsigned long)ra.ts_ns);
+			ck_assert_mem_eq(rb.data, ra.data, ra.caplen);
+			n++;
+		}
+		ck_assert_int_eq(r, FP_PCAP_END);
+		ck_assert_int_eq(fp_pcap_next(&b, &rb), FP_PCAP_END);
+		ck_assert_uint_gt(n, 0);
+		/* and once more after a rewind */
+		fp_pcap_rewind(&b);
+		ck_assert_int_eq(fp_pcap_next(&b, &rb), FP_PCAP_OK);
+		ck_assert_uint_eq(rb.index, 0);
+		free(buf);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_mold_tshark");
 	TCase *tc = tcase_create("tshark");
 	tcase_add_test(tc, test_mold_framing_agrees_with_tshark);
+	tcase_add_test(tc, test_pcapng_written_by_tshark_reads_like_the_original);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

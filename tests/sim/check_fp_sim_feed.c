@@ -51,11 +51,14 @@ struct feed {
 	uint64_t packets; /* every MoldUDP64 datagram */
 	uint64_t heartbeats;
 	uint64_t ends;
-	uint64_t next_seq;     /* expected sequence of the next data packet */
-	uint64_t seq_errors;   /* data packets not at the expected sequence */
-	uint64_t bad_frames;   /* frames or messages that do not parse */
-	uint32_t max_len;      /* largest MoldUDP64 packet */
-	char framing[1 << 22]; /* "seq count\n" per packet, as tshark prints them */
+	uint64_t next_seq;               /* expected sequence of the next data packet */
+	uint64_t seq_errors;             /* data packets not at the expected sequence */
+	uint64_t bad_frames;             /* frames or messages that do not parse */
+	uint32_t max_len;                /* largest MoldUDP64 packet */
+	uint64_t last_ts, ts_backward;   /* ITCH timestamps lower than the one before */
+	uint64_t last_rec, rec_backward; /* pcap record times lower than the one before */
+	uint64_t trade_not_b;            /* 'P' with a Buy/Sell Indicator other than 'B' */
+	char framing[1 << 22];           /* "seq count\n" per packet, as tshark prints them */
 	size_t framing_len;
 	uint8_t *stream; /* every message (timestamps zeroed), in sequence order */
 	size_t stream_len;
@@ -98,6 +101,8 @@ static void decode_pcap(const char *path, struct feed *fd, bool keep_stream)
 		struct fp_mold_pkt mp = {0};
 		enum fp_mold_result mr = fp_mold_parse(np.payload, np.payload_len, &mp);
 		fd->packets++;
+		fd->rec_backward += rec.ts_ns < fd->last_rec;
+		fd->last_rec = rec.ts_ns;
 		if (np.payload_len > fd->max_len)
 			fd->max_len = np.payload_len;
 		if (fd->framing_len + 64 < sizeof(fd->framing))
@@ -133,6 +138,9 @@ static void decode_pcap(const char *path, struct feed *fd, bool keep_stream)
 			}
 			fd->msgs++;
 			fd->by_type[(uint8_t)im.type & 127]++;
+			fd->ts_backward += im.timestamp < fd->last_ts;
+			fd->last_ts = im.timestamp;
+			fd->trade_not_b += im.type == 'P' && im.u.trade.buy_sell_indicator != 'B';
 			if (keep_stream && fd->stream_len + ml <= cap) {
 				memcpy(fd->stream + fd->stream_len, msg, ml);
 				fp_itch_set_timestamp(fd->stream + fd->stream_len, 0);
@@ -320,6 +328,22 @@ START_TEST(test_sim_same_seed_publishes_same_messages)
 }
 END_TEST
 
+/* ITCH counts from midnight US Eastern: EDT from the second Sunday of March 07:00 UTC to the
+ * first Sunday of November 06:00 UTC, EST otherwise. */
+START_TEST(test_sim_eastern_offset)
+{
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1768478400), -5 * 3600); /* 2026-01-15 12:00Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1782907200), -4 * 3600); /* 2026-07-01 12:00Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1772953199), -5 * 3600); /* 2026-03-08 06:59:59Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1772953200), -4 * 3600); /* 07:00:00Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1793512799), -4 * 3600); /* 2026-11-01 05:59:59Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1793512800), -5 * 3600); /* 06:00:00Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1710054000), -4 * 3600); /* 2024-03-10 07:00Z */
+	ck_assert_int_eq(fp_sim_eastern_offset_s(1710053999), -5 * 3600);
+	ck_assert_int_eq(fp_sim_eastern_offset_s(0), -5 * 3600); /* 1970-01-01 */
+}
+END_TEST
+
 START_TEST(test_sim_rejects_bad_options)
 {
 	ck_assert_int_ne(system(SIM_BIN " --duration abc >/dev/null 2>&1"), 0);
@@ -502,6 +526,14 @@ START_TEST(test_sim_client_order_trades_and_appears_in_feed)
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fastpath-sim failed: %d", st);
 	ck_assert_uint_eq(accepted, 1);
 	ck_assert_uint_gt(nb_match, 0);
+	/* one clock: the client's trade (start_time 09:30:00, the wall clock elsewhere) never
+	 * steps the feed's timestamps back, in ITCH or in the pcap records; P says 'B' */
+	decode_pcap(pcap, &g_feed, false);
+	ck_assert_uint_gt(g_feed.msgs, 1000);
+	ck_assert_msg(g_feed.ts_backward == 0, "%llu ITCH timestamps went backwards",
+		      (unsigned long long)g_feed.ts_backward);
+	ck_assert_uint_eq(g_feed.rec_backward, 0);
+	ck_assert_uint_eq(g_feed.trade_not_b, 0);
 	for (unsigned i = 0; i < nb_match; i++)
 		ck_assert_msg(feed_has_match(pcap, matches[i]),
 			      "match %llu of the client's fill is not in the ITCH feed",
@@ -712,6 +744,7 @@ int main(void)
 	tcase_add_test(pub, test_itch_fault_injection_keeps_sequence_numbers);
 	suite_add_tcase(s, pub);
 	TCase *e2e = tcase_create("fastpath-sim");
+	tcase_add_test(e2e, test_sim_eastern_offset);
 	tcase_set_timeout(e2e, 60);
 	tcase_add_test(e2e, test_sim_rejects_bad_options);
 	tcase_add_test(e2e, test_sim_pcap_matches_own_summary);

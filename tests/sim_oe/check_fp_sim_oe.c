@@ -42,11 +42,13 @@ struct fixture {
 	struct fp_sim_oe oe;
 };
 
+static struct fp_sim_md_listener fx_md; /* market data of the next fixture (none: NULL) */
+
 static struct fixture *fx_new(struct fp_sim_oe_cfg *cfg)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct fp_sim_engine_cfg ecfg = {
-		.max_orders = 1 << 14, .max_symbols = 16, .max_owners = 16};
+		.max_orders = 1 << 14, .max_symbols = 16, .max_owners = 16, .md_listener = fx_md};
 	ecfg.order_listener = fp_sim_oe_listener(&f->oe);
 	f->e = fp_sim_engine_create(&ecfg);
 	ck_assert_ptr_nonnull(f->e);
@@ -663,11 +665,106 @@ START_TEST(test_oe_init_refuses_bad_config)
 }
 END_TEST
 
+/* ---- one clock: the session's, never the wall clock ---- */
+
+struct md_log {
+	unsigned n;
+	struct fp_sim_md m[32];
+};
+
+static void log_md(void *arg, const struct fp_sim_md *m)
+{
+	struct md_log *l = arg;
+	if (l->n < 32)
+		l->m[l->n++] = *m;
+}
+
+/* Next sequenced message of @p c, appended raw to @p out; its timestamp must be @p ts. */
+static void take(struct fixture *f, struct client *c, uint8_t type, uint64_t ts, uint8_t *out,
+		 size_t *len)
+{
+	struct fp_soup_pkt p;
+	uint8_t copy[2048];
+	struct fp_ouch_msg m;
+	ck_assert_int_eq(cl_next(f, c, &p, copy, 2000), 1);
+	ck_assert_int_eq(p.type, FP_SOUP_SEQUENCED);
+	ck_assert_int_eq(fp_ouch_decode(FP_OUCH_OUTBOUND, p.payload, p.payload_len, &m),
+			 FP_OUCH_OK);
+	ck_assert_msg(m.type == type, "expected '%c', got '%c'", type, m.type);
+	ck_assert_uint_eq(m.timestamp, ts);
+	memcpy(out + *len, p.payload, p.payload_len);
+	*len += p.payload_len;
+}
+
+/* Two clients trade at fixed session times: every OUCH reply and every market data event
+ * carries the time set for it; returns the OUCH bytes both clients got. */
+static size_t clocked_session(uint8_t *out, struct md_log *ml)
+{
+	const uint64_t t0 = 34200000000000ull; /* 09:30:00 */
+	struct fp_sim_oe_cfg cfg = {0};
+	memset(ml, 0, sizeof(*ml));
+	fx_md = (struct fp_sim_md_listener){ml, log_md};
+	struct fixture *f = fx_new(&cfg);
+	fx_md = (struct fp_sim_md_listener){0};
+	struct client a, b;
+	uint8_t r;
+	size_t len = 0;
+	fp_sim_oe_set_time(&f->oe, t0);
+	cl_connect(f, &a, 0);
+	cl_connect(f, &b, 0);
+	ck_assert_uint_eq(cl_login(f, &a, "alice", "secret1", "", 0, &r), 1);
+	ck_assert_uint_eq(cl_login(f, &b, "bob", "secret2", "", 0, &r), 1);
+	fp_sim_oe_set_time(&f->oe, t0 + 1000);
+	cl_enter(f, &a, 10, 'B', 300, "AAPL", 1502500, '0');
+	take(f, &a, 'A', t0 + 1000, out, &len);
+	fp_sim_oe_set_time(&f->oe, t0 + 2000);
+	cl_enter(f, &b, 5, 'S', 100, "AAPL", 1500000, '3');
+	take(f, &b, 'A', t0 + 2000, out, &len);
+	take(f, &b, 'E', t0 + 2000, out, &len);
+	take(f, &a, 'E', t0 + 2000, out, &len);
+	fp_sim_oe_set_time(&f->oe, t0 + 3000);
+	cl_cancel(f, &a, 10, 0);
+	take(f, &a, 'C', t0 + 3000, out, &len);
+	cl_close(&a);
+	cl_close(&b);
+	fx_free(f);
+	/* add, execution, delete: on the same clock, in order */
+	ck_assert_uint_ge(ml->n, 3);
+	for (unsigned i = 0; i < ml->n; i++) {
+		ck_assert_uint_ge(ml->m[i].ts_ns, t0 + 1000);
+		ck_assert_uint_le(ml->m[i].ts_ns, t0 + 3000);
+		if (i)
+			ck_assert_uint_ge(ml->m[i].ts_ns, ml->m[i - 1].ts_ns);
+	}
+	return len;
+}
+
+START_TEST(test_oe_one_clock_same_orders_same_bytes)
+{
+	static uint8_t out1[4096], out2[4096];
+	static struct md_log m1, m2;
+	size_t n1 = clocked_session(out1, &m1);
+	size_t n2 = clocked_session(out2, &m2);
+	ck_assert_uint_eq(n1, n2);
+	ck_assert_msg(!memcmp(out1, out2, n1), "same orders at the same times, other bytes");
+	ck_assert_uint_eq(m1.n, m2.n);
+	for (unsigned i = 0; i < m1.n; i++) {
+		ck_assert_uint_eq(m1.m[i].ts_ns, m2.m[i].ts_ns);
+		ck_assert_uint_eq(m1.m[i].type, m2.m[i].type);
+		ck_assert_uint_eq(m1.m[i].ref, m2.m[i].ref);
+		ck_assert_uint_eq(m1.m[i].qty, m2.m[i].qty);
+		ck_assert_int_eq(m1.m[i].price, m2.m[i].price);
+		ck_assert_uint_eq(m1.m[i].match_number, m2.m[i].match_number);
+	}
+}
+END_TEST
+
 static Suite *fp_sim_oe_suite(void)
 {
 	Suite *s = suite_create("fp_sim_oe");
 	TCase *tc = tcase_create("negative");
 	tcase_add_test(tc, test_oe_init_refuses_bad_config);
+	tcase_add_test(tc, test_oe_one_clock_same_orders_same_bytes);
 	tcase_add_test(tc, test_oe_rejects_bad_password_and_unknown_session);
 	tcase_add_test(tc, test_oe_disconnects_misbehaving_clients_while_good_one_trades);
 	tcase_set_timeout(tc, 60);

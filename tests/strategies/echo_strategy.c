@@ -2,18 +2,12 @@
 /*
  * echo_strategy.c - a test strategy built as a shared object: on every book top of its
  * symbol it bids `size` at the bid; it counts every callback so that the host test can see
- * what was routed to it. Uses only strategy.h (no host symbols).
+ * what was routed to it, and reads the depth of the top's symbol (fp_strat_depth). Uses only
+ * strategy.h (no host symbols).
  */
 #include <errno.h>
 
-#include "strategy.h"
-
-struct echo_state {
-	uint64_t tops, trades, execs, rejects, timers;
-	uint32_t size;
-	uint32_t last_reason;
-	int64_t last_position;
-};
+#include "echo_strategy.h"
 
 const struct fp_strat_ops *fp_strategy_entry(void);
 
@@ -29,6 +23,8 @@ static void echo_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event *
 {
 	struct echo_state *s = st;
 	s->tops++;
+	s->depth_rc[0] = fp_strat_depth(ctx, ev->symbol_id, FP_SIDE_BUY, 4, s->depth[0]);
+	s->depth_rc[1] = fp_strat_depth(ctx, ev->symbol_id, FP_SIDE_SELL, 4, s->depth[1]);
 	fp_strat_new(ctx, ev->symbol_id, FP_SIDE_BUY, s->size, ev->u.top.bid_price, FP_TIF_DAY);
 }
 
