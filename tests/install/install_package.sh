@@ -33,7 +33,7 @@ field() { sed -n "s/^ $1: //p" <<<"$info"; }
 [[ $(field Architecture) == amd64 ]] || fail "Architecture: $(field Architecture)"
 deps=$(field Depends)
 grep -qE '(^|, )adduser( |,|$)' <<<"$deps" || fail "Depends lacks adduser (postinst): $deps"
-grep -qE -- '-dev( |,|$)|cmake|clang|gcc|(^|, )check( |,|$)' <<<"$deps" &&
+grep -qE -- '-dev( |,|$)|(^|, )(cmake|clang[^,]*|gcc[^,]*|g\+\+[^,]*|check)( |,|$)' <<<"$deps" &&
 	fail "Depends names a build-only package: $deps"
 # Every shared library a packaged binary needs comes from a package in Depends (one
 # dpkg -S for all of them: each call reads the whole file database).
