@@ -45,13 +45,14 @@ SELECT count(*) AS instances, coalesce(sum(position), 0) AS position,
 	coalesce(sum(pnl), 0) AS pnl
 FROM firm_exposure_instance;
 
--- Activity per instance today: what each instance's own report counts (orders: the orders
--- risk passed to the gateway, the report's "orders"; orders_sent: the messages the gateway
--- handed to the venue).
+-- Activity per instance today: what each instance's own report counts (orders: the Enter
+-- Orders the gateway journaled before handing them to the venue (rule J2), the report's
+-- "orders"; orders_sent: every order message the gateway journaled: new, replace, cancel).
 CREATE VIEW firm_activity AS
 SELECT f.instance,
 	(SELECT count(*) FROM orders o WHERE o.instance = f.instance
-		AND o.file_created_ns = f.file_created_ns AND o.producer = 'risk') AS orders,
+		AND o.file_created_ns = f.file_created_ns AND o.producer = 'gw'
+		AND o.kind = 'new') AS orders,
 	(SELECT count(*) FROM orders o WHERE o.instance = f.instance
 		AND o.file_created_ns = f.file_created_ns AND o.producer = 'gw') AS orders_sent,
 	(SELECT count(*) FROM executions x WHERE x.instance = f.instance

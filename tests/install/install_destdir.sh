@@ -14,6 +14,8 @@
 # Nothing outside its temporary folder is written but the segment of its own instance
 # (/dev/shm/fastpath-fpinst<pid>), removed at the end.
 set -euo pipefail
+# config validate checks what run checks, the gateway credentials (environment only) too.
+export FP_GW_USER=inst FP_GW_PASSWORD=inst
 build=$1
 src=$2
 shared=$3

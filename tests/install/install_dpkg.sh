@@ -19,6 +19,8 @@
 # the installed units; dpkg --purge; the files and /etc/fastpath are gone, dpkg says
 # not installed. Needs root (skips, exit 77, otherwise).
 set -euo pipefail
+# config validate checks what run checks, the gateway credentials (environment only) too.
+export FP_GW_USER=inst FP_GW_PASSWORD=inst
 fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -40,7 +42,7 @@ if [[ ${1:-} == --inside ]]; then
 	mount -t tmpfs -o mode=0755 fp-run "$r/run"
 	cp "$deb" "$r/tmp/fastpath.deb"
 	exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		FP_VERSION_TEXT="$FP_VERSION_TEXT" /bin/bash -s <<-'CHROOT'
+		FP_VERSION_TEXT="$FP_VERSION_TEXT" FP_GW_USER=inst FP_GW_PASSWORD=inst /bin/bash -s <<-'CHROOT'
 		set -euo pipefail
 		fail() { echo "FAIL (chroot): $*" >&2; exit 1; }
 		# A machine that has fastpath already (a package, a `make install`): start from a

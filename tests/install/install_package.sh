@@ -58,10 +58,13 @@ owners=$(dpkg -S "${all[@]}" 2>/dev/null || true)
 for lib in "${libs[@]}"; do
 	pkg=
 	for c in $(cands "$lib"); do
-		line=$(grep -m1 -F ": $c" <<<"$owners" | grep -m1 -E ": $c\$") && { pkg=${line%%:*}; break; }
+		# exact match, not a regular expression: libstdc++ has regex characters in its name
+		line=$(awk -v want=": $c" 'substr($0, length($0) - length(want) + 1) == want {
+			print; exit }' <<<"$owners")
+		[[ -n $line ]] && { pkg=${line%%:*}; break; }
 	done
 	[[ -n $pkg ]] || fail "no package owns $lib"
-	grep -qE "(^|, )$pkg( |,|$)" <<<"$deps" || fail "$lib ($pkg) is needed but absent from Depends: $deps"
+	grep -qF ", $pkg " <<<", ${deps//,/ ,} " || fail "$lib ($pkg) is needed but absent from Depends: $deps"
 done
 echo "ok: the ${#libs[@]} libraries the binaries link come from packages in Depends"
 conffiles=$(dpkg-deb --info "$deb" conffiles)
