@@ -19,6 +19,7 @@
 #ifndef FP_CTL_STAGE_H
 #define FP_CTL_STAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,9 @@ struct fp_ctl_stage_ops {
 	unsigned (*poll)(void *ctx, unsigned budget);
 	void (*fini)(void *ctx);
 	void (*report)(const struct fp_ctl_env *env, struct fp_ctl_summary *sum);
+	/** Takes its input from outside the segment (a socket, a file): not polled while a
+	 *  stopping worker drains its rings (fp_ctl_pipeline.c, invariant 1). */
+	bool source;
 };
 
 /** The stage named @p name, or NULL. */
