@@ -17,9 +17,11 @@ out=$build/stress
 rm -rf "$out"
 mkdir -p "$out"
 
-# The hogs: one CPU worker per core and a memory worker touching 20% of RAM, for as long
+# The hogs: one CPU worker per core, each busy STRESS_CPU_LOAD% of the time (default 50: a
+# core's worth on top of what the tests use), and a memory worker touching 10% of RAM, for as long
 # as the runs take; stopped on exit however this script ends.
-stress-ng --cpu "$(nproc)" --vm 1 --vm-bytes 20% --vm-keep --timeout 0 --quiet &
+stress-ng --cpu "$(nproc)" --cpu-load "${STRESS_CPU_LOAD:-50}" --vm 1 --vm-bytes 10% --vm-keep \
+	--timeout 0 --quiet &
 hog=$!
 trap 'kill "$hog" 2>/dev/null; wait "$hog" 2>/dev/null || true' EXIT
 
@@ -40,7 +42,7 @@ for ((i = 1; i <= n; i++)); do
 	done
 	echo "stress: round $i of $n done"
 done
-echo "stress: $n rounds beside stress-ng --cpu $(nproc) --vm 1 --vm-bytes 20%"
+echo "stress: $n rounds beside stress-ng --cpu $(nproc) --cpu-load ${STRESS_CPU_LOAD:-50} --vm 1 --vm-bytes 10%"
 bad=0
 for name in $(printf '%s\n' "${!runs[@]}" | sort); do
 	printf 'stress: %-28s %3d/%d\n' "$name" "${pass[$name]:-0}" "${runs[$name]}"
