@@ -12,6 +12,8 @@ set -euo pipefail
 dir=$1
 shift
 jobs=${FUZZ_JOBS:-2}
+# Known leaks of third-party libraries (see the file); ours are never suppressed.
+export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 targets=()
 for t in "$dir"/fuzz_*; do
 	[[ -x $t && -f $t ]] && targets+=("$t")

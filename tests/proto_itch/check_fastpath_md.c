@@ -318,8 +318,8 @@ START_TEST(test_md_cut_header_and_corrupt_record_length)
 	run_md(args, &r);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_int_eq(num_of(r.last, "errors"), 1);
-	ck_assert_msg(has(r.err, "offset 24: corrupt pcap record length 2147483647"),
-		      "stderr '%s'", r.err);
+	ck_assert_msg(has(r.err, "offset 24: corrupt pcap record length 2147483647"), "stderr '%s'",
+		      r.err);
 	remove(path);
 }
 END_TEST
