@@ -138,6 +138,15 @@ START_TEST(test_ctl_refuses_bad_input)
 	ck_assert_int_eq(sh(CTL " --instance nosuch%d status 2>&1", (int)getpid()), 3);
 	ck_assert_msg(strstr(out, "no instance") && strstr(out, "fastpath run"), "%s", out);
 	ck_assert_int_eq(sh(CTL " book 2>&1"), 2);
+	/* Issue 18: an empty or path-like name is a usage error, said as such. */
+	static const char *const bad_names[] = {"''", "../etc", "a/b", "--instance=", "x\\ y"};
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_int_eq(sh(CTL " %s%s status 2>&1", i == 3 ? "" : "--instance ",
+				    bad_names[i]),
+				 2);
+		ck_assert_msg(strstr(out, "invalid instance name") && !strstr(out, "rebuild"),
+			      "%s: %s", bad_names[i], out);
+	}
 	ck_assert_int_eq(sh(CTL " --help"), 0);
 	ck_assert_msg(strstr(out, "limits set") && strstr(out, "exit codes"), "%s", out);
 
