@@ -49,7 +49,7 @@ static const struct fp_cli_cmd commands[] = {
 	 "load FILE with the supervisor's loader; OK or file:line error", fp_cli_config_validate},
 	{"metrics", 1, FP_CLI_F_NOJSON, "", "Prometheus text exposition of the instance",
 	 fp_cli_metrics},
-	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT]",
+	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT] [--timeout S]",
 	 "serve /metrics /health /ready /live over HTTP (default 127.0.0.1:9464)",
 	 fp_cli_serve_metrics},
 	{"journal dump", 3, FP_CLI_F_NOSEG, "FILE",
