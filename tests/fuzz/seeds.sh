@@ -8,12 +8,13 @@
 # usage: seeds.sh SHARED_DATA SOURCE_DIR SEED_DIR PG_MKJOURNAL
 set -u
 data=$1 src=$2 seed=$3 mkj=$4
-mkdir -p "$seed"/{md_packet,pcap,journal,config,sim_rereq,sim_oe,ouch}
+mkdir -p "$seed"/{md_packet,pcap,journal,config,sim_rereq,sim_oe,ouch,gw_venue}
 if [[ -d $data ]]; then
 	cp "$data"/pcap/itch50/*.pcap "$data"/itch50/* "$seed/md_packet/" 2>/dev/null
 	cp "$data"/pcap/*/*.pcap* "$seed/pcap/" 2>/dev/null
 	cp "$data"/pcap/ouch50/* "$seed/sim_oe/" 2>/dev/null
 	cp "$data"/pcap/ouch50/* "$seed/ouch/" 2>/dev/null
+	cp "$data"/pcap/ouch50/* "$seed/gw_venue/" 2>/dev/null
 else
 	echo "fuzz: no shared data at $data: the capture seed folders stay empty"
 fi
