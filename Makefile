@@ -74,3 +74,16 @@ format-check:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+
+# ---- install and package (cmake/FastpathInstall.cmake, docs/operations.md; tests/install/) ----
+#   make install [PREFIX=/usr/local] [DESTDIR=/tmp/root]   binaries, headers, units, /etc/fastpath
+#   make package                                           $(BUILD)/fastpath_<version>_amd64.deb
+PREFIX  ?= /usr/local
+DESTDIR ?=
+.PHONY: install package
+
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+package: build
+	cd $(BUILD) && cpack -G DEB --config CPackConfig.cmake

@@ -43,6 +43,8 @@ function(fp_program)
   cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
   add_executable(${P_NAME} ${P_SOURCES})
   target_compile_options(${P_NAME} PRIVATE ${FP_C_FLAGS})
+  # fp_version.h (cmake/FastpathVersion.cmake): every binary answers --version.
+  target_include_directories(${P_NAME} PRIVATE ${CMAKE_BINARY_DIR}/generated)
   target_link_libraries(${P_NAME} PRIVATE ${P_LIBS})
 endfunction()
 

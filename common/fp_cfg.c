@@ -20,9 +20,17 @@
 #include "fp_cfg.h"
 #include "fp_err.h"
 
+/* A string made by fp_cfg_get_path(), freed with its struct fp_cfg. */
+struct fp_cfg_str {
+	struct fp_cfg_str *next;
+	char text[];
+};
+
 struct fp_cfg {
-	config_t lc;         /* libconfig's tree */
-	char name[PATH_MAX]; /* file name (or string name) for messages */
+	config_t lc;              /* libconfig's tree */
+	char name[PATH_MAX];      /* file name (or string name) for messages */
+	char dir[PATH_MAX];       /* absolute folder of the file; "" for a string */
+	struct fp_cfg_str *paths; /* resolved paths handed out by fp_cfg_get_path() */
 };
 
 /* Node <-> setting. libconfig takes non-const settings even for reads. */
@@ -186,6 +194,17 @@ static struct fp_cfg *fp_cfg_new(const char *name)
 	return cfg;
 }
 
+/*
+ * Remember where @p cfg came from for fp_cfg_get_path(): the absolute folder @p dir of the
+ * file (realpath fails only if the folder went away since the file was read: then the
+ * folder stays as given).
+ */
+static void fp_cfg_set_dir(struct fp_cfg *cfg, const char *dir)
+{
+	char abs[PATH_MAX];
+	snprintf(cfg->dir, sizeof(cfg->dir), "%s", realpath(dir, abs) ? abs : dir);
+}
+
 struct fp_cfg *fp_cfg_load_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -229,6 +248,7 @@ struct fp_cfg *fp_cfg_load_file(const char *path)
 	if (fp_cfg_scan(text ? text : "", path, inc, 0) < 0) {
 		errno = EINVAL;
 	} else if ((cfg = fp_cfg_new(path)) != NULL) {
+		fp_cfg_set_dir(cfg, inc);
 		config_set_include_dir(&cfg->lc, inc);
 		if (config_read_string(&cfg->lc, text ? text : "") != CONFIG_TRUE)
 			cfg = fp_cfg_parse_failed(cfg);
@@ -254,6 +274,11 @@ void fp_cfg_free(struct fp_cfg *cfg)
 	if (cfg == NULL)
 		return;
 	config_destroy(&cfg->lc);
+	while (cfg->paths) {
+		struct fp_cfg_str *next = cfg->paths->next;
+		free(cfg->paths);
+		cfg->paths = next;
+	}
 	free(cfg);
 }
 
@@ -648,4 +673,67 @@ int fp_cfg_get_enum(const struct fp_cfg *cfg, const struct fp_cfg_node *base, co
 		snprintf(want + used, sizeof(want) - used, "%s%s", k ? ", " : "", choices[k]);
 	}
 	return fp_cfg_bad(cfg, n, want);
+}
+
+/*
+ * Folder that a relative path of @p s is relative to, into @p buf (returns what snprintf()
+ * does): the folder of the file holding the setting. libconfig names an @include'd file
+ * as the directive does, relative to the include folder: the top file's folder.
+ */
+static int fp_cfg_node_dir(const struct fp_cfg *cfg, const config_setting_t *s, char *buf,
+			   size_t len)
+{
+	const char *file = config_setting_source_file(s);
+	int w;
+	if (file == NULL || strcmp(file, cfg->name) == 0)
+		return snprintf(buf, len, "%s", cfg->dir);
+	const char *slash = strrchr(file, '/');
+	int n = slash ? (int)(slash - file) : 0;
+	if (file[0] == '/')
+		w = snprintf(buf, len, "%.*s", n ? n : 1, file);
+	else if (n)
+		w = snprintf(buf, len, "%s/%.*s", cfg->dir, n, file);
+	else
+		w = snprintf(buf, len, "%s", cfg->dir);
+	return w;
+}
+
+int fp_cfg_get_path(const struct fp_cfg *cfg, const struct fp_cfg_node *base, const char *path,
+		    const char *dflt, unsigned max_len, const char **out)
+{
+	const char *v;
+	int rc = fp_cfg_get_string(cfg, base, path, dflt, 0, &v);
+	if (rc < 0)
+		return rc;
+	const struct fp_cfg_node *n = fp_cfg_lookup(cfg, base, path);
+	char dir[PATH_MAX];
+	dir[0] = '\0';
+	if (n != NULL && cfg->dir[0] && v[0] && v[0] != '/' &&
+	    fp_cfg_node_dir(cfg, fp_cfg_s(n), dir, sizeof(dir)) >= (int)sizeof(dir))
+		return fp_cfg_error(cfg, n, -ENAMETOOLONG, "the folder of '%s' is too long", v);
+	if (v != NULL && dir[0]) {
+		const char *rel = v;
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		size_t need = strlen(dir) + 1 + strlen(rel) + 1;
+		struct fp_cfg_str *str = malloc(sizeof(*str) + need);
+		if (str == NULL)
+			return fp_cfg_error(cfg, n, -ENOMEM, "out of memory resolving '%s'", v);
+		snprintf(str->text, need, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", rel);
+		/* The cfg owns the string: a logically const addition, freed by fp_cfg_free(). */
+		struct fp_cfg *own = (struct fp_cfg *)(uintptr_t)cfg;
+		str->next = own->paths;
+		own->paths = str;
+		v = str->text;
+	}
+	if (n != NULL && max_len && strlen(v) > max_len) {
+		char bpath[256];
+		return fp_cfg_error(
+			cfg, n, -EINVAL,
+			"'%s' must be a path of at most %u bytes, got \"%s\" (%zu bytes "
+			"resolved against the configuration's folder)",
+			fp_cfg_path(n, bpath, sizeof(bpath)), max_len, v, strlen(v));
+	}
+	*out = v;
+	return 0;
 }

@@ -175,4 +175,20 @@ int fp_cfg_get_string(const struct fp_cfg *cfg, const struct fp_cfg_node *base, 
 int fp_cfg_get_enum(const struct fp_cfg *cfg, const struct fp_cfg_node *base, const char *path,
 		    const char *const *choices, int dflt, int *out);
 
+/**
+ * A file or folder path from the configuration: the string at @p path under @p base
+ * (read as fp_cfg_get_string(), @p max_len applying to the result), resolved against the
+ * folder of the file that holds the setting when it is relative, so that
+ * `fastpath run --config /etc/fastpath/dev.conf` finds `limits = "risk.conf"` as
+ * /etc/fastpath/risk.conf from any working directory. An absolute path, an empty string
+ * and @p dflt are returned as they are; so is every path of a configuration parsed with
+ * fp_cfg_load_string() (no file: relative to the working directory). *out points into
+ * @p cfg. Cold path (allocates).
+ *
+ * @return 0, -EINVAL (not a string, or longer than @p max_len once resolved), -ENAMETOOLONG
+ *         or -ENOMEM.
+ */
+int fp_cfg_get_path(const struct fp_cfg *cfg, const struct fp_cfg_node *base, const char *path,
+		    const char *dflt, unsigned max_len, const char **out);
+
 #endif /* FP_CFG_H */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,11 @@
 
 #include "fp_ctl_pipeline.h"
 #include "fp_err.h"
+#include "fp_version.h"
 
-#define FASTPATH_VERSION "0.1.0"
 /* Longest wait at stop for the cancels of open orders to be acknowledged (and fills racing
  * them to reach risk and the journal) before the workers are stopped. */
-#define FP_RUN_DRAIN_MS  3000u
+#define FP_RUN_DRAIN_MS 3000u
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t kill_requested;
@@ -48,7 +49,10 @@ static void usage(FILE *out)
 		"Run one instance: create its shared-memory segment, start the workers of the\n"
 		"placement pinned to their cores, restart a worker that dies, and stop cleanly on\n"
 		"SIGTERM or SIGINT (open orders are cancelled first). SIGUSR1 trips the kill "
-		"switch.\n\n"
+		"switch.\n"
+		"A worker in a crash loop (restart.max_restarts deaths within restart.window_ms)\n"
+		"trips the kill switch and fails the run: it stops cleanly and exits 1 with the\n"
+		"reason. Exit status: 0 stopped as asked, 1 refused or failed, 2 bad usage.\n\n"
 		"  --config FILE   libconfig file (see config/dev.conf)\n"
 		"  --duration S    stop by itself after S seconds (default: run until a signal)\n"
 		"  --summary       print a one-line live summary every second\n"
@@ -70,7 +74,12 @@ static void print_summary(const struct fp_ctl_summary *s, const struct fp_ctl_su
 			  double elapsed_s, double dt_s)
 {
 	char md_rate[16];
-	fmt_rate(md_rate, sizeof(md_rate), (double)(s->md_messages - prev->md_messages) / dt_s);
+	/* Counters never go back (restarts are carried, fp_ctl_carry_add), but a worker's
+	 * restart can show a dip of microseconds: never a negative (wrapped) rate. */
+	fmt_rate(md_rate, sizeof(md_rate),
+		 s->md_messages >= prev->md_messages
+			 ? (double)(s->md_messages - prev->md_messages) / dt_s
+			 : 0.0);
 	printf("[%5.0fs] md %s msg/s  book %" PRIu64 " upd  orders %" PRIu64 "  fills %" PRIu64
 	       "  rejects %" PRIu64 "  pos %+" PRId64 "  pnl %+.2f  t2t p50 %.2fus p99 %.2fus"
 	       "  breaker %s  venue %s",
@@ -159,7 +168,7 @@ static int cmd_run(int argc, char **argv)
 		case 'd': {
 			char *end;
 			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
+			if (end == optarg || *end || !isfinite(duration) || duration <= 0) {
 				fprintf(stderr,
 					"fastpath: --duration needs seconds > 0, got '%s'\n",
 					optarg);
@@ -215,7 +224,7 @@ static int cmd_run(int argc, char **argv)
 
 	struct fp_ctl_summary sum, prev = {0};
 	double start = now_s(), last = start;
-	while (!stop_requested && (duration <= 0 || now_s() - start < duration)) {
+	while (!stop_requested && !p.failed[0] && (duration <= 0 || now_s() - start < duration)) {
 		if (kill_requested) {
 			kill_requested = 0;
 			fp_shm_ctl_kill(p.ctl, "supervisor", "SIGUSR1");
@@ -233,8 +242,12 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	double elapsed = now_s() - start;
-	unsigned killed = fp_ctl_pipeline_stop_summary(
-		&p, FP_RUN_DRAIN_MS, stop_requested ? "signal" : "duration", &sum);
+	/* A crash loop fails the run (issue 16): stop cleanly (cancels first), then exit 1. */
+	unsigned killed = fp_ctl_pipeline_stop_summary(&p, FP_RUN_DRAIN_MS,
+						       p.failed[0]      ? "crash loop"
+						       : stop_requested ? "signal"
+									: "duration",
+						       &sum);
 	if (summary)
 		print_summary(&sum, &prev, elapsed, FP_MAX(now_s() - last, 1e-3));
 	if (killed)
@@ -246,6 +259,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	fp_ctl_pipeline_fini(&p);
 	fprintf(stderr, "fastpath: instance stopped\n");
+	if (p.failed[0]) {
+		fprintf(stderr, "fastpath: run failed: %s\n", p.failed);
+		rc = 1;
+	}
 	return rc;
 }
 
@@ -260,7 +277,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("fastpath %s\n", FASTPATH_VERSION);
+		printf("fastpath %s\n", FP_VERSION_TEXT);
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

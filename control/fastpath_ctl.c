@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fastpath_ctl.c - `fastpath-ctl`: the operator's control CLI of a running instance
- * (status, kill switch, limits, positions, orders, book, stats, top, metrics).
+ * (status, kill switch, limits, positions, orders, book, stats, top, metrics), its journal
+ * in PostgreSQL (journal load) and the firm of many instances (firm: fp_ctl_cli_firm.c).
  *
  * Its own process, never on a trading core: it attaches the instance's segment (read-only
  * unless the command writes), reads regions through their seqlocks, and writes only through
@@ -19,6 +20,7 @@
 
 #include "fp_ctl_cli.h"
 #include "fp_err.h"
+#include "fp_version.h"
 
 /* The one table: name, arity (Redis style: words counting the command's own, n exactly or
  * -n at least n), flags, syntax, summary, handler. Help lists it in this order. */
@@ -31,7 +33,9 @@ static const struct fp_cli_cmd commands[] = {
 	{"unkill", -1, FP_CLI_F_WRITE | FP_CLI_F_NOJSON, "[--reason R]", "re-arm the kill switch",
 	 fp_cli_unkill},
 	{"limits show", -2, 0, "[global|symbol:ID|strategy:ID]",
-	 "risk limits in force (generation, global, one symbol or strategy)", fp_cli_limits_show},
+	 "risk limits in force (generation, global, one symbol or strategy); checks switched "
+	 "off and limits at their maximum are marked off / unlimited",
+	 fp_cli_limits_show},
 	{"limits set", -4, FP_CLI_F_WRITE | FP_CLI_F_NOJSON,
 	 "SCOPE KEY=VALUE... (SCOPE: global, symbol:ID|NAME, symbols, strategy:ID, strategies)",
 	 "validate and publish a new limit generation, echo the change", fp_cli_limits_set},
@@ -46,7 +50,8 @@ static const struct fp_cli_cmd commands[] = {
 	{"top", 1, FP_CLI_F_NOJSON, "", "live full-screen view, refreshed each second (q quits)",
 	 fp_cli_top},
 	{"config validate", 3, FP_CLI_F_NOSEG, "FILE",
-	 "load FILE with the supervisor's loader; OK or file:line error", fp_cli_config_validate},
+	 "check FILE exactly as `fastpath run` does (same code); OK or file:line error",
+	 fp_cli_config_validate},
 	{"metrics", 1, FP_CLI_F_NOJSON, "", "Prometheus text exposition of the instance",
 	 fp_cli_metrics},
 	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT] [--timeout S]",
@@ -62,6 +67,22 @@ static const struct fp_cli_cmd commands[] = {
 	{"journal migrate", -2, FP_CLI_F_NOSEG | FP_CLI_F_NOJSON, "--db URL",
 	 "apply the missing deploy/sql migrations to the database", fp_cli_journal_migrate,
 	 fp_cli_journal_load_help},
+	{"firm status", -2, FP_CLI_F_NOSEG, "--db URL",
+	 "the firm-wide view: exposure, P&L, activity per instance and symbol, open orders",
+	 fp_cli_firm_status, fp_cli_firm_help},
+	{"firm kill", -2, FP_CLI_F_NOSEG | FP_CLI_F_NOJSON, "--db URL [--reason R] [--wait-ms N]",
+	 "trip every instance's kill switch through PostgreSQL, wait for the acks",
+	 fp_cli_firm_kill, fp_cli_firm_help},
+	{"firm unkill", -2, FP_CLI_F_NOSEG | FP_CLI_F_NOJSON, "--db URL [--reason R] [--wait-ms N]",
+	 "re-arm them; succeeds once every instance acknowledged", fp_cli_firm_unkill,
+	 fp_cli_firm_help},
+	{"firm budget", -2, FP_CLI_F_NOSEG | FP_CLI_F_NOJSON,
+	 "--db URL [--firm-gross X] [NAME=X...] [--wait-ms N]",
+	 "the firm's gross limit and each instance's share of it", fp_cli_firm_budget,
+	 fp_cli_firm_help},
+	{"firm listen", -2, FP_CLI_F_WRITE | FP_CLI_F_NOJSON, "--db URL [--fail-closed-ms N]",
+	 "an instance's end of the firm channel (runs beside it)", fp_cli_firm_listen,
+	 fp_cli_firm_help},
 };
 
 #define NB_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -82,7 +103,7 @@ static void usage(FILE *f)
 		   "  0 done   1 command failed or refused   2 bad arguments\n"
 		   "  3 no such instance (not running)   4 stale segment of a dead supervisor\n"
 		   "  5 permission denied   6 incompatible or corrupt segment (or journal)\n"
-		   "  7 database unreachable (journal load, migrate)\n");
+		   "  7 database unreachable (journal load, migrate, firm)\n");
 }
 
 /* `fastpath-ctl COMMAND --help`: that command's line of the table. */
@@ -199,6 +220,10 @@ static int attach(struct fp_cli *c, int write)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fastpath-ctl %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	struct fp_cli c = {.instance = getenv("FASTPATH_INSTANCE")};
 	char *rest[64];
 	int nb = 0;

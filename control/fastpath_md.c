@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fp_ctl_md.h"
+#include "fp_version.h"
 
 struct md_cmd {
 	const char *name;
@@ -43,6 +44,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fastpath-md %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 1;

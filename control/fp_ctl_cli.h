@@ -117,6 +117,13 @@ int fp_cli_serve_metrics(struct fp_cli *c);
 int fp_cli_journal_dump(struct fp_cli *c);
 int fp_cli_journal_load(struct fp_cli *c);
 int fp_cli_journal_migrate(struct fp_cli *c);
+int fp_cli_firm_status(struct fp_cli *c);
+int fp_cli_firm_kill(struct fp_cli *c);
+int fp_cli_firm_unkill(struct fp_cli *c);
+int fp_cli_firm_budget(struct fp_cli *c);
+int fp_cli_firm_listen(struct fp_cli *c);
+/** Details of the firm commands (options, exit codes) for their --help. */
+extern const char fp_cli_firm_help[];
 /** Details of journal dump (fields, tail, exit codes) for its --help. */
 extern const char fp_cli_journal_dump_help[];
 /** Details of journal load/migrate (options, exit codes) for their --help. */

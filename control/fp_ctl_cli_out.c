@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fp_ctl_cli.h"
+#include "fp_ctl_pipeline.h"
 #include "fp_gw.h"
 #include "fp_shm_ctl.h"
 #include "fp_symtab.h"
@@ -164,6 +165,7 @@ void fp_cli_summary(const struct fp_cli *c, struct fp_ctl_summary *sum)
 	for (unsigned i = 0; fp_ctl_stages[i]; i++)
 		if (fp_ctl_stages[i]->report)
 			fp_ctl_stages[i]->report(&env, sum);
+	fp_ctl_carry_add(&c->seg, sum); /* counters of restarted workers' earlier runs */
 }
 
 const char *fp_cli_worker_state(unsigned s)

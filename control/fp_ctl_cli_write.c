@@ -112,6 +112,8 @@ static const struct field global_fields[] = {
 	G(breaker_on_stale, F_U32),
 	G(breaker_on_loss, F_U32),
 	G(breaker_on_venue, F_U32),
+	G(firm_gross_budget, F_I64),
+	G(firm_budget_on, F_U32),
 	{NULL, 0, F_I64},
 };
 static const struct field sym_fields[] = {
@@ -166,15 +168,76 @@ static void field_put(void *base, const struct field *f, int64_t v)
 	}
 }
 
+/*
+ * Limits switched off on purpose, or left at their maximum, are marked (issue 16): a check
+ * whose 0 means "off" (risk/fp_risk_limits.h) reads "off", an amount or count at the
+ * largest value a set accepts reads "unlimited". Text shows the mark beside the value;
+ * JSON keeps the numbers and lists the marked fields in "off" and "unlimited".
+ */
+static const char *const off_when_zero[] = {"stale_ms",
+					    "max_consec_rejects",
+					    "breaker_on_position",
+					    "breaker_on_stale",
+					    "breaker_on_loss",
+					    "breaker_on_venue",
+					    "collar_bps",
+					    "order_rate",
+					    "cancel_rate",
+					    "stop_loss_abs",
+					    "stop_loss_bps",
+					    "trailing_stop_bps",
+					    "take_profit_bps",
+					    NULL};
+
+static const char *field_mark(const struct field *f, int64_t v)
+{
+	if (v == 0)
+		for (const char *const *n = off_when_zero; *n; n++)
+			if (!strcmp(*n, f->name))
+				return "off";
+	if ((f->type == F_I64 && v >= INT64_MAX / 4) ||
+	    (f->type == F_U32 && strcmp(f->name, "state") && v >= UINT32_MAX / 2))
+		return "unlimited";
+	return NULL;
+}
+
+static void emit_marked(struct fp_cli_out *o, const char *key, const void *base,
+			const struct field *fs, const char *mark)
+{
+	bool any = false;
+	for (const struct field *f = fs; f->name; f++) {
+		const char *m = f->type == F_STATE ? NULL : field_mark(f, field_get(base, f));
+		if (!m || strcmp(m, mark))
+			continue;
+		if (!any)
+			fp_cli_arr(o, key);
+		any = true;
+		fp_cli_str(o, NULL, f->name);
+	}
+	if (any)
+		fp_cli_end(o);
+}
+
 static void emit_fields(struct fp_cli_out *o, const char *key, const void *base,
 			const struct field *fs)
 {
 	fp_cli_obj(o, key);
 	for (const struct field *f = fs; f->name; f++) {
-		if (f->type == F_STATE)
-			fp_cli_str(o, f->name, fp_risk_state_name((unsigned)field_get(base, f)));
-		else
-			fp_cli_i64(o, f->name, field_get(base, f));
+		int64_t v = field_get(base, f);
+		const char *mark = f->type == F_STATE ? NULL : field_mark(f, v);
+		char text[48];
+		if (f->type == F_STATE) {
+			fp_cli_str(o, f->name, fp_risk_state_name((unsigned)v));
+		} else if (mark && !o->json) {
+			snprintf(text, sizeof(text), "%" PRId64 " (%s)", v, mark);
+			fp_cli_str(o, f->name, text);
+		} else {
+			fp_cli_i64(o, f->name, v);
+		}
+	}
+	if (o->json) {
+		emit_marked(o, "off", base, fs, "off");
+		emit_marked(o, "unlimited", base, fs, "unlimited");
 	}
 	fp_cli_end(o);
 }

@@ -27,6 +27,8 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,8 @@ const struct fp_ctl_stage_ops *fp_ctl_stage_find(const char *name)
 }
 
 /* ---- configuration ---- */
+
+static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan);
 
 static const char *const top_keys[] = {"instance", "segment", "rings",      "restart", "placement",
 				       "md",       "book",    "strategies", "risk",    "gateway",
@@ -320,6 +324,70 @@ static int load_placement(struct fp_ctl_pipeline *p)
 	return 0;
 }
 
+/* What fp_cpu_pin_self() says of @p core, asked from a thread of its own (so that the
+ * caller stays unpinned): the worker's own check, made before any worker starts. */
+struct core_probe {
+	int core, rc;
+	char msg[FP_ERR_MSG_MAX];
+};
+
+static void *core_probe_main(void *arg)
+{
+	struct core_probe *cp = arg;
+	cp->rc = fp_cpu_pin_self(cp->core);
+	if (cp->rc < 0)
+		snprintf(cp->msg, sizeof(cp->msg), "%s", fp_err_msg());
+	return NULL;
+}
+
+static int check_cores(const struct fp_ctl_pipeline *p)
+{
+	const struct fp_cfg_node *workers = fp_cfg_lookup(p->cfg, NULL, "placement.workers");
+	for (unsigned i = 0; i < p->nb_workers; i++) {
+		struct core_probe cp = {.core = p->workers[i].core};
+		pthread_t t;
+		if (cp.core < 0)
+			continue;
+		if (pthread_create(&t, NULL, core_probe_main, &cp) != 0)
+			return fp_err_set(-EAGAIN, "cannot start a thread to check core %d",
+					  cp.core);
+		pthread_join(t, NULL);
+		if (cp.rc < 0)
+			return fp_cfg_error(p->cfg,
+					    fp_cfg_lookup(p->cfg, fp_cfg_elem(workers, i), "core"),
+					    cp.rc, "worker '%s': %s", p->workers[i].name, cp.msg);
+	}
+	return 0;
+}
+
+/*
+ * Everything `fastpath run` checks before it creates the segment, in one place, so that
+ * `fastpath-ctl config validate` refuses exactly what run refuses (issue 16): names the
+ * segment takes (instance, group), the cores of the placement, and every placed stage's
+ * own group through its plan() (unknown keys, required keys, files it reads, credentials,
+ * strategies started once on scratch memory).
+ */
+static int check_all(struct fp_ctl_pipeline *p)
+{
+	struct fp_ctl_plan *plan;
+	int rc;
+
+	if ((rc = fp_shm_check_instance(p->instance)) < 0)
+		return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, NULL, "instance"), rc,
+				    "'instance': %s", fp_err_msg());
+	if (p->group[0] && (rc = fp_shm_check_group(p->group, NULL)) < 0)
+		return fp_cfg_error(p->cfg, fp_cfg_lookup(p->cfg, NULL, "segment.group"), rc,
+				    "'segment.group': %s", fp_err_msg());
+	if ((rc = check_cores(p)) < 0)
+		return rc;
+	plan = malloc(sizeof(*plan));
+	if (!plan)
+		return fp_err_set(-ENOMEM, "out of memory checking the configuration");
+	rc = plan_all(p, plan);
+	free(plan);
+	return rc;
+}
+
 int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
 {
 	const char *instance;
@@ -340,7 +408,7 @@ int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path)
 	fp_log_init(&p->log, stderr, "supervisor", FP_LOG_INFO);
 	p->env.cfg = p->cfg;
 	p->env.instance = p->instance;
-	return 0;
+	return check_all(p);
 }
 
 void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p)
@@ -360,7 +428,10 @@ static int plan_all(struct fp_ctl_pipeline *p, struct fp_ctl_plan *plan)
 		    0 ||
 	    (rc = fp_ctl_plan_add(plan, "workers", sizeof(struct fp_shm_workers),
 				  FP_SHM_WORKERS_VERSION)) < 0 ||
-	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) < 0)
+	    (rc = fp_ctl_plan_add(plan, "symtab", sizeof(struct fp_symtab), FP_SYMTAB_VERSION)) <
+		    0 ||
+	    (rc = fp_ctl_plan_add(plan, FP_CTL_CARRY_REGION, sizeof(struct fp_ctl_carry),
+				  FP_CTL_CARRY_VERSION)) < 0)
 		return rc;
 	for (unsigned i = 0; i < FP_CTL_NB_RINGS; i++)
 		if ((rc = fp_ctl_plan_add(plan, fp_ctl_ring_names[i],
@@ -400,6 +471,7 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 	fp_shm_ctl_init(p->ctl);
 	fp_shm_workers_init(p->wtab);
 	fp_symtab_init(fp_shm_region(&p->seg, "symtab", NULL));
+	memset(fp_shm_region(&p->seg, FP_CTL_CARRY_REGION, NULL), 0, sizeof(struct fp_ctl_carry));
 	p->wtab->nb_workers = p->nb_workers;
 	for (unsigned i = 0; i < p->nb_workers; i++) {
 		snprintf(p->wtab->w[i].name, sizeof(p->wtab->w[i].name), "%s", p->workers[i].name);
@@ -426,6 +498,68 @@ int fp_ctl_pipeline_create(struct fp_ctl_pipeline *p)
 err:
 	fp_shm_destroy(&p->seg);
 	return rc;
+}
+
+/* ---- counters across restarts (fp_ctl_pipeline.h) ---- */
+
+/* Summary fields that restart from zero with their worker (uint64_t each). */
+static const size_t fp_ctl_carry_fields[] = {
+	offsetof(struct fp_ctl_summary, md_packets),
+	offsetof(struct fp_ctl_summary, md_messages),
+	offsetof(struct fp_ctl_summary, md_gaps),
+	offsetof(struct fp_ctl_summary, md_errors),
+	offsetof(struct fp_ctl_summary, md_overruns),
+	offsetof(struct fp_ctl_summary, book_updates),
+	offsetof(struct fp_ctl_summary, book_tops),
+	offsetof(struct fp_ctl_summary, book_integrity_errors),
+	offsetof(struct fp_ctl_summary, intents),
+	offsetof(struct fp_ctl_summary, risk_accepted),
+	offsetof(struct fp_ctl_summary, risk_rejected),
+	offsetof(struct fp_ctl_summary, orders_sent),
+	offsetof(struct fp_ctl_summary, acks),
+	offsetof(struct fp_ctl_summary, cancels),
+	offsetof(struct fp_ctl_summary, venue_rejects),
+	offsetof(struct fp_ctl_summary, risk_unknown_exec),
+	offsetof(struct fp_ctl_summary, risk_exec_dups),
+};
+
+static uint64_t *carry_field(struct fp_ctl_summary *s, size_t off)
+{
+	return (uint64_t *)(void *)((char *)s + off);
+}
+
+void fp_ctl_carry_add(const struct fp_shm *seg, struct fp_ctl_summary *sum)
+{
+	const struct fp_ctl_carry *c = fp_shm_region(seg, FP_CTL_CARRY_REGION, NULL);
+	if (!c)
+		return;
+	for (unsigned w = 0; w < FP_SHM_MAX_WORKERS; w++)
+		for (unsigned f = 0; f < FP_ARRAY_SIZE(fp_ctl_carry_fields); f++)
+			*carry_field(sum, fp_ctl_carry_fields[f]) +=
+				*carry_field((struct fp_ctl_summary *)(uintptr_t)&c->line[w],
+					     fp_ctl_carry_fields[f]);
+}
+
+/* A restarting worker: add what its stages published last to its carried line, before
+ * their init starts them from zero. */
+static void carry_restart(const struct fp_ctl_pipeline *p, const struct fp_ctl_env *env,
+			  unsigned idx)
+{
+	struct fp_ctl_carry *c = fp_shm_region(&p->seg, FP_CTL_CARRY_REGION, NULL);
+	struct fp_ctl_summary last;
+	if (!c)
+		return;
+	if (!c->started[idx]) {
+		c->started[idx] = 1;
+		return;
+	}
+	memset(&last, 0, sizeof(last));
+	for (unsigned s = 0; s < p->workers[idx].nb_stages; s++)
+		if (p->workers[idx].stages[s]->report)
+			p->workers[idx].stages[s]->report(env, &last);
+	for (unsigned f = 0; f < FP_ARRAY_SIZE(fp_ctl_carry_fields); f++)
+		*carry_field(&c->line[idx], fp_ctl_carry_fields[f]) +=
+			*carry_field(&last, fp_ctl_carry_fields[f]);
 }
 
 /* ---- the worker process ---- */
@@ -481,6 +615,7 @@ static int worker_main(void *arg, unsigned idx)
 	}
 	/* Nothing may fault in later: lock what stages allocate at init too. */
 	mlockall(MCL_CURRENT | MCL_FUTURE);
+	carry_restart(p, &env, idx);
 	for (; nb_init < spec->nb_stages; nb_init++) {
 		st[nb_init].ops = spec->stages[nb_init];
 		st[nb_init].ctx = aligned_alloc(
@@ -562,6 +697,19 @@ static void on_crash_loop(void *arg, unsigned idx, const struct fp_ctl_proc *pro
 	snprintf(reason, sizeof(reason), "worker '%s' in a crash loop", proc->name);
 	fp_shm_ctl_kill(p->ctl, "supervisor", reason);
 	fp_log_error(&p->log, "%s: kill switch tripped", reason);
+	if (!p->failed[0]) {
+		char last[48];
+		if (WIFSIGNALED(proc->last_status))
+			snprintf(last, sizeof(last), "killed by signal %d",
+				 WTERMSIG(proc->last_status));
+		else
+			snprintf(last, sizeof(last), "exit status %d",
+				 WEXITSTATUS(proc->last_status));
+		snprintf(p->failed, sizeof(p->failed),
+			 "%s (%u deaths within restart.window_ms = %u ms, the last %s; its log "
+			 "lines above say why)",
+			 reason, proc->nb_deaths_in_window, p->restart.restart_window_ms, last);
+	}
 }
 
 int fp_ctl_pipeline_start(struct fp_ctl_pipeline *p)
@@ -596,6 +744,7 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 			if (ops->report)
 				ops->report(&p->env, sum);
 		}
+	fp_ctl_carry_add(&p->seg, sum);
 }
 
 /*

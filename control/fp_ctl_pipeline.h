@@ -55,11 +55,18 @@ struct fp_ctl_pipeline {
 	struct fp_shm_workers *wtab;
 	struct fp_ctl_sup sup;
 	struct fp_log log;
+	/** Why this run failed ("" while it has not): the first worker found in a crash loop
+	 *  (the kill switch is tripped then). `fastpath run` stops and exits non-zero. */
+	char failed[320];
 };
 
 /**
- * Load and validate the configuration at @p path: placement, stages, rings, restart policy.
- * Pair with fp_ctl_pipeline_fini(). @return 0 or negative errno with fp_err text (file:line).
+ * Load and validate the configuration at @p path: placement, stages, rings, restart policy,
+ * and everything `fastpath run` checks before it creates the segment (instance and group
+ * names, cores, every placed stage's plan(): its group's keys, the files it reads, the
+ * credentials, the strategies started once on scratch memory). `fastpath-ctl config
+ * validate` is this call: both refuse the same files (issue 16). Pair with
+ * fp_ctl_pipeline_fini(). @return 0 or negative errno with fp_err text (file:line).
  */
 int fp_ctl_pipeline_load(struct fp_ctl_pipeline *p, const char *path);
 
@@ -102,6 +109,27 @@ void fp_ctl_pipeline_fini(struct fp_ctl_pipeline *p);
 /** Kill switch reason of fp_ctl_pipeline_stop(): this prefix, then its @p why. The store
  *  does not restore such a kill at the next start (fp_ctl_stage_store.c). */
 #define FP_CTL_STOP_REASON_PREFIX "stop: "
+
+/*
+ * Counters across worker restarts (issue 16 item 5). A restarted worker's stages start
+ * their figures from zero (a new process, new stats); the region "ctl.carry" keeps, per
+ * worker, what its earlier runs had counted: before its stages' init, a restarting worker
+ * adds its stages' last published figures to its line (fp_ctl_carry_fields says which
+ * summary fields: counters that restart from zero, not the ones rebuilt from the journal
+ * such as positions and P&L, and not the store's, whose stats outlive a restart).
+ * fp_ctl_carry_add() adds the carried figures to a summary; the supervisor's summary and
+ * report and fastpath-ctl's figures go through it. Single writer per line: the worker.
+ */
+#define FP_CTL_CARRY_REGION  "ctl.carry"
+#define FP_CTL_CARRY_VERSION 1
+
+struct fp_ctl_carry {
+	uint32_t started[FP_SHM_MAX_WORKERS];           /**< 1 once worker i ran its init */
+	struct fp_ctl_summary line[FP_SHM_MAX_WORKERS]; /**< what worker i's earlier runs counted */
+};
+
+/** Add the figures of the segment's "ctl.carry" region (if any) to @p sum (cold). */
+void fp_ctl_carry_add(const struct fp_shm *seg, struct fp_ctl_summary *sum);
 
 /** Ring names of the fixed topology, in the order of ring_capacity[]. */
 extern const char *const fp_ctl_ring_names[FP_CTL_NB_RINGS];

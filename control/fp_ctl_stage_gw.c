@@ -39,6 +39,19 @@
 
 #define GW_STATS_PUBLISH_POLLS 256u
 
+/*
+ * Fills across a restart of the gateway's worker, exactly (issue 16 item 5): with a
+ * journal, the fills of this run are those the journal held beyond the ones it held at the
+ * first start (j0) plus the ones counted since; without one, the last published count of
+ * the earlier runs is carried. Region "gw.carry", written by the gateway's worker only.
+ */
+struct gw_carry {
+	uint64_t started;  /**< 1 once the first run of this instance started */
+	uint64_t j0_fills; /**< fills in the journal at that first start */
+	uint64_t fills;    /**< without a journal: fills counted by earlier runs */
+	uint64_t reserved[5];
+};
+
 struct gw_adapter {
 	struct fp_gw gw;
 	struct fp_gw_stats *published;
@@ -117,6 +130,13 @@ static int gw_load_cfg(const struct fp_ctl_env *env, struct fp_gw_cfg *cfg, char
 				  fp_cfg_name(c), fp_cfg_line(fp_cfg_lookup(c, g, "venue")), venue);
 	memcpy(host, venue, (size_t)(colon - venue));
 	host[colon - venue] = '\0';
+	struct in_addr addr;
+	if (inet_pton(AF_INET, host, &addr) != 1) /* what fp_gw_init() accepts (no DNS) */
+		return fp_err_set(
+			-EINVAL,
+			"%s:%u: gateway.venue must be IPV4:PORT (an address, not a name), "
+			"got '%s'",
+			fp_cfg_name(c), fp_cfg_line(fp_cfg_lookup(c, g, "venue")), venue);
 	if (!FP_IS_POW2((uint64_t)max_orders))
 		return fp_err_set(-EINVAL, "%s: gateway.max_orders must be a power of two",
 				  fp_cfg_name(c));
@@ -143,7 +163,8 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	    (rc = fp_gw_credentials_from_env(&cfg)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats), 1)) < 0)
 		return rc;
-	if ((rc = fp_ctl_plan_add(plan, "gw.hop.decide", sizeof(struct fp_hist), 1)) < 0 ||
+	if ((rc = fp_ctl_plan_add(plan, "gw.carry", sizeof(struct gw_carry), 1)) < 0 ||
+	    (rc = fp_ctl_plan_add(plan, "gw.hop.decide", sizeof(struct fp_hist), 1)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.hop.route", sizeof(struct fp_hist), 1)) < 0)
 		return rc;
 	return fp_ctl_plan_add(plan, "gw.t2t", sizeof(struct fp_hist), 1);
@@ -151,6 +172,7 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 
 static int gw_setup(const struct fp_ctl_env *env)
 {
+	memset(fp_shm_region(env->seg, "gw.carry", NULL), 0, sizeof(struct gw_carry));
 	fp_hist_init(fp_shm_region(env->seg, "gw.t2t", NULL));
 	fp_hist_init(fp_shm_region(env->seg, "gw.hop.decide", NULL));
 	fp_hist_init(fp_shm_region(env->seg, "gw.hop.route", NULL));
@@ -175,8 +197,9 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.decide_hist = fp_ctl_region(env, "gw.hop.decide", NULL);
 	cfg.route_hist = fp_ctl_region(env, "gw.hop.route", NULL);
 	a->published = fp_ctl_region(env, "gw.stats", NULL);
+	struct gw_carry *carry = fp_ctl_region(env, "gw.carry", NULL);
 	if (!symtab || !cfg.order_ring || !cfg.exec_ring || !cfg.exec_ring2 || !cfg.ctl ||
-	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published)
+	    !cfg.t2t_hist || !cfg.decide_hist || !cfg.route_hist || !a->published || !carry)
 		return -ENOENT;
 	cfg.symbols = symtab->sym[0].name;
 	cfg.symbol_stride = sizeof(symtab->sym[0]);
@@ -190,6 +213,12 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	if (cfg.journal_ring && (rc = gw_recover(a, env)) < 0) { /* no store: nothing to replay */
 		fp_gw_fini(&a->gw);
 		return rc;
+	}
+	if (!carry->started) {
+		carry->j0_fills = fp_gw_stats(&a->gw)->nb_recovered_fills;
+		carry->started = 1;
+	} else if (!cfg.journal_ring) {
+		carry->fills += a->published->nb_fills; /* the last run's, as it published them */
 	}
 	memcpy(a->published, fp_gw_stats(&a->gw), sizeof(*a->published));
 	return 0;
@@ -228,7 +257,10 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 	if (st) {
 		sum->orders_sent = st->nb_orders_in;
 		sum->acks = st->nb_accepted;
+		const struct gw_carry *carry = fp_shm_region(env->seg, "gw.carry", NULL);
 		sum->fills = st->nb_fills;
+		if (carry && carry->started && st->nb_recovered_fills >= carry->j0_fills)
+			sum->fills += carry->fills + st->nb_recovered_fills - carry->j0_fills;
 		sum->cancels = st->nb_canceled;
 		sum->venue_rejects = st->nb_rejected;
 		sum->open_orders = st->nb_open;

@@ -5,8 +5,8 @@
  * order (gateway), exec.risk (gateway), top.risk (book). See risk/fp_risk.h.
  *
  *   risk = {
- *     limits = "config/risk.conf";   # limit sets per environment (relative to the cwd)
- *     env = "dev";                   # which environment of that file
+ *     limits = "risk.conf";          # limit sets per environment (relative to this file)
+ *     env = "dev";                   # which environment of that file (required)
  *     symbols = 16384;               # symbol ids tracked (stock locates below this)
  *     orders = 65536;                # client order ids per day (power of two)
  *     positions = 4096;              # (strategy, symbol) positions (power of two)
@@ -100,7 +100,8 @@ static int risk_settings(const struct fp_ctl_env *env, struct risk_settings *s)
 				  fp_cfg_name(c));
 	if ((rc = fp_cfg_check_keys(c, g, risk_keys)) < 0 ||
 	    (rc = fp_cfg_require(c, g, "limits")) < 0 ||
-	    (rc = fp_cfg_get_string(c, g, "limits", NULL, 0, &s->limits_path)) < 0 ||
+	    (rc = fp_cfg_require(c, g, "env")) < 0 || /* never another environment's limits */
+	    (rc = fp_cfg_get_path(c, g, "limits", NULL, 0, &s->limits_path)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "env", "dev", 0, &s->env)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "symbols", 16384, 2, FP_RISK_MAX_SYMBOLS, &nsym)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "orders", 65536, 64, 1 << 24, &nord)) < 0 ||

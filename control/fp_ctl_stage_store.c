@@ -6,8 +6,8 @@
  * store/fp_store_stage.h.
  *
  *   store = {
- *     dir = "build/journal";         # journal files DIR/<instance>-YYYYMMDD.fpj (created;
- *                                    # relative to the supervisor's working directory)
+ *     dir = "../build/journal";      # journal files DIR/<instance>-YYYYMMDD.fpj (created;
+ *                                    # relative to this file's folder, fp_cfg_get_path)
  *     fsync = "interval";            # batch (fdatasync per write) | interval | none
  *     fsync_interval_ms = 10;        # "interval": at most one fdatasync per this many ms
  *     ring = 16384;                  # slots of each journal ring (power of two)
@@ -75,7 +75,7 @@ static int store_settings(const struct fp_ctl_env *env, struct store_settings *s
 				  fp_cfg_name(c));
 	if ((rc = fp_cfg_check_keys(c, g, store_keys)) < 0 ||
 	    (rc = fp_cfg_require(c, g, "dir")) < 0 ||
-	    (rc = fp_cfg_get_string(c, g, "dir", NULL, 3000, &s->dir)) < 0 ||
+	    (rc = fp_cfg_get_path(c, g, "dir", NULL, 3000, &s->dir)) < 0 ||
 	    (rc = fp_cfg_get_enum(c, g, "fsync", store_fsync_names, STORE_FSYNC_INTERVAL,
 				  &s->fsync)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "fsync_interval_ms", 10, 1, 60000, &fi)) < 0 ||

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -109,7 +110,7 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 		    (rc = fp_cfg_require(c, e, "name")) < 0 ||
 		    (rc = fp_cfg_get_int64(c, e, "id", 0, 1, 32767, &id)) < 0 ||
 		    (rc = fp_cfg_get_string(c, e, "name", "", sizeof(sp->name) - 1, &name)) < 0 ||
-		    (rc = fp_cfg_get_string(c, e, "path", "", sizeof(sp->path) - 1, &path)) < 0 ||
+		    (rc = fp_cfg_get_path(c, e, "path", "", sizeof(sp->path) - 1, &path)) < 0 ||
 		    (rc = fp_cfg_get_int64(c, e, "symbol", 0, 0, nsym - 1, &symbol)) < 0)
 			return rc;
 		sp->id = (uint16_t)id;
@@ -139,10 +140,108 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 	return 0;
 }
 
+/*
+ * Start strategy @p idx of @p cfg alone, with parameters @p params, in a scratch host (no
+ * segment: the intent ring is a local one nothing reads), then stop it. @return its rc.
+ */
+static int strat_try(struct fp_strat_host *h, struct fp_strat_host_cfg *one,
+		     const struct fp_strat_host_cfg *cfg, unsigned idx,
+		     const struct fp_strat_params *params, struct fp_ring *ring)
+{
+	memset(one, 0, sizeof(*one));
+	one->intent = ring;
+	one->nb_symbols = cfg->nb_symbols;
+	one->timer_us = cfg->timer_us;
+	one->tsc_hz = 1000000000ULL; /* the segment's rate is not known yet: any valid one */
+	one->nb_strategies = 1;
+	one->strat[0] = cfg->strat[idx];
+	one->strat[0].params = *params;
+	int rc = fp_strat_host_init(h, one);
+	if (rc == 0)
+		fp_strat_host_fini(h);
+	return rc;
+}
+
+/*
+ * Refuse, before any worker starts, a strategy that would not start in the worker (an
+ * unknown name, a library that does not load, parameters its init refuses), and name the
+ * parameter its init refuses (issue 16): when init fails with every parameter and starts
+ * once one of them is left out (so that the strategy takes its default), that one is bad.
+ */
+static int strat_check(const struct fp_ctl_env *env, const struct fp_strat_host_cfg *cfg)
+{
+	const struct fp_cfg *c = env->cfg;
+	const struct fp_cfg_node *list = fp_cfg_lookup(c, NULL, "strategies.list");
+	struct fp_strat_host *h = malloc(sizeof(*h));
+	struct fp_strat_host_cfg *one = malloc(sizeof(*one));
+	uint64_t ring_bytes = fp_ring_memsize(64);
+	struct fp_ring *ring = aligned_alloc(FP_CACHE_LINE, FP_ALIGN_UP(ring_bytes, FP_CACHE_LINE));
+	int rc = 0;
+
+	if (!h || !one || !ring || fp_ring_init(ring, 64, "check.intent") < 0) {
+		rc = fp_err_set(-ENOMEM, "out of memory checking the strategies");
+		goto out;
+	}
+	for (unsigned i = 0; i < cfg->nb_strategies && rc == 0; i++) {
+		const struct fp_strat_spec *sp = &cfg->strat[i];
+		const struct fp_cfg_node *e = fp_cfg_elem(list, i);
+		if ((rc = strat_try(h, one, cfg, i, &sp->params, ring)) == 0)
+			continue;
+		char why[FP_ERR_MSG_MAX];
+		snprintf(why, sizeof(why), "%s", fp_err_msg());
+		if (!sp->path[0] && !fp_strat_builtin(sp->name)) {
+			rc = fp_cfg_error(c, fp_cfg_lookup(c, e, "name"), -EINVAL,
+					  "strategy %u: no built-in strategy '%s' (mm, momentum, "
+					  "ping; or give a path to a library)",
+					  (unsigned)sp->id, sp->name);
+			break;
+		}
+		for (unsigned k = 0; k < sp->params.nb; k++) {
+			struct fp_strat_params less = {0};
+			for (unsigned j = 0; j < sp->params.nb; j++)
+				if (j != k)
+					less.p[less.nb++] = sp->params.p[j];
+			if (strat_try(h, one, cfg, i, &less, ring) != 0)
+				continue;
+			/* "symbol" comes from the entry's symbol key, the rest from params[]. */
+			bool from_symbol = sp->params.p[k].key[0] &&
+					   !strcmp(sp->params.p[k].key, "symbol") &&
+					   fp_cfg_lookup(c, e, "symbol");
+			rc = fp_cfg_error(
+				c, fp_cfg_lookup(c, e, from_symbol ? "symbol" : "params"), -EINVAL,
+				"strategy %u '%s': parameter '%s=%s' refused by the strategy (it "
+				"starts without it)",
+				(unsigned)sp->id, sp->name, sp->params.p[k].key,
+				sp->params.p[k].value);
+			goto out;
+		}
+		/* No single parameter is to blame: list them; a strategy that sets no message
+		 * of its own leaves only "error -22", which says nothing to the user. */
+		char given[FP_STRAT_MAX_PARAMS * 100] = "";
+		for (unsigned k = 0; k < sp->params.nb; k++)
+			snprintf(given + strlen(given), sizeof(given) - strlen(given), "%s%s=%s",
+				 k ? ", " : "", sp->params.p[k].key, sp->params.p[k].value);
+		rc = fp_cfg_error(c, e, rc,
+				  "strategy %u '%s': its init refuses the parameters given (%s): "
+				  "one it needs may be missing (docs/strategies.md lists them)%s%s",
+				  (unsigned)sp->id, sp->name, given[0] ? given : "none",
+				  strncmp(why, "error ", 6) ? ": " : "",
+				  strncmp(why, "error ", 6) ? why : "");
+	}
+out:
+	free(ring);
+	free(one);
+	free(h);
+	return rc;
+}
+
 static int strat_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 {
-	struct fp_strat_host_cfg cfg;
-	int rc = strat_load_cfg(env, &cfg);
+	struct fp_strat_host_cfg *cfg = malloc(sizeof(*cfg));
+	int rc = cfg ? strat_load_cfg(env, cfg) : fp_err_set(-ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = strat_check(env, cfg);
+	free(cfg);
 	if (rc < 0)
 		return rc;
 	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats), 1);

@@ -88,7 +88,7 @@ static int load_line(const struct fp_cfg *cfg, const struct fp_cfg_node *ln, boo
 	if ((rc = fp_cfg_get_int(cfg, ln, "burst", 32, 1, FP_MD_RX_BURST_MAX, &v)) < 0)
 		return rc;
 	rx->burst = (unsigned)v;
-	if ((rc = fp_cfg_get_string(cfg, ln, "pcap", NULL, 255, &rx->pcap_path)) < 0 ||
+	if ((rc = fp_cfg_get_path(cfg, ln, "pcap", NULL, 255, &rx->pcap_path)) < 0 ||
 	    (rc = fp_cfg_get_double(cfg, ln, "speed", 0, 0, 1e6, &d)) < 0)
 		return rc;
 	rx->speed = d;

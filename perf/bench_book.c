@@ -271,21 +271,53 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--json")) {
 			continue;
 		} else if (i + 1 < argc && !strcmp(a, "--messages")) {
-			o->messages = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->messages = v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--ref-messages")) {
-			o->ref_messages = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->ref_messages = v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--chunk")) {
-			o->chunk = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->chunk = v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--runs")) {
-			o->runs = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->runs = (uint32_t)v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--symbols")) {
-			o->symbols = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->symbols = (uint32_t)v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--live")) {
-			o->live = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->live = (uint32_t)v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--prefetch")) {
-			o->prefetch = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->prefetch = (uint32_t)v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--seed")) {
-			o->seed = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->seed = v_;
+			i++;
 		} else {
 			fprintf(stderr, "fastpath-bench book: unknown option '%s' (see --help)\n",
 				a);

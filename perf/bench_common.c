@@ -111,9 +111,17 @@ int fp_bench_common(int argc, char **argv)
 			       fp_bench_common_summary);
 			return 0;
 		} else if (!strcmp(argv[i], "--iters") && i + 1 < argc) {
-			iters = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("common", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return 2;
+			iters = v_;
+			i++;
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("common", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			runs = (unsigned)v_;
+			i++;
 		} else if (strcmp(argv[i], "--json") != 0) {
 			fprintf(stderr, "fastpath-bench common: unknown option '%s'\n", argv[i]);
 			return 2;

@@ -125,13 +125,29 @@ static int parse(int argc, char **argv, struct jopts *o)
 		} else if (!strcmp(a, "--dir") && i + 1 < argc) {
 			o->dir = argv[++i];
 		} else if (!strcmp(a, "--events") && i + 1 < argc) {
-			o->events = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("journal", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->events = v_;
+			i++;
 		} else if (!strcmp(a, "--sync-events") && i + 1 < argc) {
-			o->sync_events = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("journal", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return -1;
+			o->sync_events = v_;
+			i++;
 		} else if (!strcmp(a, "--batch") && i + 1 < argc) {
-			o->batch = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("journal", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->batch = (unsigned)v_;
+			i++;
 		} else if (!strcmp(a, "--runs") && i + 1 < argc) {
-			o->runs = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("journal", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->runs = (unsigned)v_;
+			i++;
 		} else if (strcmp(a, "--json") != 0) {
 			fprintf(stderr, "fastpath-bench journal: unknown option '%s'\n", a);
 			return -1;

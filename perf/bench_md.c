@@ -190,9 +190,17 @@ int fp_bench_md(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--msgs") && i + 1 < argc) {
-			nb_msgs = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("md", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return 2;
+			nb_msgs = v_;
+			i++;
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("md", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			runs = (unsigned)v_;
+			i++;
 		} else if (!strcmp(argv[i], "--no-dpdk")) {
 			dpdk = false;
 		} else if (strcmp(argv[i], "--json") && strcmp(argv[i], "md")) {

@@ -247,9 +247,17 @@ int fp_bench_ouch(int argc, char **argv)
 			       fp_bench_ouch_summary);
 			return 0;
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("ouch", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			runs = (unsigned)v_;
+			i++;
 		} else if (!strcmp(argv[i], "--orders") && i + 1 < argc) {
-			nb_orders = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("ouch", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			nb_orders = (unsigned)v_;
+			i++;
 		} else if (strcmp(argv[i], "--json") && strcmp(argv[i], "ouch")) {
 			fprintf(stderr, "fastpath-bench ouch: unknown argument '%s'\n", argv[i]);
 			return 2;

@@ -516,7 +516,11 @@ int fp_bench_ring(int argc, char **argv)
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--samples") && i + 1 < argc) {
-			samples = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("ring", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return 2;
+			samples = v_;
+			i++;
 		} else if (!strcmp(argv[i], "--variants") && i + 1 < argc) {
 			selected = 0;
 			char list[256];
@@ -538,9 +542,17 @@ int fp_bench_ring(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--fifo")) {
 			b->fifo = 1;
 		} else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) {
-			rounds = (unsigned)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("ring", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			rounds = (unsigned)v_;
+			i++;
 		} else if (!strcmp(argv[i], "--events") && i + 1 < argc) {
-			events = strtoull(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("ring", argv[i], argv[i + 1], UINT64_MAX, &v_) < 0)
+				return 2;
+			events = v_;
+			i++;
 		} else if (strcmp(argv[i], "--json") && strcmp(argv[i], "ring")) {
 			fprintf(stderr, "fastpath-bench ring: unknown option '%s'\n", argv[i]);
 			usage(stderr);

@@ -412,11 +412,23 @@ int fp_bench_risk(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--json")) {
 			continue;
 		} else if (!strcmp(argv[i], "--orders") && i + 1 < argc) {
-			n = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("risk", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			n = (uint32_t)v_;
+			i++;
 		} else if (!strcmp(argv[i], "--symbols") && i + 1 < argc) {
-			nsym = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("risk", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			nsym = (uint32_t)v_;
+			i++;
 		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = (uint32_t)strtoul(argv[++i], NULL, 10);
+			uint64_t v_;
+			if (fp_bench_opt_u64("risk", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return 2;
+			runs = (uint32_t)v_;
+			i++;
 		} else {
 			fprintf(stderr, "fastpath-bench risk: unknown option '%s'\n", argv[i]);
 			return 2;

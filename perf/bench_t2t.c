@@ -210,11 +210,13 @@ int fp_bench_t2t(int argc, char **argv)
 	char bindir[PATH_MAX], dir[] = "/tmp/fastpath-t2t-XXXXXX";
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--duration") && i + 1 < argc)
-			duration = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--rate") && i + 1 < argc)
-			rate = atof(argv[++i]);
-		else if (!strcmp(argv[i], "--help")) {
+		if ((!strcmp(argv[i], "--duration") || !strcmp(argv[i], "--rate")) &&
+		    i + 1 < argc) {
+			if (fp_bench_opt_pos("t2t", argv[i], argv[i + 1],
+					     argv[i][2] == 'd' ? &duration : &rate) < 0)
+				return 2;
+			i++;
+		} else if (!strcmp(argv[i], "--help")) {
 			printf("usage: fastpath-bench t2t [--json] [--duration S] [--rate "
 			       "MSG_PER_S]\n"
 			       "%s.\n",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fp_bench.h"
+#include "fp_version.h"
 
 #define FP_BENCH(name)                                     \
 	extern int fp_bench_##name(int argc, char **argv); \
@@ -42,6 +43,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fastpath-bench %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;

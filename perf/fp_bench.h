@@ -10,6 +10,7 @@
 #define FP_BENCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define FP_BENCH_MAX_METRICS 24
@@ -41,5 +42,19 @@ void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_be
 
 /** True when argv holds --json. */
 bool fp_bench_want_json(int argc, char **argv);
+
+/**
+ * Option value @p s of option @p opt of benchmark @p bench as an unsigned integer: decimal
+ * digits only (a sign, a space, trailing text or a value above @p max is refused, so "-5"
+ * never wraps to 2^64 - 5). @return 0, or -1 after printing a one-line reason on stderr.
+ */
+int fp_bench_opt_u64(const char *bench, const char *opt, const char *s, uint64_t max,
+		     uint64_t *out);
+
+/**
+ * Option value @p s as a finite number > 0 ("nan", "inf", "-1", "5x" are refused).
+ * @return 0, or -1 after printing a one-line reason on stderr.
+ */
+int fp_bench_opt_pos(const char *bench, const char *opt, const char *s, double *out);
 
 #endif /* FP_BENCH_H */

@@ -2,7 +2,10 @@
 /*
  * fp_bench_report.c - print benchmark results as a table or as design.md §12 JSON.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fp_bench.h"
@@ -27,6 +30,35 @@ bool fp_bench_want_json(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			return true;
 	return false;
+}
+
+int fp_bench_opt_u64(const char *bench, const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v > max) {
+		fprintf(stderr,
+			"fastpath-bench %s: %s needs an integer in 0..%" PRIu64 ", got '%s'\n",
+			bench, opt, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int fp_bench_opt_pos(const char *bench, const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v <= 0) {
+		fprintf(stderr, "fastpath-bench %s: %s needs a finite number > 0, got '%s'\n",
+			bench, opt, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 static void print_number(FILE *out, double v)

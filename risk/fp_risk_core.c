@@ -427,6 +427,11 @@ static enum fp_risk_reason check_new(struct fp_risk_core *rc, const struct fp_ri
 		    sp->gross + st->open_buy_notional + st->open_sell_notional + add >
 			    ls->max_gross)
 			return reject(rc, FP_RISK_GROSS);
+		/* the instance's share of the firm's gross limit (docs/scale.md), on top */
+		if (lg->firm_budget_on &&
+		    fp->gross + rc->open_buy_notional + rc->open_sell_notional + add >
+			    lg->firm_gross_budget)
+			return reject(rc, FP_RISK_FIRM_BUDGET);
 		if (buy ? (fp->net + rc->open_buy_notional + add > lg->max_net ||
 			   sp->net + st->open_buy_notional + add > ls->max_net)
 			: (fp->net - rc->open_sell_notional - add < -lg->max_net ||

@@ -7,10 +7,10 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <libconfig.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "fp_cfg.h"
 #include "fp_err.h"
 #include "fp_risk_limits.h"
 
@@ -50,6 +50,7 @@ static const char *const fp_risk_reason_names[FP_RISK_REASON_MAX] = {
 	[FP_RISK_CAPACITY] = "capacity",
 	[FP_RISK_BACKPRESSURE] = "backpressure",
 	[FP_RISK_JOURNAL_FULL] = "journal_full",
+	[FP_RISK_FIRM_BUDGET] = "firm_budget",
 };
 
 const char *fp_risk_reason_name(unsigned reason)
@@ -194,8 +195,12 @@ int fp_risk_limits_validate(const struct fp_risk_limits *lim)
 	const struct fp_risk_global_limits *g = &lim->g;
 	if ((rc = check_amount("global", 0, "max_gross", g->max_gross)) < 0 ||
 	    (rc = check_amount("global", 0, "max_net", g->max_net)) < 0 ||
-	    (rc = check_amount("global", 0, "max_daily_loss", g->max_daily_loss)) < 0)
+	    (rc = check_amount("global", 0, "max_daily_loss", g->max_daily_loss)) < 0 ||
+	    (rc = check_amount("global", 0, "firm_gross_budget", g->firm_gross_budget)) < 0)
 		return rc;
+	if (g->firm_budget_on > 1)
+		return fp_err_set(-EINVAL, "global: firm_budget_on must be 0 or 1, got %" PRIu32,
+				  g->firm_budget_on);
 	if (g->state > FP_RISK_HALTED)
 		return fp_err_set(-EINVAL, "global: unknown trading state %" PRIu32, g->state);
 	if (g->max_open_orders > UINT32_MAX / 2 || g->max_consec_losses > UINT32_MAX / 2)
@@ -245,219 +250,289 @@ void fp_risk_limits_derive(struct fp_risk_limits *lim, uint64_t tsc_hz)
 /* ---- config loading ---- */
 
 /*
- * Read an integer setting if present. libconfig stores plain numbers as int and large ones
- * as int64 (with an L suffix); both are accepted. A float or string is a type error.
+ * Fail closed (issue 16): every key of the file is known (an unknown or misspelt key is
+ * refused with its file:line), and every limit of the default groups (global, symbol,
+ * strategy) is written out: a limit that is absent is an error, never "unlimited". The
+ * few keys that may be left out take the conservative value of the table below (a switch
+ * that protects defaults to on; an exit rule, which is not a limit, defaults to off).
+ * Writing 0 for a rate, a collar, stale_ms or max_consec_rejects switches that check off
+ * on purpose, and fastpath-ctl limits show marks it "off".
  */
-static int cfg_i64(const config_setting_t *grp, const char *name, int64_t *out)
-{
-	const config_setting_t *s = config_setting_get_member(grp, name);
-	if (!s)
-		return 0;
-	int t = config_setting_type(s);
-	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64 && t != CONFIG_TYPE_BOOL)
-		return fp_err_set(-EINVAL, "%s:%d: '%s' must be an integer",
-				  config_setting_source_file(s) ? config_setting_source_file(s)
-								: "config",
-				  config_setting_source_line(s), name);
-	*out = config_setting_get_int64(s);
-	if (t == CONFIG_TYPE_INT)
-		*out = config_setting_get_int(s);
-	if (t == CONFIG_TYPE_BOOL)
-		*out = config_setting_get_bool(s);
-	return 0;
-}
+enum lim_kind {
+	LK_PRICE,      /* int64 price units: a float is dollars, an integer Price(4) units */
+	LK_I64,        /* int64 shares */
+	LK_U32,        /* uint32 */
+	LK_BPS16,      /* uint16 basis points, 0..10000 */
+	LK_STATE,      /* uint32 enum fp_risk_state, written as its name */
+	LK_RESTRICTED, /* the FP_RISK_SYMF_RESTRICTED bit of a uint16 flags word, 0 or 1 */
+};
 
-static int cfg_u32(const config_setting_t *grp, const char *name, uint32_t *out)
-{
-	int64_t v = *out;
-	int rc = cfg_i64(grp, name, &v);
-	if (rc < 0)
-		return rc;
-	if (v < 0 || v > UINT32_MAX) {
-		const config_setting_t *s = config_setting_get_member(grp, name);
-		return fp_err_set(-EINVAL, "config:%d: '%s' = %" PRId64 " must be in 0..%u",
-				  config_setting_source_line(s), name, v, UINT32_MAX);
+#define LK_REQ 1 /* the default group must write it */
+#define LK_OPT 0 /* may be absent: takes .dflt */
+
+struct lim_key {
+	const char *name;
+	enum lim_kind kind;
+	size_t off;
+	int required; /* LK_REQ or LK_OPT, for the default groups; overrides are optional */
+	int64_t dflt; /* LK_OPT only */
+};
+
+#define KG(n, k, r, d)                                                 \
+	{                                                              \
+#n, k, offsetof(struct fp_risk_global_limits, n), r, d \
 	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-/* Price settings may be written as floats in dollars ("price_max = 5000.0") or Price(4). */
-static int cfg_price(const config_setting_t *grp, const char *name, int64_t *out)
-{
-	const config_setting_t *s = config_setting_get_member(grp, name);
-	if (s && config_setting_type(s) == CONFIG_TYPE_FLOAT) {
-		double d = config_setting_get_float(s);
-		*out = (int64_t)(d * 10000.0 + (d >= 0 ? 0.5 : -0.5));
-		return 0;
+#define KS(n, k, r, d)                                              \
+	{                                                           \
+#n, k, offsetof(struct fp_risk_sym_limits, n), r, d \
 	}
-	return cfg_i64(grp, name, out);
-}
-
-static int load_sym(const config_setting_t *grp, struct fp_risk_sym_limits *s)
-{
-	int rc;
-	uint32_t restricted = !!(s->flags & FP_RISK_SYMF_RESTRICTED);
-	uint32_t collar = s->collar_bps;
-	if ((rc = cfg_price(grp, "price_min", &s->price_min)) < 0 ||
-	    (rc = cfg_price(grp, "price_max", &s->price_max)) < 0 ||
-	    (rc = cfg_price(grp, "max_notional", &s->max_notional)) < 0 ||
-	    (rc = cfg_i64(grp, "max_position", &s->max_position)) < 0 ||
-	    (rc = cfg_u32(grp, "qty_min", &s->qty_min)) < 0 ||
-	    (rc = cfg_u32(grp, "qty_max", &s->qty_max)) < 0 ||
-	    (rc = cfg_u32(grp, "collar_bps", &collar)) < 0 ||
-	    (rc = cfg_u32(grp, "max_open_orders", &s->max_open_orders)) < 0 ||
-	    (rc = cfg_u32(grp, "order_rate", &s->order_rate)) < 0 ||
-	    (rc = cfg_u32(grp, "order_burst", &s->order_burst)) < 0 ||
-	    (rc = cfg_u32(grp, "cancel_rate", &s->cancel_rate)) < 0 ||
-	    (rc = cfg_u32(grp, "cancel_burst", &s->cancel_burst)) < 0 ||
-	    (rc = cfg_u32(grp, "restricted", &restricted)) < 0)
-		return rc;
-	if (collar > 10000) {
-		const config_setting_t *c = config_setting_get_member(grp, "collar_bps");
-		return fp_err_set(-EINVAL, "config:%d: collar_bps %" PRIu32 " above 10000",
-				  config_setting_source_line(c), collar);
+#define KT(n, k, r, d)                                                \
+	{                                                             \
+#n, k, offsetof(struct fp_risk_strat_limits, n), r, d \
 	}
-	s->collar_bps = (uint16_t)collar;
-	s->flags = (uint16_t)((s->flags & ~(unsigned)FP_RISK_SYMF_RESTRICTED) |
-			      (restricted ? FP_RISK_SYMF_RESTRICTED : 0));
-	return 0;
+
+static const struct lim_key global_keys[] = {
+	KG(max_gross, LK_PRICE, LK_REQ, 0),
+	KG(max_net, LK_PRICE, LK_REQ, 0),
+	KG(max_daily_loss, LK_PRICE, LK_REQ, 0),
+	KG(max_open_orders, LK_U32, LK_REQ, 0),
+	KG(max_consec_losses, LK_U32, LK_REQ, 0),
+	KG(state, LK_STATE, LK_OPT, FP_RISK_ACTIVE),
+	KG(stale_ms, LK_U32, LK_REQ, 0),
+	KG(max_consec_rejects, LK_U32, LK_REQ, 0),
+	KG(breaker_cooldown_ms, LK_U32, LK_REQ, 0),
+	KG(breaker_on_position, LK_U32, LK_OPT, 1),
+	KG(breaker_on_stale, LK_U32, LK_OPT, 1),
+	KG(breaker_on_loss, LK_U32, LK_OPT, 1),
+	KG(breaker_on_venue, LK_U32, LK_OPT, 1),
+	KG(firm_budget_on, LK_U32, LK_OPT, 0),      /* off: no firm listener (docs/scale.md) */
+	KG(firm_gross_budget, LK_PRICE, LK_OPT, 0), /* written by the firm listener */
+	{NULL, LK_U32, 0, 0, 0},
+};
+
+static const struct lim_key sym_keys[] = {
+	KS(price_min, LK_PRICE, LK_REQ, 0),
+	KS(price_max, LK_PRICE, LK_REQ, 0),
+	KS(max_notional, LK_PRICE, LK_REQ, 0),
+	KS(max_position, LK_I64, LK_REQ, 0),
+	KS(qty_min, LK_U32, LK_OPT, 1),
+	KS(qty_max, LK_U32, LK_REQ, 0),
+	KS(max_open_orders, LK_U32, LK_REQ, 0),
+	KS(collar_bps, LK_BPS16, LK_REQ, 0),
+	KS(order_rate, LK_U32, LK_REQ, 0),
+	KS(order_burst, LK_U32, LK_OPT, 0),
+	KS(cancel_rate, LK_U32, LK_REQ, 0),
+	KS(cancel_burst, LK_U32, LK_OPT, 0),
+	{"restricted", LK_RESTRICTED, offsetof(struct fp_risk_sym_limits, flags), LK_OPT, 0},
+	{NULL, LK_U32, 0, 0, 0},
+};
+
+static const struct lim_key strat_keys[] = {
+	KT(max_gross, LK_PRICE, LK_REQ, 0),       KT(max_net, LK_PRICE, LK_REQ, 0),
+	KT(max_daily_loss, LK_PRICE, LK_REQ, 0),  KT(max_open_orders, LK_U32, LK_REQ, 0),
+	KT(max_consec_losses, LK_U32, LK_REQ, 0), KT(order_rate, LK_U32, LK_REQ, 0),
+	KT(order_burst, LK_U32, LK_OPT, 0),       KT(cancel_rate, LK_U32, LK_REQ, 0),
+	KT(cancel_burst, LK_U32, LK_OPT, 0),      KT(state, LK_STATE, LK_OPT, FP_RISK_ACTIVE),
+	KT(enabled, LK_U32, LK_OPT, 1),           KT(stop_loss_abs, LK_PRICE, LK_OPT, 0),
+	KT(stop_loss_bps, LK_U32, LK_OPT, 0),     KT(trailing_stop_bps, LK_U32, LK_OPT, 0),
+	KT(take_profit_bps, LK_U32, LK_OPT, 0),   {NULL, LK_U32, 0, 0, 0},
+};
+
+/* Allowed names of a table (plus "id" for an override), for fp_cfg_check_keys(). */
+static void key_names(const struct lim_key *t, int with_id, const char **out, size_t max)
+{
+	size_t n = 0;
+	if (with_id)
+		out[n++] = "id";
+	for (; t->name && n + 1 < max; t++)
+		out[n++] = t->name;
+	out[n] = NULL;
 }
 
-static int parse_state(const config_setting_t *grp, uint32_t *state)
+static int put_key(const struct fp_cfg *cfg, const struct fp_cfg_node *grp, const struct lim_key *k,
+		   void *base)
 {
-	const char *str;
-	if (!config_setting_lookup_string(grp, "state", &str))
-		return 0;
-	for (uint32_t i = 0; i <= FP_RISK_HALTED; i++)
-		if (!strcmp(str, fp_risk_state_name(i))) {
-			*state = i;
-			return 0;
+	char *p = (char *)base + k->off;
+	const struct fp_cfg_node *n = fp_cfg_lookup(cfg, grp, k->name);
+	int64_t v = k->dflt;
+	int rc = 0;
+
+	switch (k->kind) {
+	case LK_PRICE:
+		if (fp_cfg_kind(n) == FP_CFG_KIND_DOUBLE) {
+			double d;
+			if ((rc = fp_cfg_get_double(cfg, grp, k->name, 0, 0,
+						    (double)(INT64_MAX / 4) / 10000.0, &d)) < 0)
+				return rc;
+			v = (int64_t)(d * 10000.0 + 0.5);
+		} else if ((rc = fp_cfg_get_int64(cfg, grp, k->name, k->dflt, 0, INT64_MAX / 4,
+						  &v)) < 0) {
+			return rc;
 		}
-	return fp_err_set(-EINVAL, "config:%d: state '%s' is not active, reducing or halted",
-			  config_setting_source_line(config_setting_get_member(grp, "state")), str);
-}
-
-static int load_strat(const config_setting_t *grp, struct fp_risk_strat_limits *s)
-{
-	int rc;
-	if ((rc = cfg_price(grp, "max_gross", &s->max_gross)) < 0 ||
-	    (rc = cfg_price(grp, "max_net", &s->max_net)) < 0 ||
-	    (rc = cfg_price(grp, "max_daily_loss", &s->max_daily_loss)) < 0 ||
-	    (rc = cfg_price(grp, "stop_loss_abs", &s->stop_loss_abs)) < 0 ||
-	    (rc = cfg_u32(grp, "max_open_orders", &s->max_open_orders)) < 0 ||
-	    (rc = cfg_u32(grp, "max_consec_losses", &s->max_consec_losses)) < 0 ||
-	    (rc = cfg_u32(grp, "order_rate", &s->order_rate)) < 0 ||
-	    (rc = cfg_u32(grp, "order_burst", &s->order_burst)) < 0 ||
-	    (rc = cfg_u32(grp, "cancel_rate", &s->cancel_rate)) < 0 ||
-	    (rc = cfg_u32(grp, "cancel_burst", &s->cancel_burst)) < 0 ||
-	    (rc = cfg_u32(grp, "enabled", &s->enabled)) < 0 ||
-	    (rc = cfg_u32(grp, "stop_loss_bps", &s->stop_loss_bps)) < 0 ||
-	    (rc = cfg_u32(grp, "trailing_stop_bps", &s->trailing_stop_bps)) < 0 ||
-	    (rc = cfg_u32(grp, "take_profit_bps", &s->take_profit_bps)) < 0 ||
-	    (rc = parse_state(grp, &s->state)) < 0)
-		return rc;
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	case LK_I64:
+		if ((rc = fp_cfg_get_int64(cfg, grp, k->name, k->dflt, 0, INT64_MAX / 4, &v)) < 0)
+			return rc;
+		memcpy(p, &v, sizeof(v));
+		return 0;
+	case LK_U32:
+	case LK_BPS16:
+	case LK_RESTRICTED: {
+		int64_t max = k->kind == LK_U32 ? UINT32_MAX : k->kind == LK_BPS16 ? 10000 : 1;
+		if ((rc = fp_cfg_get_int64(cfg, grp, k->name, k->dflt, 0, max, &v)) < 0)
+			return rc;
+		if (k->kind == LK_U32) {
+			uint32_t u = (uint32_t)v;
+			memcpy(p, &u, sizeof(u));
+		} else if (k->kind == LK_BPS16) {
+			uint16_t u = (uint16_t)v;
+			memcpy(p, &u, sizeof(u));
+		} else {
+			uint16_t f;
+			memcpy(&f, p, sizeof(f));
+			f = (uint16_t)((f & ~(unsigned)FP_RISK_SYMF_RESTRICTED) |
+				       (v ? FP_RISK_SYMF_RESTRICTED : 0));
+			memcpy(p, &f, sizeof(f));
+		}
+		return 0;
+	}
+	case LK_STATE: {
+		static const char *const states[] = {"active", "reducing", "halted", NULL};
+		int st = (int)k->dflt;
+		if ((rc = fp_cfg_get_enum(cfg, grp, k->name, states, (int)k->dflt, &st)) < 0)
+			return rc;
+		uint32_t u = (uint32_t)st;
+		memcpy(p, &u, sizeof(u));
+		return 0;
+	}
+	}
 	return 0;
 }
 
-static int load_global(const config_setting_t *grp, struct fp_risk_global_limits *g)
+/*
+ * Read group @p grp into @p base with table @p t. @p dflt_group: a default group (every
+ * LK_REQ key required, every LK_OPT key absent takes its default); else an override (only
+ * the keys written change, "id" allowed).
+ */
+static int load_group(const struct fp_cfg *cfg, const struct fp_cfg_node *grp,
+		      const struct lim_key *t, void *base, int dflt_group)
 {
+	const char *names[40];
 	int rc;
-	if ((rc = cfg_price(grp, "max_gross", &g->max_gross)) < 0 ||
-	    (rc = cfg_price(grp, "max_net", &g->max_net)) < 0 ||
-	    (rc = cfg_price(grp, "max_daily_loss", &g->max_daily_loss)) < 0 ||
-	    (rc = cfg_u32(grp, "max_open_orders", &g->max_open_orders)) < 0 ||
-	    (rc = cfg_u32(grp, "max_consec_losses", &g->max_consec_losses)) < 0 ||
-	    (rc = cfg_u32(grp, "stale_ms", &g->stale_ms)) < 0 ||
-	    (rc = cfg_u32(grp, "max_consec_rejects", &g->max_consec_rejects)) < 0 ||
-	    (rc = cfg_u32(grp, "breaker_cooldown_ms", &g->breaker_cooldown_ms)) < 0 ||
-	    (rc = cfg_u32(grp, "breaker_on_position", &g->breaker_on_position)) < 0 ||
-	    (rc = cfg_u32(grp, "breaker_on_stale", &g->breaker_on_stale)) < 0 ||
-	    (rc = cfg_u32(grp, "breaker_on_loss", &g->breaker_on_loss)) < 0 ||
-	    (rc = cfg_u32(grp, "breaker_on_venue", &g->breaker_on_venue)) < 0 ||
-	    (rc = parse_state(grp, &g->state)) < 0)
+
+	key_names(t, !dflt_group, names, FP_ARRAY_SIZE(names));
+	if ((rc = fp_cfg_check_keys(cfg, grp, names)) < 0)
 		return rc;
+	for (const struct lim_key *k = t; k->name; k++) {
+		int present = fp_cfg_lookup(cfg, grp, k->name) != NULL;
+		if (dflt_group && k->required && !present)
+			return fp_cfg_error(cfg, grp, -EINVAL,
+					    "'%s' lacks limit '%s': every limit is written out "
+					    "(0 switches a rate, collar, stale_ms or "
+					    "max_consec_rejects off on purpose)",
+					    fp_cfg_key(grp), k->name);
+		if ((!present && !dflt_group) || (rc = put_key(cfg, grp, k, base)) == 0)
+			continue;
+		return rc;
+	}
 	return 0;
 }
 
 /* Overrides: a list of groups, each with an "id" and the settings to change. */
-static int load_overrides(const config_setting_t *list, unsigned limit, const char *what,
-			  struct fp_risk_limits *lim)
+static int load_overrides(const struct fp_cfg *cfg, const struct fp_cfg_node *list, unsigned limit,
+			  const char *what, struct fp_risk_limits *lim)
 {
 	if (!list)
 		return 0;
-	if (!config_setting_is_list(list) && !config_setting_is_array(list))
-		return fp_err_set(-EINVAL, "config:%d: '%s' must be a list of groups",
-				  config_setting_source_line(list), what);
-	for (int i = 0; i < config_setting_length(list); i++) {
-		const config_setting_t *grp = config_setting_get_elem(list, (unsigned)i);
-		int id;
-		if (!config_setting_is_group(grp) || !config_setting_lookup_int(grp, "id", &id))
-			return fp_err_set(-EINVAL, "config:%d: each %s entry needs an integer id",
-					  config_setting_source_line(grp), what);
-		if (id < 0 || (unsigned)id >= limit)
-			return fp_err_set(-EINVAL, "config:%d: %s id %d not in 0..%u",
-					  config_setting_source_line(grp), what, id, limit - 1);
-		int rc = !strcmp(what, "symbols") ? load_sym(grp, &lim->sym[id])
-						  : load_strat(grp, &lim->strat[id]);
+	if (fp_cfg_kind(list) != FP_CFG_KIND_LIST)
+		return fp_cfg_error(cfg, list, -EINVAL,
+				    "'%s' must be a list of groups ( {...}, ... )", what);
+	for (unsigned i = 0; i < fp_cfg_length(list); i++) {
+		const struct fp_cfg_node *grp = fp_cfg_elem(list, i);
+		int64_t id;
+		int rc;
+		if (fp_cfg_kind(grp) != FP_CFG_KIND_GROUP)
+			return fp_cfg_error(cfg, grp, -EINVAL, "each %s entry must be a group",
+					    what);
+		if ((rc = fp_cfg_require(cfg, grp, "id")) < 0 ||
+		    (rc = fp_cfg_get_int64(cfg, grp, "id", 0, 0, limit - 1, &id)) < 0)
+			return rc;
+		rc = !strcmp(what, "symbols")
+			     ? load_group(cfg, grp, sym_keys, &lim->sym[id], 0)
+			     : load_group(cfg, grp, strat_keys, &lim->strat[id], 0);
 		if (rc < 0)
-			return fp_err_append(rc, "%s id %d", what, id);
+			return fp_err_append(rc, "%s id %" PRId64, what, id);
 	}
+	return 0;
+}
+
+static const char *const root_keys[] = {"environments", NULL};
+static const char *const env_keys[] = {"global",  "symbol",     "strategy",
+				       "symbols", "strategies", NULL};
+
+static int load_env(const struct fp_cfg *cfg, const struct fp_cfg_node *e,
+		    struct fp_risk_limits *lim, uint32_t nb_symbols)
+{
+	const struct fp_cfg_node *grp;
+	int rc;
+
+	if ((rc = fp_cfg_check_keys(cfg, e, env_keys)) < 0)
+		return rc;
+	for (unsigned i = 0; i < 3; i++)
+		if (fp_cfg_kind(fp_cfg_lookup(cfg, e, env_keys[i])) != FP_CFG_KIND_GROUP)
+			return fp_cfg_error(cfg, e, -EINVAL,
+					    "environment '%s' lacks its '%s' group of limits",
+					    fp_cfg_key(e), env_keys[i]);
+	if ((rc = load_group(cfg, fp_cfg_lookup(cfg, e, "global"), global_keys, &lim->g, 1)) < 0)
+		return rc;
+	grp = fp_cfg_lookup(cfg, e, "strategy");
+	if ((rc = load_group(cfg, grp, strat_keys, &lim->strat[0], 1)) < 0)
+		return rc;
+	for (unsigned i = 1; i < FP_RISK_MAX_STRATEGIES; i++)
+		lim->strat[i] = lim->strat[0];
+	grp = fp_cfg_lookup(cfg, e, "symbol");
+	if ((rc = load_group(cfg, grp, sym_keys, &lim->sym[0], 1)) < 0)
+		return rc;
+	for (unsigned i = 1; i < FP_RISK_MAX_SYMBOLS; i++)
+		lim->sym[i] = lim->sym[0];
+	if ((rc = load_overrides(cfg, fp_cfg_lookup(cfg, e, "strategies"), FP_RISK_MAX_STRATEGIES,
+				 "strategies", lim)) < 0 ||
+	    (rc = load_overrides(cfg, fp_cfg_lookup(cfg, e, "symbols"), nb_symbols, "symbols",
+				 lim)) < 0)
+		return rc;
 	return 0;
 }
 
 int fp_risk_limits_load(struct fp_risk_limits *lim, const char *path, const char *env,
 			uint32_t nb_symbols)
 {
-	config_t cfg;
-	int rc = 0;
-	config_init(&cfg);
-	if (!config_read_file(&cfg, path)) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			rc = fp_err_set(-ENOENT, "cannot read %s", path);
-		else
-			rc = fp_err_set(-EINVAL, "%s:%d: %s", path, config_error_line(&cfg),
-					config_error_text(&cfg));
-		goto out;
-	}
+	struct fp_cfg *cfg = fp_cfg_load_file(path);
+	int rc;
+
+	if (!cfg)
+		return fp_err_append(errno == EINVAL ? -EINVAL : -ENOENT, "risk limits");
 	fp_risk_limits_default(lim, nb_symbols);
-	const config_setting_t *envs = config_lookup(&cfg, "environments");
-	const config_setting_t *e = envs ? config_setting_get_member(envs, env) : NULL;
-	if (!e) {
+	const struct fp_cfg_node *envs = fp_cfg_lookup(cfg, NULL, "environments");
+	const struct fp_cfg_node *e = NULL;
+	if ((rc = fp_cfg_check_keys(cfg, fp_cfg_root(cfg), root_keys)) < 0)
+		goto out;
+	if (fp_cfg_kind(envs) == FP_CFG_KIND_GROUP)
+		e = fp_cfg_lookup(cfg, envs, env);
+	if (!e || fp_cfg_kind(e) != FP_CFG_KIND_GROUP || strchr(env, '.')) {
 		rc = fp_err_set(-ENOENT, "%s: no environment '%s' under 'environments'", path, env);
 		goto out;
 	}
+	if (strlen(env) >= sizeof(lim->env)) {
+		rc = fp_err_set(-EINVAL, "%s: environment name '%s' longer than %zu characters",
+				path, env, sizeof(lim->env) - 1);
+		goto out;
+	}
 	snprintf(lim->env, sizeof(lim->env), "%s", env);
-	const config_setting_t *grp;
-	if ((grp = config_setting_get_member(e, "global")) && (rc = load_global(grp, &lim->g)) < 0)
-		goto err;
-	if ((grp = config_setting_get_member(e, "strategy"))) {
-		struct fp_risk_strat_limits dflt = lim->strat[0];
-		if ((rc = load_strat(grp, &dflt)) < 0)
-			goto err;
-		for (unsigned i = 0; i < FP_RISK_MAX_STRATEGIES; i++)
-			lim->strat[i] = dflt;
-	}
-	if ((grp = config_setting_get_member(e, "symbol"))) {
-		struct fp_risk_sym_limits dflt = lim->sym[0];
-		if ((rc = load_sym(grp, &dflt)) < 0)
-			goto err;
-		for (unsigned i = 0; i < FP_RISK_MAX_SYMBOLS; i++)
-			lim->sym[i] = dflt;
-	}
-	if ((rc = load_overrides(config_setting_get_member(e, "strategies"), FP_RISK_MAX_STRATEGIES,
-				 "strategies", lim)) < 0)
-		goto err;
-	if ((rc = load_overrides(config_setting_get_member(e, "symbols"), nb_symbols, "symbols",
-				 lim)) < 0)
-		goto err;
-	if ((rc = fp_risk_limits_validate(lim)) < 0)
-		goto err;
-	goto out;
-err:
-	fp_err_append(rc, "%s, environment '%s'", path, env);
+	if ((rc = load_env(cfg, e, lim, nb_symbols)) < 0 || (rc = fp_risk_limits_validate(lim)) < 0)
+		fp_err_append(rc, "%s, environment '%s'", path, env);
 out:
-	config_destroy(&cfg);
+	fp_cfg_free(cfg);
 	return rc;
 }
 

@@ -71,6 +71,8 @@ enum fp_risk_reason {
 	FP_RISK_CAPACITY,             /**< order or position table full */
 	FP_RISK_BACKPRESSURE,         /**< order ring full: the intent never left */
 	FP_RISK_JOURNAL_FULL,         /**< journal ring full: nothing leaves unrecorded (J4) */
+	FP_RISK_FIRM_BUDGET,          /**< gross exposure above this instance's share of the firm
+				       *   limit (firm_gross_budget; docs/scale.md) */
 	FP_RISK_REASON_MAX
 };
 
@@ -153,7 +155,12 @@ struct fp_risk_global_limits {
 	uint32_t breaker_on_venue;    /**< 1: a venue disconnect trips the breaker */
 	uint64_t stale_tsc;           /**< derived */
 	uint64_t cooldown_tsc;        /**< derived */
-	uint8_t reserved[40];         /**< zero */
+	/** This instance's share of the firm's gross limit (price units), set by `fastpath-ctl
+	 *  firm listen` from PostgreSQL (docs/scale.md); enforced while firm_budget_on is 1. */
+	int64_t firm_gross_budget;
+	uint32_t firm_budget_on; /**< 1: the firm budget applies; 0: not part of a firm */
+	uint32_t reserved0;      /**< zero */
+	uint8_t reserved[24];    /**< zero */
 } FP_CACHE_ALIGNED;
 static_assert(sizeof(struct fp_risk_global_limits) == 128, "global limits are two lines");
 
@@ -195,7 +202,9 @@ const char *fp_risk_state_name(unsigned state);
 
 /**
  * Fill @p lim with permissive defaults for @p nb_symbols symbols (cold; no allocation).
- * Every strategy is enabled; no collar; no throttles; no stale check.
+ * Every strategy is enabled; no collar; no throttles; no stale check. For tests and
+ * benchmarks that set the limits they exercise: fp_risk_limits_load() never leaves a limit
+ * at these values unless the file writes it (a limit absent from the file is an error).
  */
 void fp_risk_limits_default(struct fp_risk_limits *lim, uint32_t nb_symbols);
 
@@ -216,8 +225,18 @@ void fp_risk_limits_derive(struct fp_risk_limits *lim, uint64_t tsc_hz);
  * (`global`, `symbol` defaults, `strategy` defaults, `symbols` and `strategies` overrides by
  * id); @p env picks one. See config/risk.conf. Cold; validates the result.
  *
+ * Fails closed: an unknown key anywhere in the file is refused with its file:line (and the
+ * closest known key); the `global`, `symbol` and `strategy` groups must each write every
+ * limit (docs/risk.md lists them), so that a limit left out or misspelt is an error and
+ * never "unlimited". Only keys that are not limits or protect by default may be left out:
+ * state (active), enabled (1), qty_min (1), a burst (0: then its rate must be 0),
+ * breaker_on_* (1: on), restricted (0) and the exits stop_loss_abs, stop_loss_bps,
+ * trailing_stop_bps, take_profit_bps (0: off). Writing 0 for a rate, collar_bps, stale_ms
+ * or max_consec_rejects switches that check off on purpose.
+ *
  * @return 0, -ENOENT (file or environment missing) or -EINVAL (syntax with its line number,
- *         a bad value, or a set that fp_risk_limits_validate() refuses).
+ *         an unknown key, a limit left out, a bad value, or a set that
+ *         fp_risk_limits_validate() refuses).
  */
 int fp_risk_limits_load(struct fp_risk_limits *lim, const char *path, const char *env,
 			uint32_t nb_symbols);

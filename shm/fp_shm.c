@@ -48,7 +48,7 @@
 #define FP_SHM_MODE          0660
 #define FP_SHM_SIZE_MAX      (UINT64_C(1) << 46) /* 64 TiB: stops overflow in the sums */
 
-static int fp_shm_check_instance(const char *instance)
+int fp_shm_check_instance(const char *instance)
 {
 	if (instance == NULL || instance[0] == '\0')
 		return fp_err_set(-EINVAL, "no instance name given: set one (e.g. \"dev\")");
@@ -64,6 +64,21 @@ static int fp_shm_check_instance(const char *instance)
 					  "'-' and '.' only",
 					  instance, c);
 	}
+	return 0;
+}
+
+int fp_shm_check_group(const char *group, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int e = getgrnam_r(group, &gr, buf, sizeof(buf), &res);
+	if (res == NULL)
+		return fp_err_set(e ? -e : -ENOENT,
+				  "group '%s' (configured owner of the segment) does not "
+				  "exist: create it ('groupadd %s') or change the configuration",
+				  group, group);
+	if (gid)
+		*gid = gr.gr_gid;
 	return 0;
 }
 
@@ -357,18 +372,8 @@ int fp_shm_create(struct fp_shm *seg, const struct fp_shm_opts *o)
 				     o->instance);
 
 	gid_t gid = (gid_t)-1;
-	if (o->group) {
-		struct group gr, *res = NULL;
-		char buf[4096];
-		int e = getgrnam_r(o->group, &gr, buf, sizeof(buf), &res);
-		if (res == NULL)
-			return fp_err_set(
-				e ? -e : -ENOENT,
-				"group '%s' (configured owner of the segment) does not "
-				"exist: create it ('groupadd %s') or change the configuration",
-				o->group, o->group);
-		gid = gr.gr_gid;
-	}
+	if (o->group && (rc = fp_shm_check_group(o->group, &gid)) < 0)
+		return rc;
 
 	rc = fp_shm_takeover(seg, o);
 	if (rc < 0)

@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "fp_compiler.h"
 #include "fp_event.h"
@@ -212,6 +213,15 @@ struct fp_shm {
  *         errno of a failed syscall. Every failure has fp_err text saying what to do.
  */
 int fp_shm_create(struct fp_shm *seg, const struct fp_shm_opts *opts);
+
+/**
+ * The checks fp_shm_create() makes of its names, for a loader that validates a
+ * configuration before creating anything (fastpath-ctl config validate): an instance name
+ * of 1..FP_SHM_INSTANCE_MAX-1 letters, digits, '_', '-', '.'; a group that exists (its id
+ * into @p gid when not NULL). @return 0, or -EINVAL / -ENOENT with the same fp_err text.
+ */
+int fp_shm_check_instance(const char *instance);
+int fp_shm_check_group(const char *group, gid_t *gid);
 
 /**
  * Attach to the running segment of @p opts->instance (the hugetlbfs mount first, then the

@@ -26,6 +26,7 @@
 #include "fp_sim_engine.h"
 #include "fp_sim_itch.h"
 #include "fp_sim_market.h"
+#include "fp_version.h"
 
 /* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
 #include "fp_sim_oe.h"
@@ -228,7 +229,7 @@ static int load_config(struct sim_opts *o, const char *path)
 	    (rc = fp_cfg_get_double(c, itch, "loss", it->loss, 0, 1, &it->loss)) < 0 ||
 	    (rc = fp_cfg_get_double(c, itch, "dup", it->dup, 0, 1, &it->dup)) < 0 ||
 	    (rc = fp_cfg_get_double(c, itch, "reorder", it->reorder, 0, 1, &it->reorder)) < 0 ||
-	    (rc = fp_cfg_get_string(c, itch, "pcap", o->pcap_out, 0, &o->pcap_out)) < 0)
+	    (rc = fp_cfg_get_path(c, itch, "pcap", o->pcap_out, 0, &o->pcap_out)) < 0)
 		goto out;
 	it->heartbeat_ns = (uint64_t)(hb * 1e9);
 	double batch_us = (double)it->batch_ns / 1e3;
@@ -674,6 +675,10 @@ static int run(struct sim_run *r)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fastpath-sim %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	static struct sim_run r;
 	opts_default(&r.o);
 	int rc = parse_args(argc, argv, &r.o);

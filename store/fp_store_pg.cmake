@@ -25,8 +25,15 @@ string(APPEND gen "\nconst struct fp_store_pg_migration fp_store_pg_migrations[]
 string(APPEND gen "const unsigned fp_store_pg_nb_migrations = ${count};\n")
 file(CONFIGURE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fp_store_pg_sql.c CONTENT "${gen}" @ONLY)
 
-add_library(fp_store_pg STATIC ${CMAKE_CURRENT_SOURCE_DIR}/fp_store_pg.c
-  ${CMAKE_CURRENT_BINARY_DIR}/fp_store_pg_sql.c)
+# The COPY encoder uses no libpq: a library of its own, which its tests link without a server.
+add_library(fp_store_pg_copy STATIC ${CMAKE_CURRENT_SOURCE_DIR}/fp_store_pg_copy.c)
+target_include_directories(fp_store_pg_copy PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_compile_options(fp_store_pg_copy PRIVATE ${FP_C_FLAGS})
+target_link_libraries(fp_store_pg_copy PUBLIC fp_store fp_shm fp_common)
+add_library(fp_store_pg STATIC ${CMAKE_CURRENT_SOURCE_DIR}/fp_store_pg_conn.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/fp_store_pg_load.c ${CMAKE_CURRENT_BINARY_DIR}/fp_store_pg_sql.c)
 target_include_directories(fp_store_pg PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_compile_options(fp_store_pg PRIVATE ${FP_C_FLAGS})
-target_link_libraries(fp_store_pg PUBLIC fp_store fp_shm fp_common PRIVATE PkgConfig::PQ)
+# libpq is PUBLIC: fastpath-ctl's firm commands run statements of their own on the connection.
+target_link_libraries(fp_store_pg PUBLIC fp_store_pg_copy fp_store fp_shm fp_common
+  PkgConfig::PQ)

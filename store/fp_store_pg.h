@@ -3,6 +3,9 @@
  * fp_store_pg.h - the PostgreSQL loader: copies journal records (fp_store_journal.h, payloads
  * per shm/fp_journal.h) into the audit schema of deploy/sql/ with libpq, idempotently.
  *
+ * Files: fp_store_pg_copy.c (records -> COPY rows, no libpq), fp_store_pg_conn.c (connection,
+ * migrations), fp_store_pg_load.c (batches, files); their shared state is fp_store_pg_pvt.h.
+ *
  * Who may call: an offline process of its own (`fastpath-ctl journal load`), never a worker:
  * it blocks on the network, allocates and makes syscalls. It only reads journal files, so a
  * database that is slow or down never slows the pipeline that writes them.
@@ -31,6 +34,8 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct pg_conn;
 
 /** A versioned migration of deploy/sql/, embedded at build time (NNN_name.sql). */
 struct fp_store_pg_migration {
@@ -72,6 +77,10 @@ struct fp_store_pg_opts {
 	/** When set and *stop becomes non-zero (a signal handler's flag), a load ends after
 	 *  the batch in progress with FP_STORE_PG_STOPPED. */
 	const volatile sig_atomic_t *stop;
+	/** application_name of the connection (NULL: "fastpath-ctl journal load"). */
+	const char *app_name;
+	/** A connection that loads nothing (fastpath-ctl firm): no staging tables. */
+	int no_staging;
 };
 
 /** What a loader did so far (fp_store_pg_stats). */
@@ -127,6 +136,14 @@ int fp_store_pg_load_file(struct fp_store_pg *pg, const char *path);
  *         are loaded).
  */
 int fp_store_pg_load_path(struct fp_store_pg *pg, const char *path);
+
+/**
+ * The loader's libpq connection (PGconn *, whose tag is struct pg_conn), for a caller that
+ * runs statements of its own on it (fastpath-ctl firm: the firm tables of deploy/sql/). Valid
+ * until the next fp_store_pg_reconnect() or fp_store_pg_close(); the caller leaves it idle
+ * (no transaction open) between calls into the loader.
+ */
+struct pg_conn *fp_store_pg_conn(struct fp_store_pg *pg);
 
 /** What this loader did. */
 const struct fp_store_pg_stats *fp_store_pg_stats(const struct fp_store_pg *pg);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fp_cfg.h"
@@ -379,6 +380,68 @@ START_TEST(test_cfg_file_with_include_relative_to_its_folder)
 }
 END_TEST
 
+/* Paths inside a file resolve against its folder (an @include'd file: that file's folder),
+ * whatever the working directory when they are read; absolute and empty paths stay. */
+START_TEST(test_cfg_path_relative_to_the_file_folder)
+{
+	char dir[] = "/tmp/check_fp_cfg.XXXXXX", real[PATH_MAX], want[PATH_MAX + 64];
+	char sub[64], inc[64], cwd[PATH_MAX];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(realpath(dir, real));
+	snprintf(sub, sizeof(sub), "%s/etc", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(inc, sizeof(inc), "%s/etc/inc", dir);
+	ck_assert_int_eq(mkdir(inc, 0700), 0);
+	write_file(inc, "more.conf", "lib = \"strat/libmine.so\";\n");
+	write_file(sub, "main.conf",
+		   "risk = { limits = \"risk.conf\"; abs = \"/var/lib/j\"; none = \"\";\n"
+		   "  dot = \"./journal\"; up = \"../build/journal\"; };\n"
+		   "s = {\n  @include \"inc/more.conf\"\n};\n");
+	/* Loaded by a relative name, read from another working directory. */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(dir), 0);
+	struct fp_cfg *c = fp_cfg_load_file("etc/main.conf");
+	ck_assert_int_eq(chdir("/"), 0);
+	ck_assert_msg(c != NULL, "%s", fp_err_msg());
+	const char *v;
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.limits", NULL, 0, &v), 0);
+	snprintf(want, sizeof(want), "%s/etc/risk.conf", real);
+	ck_assert_str_eq(v, want);
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.dot", NULL, 0, &v), 0);
+	snprintf(want, sizeof(want), "%s/etc/journal", real);
+	ck_assert_str_eq(v, want);
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.up", NULL, 0, &v), 0);
+	snprintf(want, sizeof(want), "%s/etc/../build/journal", real);
+	ck_assert_str_eq(v, want);
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.abs", NULL, 0, &v), 0);
+	ck_assert_str_eq(v, "/var/lib/j");
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.none", NULL, 0, &v), 0);
+	ck_assert_str_eq(v, "");
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.absent", "dflt", 0, &v), 0);
+	ck_assert_str_eq(v, "dflt");
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "s.lib", NULL, 0, &v), 0);
+	ck_assert_msg(strstr(v, "/etc/inc/strat/libmine.so") != NULL && v[0] == '/', "%s", v);
+	/* The limit applies to the resolved path; a non-string is refused like a string. */
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "risk.limits", NULL, 12, &v), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), "main.conf:1: 'risk.limits' must be a path of at "
+					   "most 12 bytes") != NULL,
+		      "%s", fp_err_msg());
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "s", NULL, 0, &v), -EINVAL);
+	fp_cfg_free(c);
+	ck_assert_int_eq(chdir(cwd), 0);
+
+	/* No file, no folder: a string's paths stay relative to the working directory. */
+	c = fp_cfg_load_string("limits = \"risk.conf\";\n", "s.conf");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(fp_cfg_get_path(c, NULL, "limits", NULL, 0, &v), 0);
+	ck_assert_str_eq(v, "risk.conf");
+	fp_cfg_free(c);
+	char rm[PATH_MAX + 16];
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	ck_assert_int_eq(system(rm), 0);
+}
+END_TEST
+
 static Suite *fp_cfg_suite(void)
 {
 	Suite *s = suite_create("fp_cfg");
@@ -388,6 +451,7 @@ static Suite *fp_cfg_suite(void)
 	tcase_add_test(tc, test_cfg_reports_syntax_error_line_in_file);
 	tcase_add_test(tc, test_cfg_empty_file_and_nul_byte);
 	tcase_add_test(tc, test_cfg_file_with_include_relative_to_its_folder);
+	tcase_add_test(tc, test_cfg_path_relative_to_the_file_folder);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, teardown);

@@ -12,6 +12,7 @@
  *    fastpath_md_messages_total through its HTTP API.
  * JSON is parsed with python3; tests skip (with a message) only where a binary is absent.
  */
+#define _GNU_SOURCE
 #include <check.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -162,6 +163,127 @@ START_TEST(test_ctl_refuses_bad_input)
 }
 END_TEST
 
+/*
+ * Issue 16 item 4: `config validate` refuses exactly what `fastpath run` refuses, through
+ * the same loader, and names the cause with file:line. Each case changes one line of a
+ * good configuration; validate and run must both fail with the same first line (run
+ * starts no worker for any of them: a bad core or strategy no longer crash-loops).
+ */
+struct bad_case {
+	const char *desc;
+	const char *from, *to; /* one substitution in the good config (or risk file) */
+	int in_risk;           /* substitute in the risk file instead */
+	const char *needle;    /* in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{"unknown key in gateway", "max_orders = 4096;", "max_orders = 4096; bogus = 1;", 0,
+	 "unknown key 'bogus' in 'gateway'"},
+	{"unknown key in md", "backend = \"pcap\";", "backend = \"pcap\"; bogus = 1;", 0,
+	 "unknown key 'bogus'"},
+	{"missing risk.limits", "limits = \"RISKFILE\"; ", "", 0, "lacks required key 'limits'"},
+	{"missing gateway.venue", "venue = \"127.0.0.1:9\"; ", "", 0, "lacks required key 'venue'"},
+	{"missing risk.env", "env = \"dev\"; ", "", 0, "lacks required key 'env'"},
+	{"missing risk file", "RISKFILE", "/nonexistent/risk.conf", 0, "/nonexistent/risk.conf"},
+	{"unknown risk environment", "env = \"dev\"", "env = \"nope\"", 0, "no environment 'nope'"},
+	{"core that does not exist", "name = \"feed\";", "name = \"feed\"; core = 4000;", 0,
+	 "core 4000 is not a CPU of this machine"},
+	{"group that does not exist", "hugepages = \"off\";",
+	 "hugepages = \"off\"; group = \"nosuchgroup42\";", 0, "group 'nosuchgroup42'"},
+	{"bad instance name", "instance = \"", "instance = \"bad/", 0, "instance name"},
+	{"unknown strategy", "name = \"mm\"", "name = \"mmm\"", 0, "no built-in strategy 'mmm'"},
+	{"bad strategy parameter", "\"size=100\"", "\"size=0\"", 0,
+	 "parameter 'size=0' refused by the strategy"},
+	{"venue not an address", "127.0.0.1:9", "localhost:9", 0, "must be IPV4:PORT"},
+	{"misspelt limit in risk.conf", "max_gross = 5000000.0;", "max_gros = 5000000.0;", 1,
+	 ":15: unknown key 'max_gros' in 'environments.dev.global' (did you mean 'max_gross'"},
+	{"limit left out of risk.conf", "max_gross = 5000000.0;", "", 1,
+	 "'global' lacks limit 'max_gross'"},
+};
+
+/* @p text with its first @p from replaced by @p to into file @p path. */
+static void write_subst(const char *path, const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	ck_assert_msg(at, "'%s' not in the text", from);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	static char buf[16384];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strdup(buf);
+}
+
+START_TEST(test_ctl_config_validate_refuses_what_run_refuses)
+{
+	const struct bad_case *bc = &bad_cases[_i];
+	char good[2048], conf[128], risk[128], vmsg[4096];
+	snprintf(conf, sizeof(conf), "/tmp/fp_ctl_val_%d.conf", (int)getpid());
+	snprintf(risk, sizeof(risk), "/tmp/fp_ctl_val_%d.risk", (int)getpid());
+	snprintf(good, sizeof(good),
+		 "instance = \"val%d\";\nsegment = { hugepages = \"off\"; };\n"
+		 "placement = { workers = ( { name = \"feed\"; stages = [\"md\"]; },\n"
+		 "  { name = \"trade\"; stages = [\"strategies\", \"risk\", \"gateway\"]; } ); };\n"
+		 "md = { backend = \"pcap\"; pcap = \"%s\"; };\n"
+		 "strategies = { list = ( { id = 1; name = \"mm\"; symbol = 1; params = "
+		 "[\"size=100\"]; } ); };\n"
+		 "risk = { limits = \"RISKFILE\"; env = \"dev\"; };\n"
+		 "gateway = { venue = \"127.0.0.1:9\"; max_orders = 4096; };\n",
+		 (int)getpid(), PCAP);
+	char *risk_text = slurp(RISKC);
+	/* The good pair passes; then the one change of the case. */
+	char *with_risk = NULL;
+	{
+		const char *at = strstr(good, "RISKFILE");
+		ck_assert_ptr_nonnull(at);
+		ck_assert_int_ge(asprintf(&with_risk, "%.*s%s%s", (int)(at - good), good, risk,
+					  at + strlen("RISKFILE")),
+				 0);
+	}
+	setenv("FP_GW_USER", "ctl", 1);
+	setenv("FP_GW_PASSWORD", "ctl", 1);
+	write_subst(risk, risk_text, "environments", "environments");
+	write_subst(conf, with_risk, "instance", "instance");
+	ck_assert_msg(sh(CTL " config validate %s 2>&1", conf) == 0, "good config: %s", out);
+	if (bc->in_risk) {
+		write_subst(risk, risk_text, bc->from, bc->to);
+	} else if (!strcmp(bc->from, "RISKFILE") || strstr(bc->from, "RISKFILE")) {
+		write_subst(conf, good, bc->from, bc->to);
+		/* the other RISKFILE (if any is left) points at the good file */
+		char *t = slurp(conf);
+		if (strstr(t, "RISKFILE"))
+			write_subst(conf, t, "RISKFILE", risk);
+		free(t);
+	} else {
+		write_subst(conf, with_risk, bc->from, bc->to);
+	}
+	ck_assert_msg(sh(CTL " config validate %s 2>&1", conf) == 1, "%s: validate passed: %s",
+		      bc->desc, out);
+	ck_assert_msg(strstr(out, bc->needle), "%s: validate said '%s', not '%s'", bc->desc, out,
+		      bc->needle);
+	size_t first = strcspn(out, "\n");
+	ck_assert_uint_lt(first, sizeof(vmsg));
+	memcpy(vmsg, out, first);
+	vmsg[first] = '\0';
+	ck_assert_msg(sh(RUN " run --config %s --duration 1 2>&1", conf) == 1, "%s: run: %s",
+		      bc->desc, out);
+	ck_assert_msg(strstr(out, vmsg), "%s: run said '%s', validate '%s'", bc->desc, out, vmsg);
+	unlink(conf);
+	unlink(risk);
+	free(with_risk);
+	free(risk_text);
+}
+END_TEST
+
 START_TEST(test_ctl_read_commands_json)
 {
 	if (skip_without_data())
@@ -180,6 +302,14 @@ START_TEST(test_ctl_read_commands_json)
 	json_check("limits show", "d['generation'] == 1 and d['global']['state'] == 'active' and "
 				  "d['symbol_default']['qty_max'] == 10000");
 	json_check("limits show strategy:3", "d['strategy:3']['enabled'] == 1");
+	/* Limits switched off on purpose are marked (dev: breaker_on_stale = 0, no exits). */
+	json_check("limits show", "'breaker_on_stale' in d['global']['off'] and "
+				  "'stop_loss_bps' in d['strategy_default']['off'] and "
+				  "'unlimited' not in d['global'] and "
+				  "'max_gross' not in d['global']['off']");
+	ck_assert_int_eq(sh(CTL " --instance %s limits show global", instance), 0);
+	ck_assert_msg(strstr(out, "breaker_on_stale: 0 (off)") && strstr(out, "max_gross: 5"), "%s",
+		      out);
 	json_check("orders", "d['open'] == 0 and d['sent'] == 0 and d['session'] != 'up'");
 	json_check("orders --open", "d['open'] == 0 and 'sent' not in d");
 	ck_assert_int_eq(sh(CTL " --instance %s book AAPL 2>&1", instance), 1);
@@ -418,6 +548,8 @@ int main(void)
 	TCase *live = tcase_create("live_instance");
 
 	tcase_add_test(neg, test_ctl_refuses_bad_input);
+	tcase_add_loop_test(neg, test_ctl_config_validate_refuses_what_run_refuses, 0,
+			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(live, test_ctl_read_commands_json);
 	tcase_add_test(live, test_ctl_kill_unkill_recorded_in_status);
 	tcase_add_test(live, test_ctl_limits_set_published_and_invalid_refused);
@@ -425,6 +557,7 @@ int main(void)
 	tcase_add_test(live, test_ctl_prometheus_scrapes_serve_metrics);
 	tcase_add_test(live, test_ctl_serve_metrics_bounded_and_says_why_it_exits);
 	tcase_set_timeout(live, 60);
+	tcase_set_timeout(neg, 60); /* each case starts fastpath run: seconds on a loaded machine */
 	suite_add_tcase(s, neg);
 	suite_add_tcase(s, live);
 

@@ -97,6 +97,10 @@ if [[ $fills != "$sim_fills" ]]; then
 	fail "fills: ours $fills, venue's $sim_fills, in the journal $j; risk: unknown orders" \
 		"$(json "$r" risk_unknown_exec), replays dropped $(json "$r" risk_exec_dups)"
 fi
+# The report's own fill count (the gateway's) too, across the restart (issue 16 item 5).
+rfills=$(json "$r" fills)
+[[ $victim == supervisor || $rfills == "$sim_fills" ]] ||
+	fail "report fills $rfills, venue's $sim_fills (the gateway's count did not survive)"
 [[ $pos == "$sim_pos" ]] || fail "position: ours $pos, venue's $sim_pos"
 [[ $cash == "$sim_cash" ]] || fail "cash (P&L at any mark): ours $cash, venue's $sim_cash"
 echo "1 passed, 0 failed"

@@ -2,7 +2,8 @@
 /*
  * check_fp_risk_limits.c - limit sets: invalid sets refused with a message (negative
  * amounts, min > max, a rate without a burst, bad states); the sample config/risk.conf
- * loads per environment with its overrides; a broken file names its line; derived TSC
+ * loads per environment with its overrides; a broken file names its line; an unknown key
+ * or a limit left out is refused with file:line (fail closed, issue 16); derived TSC
  * fields; reason names.
  */
 #include <check.h>
@@ -101,24 +102,113 @@ static const char *write_tmp(const char *text)
 	return path;
 }
 
+/* A complete environment "t": every limit written; tests change one thing in it. */
+#define ENV_GLOBAL                                                                          \
+	"  global: { max_gross = 1000000.0; max_net = 500000.0; max_daily_loss = 1000.0;\n" \
+	"    max_open_orders = 100; max_consec_losses = 10; stale_ms = 0;\n"                \
+	"    max_consec_rejects = 0; breaker_cooldown_ms = 1000; };\n"
+#define ENV_SYMBOL                                                                        \
+	"  symbol: { price_min = 0.01; price_max = 100.0; max_notional = 10000.0;\n"      \
+	"    max_position = 1000; qty_max = 500; max_open_orders = 10; collar_bps = 0;\n" \
+	"    order_rate = 0; cancel_rate = 100; cancel_burst = 10; };\n"
+#define ENV_STRATEGY                                                                           \
+	"  strategy: { max_gross = 100000.0; max_net = 50000.0; max_daily_loss = 500.0;\n"     \
+	"    max_open_orders = 50; max_consec_losses = 5; order_rate = 10; order_burst = 2;\n" \
+	"    cancel_rate = 0; };\n"
+
+static const char *env_text(const char *global, const char *symbol, const char *strategy,
+			    const char *extra)
+{
+	static char text[4096];
+	snprintf(text, sizeof(text), "environments: {\n t: {\n%s%s%s%s };\n};\n", global, symbol,
+		 strategy, extra);
+	return text;
+}
+
 START_TEST(test_bad_config_names_line_and_field)
 {
-	const char *p = write_tmp("environments: {\n  t: {\n    symbol: { qty_min = 5;\n"
-				  "      qty_max = 4; };\n  };\n};\n");
+	const char *p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY, ""));
+	ck_assert_msg(fp_risk_limits_load(L, p, "t", 32) == 0, "%s", fp_err_msg());
+	p = write_tmp(
+		env_text(ENV_GLOBAL,
+			 "  symbol: { qty_min = 5; qty_max = 4; price_min = 1; price_max = 2;\n"
+			 "    max_notional = 1; max_position = 1; max_open_orders = 1;\n"
+			 "    collar_bps = 0; order_rate = 0; cancel_rate = 0; };\n",
+			 ENV_STRATEGY, ""));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), "qty_min 5 greater than qty_max 4"), "%s", fp_err_msg());
 	p = write_tmp("environments: {\n  t: {\n    global: { max_gross = ;\n  };\n};\n");
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), ":3:"), "%s", fp_err_msg());
-	p = write_tmp("environments: { t: { symbols = ( { id = 99; qty_max = 5; } ); }; };\n");
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY,
+			       "  symbols = ( { id = 99; qty_max = 5; } );\n"));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
-	ck_assert_msg(strstr(fp_err_msg(), "symbols id 99 not in 0..31"), "%s", fp_err_msg());
-	p = write_tmp("environments: { t: { strategy = { state = \"sleepy\"; }; }; };\n");
+	ck_assert_msg(strstr(fp_err_msg(), ":12: 'environments.t.symbols.[0].id' must be an "
+					   "integer in 0..31, got 99"),
+		      "%s", fp_err_msg());
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY,
+			       "  strategies = ( { id = 3; state = \"sleepy\"; } );\n"));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), "sleepy"), "%s", fp_err_msg());
-	p = write_tmp("environments: { t: { strategy = { max_net = -3.0; }; }; };\n");
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY,
+			       "  strategies = ( { id = 3; max_net = -3.0; } );\n"));
 	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
-	ck_assert_msg(strstr(fp_err_msg(), "max_net must not be negative"), "%s", fp_err_msg());
+	ck_assert_msg(strstr(fp_err_msg(), ":12: 'environments.t.strategies.[0].max_net' must be"),
+		      "%s", fp_err_msg());
+	unlink(p);
+}
+END_TEST
+
+/*
+ * Issue 16 item 4: a misspelt key used to be ignored, leaving its limit unlimited
+ * (max_gross = INT64_MAX / 4). Now an unknown key anywhere is refused with file:line and
+ * the closest known key, and a limit left out of a default group is an error.
+ */
+START_TEST(test_unknown_or_missing_limit_is_refused)
+{
+	const char *p = write_tmp(env_text(
+		"  global: { max_gros = 1000000.0; max_net = 500000.0; max_daily_loss = 1000.0;\n"
+		"    max_open_orders = 100; max_consec_losses = 10; stale_ms = 0;\n"
+		"    max_consec_rejects = 0; breaker_cooldown_ms = 1000; };\n",
+		ENV_SYMBOL, ENV_STRATEGY, ""));
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), p) &&
+			      strstr(fp_err_msg(), ":3: unknown key 'max_gros'") &&
+			      strstr(fp_err_msg(), "did you mean 'max_gross'"),
+		      "%s", fp_err_msg());
+	/* The same key, left out: an error naming it, not an unlimited default. */
+	p = write_tmp(env_text("  global: { max_net = 500000.0; max_daily_loss = 1000.0;\n"
+			       "    max_open_orders = 100; max_consec_losses = 10; stale_ms = 0;\n"
+			       "    max_consec_rejects = 0; breaker_cooldown_ms = 1000; };\n",
+			       ENV_SYMBOL, ENV_STRATEGY, ""));
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), ":3: 'global' lacks limit 'max_gross'"), "%s",
+		      fp_err_msg());
+	/* Unknown keys in overrides, in the environment and at the top are refused too. */
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY,
+			       "  symbols = ( { id = 1; max_postion = 5; } );\n"));
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), ":12: unknown key 'max_postion'"), "%s", fp_err_msg());
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY, "  limits = 1;\n"));
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), ":12: unknown key 'limits' in 'environments.t'"), "%s",
+		      fp_err_msg());
+	p = write_tmp("environment: { t: { }; };\n");
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), ":1: unknown key 'environment'"), "%s", fp_err_msg());
+	/* A group of limits left out is an error too. */
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, "", ""));
+	ck_assert_int_eq(fp_risk_limits_load(L, p, "t", 32), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), "lacks its 'strategy' group"), "%s", fp_err_msg());
+	/* Keys with a documented default: a protective switch defaults to on. */
+	p = write_tmp(env_text(ENV_GLOBAL, ENV_SYMBOL, ENV_STRATEGY, ""));
+	ck_assert_msg(fp_risk_limits_load(L, p, "t", 32) == 0, "%s", fp_err_msg());
+	ck_assert_uint_eq(L->g.breaker_on_position, 1);
+	ck_assert_uint_eq(L->g.breaker_on_venue, 1);
+	ck_assert_uint_eq(L->sym[5].qty_min, 1);
+	ck_assert_int_eq(L->g.max_gross, 1000000LL * 10000);
+	ck_assert_int_eq(L->sym[5].max_position, 1000);
+	ck_assert_uint_eq(L->strat[9].enabled, 1);
 	unlink(p);
 }
 END_TEST
@@ -158,6 +248,7 @@ int main(void)
 	tcase_add_test(tc, test_invalid_sets_are_refused);
 	tcase_add_test(tc, test_sample_config_loads);
 	tcase_add_test(tc, test_bad_config_names_line_and_field);
+	tcase_add_test(tc, test_unknown_or_missing_limit_is_refused);
 	tcase_add_test(tc, test_derive_rates);
 	tcase_add_test(tc, test_reason_names);
 	suite_add_tcase(s, tc);

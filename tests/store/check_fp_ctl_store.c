@@ -162,8 +162,8 @@ START_TEST(test_pipeline_refuses_store_group_without_stage_and_stage_without_gro
 	ck_assert_msg(strstr(fp_err_msg(), "a 'store' group but no worker runs stage 'store'"),
 		      "%s", fp_err_msg());
 	fp_ctl_pipeline_fini(&p);
-	ck_assert_int_eq(fp_ctl_pipeline_load(&p, write_conf("\"store\"", "")), 0);
-	ck_assert_int_eq(fp_ctl_pipeline_create(&p), -EINVAL);
+	/* Refused by the load already: it checks what create would (issue 16). */
+	ck_assert_int_eq(fp_ctl_pipeline_load(&p, write_conf("\"store\"", "")), -EINVAL);
 	ck_assert_msg(strstr(fp_err_msg(), "stage 'store' is placed but the 'store' group is "
 					   "missing"),
 		      "%s", fp_err_msg());

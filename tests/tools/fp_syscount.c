@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "fp_syscall_names.h" /* generated: static const char *const fp_syscall_names[] */
+#include "fp_version.h"
 
 /* Syscall numbers counted per thread; higher ones go to the last slot. */
 #define FP_SC_NR_MAX 1024
@@ -307,6 +308,10 @@ static void fp_sc_print_counts(const uint64_t *count)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("fp-syscount %s\n", FP_VERSION_TEXT);
+		return 0;
+	}
 	static const struct option opts[] = {{"pid", required_argument, NULL, 'p'},
 					     {"window-ms", required_argument, NULL, 'w'},
 					     {"help", no_argument, NULL, 'h'},

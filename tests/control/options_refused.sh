@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Bad numbers on the command line are refused with exit 2 and a one-line reason naming the
+# option (issue 16 item 4): `--duration nan` used to run for no time at all, and a negative
+# count given to fastpath-bench wrapped to 2^64 - n (or 2^32 - n) and was taken.
+#   options_refused.sh BIN_DIR
+set -u
+bin=${1:?usage: options_refused.sh BIN_DIR}
+failed=0
+
+# expect_refused NEEDLE COMMAND...: exit 2, NEEDLE on stderr.
+expect_refused() {
+	local needle=$1
+	shift
+	local err rc
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	if [[ $rc != 2 || $err != *"$needle"* ]]; then
+		echo "FAIL: '$*' exited $rc: $err (wanted 2 and '$needle')"
+		failed=1
+	fi
+}
+
+expect_refused "--duration needs seconds > 0, got 'nan'" "$bin/fastpath" run --config x --duration nan
+expect_refused "--duration needs seconds > 0, got 'inf'" "$bin/fastpath" run --config x --duration inf
+expect_refused "--duration needs a finite number > 0, got 'nan'" "$bin/fastpath-bench" t2t --duration nan
+expect_refused "--rate needs a finite number > 0, got '-5'" "$bin/fastpath-bench" t2t --rate -5
+expect_refused "--runs needs an integer in 0..4294967295, got '-1'" "$bin/fastpath-bench" book --runs -1
+expect_refused "--seed needs an integer" "$bin/fastpath-bench" book --seed -3
+expect_refused "--iters needs an integer" "$bin/fastpath-bench" common --iters -10000000
+expect_refused "--events needs an integer" "$bin/fastpath-bench" journal --events -1
+expect_refused "--msgs needs an integer" "$bin/fastpath-bench" md --msgs 12x
+expect_refused "--orders needs an integer" "$bin/fastpath-bench" ouch --orders -20000
+expect_refused "--samples needs an integer" "$bin/fastpath-bench" ring --samples -1
+expect_refused "--orders needs an integer" "$bin/fastpath-bench" risk --orders " 5"
+((failed == 0)) && echo "all refused"
+exit $failed
