@@ -23,7 +23,7 @@ md=$(json "$r" md_messages); upd=$(json "$r" book_updates); orders=$(json "$r" o
 fills=$(json "$r" fills); pos=$(json "$r" position)
 sim_fills=$(json "$work/sim.json" fills); sim_pos=$(json "$work/sim.json" position)
 echo "pipeline: md $md, book updates $upd, orders $orders, fills $fills, position $pos"
-echo "venue:    fills $sim_fills, position $sim_pos; orders seen 1.5 s after kill: $orders_after_kill"
+echo "venue:    fills $sim_fills, position $sim_pos; orders once the count settled after the kill: $orders_after_kill"
 ((md > 50000)) || fail "too few market data messages ($md)"
 overruns=$(json "$r" md_overruns)
 ((overruns == 0)) || fail "md ring overran $overruns times (book applied $upd of $md md events)"
