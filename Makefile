@@ -2,20 +2,26 @@
 # The two commands of README.md. Each installs what it needs, builds, and runs.
 #   make test   every test: Release build, then the ASan+UBSan build (what .ci/run calls)
 #   make demo   the pipeline against the built-in simulator on loopback, live summary
-# Other targets: build, asan, fuzz, format, clean.
+# Other targets: build, asan, fuzz, fuzz-long, stress, format, clean.
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DURATION   ?= 30
 CMAKE_ARGS ?=
-# Several suites measure timing across processes; on a loaded 2-core machine one of them
-# can miss a deadline. A test that fails is run once more, and ctest reports it as such.
-CTEST_ARGS ?= --repeat until-pass:2
+# A test passes the first time: no retry (issue 18). `make stress` proves it under load.
+CTEST_ARGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
+# fuzz-long: each target until FUZZ_RUNS executions (no time limit).
+FUZZ_RUNS  ?= 10000000
+# Fuzz targets run side by side, FUZZ_JOBS at a time (the CI machine has 2 cores).
+FUZZ_JOBS  ?= 2
+# stress: the e2e and concurrency suites STRESS_N times beside stress-ng CPU+memory hogs.
+STRESS_N   ?= 20
 
-.PHONY: all setup build asan fuzz test test-release test-asan demo format format-check clean
+.PHONY: all setup build asan fuzz fuzz-build fuzz-long stress test test-release test-asan demo \
+	format format-check clean
 
 all: build
 
@@ -38,22 +44,23 @@ test-asan: asan
 
 test: test-release test-asan format-check fuzz
 
-# libFuzzer targets (tests/fuzz/): clang build with -DFP_FUZZ=ON, then every fuzz_* for
-# FUZZ_TIME seconds on its seed corpus (copies of ../shared/data made in the build folder).
-fuzz: setup
+# libFuzzer targets (tests/fuzz/): clang build with -DFP_FUZZ=ON, then every fuzz_* on its
+# seed corpus (copies of ../shared/data made in the build folder), FUZZ_JOBS at a time, by
+# tests/fuzz/run.sh: `fuzz` for FUZZ_TIME seconds each, `fuzz-long` for FUZZ_RUNS executions.
+fuzz-build: setup
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DFP_FUZZ=ON $(CMAKE_ARGS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fp_fuzz
-	@set -e; dir=$(FUZZ_BUILD)/fuzz; for t in $$dir/fuzz_*; do \
-		[ -x "$$t" ] || continue; n=$$(basename $$t); seed=$$dir/seed/$${n#fuzz_}; \
-		mkdir -p $$dir/corpus/$$n $$seed; \
-		echo "fuzz: $$n for $(FUZZ_TIME) s"; \
-		if ! $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -print_final_stats=1 \
-			-artifact_prefix=$$dir/$$n- $$dir/corpus/$$n $$seed >$$dir/$$n.log 2>&1; then \
-			tail -40 $$dir/$$n.log; echo "fuzz: $$n failed (log $$dir/$$n.log)"; exit 1; \
-		fi; \
-		grep -E 'stat::number_of_executed_units|cov:' $$dir/$$n.log | tail -2; \
-	done
+
+fuzz: fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz -max_total_time=$(FUZZ_TIME)
+
+fuzz-long: fuzz-build
+	FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz -runs=$(FUZZ_RUNS)
+
+# Not part of `make test`: the e2e and concurrency suites STRESS_N times under load.
+stress: build
+	STRESS_N=$(STRESS_N) bash tests/stress/stress.sh $(BUILD)
 
 demo: build
 	DURATION=$(DURATION) bash deploy/demo.sh $(BUILD)

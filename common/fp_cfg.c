@@ -12,6 +12,7 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,7 @@ static int fp_cfg_scan_include(const char *p, const char **end, const char *dir,
 	size_t cap = 0;
 	ssize_t got = getdelim(&text, &cap, '\0', f);
 	fclose(f);
+	/* got < 0: empty, and the buffer is not terminated (issue 18: read past its end) */
 	int rc = got >= 0 ? fp_cfg_scan(text, path, dir, depth + 1) : 0;
 	free(text);
 	return rc;
@@ -216,11 +218,23 @@ struct fp_cfg *fp_cfg_load_file(const char *path)
 	size_t cap = 0;
 	ssize_t got = getdelim(&text, &cap, '\0', f);
 	int err = got < 0 && ferror(f) ? errno : 0;
+	/* A NUL byte would end the text early and the rest would go unread: refuse it. */
+	bool nul = got > 0 && (text[got - 1] == '\0' || fgetc(f) != EOF);
 	fclose(f);
-	if (err) {
+	if (got < 0) { /* an empty file: getdelim leaves the buffer unterminated (issue 18) */
 		free(text);
-		fp_err_set(-err, "cannot read configuration %s: %s", path, strerror(err));
-		errno = err;
+		text = NULL;
+	}
+	if (err || nul) {
+		free(text);
+		if (nul)
+			fp_err_set(-EINVAL,
+				   "%s: a NUL byte at offset %zd: a configuration is text (is this "
+				   "the right file?)",
+				   path, got - 1);
+		else
+			fp_err_set(-err, "cannot read configuration %s: %s", path, strerror(err));
+		errno = err ? err : EINVAL;
 		return NULL;
 	}
 	/* @include "x.conf" is relative to the including file's folder. */

@@ -112,7 +112,8 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		return fp_err_set(-errno, "cannot write report %s: %s", path, strerror(errno));
 	fprintf(f,
 		"{\"instance\": \"%s\", \"duration_s\": %.1f, \"md_messages\": %" PRIu64
-		", \"md_gaps\": %" PRIu64 ", \"book_updates\": %" PRIu64 ", \"intents\": %" PRIu64
+		", \"md_gaps\": %" PRIu64 ", \"md_overruns\": %" PRIu64
+		", \"book_updates\": %" PRIu64 ", \"intents\": %" PRIu64
 		", \"risk_rejected\": %" PRIu64 ", \"orders\": %" PRIu64 ", \"acks\": %" PRIu64
 		", \"fills\": %" PRIu64 ", \"filled_shares\": %" PRIu64 ", \"cancels\": %" PRIu64
 		", \"venue_rejects\": %" PRIu64 ", \"position\": %" PRId64 ", \"cash\": %" PRId64
@@ -126,14 +127,15 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		", \"hops\": {\"md_book_strategy_p50_ns\": %" PRIu64
 		", \"md_book_strategy_p99_ns\": %" PRIu64 ", \"risk_gateway_p50_ns\": %" PRIu64
 		", \"risk_gateway_p99_ns\": %" PRIu64 "}, \"quantiles\": [",
-		instance, elapsed_s, s->md_messages, s->md_gaps, s->book_updates, s->intents,
-		s->risk_rejected, s->orders_sent, s->acks, s->fills, s->filled_shares, s->cancels,
-		s->venue_rejects, s->position_shares, s->cash, s->risk_fills, s->risk_unknown_exec,
-		s->risk_exec_dups, (double)s->realized_pnl / 1e4, (double)s->unrealized_pnl / 1e4,
-		s->breaker_state, s->journal_records, s->journal_bytes, s->journal_fsyncs,
-		s->journal_write_errors, s->journal_halted, s->t2t_count, s->t2t_p50_ns,
-		s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns, s->hop_decide_p50_ns,
-		s->hop_decide_p99_ns, s->hop_route_p50_ns, s->hop_route_p99_ns);
+		instance, elapsed_s, s->md_messages, s->md_gaps, s->md_overruns, s->book_updates,
+		s->intents, s->risk_rejected, s->orders_sent, s->acks, s->fills, s->filled_shares,
+		s->cancels, s->venue_rejects, s->position_shares, s->cash, s->risk_fills,
+		s->risk_unknown_exec, s->risk_exec_dups, (double)s->realized_pnl / 1e4,
+		(double)s->unrealized_pnl / 1e4, s->breaker_state, s->journal_records,
+		s->journal_bytes, s->journal_fsyncs, s->journal_write_errors, s->journal_halted,
+		s->t2t_count, s->t2t_p50_ns, s->t2t_p99_ns, s->t2t_p999_ns, s->t2t_max_ns,
+		s->hop_decide_p50_ns, s->hop_decide_p99_ns, s->hop_route_p50_ns,
+		s->hop_route_p99_ns);
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(q); i++)
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);
 	/* The gateway's own rejects, by named reason (issue 16). */

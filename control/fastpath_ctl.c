@@ -8,6 +8,7 @@
  * unless the command writes), reads regions through their seqlocks, and writes only through
  * the owners' cold APIs. One command table (below) drives both dispatch and --help.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
@@ -53,7 +54,7 @@ static const struct fp_cli_cmd commands[] = {
 	 fp_cli_config_validate},
 	{"metrics", 1, FP_CLI_F_NOJSON, "", "Prometheus text exposition of the instance",
 	 fp_cli_metrics},
-	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT]",
+	{"serve-metrics", -1, FP_CLI_F_NOJSON, "[--listen ADDR:PORT] [--timeout S]",
 	 "serve /metrics /health /ready /live over HTTP (default 127.0.0.1:9464)",
 	 fp_cli_serve_metrics},
 	{"journal dump", 3, FP_CLI_F_NOSEG, "FILE",
@@ -156,6 +157,18 @@ static uint64_t proc_start(int pid)
 	return v;
 }
 
+/* Issue 18: an empty or path-like --instance is a usage error, not a "corrupt segment". */
+static bool instance_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= FP_SHM_INSTANCE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
 static int attach(struct fp_cli *c, int write)
 {
 	struct fp_shm_opts o = {
@@ -242,6 +255,12 @@ int main(int argc, char **argv)
 			return fp_cli_fail(FP_CLI_USAGE, "too many arguments");
 		}
 	}
+	if (!instance_name_ok(c.instance))
+		return fp_cli_fail(
+			FP_CLI_USAGE,
+			"invalid instance name '%s': use 1..%d letters, digits, '_', '.' "
+			"or '-' (the name of the instance, not a path)",
+			c.instance, FP_SHM_INSTANCE_MAX - 1);
 	if (nb == 0) {
 		usage(stderr);
 		return FP_CLI_USAGE;

@@ -355,20 +355,42 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	return reply(conn, status, body, len, type);
 }
 
-/* serve-metrics [--listen ADDR:PORT] */
+/*
+ * Issue 18: about 1,000 idle connections used to lock out every scrape (select() and no
+ * limits) and idle ones were never closed. Now: epoll (no FD_SETSIZE ceiling), at most
+ * FP_METRICS_MAX_CONNS connections in all and FP_METRICS_MAX_PER_IP per client address
+ * (more are closed at once), and a connection idle or stalled for --timeout seconds is
+ * closed; a scraper on another address keeps getting /metrics and /health.
+ */
+#define FP_METRICS_MAX_CONNS  256u
+#define FP_METRICS_MAX_PER_IP 16u
+#define FP_METRICS_TIMEOUT_S  10u
+
+/* serve-metrics [--listen ADDR:PORT] [--timeout S] */
 int fp_cli_serve_metrics(struct fp_cli *c)
 {
 	const char *listen = "127.0.0.1:9464";
+	unsigned long timeout_s = FP_METRICS_TIMEOUT_S;
+	char *end;
 	for (int i = 0; i < c->argc; i++) {
-		if (!strcmp(c->argv[i], "--listen") && i + 1 < c->argc)
+		if (!strcmp(c->argv[i], "--listen") && i + 1 < c->argc) {
 			listen = c->argv[++i];
-		else
+		} else if (!strcmp(c->argv[i], "--timeout") && i + 1 < c->argc) {
+			const char *v = c->argv[++i];
+			timeout_s = strtoul(v, &end, 10);
+			if (!*v || *end || timeout_s < 1 || timeout_s > 3600)
+				return fp_cli_fail(
+					FP_CLI_USAGE,
+					"serve-metrics: --timeout must be 1..3600 s, got "
+					"'%s'",
+					v);
+		} else {
 			return fp_cli_fail(FP_CLI_USAGE, "serve-metrics: unexpected argument '%s'",
 					   c->argv[i]);
+		}
 	}
 	char host[64];
 	const char *colon = strrchr(listen, ':');
-	char *end;
 	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	if (!colon || (size_t)(colon - listen) >= sizeof(host) || !colon[1] || *end || port > 65535)
@@ -382,21 +404,39 @@ int fp_cli_serve_metrics(struct fp_cli *c)
 	struct sigaction act = {.sa_handler = on_signal};
 	sigaction(SIGINT, &act, NULL);
 	sigaction(SIGTERM, &act, NULL);
-	struct MHD_Daemon *d =
-		MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL,
-				 handle, c, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
+	struct MHD_Daemon *d = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)port, NULL, NULL, handle,
+		c, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)FP_METRICS_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)FP_METRICS_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout_s,
+		MHD_OPTION_END);
 	if (!d)
 		return fp_cli_fail(FP_CLI_FAILED, "cannot listen on %s: %s", listen,
 				   strerror(errno));
-	fprintf(stderr, "fastpath-ctl: serving instance '%s' on http://%s/metrics\n", c->instance,
-		listen);
-	/* Stop when signalled or when the supervisor is gone (the segment is then stale). */
+	fprintf(stderr,
+		"fastpath-ctl: serving instance '%s' on http://%s/metrics (at most %u "
+		"connections, %u per client, idle ones closed after %lu s)\n",
+		c->instance, listen, FP_METRICS_MAX_CONNS, FP_METRICS_MAX_PER_IP, timeout_s);
+	/* Stop when signalled or when the instance goes away, and say which (issue 18). */
+	int rc = FP_CLI_OK;
+	int pid = c->seg.hdr->creator_pid;
 	while (!serve_stop) {
 		usleep(200000);
-		if (fp_shm_get_state(&c->seg) == FP_SHM_STATE_STOPPING ||
-		    (kill(c->seg.hdr->creator_pid, 0) < 0 && errno == ESRCH))
+		if (fp_shm_get_state(&c->seg) == FP_SHM_STATE_STOPPING) {
+			fprintf(stderr,
+				"fastpath-ctl: instance '%s' is stopping: serve-metrics "
+				"exits\n",
+				c->instance);
 			break;
+		}
+		if (kill(pid, 0) < 0 && errno == ESRCH) {
+			rc = fp_cli_fail(FP_CLI_STALE,
+					 "instance '%s' died: its supervisor (pid %d) is gone and "
+					 "its segment is stale; serve-metrics exits",
+					 c->instance, pid);
+			break;
+		}
 	}
 	MHD_stop_daemon(d);
-	return FP_CLI_OK;
+	return rc;
 }

@@ -81,8 +81,11 @@ struct fp_ctl_md_stats {
 	uint64_t packets;      /**< pcap records */
 	uint64_t skipped;      /**< records not taken (not UDP, other port, not IPv4) */
 	uint64_t zero_len;     /**< raw ITCH messages whose length prefix was 0 */
-	uint8_t truncated;     /**< the file ends inside a record or a message */
-	uint8_t stopped;       /**< the callback asked to stop */
+	uint8_t truncated;     /**< the file ends inside a record, a message or the pcap header */
+	uint8_t corrupt;       /**< a pcap record length beyond any snap length stopped the walk */
+	uint32_t corrupt_len;  /**< that length */
+	uint64_t corrupt_offset; /**< offset of that record's header */
+	uint8_t stopped;         /**< the callback asked to stop */
 	uint32_t nb_sessions;
 	uint64_t sessions_dropped; /**< packets of sessions beyond FP_CTL_MD_MAX_SESSIONS */
 	struct fp_ctl_md_session sessions[FP_CTL_MD_MAX_SESSIONS];

@@ -190,6 +190,8 @@ void fp_ctl_md_dump_usage(FILE *out)
 	      "  --summary    print only the summary line\n"
 	      "  --json       accepted for scripts (the output is always JSON)\n"
 	      "  --help       this text\n"
+	      "Bad messages and framing (the first 10) are echoed on stderr with their\n"
+	      "offset; a file cut short, even inside its pcap header, says truncated.\n"
 	      "Exit status: 0 when the file was read (problems in it are counted in the\n"
 	      "summary), 1 for bad arguments or an unreadable or foreign file.\n",
 	      out);
@@ -289,14 +291,24 @@ int fp_ctl_md_dump(int argc, char **argv)
 		fprintf(stderr, "fastpath-md dump: out of memory\n");
 		return 1;
 	}
-	fp_ctl_md_walk(&f, port, dump_one, &c, st);
+	if (fp_ctl_md_walk(&f, port, dump_one, &c, st) < 0) {
+		fprintf(stderr, "fastpath-md dump: %s\n", fp_err_msg());
+		free(st);
+		fp_ctl_md_file_close(&f);
+		return 1;
+	}
+	if (st->corrupt && c.error_lines++ < DUMP_MAX_ERROR_LINES) /* counts as a bad message */
+		fprintf(stderr,
+			"fastpath-md: %s: offset %" PRIu64 ": corrupt pcap record length %" PRIu32
+			" (above any snap length): the rest of the file is not read\n",
+			c.path, st->corrupt_offset, st->corrupt_len);
 	if (c.error_lines > DUMP_MAX_ERROR_LINES)
 		fprintf(stderr, "fastpath-md: %s: %" PRIu64 " more bad messages not shown\n",
 			c.path, c.error_lines - DUMP_MAX_ERROR_LINES);
 	if (st->truncated)
 		fprintf(stderr,
-			"fastpath-md: %s: the file ends inside a record or message "
-			"(truncated)\n",
+			"fastpath-md: %s: the file ends inside its header, a record or a "
+			"message (truncated)\n",
 			c.path);
 	print_summary(stdout, &f, st, &c);
 	int rc = fflush(stdout) == 0 ? 0 : 1;

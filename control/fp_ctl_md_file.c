@@ -188,6 +188,10 @@ static int walk_pcap(const struct fp_ctl_md_file *f, int port, fp_ctl_md_msg_fn 
 	struct fp_pcap p;
 	struct fp_pcap_rec rec;
 	enum fp_pcap_result r;
+	if (f->len < FP_PCAP_FILE_HDR_LEN) { /* issue 18: cut inside the file header */
+		st->truncated = 1;
+		return 0;
+	}
 	if (fp_pcap_open(&p, f->buf, f->len) < 0)
 		return fp_err_append(-EINVAL, "%s", f->path);
 	while ((r = fp_pcap_next(&p, &rec)) == FP_PCAP_OK) {
@@ -212,8 +216,14 @@ static int walk_pcap(const struct fp_ctl_md_file *f, int port, fp_ctl_md_msg_fn 
 	}
 	if (r == FP_PCAP_TRUNCATED)
 		st->truncated = 1;
-	else if (r == FP_PCAP_CORRUPT)
+	else if (r == FP_PCAP_CORRUPT) {
 		st->errors++;
+		st->corrupt = 1;
+		st->corrupt_offset = p.pos;
+		memcpy(&st->corrupt_len, f->buf + p.pos + 8, sizeof(st->corrupt_len));
+		if (p.swapped)
+			st->corrupt_len = __builtin_bswap32(st->corrupt_len);
+	}
 	return 0;
 }
 

@@ -10,11 +10,21 @@
  * Invariants:
  *   (1) A worker polls its stages only while the segment is READY; it leaves its loop
  *       within one pass of seeing STOPPING (checked every FP_CTL_STOP_CHECK_PASSES passes).
+ *       Then it drains: its stages other than sources (ops->source: input from outside
+ *       the segment) are polled until a pass does no work, for at most
+ *       FP_CTL_STOP_DRAIN_MS, so that what a source counted reached the stages after it
+ *       (issue 18: under load the book had not applied the md ring's backlog at stop).
  *   (2) Every ring has exactly one producing and one consuming stage
  *       (fp_ctl_ring_graph, checked by load() with the stages placed in exactly one
  *       worker each; a ring with only one end placed is allowed: partial pipelines run).
  *   (3) Regions are initialised by the supervisor before READY; workers only attach to
  *       them (they inherit the mapping across fork).
+ *   (4) A worker's stages fed by rings catch up with its sources every pass: after one
+ *       round of every stage, the non-source stages get more rounds (at most
+ *       FP_CTL_CATCHUP_ROUNDS) while they still find work. A source's budget counts
+ *       packets and one md packet carries many messages, so with one round a pass the
+ *       book of a fused worker that lost CPU time fell behind, and the md ring overran
+ *       (issue 18: "book applied 209500 of 213879 md events" under load).
  */
 #include <assert.h>
 #include <errno.h>
@@ -40,6 +50,8 @@
 #define FP_CTL_DEFAULT_BUDGET    64u
 #define FP_CTL_DRAIN_TICK_MS     10u
 #define FP_CTL_DRAIN_MIN_MS      100u
+#define FP_CTL_STOP_DRAIN_MS     1000u
+#define FP_CTL_CATCHUP_ROUNDS    16u
 
 /* ---- plan helpers for the stage adapters ---- */
 
@@ -549,6 +561,31 @@ struct fp_ctl_worker_stage {
 	void *ctx;
 };
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* One round of every stage but the sources; the work done. */
+static unsigned poll_fed(const struct fp_ctl_worker_stage *st, unsigned nb, unsigned budget)
+{
+	unsigned work = 0;
+	for (unsigned s = 0; s < nb; s++)
+		if (!st[s].ops->source)
+			work += st[s].ops->poll(st[s].ctx, budget);
+	return work;
+}
+
+/* Invariant (1)'s drain at stop: every stage but the sources until a round does nothing. */
+static void drain(const struct fp_ctl_worker_stage *st, unsigned nb, unsigned budget)
+{
+	uint64_t deadline = mono_ms() + FP_CTL_STOP_DRAIN_MS;
+	while (poll_fed(st, nb, budget) > 0 && mono_ms() < deadline)
+		;
+}
+
 static int worker_main(void *arg, unsigned idx)
 {
 	struct fp_ctl_pipeline *p = arg;
@@ -590,11 +627,18 @@ static int worker_main(void *arg, unsigned idx)
 	fp_shm_worker_set_state(me, FP_WORKER_RUNNING);
 	fp_idle_init(&idle, spec->idle);
 
-	/* The loop: invariant (1). */
+	/* The loop: invariants (1) and (4). */
 	for (;;) {
-		unsigned work = 0;
-		for (unsigned s = 0; s < nb_init; s++)
-			work += st[s].ops->poll(st[s].ctx, spec->budget);
+		unsigned work = 0, fed = 0;
+		for (unsigned s = 0; s < nb_init; s++) {
+			unsigned n = st[s].ops->poll(st[s].ctx, spec->budget);
+			work += n;
+			fed += st[s].ops->source ? 0 : n;
+		}
+		for (unsigned r = 0; fed > 0 && r < FP_CTL_CATCHUP_ROUNDS; r++) {
+			fed = poll_fed(st, nb_init, spec->budget);
+			work += fed;
+		}
 		fp_shm_worker_beat(me, fp_tsc_now());
 		if (fp_unlikely(++pass % FP_CTL_STOP_CHECK_PASSES == 0) &&
 		    fp_shm_get_state(&p->seg) != FP_SHM_STATE_READY)
@@ -602,6 +646,7 @@ static int worker_main(void *arg, unsigned idx)
 		fp_idle_step(&idle, work);
 	}
 	fp_shm_worker_set_state(me, FP_WORKER_STOPPING);
+	drain(st, nb_init, spec->budget);
 out:
 	while (nb_init > 0) {
 		nb_init--;

@@ -92,6 +92,9 @@ struct fp_ctl_stage_ops {
 	unsigned (*poll)(void *ctx, unsigned budget);
 	void (*fini)(void *ctx);
 	void (*report)(const struct fp_ctl_env *env, struct fp_ctl_summary *sum);
+	/** Takes its input from outside the segment (a socket, a file): not polled while a
+	 *  stopping worker drains its rings (fp_ctl_pipeline.c, invariant 1). */
+	bool source;
 };
 
 /** The stage named @p name, or NULL. */

@@ -172,4 +172,5 @@ const struct fp_ctl_stage_ops fp_ctl_stage_md = {
 	.poll = md_poll,
 	.fini = md_fini,
 	.report = md_report,
+	.source = true,
 };

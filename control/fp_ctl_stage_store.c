@@ -53,7 +53,8 @@ enum store_fsync { STORE_FSYNC_BATCH, STORE_FSYNC_INTERVAL, STORE_FSYNC_NONE };
 
 struct store_settings {
 	const char *dir;
-	int fsync; /* enum store_fsync */
+	const char *group; /* segment.group: owner of the journal folders and files ("" = ours) */
+	int fsync;         /* enum store_fsync */
 	uint32_t fsync_interval_ms, ring, snapshot_ms, retry_ms, recover_wait_ms;
 };
 
@@ -83,6 +84,10 @@ static int store_settings(const struct fp_ctl_env *env, struct store_settings *s
 	    (rc = fp_cfg_get_int64(c, g, "retry_ms", 100, 1, 60000, &retry)) < 0 ||
 	    (rc = fp_cfg_get_int64(c, g, "recover_wait_ms", FP_CTL_STORE_RECOVER_WAIT_MS, 0,
 				   3600000, &wait)) < 0)
+		return rc;
+	const struct fp_cfg_node *seg = fp_cfg_lookup(c, NULL, "segment");
+	s->group = "";
+	if (seg && (rc = fp_cfg_get_string(c, seg, "group", "", 63, &s->group)) < 0)
 		return rc;
 	if (!s->dir[0])
 		return fp_err_set(-EINVAL, "%s:%u: store.dir must not be empty", fp_cfg_name(c),
@@ -210,6 +215,10 @@ static int journal_restored(const struct fp_ctl_env *env, const struct store_set
 						(uint64_t)ts.tv_nsec)) < 0 ||
 	    (rc = fp_store_journal_open(path, env->instance, &j)) < 0)
 		return rc;
+	if ((rc = fp_store_file_group(path, s->group)) < 0) {
+		fp_store_journal_close(j);
+		return rc;
+	}
 	for (unsigned i = 0; i < nb && rc == 0; i++)
 		rc = fp_store_journal_append_flags(j, FP_JRNL_REC_CTL_CHANGE, FP_JRNL_SRC_CTL,
 						   &chs[i], sizeof(chs[i]));
@@ -294,7 +303,7 @@ static int store_setup(const struct fp_ctl_env *env)
 				       jrnl_rings[i])) < 0)
 			return rc;
 	fp_store_stats_init(fp_shm_region(env->seg, "store.stats", NULL));
-	if ((rc = fp_store_mkdir(s.dir)) < 0)
+	if ((rc = fp_store_mkdir_group(s.dir, s.group)) < 0)
 		return rc;
 	/* Cut a torn tail of the newest file now, before any worker reads it (J5), whatever
 	 * its day: a torn file that is no longer the newest would be damage. */
@@ -354,6 +363,7 @@ static int store_init(void *ctx, const struct fp_ctl_env *env)
 	struct fp_store_cfg cfg = {
 		.dir = s.dir,
 		.instance = env->instance,
+		.group = s.group,
 		.inputs = {{fp_ctl_ring(env, FP_JRNL_RING_RISK), FP_JRNL_SRC_RISK},
 			   {fp_ctl_ring(env, FP_JRNL_RING_GW), FP_JRNL_SRC_GW}},
 		.nb_inputs = 2,

@@ -246,11 +246,14 @@ int fp_store_journal_open(const char *path, const char *instance, struct fp_stor
 	j->next_seq = 1;
 	int rc = 0;
 	struct stat st;
-	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	j->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, FP_STORE_FILE_MODE);
 	if (j->fd < 0)
 		rc = fp_err_set(-errno, "cannot open journal %s: %s", path, strerror(errno));
 	else if (fstat(j->fd, &st) < 0)
 		rc = fp_err_set(-errno, "cannot stat %s: %s", path, strerror(errno));
+	else if (st.st_uid == geteuid() && (st.st_mode & 07777) != FP_STORE_FILE_MODE &&
+		 fchmod(j->fd, FP_STORE_FILE_MODE) < 0) /* the umask, or an older 0644 file */
+		rc = fp_err_set(-errno, "chmod 0640 %s: %s", path, strerror(errno));
 	else if (st.st_size < FP_STORE_HDR_SIZE)
 		rc = new_file(j, instance, (uint64_t)st.st_size);
 	else

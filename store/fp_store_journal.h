@@ -54,6 +54,11 @@
 #define FP_STORE_REC_HDR_SIZE    20   /**< record header bytes */
 #define FP_STORE_PAYLOAD_MAX     4096 /**< largest payload of one record */
 #define FP_STORE_INSTANCE_MAX    32   /**< instance field bytes, NUL included */
+/* Issue 18: the journal holds every order, fill and P&L. Its owner writes, the configured
+ * group (the segment's) reads, others nothing: files 0640, directories the store creates
+ * 0750, whatever the umask. */
+#define FP_STORE_FILE_MODE       0640
+#define FP_STORE_DIR_MODE        0750
 
 /* Offsets of the fields above, for code and static_asserts. */
 #define FP_STORE_HDR_OFF_MAGIC    0

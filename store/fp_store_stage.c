@@ -18,6 +18,7 @@
  *       nothing is pending (the old file's batch was written before it was closed).
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,24 +53,75 @@ void fp_store_stats_init(struct fp_store_stats *st)
 	st->version = FP_STORE_STATS_VERSION;
 }
 
-int fp_store_mkdir(const char *dir)
+/* The gid of group @p name into *gid ((gid_t)-1 for NULL or ""). */
+static int group_gid(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	*gid = (gid_t)-1;
+	if (!name || !name[0])
+		return 0;
+	int e = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (res == NULL)
+		return fp_err_set(e ? -e : -ENOENT,
+				  "group '%s' (configured owner of the journal) does not exist: "
+				  "create it ('groupadd %s') or change segment.group",
+				  name, name);
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+int fp_store_mkdir_group(const char *dir, const char *group)
 {
 	char p[4096];
 	size_t n = strlen(dir);
+	gid_t gid;
+	int rc;
 
 	if (n >= sizeof(p))
 		return fp_err_set(-ENAMETOOLONG, "journal directory name too long: %s", dir);
+	if ((rc = group_gid(group, &gid)) < 0)
+		return rc;
 	memcpy(p, dir, n + 1);
 	for (size_t i = 1; i <= n; i++) {
 		if (p[i] != '/' && p[i] != '\0')
 			continue;
 		char c = p[i];
 		p[i] = '\0';
-		if (mkdir(p, 0750) < 0 && errno != EEXIST)
-			return fp_err_set(-errno, "cannot create journal directory %s: %s", p,
-					  strerror(errno));
+		if (mkdir(p, FP_STORE_DIR_MODE) < 0) {
+			if (errno != EEXIST)
+				return fp_err_set(-errno, "cannot create journal directory %s: %s",
+						  p, strerror(errno));
+		} else if (chmod(p, FP_STORE_DIR_MODE) < 0 || /* the umask may have cut it */
+			   (gid != (gid_t)-1 && chown(p, (uid_t)-1, gid) < 0)) {
+			return fp_err_set(-errno,
+					  "cannot give journal directory %s mode 0750 and group "
+					  "'%s': %s (run as root or as a member of the group)",
+					  p, group ? group : "", strerror(errno));
+		}
 		p[i] = c;
 	}
+	return 0;
+}
+
+int fp_store_mkdir(const char *dir)
+{
+	return fp_store_mkdir_group(dir, NULL);
+}
+
+int fp_store_file_group(const char *path, const char *group)
+{
+	gid_t gid;
+	int rc = group_gid(group, &gid);
+
+	if (rc < 0 || gid == (gid_t)-1)
+		return rc;
+	if (chown(path, (uid_t)-1, gid) < 0)
+		return fp_err_set(-errno,
+				  "cannot give journal %s to group '%s': %s (run as root or as a "
+				  "member of the group)",
+				  path, group, strerror(errno));
 	return 0;
 }
 
@@ -154,8 +206,10 @@ static int rotate(struct fp_store_stage *s, uint64_t now)
 		s->st->rotations++;
 	}
 	if ((rc = fp_store_journal_path(path, sizeof(path), s->dir, s->instance, now)) < 0 ||
-	    (rc = fp_store_mkdir(s->dir)) < 0 ||
+	    (rc = fp_store_mkdir_group(s->dir, s->cfg.group)) < 0 ||
 	    (rc = fp_store_journal_open(path, s->instance, &s->j)) < 0)
+		return rc;
+	if ((rc = fp_store_file_group(path, s->cfg.group)) < 0)
 		return rc;
 	const struct fp_store_recovery *rec = fp_store_journal_recovery(s->j);
 	struct fp_jrnl_store_start start = {
@@ -180,6 +234,9 @@ int fp_store_stage_init(struct fp_store_stage *s, const struct fp_store_cfg *cfg
 	if (!cfg->instance || !cfg->instance[0] || strlen(cfg->instance) >= sizeof(s->instance))
 		return fp_err_set(-EINVAL, "store: instance name must have 1..%d characters",
 				  FP_STORE_INSTANCE_MAX - 1);
+	if (cfg->group && strlen(cfg->group) >= sizeof(s->group))
+		return fp_err_set(-EINVAL, "store: group name longer than %zu characters",
+				  sizeof(s->group) - 1);
 	if (cfg->nb_inputs > FP_STORE_MAX_RINGS)
 		return fp_err_set(-EINVAL, "store: %u journal rings, at most %d", cfg->nb_inputs,
 				  FP_STORE_MAX_RINGS);
@@ -197,6 +254,8 @@ int fp_store_stage_init(struct fp_store_stage *s, const struct fp_store_cfg *cfg
 		s->cfg.fsync_interval_ms = 10;
 	snprintf(s->dir, sizeof(s->dir), "%s", cfg->dir);
 	snprintf(s->instance, sizeof(s->instance), "%s", cfg->instance);
+	snprintf(s->group, sizeof(s->group), "%s", cfg->group ? cfg->group : "");
+	s->cfg.group = s->group;
 	s->cfg.dir = s->dir;
 	s->cfg.instance = s->instance;
 	s->st = cfg->stats ? cfg->stats : &s->own_stats;

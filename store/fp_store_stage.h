@@ -52,6 +52,9 @@ struct fp_store_stats;
 struct fp_store_cfg {
 	const char *dir;      /**< journal directory (created, with parents) */
 	const char *instance; /**< file names DIR/<instance>-YYYYMMDD.fpj */
+	/** Group owning the directories and files the store creates (the segment's configured
+	 *  group); NULL or "" = the creator's. Modes: FP_STORE_DIR_MODE, FP_STORE_FILE_MODE. */
+	const char *group;
 	struct fp_store_input inputs[FP_STORE_MAX_RINGS];
 	unsigned nb_inputs;
 	struct fp_shm_ctl *ctl; /**< control block: journal its changes, trip it; NULL = none */
@@ -108,6 +111,7 @@ struct fp_store_stage {
 	uint64_t ctl_seen;
 	char dir[4096];
 	char instance[FP_STORE_INSTANCE_MAX];
+	char group[64]; /**< cfg.group, copied ("" = the creator's) */
 };
 
 /**
@@ -145,6 +149,19 @@ static inline const struct fp_store_stats *fp_store_stage_stats(const struct fp_
 
 /** Create @p dir and its parents (mode 0750). Cold. @return 0 or negative errno, fp_err. */
 int fp_store_mkdir(const char *dir);
+
+/**
+ * fp_store_mkdir(), and give each folder it creates to @p group (NULL or "" = ours), mode
+ * 0750 whatever the umask (issue 18). Cold. @return 0, -ENOENT (no such group) or the
+ * negative errno of mkdir/chmod/chown, with fp_err text saying what to do.
+ */
+int fp_store_mkdir_group(const char *dir, const char *group);
+
+/**
+ * Give the journal file @p path to @p group (NULL or "" = leave it) with mode 0640. Cold.
+ * @return 0 or negative errno with fp_err text.
+ */
+int fp_store_file_group(const char *path, const char *group);
 
 /** Initialise a stats region (supervisor, before READY). */
 void fp_store_stats_init(struct fp_store_stats *st);

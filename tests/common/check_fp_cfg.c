@@ -113,6 +113,36 @@ START_TEST(test_cfg_reports_syntax_error_line_in_file)
 }
 END_TEST
 
+/* Issue 18 (found by fuzz_config): an empty file read past the end of getdelim's buffer;
+ * a NUL byte cut the text short and the rest went unread. */
+START_TEST(test_cfg_empty_file_and_nul_byte)
+{
+	char dir[] = "/tmp/check_fp_cfg.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	const char *path = write_file(dir, "empty.conf", "");
+	struct fp_cfg *c = fp_cfg_load_file(path);
+	ck_assert_msg(c != NULL, "%s", fp_err_msg());
+	ck_assert_uint_eq(fp_cfg_length(fp_cfg_root(c)), 0);
+	fp_cfg_free(c);
+	unlink(path);
+	for (unsigned k = 0; k < 2; k++) { /* a NUL inside, and a NUL at the very end */
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "%s/nul.conf", dir);
+		FILE *f = fopen(p, "w");
+		ck_assert_ptr_nonnull(f);
+		fwrite(k ? "a = 1;\n\0" : "a = 1;\0b = ;\n", 1, k ? 8 : 13, f);
+		fclose(f);
+		ck_assert_ptr_null(fp_cfg_load_file(p));
+		ck_assert_int_eq(errno, EINVAL);
+		ck_assert_msg(strstr(fp_err_msg(),
+				     k ? "a NUL byte at offset 7" : "a NUL byte at offset 6"),
+			      "got '%s'", fp_err_msg());
+		unlink(p);
+	}
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_cfg_int_below_min_names_path_line_and_value)
 {
 	const struct fp_cfg_node *risk = fp_cfg_lookup(cfg, NULL, "risk");
@@ -419,6 +449,7 @@ static Suite *fp_cfg_suite(void)
 	tcase_add_test(tc, test_cfg_refuses_unreadable_file);
 	tcase_add_test(tc, test_cfg_reports_syntax_error_line_in_string);
 	tcase_add_test(tc, test_cfg_reports_syntax_error_line_in_file);
+	tcase_add_test(tc, test_cfg_empty_file_and_nul_byte);
 	tcase_add_test(tc, test_cfg_file_with_include_relative_to_its_folder);
 	tcase_add_test(tc, test_cfg_path_relative_to_the_file_folder);
 	suite_add_tcase(s, tc);

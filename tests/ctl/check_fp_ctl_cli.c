@@ -139,6 +139,14 @@ START_TEST(test_ctl_refuses_bad_input)
 	ck_assert_int_eq(sh(CTL " --instance nosuch%d status 2>&1", (int)getpid()), 3);
 	ck_assert_msg(strstr(out, "no instance") && strstr(out, "fastpath run"), "%s", out);
 	ck_assert_int_eq(sh(CTL " book 2>&1"), 2);
+	/* Issue 18: an empty or path-like name is a usage error, said as such. */
+	static const char *const bad_names[] = {"''", "../etc", "a/b", "--instance=", "x\\ y"};
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_int_eq(
+			sh(CTL " %s%s status 2>&1", i == 3 ? "" : "--instance ", bad_names[i]), 2);
+		ck_assert_msg(strstr(out, "invalid instance name") && !strstr(out, "rebuild"),
+			      "%s: %s", bad_names[i], out);
+	}
 	ck_assert_int_eq(sh(CTL " --help"), 0);
 	ck_assert_msg(strstr(out, "limits set") && strstr(out, "exit codes"), "%s", out);
 
@@ -401,6 +409,74 @@ END_TEST
 	"  except e.HTTPError as x: return x.code, x.read().decode()\n"  \
 	"print(get(\"/live\"), get(\"/ready\"), get(\"/health\"))' 2>&1"
 
+/*
+ * Issue 18: serve-metrics under 2,000 idle sockets (from 127.0.0.2: one client) keeps
+ * answering /health to another client (127.0.0.1); idle sockets are closed after --timeout;
+ * when the supervisor dies, serve-metrics says so and exits 4 (stale segment).
+ * The python script exits 0 when every property held, else prints what failed.
+ */
+#define IDLE_SOCKETS                                                                            \
+	"python3 -c '\n"                                                                        \
+	"import socket, resource, time, urllib.request as u, urllib.error as e\n"               \
+	"port = %d\n"                                                                           \
+	"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"                             \
+	"resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 4096), max(hard, 4096)))\n"      \
+	"idle = []\n"                                                                           \
+	"for i in range(2000):\n"                                                               \
+	"  s = socket.socket(); s.bind((\"127.0.0.2\", 0))\n"                                   \
+	"  s.settimeout(5); s.connect((\"127.0.0.1\", port)); idle.append(s)\n"                 \
+	"def get(p):\n"                                                                         \
+	"  try: return u.urlopen(\"http://127.0.0.1:%%d%%s\" %% (port, p), timeout=5).status\n" \
+	"  except e.HTTPError as x: return x.code\n"                                            \
+	"codes = [get(\"/health\") for i in range(5)] + [get(\"/metrics\")]\n"                  \
+	"assert all(c in (200, 503) for c in codes), codes\n"                                   \
+	"s = idle[0]; s.settimeout(30)\n"                                                       \
+	"assert s.recv(1) == b\"\", \"idle socket not closed\"\n"                               \
+	"print(\"ok\", codes)\n' 2>&1"
+
+START_TEST(test_ctl_serve_metrics_bounded_and_says_why_it_exits)
+{
+	if (skip_without_data())
+		return;
+	start_instance();
+	int mport = 20000 + ((int)getpid() + 7) % 20000;
+	char listen[64];
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
+	char errpath[128];
+	snprintf(errpath, sizeof(errpath), "/tmp/fp_ctl_sm_%d.err", (int)getpid());
+	pid_t srv = fork();
+	if (srv == 0) {
+		freopen(errpath, "w", stderr);
+		execl(CTL, CTL, "--instance", instance, "serve-metrics", "--listen", listen,
+		      "--timeout", "2", (char *)NULL);
+		_exit(127);
+	}
+	int up = 0; /* wait for the state "listening" (bounded only against a hang) */
+	for (int i = 0; i < 400 && !up; i++) {
+		up = sh(PROBE, mport) == 0 && strstr(out, "(200, 'ok") != NULL;
+		if (!up)
+			usleep(50000);
+	}
+	ck_assert_msg(up, "serve-metrics never answered: %s", out);
+	ck_assert_msg(sh(IDLE_SOCKETS, mport) == 0, "%s", out);
+	ck_assert_msg(strstr(out, "ok"), "%s", out);
+	/* The supervisor dies: serve-metrics says why and exits 4. */
+	kill(sup_pid, SIGKILL);
+	waitpid(sup_pid, NULL, 0);
+	sup_pid = 0;
+	int st;
+	ck_assert_int_eq(waitpid(srv, &st, 0), srv);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 4, "status 0x%x", st);
+	ck_assert_int_eq(sh("cat %s", errpath), 0);
+	ck_assert_msg(strstr(out, "died") && strstr(out, "stale"), "%s", out);
+	unlink(errpath);
+	char path[128];
+	snprintf(path, sizeof(path), "/dev/shm/fastpath-%s", instance);
+	unlink(path);
+	stop_instance();
+}
+END_TEST
+
 START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 {
 	if (skip_without_data())
@@ -479,6 +555,7 @@ int main(void)
 	tcase_add_test(live, test_ctl_limits_set_published_and_invalid_refused);
 	tcase_add_test(live, test_ctl_reports_stale_segment);
 	tcase_add_test(live, test_ctl_prometheus_scrapes_serve_metrics);
+	tcase_add_test(live, test_ctl_serve_metrics_bounded_and_says_why_it_exits);
 	tcase_set_timeout(live, 60);
 	tcase_set_timeout(neg, 60); /* each case starts fastpath run: seconds on a loaded machine */
 	suite_add_tcase(s, neg);

@@ -58,15 +58,50 @@ write_run_config() {
 	CONF
 }
 
-# start_run DURATION: the supervisor with a live summary, then the simulator.
+# wait_until WHAT CMD...: poll CMD every 0.1 s until it succeeds. A test waits for a state,
+# never for a clock (issue 18); E2E_WAIT_S (default 90) only bounds a run that hangs.
+wait_until() {
+	local what=$1 end=$((SECONDS + ${E2E_WAIT_S:-90}))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || fail "no $what after ${E2E_WAIT_S:-90} s"
+		sleep 0.1
+	done
+}
+# summary_has REGEX: the live summary's last line matches (e.g. 'orders [1-9]').
+summary_has() { tail -n 1 "$work/summary.log" 2>/dev/null | grep -qE "$1"; }
+# summary_field NAME: the number after NAME in the summary's last line ("orders 12").
+summary_field() { tail -n 1 "$work/summary.log" | sed -n "s/.* $1 \([-+0-9]*\) .*/\1/p"; }
+# summary_settled NAME: two summary lines printed after this call show the same NAME.
+summary_lines_over() { (($(wc -l <"$work/summary.log") > $1)); }
+summary_settled() {
+	local a b
+	wait_until "new summary line" summary_lines_over "$(wc -l <"$work/summary.log")"
+	a=$(summary_field "$1")
+	wait_until "new summary line" summary_lines_over "$(wc -l <"$work/summary.log")"
+	b=$(summary_field "$1")
+	[[ $a == "$b" ]]
+}
+
+# start_run DURATION: the supervisor with a live summary, then (once it runs) the simulator.
 start_run() {
 	"$bin/fastpath" run --config "$work/run.conf" --duration "$1" --summary \
 		--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
 	run_pid=$!
 	pids+=("$run_pid")
-	sleep 0.7
+	wait_until "running instance" grep -qE "instance '.*' running|fastpath: .*(error|failed|refused)" \
+		"$work/run.log"
 	"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 \
 		--duration $(($1 + 3)) --json >"$work/sim.json" 2>"$work/sim.log" &
 	sim_pid=$!
 	pids+=("$sim_pid")
+}
+
+# stop_run: SIGTERM to the supervisor (an orderly stop: it must exit 0), then the simulator
+# (SIGINT: it writes its --json record and exits).
+stop_run() {
+	kill -TERM "$run_pid"
+	wait "$run_pid" || fail "fastpath run exited with $? on SIGTERM"
+	kill -INT "$sim_pid" 2>/dev/null || true
+	wait "$sim_pid" || true
 }

@@ -283,6 +283,47 @@ START_TEST(test_md_every_itch_capture)
 }
 END_TEST
 
+/* Issue 18: a capture cut inside its 24-byte header says truncated; a corrupt record
+ * length is echoed on stderr with its offset, like a bad message. */
+START_TEST(test_md_cut_header_and_corrupt_record_length)
+{
+	char src[1024], path[1024], args[1100];
+	snprintf(src, sizeof(src), "%s/pcap/itch50/OrderDeleteMessage.pcap", FP_SHARED_DATA);
+	FILE *in = fopen(src, "rb");
+	if (!in) {
+		fprintf(stderr, "check_fastpath_md: %s missing: skipped\n", src);
+		return;
+	}
+	static uint8_t buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	ck_assert_uint_gt(n, 24 + 16);
+	snprintf(path, sizeof(path), "%s/tests/fastpath_md_cut.%d", FP_BINARY_DIR, (int)getpid());
+	snprintf(args, sizeof(args), "dump '%s'", path);
+	struct run r;
+
+	FILE *f = fopen(path, "wb");
+	fwrite(buf, 1, 20, f); /* inside the file header */
+	fclose(f);
+	run_md(args, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(has(r.last, "\"truncated\": true"), "got '%s'", r.last);
+	ck_assert_msg(has(r.err, "(truncated)"), "stderr '%s'", r.err);
+
+	const uint32_t huge = 0x7fffffff; /* incl_len of the first record */
+	memcpy(buf + 24 + 8, &huge, sizeof(huge));
+	f = fopen(path, "wb");
+	fwrite(buf, 1, n, f);
+	fclose(f);
+	run_md(args, &r);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(num_of(r.last, "errors"), 1);
+	ck_assert_msg(has(r.err, "offset 24: corrupt pcap record length 2147483647"), "stderr '%s'",
+		      r.err);
+	remove(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fastpath_md");
@@ -292,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, test_md_bbekele_and_truncated_lukef);
 	tcase_add_test(tc, test_md_add_order_line_is_exact);
 	tcase_add_test(tc, test_md_every_itch_capture);
+	tcase_add_test(tc, test_md_cut_header_and_corrupt_record_length);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

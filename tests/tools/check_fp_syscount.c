@@ -12,6 +12,7 @@
 #include <check.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -69,6 +70,7 @@ struct shared {
 	_Atomic int tid_caller;
 	_Atomic int tid_spinner;
 	_Atomic int ready;
+	_Atomic int go; /* body_late_thread: the tracer has stopped the child once */
 };
 
 static struct shared *shared_new(void)
@@ -173,6 +175,15 @@ static void body_late_thread(struct shared *s)
 	atomic_store(&s->ready, 1);
 	while (!traced())
 		usleep(1000);
+	/*
+	 * Traced is not yet inside the window: fp-syscount seizes, then interrupts, and counts
+	 * only once every thread is attached. A thread made in between is followed but its
+	 * clone goes uncounted (issue 18: the test failed so under load). Wait for the state
+	 * "stopped by the tracer once" (watch_tracing_stop() sets go): everything after it
+	 * runs inside the window. The yields are syscalls, so stops keep coming to be seen.
+	 */
+	while (!atomic_load(&s->go))
+		sched_yield();
 	pthread_t t;
 	pthread_create(&t, NULL, thread_10_getppid, NULL);
 	pthread_join(t, NULL);
@@ -199,7 +210,8 @@ START_TEST(test_syscount_spinning_child_makes_no_syscalls)
 	struct shared *s = shared_new();
 	pid_t pid = spawn(body_spin, s);
 	char out[4096];
-	ck_assert_int_eq(syscount(pid, 300, out, sizeof(out)), 0);
+	int rc = syscount(pid, 300, out, sizeof(out));
+	ck_assert_msg(rc == 0, "fp-syscount exited with %d: '%s'", rc, out);
 	ck_assert_msg(json_num(out, "pid") == pid, "got '%s'", out);
 	ck_assert_msg(json_num(out, "window_ms") == 300, "got '%s'", out);
 	ck_assert_msg(json_num(out, "total") == 0, "got '%s'", out);
@@ -226,7 +238,8 @@ START_TEST(test_syscount_attributes_getppid_loop)
 	struct shared *s = shared_new();
 	pid_t pid = spawn(body_getppid, s);
 	char out[4096];
-	ck_assert_int_eq(syscount(pid, 300, out, sizeof(out)), 0);
+	int rc = syscount(pid, 300, out, sizeof(out));
+	ck_assert_msg(rc == 0, "fp-syscount exited with %d: '%s'", rc, out);
 	long long total = json_num(out, "total"), n = json_num(out, "getppid");
 	/* Under heavy load the tracer may get only a few round trips in: any count will do. */
 	ck_assert_msg(n > 0 && n * 10 >= total * 9, "got '%s'", out);
@@ -241,7 +254,8 @@ START_TEST(test_syscount_counts_per_thread)
 	struct shared *s = shared_new();
 	pid_t pid = spawn(body_threads, s);
 	char out[8192];
-	ck_assert_int_eq(syscount(pid, 300, out, sizeof(out)), 0);
+	int rc = syscount(pid, 300, out, sizeof(out));
+	ck_assert_msg(rc == 0, "fp-syscount exited with %d: '%s'", rc, out);
 	ck_assert_msg(json_num(out, "threads") == 3, "got '%s'", out);
 	const char *caller = json_thread(out, (pid_t)atomic_load(&s->tid_caller));
 	const char *spinner = json_thread(out, (pid_t)atomic_load(&s->tid_spinner));
@@ -254,19 +268,50 @@ START_TEST(test_syscount_counts_per_thread)
 }
 END_TEST
 
+struct watch {
+	struct shared *s;
+	pid_t pid;
+};
+
+/* Set s->go once process @p pid has been seen in a ptrace stop ('t'; 'T' on old kernels). */
+static void *watch_tracing_stop(void *arg)
+{
+	struct watch *w = arg;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)w->pid);
+	for (;;) {
+		FILE *f = fopen(path, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		const char *p = strrchr(buf, ')');
+		if (f == NULL || (p && (p[2] == 't' || p[2] == 'T'))) {
+			atomic_store(&w->s->go, 1);
+			return NULL;
+		}
+		usleep(100);
+	}
+}
+
 START_TEST(test_syscount_follows_thread_created_in_window)
 {
 	struct shared *s = shared_new();
 	pid_t pid = spawn(body_late_thread, s);
+	struct watch w = {s, pid};
+	pthread_t watcher;
+	ck_assert_int_eq(pthread_create(&watcher, NULL, watch_tracing_stop, &w), 0);
 	char out[8192];
 	/*
 	 * The thread makes ~40 syscalls (creation, 10 getppid, exit), 80 ptrace stops; at load
 	 * average 25 on 2 cores a stop can take tens of ms to be served, hence 3 s.
 	 */
-	ck_assert_int_eq(syscount(pid, 3000, out, sizeof(out)), 0);
+	int rc = syscount(pid, 3000, out, sizeof(out));
+	ck_assert_msg(rc == 0, "fp-syscount exited with %d: '%s'", rc, out);
 	ck_assert_msg(json_num(out, "getppid") == 10, "got '%s'", out);
 	ck_assert_msg(json_num(out, "threads") >= 2, "got '%s'", out);
 	ck_assert_msg(strstr(out, "\"clone") != NULL, "got '%s'", out);
+	pthread_join(watcher, NULL);
 	reap(pid);
 }
 END_TEST

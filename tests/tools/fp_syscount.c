@@ -122,6 +122,21 @@ static struct fp_sc_thread *fp_sc_add(struct fp_sc *sc, pid_t tid)
 	return t;
 }
 
+/* The TracerPid of thread @p tid (0: none), or -1 when it cannot be read. */
+static pid_t fp_sc_tracer_of(pid_t tid)
+{
+	char path[64], line[256];
+	int tracer = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (pid_t)tracer;
+}
+
 /* Seize every thread of /proc/PID/task not yet traced; returns how many were new. */
 static unsigned fp_sc_seize_tasks(struct fp_sc *sc)
 {
@@ -145,6 +160,17 @@ static unsigned fp_sc_seize_tasks(struct fp_sc *sc)
 		if (ptrace(PTRACE_SEIZE, tid, 0, opts) != 0) {
 			if (errno == ESRCH)
 				continue; /* the thread exited meanwhile */
+			/*
+			 * Issue 18: a thread the process created after we seized its parent
+			 * and before we interrupted it is already ours (TRACECLONE attached
+			 * it, and its clone event waits for the window), so SEIZE says EPERM.
+			 * It starts in a ptrace-stop of its own: take it, do not interrupt it.
+			 */
+			if (errno == EPERM && fp_sc_tracer_of(tid) == getpid()) {
+				fp_sc_add(sc, tid);
+				nb_new++;
+				continue;
+			}
 			/* EPERM on the very first thread is the usual case: say how to fix it. */
 			die("cannot attach to thread %d of pid %d: %s%s", (int)tid, (int)sc->pid,
 			    strerror(errno),
