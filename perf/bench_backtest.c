@@ -50,18 +50,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 struct book_ref {
 	struct fp_book_core bc;
 	uint64_t applied;
@@ -211,7 +199,8 @@ int fp_bench_backtest(int argc, char **argv)
 			goto out;
 		}
 	}
-	double b = median(tb, runs), m = median(tm, runs), i = median(ti, runs);
+	double b = fp_bench_median(tb, runs), m = fp_bench_median(tm, runs),
+	       i = fp_bench_median(ti, runs);
 	struct fp_bench_result res[3] = {{.name = "fastpath"}, {.name = "idle"}, {.name = "book"}};
 	struct fp_bench_result extra = {.name = "run"};
 	fp_bench_metric(&res[0], "msgs_per_s", (double)mm / m);

@@ -48,18 +48,6 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* p50 and p99 of @p n cycle samples, in ns. */
 static void pct(uint64_t *v, unsigned n, const struct fp_tsc_conv *conv, double *p50, double *p99)
 {
@@ -169,17 +157,17 @@ int fp_bench_fix(int argc, char **argv)
 #endif
 	}
 	struct fp_bench_result res[2] = {{.name = "fastpath"}, {.name = "quickfix"}};
-	double e50 = median(fe50, runs), p50 = median(fp50, runs);
+	double e50 = fp_bench_median(fe50, runs), p50 = fp_bench_median(fp50, runs);
 	fp_bench_metric(&res[0], "encode_p50_ns", e50);
-	fp_bench_metric(&res[0], "encode_p99_ns", median(fe99, runs));
+	fp_bench_metric(&res[0], "encode_p99_ns", fp_bench_median(fe99, runs));
 	fp_bench_metric(&res[0], "parse_p50_ns", p50);
-	fp_bench_metric(&res[0], "parse_p99_ns", median(fp99, runs));
+	fp_bench_metric(&res[0], "parse_p99_ns", fp_bench_median(fp99, runs));
 	if (have_qf) {
-		double q50 = median(qe50, runs), r50 = median(qp50, runs);
+		double q50 = fp_bench_median(qe50, runs), r50 = fp_bench_median(qp50, runs);
 		fp_bench_metric(&res[1], "encode_p50_ns", q50);
-		fp_bench_metric(&res[1], "encode_p99_ns", median(qe99, runs));
+		fp_bench_metric(&res[1], "encode_p99_ns", fp_bench_median(qe99, runs));
 		fp_bench_metric(&res[1], "parse_p50_ns", r50);
-		fp_bench_metric(&res[1], "parse_p99_ns", median(qp99, runs));
+		fp_bench_metric(&res[1], "parse_p99_ns", fp_bench_median(qp99, runs));
 		fp_bench_metric(&res[0], "ratio_encode_quickfix", e50 > 0 ? q50 / e50 : 0);
 		fp_bench_metric(&res[0], "ratio_parse_quickfix", p50 > 0 ? r50 / p50 : 0);
 	}
