@@ -55,7 +55,12 @@ int fp_ctl_md_file_open(struct fp_ctl_md_file *f, const char *path)
 	f->buf = p;
 	f->len = (size_t)st.st_size;
 
-	if (fp_pcap_probe(f->buf, f->len)) { /* classic pcap or pcapng: fp_pcap reads both */
+	int kind = fp_pcap_probe(f->buf, f->len);
+	if (kind == 1 && f->len < FP_PCAP_FILE_HDR_LEN) { /* cut inside its header: the walk */
+		f->format = FP_CTL_MD_PCAP;               /* says truncated (issue 18) */
+		return 0;
+	}
+	if (kind) { /* classic pcap or pcapng: fp_pcap reads both */
 		struct fp_pcap pc;
 		int rc = fp_pcap_open(&pc, f->buf, f->len);
 		if (rc < 0) {
