@@ -30,10 +30,10 @@ wait_for() {
 }
 killed() { ctl status | grep -q "killed: true"; }
 halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
-start_run 18
+start_run 30
 
 trading() { local o; o=$(orders_now); ((${o:-0} > 50)); }
-wait_for 10 trading || fail "no order before the disk filled"
+wait_for 20 trading || fail "no order before the disk filled: $(tail -n 1 "$work/summary.log")"
 before=$(orders_now)
 # Fill the journal's file system: the store's next write fails with ENOSPC.
 dd if=/dev/zero of="$jdir/filler" bs=64k 2>/dev/null || true
