@@ -21,6 +21,7 @@
 #include "fp_gw.h"
 #include "fp_ring.h"
 #include "fp_soup.h"
+#include "fp_symtab.h"
 #include "fuzz_net.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,15 +48,20 @@ static void setup(void)
 	CHECK(getsockname(lfd, (struct sockaddr *)&a, &al) == 0);
 	exec_ring = ring(1024, "exec");
 	order_ring = ring(1024, "order");
-	static const char symbols[] = "AAPL    MSFT    ";
+	/* The symbol table the gateway reads names from (shm/fp_symtab.h). */
+	static struct fp_symtab *symtab;
+	symtab = aligned_alloc(64, (sizeof(*symtab) + 63) & ~(size_t)63);
+	CHECK(symtab != NULL);
+	fp_symtab_init(symtab);
+	fp_symtab_set_directory(symtab, 1, "AAPL    ", 100, 'Q');
+	fp_symtab_set_directory(symtab, 2, "MSFT    ", 100, 'Q');
 	struct fp_gw_cfg cfg = {
 		.port = ntohs(a.sin_port),
 		.username = "fpuser",
 		.password = "fppass",
 		.order_ring = order_ring,
 		.exec_ring = exec_ring,
-		.symbols = symbols,
-		.nb_symbols = 2,
+		.symtab = symtab,
 		.max_orders = 256,
 		.backoff_min_ms = 1,
 		.backoff_max_ms = 1,
