@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_pcap.c - libFuzzer target for the capture file reader (proto/fp_pcap: classic pcap,
- * both byte orders, micro- and nanosecond) and the link-layer parser behind it (proto/fp_net),
+ * both byte orders, micro- and nanosecond; pcapng) and the link-layer parser behind it (proto/fp_net),
  * i.e. everything `fastpath-md dump` and the pcap rx backend read from a file.
  *
- * Properties for any input: every record lies inside the input, right after its 16-byte
+ * Properties for any classic pcap input: every record lies inside the input, right after its 16-byte
  * header, and records tile the file from byte 24; the reader stops for good at END,
  * TRUNCATED or CORRUPT (a second call says the same and does not move); END only at the
  * exact end of the input, TRUNCATED only when the next record does not fit; rewinding reads
@@ -17,6 +17,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* pcapng (blocks, not a tiling of records): every record lies inside the input, the reader
+ * is sticky at its last result, and rewinding reads the same records again. */
+static int fuzz_pcapng(struct fp_pcap *p, const uint8_t *data, size_t size)
+{
+	struct fp_pcap_rec rec;
+	enum fp_pcap_result r;
+	uint64_t nb = 0, sum = 0;
+	while ((r = fp_pcap_next(p, &rec)) == FP_PCAP_OK) {
+		CHECK(rec.data >= data && rec.caplen <= size &&
+		      rec.data + rec.caplen <= data + size);
+		nb++;
+		sum += rec.caplen;
+		struct fp_net_pkt pkt;
+		if (fp_net_parse_link(rec.linktype, rec.data, rec.caplen, &pkt) == FP_NET_OK)
+			CHECK(pkt.payload >= rec.data &&
+			      pkt.payload + pkt.payload_len + pkt.trailer_len <=
+				      rec.data + rec.caplen);
+	}
+	CHECK(fp_pcap_next(p, &rec) == r);
+	fp_pcap_rewind(p);
+	uint64_t again = 0, sum2 = 0;
+	while (fp_pcap_next(p, &rec) == FP_PCAP_OK) {
+		again++;
+		sum2 += rec.caplen;
+	}
+	CHECK(again == nb && sum2 == sum);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fp_pcap p;
@@ -25,6 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(kind >= 0 && kind <= 2);
 	if (fp_pcap_open(&p, data, size) < 0)
 		return 0;
+	if (kind == 2)
+		return fuzz_pcapng(&p, data, size);
 	CHECK(kind == 1 && size >= FP_PCAP_FILE_HDR_LEN);
 	size_t expect = FP_PCAP_FILE_HDR_LEN;
 	uint64_t nb = 0, sum_caplen = 0;
