@@ -35,10 +35,10 @@ endforeach()
 
 # The strategy ABI: strategy.h and every header it includes, transitively, found in the
 # module folders (one source of truth: strategy.h's own #include lines).
-set(fp_abi_todo ${CMAKE_SOURCE_DIR}/strategies/strategy.h)
+set(fp_abi_queue ${CMAKE_SOURCE_DIR}/strategies/strategy.h)
 set(FP_ABI_HEADERS "")
-while(fp_abi_todo)
-  list(POP_FRONT fp_abi_todo hdr)
+while(fp_abi_queue)
+  list(POP_FRONT fp_abi_queue hdr)
   if(hdr IN_LIST FP_ABI_HEADERS)
     continue()
   endif()
@@ -57,7 +57,7 @@ while(fp_abi_todo)
       message(FATAL_ERROR "${hdr} includes \"${name}\", which no module folder holds: the "
               "strategy ABI headers must stand alone once installed")
     endif()
-    list(APPEND fp_abi_todo ${found})
+    list(APPEND fp_abi_queue ${found})
   endforeach()
 endwhile()
 install(FILES ${FP_ABI_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fastpath)
