@@ -68,6 +68,26 @@ wait_until() {
 		sleep 0.1
 	done
 }
+# why_not_trading: the breaker (its last trip: reason, symbol, figure), kill switch and
+# trading state from `fastpath-ctl status`, and md's state, for a failure message.
+why_not_trading() {
+	"$bin/fastpath-ctl" --instance "e2e$$" status --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+b = s.get("breaker", {})
+t = b.get("last_trip") or {}
+c = s.get("last_change") or {}
+print("breaker %s (last trip %s, symbol %s, value %s; %s trips), killed %s, trading %s,"
+      " last control change: %s %s" % (b.get("state"), b.get("reason"), t.get("symbol"),
+      t.get("value"), b.get("trips"), s.get("killed"), s.get("trading_state"),
+      c.get("who", ""), c.get("reason", "")))' 2>/dev/null || echo "(no status)"
+	"$bin/fastpath-ctl" --instance "e2e$$" stats --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+m = s.get("md", {})
+print("md %s (gaps %s, lost %s, recoveries %s)" % (m.get("state"), m.get("gaps"),
+      m.get("lost"), m.get("recoveries")))' 2>/dev/null || true
+}
 # summary_has REGEX: the live summary's last line matches (e.g. 'orders [1-9]').
 summary_has() { tail -n 1 "$work/summary.log" 2>/dev/null | grep -qE "$1"; }
 # summary_field NAME: the number after NAME in the summary's last line ("orders 12").
