@@ -15,8 +15,10 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 # fuzz-long: each target until FUZZ_RUNS executions (no time limit).
 FUZZ_RUNS  ?= 10000000
-# Fuzz targets run side by side, FUZZ_JOBS at a time (the CI machine has 2 cores).
+# Fuzz targets run side by side, FUZZ_JOBS at a time (the CI machine has 2 cores);
+# FUZZ_TARGETS (names, e.g. "fuzz_journal") runs only those.
 FUZZ_JOBS  ?= 2
+FUZZ_TARGETS ?=
 # stress: the e2e and concurrency suites STRESS_N times beside stress-ng CPU+memory hogs.
 STRESS_N   ?= 20
 
@@ -53,10 +55,12 @@ fuzz-build: setup
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fp_fuzz
 
 fuzz: fuzz-build
-	FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz -max_total_time=$(FUZZ_TIME)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz \
+		-max_total_time=$(FUZZ_TIME)
 
 fuzz-long: fuzz-build
-	FUZZ_JOBS=$(FUZZ_JOBS) bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz -runs=$(FUZZ_RUNS)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_TARGETS="$(FUZZ_TARGETS)" bash tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz \
+		-runs=$(FUZZ_RUNS)
 
 # Not part of `make test`: the e2e and concurrency suites STRESS_N times under load.
 stress: build

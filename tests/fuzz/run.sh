@@ -7,7 +7,7 @@
 # at build time) and grows across runs; it lives in the build folder, never in git.
 # Prints one line per target: executions, coverage, features, corpus size, seconds.
 # Exit status 1 when a target finds a crash (its log and reproducer stay in DIR).
-# usage: run.sh DIR LIMIT [more libFuzzer flags]
+# usage: run.sh DIR LIMIT [more libFuzzer flags]   (environment: FUZZ_JOBS, FUZZ_TARGETS)
 set -euo pipefail
 dir=$1
 shift
@@ -20,7 +20,9 @@ export FP_FUZZ_TMP
 trap 'rm -rf "$FP_FUZZ_TMP"' EXIT
 targets=()
 for t in "$dir"/fuzz_*; do
-	[[ -x $t && -f $t ]] && targets+=("$t")
+	[[ -x $t && -f $t ]] || continue
+	# FUZZ_TARGETS: only these (names, space separated), e.g. one target for a short try
+	[[ -z ${FUZZ_TARGETS:-} || " $FUZZ_TARGETS " == *" $(basename "$t") "* ]] && targets+=("$t")
 done
 ((${#targets[@]} > 0)) || { echo "fuzz: no target in $dir (build with make fuzz-build)"; exit 1; }
 
