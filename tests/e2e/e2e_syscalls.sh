@@ -12,9 +12,11 @@ write_sim_config
 "$bin/fastpath-sim" --config "$work/sim.conf" --no-udp --rate 20000 --symbols 20 \
 	--duration 4 --oe-port 0 --pcap-out "$work/feed.pcap" >/dev/null 2>&1 ||
 	fail "could not record a feed"
-# Replayed at a quarter of capture speed: 16 s of feed, so that the windows below fall
-# inside it even when the venue comes up late on a loaded machine.
-md_group="md = { backend = \"pcap\"; pcap = \"$work/feed.pcap\"; speed = 0.25; first_seq = 0; };"
+# Replayed at a tenth of capture speed (2,000 msg/s): 40 s of feed, so that the windows
+# below fall inside it even when the venue comes up late on a loaded machine (beside
+# stress-ng, a 16 s feed had ended before the window closed). The feed is finite: a live
+# UDP feed would make the hot worker call recvmmsg.
+md_group="md = { backend = \"pcap\"; pcap = \"$work/feed.pcap\"; speed = 0.1; first_seq = 0; };"
 write_run_config '{ name = "hot"; core = 1; idle = "spin"; stages = ["md", "book", "strategies", "risk"]; },
 		  { name = "gw"; core = 0; stages = ["gateway"]; }'
 start_run 60
@@ -23,6 +25,7 @@ start_run 60
 # (a gateway still connecting makes socket/connect calls, a worker still starting maps
 # memory); the workers by name, from fastpath-ctl.
 wait_until "venue session and feed" summary_has 'md [1-9].* venue up'
+echo "steady state: $(tail -n 1 "$work/summary.log")"
 worker_pid() {
 	"$bin/fastpath-ctl" --instance "e2e$$" status --json |
 		python3 -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
@@ -30,6 +33,7 @@ worker_pid() {
 hot=$(worker_pid hot) || fail "no pid for the hot worker"
 gw=$(worker_pid gw) || fail "no pid for the gateway worker"
 "$bin/fp-syscount" --pid "$hot" --window-ms 1000 >"$work/hot.json" || fail "fp-syscount failed"
+echo "hot window closed: $(tail -n 1 "$work/summary.log")"
 # The window was steady state only if the feed still flows after it (the summary line
 # printed after the window counts messages of the last second).
 wait_until "new summary line" summary_lines_over "$(wc -l <"$work/summary.log")"
