@@ -29,6 +29,7 @@
 
 #include "fp_compiler.h"
 #include "fp_event.h"
+#include "fp_hmap.h"
 
 /* Defaults of struct fp_book_cfg (issue 5: at least 16 k symbols and 10 M live orders). */
 #define FP_BOOK_DEFAULT_SYMBOLS 16384
@@ -206,11 +207,7 @@ static_assert(offsetof(struct fp_ev_md_delete, order_reference_number) == 8, "re
  * a mixed offset per window (see "Order table" in fp_book_core.c). */
 static inline uint64_t fp_book__home(const struct fp_book_core *bc, uint64_t ref)
 {
-	uint64_t hi = ref >> bc->order_shift;
-	hi ^= hi >> 31;
-	hi *= 0x9e3779b97f4a7c15ull;
-	hi ^= hi >> 29;
-	return (ref + hi) & bc->order_mask;
+	return fp_hmap_home(ref, bc->order_shift, FP_HMAP_WINDOW);
 }
 
 /** @internal Reference of the order an md event names (0 when none). */

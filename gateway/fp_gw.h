@@ -67,6 +67,7 @@
 
 #include "fp_event.h"
 #include "fp_hist.h"
+#include "fp_hmap.h"
 #include "fp_ouch.h"
 #include "fp_ring.h"
 #include "fp_shm_ctl.h"
@@ -262,12 +263,6 @@ static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats
 static_assert(offsetof(struct fp_gw_stats, reserved) == 456, "fp_gw_stats tail");
 static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
-/** One entry of the gateway's lookup tables (private). */
-struct fp_gw_map_ent {
-	uint64_t key; /**< client_order_id or UserRefNum; 0 = empty */
-	uint64_t v;   /**< order index + 1 */
-};
-
 /** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */
 struct fp_gw {
 	struct fp_gw_cfg cfg;
@@ -276,11 +271,10 @@ struct fp_gw {
 	uint32_t venue_addr;                   /**< IPv4, network order (parsed at init) */
 	char session[FP_SOUP_SESSION_LEN + 1]; /**< requested session, copied at init */
 	uint32_t mask;                         /**< max_orders - 1 */
-	uint32_t urn_mask;
 	uint32_t nb_free;
 	uint32_t *free_list;
-	struct fp_gw_map_ent *urn_map; /**< UserRefNum -> order (current and pending) */
-	struct fp_gw_map_ent *id_map;  /**< client_order_id -> order */
+	struct fp_hmap urn_map; /**< UserRefNum -> order + 1 (current and pending) */
+	struct fp_hmap id_map;  /**< client_order_id -> order + 1 */
 	struct fp_gw_order *orders;
 	uint64_t now_ns;
 	uint64_t last_rx_ns;
