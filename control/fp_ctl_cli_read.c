@@ -400,7 +400,7 @@ int fp_cli_stats(struct fp_cli *c)
 	fp_cli_u64(o, "integrity_errors", sum.book_integrity_errors);
 	fp_cli_end(o);
 	const struct fp_strat_stats *ss = fp_cli_region(c, "strat.stats", NULL);
-	if (ss) {
+	if (ss && fp_strat_stats_check(ss) == 0) {
 		fp_cli_obj(o, "strategies");
 		fp_cli_u64(o, "md", ss->md);
 		fp_cli_u64(o, "intents", ss->intents);

@@ -38,12 +38,8 @@
 #include "fp_log.h"
 #include "fp_strat.h"
 
-#define STRAT_STATS_PUBLISH_POLLS 256u
-
 struct strat_adapter {
 	struct fp_strat_host host;
-	struct fp_strat_stats *published;
-	unsigned polls;
 };
 
 struct strat_scan {
@@ -249,7 +245,8 @@ static int strat_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	free(cfg);
 	if (rc < 0)
 		return rc;
-	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats), 1);
+	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats),
+			       FP_STRAT_STATS_VERSION);
 }
 
 static int strat_init(void *ctx, const struct fp_ctl_env *env)
@@ -265,8 +262,8 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.exec = fp_ctl_ring(env, FP_CTL_RING_EXEC_STRAT);
 	cfg.reject = fp_ctl_ring(env, FP_CTL_RING_REJECT);
 	cfg.intent = fp_ctl_ring(env, FP_CTL_RING_INTENT);
-	a->published = fp_ctl_region(env, "strat.stats", NULL);
-	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !a->published)
+	cfg.stats = fp_ctl_region(env, "strat.stats", NULL); /* the host counts in it */
+	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !cfg.stats)
 		return -ENOENT;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -292,9 +289,8 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 		fp_log(&log, FP_LOG_INFO,
 		       "journal: %" PRId64 " records, %" PRIu64 " intents today, highest id "
 		       "sequence %" PRIu64 "; ids start at %" PRIu64,
-		       n, sc.nb_today, sc.max_seq, a->host.stats.first_seq);
+		       n, sc.nb_today, sc.max_seq, a->host.stats->first_seq);
 	}
-	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
 	return 0;
 }
 
@@ -318,17 +314,12 @@ int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_
 static unsigned strat_poll(void *ctx, unsigned budget)
 {
 	struct strat_adapter *a = ctx;
-	unsigned work = fp_strat_host_poll(&a->host, budget);
-
-	if (fp_unlikely(++a->polls % STRAT_STATS_PUBLISH_POLLS == 0))
-		memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
-	return work;
+	return fp_strat_host_poll(&a->host, budget);
 }
 
 static void strat_fini(void *ctx)
 {
 	struct strat_adapter *a = ctx;
-	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
 	fp_strat_host_fini(&a->host);
 }
 

@@ -201,8 +201,8 @@ struct fp_gw_cfg {
  * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
  * writer (the gateway's thread, plain stores as it works), any number of readers in any
  * process (plain loads: each field is one aligned word, figures of different fields may be
- * a poll apart). Fixed size, no implicit padding, checked by the static asserts below;
- * readers check magic and version (fp_gw_stats_check()).
+ * a poll apart). Fixed size, whole cache lines, no implicit padding, checked by the static
+ * asserts below; readers check magic, version and size (fp_gw_stats_check()).
  */
 struct fp_gw_stats {
 	uint64_t magic;            /**< FP_GW_STATS_MAGIC */
@@ -254,7 +254,7 @@ struct fp_gw_stats {
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
 	uint64_t reserved[7];        /**< to a whole number of cache lines; zero */
-};
+} FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");

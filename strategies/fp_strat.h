@@ -31,8 +31,11 @@
 #ifndef FP_STRAT_H
 #define FP_STRAT_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "fp_compiler.h"
 #include "fp_order_id.h"
 #include "fp_ring.h"
 #include "strategy.h"
@@ -82,9 +85,23 @@ struct fp_strat_host_cfg {
 	int (*depth)(const void *depth_view, uint32_t symbol, unsigned side, uint32_t max,
 		     struct fp_strat_level *out);
 	const void *depth_view;
+	struct fp_strat_stats *stats; /**< counters region (zeroed by init), NULL = kept inside */
 };
 
+#define FP_STRAT_STATS_MAGIC   0x5354415453545346ull /* "FSTSTATS" little-endian */
+#define FP_STRAT_STATS_VERSION 1
+
+/**
+ * The host's counters, laid out for a segment region ("strat.stats"; cfg.stats): single
+ * writer (the strategy worker, plain stores as it works, nothing copied), any number of
+ * readers in any process (plain loads: each field is one aligned word, figures of different
+ * fields may be a poll apart). Fixed size, whole cache lines, no implicit padding (the
+ * static asserts below); readers check magic, version and size (fp_strat_stats_check()).
+ */
 struct fp_strat_stats {
+	uint64_t magic;   /**< FP_STRAT_STATS_MAGIC */
+	uint32_t version; /**< FP_STRAT_STATS_VERSION */
+	uint32_t size;    /**< sizeof(struct fp_strat_stats) */
 	uint64_t md;
 	uint64_t execs;
 	uint64_t rejects;
@@ -97,7 +114,18 @@ struct fp_strat_stats {
 	uint64_t first_seq;     /**< where this host's id sequences started */
 	uint64_t book_states;   /**< book state changes handed on (stale, live again) */
 	uint64_t history;       /**< md events from history (replay, stale) not handed on */
-};
+	uint64_t reserved[2];   /**< to a whole number of cache lines; zero */
+} FP_CACHE_ALIGNED;
+
+static_assert(offsetof(struct fp_strat_stats, md) == 16, "fp_strat_stats header");
+static_assert(offsetof(struct fp_strat_stats, reserved) == 112, "fp_strat_stats tail");
+static_assert(sizeof(struct fp_strat_stats) == 128, "fp_strat_stats: 2 cache lines, no padding");
+
+/**
+ * Check a strat.stats region found in a segment (a reader in another process).
+ * @return 0, or -EPROTO (not a host's counters, or another layout version); fp_err says why.
+ */
+int fp_strat_stats_check(const struct fp_strat_stats *st);
 
 struct fp_strat_slot {
 	const struct fp_strat_ops *ops;
@@ -120,7 +148,8 @@ struct fp_strat_host {
 	uint64_t timer_tsc;
 	uint32_t out_head, out_tail;
 	struct fp_event outbox[FP_STRAT_OUTBOX];
-	struct fp_strat_stats stats;
+	struct fp_strat_stats *stats; /**< cfg.stats, or own_stats */
+	struct fp_strat_stats own_stats;
 };
 
 /**
