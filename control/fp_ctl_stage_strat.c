@@ -75,6 +75,23 @@ static int strat_scan_rec(void *arg, const struct fp_store_record *rec, uint32_t
 static const char *const strat_keys[] = {"timer_us", "symbols", "list", NULL};
 static const char *const spec_keys[] = {"id", "name", "path", "symbol", "params", NULL};
 
+/* The node of entry @p e that set parameter @p key: its params[] element, else the entry. */
+static const struct fp_cfg_node *strat_param_node(const struct fp_cfg *c,
+						  const struct fp_cfg_node *e, const char *key)
+{
+	const struct fp_cfg_node *params = fp_cfg_lookup(c, e, "params");
+	size_t n = strlen(key);
+	for (unsigned k = 0; k < fp_cfg_length(params); k++) {
+		char elem[16];
+		const char *kv;
+		snprintf(elem, sizeof(elem), "[%u]", k);
+		if (fp_cfg_get_string(c, params, elem, NULL, 0, &kv) == 0 && !strncmp(kv, key, n) &&
+		    kv[n] == '=')
+			return fp_cfg_elem(params, k);
+	}
+	return params ? params : e;
+}
+
 static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *cfg)
 {
 	const struct fp_cfg *c = env->cfg;
@@ -136,6 +153,16 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 						  "key=value (or too many)",
 						  fp_cfg_name(c), fp_cfg_line(params), (long)id,
 						  kv);
+		}
+		/* A key the strategy does not declare (strategy.h, ABI 3) is refused at its line:
+		 * a misspelling would leave the default in force without a word. A strategy
+		 * that does not load is left to strat_check(), which says why. */
+		int bad;
+		if (fp_strat_params_check(sp, &bad) < 0 && bad >= 0) {
+			char why[FP_ERR_MSG_MAX]; /* fp_cfg_error() rewrites fp_err's buffer */
+			snprintf(why, sizeof(why), "%s", fp_err_msg());
+			return fp_cfg_error(c, strat_param_node(c, e, sp->params.p[bad].key), -EINVAL,
+					    "strategy %ld: %s", (long)id, why);
 		}
 	}
 	return 0;

@@ -162,6 +162,16 @@ struct fp_strat_host {
  */
 int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *cfg);
 
+/**
+ * Check @p sp's parameters against the ones its strategy declares (fp_strat_ops.params;
+ * FP_STRAT_PARAM_SYMBOL always passes): resolve the built-in or dlopen the .so (cold; closed
+ * again), then look for a key it does not take. fp_strat_host_init() refuses the same; a
+ * config loader calls this first to point at the file and line.
+ * @return 0; -EINVAL with *bad = index in sp->params of the first unknown key (fp_err names
+ *         it and lists the declared ones), or -EINVAL/-ENOENT of loading (*bad = -1).
+ */
+int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad);
+
 /** Handle up to @p budget events per input ring, run due timers, flush the outbox. */
 unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget);
 

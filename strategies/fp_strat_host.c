@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,49 @@ static int load_ops(const struct fp_strat_spec *sp, const struct fp_strat_ops **
 	return 0;
 }
 
+/* The first key of @p p that @p ops does not declare (strategy.h, fp_strat_ops.params):
+ * -EINVAL with *bad = its index and a message listing the declared keys; else 0. */
+static int params_declared(const struct fp_strat_ops *ops, const struct fp_strat_params *p,
+			   int *bad)
+{
+	*bad = -1;
+	for (uint32_t i = 0; i < p->nb && i < FP_STRAT_MAX_PARAMS; i++) {
+		const char *key = p->p[i].key;
+		bool known = !strncmp(key, FP_STRAT_PARAM_SYMBOL, sizeof(p->p[i].key));
+		for (const struct fp_strat_param_decl *d = ops->params; !known && d && d->key; d++)
+			known = !strncmp(key, d->key, sizeof(p->p[i].key));
+		if (known)
+			continue;
+		char list[FP_STRAT_MAX_PARAMS * 34] = "";
+		for (const struct fp_strat_param_decl *d = ops->params; d && d->key; d++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", d->key);
+		*bad = (int)i;
+		return fp_err_set(-EINVAL, "strategy '%s' has no parameter '%.*s' (it takes: %s)",
+				  ops->name ? ops->name : "?", (int)sizeof(p->p[i].key), key,
+				  list[0] ? list : "none");
+	}
+	return 0;
+}
+
+int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad)
+{
+	const struct fp_strat_ops *ops = NULL;
+	void *dl = NULL;
+	*bad = -1;
+	int rc = load_ops(sp, &ops, &dl);
+	if (rc < 0)
+		return rc;
+	if (!ops || ops->abi_version != FP_STRAT_ABI_VERSION)
+		rc = fp_err_set(-EINVAL, "ABI version %u (want version %d)", ops ? ops->abi_version : 0,
+				FP_STRAT_ABI_VERSION);
+	else
+		rc = params_declared(ops, &sp->params, bad);
+	if (dl)
+		dlclose(dl);
+	return rc;
+}
+
 int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *cfg)
 {
 	int rc;
@@ -239,6 +283,11 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 					"<= 1 MiB)",
 					s->ops ? s->ops->abi_version : 0,
 					s->ops ? s->ops->state_size : 0, FP_STRAT_ABI_VERSION);
+			h->nb = i + 1;
+			goto err_named;
+		}
+		int bad;
+		if ((rc = params_declared(s->ops, &sp->params, &bad)) < 0) {
 			h->nb = i + 1;
 			goto err_named;
 		}

@@ -12,7 +12,8 @@
  * refuses new orders to the strategy; client order ids of a restarted host are above every
  * id of the one before and at or above cfg.first_seq; execution reports replayed by the
  * venue after a gateway restart (seq not above the last, same session) are dropped; the
- * counters are kept in the strat.stats region given, stamped and checked.
+ * counters are kept in the strat.stats region given, stamped and checked; a parameter key a
+ * strategy (built in or .so) does not declare is refused, with the keys it takes.
  */
 #include <check.h>
 #include <errno.h>
@@ -259,6 +260,24 @@ START_TEST(test_bad_configs_refused)
 	add(4, "mm", NULL); /* no symbol */
 	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 4 'mm'"));
+	/* a key the strategy does not declare (strategy.h ABI 3): refused, not ignored */
+	C.nb_strategies = 0;
+	struct fp_strat_spec *mm = add(5, "mm", NULL);
+	param(mm, "symbol=1");
+	param(mm, "half_spred=300");
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 'mm' has no parameter 'half_spred' "
+						   "(it takes: symbol, size, half_spread,"));
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 5 'mm'"));
+	int bad = -1;
+	ck_assert_int_eq(fp_strat_params_check(mm, &bad), -EINVAL);
+	ck_assert_int_eq(bad, 1);
+	mm->params.p[1] = (struct fp_strat_param){"half_spread", "300"};
+	ck_assert_int_eq(fp_strat_params_check(mm, &bad), 0);
+	ck_assert_int_eq(bad, -1);
+	struct fp_strat_spec nosuch = {.name = "nosuch"};
+	ck_assert_int_eq(fp_strat_params_check(&nosuch, &bad), -EINVAL);
+	ck_assert_int_eq(bad, -1); /* not a parameter's fault */
 	struct fp_strat_params p = {0};
 	ck_assert_int_eq(fp_strat_params_add(&p, "novalue"), -EINVAL);
 	C.nb_strategies = 0;
@@ -376,6 +395,32 @@ START_TEST(test_momentum_entry_and_stop)
 }
 END_TEST
 
+/* A .so strategy declares its parameters too: what it declares starts, anything else (but
+ * the host's own "symbol") is refused with the list it takes. */
+START_TEST(test_so_strategy_declared_params)
+{
+	struct fp_strat_spec *s = add(11, "echo", FP_STRAT_ECHO_SO);
+	param(s, "size=7");
+	param(s, "symbol=5");
+	int bad = -1;
+	ck_assert_int_eq(fp_strat_params_check(s, &bad), 0);
+	start();
+	top(5, PX - 1, PX + 1, 1, 1, 0);
+	fp_strat_host_poll(H, 64);
+	struct fp_event out[2];
+	ck_assert_uint_eq(take(out, 2), 1);
+	ck_assert_uint_eq(out[0].u.order.shares, 7); /* the declared parameter took effect */
+	fp_strat_host_fini(H);
+	param(s, "colour=red");
+	ck_assert_int_eq(fp_strat_params_check(s, &bad), -EINVAL);
+	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), "strategy 'echo' has no parameter 'colour' (it takes: "
+					   "size)"),
+		      "got '%s'", fp_err_msg());
+}
+END_TEST
+
 START_TEST(test_so_strategy_gets_its_events)
 {
 	struct fp_strat_spec *s = add(11, "echo", FP_STRAT_ECHO_SO);
@@ -467,6 +512,7 @@ int main(void)
 	tcase_add_test(tc, test_market_maker_skew_requote_cap);
 	tcase_add_test(tc, test_momentum_entry_and_stop);
 	tcase_add_test(tc, test_so_strategy_gets_its_events);
+	tcase_add_test(tc, test_so_strategy_declared_params);
 	tcase_add_test(tc, test_full_intent_ring_loses_nothing);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
