@@ -12,7 +12,8 @@
  *     depth snapshots of the symbols it touched into a shared region under a seqlock
  *     (fp_book_snap.h).
  *
- * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe.
+ * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe
+ * (other threads and processes read only the snapshot region, under its seqlock).
  * Only the *_init functions allocate (the core: one mmap, pre-faulted unless
  * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail; fp_book_core_apply()
  * and fp_book_poll() never allocate, block, log or make a syscall. Everything is sized by
@@ -167,8 +168,8 @@ void fp_book_cfg_default(struct fp_book_cfg *cfg);
 size_t fp_book_core_memsize(const struct fp_book_cfg *cfg);
 
 /**
- * Map (MAP_POPULATE unless cfg->populate is 0) and initialise a core. Cold path; pair with
- * fp_book_core_fini().
+ * Map (anonymous, MADV_HUGEPAGE) and initialise a core; with cfg->populate, touch every
+ * page now so that apply() never page-faults. Cold path; pair with fp_book_core_fini().
  *
  * @return 0, -EINVAL (zero or oversized capacity), -ENOMEM (mmap failed); fp_err has why.
  */

@@ -4,12 +4,15 @@
  * files) on one worker, feeds them book tops, trades, their own execution reports, risk
  * rejects and timers, and sends what they emit to the risk stage's intent ring.
  *
- * fp_strat_host_init() and fp_strat_host_fini() are cold (dlopen, allocation);
+ * fp_strat_host_init() and fp_strat_host_fini() are cold (dlopen, allocation; init refuses a
+ * parameter key the strategy does not declare, strategy.h);
  * fp_strat_host_poll() runs on the strategy worker and never blocks, allocates, makes
  * syscalls or takes a lock (neither do the strategies' callbacks: strategy.h).
  *
  * Rings (SPSC, fp_ring.h):
- *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored)
+ *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored). Events flagged
+ *           FP_EVF_REPLAY or FP_EVF_STALE (history) are not handed on (stats.history),
+ *           except a stale top: the book state change (stats.book_states).
  *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id); a report whose seq is
  *           below the last applied (or equal, with a type already applied at that seq) in
  *           the same venue session (FP_EV_CTL_VENUE_UP text)
