@@ -248,32 +248,19 @@ void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, 
 /* A login to venue session @p text (space padded): a new session numbers from 1 again. */
 static void venue_session(struct fp_risk *r, const char *text)
 {
-	if (memcmp(r->venue_session, text, sizeof(r->venue_session)) != 0) {
-		memcpy(r->venue_session, text, sizeof(r->venue_session));
+	if (fp_jrnl_exec_filter_session(&r->exec_filter, text))
 		r->stats.exec_last_seq = 0;
-		r->exec_last_types = 0;
-	}
 }
 
 /* J3: has this report been applied already (the venue replayed it after a gateway restart
  * that had pushed it on the exec ring but not yet on the journal)? */
 static int exec_dup(struct fp_risk *r, const struct fp_event *ev)
 {
-	/* One venue message may make two reports of one seq (a replace: CANCELED of the old
-	 * id, then ACCEPTED of the new): a report is a replay when its seq is older than the
-	 * last, or the same with a type already applied at that seq. */
-	uint32_t bit = 1u << ((ev->type - FP_EV_EXEC_ACCEPTED) & 31);
-	if (ev->seq == 0)
-		return 0; /* the gateway's own reject */
-	if (ev->seq < r->stats.exec_last_seq ||
-	    (ev->seq == r->stats.exec_last_seq && (r->exec_last_types & bit))) {
+	if (fp_jrnl_exec_replayed(&r->exec_filter, ev)) {
 		r->stats.exec_dups++;
 		return 1;
 	}
-	if (ev->seq != r->stats.exec_last_seq)
-		r->exec_last_types = 0;
-	r->exec_last_types |= bit;
-	r->stats.exec_last_seq = ev->seq;
+	r->stats.exec_last_seq = r->exec_filter.last_seq;
 	return 0;
 }
 
@@ -414,19 +401,14 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 
 /* After a recovery: was intent @p ev answered by the risk worker that crashed? It peeks a
  * batch and releases it after answering, so what it answered before dying is still at the
- * head of the ring, and those answers are the last it journaled. The first intent that is
- * not one of them ends the check. Cold: the first batches after a restart. */
+ * head of the ring, and those answers are the last it journaled (J5). Cold: the first
+ * batches after a restart. */
 static int rec_seen(struct fp_risk *r, const struct fp_event *ev)
 {
-	uint64_t id = ev->u.order.client_order_id;
-	uint32_t n = FP_MIN(r->nb_rec_recent, (uint32_t)FP_RISK_REC_RECENT);
-	for (uint32_t i = 0; id && i < n; i++)
-		if (r->rec_recent[i] == id) {
-			r->stats.recover_skipped++;
-			return 1;
-		}
-	r->rec_skip = 0;
-	return 0;
+	if (!fp_jrnl_recent_seen(&r->rec_recent, ev->u.order.client_order_id))
+		return 0;
+	r->stats.recover_skipped++;
+	return 1;
 }
 
 /* A new order or replace on a symbol md marked stale in the symbol table (issue 16: risk
@@ -465,7 +447,7 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_event *ev = &in[i];
 		enum fp_risk_reason why;
-		if (fp_unlikely(r->rec_skip) && rec_seen(r, ev))
+		if (fp_unlikely(r->rec_recent.skip) && rec_seen(r, ev))
 			continue; /* answered and journaled before a crash: never twice */
 		if (i + 1 < n)    /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
@@ -584,8 +566,7 @@ static void recover_begin(struct fp_risk *r)
 	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, risk_now(r));
 	r->core.breaker_open = 0;
 	r->stats.exec_last_seq = 0;
-	r->exec_last_types = 0;
-	memset(r->venue_session, 0, sizeof(r->venue_session));
+	fp_jrnl_exec_filter_reset(&r->exec_filter);
 }
 
 int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event *ev, uint32_t day)
@@ -604,9 +585,9 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 	    ev->source != FP_RISK_SOURCE_RISK &&
 	    ((ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL) ||
 	     ev->type == FP_EV_RISK_REJECT)) /* an answer to an intent */
-		r->rec_recent[r->nb_rec_recent++ % FP_RISK_REC_RECENT] =
-			ev->type == FP_EV_RISK_REJECT ? ev->u.reject.client_order_id
-						      : ev->u.order.client_order_id;
+		fp_jrnl_recent_add(&r->rec_recent, ev->type == FP_EV_RISK_REJECT
+							   ? ev->u.reject.client_order_id
+							   : ev->u.order.client_order_id);
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
 	case FP_EV_ORDER_REPLACE: /* forwarded by risk, or sent by the gateway: once per id */
@@ -660,6 +641,6 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 void fp_risk_recover_done(struct fp_risk *r)
 {
 	r->recovering = 0;
-	r->rec_skip = r->nb_rec_recent != 0;
+	fp_jrnl_recent_arm(&r->rec_recent);
 	r->stats.checks = r->core.cnt;
 }

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "fp_journal.h"
+#include "fp_journal_replay.h"
 #include "fp_ring.h"
 #include "fp_risk_breaker.h"
 #include "fp_risk_core.h"
@@ -105,9 +106,6 @@ struct fp_risk_cfg {
 	void *clock_arg;
 };
 
-/** Journaled answers remembered by recovery (more than a poll's batches of intents). */
-#define FP_RISK_REC_RECENT 256
-
 /** Intents checked per batch when journaling (a journal record each, built on the stack). */
 #define FP_RISK_JRNL_BATCH 64
 
@@ -152,14 +150,11 @@ struct fp_risk {
 	uint64_t last_kill;
 	uint32_t venue_down;
 	uint32_t nb_exits;
-	uint32_t recovering;      /**< a replay is in progress */
-	uint32_t rec_day;         /**< YYYYMMDD of the last record replayed */
-	uint32_t nb_unconfirmed;  /**< orders recovered from RISK records alone (to release) */
-	uint32_t rec_skip;        /**< the intent rings' heads may hold intents already answered */
-	uint32_t exec_last_types; /**< bit (type - FP_EV_EXEC_ACCEPTED): applied at last seq */
-	uint32_t nb_rec_recent;
-	uint64_t rec_recent[FP_RISK_REC_RECENT]; /**< ids of the last journaled answers */
-	char venue_session[12];                  /**< of the last FP_EV_CTL_VENUE_UP */
+	uint32_t recovering;     /**< a replay is in progress */
+	uint32_t rec_day;        /**< YYYYMMDD of the last record replayed */
+	uint32_t nb_unconfirmed; /**< orders recovered from RISK records alone (to release) */
+	struct fp_jrnl_exec_filter exec_filter; /**< J3 on the exec ring and the replay */
+	struct fp_jrnl_recent rec_recent;       /**< J5: the intents answered before a crash */
 	struct fp_event exits[FP_RISK_MAX_EXITS];
 	struct fp_risk_stats stats;
 	pthread_t watcher;
