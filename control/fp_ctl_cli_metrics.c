@@ -173,6 +173,8 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 		    "Order intents from strategies.", (double)ss->intents);
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);
 	const struct fp_gw_stats *g = fp_cli_region(c, "gw.stats", NULL);
+	if (rs && fp_risk_stats_check(rs) < 0)
+		rs = NULL; /* another layout: not read */
 	if (rs) {
 		one(f, "fastpath_risk_checked_total", "counter", "Intents checked by risk.",
 		    (double)rs->intents);

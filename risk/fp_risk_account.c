@@ -443,4 +443,3 @@ void fp_risk_daily_roll(struct fp_risk_core *rc)
 	rc->nb_orders = nb_open;
 	r->day++;
 }
-

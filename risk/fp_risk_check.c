@@ -148,7 +148,8 @@ static enum fp_risk_reason check_new(struct fp_risk_core *rc, const struct fp_ri
 		if (s->mid <= 0)
 			return reject(rc, FP_RISK_NO_REFERENCE);
 		/* |price - mid| / mid > collar_bps / 10000, without division */
-		if ((__int128)fp_risk_abs64(price - s->mid) * 10000 > (__int128)ly->collar_bps * s->mid)
+		if ((__int128)fp_risk_abs64(price - s->mid) * 10000 >
+		    (__int128)ly->collar_bps * s->mid)
 			return reject(rc, FP_RISK_COLLAR);
 	}
 	int64_t notional;
@@ -262,7 +263,8 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 		if (rc->breaker_open)
 			return reject(rc, FP_RISK_BREAKER_OPEN);
 		uint32_t slot;
-		struct fp_risk_order *old = fp_risk_ord_lookup(rc, ev->u.order.orig_client_order_id, &slot);
+		struct fp_risk_order *old =
+			fp_risk_ord_lookup(rc, ev->u.order.orig_client_order_id, &slot);
 		if (!old || old->state != FP_RISK_ORD_OPEN ||
 		    old->strategy_id != ev->u.order.strategy_id)
 			return reject(rc, FP_RISK_UNKNOWN_ORDER);
@@ -286,11 +288,10 @@ void fp_risk_prefetch(const struct fp_risk_core *rc, const struct fp_risk_limits
 		return;
 	__builtin_prefetch(&rc->sym[sym], 1, 3);
 	__builtin_prefetch(&lim->sym[sym], 0, 3);
-	__builtin_prefetch(
-		&rc->orders[fp_risk_ord_slot(rc,
-				     ev->type == FP_EV_ORDER_NEW ? ev->u.order.client_order_id
-								 : ev->u.order.orig_client_order_id,
-				     0)],
-		1, 3);
+	__builtin_prefetch(&rc->orders[fp_risk_ord_slot(rc,
+							ev->type == FP_EV_ORDER_NEW
+								? ev->u.order.client_order_id
+								: ev->u.order.orig_client_order_id,
+							0)],
+			   1, 3);
 }
-

@@ -73,8 +73,8 @@ static inline int fp_risk_side_valid(uint8_t side)
  * Find @p coid. Returns the entry (any state) or NULL; *slot receives the free slot where it
  * would go (UINT32_MAX when the probe limit was reached: the table is too full).
  */
-static inline struct fp_risk_order *fp_risk_ord_lookup(const struct fp_risk_core *rc,
-						       uint64_t coid, uint32_t *slot)
+static inline struct fp_risk_order *fp_risk_ord_lookup(const struct fp_risk_core *rc, uint64_t coid,
+						       uint32_t *slot)
 {
 	for (uint32_t i = 0; i < FP_RISK_PROBE_MAX; i++) {
 		uint32_t s = fp_risk_ord_slot(rc, coid, i);
@@ -93,15 +93,15 @@ static inline struct fp_risk_order *fp_risk_ord_lookup(const struct fp_risk_core
 }
 
 /* The position entry of (@p strat, @p sym), or NULL; *slot as fp_risk_ord_lookup(). */
-struct fp_risk_pos *fp_risk_pos_lookup(const struct fp_risk_core *rc, uint16_t strat,
-				       uint32_t sym, uint32_t *slot);
+struct fp_risk_pos *fp_risk_pos_lookup(const struct fp_risk_core *rc, uint16_t strat, uint32_t sym,
+				       uint32_t *slot);
 
 /* Find or create the entry; NULL only when the table is full. */
 struct fp_risk_pos *fp_risk_pos_get(struct fp_risk_core *rc, uint16_t strat, uint32_t sym);
 
 /* Set or clear FP_RISK_POSF_EXITING on the position of order @p o (invariant 5). */
-static inline void fp_risk_ledger_exiting(const struct fp_risk_core *rc, const struct fp_risk_order *o,
-				  int on)
+static inline void fp_risk_ledger_exiting(const struct fp_risk_core *rc,
+					  const struct fp_risk_order *o, int on)
 {
 	uint32_t ps;
 	struct fp_risk_pos *p = fp_risk_pos_lookup(rc, o->strategy_id, o->symbol_id, &ps);
@@ -116,7 +116,7 @@ static inline void fp_risk_ledger_exiting(const struct fp_risk_core *rc, const s
 /* Add (@p sign = 1) or take (-1) @p q shares of order @p o at its price to the open totals of
  * its symbol, its strategy and the firm, on its side (invariant 1). */
 static inline void fp_risk_ledger_shares(struct fp_risk_core *rc, const struct fp_risk_order *o,
-				 int64_t q)
+					 int64_t q)
 {
 	struct fp_risk_sym_state *s = &rc->sym[o->symbol_id];
 	struct fp_risk_strat_state *st = &rc->strat[o->strategy_id];
@@ -155,7 +155,8 @@ static inline void fp_risk_ledger_done(struct fp_risk_core *rc, struct fp_risk_o
 }
 
 /* Release @p q shares of an open order; it is DONE when nothing is left. */
-static inline void fp_risk_ledger_release(struct fp_risk_core *rc, struct fp_risk_order *o, uint32_t q)
+static inline void fp_risk_ledger_release(struct fp_risk_core *rc, struct fp_risk_order *o,
+					  uint32_t q)
 {
 	if (q > o->leaves)
 		q = o->leaves;
