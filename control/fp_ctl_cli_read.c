@@ -412,7 +412,7 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_end(o);
 	}
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);
-	if (rs) {
+	if (rs && fp_risk_stats_check(rs) == 0) {
 		fp_cli_obj(o, "risk");
 		fp_cli_u64(o, "intents", rs->intents);
 		fp_cli_u64(o, "forwarded", rs->forwarded);
