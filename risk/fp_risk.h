@@ -163,14 +163,14 @@ struct fp_risk_stats {
 	uint64_t reserved1[6];           /**< zero */
 	/** The engine's counters (per reason), as of the last poll that did work. */
 	struct fp_risk_counters checks;
-	uint64_t reserved2[4]; /**< zero: to a whole number of cache lines */
+	uint64_t reserved2[3]; /**< zero: to a whole number of cache lines */
 };
 
 static_assert(offsetof(struct fp_risk_stats, polls) == 16, "fp_risk_stats header");
 static_assert(offsetof(struct fp_risk_stats, limits_updates) == 192,
 	      "fp_risk_stats: the watcher's counters start a line");
 static_assert(offsetof(struct fp_risk_stats, checks) == 256, "fp_risk_stats: checks offset");
-static_assert(sizeof(struct fp_risk_counters) == 352,
+static_assert(sizeof(struct fp_risk_counters) == 360,
 	      "fp_risk_counters changed (a reject reason?): bump FP_RISK_STATS_VERSION and "
 	      "resize fp_risk_stats.reserved2");
 static_assert(sizeof(struct fp_risk_stats) == 640, "fp_risk_stats is ten cache lines");
