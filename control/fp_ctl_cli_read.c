@@ -420,7 +420,7 @@ int fp_cli_stats(struct fp_cli *c)
 	fp_cli_u64(o, "integrity_errors", sum.book_integrity_errors);
 	fp_cli_end(o);
 	const struct fp_strat_stats *ss = fp_cli_region(c, "strat.stats", NULL);
-	if (ss) {
+	if (ss && fp_strat_stats_check(ss) == 0) {
 		fp_cli_obj(o, "strategies");
 		fp_cli_u64(o, "md", ss->md);
 		fp_cli_u64(o, "intents", ss->intents);
@@ -432,7 +432,7 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_end(o);
 	}
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);
-	if (rs) {
+	if (rs && fp_risk_stats_check(rs) == 0) {
 		fp_cli_obj(o, "risk");
 		fp_cli_u64(o, "intents", rs->intents);
 		fp_cli_u64(o, "forwarded", rs->forwarded);
