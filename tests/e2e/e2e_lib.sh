@@ -16,6 +16,8 @@ cleanup() {
 trap cleanup EXIT
 fail() {
 	echo "FAIL: $*" >&2
+	# while the instance runs: its breaker, kill switch and md state (why it did not trade)
+	[[ -e /dev/shm/fastpath-e2e$$ ]] && echo "--- instance: $(why_not_trading)" >&2
 	echo "--- run log" >&2; tail -20 "$work/run.log" >&2 || true
 	echo "--- sim log" >&2; tail -5 "$work/sim.log" >&2 || true
 	exit 1
@@ -91,7 +93,7 @@ wait_until() {
 # why_not_trading: the breaker (its last trip: reason, symbol, figure), kill switch and
 # trading state from `fastpath-ctl status`, and md's state, for a failure message.
 why_not_trading() {
-	"$bin/fastpath-ctl" --instance "e2e$$" status --json 2>/dev/null | python3 -c '
+	timeout 10 "$bin/fastpath-ctl" --instance "e2e$$" status --json 2>/dev/null | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 b = s.get("breaker", {})
@@ -101,7 +103,7 @@ print("breaker %s (last trip %s, symbol %s, value %s; %s trips), killed %s, trad
       " last control change: %s %s" % (b.get("state"), b.get("reason"), t.get("symbol"),
       t.get("value"), b.get("trips"), s.get("killed"), s.get("trading_state"),
       c.get("who", ""), c.get("reason", "")))' 2>/dev/null || echo "(no status)"
-	"$bin/fastpath-ctl" --instance "e2e$$" stats --json 2>/dev/null | python3 -c '
+	timeout 10 "$bin/fastpath-ctl" --instance "e2e$$" stats --json 2>/dev/null | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 m = s.get("md", {})

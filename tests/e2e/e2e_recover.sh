@@ -47,10 +47,11 @@ if [[ $victim == supervisor ]]; then
 		--json >"$work/sim.json" 2>"$work/sim.log" &
 	sim_pid=$!
 	pids+=("$sim_pid")
-	# In the middle of fills (a state, not 5 s: on a loaded machine trading starts later).
+	# In the middle of fills (a state, not 5 s: on a loaded machine trading starts later; the
+	# first fill, so that the most of the run is left after the crash).
 	fills1() { tail -n 1 "$work/summary1.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p'; }
-	mid_fills1() { local f; f=$(fills1); ((${f:-0} >= 50)); }
-	wait_until "50 fills" mid_fills1
+	mid_fills1() { local f; f=$(fills1); ((${f:-0} > 0)); }
+	wait_until "fill" mid_fills1
 	before=$(fills1)
 	kill -9 "$run_pid"
 	wait "$run_pid" 2>/dev/null || true
@@ -66,12 +67,13 @@ if [[ $victim == supervisor ]]; then
 	start_sup
 else
 	start_run 14
-	mid_fills() { local f; f=$(fills_now); ((${f:-0} >= 50)); }
-	wait_until "50 fills" mid_fills
+	mid_fills() { local f; f=$(fills_now); ((${f:-0} > 0)); }
+	wait_until "fill" mid_fills
 	before=$(fills_now)
 	pid=$(worker_pid "$([[ $victim == gateway ]] && echo gw || echo risk)") ||
 		fail "no pid for the $victim worker"
-	kill -9 "$pid"
+	kill -9 "$pid" 2>/dev/null ||
+		fail "the $victim worker ($pid) was gone before the kill: $(tail -n 1 "$work/summary.log")"
 fi
 echo "killed the $victim with ${before:-0} fills so far"
 ((${before:-0} > 0)) || fail "no fill before the crash: nothing to recover"

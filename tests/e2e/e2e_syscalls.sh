@@ -19,7 +19,7 @@ write_sim_config
 md_group="md = { backend = \"pcap\"; pcap = \"$work/feed.pcap\"; speed = 0.1; first_seq = 0; };"
 write_run_config '{ name = "hot"; core = 1; idle = "spin"; stages = ["md", "book", "strategies", "risk"]; },
 		  { name = "gw"; core = 0; stages = ["gateway"]; }'
-start_run 60
+start_run 100 # an upper bound: stop_run ends it once measured
 
 # States, not clocks (issue 18): steady state is the venue session up and the feed flowing
 # (a gateway still connecting makes socket/connect calls, a worker still starting maps
