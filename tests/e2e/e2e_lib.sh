@@ -90,6 +90,15 @@ wait_until() {
 		sleep 0.1
 	done
 }
+# worker_pid NAME: the pid of worker NAME of our instance, from `fastpath-ctl status --json`
+# (sed, not python: python3 takes seconds to start on a loaded machine, and a test that
+# kills a worker mid-run must not lose them).
+worker_pid() {
+	local p
+	p=$("$bin/fastpath-ctl" --instance "e2e$$" status --json |
+		grep -o "\"name\":\"$1\",\"core\":-\{0,1\}[0-9]*,\"pid\":[0-9]*" | sed 's/.*"pid"://')
+	[[ -n $p ]] && echo "$p"
+}
 # why_not_trading: the breaker (its last trip: reason, symbol, figure), kill switch and
 # trading state from `fastpath-ctl status`, and md's state, for a failure message.
 why_not_trading() {

@@ -27,11 +27,6 @@ sed -e 's/max_consec_losses = [0-9]*/max_consec_losses = 1000000/' \
 	"$src/config/risk.conf" >"$work/risk.conf"
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 
-# worker_pid NAME: the pid of worker NAME, from fastpath-ctl status.
-worker_pid() {
-	"$bin/fastpath-ctl" --instance "$instance" status --json |
-		python3 -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
-}
 # fills_now: fills so far in the live summary.
 fills_now() { tail -n 1 "$work/summary.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p'; }
 

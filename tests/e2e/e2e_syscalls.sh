@@ -23,13 +23,9 @@ start_run 100 # an upper bound: stop_run ends it once measured
 
 # States, not clocks (issue 18): steady state is the venue session up and the feed flowing
 # (a gateway still connecting makes socket/connect calls, a worker still starting maps
-# memory); the workers by name, from fastpath-ctl.
+# memory); the workers by name, from fastpath-ctl (e2e_lib.sh).
 wait_until "venue session and feed" summary_has 'md [1-9].* venue up'
 echo "steady state: $(tail -n 1 "$work/summary.log")"
-worker_pid() {
-	"$bin/fastpath-ctl" --instance "e2e$$" status --json |
-		python3 -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
-}
 hot=$(worker_pid hot) || fail "no pid for the hot worker"
 gw=$(worker_pid gw) || fail "no pid for the gateway worker"
 "$bin/fp-syscount" --pid "$hot" --window-ms 1000 >"$work/hot.json" || fail "fp-syscount failed"
