@@ -10,6 +10,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
 	sleep 0.5
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -f "/dev/shm/fastpath-e2e$$" # a supervisor killed above leaves its segment behind
 	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
 	[[ -z ${base:-} || $(cat "$ports_dir/$base" 2>/dev/null) != "$$" ]] || rm -f "$ports_dir/$base"
 }
