@@ -455,6 +455,9 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "rejected", g->nb_rejected);
 		fp_cli_u64(o, "disconnects", g->nb_disconnects);
 		fp_cli_u64(o, "open", g->nb_open);
+		fp_cli_u64(o, "adopted", g->nb_adopted);
+		/* Logins held until md had every symbol name (fp_gw_cfg.wait_directory). */
+		fp_cli_u64(o, "directory_waits", g->nb_directory_waits);
 		fp_cli_end(o);
 	}
 	const struct fp_hist *t2t = fp_cli_region(c, "gw.t2t", NULL);

@@ -209,6 +209,8 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	/* The last run's fills, as it counted them, before init zeroes the region. */
 	uint64_t last_run_fills = fp_gw_stats_check(cfg.stats) == 0 ? cfg.stats->nb_fills : 0;
 	cfg.symtab = symtab;
+	/* md fills the symbol table in this instance: log in once it holds the directory. */
+	cfg.wait_directory = fp_shm_region(env->seg, "md.stats", NULL) != NULL;
 	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
 	    (cfg.journal_ring = fp_ctl_ring(env, FP_JRNL_RING_GW)) == NULL)
 		return -EPROTO;

@@ -275,6 +275,15 @@ static void symtab_all_stale(struct fp_md *md, uint8_t reason)
 		fp_symtab_set_stale(md->cfg.symtab, (uint16_t)l, reason);
 }
 
+/* The session is whole up to the live feed for the first time: every Stock Directory of
+ * the session is in the symbol table (the gateway logs in after this, fp_symtab.h). */
+static FP_COLD void directory_ready(struct fp_md *md)
+{
+	md->directory_ready = true;
+	if (md->cfg.symtab)
+		fp_symtab_set_directory_ready(md->cfg.symtab);
+}
+
 static void set_state(struct fp_md *md, unsigned state)
 {
 	md->state = state;
@@ -308,6 +317,8 @@ static FP_COLD void check_caught_up(struct fp_md *md, uint64_t now_ns)
 	md->snap.first_ns = 0;
 	md->stats->live_seq = md->mold->expected;
 	set_state(md, FP_MD_LIVE);
+	if (!md->directory_ready)
+		directory_ready(md);
 }
 
 static void snap_close(struct fp_md *md)
@@ -496,6 +507,9 @@ void fp_md_on_datagram(struct fp_md *md, const struct fp_md_pkt *pkt, uint8_t li
 		md->delivered = true;
 		if (fp_unlikely(r != FP_MOLD_END))
 			md->stats->errors++;
+		/* In sequence from the session's first message and live: the directory is whole. */
+		if (fp_unlikely(!md->directory_ready) && md->state == FP_MD_LIVE)
+			directory_ready(md);
 	}
 }
 

@@ -167,6 +167,7 @@ struct fp_md {
 	unsigned state;          /**< enum fp_md_state */
 	uint8_t replay_flags;    /**< FP_EVF_REPLAY while not LIVE */
 	bool delivered;          /**< some feed message was pushed by this stage */
+	bool directory_ready;    /**< the symbol table's directory_ready is set (fp_symtab.h) */
 	bool joined;             /**< the first line packet was seen */
 	uint64_t stale_since_ns; /**< when the current recovery began */
 	struct fp_md_snap snap;

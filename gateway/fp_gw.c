@@ -248,8 +248,15 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 	work += take_orders(gw, budget);
 	switch (gw->state) {
 	case FP_GW_DOWN:
-		if (gw->now_ns >= gw->retry_at_ns)
-			fp_gw_session_connect(gw);
+		if (gw->now_ns < gw->retry_at_ns)
+			break;
+		if (gw->cfg.wait_directory && !fp_symtab_directory_ready(gw->cfg.symtab)) {
+			/* Not before md has every symbol name (fp_gw_cfg.wait_directory). */
+			gw->st->nb_directory_waits++;
+			gw->retry_at_ns = gw->now_ns + 10 * 1000000u;
+			break;
+		}
+		fp_gw_session_connect(gw);
 		break;
 	case FP_GW_CONNECTING:
 		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u)

@@ -173,6 +173,10 @@ struct fp_gw_cfg {
 	struct fp_ring *exec_ring2;              /**< out: a copy for a second consumer, or NULL */
 	struct fp_ring *journal_ring;            /**< out: FP_JRNL_RING_GW records, NULL = off */
 	const struct fp_symtab *symtab;          /**< symbol_id -> name (shm/fp_symtab.h) */
+	/** Log in only once md holds the session's whole directory (fp_symtab_directory_ready):
+	 *  after a restart the venue's replay may name orders the journal lost, and only their
+	 *  symbol names can adopt them. Set when an md stage feeds the symbol table. */
+	bool wait_directory;
 	uint32_t max_orders;          /**< open orders at once, power of 2 (default 4096) */
 	uint32_t first_user_ref_num;  /**< lowest UserRefNum to use (default 1) */
 	uint32_t heartbeat_ms;        /**< default FP_SOUP_HEARTBEAT_MS */
@@ -250,14 +254,15 @@ struct fp_gw_stats {
 	uint64_t nb_session_resets;     /**< recovered session refused at login: started anew */
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
-	uint64_t reserved[7];        /**< to a whole number of cache lines; zero */
+	uint64_t nb_directory_waits; /**< login attempts held: md's directory not yet whole */
+	uint64_t reserved[6];        /**< to a whole number of cache lines; zero */
 } FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
 static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
 static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
-static_assert(offsetof(struct fp_gw_stats, reserved) == 456, "fp_gw_stats tail");
+static_assert(offsetof(struct fp_gw_stats, reserved) == 464, "fp_gw_stats tail");
 static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
 /** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */

@@ -52,3 +52,5 @@ extern inline void fp_symtab_set_directory(struct fp_symtab *t, uint16_t locate,
 					   uint32_t round_lot, uint8_t market_category);
 extern inline void fp_symtab_set_trading_state(struct fp_symtab *t, uint16_t locate, uint8_t state);
 extern inline void fp_symtab_set_stale(struct fp_symtab *t, uint16_t locate, uint8_t reason);
+extern inline void fp_symtab_set_directory_ready(struct fp_symtab *t);
+extern inline bool fp_symtab_directory_ready(const struct fp_symtab *t);

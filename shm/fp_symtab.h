@@ -39,7 +39,7 @@
 #include "fp_compiler.h"
 
 #define FP_SYMTAB_MAGIC      0x4d595346u /* "FSYM" */
-#define FP_SYMTAB_VERSION    1
+#define FP_SYMTAB_VERSION    2 /* 2: directory_ready (1: a reserved word) */
 /** Entries: every 16-bit stock locate; entry 0 stays unused ("none"). */
 #define FP_SYMTAB_NB_ENTRIES 65536
 
@@ -58,7 +58,12 @@ struct fp_symtab {
 	uint32_t magic;            /**< FP_SYMTAB_MAGIC */
 	uint32_t version;          /**< FP_SYMTAB_VERSION */
 	_Atomic uint32_t nb_valid; /**< entries with valid == 1 (writer only; stats) */
-	uint32_t reserved;
+	/** 1 once md holds the session's whole directory: it was in sequence from the
+	 *  session's first message, or caught up with the live feed after a gap, a late join or
+	 *  a snapshot (writer: md, store-release; readers: load-acquire). Until then a name
+	 *  that is missing may only be missing yet: the gateway does not log in before it (a
+	 *  venue's replay may carry orders that only their symbol names can adopt). */
+	_Atomic uint32_t directory_ready;
 	_Atomic uint64_t nb_updates; /**< directory + state + stale updates (writer only) */
 	uint8_t pad[40];
 	alignas(FP_CACHE_LINE) struct fp_symbol sym[FP_SYMTAB_NB_ENTRIES];
@@ -138,6 +143,18 @@ inline void fp_symtab_set_directory(struct fp_symtab *t, uint16_t locate, const 
 	atomic_store_explicit(&t->nb_updates,
 			      atomic_load_explicit(&t->nb_updates, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+}
+
+/** md has the session's whole directory (see directory_ready). Writer only, cold. */
+inline void fp_symtab_set_directory_ready(struct fp_symtab *t)
+{
+	atomic_store_explicit(&t->directory_ready, 1, memory_order_release);
+}
+
+/** True once md holds the session's whole directory. Any thread. */
+inline bool fp_symtab_directory_ready(const struct fp_symtab *t)
+{
+	return atomic_load_explicit(&t->directory_ready, memory_order_acquire) != 0;
 }
 
 /** Set the trading state of @p locate (ITCH 'H'). Writer only, hot path. */
