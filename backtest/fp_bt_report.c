@@ -290,7 +290,7 @@ static int sweep_main(const struct fp_bt_opts *base, const char *const *keys, un
 				static struct fp_bt_result res;
 				struct fp_bt_opts o = *base;
 				o.out_dir = outs[r];
-				o.quiet = true;
+				o.progress = NULL;
 				for (unsigned k = 0; k < nb_keys && o.nb_set < FP_BT_MAX_SET; k++)
 					o.set[o.nb_set++] = sets[r][k];
 				int rc = fp_bt_run(&o, &res);
@@ -376,10 +376,25 @@ static int sweep_main(const struct fp_bt_opts *base, const char *const *keys, un
 	return failed ? 1 : 0;
 }
 
+/* The command's progress line on stderr (the library never prints). */
+static void print_progress(void *arg, const struct fp_bt_progress *p)
+{
+	(void)arg;
+	uint64_t tod = p->sim_ns / 1000000000ull;
+	double rate = p->wall_s > 0 ? (double)p->messages / p->wall_s : 0;
+	double eta = p->done > 0 ? p->wall_s * (1 - p->done) / p->done : 0;
+	fprintf(stderr,
+		"[backtest] %.1fM msg  sim %02u:%02u:%02u  %.2fM msg/s  %s%.0fs  orders %" PRIu64
+		"\n",
+		(double)p->messages / 1e6, (unsigned)(tod / 3600), (unsigned)(tod / 60 % 60),
+		(unsigned)(tod % 60), rate / 1e6, p->last ? "wall " : "ETA ",
+		p->last ? p->wall_s : eta, p->orders);
+}
+
 int fp_bt_main(int argc, char **argv)
 {
 	static struct fp_bt_result res; /* large: main's own, not shared state */
-	struct fp_bt_opts o = {.from_ns = -1, .to_ns = -1, .seed = -1};
+	struct fp_bt_opts o = {.from_ns = -1, .to_ns = -1, .seed = -1, .progress = print_progress};
 	enum {
 		O_CONFIG = 1,
 		O_DATA,
@@ -463,7 +478,7 @@ int fp_bt_main(int argc, char **argv)
 			o.strict = true;
 			break;
 		case O_QUIET:
-			o.quiet = true;
+			o.progress = NULL;
 			break;
 		case O_SET:
 			if (o.nb_set == FP_BT_MAX_SET - FP_BT_MAX_SWEEP) {

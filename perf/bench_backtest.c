@@ -99,7 +99,6 @@ static double run_bt(const char *config, const char *path, uint64_t *msgs, uint6
 			       .from_ns = -1,
 			       .to_ns = -1,
 			       .seed = 1,
-			       .quiet = true,
 			       .no_journal = true};
 	double t0 = now_s();
 	if (fp_bt_run(&o, &res) < 0)

@@ -136,6 +136,13 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 /** Handle up to @p budget events per input ring, run due timers, flush the outbox. */
 unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget);
 
+/** Clock time at which the next timer round is due (UINT64_MAX: no timer). A backtest
+ *  polls the host at that feed time, so that timers fire on a silent market too. */
+static inline uint64_t fp_strat_host_next_timer(const struct fp_strat_host *h)
+{
+	return h->timer_tsc ? h->next_timer : UINT64_MAX;
+}
+
 /** Call every strategy's fini, dlclose, free. fini of a zeroed host is a no-op. */
 void fp_strat_host_fini(struct fp_strat_host *h);
 
