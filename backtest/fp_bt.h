@@ -98,6 +98,8 @@ struct fp_bt_result {
 	uint64_t intents, risk_rejects, orders_to_venue;
 	uint64_t sim_start_ns, sim_end_ns; /**< feed time (day * 86400e9 + ns of day) */
 	double wall_s;
+	double replay_cpu_s; /**< CPU time of this thread in the replay itself (the files, the
+			      *   closes), without set-up, teardown and report files */
 	struct fp_bt_bad bad;
 	uint64_t journal_records;
 	char journal_sha256[65];
@@ -108,7 +110,7 @@ struct fp_bt_result {
 	uint64_t closes;       /**< trading days closed (backtest.close) */
 	uint64_t close_orders; /**< flatten orders sent at the closes */
 	uint64_t close_unflat; /**< lines left open after a flatten close (no liquidity) */
-	uint64_t timers;       /**< strategy timer rounds fired */
+	uint64_t timers;       /**< timer rounds fired between events (at their due times) */
 	char latency[256];     /**< the latency spec in effect */
 	uint64_t seed;         /**< the seed in effect */
 };

@@ -82,12 +82,18 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 		"  \"run\": {\"messages\": %" PRIu64 ", \"md_events\": %" PRIu64
 		", \"tops\": %" PRIu64 ", \"top_checksum\": \"%016" PRIx64
 		"\", \"intents\": %" PRIu64 ", \"risk_rejects\": %" PRIu64
-		", \"orders_to_venue\": %" PRIu64
+		", \"orders_to_venue\": %" PRIu64 ", \"timer_rounds\": %" PRIu64
+		", \"closes\": %" PRIu64 ", \"close_orders\": %" PRIu64
+		", \"close_unflat\": %" PRIu64
 		", \"sim_start\": \"%s\", \"sim_end\": \"%s\", \"sim_seconds\": %.6f},\n",
 		r->messages, r->md_events, r->tops, r->top_checksum, r->intents, r->risk_rejects,
-		r->orders_to_venue, a, z, (double)(r->sim_end_ns - r->sim_start_ns) / 1e9);
-	fprintf(out, "  \"wall\": {\"wall_seconds\": %.6f, \"msg_per_s\": %.0f},\n", r->wall_s,
-		safe_div((double)r->messages, r->wall_s));
+		r->orders_to_venue, r->timers, r->closes, r->close_orders, r->close_unflat, a, z,
+		(double)(r->sim_end_ns - r->sim_start_ns) / 1e9);
+	fprintf(out,
+		"  \"wall\": {\"wall_seconds\": %.6f, \"msg_per_s\": %.0f, \"replay_cpu_seconds\": "
+		"%.6f, \"replay_msg_per_cpu_s\": %.0f},\n",
+		r->wall_s, safe_div((double)r->messages, r->wall_s), r->replay_cpu_s,
+		safe_div((double)r->messages, r->replay_cpu_s));
 	fprintf(out,
 		"  \"bad_data\": {\"truncated\": %" PRIu64 ", \"gaps\": %" PRIu64
 		", \"missing\": %" PRIu64 ", \"unknown_type\": %" PRIu64 ", \"malformed\": %" PRIu64
@@ -144,8 +150,8 @@ void fp_bt_usage(FILE *out)
 		"                         [--latency SPEC] [--seed N] [--out DIR] [--json] "
 		"[--strict] [--quiet]\n"
 		"                         [--set KEY=V] [--sweep KEY=V1,V2,...] [--no-plots]\n"
-		"  Replay recorded market data (raw ITCH / NASDAQ BinaryFILE, gzip, pcap of "
-		"MoldUDP64)\n"
+		"  Replay recorded market data (raw ITCH / NASDAQ BinaryFILE, pcap or pcapng of "
+		"MoldUDP64, gzip)\n"
 		"  through the config's book, strategies and risk against a simulated venue with "
 		"exact\n"
 		"  L3 queue position. Writes DIR/journal/, DIR/report.json, DIR/fills.csv, "

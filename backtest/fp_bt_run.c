@@ -495,16 +495,23 @@ static void drain_orders(struct bt *b)
 	}
 }
 
-/* Strategies, then risk, as the fused worker polls them; then what they produced. */
+/* Strategies, then risk, as the fused worker polls them; then what they produced. A poll
+ * that would find nothing (no input, no timer due, nothing waiting: fp_*_has_work) is
+ * skipped: most messages move no top, and the stages see the same events at the same
+ * clock either way. */
 static void poll_trading(struct bt *b)
 {
 	for (int pass = 0; pass < 4; pass++) {
 		unsigned work = 0;
-		if (!b->o->no_strategies && !b->closing)
+		if (!b->o->no_strategies && !b->closing &&
+		    fp_strat_host_has_work(&b->host, b->clock))
 			work += fp_strat_host_poll(&b->host, 64);
-		work += fp_risk_poll(&b->risk, 64);
-		drain_risk_journal(b);
-		drain_orders(b);
+		if (fp_risk_has_work(&b->risk))
+			work += fp_risk_poll(&b->risk, 64);
+		if (fp_ring_count(b->ring[R_JRNL]))
+			drain_risk_journal(b);
+		if (fp_ring_count(b->ring[R_ORDER]))
+			drain_orders(b);
 		if (!work)
 			break;
 	}
@@ -573,37 +580,34 @@ static void advance_to(struct bt *b, uint64_t t)
  * and folds them into a running checksum: the live/backtest parity test compares it. */
 static void tap_tops(struct bt *b)
 {
-	struct fp_event ev[64];
+	const struct fp_event *ev;
 	uint32_t n;
-	while ((n = fp_ring_dequeue_burst(b->ring[R_TAP], ev, 64)) > 0) {
+	int feed = b->trading && !b->closing && !b->o->no_strategies;
+	while ((ev = fp_ring_peek(b->ring[R_TAP], 64, &n)) != NULL && n > 0) {
 		for (uint32_t i = 0; i < n; i++) {
+			/* To the host: what some strategy takes (fp_strat_host_wants). The
+			 * host's ring is drained at every message; a burst of tops (a clear of
+			 * every symbol) waits for the host instead of being dropped. */
+			if (feed && fp_strat_host_wants(&b->host, ev[i].symbol_id))
+				while (fp_ring_enqueue_burst(b->ring[R_TOP], &ev[i], 1) == 0)
+					poll_trading(b);
 			if (ev[i].type != FP_EV_BOOK_TOP)
 				continue;
 			const struct fp_ev_book_top *t = &ev[i].u.top;
 			if (t->bid_price > 0 && t->ask_price > 0 && t->bid_price < t->ask_price)
 				b->mark2[ev[i].symbol_id] = t->bid_price + t->ask_price;
-			uint64_t x[6] = {ev[i].symbol_id | (uint64_t)ev[i].flags << 32,
-					 (uint64_t)t->bid_price,
-					 (uint64_t)t->ask_price,
-					 t->bid_shares | (uint64_t)t->ask_shares << 32,
-					 t->ts_ns,
-					 0};
 			if (!b->trading)
 				continue;
+			uint64_t x[5] = {ev[i].symbol_id | (uint64_t)ev[i].flags << 32,
+					 (uint64_t)t->bid_price, (uint64_t)t->ask_price,
+					 t->bid_shares | (uint64_t)t->ask_shares << 32, t->ts_ns};
 			uint64_t h = b->res->top_checksum;
 			for (int k = 0; k < 5; k++)
 				h = (h ^ x[k]) * 0x100000001b3ull;
 			b->res->top_checksum = h;
 			b->res->tops++;
 		}
-		/* The host's ring is drained at every message; a burst of tops (a clear of
-		 * every symbol) waits for the host instead of being dropped. */
-		for (uint32_t done = 0;
-		     b->trading && !b->closing && !b->o->no_strategies && done < n;) {
-			done += fp_ring_enqueue_burst(b->ring[R_TOP], ev + done, n - done);
-			if (done < n)
-				poll_trading(b);
-		}
+		fp_ring_release(b->ring[R_TAP], n);
 	}
 }
 
@@ -850,7 +854,7 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	tap_tops(b);
 	if (b->trading)
 		poll_trading(b);
-	else
+	else if (fp_risk_has_work(&b->risk))
 		fp_risk_poll(&b->risk, 64);
 	b->day_open = 1;
 	if ((b->res->messages & 0xfffff) == 0)
@@ -1227,6 +1231,8 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 		if (stat(o->data[i], &sst) == 0)
 			b->total_bytes += (uint64_t)sst.st_size;
 	}
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	for (unsigned i = 0; i < o->nb_data && !b->stop; i++)
 		if ((rc = replay_file(b, o->data[i], i)) < 0)
 			goto out;
@@ -1237,6 +1243,8 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 		poll_trading(b);
 	}
 	drain_risk_journal(b);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	res->replay_cpu_s = elapsed_s(&c0, &c1);
 	res->sim_end_ns = b->last_ts;
 	minute_tick(b, b->next_minute);
 	second_tick(b, b->last_ts);
