@@ -129,7 +129,7 @@ struct bt {
 	uint64_t last_end; /* offset just past the last message handed over */
 	uint64_t expect_seq[FP_CTL_MD_MAX_SESSIONS];
 	char sessions[FP_CTL_MD_MAX_SESSIONS][FP_MOLD_SESSION_LEN];
-	unsigned nb_sessions;
+	unsigned nb_sessions, last_session;
 	/* journal */
 	int jrnl_ready;         /* opened for the file in progress */
 	uint32_t file_day;      /* YYYYMMDD of the file in progress when the data has no date */
@@ -747,10 +747,12 @@ static void day_close(struct bt *b)
 /* Session accounting for gaps (the walker counts them too; we want their positions). */
 static void check_seq(struct bt *b, const struct fp_ctl_md_msg *m)
 {
-	unsigned i;
-	for (i = 0; i < b->nb_sessions; i++)
-		if (!memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
-			break;
+	unsigned i = b->last_session; /* a capture is mostly one session: try it first */
+	if (i >= b->nb_sessions || memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
+		for (i = 0; i < b->nb_sessions; i++)
+			if (!memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
+				break;
+	b->last_session = i;
 	if (i == b->nb_sessions) {
 		if (i == FP_CTL_MD_MAX_SESSIONS)
 			return;
@@ -831,7 +833,9 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	advance_to(b, ts);
 	ticks_to(b, ts);
 	/* 3. normalize (same code as the md stage) */
-	uint64_t t_ev = ts + fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED]);
+	const struct fp_bt_lat *feed = &b->lat[FP_BT_LAT_FEED]; /* a constant: no call */
+	uint64_t t_ev = ts + (feed->nb ? fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED])
+				       : feed->constant_ns);
 	uint32_t got;
 	struct fp_event *ev = fp_ring_reserve(b->ring[R_MD], 1, &got);
 	if (!got || fp_md_normalize(m->msg, m->len, m->seq, t_ev, 0, ev) != FP_ITCH_OK)
