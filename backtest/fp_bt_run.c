@@ -668,10 +668,12 @@ static void settle(struct bt *b)
 	}
 }
 
-/* Cancel our open orders, then take the recorded book for every open position. */
+/* Let what is in flight arrive, cancel our open orders, then take the recorded book for
+ * every open position. */
 static void close_flatten(struct bt *b)
 {
 	const struct fp_bt_venue *v = &b->venue;
+	settle(b); /* orders in flight reach the venue first: they are cancelled too */
 	for (uint32_t i = 0; i < v->hi; i++) {
 		const struct fp_bt_vorder *o = &v->orders[i];
 		if (o->id)
@@ -834,8 +836,8 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	ticks_to(b, ts);
 	/* 3. normalize (same code as the md stage) */
 	const struct fp_bt_lat *feed = &b->lat[FP_BT_LAT_FEED]; /* a constant: no call */
-	uint64_t t_ev = ts + (feed->nb ? fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED])
-				       : feed->constant_ns);
+	uint64_t t_ev =
+		ts + (feed->nb ? fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED]) : feed->constant_ns);
 	uint32_t got;
 	struct fp_event *ev = fp_ring_reserve(b->ring[R_MD], 1, &got);
 	if (!got || fp_md_normalize(m->msg, m->len, m->seq, t_ev, 0, ev) != FP_ITCH_OK)

@@ -3,7 +3,8 @@
  * bt_probe_strategy.c - a test strategy built as a shared object, run the same way live and
  * in a backtest: it folds every book top it is given into a running checksum (the formula
  * of the backtest's top tap, fp_bt_run.c) and, with buy=N, buys N shares of buy_symbol once,
- * at the ask of the first two-sided top (DAY order). At fini it writes
+ * at the ask of the first two-sided top (DAY order; at_bid=1: at the bid, a passive order
+ * that rests; the probe never cancels). At fini it writes
  * "tops N checksum HEX position P" to the file named by out=PATH (cold: fini may do I/O),
  * and, with timer_out=PATH, "timers N first T last T min_gap G max_gap G" (the clock of its
  * timer rounds, ns in a backtest: timers must fire at their due times).
@@ -16,7 +17,7 @@
 
 struct probe_state {
 	uint64_t tops, checksum;
-	uint32_t symbol, buy;
+	uint32_t symbol, buy, at_bid;
 	uint64_t bought;
 	int64_t position;
 	uint64_t timers, first_timer, last_timer, min_gap, max_gap;
@@ -31,6 +32,7 @@ static int probe_init(void *st, const struct fp_strat_params *p, struct fp_strat
 	(void)ctx;
 	s->symbol = (uint32_t)fp_strat_param_i64(p, "buy_symbol", 0);
 	s->buy = (uint32_t)fp_strat_param_i64(p, "buy", 0);
+	s->at_bid = (uint32_t)fp_strat_param_i64(p, "at_bid", 0);
 	const char *out = fp_strat_param_str(p, "out");
 	snprintf(s->out, sizeof(s->out), "%s", out ? out : "");
 	out = fp_strat_param_str(p, "timer_out");
@@ -50,8 +52,8 @@ static void probe_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event 
 	s->tops++;
 	if (s->buy && !s->bought && ev->symbol_id == s->symbol && t->bid_price > 0 &&
 	    t->ask_price > 0 && !(ev->flags & (FP_EVF_STALE | FP_EVF_HALTED | FP_EVF_CROSSED)))
-		s->bought =
-			fp_strat_new(ctx, s->symbol, FP_SIDE_BUY, s->buy, t->ask_price, FP_TIF_DAY);
+		s->bought = fp_strat_new(ctx, s->symbol, FP_SIDE_BUY, s->buy,
+					 s->at_bid ? t->bid_price : t->ask_price, FP_TIF_DAY);
 }
 
 static void probe_exec(void *st, struct fp_strat_ctx *ctx, const struct fp_event *ev)
