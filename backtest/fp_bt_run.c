@@ -845,8 +845,11 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	if (ev->type == FP_EV_MD_STOCK_DIRECTORY && ev->symbol_id < b->nb_symbols)
 		snprintf(b->stock[ev->symbol_id], 9, "%.8s", ev->u.stock_directory.stock);
 	if (ev->type == FP_EV_MD_SYSTEM &&
-	    (ev->u.system.event_code == 'M' || ev->u.system.event_code == 'C'))
+	    (ev->u.system.event_code == 'M' || ev->u.system.event_code == 'C')) {
+		if (ts > b->clock) /* the close decides at the event's exchange time */
+			b->clock = ts;
 		day_close(b); /* the close (before the book clears at 'C') */
+	}
 	/* 2. the venue sees it before the book applies it */
 	fp_bt_venue_md(&b->venue, ev, ts); /* before --from too: it tracks references (V1) */
 	fp_ring_commit(b->ring[R_MD], 1);
