@@ -9,7 +9,8 @@
  * Who may call: `fastpath backtest` (fp_bt_main), fastpath-bench and tests. One process,
  * one thread: no segment, no pinning, no sockets. Time is the feed's (ITCH timestamps):
  * the stages get it through their clock hooks, so a day replays as fast as the CPU goes.
- * Cold paths allocate and print (progress on stderr); the replay loop does neither.
+ * Cold paths allocate; the library never prints: progress goes to the caller's callback
+ * (fp_bt_opts.progress; the command prints it on stderr); the replay loop allocates nothing.
  * docs/backtest.md is the user's page.
  */
 #ifndef FP_BT_H
@@ -25,6 +26,19 @@
 #define FP_BT_MAX_SET   8  /**< --set and --sweep overrides of one run */
 #define FP_BT_MAX_RUNS  64 /**< runs of one --sweep (the product of its values) */
 
+/** Where a run stands, handed to fp_bt_opts.progress. */
+struct fp_bt_progress {
+	uint64_t messages; /**< ITCH messages replayed so far */
+	uint64_t orders;   /**< orders sent to the simulated venue so far */
+	uint64_t sim_ns;   /**< feed time of day of the last message, ns */
+	double wall_s;     /**< since the run started */
+	double done;       /**< fraction of the input bytes replayed, 0..1 */
+	bool last;         /**< the run's end (called once) */
+};
+
+/** Progress callback: about once a wall-clock second, and once at the end. */
+typedef void (*fp_bt_progress_fn)(void *arg, const struct fp_bt_progress *p);
+
 /** What to run (the command line, after the config file). */
 struct fp_bt_opts {
 	const char *config;
@@ -37,9 +51,10 @@ struct fp_bt_opts {
 	const char *out_dir; /**< NULL: build/backtest */
 	bool json;           /**< print report.json on stdout */
 	bool strict;         /**< stop at the first bad datum */
-	bool quiet;          /**< no progress on stderr */
-	bool no_journal;     /**< benchmarks: no journal, no report files */
-	bool no_strategies;  /**< benchmarks: book and venue only (strategies not polled) */
+	fp_bt_progress_fn progress; /**< NULL: no progress reports */
+	void *progress_arg;
+	bool no_journal;    /**< benchmarks: no journal, no report files */
+	bool no_strategies; /**< benchmarks: book and venue only (strategies not polled) */
 	/** Overrides KEY=VALUE (--set, --sweep): strategy.ID.PARAM, latency.feed|entry|resp,
 	 *  seed, backtest.fee_maker|fee_taker. */
 	const char *set[FP_BT_MAX_SET];
@@ -83,15 +98,21 @@ struct fp_bt_result {
 	uint64_t intents, risk_rejects, orders_to_venue;
 	uint64_t sim_start_ns, sim_end_ns; /**< feed time (day * 86400e9 + ns of day) */
 	double wall_s;
+	double replay_cpu_s; /**< CPU time of this thread in the replay itself (the files, the
+			      *   closes), without set-up, teardown and report files */
 	struct fp_bt_bad bad;
 	uint64_t journal_records;
 	char journal_sha256[65];
 	char journal_path[600];
 	unsigned nb_lines;
 	struct fp_bt_line lines[FP_BT_MAX_LINES];
-	int stopped_strict; /**< --strict stopped the run at bad data */
-	char latency[256];  /**< the latency spec in effect */
-	uint64_t seed;      /**< the seed in effect */
+	int stopped_strict;    /**< --strict stopped the run at bad data */
+	uint64_t closes;       /**< trading days closed (backtest.close) */
+	uint64_t close_orders; /**< flatten orders sent at the closes */
+	uint64_t close_unflat; /**< lines left open after a flatten close (no liquidity) */
+	uint64_t timers;       /**< timer rounds fired between events (at their due times) */
+	char latency[256];     /**< the latency spec in effect */
+	uint64_t seed;         /**< the seed in effect */
 };
 
 /**

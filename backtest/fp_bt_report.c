@@ -82,12 +82,18 @@ void fp_bt_report_json(FILE *out, const struct fp_bt_opts *o, const struct fp_bt
 		"  \"run\": {\"messages\": %" PRIu64 ", \"md_events\": %" PRIu64
 		", \"tops\": %" PRIu64 ", \"top_checksum\": \"%016" PRIx64
 		"\", \"intents\": %" PRIu64 ", \"risk_rejects\": %" PRIu64
-		", \"orders_to_venue\": %" PRIu64
+		", \"orders_to_venue\": %" PRIu64 ", \"timer_rounds\": %" PRIu64
+		", \"closes\": %" PRIu64 ", \"close_orders\": %" PRIu64
+		", \"close_unflat\": %" PRIu64
 		", \"sim_start\": \"%s\", \"sim_end\": \"%s\", \"sim_seconds\": %.6f},\n",
 		r->messages, r->md_events, r->tops, r->top_checksum, r->intents, r->risk_rejects,
-		r->orders_to_venue, a, z, (double)(r->sim_end_ns - r->sim_start_ns) / 1e9);
-	fprintf(out, "  \"wall\": {\"wall_seconds\": %.6f, \"msg_per_s\": %.0f},\n", r->wall_s,
-		safe_div((double)r->messages, r->wall_s));
+		r->orders_to_venue, r->timers, r->closes, r->close_orders, r->close_unflat, a, z,
+		(double)(r->sim_end_ns - r->sim_start_ns) / 1e9);
+	fprintf(out,
+		"  \"wall\": {\"wall_seconds\": %.6f, \"msg_per_s\": %.0f, \"replay_cpu_seconds\": "
+		"%.6f, \"replay_msg_per_cpu_s\": %.0f},\n",
+		r->wall_s, safe_div((double)r->messages, r->wall_s), r->replay_cpu_s,
+		safe_div((double)r->messages, r->replay_cpu_s));
 	fprintf(out,
 		"  \"bad_data\": {\"truncated\": %" PRIu64 ", \"gaps\": %" PRIu64
 		", \"missing\": %" PRIu64 ", \"unknown_type\": %" PRIu64 ", \"malformed\": %" PRIu64
@@ -144,8 +150,8 @@ void fp_bt_usage(FILE *out)
 		"                         [--latency SPEC] [--seed N] [--out DIR] [--json] "
 		"[--strict] [--quiet]\n"
 		"                         [--set KEY=V] [--sweep KEY=V1,V2,...] [--no-plots]\n"
-		"  Replay recorded market data (raw ITCH / NASDAQ BinaryFILE, gzip, pcap of "
-		"MoldUDP64)\n"
+		"  Replay recorded market data (raw ITCH / NASDAQ BinaryFILE, pcap or pcapng of "
+		"MoldUDP64, gzip)\n"
 		"  through the config's book, strategies and risk against a simulated venue with "
 		"exact\n"
 		"  L3 queue position. Writes DIR/journal/, DIR/report.json, DIR/fills.csv, "
@@ -290,7 +296,7 @@ static int sweep_main(const struct fp_bt_opts *base, const char *const *keys, un
 				static struct fp_bt_result res;
 				struct fp_bt_opts o = *base;
 				o.out_dir = outs[r];
-				o.quiet = true;
+				o.progress = NULL;
 				for (unsigned k = 0; k < nb_keys && o.nb_set < FP_BT_MAX_SET; k++)
 					o.set[o.nb_set++] = sets[r][k];
 				int rc = fp_bt_run(&o, &res);
@@ -376,10 +382,25 @@ static int sweep_main(const struct fp_bt_opts *base, const char *const *keys, un
 	return failed ? 1 : 0;
 }
 
+/* The command's progress line on stderr (the library never prints). */
+static void print_progress(void *arg, const struct fp_bt_progress *p)
+{
+	(void)arg;
+	uint64_t tod = p->sim_ns / 1000000000ull;
+	double rate = p->wall_s > 0 ? (double)p->messages / p->wall_s : 0;
+	double eta = p->done > 0 ? p->wall_s * (1 - p->done) / p->done : 0;
+	fprintf(stderr,
+		"[backtest] %.1fM msg  sim %02u:%02u:%02u  %.2fM msg/s  %s%.0fs  orders %" PRIu64
+		"\n",
+		(double)p->messages / 1e6, (unsigned)(tod / 3600), (unsigned)(tod / 60 % 60),
+		(unsigned)(tod % 60), rate / 1e6, p->last ? "wall " : "ETA ",
+		p->last ? p->wall_s : eta, p->orders);
+}
+
 int fp_bt_main(int argc, char **argv)
 {
 	static struct fp_bt_result res; /* large: main's own, not shared state */
-	struct fp_bt_opts o = {.from_ns = -1, .to_ns = -1, .seed = -1};
+	struct fp_bt_opts o = {.from_ns = -1, .to_ns = -1, .seed = -1, .progress = print_progress};
 	enum {
 		O_CONFIG = 1,
 		O_DATA,
@@ -463,7 +484,7 @@ int fp_bt_main(int argc, char **argv)
 			o.strict = true;
 			break;
 		case O_QUIET:
-			o.quiet = true;
+			o.progress = NULL;
 			break;
 		case O_SET:
 			if (o.nb_set == FP_BT_MAX_SET - FP_BT_MAX_SWEEP) {

@@ -16,11 +16,21 @@
  *      so a later order never overtakes an earlier one); venue reports reach the stages at
  *      their venue time + response latency (FIFO likewise).
  * Strategy timers and risk's rate limits, stale checks and cooldowns read the same clock
- * (fp_strat_host_cfg.clock, fp_risk_cfg.clock).
+ * (fp_strat_host_cfg.clock, fp_risk_cfg.clock). A timer round due between two events fires
+ * at its own time (the clock set to it), within a trading day.
+ *
+ * The close of each day (file): the first system event 'M' (end of market hours) or 'C'
+ * (end of messages, before the book clears), else the file's last message. backtest.close = "carry" keeps positions and orders open into the
+ * next file; "flatten" cancels our open orders and sends, for every open position, an IOC
+ * through risk (from the strategy's id) priced to take enough of the recorded book, then
+ * lets everything in flight settle; the strategies are not polled during the close (the
+ * market is closed to them) and see its reports at the next day's first message. Either
+ * way the close journals a position snapshot of every report line (positions_eod).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +51,19 @@
 #include "fp_itch.h"
 #include "fp_journal.h"
 #include "fp_md_normalize.h"
+#include "fp_order_id.h"
 #include "fp_pcap.h"
 #include "fp_risk.h"
 #include "fp_store_journal.h"
 #include "fp_strat.h"
 
-#define NS_PER_DAY  86400000000000ull
-#define NS_PER_MIN  60000000000ull
-#define PENDING_MAX 65536u /* orders in flight to the venue, reports in flight back */
-#define RING_SMALL  4096u
-#define SYMBOLS_MAX 65536u
+#define NS_PER_DAY     86400000000000ull
+#define NS_PER_MIN     60000000000ull
+#define PENDING_MAX    65536u /* orders in flight to the venue, reports in flight back */
+#define RING_SMALL     4096u
+#define SYMBOLS_MAX    65536u
+/* Sequence numbers of the close's orders (per strategy id): far above any host sequence. */
+#define CLOSE_SEQ_BASE (1ull << 47)
 
 /* A FIFO of timed events (orders to the venue, reports back). */
 struct timed {
@@ -98,6 +111,12 @@ struct bt {
 	uint64_t next_minute, next_second;
 	int trading; /* past --from */
 	int stop;
+	int flatten;           /* backtest.close = "flatten" (else "carry") */
+	int day_open;          /* the file in progress has replayed a message */
+	int closed;            /* the file in progress had its close */
+	int closing;           /* the close runs: strategies are not polled */
+	uint64_t day_epoch_ns; /* midnight of the file's day, ns since the epoch */
+	uint64_t close_seq;
 	int64_t fee_maker, fee_taker; /* Price(4) units per share (negative = rebate) */
 	char lat_buf[1024];           /* the latency spec with --set overrides */
 	uint32_t nb_symbols;
@@ -110,7 +129,7 @@ struct bt {
 	uint64_t last_end; /* offset just past the last message handed over */
 	uint64_t expect_seq[FP_CTL_MD_MAX_SESSIONS];
 	char sessions[FP_CTL_MD_MAX_SESSIONS][FP_MOLD_SESSION_LEN];
-	unsigned nb_sessions;
+	unsigned nb_sessions, last_session;
 	/* journal */
 	int jrnl_ready;         /* opened for the file in progress */
 	uint32_t file_day;      /* YYYYMMDD of the file in progress when the data has no date */
@@ -476,16 +495,23 @@ static void drain_orders(struct bt *b)
 	}
 }
 
-/* Strategies, then risk, as the fused worker polls them; then what they produced. */
+/* Strategies, then risk, as the fused worker polls them; then what they produced. A poll
+ * that would find nothing (no input, no timer due, nothing waiting: fp_*_has_work) is
+ * skipped: most messages move no top, and the stages see the same events at the same
+ * clock either way. */
 static void poll_trading(struct bt *b)
 {
 	for (int pass = 0; pass < 4; pass++) {
 		unsigned work = 0;
-		if (!b->o->no_strategies)
+		if (!b->o->no_strategies && !b->closing &&
+		    fp_strat_host_has_work(&b->host, b->clock))
 			work += fp_strat_host_poll(&b->host, 64);
-		work += fp_risk_poll(&b->risk, 64);
-		drain_risk_journal(b);
-		drain_orders(b);
+		if (fp_risk_has_work(&b->risk))
+			work += fp_risk_poll(&b->risk, 64);
+		if (fp_ring_count(b->ring[R_JRNL]))
+			drain_risk_journal(b);
+		if (fp_ring_count(b->ring[R_ORDER]))
+			drain_orders(b);
 		if (!work)
 			break;
 	}
@@ -531,70 +557,204 @@ static void run_until(struct bt *b, uint64_t t)
 	}
 }
 
+/* Everything due before @p t, strategy timer rounds included: a round due between two
+ * events fires at its own time, as on a live clock (within a trading day, past --from;
+ * the first message of a day starts the day's timer phase). */
+static void advance_to(struct bt *b, uint64_t t)
+{
+	while (b->day_open && b->trading && !b->closing && !b->o->no_strategies) {
+		uint64_t due = fp_strat_host_next_timer(&b->host);
+		if (due >= t)
+			break;
+		run_until(b, due);
+		ticks_to(b, due);
+		if (due > b->clock)
+			b->clock = due;
+		poll_trading(b);
+		b->res->timers++;
+	}
+	run_until(b, t);
+}
+
 /* Tops for the strategies pass through a tap (book -> tap -> host's ring) that counts them
  * and folds them into a running checksum: the live/backtest parity test compares it. */
 static void tap_tops(struct bt *b)
 {
-	struct fp_event ev[64];
+	const struct fp_event *ev;
 	uint32_t n;
-	while ((n = fp_ring_dequeue_burst(b->ring[R_TAP], ev, 64)) > 0) {
+	int feed = b->trading && !b->closing && !b->o->no_strategies;
+	while ((ev = fp_ring_peek(b->ring[R_TAP], 64, &n)) != NULL && n > 0) {
 		for (uint32_t i = 0; i < n; i++) {
+			/* To the host: what some strategy takes (fp_strat_host_wants). The
+			 * host's ring is drained at every message; a burst of tops (a clear of
+			 * every symbol) waits for the host instead of being dropped. */
+			if (feed && fp_strat_host_wants(&b->host, ev[i].symbol_id))
+				while (fp_ring_enqueue_burst(b->ring[R_TOP], &ev[i], 1) == 0)
+					poll_trading(b);
 			if (ev[i].type != FP_EV_BOOK_TOP)
 				continue;
 			const struct fp_ev_book_top *t = &ev[i].u.top;
 			if (t->bid_price > 0 && t->ask_price > 0 && t->bid_price < t->ask_price)
 				b->mark2[ev[i].symbol_id] = t->bid_price + t->ask_price;
-			uint64_t x[6] = {ev[i].symbol_id | (uint64_t)ev[i].flags << 32,
-					 (uint64_t)t->bid_price,
-					 (uint64_t)t->ask_price,
-					 t->bid_shares | (uint64_t)t->ask_shares << 32,
-					 t->ts_ns,
-					 0};
 			if (!b->trading)
 				continue;
+			uint64_t x[5] = {ev[i].symbol_id | (uint64_t)ev[i].flags << 32,
+					 (uint64_t)t->bid_price, (uint64_t)t->ask_price,
+					 t->bid_shares | (uint64_t)t->ask_shares << 32, t->ts_ns};
 			uint64_t h = b->res->top_checksum;
 			for (int k = 0; k < 5; k++)
 				h = (h ^ x[k]) * 0x100000001b3ull;
 			b->res->top_checksum = h;
 			b->res->tops++;
 		}
-		/* The host's ring is drained at every message; a burst of tops (a clear of
-		 * every symbol) waits for the host instead of being dropped. */
-		for (uint32_t done = 0; b->trading && !b->o->no_strategies && done < n;) {
-			done += fp_ring_enqueue_burst(b->ring[R_TOP], ev + done, n - done);
-			if (done < n)
-				poll_trading(b);
-		}
+		fp_ring_release(b->ring[R_TAP], n);
 	}
 }
 
+/* The caller's progress callback, at most once a wall second (and once at the end). */
 static void progress(struct bt *b, uint64_t offset, int last)
 {
 	struct timespec now;
+	if (!b->o->progress)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!last && elapsed_s(&b->last_progress, &now) < 1.0)
 		return;
 	b->last_progress = now;
-	double wall = elapsed_s(&b->t0, &now);
 	double done = (double)(b->done_bytes + offset);
-	double rate = wall > 0 ? (double)b->res->messages / wall : 0;
-	double eta = done > 0 ? wall * ((double)b->total_bytes - done) / done : 0;
-	uint64_t tod = b->last_ts % NS_PER_DAY / 1000000000ull;
-	fprintf(stderr,
-		"[backtest] %.1fM msg  sim %02u:%02u:%02u  %.2fM msg/s  %s%.0fs  orders %" PRIu64
-		"\n",
-		(double)b->res->messages / 1e6, (unsigned)(tod / 3600), (unsigned)(tod / 60 % 60),
-		(unsigned)(tod % 60), rate / 1e6, last ? "wall " : "ETA ", last ? wall : eta,
-		b->res->orders_to_venue);
+	struct fp_bt_progress p = {
+		.messages = b->res->messages,
+		.orders = b->res->orders_to_venue,
+		.sim_ns = b->last_ts % NS_PER_DAY,
+		.wall_s = elapsed_s(&b->t0, &now),
+		.done = b->total_bytes ? FP_MIN(done / (double)b->total_bytes, 1.0) : 1.0,
+		.last = last != 0,
+	};
+	b->o->progress(b->o->progress_arg, &p);
+}
+
+/* ---- the close of a day (backtest.close) ---- */
+
+/* An order of the close, from strategy @p sid, onto risk's intent ring (as a strategy's). */
+static void close_intent(struct bt *b, uint8_t type, uint16_t sid, uint32_t symbol, uint64_t orig,
+			 uint8_t side, uint32_t shares, int64_t price)
+{
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.source = sid;
+	ev.symbol_id = symbol;
+	ev.u.order.client_order_id = fp_order_id_make(sid, CLOSE_SEQ_BASE + b->close_seq++);
+	ev.seq = ev.u.order.client_order_id;
+	ev.u.order.orig_client_order_id = orig;
+	ev.u.order.strategy_id = sid;
+	ev.u.order.side = side;
+	ev.u.order.shares = shares;
+	ev.u.order.price = price;
+	ev.u.order.tif = FP_TIF_IOC;
+	ev.u.order.t_decide = b->clock;
+	while (fp_ring_enqueue_burst(b->ring[R_INTENT], &ev, 1) == 0)
+		poll_trading(b); /* risk drains it */
+}
+
+/* Risk, the orders it passed, the venue's answers: until nothing is in flight. */
+static void settle(struct bt *b)
+{
+	for (int round = 0; round < 64 && !b->stop; round++) {
+		poll_trading(b);
+		if (!fifo_count(&b->to_venue) && !fifo_count(&b->to_us))
+			break;
+		run_until(b, UINT64_MAX - 1);
+	}
+}
+
+/* Let what is in flight arrive, cancel our open orders, then take the recorded book for
+ * every open position. */
+static void close_flatten(struct bt *b)
+{
+	const struct fp_bt_venue *v = &b->venue;
+	settle(b); /* orders in flight reach the venue first: they are cancelled too */
+	for (uint32_t i = 0; i < v->hi; i++) {
+		const struct fp_bt_vorder *o = &v->orders[i];
+		if (o->id)
+			close_intent(b, FP_EV_ORDER_CANCEL, o->strategy_id, o->symbol_id, o->id,
+				     o->side, 0, 0);
+	}
+	settle(b);
+	for (unsigned i = 0; i < b->res->nb_lines; i++) {
+		const struct fp_bt_line *l = &b->res->lines[i];
+		if (!l->position)
+			continue;
+		/* the price that takes |position| shares of the other side, level by level */
+		struct fp_book_depth_level lv[64];
+		uint32_t n =
+			fp_book_core_depth(&b->book.core, l->symbol_id,
+					   l->position > 0 ? FP_BOOK_BID : FP_BOOK_ASK, lv, 64);
+		uint64_t need = (uint64_t)llabs(l->position), got = 0;
+		int64_t px = 0;
+		for (uint32_t k = 0; k < n && got < need; k++)
+			got += lv[k].shares, px = lv[k].price;
+		if (!px)
+			continue; /* an empty side: counted below */
+		close_intent(b, FP_EV_ORDER_NEW, l->strategy_id, l->symbol_id, 0,
+			     l->position > 0 ? FP_SIDE_SELL : FP_SIDE_BUY, (uint32_t)need, px);
+		b->res->close_orders++;
+	}
+	settle(b);
+	for (unsigned i = 0; i < b->res->nb_lines; i++)
+		b->res->close_unflat += b->res->lines[i].position != 0;
+}
+
+/* Every report line's position, cost and P&L at the close, as the store's snapshots
+ * (FP_JRNL_REC_POS_SNAPSHOT; Price(4) units), so that positions_eod shows the day's end. */
+static void close_snapshots(struct bt *b)
+{
+	uint64_t t = b->day_epoch_ns + (b->clock > b->day_base ? b->clock - b->day_base : 0);
+	for (unsigned i = 0; i < b->res->nb_lines && b->jrnl; i++) {
+		struct fp_bt_line *l = &b->res->lines[i];
+		line_equity(b, l);
+		struct fp_jrnl_pos_snapshot ps = {
+			.time_ns = t,
+			.strategy_id = l->strategy_id,
+			.symbol_id = l->symbol_id,
+			.position = l->position,
+			.cost = llround(l->cost * 1e4),
+			.realized = llround(l->realized * 1e4),
+			.unreal = llround(l->unrealized * 1e4),
+			.mark = l->symbol_id < b->nb_symbols ? b->mark2[l->symbol_id] / 2 : 0,
+		};
+		if (l->symbol_id < b->nb_symbols)
+			memcpy(ps.stock, b->stock[l->symbol_id], sizeof(ps.stock));
+		b->res->journal_records++;
+		if (fp_store_journal_append_flags(b->jrnl, FP_JRNL_REC_POS_SNAPSHOT,
+						  FP_JRNL_SRC_STORE, &ps, sizeof(ps)) < 0)
+			b->stop = 2;
+	}
+}
+
+/* The day's close (once a file; see the top of this file); the snapshots follow at the
+ * end of the file. */
+static void day_close(struct bt *b)
+{
+	if (b->closed || !b->day_open)
+		return;
+	b->closed = 1;
+	b->res->closes++;
+	if (b->flatten && !b->o->no_strategies) {
+		b->closing = 1;
+		close_flatten(b);
+	}
 }
 
 /* Session accounting for gaps (the walker counts them too; we want their positions). */
 static void check_seq(struct bt *b, const struct fp_ctl_md_msg *m)
 {
-	unsigned i;
-	for (i = 0; i < b->nb_sessions; i++)
-		if (!memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
-			break;
+	unsigned i = b->last_session; /* a capture is mostly one session: try it first */
+	if (i >= b->nb_sessions || memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
+		for (i = 0; i < b->nb_sessions; i++)
+			if (!memcmp(b->sessions[i], m->session, FP_MOLD_SESSION_LEN))
+				break;
+	b->last_session = i;
 	if (i == b->nb_sessions) {
 		if (i == FP_CTL_MD_MAX_SESSIONS)
 			return;
@@ -656,8 +816,8 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 		struct tm tm = {.tm_year = (int)(day / 10000) - 1900,
 				.tm_mon = (int)(day / 100 % 100) - 1,
 				.tm_mday = (int)(day % 100)};
-		b->file_start_ns = (uint64_t)timegm(&tm) * 1000000000ull +
-				   fp_itch_timestamp(m->msg); /* the day's first message */
+		b->day_epoch_ns = (uint64_t)timegm(&tm) * 1000000000ull;
+		b->file_start_ns = b->day_epoch_ns + fp_itch_timestamp(m->msg); /* first message */
 		if (jrnl_open(b, day) < 0)
 			return b->stop = 2;
 	}
@@ -671,17 +831,25 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	}
 	b->res->messages++;
 
-	/* 1. what is due before this message */
-	run_until(b, ts);
+	/* 1. what is due before this message (timer rounds included) */
+	advance_to(b, ts);
 	ticks_to(b, ts);
 	/* 3. normalize (same code as the md stage) */
-	uint64_t t_ev = ts + fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED]);
+	const struct fp_bt_lat *feed = &b->lat[FP_BT_LAT_FEED]; /* a constant: no call */
+	uint64_t t_ev =
+		ts + (feed->nb ? fp_bt_lat_sample(&b->lat[FP_BT_LAT_FEED]) : feed->constant_ns);
 	uint32_t got;
 	struct fp_event *ev = fp_ring_reserve(b->ring[R_MD], 1, &got);
 	if (!got || fp_md_normalize(m->msg, m->len, m->seq, t_ev, 0, ev) != FP_ITCH_OK)
 		return 0;
 	if (ev->type == FP_EV_MD_STOCK_DIRECTORY && ev->symbol_id < b->nb_symbols)
 		snprintf(b->stock[ev->symbol_id], 9, "%.8s", ev->u.stock_directory.stock);
+	if (ev->type == FP_EV_MD_SYSTEM &&
+	    (ev->u.system.event_code == 'M' || ev->u.system.event_code == 'C')) {
+		if (ts > b->clock) /* the close decides at the event's exchange time */
+			b->clock = ts;
+		day_close(b); /* the close (before the book clears at 'C') */
+	}
 	/* 2. the venue sees it before the book applies it */
 	fp_bt_venue_md(&b->venue, ev, ts); /* before --from too: it tracks references (V1) */
 	fp_ring_commit(b->ring[R_MD], 1);
@@ -695,9 +863,10 @@ static int on_msg(void *arg, const struct fp_ctl_md_msg *m)
 	tap_tops(b);
 	if (b->trading)
 		poll_trading(b);
-	else
+	else if (fp_risk_has_work(&b->risk))
 		fp_risk_poll(&b->risk, 64);
-	if ((b->res->messages & 0xfffff) == 0 && !b->o->quiet)
+	b->day_open = 1;
+	if ((b->res->messages & 0xfffff) == 0)
 		progress(b, m->offset, 0);
 	return b->stop;
 }
@@ -720,7 +889,7 @@ static int setup_rings(struct bt *b)
 }
 
 static const char *const bt_keys[] = {"fee_maker", "fee_taker",  "latency", "seed",
-				      "date",      "max_orders", NULL};
+				      "date",      "max_orders", "close",   NULL};
 
 static int setup_stages(struct bt *b)
 {
@@ -729,7 +898,7 @@ static int setup_stages(struct bt *b)
 	struct fp_book_stage_cfg bcfg;
 	struct fp_strat_host_cfg scfg;
 	struct fp_ctl_risk_settings rs;
-	const char *latency = "", *inst = "backtest";
+	const char *latency = "", *inst = "backtest", *close = "carry";
 	int64_t seed = 1, date = 19700101, max_orders = 4096;
 	int rc;
 
@@ -743,8 +912,16 @@ static int setup_stages(struct bt *b)
 	     (rc = fp_cfg_get_string(b->cfg, g, "latency", "", 0, &latency)) < 0 ||
 	     (rc = fp_cfg_get_int64(b->cfg, g, "seed", 1, 0, INT64_MAX, &seed)) < 0 ||
 	     (rc = fp_cfg_get_int64(b->cfg, g, "date", 19700101, 19700101, 29991231, &date)) < 0 ||
-	     (rc = fp_cfg_get_int64(b->cfg, g, "max_orders", 4096, 16, 1 << 20, &max_orders)) < 0))
+	     (rc = fp_cfg_get_int64(b->cfg, g, "max_orders", 4096, 16, 1 << 20, &max_orders)) < 0 ||
+	     (rc = fp_cfg_get_string(b->cfg, g, "close", "carry", 0, &close)) < 0))
 		return rc;
+	if (strcmp(close, "carry") && strcmp(close, "flatten"))
+		return fp_err_set(
+			-EINVAL,
+			"backtest.close = \"%s\": say \"carry\" (positions and orders go on "
+			"into the next file) or \"flatten\" (closed at each day's close)",
+			close);
+	b->flatten = !strcmp(close, "flatten");
 	b->file_day = (uint32_t)date;
 	if (b->o->latency)
 		latency = b->o->latency;
@@ -929,13 +1106,15 @@ static int load_gz(const char *path, struct fp_ctl_md_file *f)
 	f->buf = buf;
 	f->len = len;
 	f->path = path;
-	int kind = fp_pcap_probe(buf, len);
-	if (kind == 2 || (kind == 0 && !fp_itch_stream_probe(buf, len))) {
+	int kind = fp_pcap_probe(buf, len); /* 1 classic pcap, 2 pcapng: fp_pcap reads both */
+	if (kind == 0 && !fp_itch_stream_probe(buf, len)) {
 		free(buf);
-		return fp_err_set(-EINVAL, "%s: inflated data is neither a pcap nor raw ITCH 5.0",
+		return fp_err_set(-EINVAL,
+				  "%s: inflated data is neither a capture (pcap, pcapng) nor raw "
+				  "ITCH 5.0",
 				  path);
 	}
-	f->format = kind == 1 ? FP_CTL_MD_PCAP : FP_CTL_MD_ITCH;
+	f->format = kind ? FP_CTL_MD_PCAP : FP_CTL_MD_ITCH;
 	return 0;
 }
 
@@ -978,12 +1157,21 @@ static int replay_file(struct bt *b, const char *path, unsigned idx)
 	b->day_base = (uint64_t)idx * NS_PER_DAY;
 	b->jrnl_ready = 0;
 	b->nb_sessions = 0;
+	b->day_open = b->closed = b->closing = 0;
 	uint32_t d = day_of_name(path);
 	if (d)
 		b->file_day = d;
 	b->file_bad = 0;
 	b->last_end = 0;
 	fp_ctl_md_walk(&f, -1, on_msg, b, st);
+	if (!b->res->stopped_strict && b->stop != 2 && b->day_open) {
+		day_close(b); /* at the end of the day's data, unless 'C' closed it */
+		if (idx + 1 == b->o->nb_data || b->stop) { /* the run's end: in flight happens */
+			run_until(b, UINT64_MAX - 1);
+			poll_trading(b);
+		}
+		close_snapshots(b);
+	}
 	if (!st->stopped && f.format == FP_CTL_MD_ITCH && st->errors > b->file_bad)
 		bad(b, &b->res->bad.unknown_type, b->last_end,
 		    "unknown message type after a zero length prefix: the rest of the file cannot "
@@ -1052,15 +1240,20 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 		if (stat(o->data[i], &sst) == 0)
 			b->total_bytes += (uint64_t)sst.st_size;
 	}
+	struct timespec c0, c1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
 	for (unsigned i = 0; i < o->nb_data && !b->stop; i++)
 		if ((rc = replay_file(b, o->data[i], i)) < 0)
 			goto out;
-	/* the end of the data: what is in flight still happens */
-	if (!b->res->stopped_strict) {
+	/* the end of the data: what is in flight still happens (done at the last file's close,
+	 * unless that file held no message) */
+	if (!b->res->stopped_strict && !b->day_open) {
 		run_until(b, UINT64_MAX - 1);
 		poll_trading(b);
 	}
 	drain_risk_journal(b);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	res->replay_cpu_s = elapsed_s(&c0, &c1);
 	res->sim_end_ns = b->last_ts;
 	minute_tick(b, b->next_minute);
 	second_tick(b, b->last_ts);
@@ -1073,8 +1266,7 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 	}
 	if (!o->no_journal && (rc = jrnl_finish(b)) < 0)
 		goto out;
-	if (!o->quiet)
-		progress(b, 0, 1);
+	progress(b, 0, 1);
 	if (res->stopped_strict)
 		rc = fp_err_set(-EILSEQ, "backtest: --strict: %s", res->bad.first);
 out:;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_ctl_md.h - the pieces of the fastpath-md command: reading a market-data file (classic
- * pcap of MoldUDP64, or a raw ITCH 5.0 file of u16-length-prefixed messages) message by
+ * pcap or pcapng of MoldUDP64, or a raw ITCH 5.0 file of u16-length-prefixed messages) message by
  * message with MoldUDP64 session accounting, and the sub-command handlers.
  *
  * Cold path, CLI process only: opens and maps files, allocates nothing per message, and the
@@ -20,7 +20,7 @@
 
 /** What a file holds, as detected by fp_ctl_md_file_open(). */
 enum fp_ctl_md_format {
-	FP_CTL_MD_PCAP = 1, /**< classic pcap; UDP payloads are MoldUDP64 packets */
+	FP_CTL_MD_PCAP = 1, /**< classic pcap or pcapng; UDP payloads are MoldUDP64 packets */
 	FP_CTL_MD_ITCH,     /**< raw ITCH: u16 BE length, then the message */
 };
 

@@ -226,6 +226,30 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg);
  */
 unsigned fp_risk_poll(struct fp_risk *r, unsigned budget);
 
+/**
+ * Whether fp_risk_poll() would find anything to do: an event on an input ring, exits or a
+ * mass cancel to send, a breaker open or cooling down (its reset happens in a poll), a kill
+ * word or a limits watcher (polls are their quiescent states). A caller that runs risk
+ * between its own events on one thread (the backtest) skips the polls that would find
+ * nothing. Risk thread; reads only.
+ */
+static inline int fp_risk_has_work(const struct fp_risk *r)
+{
+	if (r->cfg.kill_word || r->has_watcher || r->nb_exits || r->mass_cancel_pending ||
+	    r->core.breaker_open)
+		return 1;
+	for (uint32_t i = 0; i < r->cfg.nb_exec; i++)
+		if (fp_ring_count(r->cfg.exec[i]))
+			return 1;
+	for (uint32_t i = 0; i < r->cfg.nb_md; i++)
+		if (fp_ring_count(r->cfg.md[i]))
+			return 1;
+	for (uint32_t i = 0; i < r->cfg.nb_intent; i++)
+		if (fp_ring_count(r->cfg.intent[i]))
+			return 1;
+	return 0;
+}
+
 /** Stop the watcher, release everything; fini of a zeroed stage is a no-op. */
 void fp_risk_fini(struct fp_risk *r);
 

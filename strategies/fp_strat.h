@@ -149,6 +149,7 @@ struct fp_strat_host {
 	struct fp_jrnl_exec_filter exec_filter; /**< J3 on the exec ring */
 	uint64_t next_timer;
 	uint64_t timer_tsc;
+	uint32_t nb_timed; /**< strategies with an on_timer */
 	uint32_t out_head, out_tail;
 	struct fp_event outbox[FP_STRAT_OUTBOX];
 	struct fp_strat_stats *stats; /**< cfg.stats, or own_stats */
@@ -177,6 +178,44 @@ int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad);
 
 /** Handle up to @p budget events per input ring, run due timers, flush the outbox. */
 unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget);
+
+/** Clock time at which the next timer round is due (UINT64_MAX: no timer, or no strategy
+ *  with an on_timer). A backtest polls the host at that feed time, so that timers fire on a
+ *  silent market too. */
+static inline uint64_t fp_strat_host_next_timer(const struct fp_strat_host *h)
+{
+	return h->timer_tsc && h->nb_timed ? h->next_timer : UINT64_MAX;
+}
+
+/** Whether some strategy takes the market data of @p symbol_id (a strategy bound to it, or
+ *  to no symbol): a caller that feeds the host itself (the backtest) gives it only those. */
+static inline int fp_strat_host_wants(const struct fp_strat_host *h, uint32_t symbol_id)
+{
+	for (uint32_t i = 0; i < h->nb; i++)
+		if (!h->slot[i].symbol_id || h->slot[i].symbol_id == symbol_id)
+			return 1;
+	return 0;
+}
+
+/**
+ * Whether fp_strat_host_poll() at clock @p now would find anything to do: an event on an
+ * input ring, intents waiting in the outbox, a timer round due for a strategy with an
+ * on_timer (a round without one calls nothing). A caller that runs the host
+ * between its own events on one thread (the backtest) skips the polls that would find
+ * nothing. Host thread; reads only.
+ */
+static inline int fp_strat_host_has_work(const struct fp_strat_host *h, uint64_t now)
+{
+	if (h->out_head != h->out_tail || now >= fp_strat_host_next_timer(h))
+		return 1;
+	if ((h->cfg.exec && fp_ring_count(h->cfg.exec)) ||
+	    (h->cfg.reject && fp_ring_count(h->cfg.reject)))
+		return 1;
+	for (uint32_t k = 0; k < h->cfg.nb_md; k++)
+		if (fp_ring_count(h->cfg.md[k]))
+			return 1;
+	return 0;
+}
 
 /** Call every strategy's fini, dlclose, free. fini of a zeroed host is a no-op. */
 void fp_strat_host_fini(struct fp_strat_host *h);

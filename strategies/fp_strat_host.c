@@ -308,6 +308,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 					       .tsc_hz = cfg->tsc_hz,
 					       .now_tsc = host_now(h)};
 		h->route[sp->id] = (uint8_t)(i + 1);
+		h->nb_timed += s->ops->on_timer != NULL;
 		if (s->ops->init && (rc = s->ops->init(s->state, &sp->params, &s->ctx)) < 0) {
 			s->ops = NULL; /* no fini for a strategy that did not start */
 			rc = fp_err_append(rc < 0 ? rc : -EINVAL, "init refused");

@@ -44,6 +44,7 @@ _EV = struct.Struct("<BBHIQQ")       # fp_event: type, flags, source, symbol_id,
 _ORDER = struct.Struct("<QqIHBBQQ")  # fp_ev_order at offset 24
 _EXEC = struct.Struct("<QqIIQHBBI")  # fp_ev_exec at offset 24
 _REJECT = struct.Struct("<QqIHHBB")  # fp_ev_risk_reject at offset 24
+_POS = struct.Struct("<QHHIqqqqq8s")   # fp_jrnl_pos_snapshot (shm/fp_journal.h), 64 bytes
 
 
 def read_report(path):
@@ -79,7 +80,10 @@ def read_journal(path):
 
     Columns: seq, offset, producer, record, and for ring events: ev_type, ev_flags,
     source, symbol_id, ev_seq, t_rx, client_order_id, price, shares, leaves, strategy_id,
-    side, reason, match_number, orig_client_order_id (NaN where a record has none).
+    side, reason, match_number, orig_client_order_id; for position snapshots (pos_snapshot:
+    a backtest writes one per report line at each day's close): t_ns, strategy_id,
+    symbol_id, position, cost, realized, unrealized, price (the mark), stock (NaN where a
+    record has none).
     Raises ValueError for a file that is not a journal or whose sequence breaks.
     """
     with open(path, "rb") as f:
@@ -116,6 +120,11 @@ def read_journal(path):
                 coid, px, sh, sid, reason, side, _ot = _REJECT.unpack_from(payload, 24)
                 row.update(client_order_id=coid, price=px / 1e4, shares=sh, strategy_id=sid,
                            reason=reason, side=chr(side) if side else "")
+        elif rtype == 0x102 and length == _POS.size:  # a position snapshot (the close's)
+            t, sid, _r, sym, pos, cost, real, unreal, mark, stock = _POS.unpack_from(payload)
+            row.update(t_ns=t, strategy_id=sid, symbol_id=sym, position=pos,
+                       cost=cost / 1e4, realized=real / 1e4, unrealized=unreal / 1e4,
+                       price=mark / 1e4, stock=stock.decode("ascii", "replace").strip())
         rows.append(row)
         off += _REC.size + length
         expect += 1

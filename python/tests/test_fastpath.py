@@ -63,8 +63,14 @@ backtest = {{ fee_taker = 30; }};
         j = fastpath.read_journal(os.path.join(self.out, rep["journal"]["path"]))
         self.assertEqual(len(j), rep["journal"]["records"])
         self.assertEqual(list(j["record"]), ["store_start", "order_new", "order_new",
-                                             "exec_accepted", "exec_fill"])
-        self.assertEqual(list(j["producer"]), ["store", "risk", "gw", "gw", "gw"])
+                                             "exec_accepted", "exec_fill", "pos_snapshot"])
+        self.assertEqual(list(j["producer"]), ["store", "risk", "gw", "gw", "gw", "store"])
+        snap = j.iloc[-1]  # the close's snapshot equals the report's line
+        line = fastpath.report_lines(rep).iloc[0]
+        self.assertEqual(snap["position"], line["position"])
+        self.assertEqual(snap["stock"], "BOB")
+        self.assertAlmostEqual(snap["unrealized"], line["unrealized"], places=4)
+        self.assertAlmostEqual(snap["price"], 5.3875)
         fill = j[j["record"] == "exec_fill"].iloc[0]
         self.assertEqual(fill["shares"], 100)
         self.assertAlmostEqual(fill["price"], 5.4167)

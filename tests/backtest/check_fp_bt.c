@@ -28,10 +28,12 @@
 #include "fp_err.h"
 #include "fp_itch.h"
 #include "fp_md_gen.h"
+#include "fp_pcap.h"
 
 #define RITCH  FP_SHARED_DATA "/itch50/ritch_ex20101224.TEST_ITCH_50"
 #define PROBE  FP_BINARY_DIR "/tests/fp_bt_probe.so"
 #define LIMITS FP_SOURCE_DIR "/config/risk.conf"
+#define PCAPS  FP_SHARED_DATA "/pcap/itch50"
 
 static char dir[256];
 
@@ -80,11 +82,13 @@ static const char *make_config(const char *name, const char *list, const char *l
 	snprintf(text, sizeof(text),
 		 "instance = \"%s\";\n"
 		 "book = { symbols = 64; orders = 65536; populate = false; };\n"
-		 "strategies = { timer_us = 1000; list = ( %s ); };\n"
+		 "strategies = { timer_us = %d; list = ( %s ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 64; };\n"
 		 "backtest = { fee_maker = -20; fee_taker = 30; latency = \"%s\"; seed = 1; "
 		 "date = 20101224; };\n",
-		 name, list, LIMITS, latency);
+		 /* 1 ms timer rounds where a test looks at them: the probe has an on_timer,
+		  * and the sample spans 16 hours (57 M rounds, slow under the sanitizers) */
+		 name, strstr(list, "timer_out") ? 1000 : 0, list, LIMITS, latency);
 	write_text(path, text);
 	return path;
 }
@@ -99,8 +103,7 @@ static int run(const char *config, const char *data, const char *out, bool stric
 			       .to_ns = -1,
 			       .seed = (int64_t)seed,
 			       .out_dir = out,
-			       .strict = strict,
-			       .quiet = true};
+			       .strict = strict};
 	return fp_bt_run(&o, res);
 }
 
@@ -163,8 +166,9 @@ START_TEST(test_bt_ritch_probe_matches_hand_computation)
 		 res.tops, res.top_checksum);
 	ck_assert_str_eq(txt, want);
 	free(txt);
-	/* journal: store start, risk's order, the gateway's order, accepted, fill */
-	ck_assert_uint_eq(res.journal_records, 5);
+	/* journal: store start, risk's order, the gateway's order, accepted, fill, and the
+	 * close's position snapshot */
+	ck_assert_uint_eq(res.journal_records, 6);
 	ck_assert_uint_eq(strlen(res.journal_sha256), 64);
 }
 END_TEST
@@ -381,6 +385,306 @@ START_TEST(test_bt_gap_in_capture_counted_and_gzip_replays_alike)
 }
 END_TEST
 
+/* Append @p n bytes of @p b to @p f, padded to 32 bits (pcapng blocks). */
+static void ng_put(FILE *f, const void *b, size_t n)
+{
+	static const uint8_t zero[4];
+	ck_assert_uint_eq(fwrite(b, 1, n, f), n);
+	if (n % 4)
+		ck_assert_uint_eq(fwrite(zero, 1, 4 - n % 4, f), 4 - n % 4);
+}
+
+/* The classic capture @p src rewritten as pcapng (SHB, one IDB with if_tsresol 9, one EPB
+ * per record) by our own writer: the reader must take what Wireshark writes by default. */
+static void pcap_to_pcapng(const char *src, const char *dst)
+{
+	size_t n;
+	char *buf = read_all(src, &n);
+	struct fp_pcap p;
+	struct fp_pcap_rec rec;
+	ck_assert_int_eq(fp_pcap_open(&p, buf, n), 0);
+	FILE *f = fopen(dst, "wb");
+	ck_assert_ptr_nonnull(f);
+	/* version 1.0 (major u16 1, minor u16 0), section length -1 (unknown) */
+	uint32_t shb[7] = {FP_PCAPNG_MAGIC, 28, FP_PCAPNG_BOM, 1, 0xffffffffu, 0xffffffffu, 28};
+	ng_put(f, shb, sizeof(shb));
+	/* link type u16 + reserved, snap length, if_tsresol (code 9, length 1) = 9: ns */
+	uint32_t idb[8] = {FP_PCAPNG_BT_IDB, 32, p.linktype, p.snaplen, 9 | 1u << 16, 9, 0, 32};
+	ng_put(f, idb, sizeof(idb));
+	while (fp_pcap_next(&p, &rec) == FP_PCAP_OK) {
+		uint32_t total = 32 + (rec.caplen + 3) / 4 * 4;
+		uint32_t h[7] = {
+			FP_PCAPNG_BT_EPB,    total,      0,          (uint32_t)(rec.ts_ns >> 32),
+			(uint32_t)rec.ts_ns, rec.caplen, rec.origlen};
+		ng_put(f, h, sizeof(h));
+		ng_put(f, rec.data, rec.caplen);
+		ng_put(f, &total, 4);
+	}
+	fclose(f);
+	free(buf);
+}
+
+/* --data takes real NASDAQ captures (../shared/data/pcap), and pcapng: ours and, when
+ * Wireshark's editcap is installed, editcap's; a pcapng replays exactly as its pcap. */
+START_TEST(test_bt_real_captures_and_pcapng_replay_alike)
+{
+	static struct fp_bt_result res, ng, ed;
+	char out[300], pcap[300], png[300], epng[300], cmd[800];
+	snprintf(out, sizeof(out), "%s/cap", dir);
+	const char *cfg =
+		make_config("cap",
+			    "{ id = 1; name = \"mm\"; symbol = 1; params = [\"size=100\", "
+			    "\"half_spread=100\", \"requote=100\"]; }",
+			    "entry=5us,resp=5us");
+	/* real messages of 2023-08-22, zeroed sessions (unsequenced: no gap accounting) */
+	ck_assert_int_eq(run(cfg, PCAPS "/20230822_AddOrderNoMPID.pcap", out, true, &res, 1), 0);
+	ck_assert_uint_eq(res.messages, 5);
+	ck_assert_uint_eq(res.md_events, 5);
+	ck_assert_str_eq(res.bad.first, "");
+	/* one real packet as captured: VLAN, real session and sequence, ns timestamps */
+	ck_assert_int_eq(run(cfg, PCAPS "/OrderReplaceMessage.pcap", out, true, &res, 1), 0);
+	ck_assert_uint_eq(res.messages, 1);
+	ck_assert_str_eq(res.bad.first, "");
+	ck_assert_ptr_nonnull(strstr(res.journal_path, "cap-20230822.fpj")); /* capture's day */
+
+	/* a simulator-like feed: the classic pcap, then as pcapng */
+	struct fp_md_feed feed;
+	struct fp_md_gen_cfg gc = {.nb_msgs = 20000,
+				   .max_per_pkt = 8,
+				   .nb_symbols = 4,
+				   .seed = 5,
+				   .session = "BTPCAPNG01",
+				   .dst_addr = 0xefc00001,
+				   .dst_port = 26400,
+				   .ts0_ns = 1291190400000000000ull, /* 2010-12-01 */
+				   .pkt_interval_ns = 1000};
+	uint8_t *img;
+	size_t len;
+	ck_assert_int_eq(fp_md_gen_feed(&feed, &gc), 0);
+	ck_assert_int_eq(fp_md_gen_pcap(&feed, true, NULL, NULL, &img, &len), 0);
+	snprintf(pcap, sizeof(pcap), "%s/feed.pcap", dir);
+	ck_assert_int_eq(fp_md_gen_write_file(pcap, img, len), 0);
+	free(img);
+	snprintf(png, sizeof(png), "%s/feed.pcapng", dir);
+	pcap_to_pcapng(pcap, png);
+	ck_assert_int_eq(run(cfg, pcap, out, true, &res, 1), 0);
+	ck_assert_int_eq(run(cfg, png, out, true, &ng, 1), 0);
+	ck_assert_uint_eq(res.messages, feed.nb_msgs);
+	ck_assert_uint_gt(res.tops, 100);
+	ck_assert_uint_eq(ng.messages, res.messages);
+	ck_assert_uint_eq(ng.tops, res.tops);
+	ck_assert_uint_eq(ng.top_checksum, res.top_checksum);
+	ck_assert_str_eq(ng.journal_sha256, res.journal_sha256);
+	if (access("/usr/bin/editcap", X_OK) == 0) {
+		snprintf(epng, sizeof(epng), "%s/editcap.pcapng", dir);
+		snprintf(cmd, sizeof(cmd), "/usr/bin/editcap -F pcapng '%s' '%s'", pcap, epng);
+		ck_assert_int_eq(system(cmd), 0);
+		ck_assert_int_eq(run(cfg, epng, out, true, &ed, 1), 0);
+		ck_assert_uint_eq(ed.messages, res.messages);
+		ck_assert_uint_eq(ed.top_checksum, res.top_checksum);
+		ck_assert_str_eq(ed.journal_sha256, res.journal_sha256);
+	}
+	fp_md_gen_free(&feed);
+}
+END_TEST
+
+/* A raw ITCH file of two system events ('O' at 09:30:00, 'Q' one second later) and nothing
+ * between them: a silent market. */
+static const char *silent_second(void)
+{
+	static char path[300];
+	uint8_t buf[2 * 14];
+	for (int k = 0; k < 2; k++) {
+		uint8_t *m = buf + 14 * k;
+		uint64_t ts = (34200ull + (uint64_t)k) * 1000000000ull;
+		memset(m, 0, 14);
+		m[1] = 12; /* u16 BE length prefix */
+		m[2] = 'S';
+		for (int i = 0; i < 6; i++) /* timestamp: 6 bytes BE at offset 5 of the message */
+			m[2 + 5 + i] = (uint8_t)(ts >> (8 * (5 - i)));
+		m[2 + 11] = k ? 'Q' : 'O';
+	}
+	snprintf(path, sizeof(path), "%s/silent20101224.itch", dir);
+	FILE *f = fopen(path, "wb");
+	ck_assert_uint_eq(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
+	fclose(f);
+	return path;
+}
+
+struct progress_seen {
+	unsigned calls, lasts;
+	struct fp_bt_progress last;
+};
+
+static void on_progress(void *arg, const struct fp_bt_progress *p)
+{
+	struct progress_seen *ps = arg;
+	ps->calls++;
+	ps->lasts += p->last;
+	ps->last = *p;
+}
+
+/* Timer rounds fire at their due feed times, between messages too (a silent second of a
+ * 1 ms timer: every round 1 ms after the previous one); progress goes to the caller's
+ * callback (the library prints nothing; `fastpath backtest` prints it). */
+START_TEST(test_bt_timers_fire_at_due_feed_times_and_progress_goes_to_the_caller)
+{
+	static struct fp_bt_result res;
+	struct progress_seen ps = {0};
+	char out[300], list[512], tout[300];
+	snprintf(out, sizeof(out), "%s/timers", dir);
+	snprintf(tout, sizeof(tout), "%s/timers.txt", dir);
+	snprintf(list, sizeof(list),
+		 "{ id = 1; name = \"probe\"; path = \"%s\"; params = [\"timer_out=%s\"]; }", PROBE,
+		 tout);
+	struct fp_bt_opts o = {.config = make_config("timers", list, ""),
+			       .data = {silent_second()},
+			       .nb_data = 1,
+			       .from_ns = -1,
+			       .to_ns = -1,
+			       .seed = 1,
+			       .out_dir = out,
+			       .progress = on_progress,
+			       .progress_arg = &ps};
+	ck_assert_int_eq(fp_bt_run(&o, &res), 0);
+	ck_assert_uint_eq(res.messages, 2);
+	/* rounds at 09:30:00.000 (the first message starts the day's phase), .001 ... .999
+	 * between the messages (999, the engine's count), 09:30:01.000 at the second */
+	ck_assert_uint_eq(res.timers, 999);
+	size_t n;
+	char *txt = read_all(tout, &n);
+	ck_assert_str_eq(txt, "timers 1001 first 34200000000000 last 34201000000000 "
+			      "min_gap 1000000 max_gap 1000000\n");
+	free(txt);
+	ck_assert_uint_eq(ps.lasts, 1);
+	ck_assert_uint_ge(ps.calls, 1);
+	ck_assert(ps.last.last);
+	ck_assert_uint_eq(ps.last.messages, 2);
+	ck_assert_uint_eq(ps.last.sim_ns, 34201000000000ull);
+	ck_assert_double_eq(ps.last.done, 1.0);
+}
+END_TEST
+
+/* Several files are several days, in order: backtest.close = "carry" keeps the position
+ * into the next day, "flatten" closes it at each day's close (system event 'M', 16:00:07)
+ * through risk and the venue; an unknown value is refused. The probe buys 100 BOB once (the
+ * first day). The made-up sample's BOB book is quiet for 12 s before 'M': risk's stale_ms
+ * (config/risk.conf) refuses the flatten order there, as it would live (the close does not
+ * bypass risk); with stale_ms and the collar off the order goes out and fills. */
+START_TEST(test_bt_days_carry_or_flatten_at_the_close)
+{
+	static struct fp_bt_result carry, flat, refused, stale;
+	char out[300], list[512], cfgp[300], text[4096];
+	snprintf(list, sizeof(list),
+		 "{ id = 1; name = \"probe\"; path = \"%s\"; params = [\"buy=100\", "
+		 "\"buy_symbol=2\"]; }",
+		 PROBE);
+	struct fp_bt_opts o = {.data = {RITCH, RITCH},
+			       .nb_data = 2,
+			       .from_ns = -1,
+			       .to_ns = -1,
+			       .seed = 1,
+			       .out_dir = out};
+	const char *modes[4] = {"carry", "flatten", "sometimes", "stale"};
+	struct fp_bt_result *res[4] = {&carry, &flat, &refused, &stale};
+	char limits[300];
+	size_t n;
+	char *lim = read_all(LIMITS, &n), *at;
+	snprintf(limits, sizeof(limits), "%s/risk-nostale.conf", dir);
+	const char *off[2] = {"stale_ms = ", "collar_bps = "}; /* each value becomes 0 */
+	for (int k = 0; k < 2; k++)
+		for (at = strstr(lim, off[k]); at; at = strstr(at, off[k])) {
+			at += strlen(off[k]);
+			for (char *d = at; *d >= '0' && *d <= '9'; d++)
+				*d = d == at ? '0' : ' ';
+		}
+	write_text(limits, lim);
+	free(lim);
+	for (int k = 0; k < 4; k++) {
+		snprintf(cfgp, sizeof(cfgp), "%s/%s.conf", dir, modes[k]);
+		snprintf(text, sizeof(text),
+			 "instance = \"%s\";\n"
+			 "book = { symbols = 64; orders = 65536; populate = false; };\n"
+			 "strategies = { timer_us = 0; list = ( %s ); };\n"
+			 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 64; };\n"
+			 "backtest = { fee_taker = 30; close = \"%s\"; };\n",
+			 modes[k], list, k == 3 ? LIMITS : limits, k == 3 ? "flatten" : modes[k]);
+		write_text(cfgp, text);
+		snprintf(out, sizeof(out), "%s/%s", dir, modes[k]);
+		o.config = cfgp;
+		o.nb_data = k == 3 ? 1 : 2; /* the refusal needs one day */
+		int rc = fp_bt_run(&o, res[k]);
+		if (k == 2) {
+			ck_assert_int_eq(rc, -EINVAL);
+			ck_assert_ptr_nonnull(strstr(fp_err_msg(), "backtest.close"));
+			ck_assert_ptr_nonnull(strstr(fp_err_msg(), "sometimes"));
+			continue;
+		}
+		ck_assert_msg(rc == 0, "%s: %s", modes[k], fp_err_msg());
+		ck_assert_uint_eq(res[k]->messages, o.nb_data * 12012);
+		ck_assert_uint_eq(res[k]->closes, o.nb_data);
+	}
+	/* carry: bought on day 1, still held at the end of day 2 (marked as on day 1) */
+	const struct fp_bt_line *c = line(&carry, 1, 2);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->position, 100);
+	ck_assert_uint_eq(c->fills, 1);
+	ck_assert_uint_eq(carry.close_orders, 0);
+	ck_assert_double_eq_tol(c->unrealized, -2.92, 1e-9);
+	/* flatten: the close of day 1 sells the 100 to the recorded bids (one taker fill), the
+	 * probe does not buy again: flat at both closes, the loss realized */
+	const struct fp_bt_line *f = line(&flat, 1, 2);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->position, 0);
+	ck_assert_uint_eq(f->orders, 2);
+	ck_assert_uint_eq(f->fills, 2);
+	ck_assert_uint_eq(f->filled_shares, 200);
+	ck_assert_uint_eq(flat.close_orders, 1);
+	ck_assert_uint_eq(flat.close_unflat, 0);
+	ck_assert_double_eq_tol(f->unrealized, 0, 1e-9);
+	ck_assert_double_eq_tol(f->fees, 0.60, 1e-9);
+	/* the best bid at 'M' is 6.9667 (the made-up BOB book is crossed by then, up to its
+	 * end): 100 x (6.9667 - 5.4167) */
+	ck_assert_double_eq_tol(f->realized, 155.0, 1e-9);
+	/* the journal of the flatten run holds the close's orders */
+	ck_assert_uint_gt(flat.journal_records, carry.journal_records);
+	/* risk refuses the flatten order on a stale book: the line stays open, and says so */
+	const struct fp_bt_line *s = line(&stale, 1, 2);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(s->position, 100);
+	ck_assert_uint_eq(stale.close_orders, 1);
+	ck_assert_uint_eq(stale.risk_rejects, 1);
+	ck_assert_uint_eq(stale.close_unflat, 1);
+
+	/* an order resting at the close (the probe bids 1000 at the first bid, 5.3167, and
+	 * never cancels; nothing in the sample trades down to it): the close cancels it */
+	static struct fp_bt_result rest;
+	snprintf(cfgp, sizeof(cfgp), "%s/rest.conf", dir);
+	snprintf(text, sizeof(text),
+		 "instance = \"rest\";\n"
+		 "book = { symbols = 64; orders = 65536; populate = false; };\n"
+		 "strategies = { timer_us = 0; list = ( { id = 1; name = \"probe\"; "
+		 "path = \"%s\"; params = [\"buy=1000\", \"buy_symbol=2\", \"at_bid=1\"]; } ); };\n"
+		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 64; };\n"
+		 "backtest = { close = \"flatten\"; };\n",
+		 PROBE, limits);
+	write_text(cfgp, text);
+	snprintf(out, sizeof(out), "%s/rest", dir);
+	o.config = cfgp;
+	o.nb_data = 1;
+	ck_assert_int_eq(fp_bt_run(&o, &rest), 0);
+	const struct fp_bt_line *r = line(&rest, 1, 2);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(rest.closes, 1);
+	ck_assert_uint_eq(r->cancels, 1); /* the close's: the probe never cancels */
+	ck_assert_uint_eq(r->fills, 0);
+	ck_assert_int_eq(r->position, 0);
+	ck_assert_uint_eq(rest.close_orders, 0);
+	ck_assert_uint_eq(rest.close_unflat, 0);
+	ck_assert_uint_eq(rest.journal_records, 8); /* start, order x2, ack, cancel x2, out, snap */
+}
+END_TEST
+
 START_TEST(test_bt_latency_specs_and_seeded_samples)
 {
 	struct fp_bt_lat a[FP_BT_LAT_NB], c[FP_BT_LAT_NB];
@@ -425,13 +729,16 @@ static Suite *fp_bt_suite(void)
 	Suite *s = suite_create("fp_bt");
 	TCase *tc = tcase_create("runs");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300); /* each test: a few whole backtests, 10x slower under ASan */
 	tcase_add_test(tc, test_bt_latency_specs_and_seeded_samples);
 	tcase_add_test(tc, test_bt_refuses_missing_data_and_bad_config);
 	tcase_add_test(tc, test_bt_ritch_probe_matches_hand_computation);
 	tcase_add_test(tc, test_bt_same_inputs_give_identical_journal_and_report);
 	tcase_add_test(tc, test_bt_bad_raw_itch_counted_with_position_and_strict_stops);
 	tcase_add_test(tc, test_bt_gap_in_capture_counted_and_gzip_replays_alike);
+	tcase_add_test(tc, test_bt_real_captures_and_pcapng_replay_alike);
+	tcase_add_test(tc, test_bt_timers_fire_at_due_feed_times_and_progress_goes_to_the_caller);
+	tcase_add_test(tc, test_bt_days_carry_or_flatten_at_the_close);
 	suite_add_tcase(s, tc);
 	return s;
 }
