@@ -253,6 +253,9 @@ static unsigned gw_poll(void *ctx, unsigned budget)
 		if (a->seen_up)
 			fp_log(&a->log, FP_LOG_INFO, "venue session up over %s",
 			       fp_gw_transport(&a->gw));
+		else
+			fp_log(&a->log, FP_LOG_WARN, "venue session down (%" PRIu64
+			       " disconnects so far)", fp_gw_stats(&a->gw)->nb_disconnects);
 	}
 	return work;
 }

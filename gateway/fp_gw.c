@@ -276,6 +276,8 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 			break;
 		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u) {
 			gw->st->nb_timeouts++;
+			fp_gw_set_error(gw, "venue silent for %u ms: session dropped",
+					gw->cfg.timeout_ms);
 			fp_gw_session_drop(gw);
 		} else if (gw->now_ns - gw->last_tx_ns >=
 			   (uint64_t)gw->cfg.heartbeat_ms * 1000000u) {

@@ -227,15 +227,34 @@ static int send_cancel(struct fp_gw *gw, const struct fp_gw_order *o)
 }
 
 /* FIX has no "cancel down to": a partial cancel (leave_qty > 0) is refused here, so the
- * order keeps its shares and the pending cancel is dropped (fail closed). */
+ * order keeps its shares and the pending cancel is dropped (fail closed). The kill switch
+ * cancels every open order, a replace in flight included: FIX cannot cancel a leg the venue
+ * has not answered yet, so the replace stays pending and its answer is canceled then
+ * (kill_follow). */
 static int fix_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t leave_qty)
 {
+	struct fp_gw_order *o = &gw->orders[ord - gw->orders];
 	if (leave_qty != 0) {
-		struct fp_gw_order *o = &gw->orders[ord - gw->orders];
 		fp_gw_sm_cancel_rejected(gw, o);
 		return -1;
 	}
+	if (o->pend_user_ref_num != 0 && gw->st->killed) {
+		o->pending = FP_GW_PEND_REPLACE;
+		return 0;
+	}
 	return send_cancel(gw, ord);
+}
+
+/* The kill switch is set and @p o is open with nothing in flight (a New or a Replaced that
+ * answered a message sent before the kill, a replace refused): cancel it. What a venue's
+ * mass cancel does for OUCH. */
+static void kill_follow(struct fp_gw *gw, struct fp_gw_order *o)
+{
+	if (!gw->st->killed || !fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE)
+		return;
+	o->pending = FP_GW_PEND_CANCEL;
+	gw->st->nb_kill_cancels++;
+	send_cancel(gw, o);
 }
 
 static int fix_replace(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t tif)
@@ -270,11 +289,10 @@ static int fix_mass_cancel(struct fp_gw *gw, uint32_t symbol_id, uint32_t key)
 	(void)key;
 	for (uint32_t i = 0; i <= gw->mask && gw->fd >= 0; i++) {
 		struct fp_gw_order *o = &gw->orders[i];
-		if (!fp_gw_is_open(o) || o->pending == FP_GW_PEND_CANCEL ||
+		if (!fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE ||
 		    (symbol_id != 0 && o->symbol_id != symbol_id))
-			continue;
-		if (o->pending == FP_GW_PEND_NONE)
-			o->pending = FP_GW_PEND_CANCEL;
+			continue; /* a replace in flight: its answer is canceled (kill_follow) */
+		o->pending = FP_GW_PEND_CANCEL;
 		send_cancel(gw, o);
 	}
 	return gw->fd >= 0 ? 0 : -1;
@@ -493,6 +511,7 @@ static void on_new_ack(struct fp_gw *gw, const struct fp_fix_msg *m)
 	fp_fix_get_price(m, FP_FIX_TAG_PRICE, &px);
 	uint32_t leaves = get_qty(m, FP_FIX_TAG_LEAVES_QTY, o->qty);
 	fp_gw_sm_accepted(gw, o, leaves, px, get_ref(m, FP_FIX_TAG_ORDER_ID), leaves == 0);
+	kill_follow(gw, o);
 }
 
 static void on_exec_report(struct fp_gw *gw, const struct fp_fix_msg *m)
@@ -533,6 +552,7 @@ static void on_exec_report(struct fp_gw *gw, const struct fp_fix_msg *m)
 		leaves = get_qty(m, FP_FIX_TAG_LEAVES_QTY, 0);
 		fp_gw_sm_replaced(gw, o, o->pend_user_ref_num, leaves, px,
 				  get_ref(m, FP_FIX_TAG_ORDER_ID), leaves == 0);
+		kill_follow(gw, o);
 		break;
 	case '8': /* Rejected */
 		if ((o = report_order(gw, m, false)) == NULL)
@@ -558,12 +578,14 @@ static void on_cancel_reject(struct fp_gw *gw, const struct fp_fix_msg *m)
 		return;
 	if (get_char(m, FP_FIX_TAG_CXL_REJ_RESPONSE_TO) == '2') {
 		if (o->pending == FP_GW_PEND_REPLACE &&
-		    o->pend_client_order_id == get_id(m, FP_FIX_TAG_CL_ORD_ID))
+		    o->pend_client_order_id == get_id(m, FP_FIX_TAG_CL_ORD_ID)) {
 			fp_gw_sm_rejected_replace(gw, o, reason_of(m, 102));
-		else
+			kill_follow(gw, o);
+		} else {
 			fp_gw_impossible(gw);
+		}
 	} else {
-		fp_gw_sm_cancel_rejected(gw, o);
+		fp_gw_sm_cancel_rejected(gw, o); /* never retried: no cancel/reject loop */
 	}
 }
 
@@ -582,8 +604,10 @@ static void on_ref_reject(struct fp_gw *gw, const struct fp_fix_msg *m, uint32_t
 	if (s->kind == K_NEW && o->state == FP_GW_PENDING_NEW && o->user_ref_num == s->urn)
 		fp_gw_sm_rejected_new(gw, o, reason);
 	else if (s->kind == K_REPLACE && o->pending == FP_GW_PEND_REPLACE &&
-		 o->pend_user_ref_num == s->urn)
+		 o->pend_user_ref_num == s->urn) {
 		fp_gw_sm_rejected_replace(gw, o, reason);
+		kill_follow(gw, o);
+	}
 	else if (s->kind == K_CANCEL && o->pending == FP_GW_PEND_CANCEL)
 		fp_gw_sm_cancel_rejected(gw, o);
 }

@@ -214,6 +214,20 @@ int fp_gw_tls_handshake(struct fp_gw *gw)
 	return -1;
 }
 
+/* The session broke under TLS: say how (cold: the session is being dropped). */
+static void broken(struct fp_gw *gw, const char *op, int e)
+{
+	char why[120];
+	if (e == SSL_ERROR_ZERO_RETURN)
+		snprintf(why, sizeof(why), "the venue closed the TLS session");
+	else if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
+		snprintf(why, sizeof(why), "connection lost (%s)", errno ? strerror(errno) : "EOF");
+	else
+		openssl_reason(why, sizeof(why));
+	ERR_clear_error();
+	fp_gw_set_error(gw, "tls: %s failed: %s", op, why);
+}
+
 long fp_gw_tls_send(struct fp_gw *gw, const uint8_t *b, size_t n)
 {
 	int k = SSL_write(gw->tls->ssl, b, (int)n);
@@ -222,7 +236,7 @@ long fp_gw_tls_send(struct fp_gw *gw, const uint8_t *b, size_t n)
 	int e = SSL_get_error(gw->tls->ssl, k);
 	if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
 		return 0;
-	ERR_clear_error();
+	broken(gw, "write", e);
 	return -1;
 }
 
@@ -234,7 +248,7 @@ long fp_gw_tls_recv(struct fp_gw *gw, uint8_t *b, size_t n)
 	int e = SSL_get_error(gw->tls->ssl, k);
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return 0;
-	ERR_clear_error();
+	broken(gw, "read", e);
 	return -1;
 }
 

@@ -123,6 +123,7 @@ struct world {
 	struct fp_sim_oe oe;
 	struct fp_sim_fix fx;
 	struct side a, b;
+	struct fp_shm_ctl ctl;
 	int pause_a;
 };
 
@@ -163,7 +164,7 @@ static int alice_init(struct world *w, struct side *s, uint16_t port, const char
 	cfg.tls_server_name = name;
 	strcpy(cfg.sender_comp_id, "ALICE");
 	strcpy(cfg.target_comp_id, "FPSIM");
-	(void)w;
+	cfg.ctl = w ? &w->ctl : NULL;
 	return fp_gw_init(&s->gw, &cfg);
 }
 
@@ -214,6 +215,7 @@ static struct world *world_new(void)
 	make_certs();
 	struct world *w = aligned_alloc(64, FP_ALIGN_UP(sizeof(*w), 64));
 	memset(w, 0, sizeof(*w));
+	fp_shm_ctl_init(&w->ctl);
 	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
 	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
 	w->e = fp_sim_engine_create(&ecfg);
@@ -492,6 +494,45 @@ START_TEST(test_fix_recovers_after_kill_without_double_fills)
 }
 END_TEST
 
+/* The kill switch over FIX: every open order canceled, and what was in flight at the trip
+ * (a new order, a replace) canceled once the venue answers it: nothing stays live. */
+START_TEST(test_fix_kill_switch_leaves_nothing_live)
+{
+	struct world *w = world_new();
+	uint64_t ids[4];
+	for (int i = 0; i < 4; i++) {
+		ids[i] = order(&w->a, FP_EV_ORDER_NEW, 1 + (i & 1), 'B', 100, 1000000 + i * 100,
+			       FP_TIF_DAY, 0);
+		expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	}
+	/* In flight when the switch trips: a replace and a new order, sent in this poll. */
+	order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 100, 990000, FP_TIF_DAY, ids[0]);
+	order(&w->a, FP_EV_ORDER_NEW, 2, 'B', 100, 900000, FP_TIF_DAY, 0);
+	fp_gw_poll(&w->a.gw, 8);
+	fp_shm_ctl_kill(&w->ctl, "test", "kill switch test");
+	fp_gw_poll(&w->a.gw, 8);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 2);
+	uint64_t end = mono_ns() + 3000000000ull;
+	while ((fp_gw_stats(&w->a.gw)->nb_open || fp_sim_engine_stats(w->e)->nb_live) &&
+	       mono_ns() < end)
+		pump(w, 1);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	struct fp_event ev = {0};
+	end = mono_ns() + 3000000000ull;
+	while (!(ev.type == FP_EV_EXEC_REJECTED && ev.u.exec.reason == FP_GW_REJ_KILLED) &&
+	       mono_ns() < end)
+		if (fp_ring_dequeue_burst(w->a.execs, &ev, 1) == 0)
+			pump(w, 1);
+	ck_assert_int_eq(ev.type, FP_EV_EXEC_REJECTED); /* refused locally after the kill */
+	ck_assert_int_eq(ev.u.exec.reason, FP_GW_REJ_KILLED);
+	world_free(w);
+}
+END_TEST
+
 /* A gateway that must never log on: its reason, its breaker. */
 static void refused(struct world *w, uint16_t port, const char *ca, const char *name,
 		    const char *why)
@@ -685,6 +726,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_too_low_seq_without_possdup_ends_with_logout);
 	tcase_add_test(tc, test_fix_tls_orders_fills_replace_cancel);
 	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
+	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);
 	suite_add_tcase(s, tc);
