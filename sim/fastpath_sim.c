@@ -825,9 +825,8 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'C', te);
 	fp_sim_itch_end_session(r->itch, te);
 #if FP_SIM_HAVE_OE
-	if (r->fix_up)
-		fp_sim_fix_fini(&r->fix); /* Logout to every FIX client */
-	r->fix_up = false;
+	if (r->fix_up) /* one last turn: what the end of day made goes out */
+		fp_sim_fix_poll(&r->fix);
 	if (r->oe_up)
 		fp_sim_oe_end_session(&r->oe);
 #endif
@@ -860,7 +859,7 @@ int main(int argc, char **argv)
 		print_summary(&r);
 #if FP_SIM_HAVE_OE
 	if (r.fix_up)
-		fp_sim_fix_fini(&r.fix);
+		fp_sim_fix_fini(&r.fix); /* Logout to every FIX client */
 	if (r.oe_up)
 		fp_sim_oe_fini(&r.oe);
 #endif
