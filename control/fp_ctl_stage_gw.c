@@ -95,10 +95,9 @@ static int gw_recover(struct gw_adapter *a, const struct fp_ctl_env *env)
 	return 0;
 }
 
-static const char *const gw_keys[] = {"venue",          "session",        "firm",
-				      "max_orders",     "heartbeat_ms",   "timeout_ms",
-				      "backoff_min_ms", "backoff_max_ms", FP_GW_CFG_VENUE_KEYS,
-				      NULL};
+static const char *const gw_keys[] = {
+	"venue",      "session",        "firm",           "max_orders",         "heartbeat_ms",
+	"timeout_ms", "backoff_min_ms", "backoff_max_ms", FP_GW_CFG_VENUE_KEYS, NULL};
 
 static int gw_load_cfg(const struct fp_ctl_env *env, struct fp_gw_cfg *cfg, char *host,
 		       size_t host_len)
@@ -254,8 +253,9 @@ static unsigned gw_poll(void *ctx, unsigned budget)
 			fp_log(&a->log, FP_LOG_INFO, "venue session up over %s",
 			       fp_gw_transport(&a->gw));
 		else
-			fp_log(&a->log, FP_LOG_WARN, "venue session down (%" PRIu64
-			       " disconnects so far)", fp_gw_stats(&a->gw)->nb_disconnects);
+			fp_log(&a->log, FP_LOG_WARN,
+			       "venue session down (%" PRIu64 " disconnects so far)",
+			       fp_gw_stats(&a->gw)->nb_disconnects);
 	}
 	return work;
 }

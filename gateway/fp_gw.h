@@ -211,11 +211,11 @@ struct fp_gw_cfg {
 	struct fp_hist *route_hist;   /**< hop risk+gateway: send TSC - t_decide (NULL = none) */
 	struct fp_gw_stats *stats;    /**< counters region (zeroed by init), NULL = kept inside */
 	/* venue protocol and transport (fp_gw_cfg.c reads them; docs/gateway.md) */
-	uint8_t protocol;                              /**< enum fp_gw_protocol */
-	uint8_t fix_reset_on_logon;                    /**< FIX: 141=Y on every Logon */
-	uint8_t tls;                                   /**< enum fp_gw_tls_mode */
-	char sender_comp_id[FP_GW_COMP_ID_LEN + 1];    /**< FIX: our SenderCompID (49) */
-	char target_comp_id[FP_GW_COMP_ID_LEN + 1];    /**< FIX: the venue's CompID (56) */
+	uint8_t protocol;                           /**< enum fp_gw_protocol */
+	uint8_t fix_reset_on_logon;                 /**< FIX: 141=Y on every Logon */
+	uint8_t tls;                                /**< enum fp_gw_tls_mode */
+	char sender_comp_id[FP_GW_COMP_ID_LEN + 1]; /**< FIX: our SenderCompID (49) */
+	char target_comp_id[FP_GW_COMP_ID_LEN + 1]; /**< FIX: the venue's CompID (56) */
 	const char *tls_ca_file;     /**< PEM CA bundle the venue's certificate must chain to */
 	const char *tls_server_name; /**< name the certificate must carry (SNI too), NULL = host */
 	const char *tls_cert_file;   /**< client certificate (mutual TLS), NULL = none */
@@ -336,9 +336,9 @@ struct fp_gw {
 	const struct fp_gw_proto *proto;            /**< the venue protocol adapter (fp_gw_pvt.h) */
 	struct fp_gw_fix *fix;                      /**< FIX session state (fp_gw_fix.c), or NULL */
 	struct fp_gw_tls *tls;                      /**< TLS context (fp_gw_tls.c), NULL = TCP */
-	char last_error[160]; /**< why the last connect or session failed ("" = none); cold */
-	uint32_t nb_errors;   /**< times last_error was set (a reader logs each new one) */
-	struct fp_gw_stats *st;                     /**< cfg.stats, or own_st */
+	char last_error[160];   /**< why the last connect or session failed ("" = none); cold */
+	uint32_t nb_errors;     /**< times last_error was set (a reader logs each new one) */
+	struct fp_gw_stats *st; /**< cfg.stats, or own_st */
 	struct fp_gw_stats own_st;
 };
 
@@ -364,7 +364,7 @@ struct fp_cfg_node;
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
 
 /** The keys fp_gw_cfg_load_venue() reads, for a caller's list of allowed keys. */
-#define FP_GW_CFG_VENUE_KEYS                                                                  \
+#define FP_GW_CFG_VENUE_KEYS                                                                   \
 	"protocol", "sender_comp_id", "target_comp_id", "reset_seq_num", "tls", "tls_ca_file", \
 		"tls_server_name", "tls_cert_file", "tls_key_file"
 

@@ -24,8 +24,7 @@
 #include "fp_err.h"
 #include "fp_gw.h"
 
-int fp_gw_cfg_load_venue(struct fp_gw_cfg *out, const struct fp_cfg *c,
-			 const struct fp_cfg_node *g)
+int fp_gw_cfg_load_venue(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *g)
 {
 	static const char *const protocols[] = {"ouch50", "fix44", NULL};
 	static const char *const tls_modes[] = {"default", "on", "off", NULL};
@@ -65,15 +64,26 @@ int fp_gw_cfg_load_venue(struct fp_gw_cfg *out, const struct fp_cfg *c,
 
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *g)
 {
-	static const char *const keys[] = {
-		"host",		  "port",	     "username",	"session",
-		"firm",		  "capacity",	     "max_orders",	"first_user_ref_num",
-		"heartbeat_ms",	  "timeout_ms",	     "backoff_min_ms",	"backoff_max_ms",
-		"rx_interval_us", FP_GW_CFG_VENUE_KEYS, NULL};
+	static const char *const keys[] = {"host",
+					   "port",
+					   "username",
+					   "session",
+					   "firm",
+					   "capacity",
+					   "max_orders",
+					   "first_user_ref_num",
+					   "heartbeat_ms",
+					   "timeout_ms",
+					   "backoff_min_ms",
+					   "backoff_max_ms",
+					   "rx_interval_us",
+					   FP_GW_CFG_VENUE_KEYS,
+					   NULL};
 	const char *user, *firm, *cap;
 	int rc, port, max_orders, hb, to, bmin, bmax, rxi;
 	int64_t first;
-	if ((rc = fp_gw_cfg_load_venue(out, c, g)) < 0 || (rc = fp_cfg_check_keys(c, g, keys)) < 0 ||
+	if ((rc = fp_gw_cfg_load_venue(out, c, g)) < 0 ||
+	    (rc = fp_cfg_check_keys(c, g, keys)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "host", "127.0.0.1", 15, &out->host)) < 0 ||
 	    (rc = fp_cfg_get_int(c, g, "port", FP_GW_DEFAULT_PORT, 1, 65535, &port)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "username", "", FP_SOUP_USERNAME_LEN, &user)) < 0 ||

@@ -74,7 +74,18 @@ struct fix_sent {
 	uint8_t kind; /* enum fix_kind */
 };
 
-enum fix_tmpl_id { T_LOGON, T_HB, T_TEST, T_RESEND, T_SEQRESET, T_LOGOUT, T_NEW, T_CANCEL, T_REPLACE, T_NB };
+enum fix_tmpl_id {
+	T_LOGON,
+	T_HB,
+	T_TEST,
+	T_RESEND,
+	T_SEQRESET,
+	T_LOGOUT,
+	T_NEW,
+	T_CANCEL,
+	T_REPLACE,
+	T_NB
+};
 
 struct fp_gw_fix {
 	struct fp_fix_tmpl t[T_NB];
@@ -155,15 +166,15 @@ static size_t symbol_text(const struct fp_gw *gw, uint32_t symbol_id, char out[8
 
 static char fix_side(uint8_t side)
 {
-	return side == FP_SIDE_BUY	    ? '1'
-	       : side == FP_SIDE_SELL_SHORT ? '5'
+	return side == FP_SIDE_BUY            ? '1'
+	       : side == FP_SIDE_SELL_SHORT   ? '5'
 	       : side == FP_SIDE_SHORT_EXEMPT ? '6'
 					      : '2';
 }
 
 static uint8_t side_from_fix(char c)
 {
-	return c == '1' ? FP_SIDE_BUY
+	return c == '1'   ? FP_SIDE_BUY
 	       : c == '5' ? FP_SIDE_SELL_SHORT
 	       : c == '6' ? FP_SIDE_SHORT_EXEMPT
 	       : c == '2' ? FP_SIDE_SELL
@@ -191,7 +202,8 @@ static int fix_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *ha
 	size_t ns = symbol_text(gw, o->symbol_id, sym);
 	uint64_t seq = take_seq(gw);
 	begin(gw, &w, buf, T_NEW, seq);
-	fp_fix_put_str(&w, FP_FIX_TAG_CL_ORD_ID, id, (size_t)fp_gw_clordid_put(id, o->client_order_id));
+	fp_fix_put_str(&w, FP_FIX_TAG_CL_ORD_ID, id,
+		       (size_t)fp_gw_clordid_put(id, o->client_order_id));
 	fp_fix_put_char(&w, FP_FIX_TAG_HANDL_INST, '1');
 	fp_fix_put_u64(&w, FP_FIX_TAG_ORDER_QTY, o->qty);
 	fp_fix_put_char(&w, FP_FIX_TAG_ORD_TYPE, '2');
@@ -607,8 +619,7 @@ static void on_ref_reject(struct fp_gw *gw, const struct fp_fix_msg *m, uint32_t
 		 o->pend_user_ref_num == s->urn) {
 		fp_gw_sm_rejected_replace(gw, o, reason);
 		kill_follow(gw, o);
-	}
-	else if (s->kind == K_CANCEL && o->pending == FP_GW_PEND_CANCEL)
+	} else if (s->kind == K_CANCEL && o->pending == FP_GW_PEND_CANCEL)
 		fp_gw_sm_cancel_rejected(gw, o);
 }
 
@@ -639,7 +650,8 @@ static int on_logon(struct fp_gw *gw, const struct fp_fix_msg *m)
 {
 	struct fp_gw_fix *f = gw->fix;
 	if (!is(m, "A")) {
-		end_session(gw, is(m, "5") ? "venue refused the Logon" : "first message not a Logon");
+		end_session(gw,
+			    is(m, "5") ? "venue refused the Logon" : "first message not a Logon");
 		return -1;
 	}
 	if (get_char(m, FP_FIX_TAG_RESET_SEQ_NUM_FLAG) == 'Y')
@@ -845,8 +857,9 @@ static void fix_login(struct fp_gw *gw)
 int fp_gw_fix_init(struct fp_gw *gw)
 {
 	static const char *const types[T_NB] = {
-		[T_LOGON] = "A", [T_HB] = "0",	[T_TEST] = "1",	  [T_RESEND] = "2", [T_SEQRESET] = "4",
-		[T_LOGOUT] = "5", [T_NEW] = "D", [T_CANCEL] = "F", [T_REPLACE] = "G"};
+		[T_LOGON] = "A",  [T_HB] = "0",       [T_TEST] = "1",
+		[T_RESEND] = "2", [T_SEQRESET] = "4", [T_LOGOUT] = "5",
+		[T_NEW] = "D",    [T_CANCEL] = "F",   [T_REPLACE] = "G"};
 	const struct fp_gw_cfg *c = &gw->cfg;
 	if (!c->sender_comp_id[0] || !c->target_comp_id[0])
 		return fp_err_set(-EINVAL, "gateway: FIX needs sender_comp_id and target_comp_id");

@@ -67,9 +67,10 @@ int fp_gw_tls_init(struct fp_gw *gw)
 	const struct fp_gw_cfg *c = &gw->cfg;
 	char why[160];
 	if (c->tls_ca_file == NULL || c->tls_ca_file[0] == '\0')
-		return fp_err_set(-EINVAL, "gateway: tls is on but no tls_ca_file (the CA bundle "
-					   "the venue's certificate must chain to); say tls = \"off\" "
-					   "for plain TCP");
+		return fp_err_set(-EINVAL,
+				  "gateway: tls is on but no tls_ca_file (the CA bundle "
+				  "the venue's certificate must chain to); say tls = \"off\" "
+				  "for plain TCP");
 	if ((c->tls_cert_file && c->tls_cert_file[0]) != (c->tls_key_file && c->tls_key_file[0]))
 		return fp_err_set(-EINVAL, "gateway: tls_cert_file and tls_key_file go together");
 	/* OpenSSL's socket BIO (which kernel TLS needs) writes with write(), not
@@ -89,10 +90,10 @@ int fp_gw_tls_init(struct fp_gw *gw)
 	if (t->ctx == NULL)
 		return fp_err_set(-ENOMEM, "gateway: SSL_CTX_new failed");
 	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-					    SSL_OP_ENABLE_KTLS);
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-					 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_options(t->ctx,
+			    SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_ENABLE_KTLS);
+	SSL_CTX_set_mode(t->ctx,
+			 SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
 	if (SSL_CTX_load_verify_locations(t->ctx, c->tls_ca_file, NULL) != 1) {
 		openssl_reason(why, sizeof(why));
@@ -153,7 +154,8 @@ int fp_gw_tls_start(struct fp_gw *gw)
 		fp_gw_set_error(gw, "tls: SSL_new failed");
 		return -1;
 	}
-	bool is_ip = inet_pton(AF_INET, t->name, &a4) == 1 || inet_pton(AF_INET6, t->name, &a6) == 1;
+	bool is_ip =
+		inet_pton(AF_INET, t->name, &a4) == 1 || inet_pton(AF_INET6, t->name, &a6) == 1;
 	X509_VERIFY_PARAM *vp = SSL_get0_param(t->ssl);
 	if (is_ip ? X509_VERIFY_PARAM_set1_ip_asc(vp, t->name) != 1
 		  : (SSL_set_tlsext_host_name(t->ssl, t->name) != 1 ||
@@ -170,10 +172,14 @@ static void describe(struct fp_gw_tls *t)
 	int tx = BIO_get_ktls_send(SSL_get_wbio(t->ssl));
 	int rx = BIO_get_ktls_recv(SSL_get_rbio(t->ssl));
 	const char *v = SSL_get_version(t->ssl);
-	snprintf(t->transport, sizeof(t->transport), "%s%s", strcmp(v, "TLSv1.3") == 0 ? "tls1.3"
-							      : strcmp(v, "TLSv1.2") == 0 ? "tls1.2"
-											  : v,
-		 tx && rx ? "+ktls" : tx ? "+ktls-tx" : rx ? "+ktls-rx" : "");
+	snprintf(t->transport, sizeof(t->transport), "%s%s",
+		 strcmp(v, "TLSv1.3") == 0   ? "tls1.3"
+		 : strcmp(v, "TLSv1.2") == 0 ? "tls1.2"
+					     : v,
+		 tx && rx ? "+ktls"
+		 : tx     ? "+ktls-tx"
+		 : rx     ? "+ktls-rx"
+			  : "");
 }
 
 int fp_gw_tls_handshaking(const struct fp_gw *gw)

@@ -98,7 +98,8 @@ static void usage(FILE *out)
 		"  --loss/--dup/--reorder P   fault injection: probability per packet\n"
 		"  --halt-interval S   mean seconds between symbol halts (default 0 = none)\n"
 		"  --oe-port P         OUCH/SoupBinTCP port (default 15000; 0 = any free port)\n"
-		"  --fix-port P        FIX 4.4 port when the config has a fix group (default 15100)\n"
+		"  --fix-port P        FIX 4.4 port when the config has a fix group (default "
+		"15100)\n"
 		"  --snapshot-port P   serve GLIMPSE-style book snapshots over SoupBinTCP on TCP\n"
 		"                      port P of the interface (default 0 = no snapshot server)\n"
 		"  --fast-forward S    start the session S simulated seconds in: the first S\n"
@@ -323,10 +324,9 @@ static int load_config(struct sim_opts *o, const char *path)
 	}
 	o->oe.users = nu ? o->users : NULL;
 	o->oe.nb_users = nu;
-	static const char *const fix_keys[] = {"enabled",       "bind",         "port",
-					       "comp_id",       "tls",          "tls_cert_file",
-					       "tls_key_file",  "heartbeat_ms", "timeout_ms",
-					       NULL};
+	static const char *const fix_keys[] = {
+		"enabled",       "bind",         "port",         "comp_id",    "tls",
+		"tls_cert_file", "tls_key_file", "heartbeat_ms", "timeout_ms", NULL};
 	static const char *const on_off[] = {"on", "off", NULL};
 	const struct fp_cfg_node *fx = fp_cfg_lookup(c, NULL, "fix");
 	int tls = 0;

@@ -155,7 +155,8 @@ static struct fix_ord *ord_at(struct fp_sim_fix_sess *s, uint32_t urn)
 static uint32_t id_find(const struct fp_sim_fix_sess *s, const char *id)
 {
 	uint64_t h = hash_id(id, strlen(id));
-	for (uint32_t i = (uint32_t)h & (2 * FP_SIM_FIX_ORDERS - 1);; i = (i + 1) & (2 * FP_SIM_FIX_ORDERS - 1)) {
+	for (uint32_t i = (uint32_t)h & (2 * FP_SIM_FIX_ORDERS - 1);;
+	     i = (i + 1) & (2 * FP_SIM_FIX_ORDERS - 1)) {
 		if (s->ids[i].h == 0)
 			return 0;
 		if (s->ids[i].h == h)
@@ -230,7 +231,8 @@ static void send_msg(struct fp_sim_fix *fx, struct fp_sim_fix_conn *c, const cha
 	struct fp_fix_writer w;
 	uint8_t buf[MSG_BUF];
 	const uint8_t *m;
-	if (c == NULL || c->state < C_LOGON || fp_fix_tmpl_init(&t, type, fx->comp_id, c->peer) != 0)
+	if (c == NULL || c->state < C_LOGON ||
+	    fp_fix_tmpl_init(&t, type, fx->comp_id, c->peer) != 0)
 		return;
 	fp_fix_begin(&w, buf, sizeof(buf), &t, seq, wall_ns());
 	if (orig_ns) {
@@ -389,7 +391,8 @@ static void translate(struct fp_sim_fix *fx, struct fp_sim_fix_sess *s, uint64_t
 		break;
 	case FP_OUCH_ORDER_CANCELED:
 	case FP_OUCH_AIQ_CANCELED: {
-		uint32_t dec = m->type == FP_OUCH_ORDER_CANCELED ? m->quantity : m->decrement_shares;
+		uint32_t dec =
+			m->type == FP_OUCH_ORDER_CANCELED ? m->quantity : m->decrement_shares;
 		if (o == NULL)
 			return;
 		o->leaves -= dec > o->leaves ? o->leaves : dec;
@@ -504,8 +507,8 @@ static void pad(char *dst, const char *src, size_t n)
 }
 
 /* NewOrderSingle (D) or OrderCancelReplaceRequest (G): the order's fields. */
-static int order_fields(struct fp_sim_fix *fx, struct fp_sim_fix_sess *s, const struct fp_fix_msg *m,
-			struct fix_ord *o)
+static int order_fields(struct fp_sim_fix *fx, struct fp_sim_fix_sess *s,
+			const struct fp_fix_msg *m, struct fix_ord *o)
 {
 	uint64_t qty;
 	memset(o, 0, sizeof(*o));
@@ -626,8 +629,8 @@ static void logout_close(struct fp_sim_fix *fx, struct fp_sim_fix_conn *c, const
 	conn_close(fx, c);
 }
 
-static void answer_resend(struct fp_sim_fix *fx, struct fp_sim_fix_conn *c, struct fp_sim_fix_sess *s,
-			  const struct fp_fix_msg *m)
+static void answer_resend(struct fp_sim_fix *fx, struct fp_sim_fix_conn *c,
+			  struct fp_sim_fix_sess *s, const struct fp_fix_msg *m)
 {
 	uint64_t b = 0, e = 0;
 	if (fp_fix_get_u64(m, FP_FIX_TAG_BEGIN_SEQ_NO, &b) != 0 || b == 0)
@@ -940,9 +943,9 @@ static int tls_setup(struct fp_sim_fix *fx, const struct fp_sim_fix_cfg *cfg)
 		unsigned long e = ERR_peek_last_error();
 		const char *r = e ? ERR_reason_error_string(e) : NULL;
 		ERR_clear_error();
-		return fp_err_set(-EINVAL, "fix: tls certificate %s / key %s: %s", cfg->tls_cert_file,
-				  cfg->tls_key_file ? cfg->tls_key_file : "(none)",
-				  r ? r : "unreadable");
+		return fp_err_set(
+			-EINVAL, "fix: tls certificate %s / key %s: %s", cfg->tls_cert_file,
+			cfg->tls_key_file ? cfg->tls_key_file : "(none)", r ? r : "unreadable");
 	}
 	return 0;
 }

@@ -57,8 +57,8 @@ struct fp_sim_fix_stats {
 	uint64_t nb_seq_low; /**< MsgSeqNum too low without PossDupFlag: Logout */
 	uint64_t nb_msgs_in;
 	uint64_t nb_msgs_out;
-	uint64_t nb_resent; /**< application messages sent again on a ResendRequest */
-	uint64_t nb_orders; /**< NewOrderSingle and replace requests passed to the engine */
+	uint64_t nb_resent;   /**< application messages sent again on a ResendRequest */
+	uint64_t nb_orders;   /**< NewOrderSingle and replace requests passed to the engine */
 	uint64_t nb_rejected; /**< requests refused before the engine (bad fields, unknown) */
 };
 

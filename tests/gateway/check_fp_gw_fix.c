@@ -86,10 +86,13 @@ static void make_certs(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	struct test_cert ca, rogue, srv, old, other;
 	const char *san = "DNS:localhost,IP:127.0.0.1";
-	ck_assert_int_eq(test_cert_make(&ca, dir, "ca", "fastpath test CA", NULL, NULL, -60, 86400), 0);
-	ck_assert_int_eq(test_cert_make(&rogue, dir, "rogue", "rogue CA", NULL, NULL, -60, 86400), 0);
+	ck_assert_int_eq(test_cert_make(&ca, dir, "ca", "fastpath test CA", NULL, NULL, -60, 86400),
+			 0);
+	ck_assert_int_eq(test_cert_make(&rogue, dir, "rogue", "rogue CA", NULL, NULL, -60, 86400),
+			 0);
 	ck_assert_int_eq(test_cert_make(&srv, dir, "server", "localhost", san, &ca, -60, 86400), 0);
-	ck_assert_int_eq(test_cert_make(&old, dir, "expired", "localhost", san, &ca, -172800, -86400), 0);
+	ck_assert_int_eq(
+		test_cert_make(&old, dir, "expired", "localhost", san, &ca, -172800, -86400), 0);
 	ck_assert_int_eq(test_cert_make(&other, dir, "other", "venue.example", "DNS:venue.example",
 					&ca, -60, 86400),
 			 0);
@@ -572,8 +575,8 @@ START_TEST(test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates)
 		fp_gw_poll(&c.gw, 8);
 		usleep(100);
 	}
-	ck_assert_msg(strstr(fp_gw_last_error(&c.gw), "certificate has expired") != NULL, "got '%s'",
-		      fp_gw_last_error(&c.gw));
+	ck_assert_msg(strstr(fp_gw_last_error(&c.gw), "certificate has expired") != NULL,
+		      "got '%s'", fp_gw_last_error(&c.gw));
 	ck_assert_int_eq(fp_gw_stats(&c.gw)->breaker, 1);
 	side_free(&c);
 	fp_sim_fix_fini(&old);
@@ -639,7 +642,9 @@ START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
 	size_t ul;
 	ck_assert_ptr_nonnull(fp_fix_get_str(&m, 553, &ul));
 	/* Our Logon at 1, then a Heartbeat at 1 again, no PossDupFlag. */
-	size_t k = fix_msg(out, sizeof(out), "A", 1, "98=0\x01" "108=1\x01");
+	size_t k = fix_msg(out, sizeof(out), "A", 1,
+			   "98=0\x01"
+			   "108=1\x01");
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
 	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session != FP_GW_UP; i++) {
 		fp_gw_poll(&s.gw, 8);

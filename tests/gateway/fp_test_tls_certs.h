@@ -43,7 +43,7 @@ static int test_cert_make(struct test_cert *out, const char *dir, const char *na
 	X509V3_CTX v3;
 	X509V3_set_ctx(&v3, ca ? ca->crt : out->crt, out->crt, NULL, NULL, 0);
 	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
-						   ca ? "critical,CA:FALSE" : "critical,CA:TRUE");
+						  ca ? "critical,CA:FALSE" : "critical,CA:TRUE");
 	X509_add_ext(out->crt, ext, -1);
 	X509_EXTENSION_free(ext);
 	if (san) {
