@@ -39,7 +39,8 @@
  *
  * ExecutionReport (8) by ExecType (150):
  *   0 New        fp_gw_sm_accepted (unknown ClOrdID: adopted from the report)
- *   F Trade      fp_gw_sm_executed (LastQty, LastPx)
+ *   F Trade      fp_gw_sm_executed (LastQty, LastPx); of an order still pending new:
+ *                fp_gw_sm_accepted first (a venue that fills without a New)
  *   4 Canceled, C Expired, 3 Done for day  fp_gw_sm_reduce (to LeavesQty)
  *   5 Replaced   fp_gw_sm_replaced (ClOrdID = the pending leg, OrigClOrdID = the order)
  *   8 Rejected   fp_gw_sm_rejected_new
@@ -538,6 +539,11 @@ static void on_exec_report(struct fp_gw *gw, const struct fp_fix_msg *m)
 	case 'F': /* Trade */
 		if ((o = report_order(gw, m, false)) == NULL)
 			break;
+		/* A venue may fill at once without a New first (QuickFIX's executor does): the
+		 * Trade accepts the order, then fills it (two reports, FP_GW_EXEC_RESERVE). */
+		if (o->state == FP_GW_PENDING_NEW)
+			fp_gw_sm_accepted(gw, o, o->qty, o->price, get_ref(m, FP_FIX_TAG_ORDER_ID),
+					  false);
 		px = o->price;
 		fp_fix_get_price(m, FP_FIX_TAG_LAST_PX, &px);
 		fp_gw_sm_executed(gw, o, get_qty(m, FP_FIX_TAG_LAST_QTY, 0), px,
