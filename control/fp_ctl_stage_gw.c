@@ -62,6 +62,9 @@ struct gw_adapter {
 	struct fp_gw gw;
 	uint32_t rec_day; /**< recovery: YYYYMMDD of the file being replayed */
 	char host[64];
+	struct fp_log log;
+	uint32_t seen_errors; /**< fp_gw.nb_errors already logged */
+	uint8_t seen_up;      /**< the session's transport was logged since it came up */
 };
 
 /* One journal record (fp_ctl_store_recover's callback): the gateway's own events. */
@@ -97,9 +100,9 @@ static int gw_recover(struct gw_adapter *a, const struct fp_ctl_env *env)
 	return 0;
 }
 
-static const char *const gw_keys[] = {"venue",          "session",        "firm",
-				      "max_orders",     "heartbeat_ms",   "timeout_ms",
-				      "backoff_min_ms", "backoff_max_ms", NULL};
+static const char *const gw_keys[] = {
+	"venue",      "session",        "firm",           "max_orders",         "heartbeat_ms",
+	"timeout_ms", "backoff_min_ms", "backoff_max_ms", FP_GW_CFG_VENUE_KEYS, NULL};
 
 static int gw_load_cfg(const struct fp_ctl_env *env, struct fp_gw_cfg *cfg, char *host,
 		       size_t host_len)
@@ -115,7 +118,8 @@ static int gw_load_cfg(const struct fp_ctl_env *env, struct fp_gw_cfg *cfg, char
 		return fp_err_set(
 			-EINVAL, "%s: stage 'gateway' is placed but the 'gateway' group is missing",
 			fp_cfg_name(c));
-	if ((rc = fp_cfg_check_keys(c, g, gw_keys)) < 0 ||
+	if ((rc = fp_gw_cfg_load_venue(cfg, c, g)) < 0 ||
+	    (rc = fp_cfg_check_keys(c, g, gw_keys)) < 0 ||
 	    (rc = fp_cfg_require(c, g, "venue")) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "venue", "", 0, &venue)) < 0 ||
 	    (rc = fp_cfg_get_string(c, g, "session", "", 10, &session)) < 0 ||
@@ -214,8 +218,19 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 	if (fp_shm_region(env->seg, FP_JRNL_RING_GW, NULL) &&
 	    (cfg.journal_ring = fp_ctl_ring(env, FP_JRNL_RING_GW)) == NULL)
 		return -EPROTO;
+	fp_log_init(&a->log, stderr, "gateway", FP_LOG_INFO);
+	if (cfg.protocol == FP_GW_PROTO_FIX44 && cfg.tls == FP_GW_TLS_OFF)
+		fp_log(&a->log, FP_LOG_WARN,
+		       "gateway.tls = \"off\": FIX session to %s:%u in plain TCP, credentials "
+		       "and orders unencrypted",
+		       a->host, (unsigned)cfg.port);
 	if ((rc = fp_gw_init(&a->gw, &cfg)) < 0)
 		return rc;
+	fp_log(&a->log, FP_LOG_INFO, "venue %s:%u, protocol %s, transport %s", a->host,
+	       (unsigned)cfg.port, cfg.protocol == FP_GW_PROTO_FIX44 ? "fix44" : "ouch50",
+	       a->gw.tls ? "tls" : "tcp");
+	a->seen_errors = 0;
+	a->seen_up = 0;
 	a->rec_day = 0;
 	if (cfg.journal_ring && (rc = gw_recover(a, env)) < 0) { /* no store: nothing to replay */
 		fp_gw_fini(&a->gw);
@@ -233,7 +248,24 @@ static int gw_init(void *ctx, const struct fp_ctl_env *env)
 static unsigned gw_poll(void *ctx, unsigned budget)
 {
 	struct gw_adapter *a = ctx;
-	return fp_gw_poll(&a->gw, budget);
+	unsigned work = fp_gw_poll(&a->gw, budget);
+	/* Cold branches: a session failure or a session up, once each (never the hot path's
+	 * business: the gateway itself does not log). */
+	if (fp_unlikely(a->gw.nb_errors != a->seen_errors)) {
+		a->seen_errors = a->gw.nb_errors;
+		fp_log(&a->log, FP_LOG_WARN, "%s", fp_gw_last_error(&a->gw));
+	}
+	if (fp_unlikely((a->gw.state == FP_GW_UP) != a->seen_up)) {
+		a->seen_up = a->gw.state == FP_GW_UP;
+		if (a->seen_up)
+			fp_log(&a->log, FP_LOG_INFO, "venue session up over %s",
+			       fp_gw_transport(&a->gw));
+		else
+			fp_log(&a->log, FP_LOG_WARN,
+			       "venue session down (%" PRIu64 " disconnects so far)",
+			       fp_gw_stats(&a->gw)->nb_disconnects);
+	}
+	return work;
 }
 
 static void gw_fini(void *ctx)

@@ -278,6 +278,8 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 			break;
 		if (gw->now_ns - gw->last_rx_ns >= (uint64_t)gw->cfg.timeout_ms * 1000000u) {
 			gw->st->nb_timeouts++;
+			fp_gw_set_error(gw, "venue silent for %u ms: session dropped",
+					gw->cfg.timeout_ms);
 			fp_gw_session_drop(gw);
 		} else if (gw->now_ns - gw->last_tx_ns >=
 			   (uint64_t)gw->cfg.heartbeat_ms * 1000000u) {
@@ -353,6 +355,9 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 					   "FP_GW_PASSWORD)");
 	if (c->firm[0] && strlen(c->firm) != 4)
 		return fp_err_set(-EINVAL, "gateway: firm must be 4 letters");
+	if (c->protocol > FP_GW_PROTO_FIX44 || c->tls > FP_GW_TLS_OFF)
+		return fp_err_set(-EINVAL, "gateway: protocol %u or tls %u unknown", c->protocol,
+				  c->tls);
 	if (strlen(c->session) > FP_SOUP_SESSION_LEN)
 		return fp_err_set(-EINVAL, "gateway: session longer than %d", FP_SOUP_SESSION_LEN);
 	if (fp_ring_capacity(c->exec_ring) < 2 * FP_GW_EXEC_RESERVE ||
@@ -384,8 +389,20 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	gw->st->next_seq = 1;
 	gw->backoff_ms = c->backoff_min_ms;
 	gw->state = FP_GW_DOWN;
-	gw->proto = &fp_gw_ouch_proto;
+	gw->proto = c->protocol == FP_GW_PROTO_FIX44 ? &fp_gw_fix_proto : &fp_gw_ouch_proto;
 	fp_soup_rx_init(gw->rx, FP_SOUP_FROM_SERVER, FP_OUCH_MAX_MSG);
+	int rc;
+	if (c->protocol == FP_GW_PROTO_FIX44 && (rc = fp_gw_fix_init(gw)) < 0) {
+		fp_gw_fini(gw);
+		return rc;
+	}
+	if (c->tls == FP_GW_TLS_DEFAULT)
+		c->tls = c->protocol == FP_GW_PROTO_FIX44 ? FP_GW_TLS_ON : FP_GW_TLS_OFF;
+	if (c->tls == FP_GW_TLS_ON && (rc = fp_gw_tls_init(gw)) < 0) {
+		fp_gw_fini(gw);
+		return rc;
+	}
+	c->tls_ca_file = c->tls_cert_file = c->tls_key_file = c->tls_server_name = NULL;
 	return 0;
 }
 
@@ -394,10 +411,14 @@ void fp_gw_fini(struct fp_gw *gw)
 	if (gw == NULL)
 		return;
 	if (gw->fd >= 0) {
-		gw->proto->logout(gw);
+		if (gw->state >= FP_GW_LOGGING_IN)
+			gw->proto->logout(gw);
+		fp_gw_tls_close(gw);
 		close(gw->fd);
 		gw->fd = -1;
 	}
+	fp_gw_tls_fini(gw);
+	fp_gw_fix_fini(gw);
 	free(gw->orders);
 	free(gw->free_list);
 	fp_hmap_fini(&gw->id_map);
@@ -412,6 +433,11 @@ void fp_gw_fini(struct fp_gw *gw)
 	gw->rx = NULL;
 	/* wipe the credentials held in memory */
 	memset(gw->cfg.password, 0, sizeof(gw->cfg.password));
+}
+
+const char *fp_gw_last_error(const struct fp_gw *gw)
+{
+	return gw->last_error;
 }
 
 const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw)

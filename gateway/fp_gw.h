@@ -76,6 +76,27 @@
 
 struct fp_symtab;
 struct fp_gw_proto;
+struct fp_gw_fix;
+struct fp_gw_tls;
+
+/** Venue protocols (fp_gw_cfg.protocol; gateway.protocol in a config file). */
+enum fp_gw_protocol {
+	FP_GW_PROTO_OUCH50 = 0, /**< "ouch50": OUCH 5.0 over SoupBinTCP 3.0 (fp_gw_ouch.c) */
+	FP_GW_PROTO_FIX44 = 1,  /**< "fix44": FIX 4.4 (fp_gw_fix.c) */
+};
+
+/** Transport security (fp_gw_cfg.tls; gateway.tls). Default: on for fix44, off for ouch50. */
+enum fp_gw_tls_mode {
+	FP_GW_TLS_DEFAULT = 0, /**< the protocol's default */
+	FP_GW_TLS_ON = 1,      /**< TLS 1.2/1.3 with OpenSSL, venue verified (fp_gw_tls.c) */
+	FP_GW_TLS_OFF = 2,     /**< plain TCP, said explicitly (warned at every start) */
+};
+
+/** Longest FIX CompID the gateway takes (fp_fix_tmpl_init's limit). */
+#define FP_GW_COMP_ID_LEN 32
+
+/** Environment variable holding the TLS client key's passphrase (never a file or argv). */
+#define FP_GW_TLS_PASS_ENV "FP_GW_TLS_KEY_PASSPHRASE"
 
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
@@ -191,6 +212,16 @@ struct fp_gw_cfg {
 	struct fp_hist *decide_hist;  /**< hop md+book+strategy: t_decide - t_rx (NULL = none) */
 	struct fp_hist *route_hist;   /**< hop risk+gateway: send TSC - t_decide (NULL = none) */
 	struct fp_gw_stats *stats;    /**< counters region (zeroed by init), NULL = kept inside */
+	/* venue protocol and transport (fp_gw_cfg.c reads them; docs/gateway.md) */
+	uint8_t protocol;                           /**< enum fp_gw_protocol */
+	uint8_t fix_reset_on_logon;                 /**< FIX: 141=Y on every Logon */
+	uint8_t tls;                                /**< enum fp_gw_tls_mode */
+	char sender_comp_id[FP_GW_COMP_ID_LEN + 1]; /**< FIX: our SenderCompID (49) */
+	char target_comp_id[FP_GW_COMP_ID_LEN + 1]; /**< FIX: the venue's CompID (56) */
+	const char *tls_ca_file;     /**< PEM CA bundle the venue's certificate must chain to */
+	const char *tls_server_name; /**< name the certificate must carry (SNI too), NULL = host */
+	const char *tls_cert_file;   /**< client certificate (mutual TLS), NULL = none */
+	const char *tls_key_file;    /**< its key; passphrase from FP_GW_TLS_KEY_PASSPHRASE */
 };
 
 #define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
@@ -297,7 +328,11 @@ struct fp_gw {
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */
 	const struct fp_gw_proto *proto;            /**< the venue protocol adapter (fp_gw_pvt.h) */
-	struct fp_gw_stats *st;                     /**< cfg.stats, or own_st */
+	struct fp_gw_fix *fix;                      /**< FIX session state (fp_gw_fix.c), or NULL */
+	struct fp_gw_tls *tls;                      /**< TLS context (fp_gw_tls.c), NULL = TCP */
+	char last_error[160];   /**< why the last connect or session failed ("" = none); cold */
+	uint32_t nb_errors;     /**< times last_error was set (a reader logs each new one) */
+	struct fp_gw_stats *st; /**< cfg.stats, or own_st */
 	struct fp_gw_stats own_st;
 };
 
@@ -313,14 +348,30 @@ struct fp_cfg_node;
 
 /**
  * Read the settings of group @p group (cold path; unknown keys refused with their line):
- * host, port, username, password, session, firm, capacity, max_orders, first_user_ref_num,
- * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms. Rings, symbols, the control
+ * host, port, username, session, firm, capacity, max_orders, first_user_ref_num,
+ * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms, and fp_gw_cfg_load_venue()'s. Rings, symbols, the control
  * block and the histogram are the caller's. Credentials left empty are then taken from the
  * environment (fp_gw_credentials_from_env). fp_gw_init() copies the strings: @p c may be
  * freed after it.
  * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
  */
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
+
+/** The keys fp_gw_cfg_load_venue() reads, for a caller's list of allowed keys. */
+#define FP_GW_CFG_VENUE_KEYS                                                                   \
+	"protocol", "sender_comp_id", "target_comp_id", "reset_seq_num", "tls", "tls_ca_file", \
+		"tls_server_name", "tls_cert_file", "tls_key_file"
+
+/**
+ * Read the venue protocol and transport settings of group @p group into @p out: protocol
+ * ("ouch50" | "fix44"), sender_comp_id, target_comp_id, reset_seq_num, tls ("on" | "off"),
+ * tls_ca_file, tls_server_name, tls_cert_file, tls_key_file (paths relative to the file).
+ * A `password` key is refused: credentials come from the environment only (FP_GW_PASSWORD).
+ * The strings point into @p c (fp_gw_init() uses them and keeps none). Cold.
+ * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
+ */
+int fp_gw_cfg_load_venue(struct fp_gw_cfg *out, const struct fp_cfg *c,
+			 const struct fp_cfg_node *group);
 
 /**
  * Check the config and allocate the order tables (cold path); the first poll connects.
@@ -367,6 +418,17 @@ void fp_gw_recover_new_day(struct fp_gw *gw);
 
 /** End of the replay: the next login asks for the recovered session and sequence. Cold. */
 void fp_gw_recover_done(struct fp_gw *gw);
+
+/**
+ * Why the venue session last failed at the transport or session level (TLS verification,
+ * a Logout from the venue, ...), one line; "" when nothing failed. Cold: for the stage's
+ * log and fastpath-ctl status, never the hot path.
+ */
+const char *fp_gw_last_error(const struct fp_gw *gw);
+
+/** Transport in words: "tcp", "tls1.3", "tls1.3+ktls" (kernel TLS on send and receive),
+ *  "tls1.3+ktls-tx"...; "tls" before the first handshake. */
+const char *fp_gw_transport(const struct fp_gw *gw);
 
 /** Name of a gateway reject reason ("killed", ...); NULL for a venue's (below 0x80). */
 const char *fp_gw_reject_name(unsigned reason);

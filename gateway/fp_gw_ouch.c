@@ -42,17 +42,6 @@ static int send_ouch(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	return fp_gw_tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
-/* ClOrdID: client_order_id in base 32 (0-9 A-V), at most 13 characters for 64 bits, left
- * justified: shifts only, no division on the hot path. */
-static void put_cl_ord_id(char out[14], uint64_t id)
-{
-	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
-	int n = id ? (64 - __builtin_clzll(id) + 4) / 5 : 1;
-	memset(out, ' ', 14);
-	for (int i = n - 1; i >= 0; i--, id >>= 5)
-		out[i] = digits[id & 31];
-}
-
 static uint8_t ouch_tif(uint8_t tif)
 {
 	return tif == FP_TIF_IOC ? '3' : tif == FP_TIF_GTX ? '5' : '0';
@@ -64,7 +53,7 @@ static int ouch_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *h
 {
 	uint8_t pkt[FP_SOUP_HDR_SIZE + FP_OUCH_MAX_MSG];
 	char cl_ord_id[14], symbol[8];
-	put_cl_ord_id(cl_ord_id, o->client_order_id);
+	fp_gw_clordid_put(cl_ord_id, o->client_order_id);
 	if (!fp_gw_symbol(gw, o->symbol_id, symbol)) /* checked by on_new: the venue refuses it */
 		memset(symbol, ' ', sizeof(symbol));
 	const struct fp_ouch_enter e = {
@@ -110,7 +99,7 @@ static int ouch_replace(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t t
 	m.time_in_force = ouch_tif(tif);
 	m.display = 'Y';
 	m.intermarket_sweep_eligibility = 'N';
-	put_cl_ord_id(m.cl_ord_id, o->pend_client_order_id);
+	fp_gw_clordid_put(m.cl_ord_id, o->pend_client_order_id);
 	return send_ouch(gw, &m);
 }
 
@@ -153,23 +142,6 @@ static struct fp_gw_order *venue_order(struct fp_gw *gw, uint32_t urn)
 	return &gw->orders[v - 1];
 }
 
-/* client_order_id from a ClOrdID written by put_cl_ord_id(); 0 when it is not one. */
-static uint64_t get_cl_ord_id(const char in[14])
-{
-	uint64_t id = 0;
-	int i = 0;
-	for (; i < 14 && in[i] != ' '; i++) {
-		char c = in[i];
-		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-			     : c >= 'A' && c <= 'V' ? (unsigned)(c - 'A' + 10)
-						    : 32u;
-		if (d == 32 || (i == 12 && id >> 59))
-			return 0;
-		id = id << 5 | d;
-	}
-	return i ? id : 0;
-}
-
 static uint8_t fp_tif(uint8_t ouch_tif)
 {
 	return ouch_tif == '3' ? FP_TIF_IOC : ouch_tif == '5' ? FP_TIF_GTX : FP_TIF_DAY;
@@ -181,7 +153,7 @@ static uint8_t fp_tif(uint8_t ouch_tif)
  * the symbol is not one of ours, the id is in use, or the table is full. */
 static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 {
-	uint64_t id = get_cl_ord_id(m->cl_ord_id);
+	uint64_t id = fp_gw_clordid_get(m->cl_ord_id, 14);
 	uint32_t sym = 0;
 	char name[8];
 	for (uint32_t i = 1; i < FP_SYMTAB_NB_ENTRIES && !sym; i++)
@@ -210,7 +182,7 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
  * refused meanwhile (its Rejected is before this message): it is dropped. Cold. */
 static void adopt_replace(struct fp_gw *gw, struct fp_gw_order *o, const struct fp_ouch_msg *m)
 {
-	uint64_t id = get_cl_ord_id(m->cl_ord_id);
+	uint64_t id = fp_gw_clordid_get(m->cl_ord_id, 14);
 	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL)
 		return;
 	if (o->pending == FP_GW_PEND_REPLACE)

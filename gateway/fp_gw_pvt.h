@@ -11,6 +11,12 @@
  *   fp_gw_ouch.c   the OUCH 5.0 / SoupBinTCP 3.0 adapter (struct fp_gw_proto): login,
  *                  heartbeat, logout, the order messages, and the venue's messages mapped
  *                  onto the state machine.
+ *   fp_gw_fix.c    the FIX 4.4 adapter (struct fp_gw_proto): Logon, Heartbeat, TestRequest,
+ *                  ResendRequest, SequenceReset, Reject, Logout; NewOrderSingle, cancel,
+ *                  cancel/replace; ExecutionReport, OrderCancelReject, BusinessMessageReject
+ *                  mapped onto the same state machine.
+ *   fp_gw_tls.c    TLS 1.2/1.3 (OpenSSL) under the transport: context, non-blocking
+ *                  handshake with the venue verified, SSL_read/SSL_write, kernel TLS.
  *   fp_gw_rec.c    recovery from the journal (J5).
  *   fp_gw.c        the stage: order intents, kill switch, poll loop, lifecycle.
  *
@@ -52,6 +58,67 @@ struct fp_gw_proto {
 };
 
 extern const struct fp_gw_proto fp_gw_ouch_proto;
+extern const struct fp_gw_proto fp_gw_fix_proto;
+
+/* ---- fp_gw_fix.c: FIX session state (cold) ---- */
+
+/** Allocate the FIX state and build its header templates. @return 0, -EINVAL, -ENOMEM. */
+int fp_gw_fix_init(struct fp_gw *gw);
+void fp_gw_fix_fini(struct fp_gw *gw);
+/** Recovery: FP_JRNL_CTL_FIX_TX_SEQ (the outbound MsgSeqNum reserved up to @p value). */
+void fp_gw_fix_recover_tx_seq(struct fp_gw *gw, uint64_t value);
+/** Recovery: a new day starts the FIX session from 1 in both directions. */
+void fp_gw_fix_new_day(struct fp_gw *gw);
+
+/* ---- fp_gw_tls.c: TLS under the transport ---- */
+
+/** Build the SSL_CTX from cfg (CA, client certificate and key). Cold. @return 0, -EINVAL. */
+int fp_gw_tls_init(struct fp_gw *gw);
+void fp_gw_tls_fini(struct fp_gw *gw);
+/** TCP is connected: start the handshake. @return 0, -1 (session dropped, last_error). */
+int fp_gw_tls_start(struct fp_gw *gw);
+/** A handshake was started and is not done. */
+int fp_gw_tls_handshaking(const struct fp_gw *gw);
+/** Drive the handshake. @return 1 done, 0 in progress, -1 refused (last_error set). */
+int fp_gw_tls_handshake(struct fp_gw *gw);
+/** SSL_write/SSL_read: bytes, 0 would block, -1 the session is broken. */
+long fp_gw_tls_send(struct fp_gw *gw, const uint8_t *b, size_t n);
+long fp_gw_tls_recv(struct fp_gw *gw, uint8_t *b, size_t n);
+/** Forget the connection (its socket is closed by the caller). */
+void fp_gw_tls_close(struct fp_gw *gw);
+
+/* ---- ClOrdID: client_order_id in base 32 (0-9 A-V), at most 13 characters ---- */
+
+/** Write @p id left justified into @p out (14 bytes, space padded): shifts only, no
+ *  division on the hot path. @return characters written before the padding. */
+static inline int fp_gw_clordid_put(char out[14], uint64_t id)
+{
+	static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
+	int n = id ? (64 - __builtin_clzll(id) + 4) / 5 : 1;
+	for (int i = 0; i < 14; i++)
+		out[i] = ' ';
+	for (int i = n - 1; i >= 0; i--, id >>= 5)
+		out[i] = digits[id & 31];
+	return n;
+}
+
+/** client_order_id from the first @p n characters of a ClOrdID written by
+ *  fp_gw_clordid_put (a space or @p n ends it); 0 when it is not one. */
+static inline uint64_t fp_gw_clordid_get(const char *in, size_t n)
+{
+	uint64_t id = 0;
+	size_t i = 0;
+	for (; i < n && i < 14 && in[i] != ' '; i++) {
+		char c = in[i];
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : c >= 'A' && c <= 'V' ? (unsigned)(c - 'A' + 10)
+						    : 32u;
+		if (d == 32 || (i == 12 && id >> 59))
+			return 0;
+		id = id << 5 | d;
+	}
+	return i ? id : 0;
+}
 
 /* ---- fp_gw_order.c: order table, state machine, exec reports, journal ---- */
 
@@ -133,5 +200,7 @@ void fp_gw_session_drop(struct fp_gw *gw);
 /** Logged in to @p session (space padded): notices on both exec rings, journaled. */
 void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested);
 void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command);
+/** Record why the session failed (cold; never the credentials). */
+void fp_gw_set_error(struct fp_gw *gw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* FP_GW_PVT_H */

@@ -221,6 +221,8 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 		rec_urn(gw, ev->seq);
 		break;
 	case FP_EV_CONTROL:
+		if (ev->u.control.command == FP_JRNL_CTL_FIX_TX_SEQ)
+			fp_gw_fix_recover_tx_seq(gw, ev->u.control.value);
 		if (ev->u.control.command == FP_JRNL_CTL_SESSION) {
 			char sess[FP_SOUP_SESSION_LEN + 1];
 			fp_soup_get_alpha(sess, ev->u.control.text, FP_SOUP_SESSION_LEN);
@@ -249,6 +251,7 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 	gw->nb_free = n;
 	gw->st->nb_open = 0;
 	gw->st->next_seq = 1;
+	fp_gw_fix_new_day(gw);
 	gw->rec_replace = 0;
 	gw->rec_session[0] = '\0';
 	fp_jrnl_recent_reset(&gw->rec_recent);

@@ -6,6 +6,9 @@
  * the exec rings. Protocol-free: the adapter (struct fp_gw_proto, fp_gw_pvt.h) logs in on
  * connect and parses what is received.
  *
+ * Under TLS (fp_gw_tls.c) the same calls go through SSL_write/SSL_read, and the handshake
+ * runs while CONNECTING, after the TCP connect.
+ *
  * Syscalls: send() (the one of tick-to-trade), recv(), and socket()/connect()/poll()/
  * close() while the session is down. Never blocks.
  */
@@ -15,6 +18,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,11 +29,25 @@
 
 /* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
  * waits in the backlog, in order. 0, or -1 when the session was dropped. */
+/* send() or, under TLS, SSL_write(): bytes taken, or -1 with errno (EAGAIN: try later). */
+static ssize_t tx_some(struct fp_gw *gw, const uint8_t *b, size_t n)
+{
+	if (gw->tls == NULL)
+		return send(gw->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	long k = fp_gw_tls_send(gw, b, n);
+	if (k > 0)
+		return k;
+	errno = k == 0 ? EAGAIN : EPIPE;
+	return -1;
+}
+
 int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 {
 	gw->last_tx_ns = gw->now_ns;
+	if (gw->fd < 0)
+		return -1;
 	if (gw->tx_len == 0) {
-		ssize_t k = send(gw->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t k = tx_some(gw, b, n);
 		if (k == (ssize_t)n)
 			return 0;
 		if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -53,7 +72,7 @@ void fp_gw_tx_flush(struct fp_gw *gw)
 {
 	if (gw->tx_len == 0)
 		return;
-	ssize_t k = send(gw->fd, gw->tx, gw->tx_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t k = tx_some(gw, gw->tx, gw->tx_len);
 	if (k > 0) {
 		memmove(gw->tx, gw->tx + k, gw->tx_len - (size_t)k);
 		gw->tx_len -= (uint32_t)k;
@@ -66,7 +85,16 @@ void fp_gw_tx_flush(struct fp_gw *gw)
  * session. */
 size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room)
 {
-	ssize_t n = recv(gw->fd, buf, room, MSG_DONTWAIT);
+	ssize_t n;
+	if (gw->tls) {
+		long k = fp_gw_tls_recv(gw, buf, room);
+		if (k == 0)
+			return 0;
+		n = k > 0 ? k : 0;
+		errno = k > 0 ? 0 : ECONNRESET;
+	} else {
+		n = recv(gw->fd, buf, room, MSG_DONTWAIT);
+	}
 	if (n > 0) {
 		gw->last_rx_ns = gw->now_ns;
 		return (size_t)n;
@@ -106,8 +134,29 @@ void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t reques
 	}
 }
 
+void fp_gw_set_error(struct fp_gw *gw, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(gw->last_error, sizeof(gw->last_error), fmt, ap);
+	va_end(ap);
+	gw->nb_errors++;
+}
+
+/* TCP is up: the TLS handshake, or the protocol's login. */
+static void connected(struct fp_gw *gw)
+{
+	if (gw->tls == NULL)
+		return gw->proto->login(gw);
+	if (fp_gw_tls_start(gw) < 0)
+		return fp_gw_session_drop(gw);
+	gw->state = FP_GW_CONNECTING; /* handshaking: fp_gw_session_connecting drives it */
+	fp_gw_session_connecting(gw);
+}
+
 void fp_gw_session_drop(struct fp_gw *gw)
 {
+	fp_gw_tls_close(gw);
 	if (gw->fd >= 0)
 		close(gw->fd);
 	gw->fd = -1;
@@ -134,7 +183,7 @@ void fp_gw_session_connect(struct fp_gw *gw)
 	sa.sin_addr.s_addr = gw->venue_addr;
 	gw->last_rx_ns = gw->now_ns; /* connect timeout counts from here */
 	if (connect(gw->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return gw->proto->login(gw);
+		return connected(gw);
 	if (errno != EINPROGRESS)
 		return fp_gw_session_drop(gw);
 	gw->state = FP_GW_CONNECTING;
@@ -142,6 +191,14 @@ void fp_gw_session_connect(struct fp_gw *gw)
 
 void fp_gw_session_connecting(struct fp_gw *gw)
 {
+	if (gw->tls && fp_gw_tls_handshaking(gw)) {
+		int r = fp_gw_tls_handshake(gw);
+		if (r < 0)
+			return fp_gw_session_drop(gw);
+		if (r > 0)
+			gw->proto->login(gw);
+		return;
+	}
 	struct pollfd p = {.fd = gw->fd, .events = POLLOUT};
 	if (poll(&p, 1, 0) <= 0)
 		return;
@@ -150,5 +207,5 @@ void fp_gw_session_connecting(struct fp_gw *gw)
 	getsockopt(gw->fd, SOL_SOCKET, SO_ERROR, &err, &l);
 	if (err != 0)
 		return fp_gw_session_drop(gw);
-	gw->proto->login(gw);
+	connected(gw);
 }

@@ -33,6 +33,10 @@
  *   GW        FP_EV_CONTROL               FP_JRNL_CTL_SESSION: logged in; text = session
  *                                         (10 characters, space padded), value = the
  *                                         sequence number requested at login
+ *   GW        FP_EV_CONTROL               FP_JRNL_CTL_FIX_TX_SEQ (FIX venues): value = the
+ *                                         outbound MsgSeqNum reserved up to (exclusive);
+ *                                         a restarted gateway logs on at the last such
+ *                                         value, never below a number it may have sent
  *   CTL       FP_JRNL_REC_CTL_CHANGE      a control block change (kill, rearm, trading
  *                                         state, limits), written by the store
  *   STORE     FP_JRNL_REC_STORE_START     the store (re)started on this file
@@ -89,6 +93,7 @@ enum fp_jrnl_src {
 #define FP_JRNL_CTL_BREAKER_TRIP  0x7701 /**< risk: breaker opened */
 #define FP_JRNL_CTL_BREAKER_RESET 0x7702 /**< risk: breaker closed again */
 #define FP_JRNL_CTL_SESSION       0x7703 /**< gateway: logged in to a venue session */
+#define FP_JRNL_CTL_FIX_TX_SEQ    0x7704 /**< gateway: FIX outbound MsgSeqNum reserved */
 
 /** Record types that are not ring events (journal record type). */
 enum fp_jrnl_rec {

@@ -32,6 +32,8 @@
 /* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
 #include "fp_sim_oe.h"
 #define FP_SIM_HAVE_OE 1
+/* The FIX 4.4 acceptor (TCP or TLS) is a front end over the same accounts and engine. */
+#include "fp_sim_fix.h"
 
 static volatile sig_atomic_t fp_sim_quit;
 
@@ -63,6 +65,8 @@ struct sim_opts {
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe_cfg oe;
 	struct fp_sim_oe_user users[FP_SIM_OE_MAX_USERS];
+	bool fix_enabled;
+	struct fp_sim_fix_cfg fix;
 #endif
 };
 
@@ -73,7 +77,8 @@ static void usage(FILE *out)
 		"                    [--rate R] [--symbols N] [--group ADDR] [--port P] "
 		"[--no-udp]\n"
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
-		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
+		"                    [--oe-port P] [--fix-port P] [--snapshot-port P]\n"
+		"                    [--fast-forward S]\n"
 		"                    [--book-out F] [--market-stop S] [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
@@ -93,6 +98,8 @@ static void usage(FILE *out)
 		"  --loss/--dup/--reorder P   fault injection: probability per packet\n"
 		"  --halt-interval S   mean seconds between symbol halts (default 0 = none)\n"
 		"  --oe-port P         OUCH/SoupBinTCP port (default 15000; 0 = any free port)\n"
+		"  --fix-port P        FIX 4.4 port when the config has a fix group (default "
+		"15100)\n"
 		"  --snapshot-port P   serve GLIMPSE-style book snapshots over SoupBinTCP on TCP\n"
 		"                      port P of the interface (default 0 = no snapshot server)\n"
 		"  --fast-forward S    start the session S simulated seconds in: the first S\n"
@@ -148,13 +155,14 @@ static void opts_default(struct sim_opts *o)
 	o->oe_enabled = true;
 #if FP_SIM_HAVE_OE
 	o->oe.port = FP_SIM_OE_DEFAULT_PORT;
+	o->fix.port = FP_SIM_FIX_DEFAULT_PORT;
 #endif
 }
 
 /* Read the configuration file into @p o (command-line options are applied afterwards). */
 static int load_config(struct sim_opts *o, const char *path)
 {
-	static const char *const top_keys[] = {"sim", "itch", "ouch", NULL};
+	static const char *const top_keys[] = {"sim", "itch", "ouch", "fix", NULL};
 	static const char *const sim_keys[] = {"seed",
 					       "duration",
 					       "start_time",
@@ -316,6 +324,37 @@ static int load_config(struct sim_opts *o, const char *path)
 	}
 	o->oe.users = nu ? o->users : NULL;
 	o->oe.nb_users = nu;
+	static const char *const fix_keys[] = {
+		"enabled",       "bind",         "port",         "comp_id",    "tls",
+		"tls_cert_file", "tls_key_file", "heartbeat_ms", "timeout_ms", NULL};
+	static const char *const on_off[] = {"on", "off", NULL};
+	const struct fp_cfg_node *fx = fp_cfg_lookup(c, NULL, "fix");
+	int tls = 0;
+	if ((rc = fp_cfg_check_keys(c, fx, fix_keys)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, fx, "enabled", fx != NULL, &o->fix_enabled)) < 0 ||
+	    (rc = fp_cfg_get_string(c, fx, "bind", "127.0.0.1", 15, &o->fix.bind_addr)) < 0 ||
+	    (rc = fp_cfg_get_int(c, fx, "port", o->fix.port, 0, 65535, &iv)) < 0)
+		goto out;
+	o->fix.port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_string(c, fx, "comp_id", "FPSIM", 32, &o->fix.comp_id)) < 0 ||
+	    (rc = fp_cfg_get_enum(c, fx, "tls", on_off, 0, &tls)) < 0 ||
+	    (rc = fp_cfg_get_path(c, fx, "tls_cert_file", "", 4095, &o->fix.tls_cert_file)) < 0 ||
+	    (rc = fp_cfg_get_path(c, fx, "tls_key_file", "", 4095, &o->fix.tls_key_file)) < 0 ||
+	    (rc = fp_cfg_get_int(c, fx, "heartbeat_ms", 0, 0, 3600000, &iv)) < 0)
+		goto out;
+	o->fix.heartbeat_ms = (uint32_t)iv;
+	if ((rc = fp_cfg_get_int(c, fx, "timeout_ms", 0, 0, 3600000, &iv)) < 0)
+		goto out;
+	o->fix.timeout_ms = (uint32_t)iv;
+	if (o->fix_enabled && tls == 0 && (!o->fix.tls_cert_file[0] || !o->fix.tls_key_file[0])) {
+		rc = fp_err_set(-EINVAL,
+				"%s:%u: fix.tls is on (the default): tls_cert_file and "
+				"tls_key_file are required; tls = \"off\" for plain TCP",
+				fp_cfg_name(c), fx ? fp_cfg_line(fx) : 0);
+		goto out;
+	}
+	if (tls == 1)
+		o->fix.tls_cert_file = o->fix.tls_key_file = NULL;
 #endif
 out:
 	/* On success the configuration stays loaded until exit: strings point into it. */
@@ -407,6 +446,13 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 #if FP_SIM_HAVE_OE
 			o->oe.port = (uint16_t)u;
 #endif
+		} else if (!strcmp(a, "--fix-port")) {
+			NEED_ARG();
+			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+				return rc;
+#if FP_SIM_HAVE_OE
+			o->fix.port = (uint16_t)u;
+#endif
 		} else if (!strcmp(a, "--snapshot-port")) {
 			NEED_ARG();
 			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
@@ -483,6 +529,8 @@ struct sim_run {
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe oe;
 	bool oe_up;
+	struct fp_sim_fix fix;
+	bool fix_up;
 #endif
 	uint64_t t0_mono;
 	double wall_s;
@@ -559,6 +607,16 @@ static void print_summary(const struct sim_run *r)
 			os->nb_logins, os->nb_login_rejected, os->nb_connections, os->nb_msgs_in,
 			os->nb_msgs_out,
 			os->nb_bad_framing + os->nb_bad_ouch + os->nb_slow_readers);
+	}
+	if (r->fix_up) {
+		const struct fp_sim_fix_stats *fs = fp_sim_fix_stats(&r->fix);
+		fprintf(out,
+			"  fix:     %" PRIu64 " logons (%" PRIu64 " refused), %" PRIu64
+			" connections (%" PRIu64 " TLS failed), %" PRIu64 " in, %" PRIu64
+			" out, %" PRIu64 " resent, %" PRIu64 " garbled, %" PRIu64 " seq too low\n",
+			fs->nb_logons, fs->nb_logon_rejected, fs->nb_connections, fs->nb_tls_failed,
+			fs->nb_msgs_in, fs->nb_msgs_out, fs->nb_resent, fs->nb_garbled,
+			fs->nb_seq_low);
 	}
 #endif
 	if (!r->o.json)
@@ -661,6 +719,14 @@ static int run(struct sim_run *r)
 		if ((rc = fp_sim_oe_init(&r->oe, &o->oe, r->eng)) < 0)
 			return fp_err_append(rc, "order entry (OUCH) on port %u", o->oe.port);
 		r->oe_up = true;
+		if (o->fix_enabled) {
+			if ((rc = fp_sim_fix_init(&r->fix, &o->fix, &r->oe)) < 0)
+				return fp_err_append(rc, "order entry (FIX 4.4) on port %u",
+						     o->fix.port);
+			r->fix_up = true;
+			fprintf(stderr, "fastpath-sim: FIX 4.4 acceptor on port %u (%s)\n",
+				fp_sim_fix_port(&r->fix), o->fix.tls_cert_file ? "TLS" : "TCP");
+		}
 	}
 #endif
 
@@ -721,6 +787,8 @@ static int run(struct sim_run *r)
 		if (r->oe_up) {
 			fp_sim_oe_set_time(&r->oe, ts0 + sim); /* one clock for every message */
 			unsigned oe_work = fp_sim_oe_poll(&r->oe);
+			if (r->fix_up)
+				oe_work += fp_sim_fix_poll(&r->fix);
 			if (oe_work) /* clients' trades go out at once */
 				fp_sim_itch_flush(r->itch, ts0 + sim);
 			work += oe_work;
@@ -757,6 +825,8 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'C', te);
 	fp_sim_itch_end_session(r->itch, te);
 #if FP_SIM_HAVE_OE
+	if (r->fix_up) /* one last turn: what the end of day made goes out */
+		fp_sim_fix_poll(&r->fix);
 	if (r->oe_up)
 		fp_sim_oe_end_session(&r->oe);
 #endif
@@ -788,6 +858,8 @@ int main(int argc, char **argv)
 	else
 		print_summary(&r);
 #if FP_SIM_HAVE_OE
+	if (r.fix_up)
+		fp_sim_fix_fini(&r.fix); /* Logout to every FIX client */
 	if (r.oe_up)
 		fp_sim_oe_fini(&r.oe);
 #endif

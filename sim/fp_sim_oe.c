@@ -1056,3 +1056,42 @@ bool fp_sim_oe_account_record(const struct fp_sim_oe *oe, uint32_t idx,
 	*username = oe->accounts[idx].user.username;
 	return true;
 }
+
+/* ---- for another front end (fp_sim_fix.c) ---- */
+
+int fp_sim_oe_account_find(const struct fp_sim_oe *oe, const char *user, const char *password)
+{
+	for (uint32_t i = 0; i < oe->nb_accounts; i++)
+		if (strcmp(oe->accounts[i].user.username, user) == 0)
+			return strcmp(oe->accounts[i].user.password, password) == 0 ? (int)i : -1;
+	return -1;
+}
+
+void fp_sim_oe_apply(struct fp_sim_oe *oe, uint32_t idx, const struct fp_ouch_msg *m)
+{
+	if (idx < oe->nb_accounts)
+		apply_ouch(oe, idx, m);
+}
+
+const uint8_t *fp_sim_oe_history(const struct fp_sim_oe *oe, uint32_t idx, uint64_t seq,
+				 size_t *len)
+{
+	if (idx >= oe->nb_accounts)
+		return NULL;
+	const struct fp_sim_oe_account *a = &oe->accounts[idx];
+	if (seq >= a->next_seq || seq < oldest_seq(oe, a))
+		return NULL;
+	const uint8_t *slot = a->hist + ((seq - 1) % oe->history) * SLOT_SIZE;
+	*len = slot[0];
+	return slot + 1;
+}
+
+uint64_t fp_sim_oe_account_next_seq(const struct fp_sim_oe *oe, uint32_t idx)
+{
+	return idx < oe->nb_accounts ? oe->accounts[idx].next_seq : 0;
+}
+
+uint32_t fp_sim_oe_account_last_urn(const struct fp_sim_oe *oe, uint32_t idx)
+{
+	return idx < oe->nb_accounts ? oe->accounts[idx].last_urn : 0;
+}

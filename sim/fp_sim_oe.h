@@ -185,4 +185,27 @@ bool fp_sim_oe_account_record(const struct fp_sim_oe *oe, uint32_t idx,
 /** Sequence number of the next sequenced message of account @p user (for tests). */
 uint64_t fp_sim_oe_next_seq(const struct fp_sim_oe *oe, const char *user);
 
+/*
+ * For another front end on the same accounts (the FIX 4.4 acceptor, fp_sim_fix.h): the
+ * same thread, between polls. An account is served by one front end at a time.
+ */
+
+/** Index of the account @p user with @p password, or -1 (wrong name or password). */
+int fp_sim_oe_account_find(const struct fp_sim_oe *oe, const char *user, const char *password);
+
+/** Apply one inbound OUCH message for account @p idx as if its session had sent it; the
+ *  answers are appended to the account's sequenced history. */
+void fp_sim_oe_apply(struct fp_sim_oe *oe, uint32_t idx, const struct fp_ouch_msg *m);
+
+/** Sequenced message @p seq of account @p idx (encoded OUCH, *len bytes); NULL when it is
+ *  not in the history (not made yet, or turned over). */
+const uint8_t *fp_sim_oe_history(const struct fp_sim_oe *oe, uint32_t idx, uint64_t seq,
+				 size_t *len);
+
+/** Number of the next sequenced message of account @p idx. */
+uint64_t fp_sim_oe_account_next_seq(const struct fp_sim_oe *oe, uint32_t idx);
+
+/** The last UserRefNum account @p idx used (a new order must use a larger one). */
+uint32_t fp_sim_oe_account_last_urn(const struct fp_sim_oe *oe, uint32_t idx);
+
 #endif /* FP_SIM_OE_H */

@@ -46,6 +46,20 @@ base=$(flock "$ports_dir/.lock" bash -c '
 	exit 1' _ "$ports_dir" "$$") || { echo "FAIL: no free block of e2e ports" >&2; exit 1; }
 md_port=$base; rereq_port=$((base + 1)); oe_port=$((base + 2))
 export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass
+# FP_E2E_PROTOCOL=fix44: the gateway speaks FIX 4.4 over TLS to the simulator's FIX acceptor
+# (same engine, same account), with certificates made here by the openssl CLI; else OUCH.
+fix_port=$((base + 4))
+make_fix_certs() {
+	local o=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+	openssl req -x509 "${o[@]}" -keyout "$work/ca.key" -out "$work/ca.crt" -days 2 \
+		-subj "/CN=fastpath e2e CA" 2>/dev/null || fail "openssl: test CA"
+	openssl req "${o[@]}" -keyout "$work/server.key" -out "$work/server.csr" \
+		-subj "/CN=localhost" 2>/dev/null || fail "openssl: server key"
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/san.ext"
+	openssl x509 -req -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
+		-CAcreateserial -out "$work/server.crt" -days 2 -extfile "$work/san.ext" \
+		2>/dev/null || fail "openssl: server certificate"
+}
 
 # json FILE KEY: the first number after "KEY": in FILE
 json() { sed -n "s/.*\"$2\": \(-\{0,1\}[0-9.]*\).*/\1/p" "$1" | head -n 1; }
@@ -55,6 +69,10 @@ write_sim_config() {
 		itch = { port = $md_port; rerequest_port = $rereq_port; };
 		ouch = { port = $oe_port; };
 	CONF
+	if [[ ${FP_E2E_PROTOCOL:-ouch50} == fix44 ]]; then
+		make_fix_certs
+		echo "fix = { port = $fix_port; tls_cert_file = \"$work/server.crt\"; tls_key_file = \"$work/server.key\"; };" >>"$work/sim.conf"
+	fi
 }
 
 # write_run_config PLACEMENT_WORKERS; $md_group replaces the md group when set,
@@ -79,6 +97,9 @@ write_run_config() {
 		risk = { limits = "$src/config/risk.conf"; env = "dev"; symbols = 1024; };
 		gateway = { venue = "127.0.0.1:$oe_port"; };
 	CONF
+	[[ ${FP_E2E_PROTOCOL:-ouch50} == fix44 ]] &&
+		sed -i "s|gateway = { venue = \"127.0.0.1:$oe_port\"; };|gateway = { venue = \"127.0.0.1:$fix_port\"; protocol = \"fix44\"; sender_comp_id = \"FPUSER\"; target_comp_id = \"FPSIM\"; tls_ca_file = \"$work/ca.crt\"; };|" "$work/run.conf"
+	return 0
 }
 
 # wait_until WHAT CMD...: poll CMD every 0.1 s until it succeeds. A test waits for a state,

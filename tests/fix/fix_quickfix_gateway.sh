@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The real gateway against QuickFIX (issue 14): `fastpath run` (market data from
+# fastpath-sim, the market makers, risk) with gateway.protocol = "fix44" over TLS 1.3 to
+# QuickFIX's example executor (built from libquickfix-doc's sources, FIX 4.4 dictionary
+# validation on), which fills every limit order it gets at once (a Trade without a New).
+# Logon, orders, fills, then an orderly stop with a Logout. QuickFIX must log no
+# session-level Reject (35=3): every message we sent parsed and validated. (The executor
+# answers only NewOrderSingle: cancel and replace are covered by check_fp_gw_fix.)
+#   fix_quickfix_gateway.sh BIN SRC QFBIN
+qf=$(cd "${3:?usage: fix_quickfix_gateway.sh BIN SRC QFBIN}" && pwd)
+. "$(dirname "$0")/../e2e/e2e_lib.sh"
+qf_port=$((base + 5))
+dict=$src/../shared/data/fix/FIX44.xml
+[[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
+# RSA: QuickFIX's SSL acceptor does not take the EC keys of make_fix_certs.
+cd "$work"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
+	-subj "/CN=fastpath test CA" 2>/dev/null || fail "openssl: CA"
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" \
+	2>/dev/null || fail "openssl: server key"
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt \
+	-days 2 -extfile san.ext 2>/dev/null || fail "openssl: server certificate"
+mkdir -p "$work/store"
+cat >"$work/executor.cfg" <<CFG
+[DEFAULT]
+ConnectionType=acceptor
+SocketAcceptPort=$qf_port
+SocketReuseAddress=Y
+StartTime=00:00:00
+EndTime=00:00:00
+FileStorePath=$work/store
+UseDataDictionary=Y
+DataDictionary=$dict
+ValidateUserDefinedFields=Y
+ServerCertificateFile=$work/server.crt
+ServerCertificateKeyFile=$work/server.key
+SSLProtocol=all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1
+
+[SESSION]
+BeginString=FIX.4.4
+SenderCompID=EXEC
+TargetCompID=FPST
+CFG
+"$qf/fp-quickfix-executor" executor.cfg SSL >executor.log 2>&1 &
+pids+=($!)
+qf_up() { kill -0 "${pids[-1]}" || fail "QuickFIX exited: $(tail -1 executor.log)"; (exec 3<>"/dev/tcp/127.0.0.1/$qf_port") 2>/dev/null; }
+wait_until "QuickFIX acceptor" qf_up
+
+write_sim_config
+write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'
+sed -i "s|gateway = { venue = \"127.0.0.1:$oe_port\"; };|gateway = { venue = \"127.0.0.1:$qf_port\"; protocol = \"fix44\"; sender_comp_id = \"FPST\"; target_comp_id = \"EXEC\"; tls_ca_file = \"$work/ca.crt\"; tls_server_name = \"localhost\"; heartbeat_ms = 5000; };|" "$work/run.conf"
+grep -q 'protocol = "fix44"' "$work/run.conf" || fail "run config not pointed at QuickFIX"
+# The supervisor first, then (once the gateway is logged on to QuickFIX) the market data:
+# orders reach the gateway only when its session is up (a state, not a clock).
+"$bin/fastpath" run --config "$work/run.conf" --duration 60 --summary \
+	--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
+run_pid=$!
+pids+=("$run_pid")
+wait_until "FIX session up" grep -qE "venue session up|fastpath: .*(error|failed|refused)" \
+	"$work/run.log"
+grep -q "venue session up over tls1.3" "$work/run.log" || fail "no TLS 1.3 session"
+"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 --duration 63 \
+	--json >"$work/sim.json" 2>"$work/sim.log" &
+sim_pid=$!
+pids+=("$sim_pid")
+wait_until "fill from QuickFIX" summary_has ' fills [1-9]'
+stop_run
+log=$work/executor.log
+grep -q "venue session up over tls1.3" "$work/run.log" || fail "not TLS 1.3"
+grep -qE $'\x0135=A\x01' "$log" || fail "QuickFIX logged no Logon"
+grep -qE $'\x0135=D\x01' "$log" || fail "QuickFIX logged no NewOrderSingle"
+grep -qE $'\x0135=8\x01.*\x01150=F\x01' "$log" || fail "QuickFIX sent no fill"
+grep -qE $'\x0135=5\x01(.*\x01)?49=FPST\x01' "$log" || fail "no Logout from us"
+! grep -qE $'\x0135=3\x01' "$log" || fail "QuickFIX sent a session-level Reject: $(grep -aE $'\x0135=3\x01' "$log" | head -1 | tr '\001' '|')"
+fills=$(json "$work/report.json" fills)
+qf_fills=$(grep -caE $'\x0135=8\x01.*\x01150=F\x01' "$log")
+echo "QuickFIX: $(grep -caE $'\x0135=D\x01' "$log") NewOrderSingle, $qf_fills fills sent; our fills $fills"
+((fills > 0 && fills <= qf_fills)) || fail "our fills $fills, QuickFIX sent $qf_fills"
+echo "1 passed, 0 failed"

@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * check_fp_gw_fix.c - the gateway speaking FIX 4.4 over TLS (gateway/fp_gw_fix.c,
+ * fp_gw_tls.c) to the simulator's FIX acceptor (sim/fp_sim_fix.h), on loopback in one
+ * thread, with certificates the test makes (fp_test_tls_certs.h). Alice trades over FIX on
+ * TLS, Bob over OUCH on TCP, against the same matching engine. Covers:
+ *   - orders, fills (both sides see the same match), replace, cancel; a partial cancel is
+ *     refused (FIX has none); the transport says TLS 1.3; the journal holds the session,
+ *     the outbound MsgSeqNum reservation and every report with seq = its MsgSeqNum;
+ *   - the connection dies in the middle of fills: the gateway logs on again, asks for the
+ *     gap (ResendRequest) and applies every missed fill once, flagged as replays;
+ *   - a gateway killed without a Logout, the last report's journal record lost: the new one
+ *     recovers from the journal, logs on above every MsgSeqNum it used, fills its gap from
+ *     the venue's resend, applies each fill once and enters nothing twice;
+ *   - refused, each with a one-line reason and the breaker tripped: a certificate of
+ *     another CA, an expired certificate, a certificate for another name;
+ *   - a venue message with a MsgSeqNum too low and no PossDupFlag ends the session with a
+ *     Logout (a hand-made venue on plain TCP, tls = "off");
+ *   - configuration: protocol and tls values, comp ids required for fix44, tls on without a
+ *     CA file, and gateway.password refused with a message naming FP_GW_PASSWORD.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fp_cfg.h"
+#include "fp_err.h"
+#include "fp_fix.h"
+#include "fp_gw.h"
+#include "fp_journal.h"
+#include "fp_ring.h"
+#include "fp_sim_engine.h"
+#include "fp_sim_fix.h"
+#include "fp_sim_oe.h"
+#include "fp_symtab.h"
+#include "fp_test_tls_certs.h"
+
+static char dir[64];
+
+static const struct fp_symtab *test_symtab(void)
+{
+	static struct fp_symtab *t;
+	if (t == NULL) {
+		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
+		ck_assert_ptr_nonnull(t);
+		fp_symtab_init(t);
+		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
+		fp_symtab_set_directory(t, 2, "MSFT    ", 100, 'Q');
+	}
+	return t;
+}
+
+static const struct fp_sim_oe_user users[] = {
+	{"alice", "secret1", "ALCE"},
+	{"bob", "secret2", "BOBB"},
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static struct fp_ring *ring_new(uint32_t cap, const char *name)
+{
+	struct fp_ring *r = aligned_alloc(64, fp_ring_memsize(cap));
+	ck_assert_int_eq(fp_ring_init(r, cap, name), 0);
+	return r;
+}
+
+/* Certificates: a CA, the venue's (127.0.0.1 and localhost), one of a rogue CA, an expired
+ * one and one for another name. Made once per process, in its own folder. */
+static void make_certs(void)
+{
+	if (dir[0])
+		return;
+	snprintf(dir, sizeof(dir), "/tmp/fp-gwfix.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	struct test_cert ca, rogue, srv, old, other;
+	const char *san = "DNS:localhost,IP:127.0.0.1";
+	ck_assert_int_eq(test_cert_make(&ca, dir, "ca", "fastpath test CA", NULL, NULL, -60, 86400),
+			 0);
+	ck_assert_int_eq(test_cert_make(&rogue, dir, "rogue", "rogue CA", NULL, NULL, -60, 86400),
+			 0);
+	ck_assert_int_eq(test_cert_make(&srv, dir, "server", "localhost", san, &ca, -60, 86400), 0);
+	ck_assert_int_eq(
+		test_cert_make(&old, dir, "expired", "localhost", san, &ca, -172800, -86400), 0);
+	ck_assert_int_eq(test_cert_make(&other, dir, "other", "venue.example", "DNS:venue.example",
+					&ca, -60, 86400),
+			 0);
+	test_cert_free(&ca);
+	test_cert_free(&rogue);
+	test_cert_free(&srv);
+	test_cert_free(&old);
+	test_cert_free(&other);
+}
+
+static const char *path(const char *name)
+{
+	static char p[8][128];
+	static int k;
+	k = (k + 1) % 8;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+	return p[k];
+}
+
+struct side {
+	struct fp_gw gw;
+	struct fp_ring *orders, *execs, *execs2, *jrnl;
+	uint32_t nb_cap;
+	struct fp_event cap[1024];
+	uint64_t next_id;
+	unsigned nb_venue_down;
+};
+
+struct world {
+	struct fp_sim_engine *e;
+	struct fp_sim_oe oe;
+	struct fp_sim_fix fx;
+	struct side a, b;
+	struct fp_shm_ctl ctl;
+	int pause_a;
+};
+
+static void side_cfg(struct side *s, struct fp_gw_cfg *cfg, uint16_t port)
+{
+	s->orders = ring_new(256, "orders");
+	s->execs = ring_new(256, "execs");
+	s->execs2 = ring_new(512, "execs2");
+	s->jrnl = ring_new(1024, "jrnl");
+	s->nb_cap = 0;
+	s->next_id = 7ull << 48 | 1000;
+	*cfg = (struct fp_gw_cfg){
+		.port = port,
+		.order_ring = s->orders,
+		.exec_ring = s->execs,
+		.exec_ring2 = s->execs2,
+		.journal_ring = s->jrnl,
+		.symtab = test_symtab(),
+		.max_orders = 64,
+		.heartbeat_ms = 1000,
+		.timeout_ms = 3000,
+		.backoff_min_ms = 20,
+		.backoff_max_ms = 80,
+	};
+}
+
+/* Alice over FIX 4.4 on TLS, verified against @p ca as @p name (NULL: the address). */
+static int alice_init(struct world *w, struct side *s, uint16_t port, const char *ca,
+		      const char *name)
+{
+	struct fp_gw_cfg cfg;
+	side_cfg(s, &cfg, port);
+	strcpy(cfg.username, "alice");
+	strcpy(cfg.password, "secret1");
+	cfg.protocol = FP_GW_PROTO_FIX44;
+	cfg.tls = FP_GW_TLS_ON;
+	cfg.tls_ca_file = ca;
+	cfg.tls_server_name = name;
+	strcpy(cfg.sender_comp_id, "ALICE");
+	strcpy(cfg.target_comp_id, "FPSIM");
+	cfg.ctl = w ? &w->ctl : NULL;
+	return fp_gw_init(&s->gw, &cfg);
+}
+
+static void side_free(struct side *s)
+{
+	fp_gw_fini(&s->gw);
+	free(s->orders);
+	free(s->execs);
+	free(s->execs2);
+	free(s->jrnl);
+}
+
+static void drain_journal(struct side *s)
+{
+	struct fp_event ev;
+	while (fp_ring_dequeue_burst(s->jrnl, &ev, 1) == 1) {
+		ck_assert_uint_lt(s->nb_cap, FP_ARRAY_SIZE(s->cap));
+		s->cap[s->nb_cap++] = ev;
+	}
+}
+
+static void pump(struct world *w, unsigned ms)
+{
+	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
+	do {
+		fp_sim_oe_poll(&w->oe);
+		fp_sim_fix_poll(&w->fx);
+		if (!w->pause_a)
+			fp_gw_poll(&w->a.gw, 32);
+		fp_gw_poll(&w->b.gw, 32);
+		drain_journal(&w->a);
+		drain_journal(&w->b);
+		usleep(100);
+	} while (mono_ns() < end);
+}
+
+static void pump_until_up(struct world *w, struct side *s)
+{
+	uint64_t end = mono_ns() + 5000000000ull;
+	while (fp_gw_stats(&s->gw)->session != FP_GW_UP && mono_ns() < end)
+		pump(w, 1);
+	ck_assert_msg(fp_gw_stats(&s->gw)->session == FP_GW_UP, "session not up: %s",
+		      fp_gw_last_error(&s->gw));
+}
+
+static struct world *world_new(void)
+{
+	make_certs();
+	struct world *w = aligned_alloc(64, FP_ALIGN_UP(sizeof(*w), 64));
+	memset(w, 0, sizeof(*w));
+	fp_shm_ctl_init(&w->ctl);
+	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
+	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
+	w->e = fp_sim_engine_create(&ecfg);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 1, "AAPL", 100), 0);
+	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 2, "MSFT", 100), 0);
+	struct fp_sim_oe_cfg ocfg = {.users = users, .nb_users = 2};
+	ck_assert_int_eq(fp_sim_oe_init(&w->oe, &ocfg, w->e), 0);
+	struct fp_sim_fix_cfg fcfg = {.tls_cert_file = path("server.crt"),
+				      .tls_key_file = path("server.key")};
+	ck_assert_int_eq(fp_sim_fix_init(&w->fx, &fcfg, &w->oe), 0);
+	ck_assert_int_eq(alice_init(w, &w->a, fp_sim_fix_port(&w->fx), path("ca.crt"), NULL), 0);
+	struct fp_gw_cfg cfg;
+	side_cfg(&w->b, &cfg, fp_sim_oe_port(&w->oe));
+	strcpy(cfg.username, "bob");
+	strcpy(cfg.password, "secret2");
+	ck_assert_int_eq(fp_gw_init(&w->b.gw, &cfg), 0);
+	pump_until_up(w, &w->a);
+	pump_until_up(w, &w->b);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	side_free(&w->a);
+	side_free(&w->b);
+	fp_sim_fix_fini(&w->fx);
+	fp_sim_oe_fini(&w->oe);
+	fp_sim_engine_destroy(w->e);
+	free(w);
+}
+
+static uint64_t order(struct side *s, uint8_t type, uint32_t sym, uint8_t side, uint32_t qty,
+		      int64_t price, uint8_t tif, uint64_t orig)
+{
+	struct fp_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.symbol_id = sym;
+	ev.t_rx = 1;
+	ev.u.order.client_order_id = type == FP_EV_ORDER_CANCEL ? 0 : ++s->next_id;
+	ev.u.order.price = price;
+	ev.u.order.shares = qty;
+	ev.u.order.side = side;
+	ev.u.order.tif = tif;
+	ev.u.order.strategy_id = 7;
+	ev.u.order.orig_client_order_id = orig;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(s->orders, &ev, 1), 1);
+	return ev.u.order.client_order_id;
+}
+
+static uint8_t last_flags;
+
+static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
+{
+	struct fp_event ev;
+	uint64_t end = mono_ns() + 3000000000ull;
+	for (;;) {
+		while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
+			ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u): %s", type,
+				      fp_gw_last_error(&s->gw));
+			pump(w, 1);
+		}
+		if (ev.type != FP_EV_CONTROL)
+			break;
+		s->nb_venue_down += ev.u.control.command == FP_EV_CTL_VENUE_DOWN;
+	}
+	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
+		      ev.u.exec.reason);
+	last_flags = ev.flags;
+	struct fp_event ev2;
+	do
+		ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
+	while (ev2.type == FP_EV_CONTROL);
+	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
+	return ev.u.exec;
+}
+
+static void expect_none(struct world *w, struct side *s)
+{
+	const struct fp_event *ev;
+	uint32_t nb;
+	pump(w, 50);
+	while ((ev = fp_ring_peek(s->execs, 1, &nb)) && ev->type == FP_EV_CONTROL)
+		fp_ring_release(s->execs, 1);
+	while ((ev = fp_ring_peek(s->execs2, 1, &nb)) && ev->type == FP_EV_CONTROL)
+		fp_ring_release(s->execs2, 1);
+	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
+}
+
+START_TEST(test_fix_tls_orders_fills_replace_cancel)
+{
+	struct world *w = world_new();
+	ck_assert_str_eq(fp_gw_transport(&w->b.gw), "tcp");
+	ck_assert_ptr_nonnull(strstr(fp_gw_transport(&w->a.gw), "tls1.3"));
+	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1502500, FP_TIF_DAY, 0);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, buy);
+	ck_assert_uint_eq(x.leaves_shares, 300);
+	ck_assert_int_eq(x.price, 1502500);
+
+	/* Bob sells over OUCH into Alice's FIX order: one engine, one match. */
+	order(&w->b, FP_EV_ORDER_NEW, 1, 'S', 100, 1502500, FP_TIF_IOC, 0);
+	expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+	struct fp_ev_exec fb = expect(w, &w->b, FP_EV_EXEC_FILL);
+	struct fp_ev_exec fa = expect(w, &w->a, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(fa.client_order_id, buy);
+	ck_assert_uint_eq(fa.shares, 100);
+	ck_assert_uint_eq(fa.leaves_shares, 200);
+	ck_assert_int_eq(fa.price, 1502500); /* decimal text both ways, exactly */
+	ck_assert_uint_eq(fa.match_number, fb.match_number);
+
+	/* Replace: 300 liable -> 250 at a new price. */
+	uint64_t rep = order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 250, 1490000, FP_TIF_DAY, buy);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.client_order_id, buy);
+	x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, rep);
+	ck_assert_uint_eq(x.leaves_shares, 150);
+	ck_assert_int_eq(x.price, 1490000);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, rep)->state, FP_GW_PARTIAL);
+
+	/* FIX has no partial cancel: refused locally, the order keeps its shares. */
+	order(&w->a, FP_EV_ORDER_CANCEL, 1, 'B', 40, 0, 0, rep);
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(fp_gw_find(&w->a.gw, rep)->leaves, 150);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, rep)->pending, FP_GW_PEND_NONE);
+	order(&w->a, FP_EV_ORDER_CANCEL, 1, 'B', 0, 0, 0, rep);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.client_order_id, rep);
+	ck_assert_uint_eq(x.leaves_shares, 0);
+	ck_assert_int_eq(fp_gw_find(&w->a.gw, rep)->state, FP_GW_CANCELED);
+
+	const struct fp_gw_stats *st = fp_gw_stats(&w->a.gw);
+	ck_assert_uint_eq(st->nb_open, 0);
+	ck_assert_uint_eq(st->nb_impossible, 0);
+	ck_assert_uint_eq(st->nb_unknown, 0);
+	ck_assert_uint_eq(fp_sim_fix_stats(&w->fx)->nb_garbled, 0);
+	ck_assert_uint_eq(fp_sim_fix_stats(&w->fx)->nb_seq_low, 0);
+
+	/* The venue's record (what reconciliation reads) has Alice's fill. */
+	struct fp_sim_oe_record rec;
+	const char *u;
+	ck_assert(fp_sim_oe_account_record(&w->oe, 0, &rec, &u));
+	ck_assert_str_eq(u, "alice");
+	ck_assert_uint_eq(rec.nb_fills, 1);
+	ck_assert_uint_eq(rec.bought, 100);
+
+	/* Journal: the session (named by TargetCompID), the MsgSeqNum reservation, the orders
+	 * and the reports with seq = their MsgSeqNum, strictly rising. */
+	pump(w, 5);
+	int sess = 0, txseq = 0;
+	uint64_t last = 0;
+	for (uint32_t i = 0; i < w->a.nb_cap; i++) {
+		const struct fp_event *ev = &w->a.cap[i];
+		if (ev->type == FP_EV_CONTROL && ev->u.control.command == FP_JRNL_CTL_SESSION)
+			sess += memcmp(ev->u.control.text, "FPSIM", 5) == 0;
+		if (ev->type == FP_EV_CONTROL && ev->u.control.command == FP_JRNL_CTL_FIX_TX_SEQ)
+			txseq++;
+		if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->seq) {
+			ck_assert_uint_ge(ev->seq, last);
+			last = ev->seq;
+		}
+	}
+	ck_assert_int_eq(sess, 1);
+	ck_assert_int_ge(txseq, 1);
+	ck_assert_uint_gt(st->next_seq, last); /* admin messages after the last report too */
+	world_free(w);
+}
+END_TEST
+
+START_TEST(test_fix_reconnect_resends_missed_fills_once)
+{
+	struct world *w = world_new();
+	uint64_t sell = order(&w->a, FP_EV_ORDER_NEW, 2, 'S', 1000, 2000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	uint32_t filled = 0;
+	for (int i = 0; i < 3; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 50, 2000000, FP_TIF_IOC, 0);
+		filled += expect(w, &w->a, FP_EV_EXEC_FILL).shares;
+	}
+	/* The connection dies under Alice's gateway; fills go out meanwhile and are lost. */
+	w->pause_a = 1;
+	shutdown(w->a.gw.fd, SHUT_RDWR);
+	for (int i = 0; i < 4; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 25, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+		expect(w, &w->b, FP_EV_EXEC_FILL);
+	}
+	w->pause_a = 0;
+	pump(w, 5);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_disconnects, 1);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->breaker, 1);
+	pump_until_up(w, &w->a);
+	for (int i = 0; i < 4; i++) {
+		struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
+		ck_assert_uint_eq(f.client_order_id, sell);
+		ck_assert_int_eq(last_flags & FP_EVF_REPLAY, FP_EVF_REPLAY);
+		filled += f.shares;
+	}
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(filled, 250);
+	ck_assert_uint_ge(fp_sim_fix_stats(&w->fx)->nb_resent, 4);
+	ck_assert_uint_ge(fp_gw_stats(&w->a.gw)->nb_seq_gaps, 1);
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, sell);
+	ck_assert_uint_eq(o->filled, 250);
+	ck_assert_uint_eq(o->leaves, 750);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_fills, 7);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, 8); /* nothing entered twice */
+	ck_assert_uint_eq(fp_sim_fix_stats(&w->fx)->nb_seq_low, 0);
+	order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 10, 2000000, FP_TIF_IOC, 0);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).shares, 10);
+	ck_assert_int_eq(last_flags & FP_EVF_REPLAY, 0);
+	world_free(w);
+}
+END_TEST
+
+START_TEST(test_fix_recovers_after_kill_without_double_fills)
+{
+	struct world *w = world_new();
+	uint64_t sell = order(&w->a, FP_EV_ORDER_NEW, 2, 'S', 1000, 2000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	for (int i = 0; i < 3; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 50, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->a, FP_EV_EXEC_FILL);
+	}
+	pump(w, 5);
+	uint32_t keep = w->a.nb_cap - 1; /* the third fill's record is lost (J3 window) */
+	ck_assert_int_eq(w->a.cap[keep].type, FP_EV_EXEC_FILL);
+	w->pause_a = 1;
+	for (int i = 0; i < 4; i++) {
+		order(&w->b, FP_EV_ORDER_NEW, 2, 'B', 25, 2000000, FP_TIF_IOC, 0);
+		expect(w, &w->b, FP_EV_EXEC_ACCEPTED);
+		expect(w, &w->b, FP_EV_EXEC_FILL);
+	}
+	/* kill -9: no Logout, the socket just closes. */
+	struct fp_event *cap = malloc(sizeof(w->a.cap));
+	memcpy(cap, w->a.cap, keep * sizeof(*cap));
+	uint64_t next_id = w->a.next_id;
+	close(w->a.gw.fd);
+	w->a.gw.fd = -1;
+	side_free(&w->a);
+	ck_assert_int_eq(alice_init(w, &w->a, fp_sim_fix_port(&w->fx), path("ca.crt"), NULL), 0);
+	w->a.next_id = next_id;
+	for (uint32_t i = 0; i < keep; i++)
+		ck_assert_int_eq(fp_gw_recover_event(&w->a.gw, &cap[i]), 0);
+	fp_gw_recover_done(&w->a.gw);
+	free(cap);
+	w->pause_a = 0;
+	const struct fp_gw_stats *st = fp_gw_stats(&w->a.gw);
+	ck_assert_uint_eq(st->nb_recovered_fills, 2);
+	pump_until_up(w, &w->a);
+	uint32_t filled = 0;
+	for (int i = 0; i < 5; i++) {
+		struct fp_ev_exec f = expect(w, &w->a, FP_EV_EXEC_FILL);
+		ck_assert_uint_eq(f.client_order_id, sell);
+		ck_assert_int_eq(last_flags & FP_EVF_REPLAY, FP_EVF_REPLAY);
+		filled += f.shares;
+	}
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(filled, 150);
+	const struct fp_gw_order *o = fp_gw_find(&w->a.gw, sell);
+	ck_assert_uint_eq(o->filled, 250);
+	ck_assert_uint_eq(o->leaves, 750);
+	ck_assert_uint_eq(st->nb_impossible, 0);
+	ck_assert_uint_eq(st->nb_unknown, 0);
+	ck_assert_uint_eq(st->nb_orders_sent, 0); /* nothing entered again */
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_enter, 1 + 7);
+	/* The venue never saw a MsgSeqNum of ours go backwards. */
+	ck_assert_uint_eq(fp_sim_fix_stats(&w->fx)->nb_seq_low, 0);
+	ck_assert_uint_eq(fp_sim_fix_stats(&w->fx)->nb_logons, 2);
+	/* Trading goes on. */
+	order(&w->a, FP_EV_ORDER_CANCEL, 2, 'S', 0, 0, 0, sell);
+	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_CANCELED).leaves_shares, 0);
+	world_free(w);
+}
+END_TEST
+
+/* The kill switch over FIX: every open order canceled, and what was in flight at the trip
+ * (a new order, a replace) canceled once the venue answers it: nothing stays live. */
+START_TEST(test_fix_kill_switch_leaves_nothing_live)
+{
+	struct world *w = world_new();
+	uint64_t ids[4];
+	for (int i = 0; i < 4; i++) {
+		ids[i] = order(&w->a, FP_EV_ORDER_NEW, 1 + (i & 1), 'B', 100, 1000000 + i * 100,
+			       FP_TIF_DAY, 0);
+		expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	}
+	/* In flight when the switch trips: a replace and a new order, sent in this poll. */
+	order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 100, 990000, FP_TIF_DAY, ids[0]);
+	order(&w->a, FP_EV_ORDER_NEW, 2, 'B', 100, 900000, FP_TIF_DAY, 0);
+	fp_gw_poll(&w->a.gw, 8);
+	fp_shm_ctl_kill(&w->ctl, "test", "kill switch test");
+	fp_gw_poll(&w->a.gw, 8);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 2);
+	uint64_t end = mono_ns() + 3000000000ull;
+	while ((fp_gw_stats(&w->a.gw)->nb_open || fp_sim_engine_stats(w->e)->nb_live) &&
+	       mono_ns() < end)
+		pump(w, 1);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	struct fp_event ev = {0};
+	end = mono_ns() + 3000000000ull;
+	while (!(ev.type == FP_EV_EXEC_REJECTED && ev.u.exec.reason == FP_GW_REJ_KILLED) &&
+	       mono_ns() < end)
+		if (fp_ring_dequeue_burst(w->a.execs, &ev, 1) == 0)
+			pump(w, 1);
+	ck_assert_int_eq(ev.type, FP_EV_EXEC_REJECTED); /* refused locally after the kill */
+	ck_assert_int_eq(ev.u.exec.reason, FP_GW_REJ_KILLED);
+	world_free(w);
+}
+END_TEST
+
+/* A gateway that must never log on: its reason, its breaker. */
+static void refused(struct world *w, uint16_t port, const char *ca, const char *name,
+		    const char *why)
+{
+	struct side c;
+	ck_assert_int_eq(alice_init(w, &c, port, ca, name), 0);
+	uint64_t end = mono_ns() + 3000000000ull;
+	while (strstr(fp_gw_last_error(&c.gw), why) == NULL && mono_ns() < end) {
+		pump(w, 1);
+		fp_gw_poll(&c.gw, 8);
+	}
+	ck_assert_msg(strstr(fp_gw_last_error(&c.gw), why) != NULL, "wanted '%s', got '%s'", why,
+		      fp_gw_last_error(&c.gw));
+	ck_assert_ptr_null(strchr(fp_gw_last_error(&c.gw), '\n')); /* one line */
+	ck_assert_int_ne(fp_gw_stats(&c.gw)->session, FP_GW_UP);
+	ck_assert_int_eq(fp_gw_stats(&c.gw)->breaker, 1);
+	ck_assert_uint_eq(fp_gw_stats(&c.gw)->nb_logins, 0);
+	side_free(&c);
+}
+
+START_TEST(test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates)
+{
+	struct world *w = world_new();
+	uint16_t port = fp_sim_fix_port(&w->fx);
+	refused(w, port, path("rogue.crt"), NULL, "unable to get local issuer certificate");
+	refused(w, port, path("ca.crt"), "venue.example", "certificate verify failed");
+	/* A venue whose certificate expired. */
+	struct fp_sim_fix old;
+	struct fp_sim_fix_cfg fcfg = {.tls_cert_file = path("expired.crt"),
+				      .tls_key_file = path("expired.key")};
+	ck_assert_int_eq(fp_sim_fix_init(&old, &fcfg, &w->oe), 0);
+	struct side c;
+	ck_assert_int_eq(alice_init(w, &c, fp_sim_fix_port(&old), path("ca.crt"), NULL), 0);
+	uint64_t end = mono_ns() + 3000000000ull;
+	while (!strstr(fp_gw_last_error(&c.gw), "certificate has expired") && mono_ns() < end) {
+		fp_sim_fix_poll(&old);
+		fp_gw_poll(&c.gw, 8);
+		usleep(100);
+	}
+	ck_assert_msg(strstr(fp_gw_last_error(&c.gw), "certificate has expired") != NULL,
+		      "got '%s'", fp_gw_last_error(&c.gw));
+	ck_assert_int_eq(fp_gw_stats(&c.gw)->breaker, 1);
+	side_free(&c);
+	fp_sim_fix_fini(&old);
+	/* The right CA and name still work. */
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->session, FP_GW_UP);
+	world_free(w);
+}
+END_TEST
+
+/* ---- a hand-made venue on plain TCP ---- */
+
+static size_t fix_msg(uint8_t *buf, size_t cap, const char *type, uint64_t seq, const char *body)
+{
+	struct fp_fix_tmpl t;
+	struct fp_fix_writer wr;
+	const uint8_t *m;
+	ck_assert_int_eq(fp_fix_tmpl_init(&t, type, "FPSIM", "ALICE"), 0);
+	uint8_t tmp[512];
+	fp_fix_begin(&wr, tmp, sizeof(tmp), &t, seq, 1700000000000000000ull);
+	size_t n = strlen(body);
+	memcpy(wr.p, body, n);
+	wr.p += n;
+	int len = fp_fix_finish(&wr, &m);
+	ck_assert_int_gt(len, 0);
+	ck_assert_uint_le((size_t)len, cap);
+	memcpy(buf, m, (size_t)len);
+	return (size_t)len;
+}
+
+START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
+{
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	socklen_t l = sizeof(sa);
+	getsockname(lfd, (struct sockaddr *)&sa, &l);
+	struct side s;
+	struct fp_gw_cfg cfg;
+	side_cfg(&s, &cfg, ntohs(sa.sin_port));
+	strcpy(cfg.username, "alice");
+	strcpy(cfg.password, "secret1");
+	cfg.protocol = FP_GW_PROTO_FIX44;
+	cfg.tls = FP_GW_TLS_OFF;
+	strcpy(cfg.sender_comp_id, "ALICE");
+	strcpy(cfg.target_comp_id, "FPSIM");
+	ck_assert_int_eq(fp_gw_init(&s.gw, &cfg), 0);
+	ck_assert_str_eq(fp_gw_transport(&s.gw), "tcp");
+	fp_gw_poll(&s.gw, 8); /* connect + Logon */
+	int fd = accept(lfd, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	uint8_t in[2048], out[512];
+	for (int i = 0; i < 50; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+	ck_assert_int_gt(n, 0);
+	struct fp_fix_msg m;
+	ck_assert_int_eq(fp_fix_parse(in, (size_t)n, &m), FP_FIX_OK); /* checksum right */
+	ck_assert_str_eq(m.msg_type, "A");
+	ck_assert_uint_eq(m.seq_num, 1);
+	size_t ul;
+	ck_assert_ptr_nonnull(fp_fix_get_str(&m, 553, &ul));
+	/* Our Logon at 1, then a Heartbeat at 1 again, no PossDupFlag. */
+	size_t k = fix_msg(out, sizeof(out), "A", 1,
+			   "98=0\x01"
+			   "108=1\x01");
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session != FP_GW_UP; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_int_eq(fp_gw_stats(&s.gw)->session, FP_GW_UP);
+	k = fix_msg(out, sizeof(out), "0", 1, "");
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session == FP_GW_UP; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_int_ne(fp_gw_stats(&s.gw)->session, FP_GW_UP);
+	ck_assert_ptr_nonnull(strstr(fp_gw_last_error(&s.gw), "MsgSeqNum too low"));
+	n = recv(fd, in, sizeof(in), 0);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(fp_fix_parse(in, (size_t)n, &m), FP_FIX_OK);
+	ck_assert_str_eq(m.msg_type, "5"); /* Logout, with the reason */
+	ck_assert_ptr_nonnull(fp_fix_get_str(&m, FP_FIX_TAG_TEXT, &ul));
+	ck_assert_int_eq(fp_gw_stats(&s.gw)->breaker, 1);
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
+START_TEST(test_fix_config_keys)
+{
+	static const char text[] =
+		"ok = { host = \"127.0.0.1\"; username = \"alice\"; protocol = \"fix44\";\n"
+		"  sender_comp_id = \"ALICE\"; target_comp_id = \"FPSIM\"; tls = \"on\";\n"
+		"  tls_ca_file = \"/etc/ssl/ca.crt\"; reset_seq_num = true; };\n"
+		"proto = { username = \"alice\";\n  protocol = \"fix42\"; };\n"
+		"ids = { username = \"alice\"; protocol = \"fix44\"; };\n"
+		"pw = { username = \"alice\";\n\n  password = \"hunter2\"; };\n";
+	struct fp_cfg *c = fp_cfg_load_string(text, "gw.conf");
+	ck_assert_ptr_nonnull(c);
+	setenv("FP_GW_PASSWORD", "secret1", 1);
+	struct fp_gw_cfg g = {0};
+	ck_assert_int_eq(fp_gw_cfg_load(&g, c, fp_cfg_lookup(c, NULL, "ok")), 0);
+	ck_assert_int_eq(g.protocol, FP_GW_PROTO_FIX44);
+	ck_assert_int_eq(g.tls, FP_GW_TLS_ON);
+	ck_assert_int_eq(g.fix_reset_on_logon, 1);
+	ck_assert_str_eq(g.sender_comp_id, "ALICE");
+	ck_assert_str_eq(g.target_comp_id, "FPSIM");
+	ck_assert_str_eq(g.tls_ca_file, "/etc/ssl/ca.crt");
+	memset(&g, 0, sizeof(g));
+	ck_assert_int_eq(fp_gw_cfg_load(&g, c, fp_cfg_lookup(c, NULL, "proto")), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "gw.conf:5"));
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "fix42"));
+	ck_assert_int_eq(fp_gw_cfg_load(&g, c, fp_cfg_lookup(c, NULL, "ids")), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "sender_comp_id"));
+	ck_assert_int_eq(fp_gw_cfg_load(&g, c, fp_cfg_lookup(c, NULL, "pw")), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), "gw.conf:9") != NULL, "%s", fp_err_msg());
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "FP_GW_PASSWORD"));
+	ck_assert_ptr_null(strstr(fp_err_msg(), "hunter2")); /* never echoed */
+	unsetenv("FP_GW_PASSWORD");
+	fp_cfg_free(c);
+
+	/* tls on without a CA file: refused at init, fail closed. */
+	struct side s;
+	struct fp_gw_cfg cfg;
+	side_cfg(&s, &cfg, 15000);
+	strcpy(cfg.username, "alice");
+	strcpy(cfg.password, "secret1");
+	cfg.protocol = FP_GW_PROTO_FIX44;
+	strcpy(cfg.sender_comp_id, "ALICE");
+	strcpy(cfg.target_comp_id, "FPSIM");
+	ck_assert_int_eq(fp_gw_init(&s.gw, &cfg), -EINVAL); /* fix44: tls on by default */
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "tls_ca_file"));
+	free(s.orders);
+	free(s.execs);
+	free(s.execs2);
+	free(s.jrnl);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("gw_fix");
+	TCase *tc = tcase_create("fix");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_fix_config_keys);
+	tcase_add_test(tc, test_fix_too_low_seq_without_possdup_ends_with_logout);
+	tcase_add_test(tc, test_fix_tls_orders_fills_replace_cancel);
+	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
+	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
+	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
+	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			return 1;
+	}
+	return nf ? 1 : 0;
+}
