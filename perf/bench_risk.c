@@ -405,6 +405,50 @@ static void timer_cost_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, dou
 	*p99 = (double)fp_tsc_to_ns(conv, fp_hist_percentile(h, 0.99));
 }
 
+/*
+ * What one cold line costs here: a dependent load on a random line of @p bytes (on huge
+ * pages, so no page walk), timed alone like a check, timer included. At 1 MiB the lines
+ * mostly sit in L2/L3; at 64 MiB they come from memory. A check that misses k lines
+ * cannot beat k times this unless the lines were prefetched.
+ */
+static double cold_line_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, size_t bytes)
+{
+	struct fp_risk_mem m;
+	uint64_t *buf = fp_risk_mem_alloc(&m, bytes);
+	if (!buf)
+		return 0;
+	size_t lines = bytes / 64, stride = 64 / sizeof(uint64_t);
+	uint64_t seed = 0x2545F4914F6CDD1DULL;
+	uint32_t *perm = malloc(sizeof(*perm) * lines);
+	if (!perm) {
+		fp_risk_mem_free(&m);
+		return 0;
+	}
+	for (size_t i = 0; i < lines; i++)
+		perm[i] = (uint32_t)i;
+	for (size_t i = lines - 1; i > 0; i--) { /* one random cycle through every line */
+		size_t j = rng_next(&seed) % i;
+		uint32_t t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	for (size_t i = 0; i < lines; i++)
+		buf[perm[i] * stride] = perm[(i + 1) % lines] * stride;
+	free(perm);
+	fp_hist_reset(h);
+	uint64_t at = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t t0 = fp_tsc_now_ordered();
+		at = buf[at];
+		__asm__ volatile("" : "+r"(at)); /* the load completes inside the timed window */
+		uint64_t t1 = fp_tsc_now_ordered();
+		fp_hist_record(h, t1 - t0);
+	}
+	double ns = (double)fp_tsc_to_ns(conv, fp_hist_percentile(h, 0.50));
+	fp_risk_mem_free(&m);
+	return ns;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: fastpath-bench risk [--json] [--orders N] [--runs R] [--symbols S]\n"
@@ -504,6 +548,8 @@ int fp_bench_risk(int argc, char **argv)
 	fp_hist_init(h);
 	double timer, timer_p99;
 	timer_cost_ns(&conv, h, &timer, &timer_p99);
+	double line_l2l3 = cold_line_ns(&conv, h, (size_t)1 << 20);
+	double line_mem = cold_line_ns(&conv, h, (size_t)64 << 20);
 
 	struct fp_bench_result res[NB_COUNTS * 4];
 	unsigned nb_res = 0;
@@ -572,6 +618,8 @@ int fp_bench_risk(int argc, char **argv)
 	fp_bench_metric(&extra, "runs", runs);
 	fp_bench_metric(&extra, "timer_ns", timer);
 	fp_bench_metric(&extra, "timer_p99_ns", timer_p99);
+	fp_bench_metric(&extra, "cold_line_1mib_p50_ns", line_l2l3);
+	fp_bench_metric(&extra, "cold_line_64mib_p50_ns", line_mem);
 	fp_bench_metric(&extra, "tables_backing", tables_backing);
 	fp_bench_metric(&extra, "tables_huge_pct", tables_huge_pct);
 	fp_bench_metric(&extra, "limits_backing", lim_mem.backing);
