@@ -1064,7 +1064,7 @@ int fp_bt_run(const struct fp_bt_opts *o, struct fp_bt_result *res)
 	res->sim_end_ns = b->last_ts;
 	minute_tick(b, b->next_minute);
 	second_tick(b, b->last_ts);
-	res->intents = b->host.stats.intents;
+	res->intents = b->host.stats->intents;
 	for (unsigned i = 0; i < res->nb_lines; i++) {
 		struct fp_bt_line *l = &res->lines[i];
 		line_equity(b, l);

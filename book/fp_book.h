@@ -12,7 +12,8 @@
  *     depth snapshots of the symbols it touched into a shared region under a seqlock
  *     (fp_book_snap.h).
  *
- * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe.
+ * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe
+ * (other threads and processes read only the snapshot region, under its seqlock).
  * Only the *_init functions allocate (the core: one mmap, pre-faulted unless
  * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail; fp_book_core_apply()
  * and fp_book_poll() never allocate, block, log or make a syscall. Everything is sized by
@@ -29,6 +30,7 @@
 
 #include "fp_compiler.h"
 #include "fp_event.h"
+#include "fp_hmap.h"
 
 /* Defaults of struct fp_book_cfg (issue 5: at least 16 k symbols and 10 M live orders). */
 #define FP_BOOK_DEFAULT_SYMBOLS 16384
@@ -166,8 +168,8 @@ void fp_book_cfg_default(struct fp_book_cfg *cfg);
 size_t fp_book_core_memsize(const struct fp_book_cfg *cfg);
 
 /**
- * Map (MAP_POPULATE unless cfg->populate is 0) and initialise a core. Cold path; pair with
- * fp_book_core_fini().
+ * Map (anonymous, MADV_HUGEPAGE) and initialise a core; with cfg->populate, touch every
+ * page now so that apply() never page-faults. Cold path; pair with fp_book_core_fini().
  *
  * @return 0, -EINVAL (zero or oversized capacity), -ENOMEM (mmap failed); fp_err has why.
  */
@@ -206,11 +208,7 @@ static_assert(offsetof(struct fp_ev_md_delete, order_reference_number) == 8, "re
  * a mixed offset per window (see "Order table" in fp_book_core.c). */
 static inline uint64_t fp_book__home(const struct fp_book_core *bc, uint64_t ref)
 {
-	uint64_t hi = ref >> bc->order_shift;
-	hi ^= hi >> 31;
-	hi *= 0x9e3779b97f4a7c15ull;
-	hi ^= hi >> 29;
-	return (ref + hi) & bc->order_mask;
+	return fp_hmap_home(ref, bc->order_shift, FP_HMAP_WINDOW);
 }
 
 /** @internal Reference of the order an md event names (0 when none). */

@@ -8,14 +8,15 @@
  *
  * Definitions
  *   order table  open addressing with linear probing, the orders stored in place (one cache
- *                miss per lookup instead of two with a separate pool). Slots = the power of
- *                two >= 1.5 * max_orders, so the load stays <= 2/3 and a probe always meets
- *                an empty slot. Deletion shifts the following entries back (no tombstones).
- *   home slot    fp_book__home(): the reference's low bits unchanged, plus a mixed offset of
- *                its high bits. Venues number orders sequentially, so the orders of one
- *                window of table-size references never collide and recent orders sit next
- *                to each other (cache friendly); windows get random offsets, so arbitrary
- *                or adversarial references still spread.
+ *                miss per lookup instead of two with a separate pool): fp_hmap.h's record
+ *                layer. Slots = the power of two >= 1.5 * max_orders, so the load stays
+ *                <= 2/3 and a probe always meets an empty slot. Deletion shifts the
+ *                following entries back (no tombstones).
+ *   home slot    fp_book__home(), fp_hmap.h's FP_HMAP_WINDOW: the reference's low bits
+ *                unchanged, plus a mixed offset of its high bits. Venues number orders
+ *                sequentially, so the orders of one window of table-size references never
+ *                collide and recent orders sit next to each other (cache friendly); windows
+ *                get random offsets, so arbitrary or adversarial references still spread.
  *   level array  each side of a symbol owns one chunk of the level arena: a sorted array of
  *                levels by key (bid: price, ask: -price), best level LAST, so that the
  *                common changes (at or near the touch) move few entries. Lookups scan from
@@ -295,32 +296,21 @@ static inline int level_sub(struct fp_book_core *bc, struct fp_book_side *sd, un
 
 /* ---- order table ---- */
 
+/* The table's probe and backward shift are common/fp_hmap.h's record layer, over the orders
+ * in place, homed FP_HMAP_WINDOW (fp_book__home()). */
+
 /** Slot of @p ref, or of the empty slot that ends its probe (check ->ref). */
 static inline uint64_t order_probe(const struct fp_book_core *bc, uint64_t ref)
 {
-	uint64_t i = fp_book__home(bc, ref);
-	while (bc->orders[i].ref != ref && bc->orders[i].ref != 0)
-		i = (i + 1) & bc->order_mask;
-	return i;
+	return fp_hmap_rec_probe(bc->orders, sizeof(*bc->orders), offsetof(struct fp_book_order, ref),
+				 bc->order_shift, FP_HMAP_WINDOW, ref);
 }
 
 /** Remove the order in slot @p i, shifting later entries of its cluster back. */
 static inline void order_remove_slot(struct fp_book_core *bc, uint64_t i)
 {
-	uint64_t mask = bc->order_mask, j = i;
-	for (;;) {
-		j = (j + 1) & mask;
-		uint64_t ref = bc->orders[j].ref;
-		if (ref == 0)
-			break;
-		uint64_t home = fp_book__home(bc, ref);
-		/* entry j may fill hole i unless its home lies cyclically in (i, j] */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			bc->orders[i] = bc->orders[j];
-			i = j;
-		}
-	}
-	bc->orders[i].ref = 0;
+	fp_hmap_rec_remove(bc->orders, sizeof(*bc->orders), offsetof(struct fp_book_order, ref),
+			   bc->order_shift, FP_HMAP_WINDOW, i);
 	bc->st.live_orders--;
 }
 

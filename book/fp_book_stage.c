@@ -50,6 +50,7 @@ int fp_book_init(struct fp_book *b, const struct fp_book_stage_cfg *cfg)
 	memset(b->dirty_mark, 0, nsym);
 	memset(b->last_t_rx, 0, nsym * sizeof(*b->last_t_rx));
 	memset(b->last_ts_ns, 0, nsym * sizeof(*b->last_ts_ns));
+	memset(b->pub, 0, nsym);
 	if (cfg->snap_mem && cfg->snap_depth) {
 		rc = fp_book_snap_init(cfg->snap_mem, cfg->snap_size, nsym, cfg->snap_depth);
 		if (rc < 0) {

@@ -168,11 +168,13 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 	one(f, "fastpath_book_tops_total", "counter", "Top-of-book events published.",
 	    (double)sum.book_tops);
 	const struct fp_strat_stats *ss = fp_cli_region(c, "strat.stats", NULL);
-	if (ss)
+	if (ss && fp_strat_stats_check(ss) == 0)
 		one(f, "fastpath_strategy_intents_total", "counter",
 		    "Order intents from strategies.", (double)ss->intents);
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);
 	const struct fp_gw_stats *g = fp_cli_region(c, "gw.stats", NULL);
+	if (g && fp_gw_stats_check(g) < 0) /* another layout: leave its figures out */
+		g = NULL;
 	if (rs && fp_risk_stats_check(rs) < 0)
 		rs = NULL; /* another layout: not read */
 	if (rs) {

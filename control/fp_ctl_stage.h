@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_ctl_stage.h - how the supervisor knows a stage: the table entry that binds a stage
- * library (md, book, strategies, risk, gateway) to configuration, segment and worker loop.
+ * library (md, book, strategies, risk, gateway, store; fp_ctl_stages[]) to configuration,
+ * segment and worker loop.
  *
  * Used by control/ only. The stage libraries know nothing of this: each adapter
  * (fp_ctl_stage_<name>.c) reads the stage's config group, names the regions and rings it
@@ -63,7 +64,8 @@ struct fp_ctl_summary {
 	uint64_t risk_fills; /**< fills risk applied to positions */
 	/** Execution reports risk could not apply (unknown order) or dropped as replays (J3). */
 	uint64_t risk_unknown_exec, risk_exec_dups;
-	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t breaker_state;  /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t breaker_reason; /**< its last trip (enum fp_risk_trip), shown while not closed */
 	uint32_t venue_connected;
 	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;
 	/** Hops of tick-to-trade: md+book+strategy (t_rx -> decision), risk+gateway (decision
@@ -114,8 +116,8 @@ int fp_ctl_plan_add(struct fp_ctl_plan *plan, const char *name, uint64_t size, u
 void *fp_ctl_region(const struct fp_ctl_env *env, const char *name, uint64_t *size);
 
 /**
- * The ring @p name of the pipeline's fixed topology (FP_CTL_RING_*), checked, or NULL with
- * fp_err text.
+ * The ring @p name (FP_CTL_RING_* of the graph below, or a journal ring FP_JRNL_RING_*),
+ * checked, or NULL with fp_err text.
  */
 struct fp_ring *fp_ctl_ring(const struct fp_ctl_env *env, const char *name);
 
@@ -151,10 +153,13 @@ int fp_ctl_strat_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *out
 int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *out);
 
 /*
- * The pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
+ * The trading pipeline's rings (design.md §2). Every one is SPSC: one producing stage, one
  * consuming stage, whatever the placement. Who produces and consumes each is written once,
  * in fp_ctl_ring_graph[] (fp_ctl_rings.c): the loader checks a placement against it and
- * `fastpath-ctl status` prints it.
+ * `fastpath-ctl status` prints it. The two journal rings (FP_JRNL_RING_RISK: risk -> store,
+ * FP_JRNL_RING_GW: gateway -> store; shm/fp_journal.h) are SPSC too but not in the graph:
+ * the store stage plans and sizes them (store.ring) and they exist only when it is placed;
+ * risk and the gateway journal when they find them.
  */
 #define FP_CTL_RING_MD         "ring.md"         /**< md -> book */
 #define FP_CTL_RING_TOP        "ring.top"        /**< book -> strategies: tops, trades */

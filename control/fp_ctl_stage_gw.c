@@ -35,7 +35,12 @@
 #include "fp_gw.h"
 #include "fp_journal.h"
 #include "fp_log.h"
+#include "fp_risk.h"
 #include "fp_symtab.h"
+
+/* Risk reads these gateway figures from the exec ring without including the gateway. */
+static_assert(FP_RISK_GW_NOT_CONNECTED == FP_GW_REJ_NOT_CONNECTED, "not-connected reject");
+static_assert(FP_RISK_VENUE_SYNCED == FP_GW_VENUE_SYNCED, "venue synced argument");
 
 _Static_assert(FP_GW_REJ_NB <= FP_ARRAY_SIZE(((struct fp_ctl_summary *)0)->gw_rejects_by_reason),
 	       "fp_ctl_summary.gw_rejects_by_reason holds every gateway reject reason");
@@ -160,7 +165,8 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	/* Missing credentials fail here, before any worker starts (and crash-loops). */
 	if ((rc = gw_load_cfg(env, &cfg, host, sizeof(host))) < 0 ||
 	    (rc = fp_gw_credentials_from_env(&cfg)) < 0 ||
-	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats), 1)) < 0)
+	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats),
+				   FP_GW_STATS_VERSION)) < 0)
 		return rc;
 	if ((rc = fp_ctl_plan_add(plan, "gw.carry", sizeof(struct gw_carry), 1)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.hop.decide", sizeof(struct fp_hist), 1)) < 0 ||

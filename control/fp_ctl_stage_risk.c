@@ -255,8 +255,10 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 		sum->realized_pnl = pos->firm.realized;
 		sum->unrealized_pnl = pos->firm.unreal;
 	}
-	if (brk)
+	if (brk) {
 		sum->breaker_state = atomic_load_explicit(&brk->state, memory_order_relaxed);
+		sum->breaker_reason = atomic_load_explicit(&brk->reason, memory_order_relaxed);
+	}
 }
 
 int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *out)

@@ -38,12 +38,8 @@
 #include "fp_log.h"
 #include "fp_strat.h"
 
-#define STRAT_STATS_PUBLISH_POLLS 256u
-
 struct strat_adapter {
 	struct fp_strat_host host;
-	struct fp_strat_stats *published;
-	unsigned polls;
 };
 
 struct strat_scan {
@@ -78,6 +74,23 @@ static int strat_scan_rec(void *arg, const struct fp_store_record *rec, uint32_t
 
 static const char *const strat_keys[] = {"timer_us", "symbols", "list", NULL};
 static const char *const spec_keys[] = {"id", "name", "path", "symbol", "params", NULL};
+
+/* The node of entry @p e that set parameter @p key: its params[] element, else the entry. */
+static const struct fp_cfg_node *strat_param_node(const struct fp_cfg *c,
+						  const struct fp_cfg_node *e, const char *key)
+{
+	const struct fp_cfg_node *params = fp_cfg_lookup(c, e, "params");
+	size_t n = strlen(key);
+	for (unsigned k = 0; k < fp_cfg_length(params); k++) {
+		char elem[16];
+		const char *kv;
+		snprintf(elem, sizeof(elem), "[%u]", k);
+		if (fp_cfg_get_string(c, params, elem, NULL, 0, &kv) == 0 && !strncmp(kv, key, n) &&
+		    kv[n] == '=')
+			return fp_cfg_elem(params, k);
+	}
+	return params ? params : e;
+}
 
 static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg *cfg)
 {
@@ -140,6 +153,16 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 						  "key=value (or too many)",
 						  fp_cfg_name(c), fp_cfg_line(params), (long)id,
 						  kv);
+		}
+		/* A key the strategy does not declare (strategy.h, ABI 3) is refused at its line:
+		 * a misspelling would leave the default in force without a word. A strategy
+		 * that does not load is left to strat_check(), which says why. */
+		int bad;
+		if (fp_strat_params_check(sp, &bad) < 0 && bad >= 0) {
+			char why[FP_ERR_MSG_MAX]; /* fp_cfg_error() rewrites fp_err's buffer */
+			snprintf(why, sizeof(why), "%s", fp_err_msg());
+			return fp_cfg_error(c, strat_param_node(c, e, sp->params.p[bad].key), -EINVAL,
+					    "strategy %ld: %s", (long)id, why);
 		}
 	}
 	return 0;
@@ -249,7 +272,8 @@ static int strat_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	free(cfg);
 	if (rc < 0)
 		return rc;
-	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats), 1);
+	return fp_ctl_plan_add(plan, "strat.stats", sizeof(struct fp_strat_stats),
+			       FP_STRAT_STATS_VERSION);
 }
 
 static int strat_init(void *ctx, const struct fp_ctl_env *env)
@@ -265,8 +289,8 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 	cfg.exec = fp_ctl_ring(env, FP_CTL_RING_EXEC_STRAT);
 	cfg.reject = fp_ctl_ring(env, FP_CTL_RING_REJECT);
 	cfg.intent = fp_ctl_ring(env, FP_CTL_RING_INTENT);
-	a->published = fp_ctl_region(env, "strat.stats", NULL);
-	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !a->published)
+	cfg.stats = fp_ctl_region(env, "strat.stats", NULL); /* the host counts in it */
+	if (!cfg.md[0] || !cfg.exec || !cfg.reject || !cfg.intent || !cfg.stats)
 		return -ENOENT;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -292,9 +316,8 @@ static int strat_init(void *ctx, const struct fp_ctl_env *env)
 		fp_log(&log, FP_LOG_INFO,
 		       "journal: %" PRId64 " records, %" PRIu64 " intents today, highest id "
 		       "sequence %" PRIu64 "; ids start at %" PRIu64,
-		       n, sc.nb_today, sc.max_seq, a->host.stats.first_seq);
+		       n, sc.nb_today, sc.max_seq, a->host.stats->first_seq);
 	}
-	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
 	return 0;
 }
 
@@ -318,17 +341,12 @@ int fp_ctl_strat_depth(const void *snap, uint32_t symbol, unsigned side, uint32_
 static unsigned strat_poll(void *ctx, unsigned budget)
 {
 	struct strat_adapter *a = ctx;
-	unsigned work = fp_strat_host_poll(&a->host, budget);
-
-	if (fp_unlikely(++a->polls % STRAT_STATS_PUBLISH_POLLS == 0))
-		memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
-	return work;
+	return fp_strat_host_poll(&a->host, budget);
 }
 
 static void strat_fini(void *ctx)
 {
 	struct strat_adapter *a = ctx;
-	memcpy(a->published, &a->host.stats, sizeof(a->host.stats));
 	fp_strat_host_fini(&a->host);
 }
 

@@ -7,7 +7,10 @@
  * nothing). fp_md_rx_burst() is the hot path of the md core: no allocation, no syscall
  * except the backend's own receive: recvmmsg for FP_MD_RX_UDP; for AF_XDP a non-blocking
  * recvfrom() that wakes the kernel when it set the fill ring's need_wakeup flag (it ran
- * out of frames; fp_md_rx_xdp.c); none for DPDK and pcap. One thread per handle. A burst's packets stay valid until the next
+ * out of frames; fp_md_rx_xdp.c); none for pcap (the file is mapped and populated at open;
+ * pacing reads CLOCK_MONOTONIC through the vDSO); none of ours for DPDK, whose poll-mode
+ * drivers make none on a NIC (a virtual device makes its own: net_pcap reads its file
+ * through libpcap). One thread per handle. A burst's packets stay valid until the next
  * fp_md_rx_burst() or fp_md_rx_close() on the same handle.
  *
  * Filtering: only UDP/IPv4 datagrams to a configured group:port pair are returned (any

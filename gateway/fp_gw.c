@@ -359,16 +359,14 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	c->host = NULL; /* the caller's strings are not kept */
 	c->session = NULL;
 	gw->mask = c->max_orders - 1;
-	gw->urn_mask = 4 * c->max_orders - 1;
 	gw->orders = calloc(c->max_orders, sizeof(*gw->orders));
 	gw->free_list = calloc(c->max_orders, sizeof(uint32_t));
-	gw->id_map = calloc(2 * (size_t)c->max_orders, sizeof(*gw->id_map));
-	gw->urn_map = calloc(4 * (size_t)c->max_orders, sizeof(*gw->urn_map));
 	gw->tx = malloc(FP_GW_TX_BACKLOG);
 	gw->rx = malloc(sizeof(*gw->rx));
 	gw->jbuf = aligned_alloc(FP_CACHE_LINE, FP_GW_JBUF * sizeof(*gw->jbuf));
-	if (!gw->orders || !gw->free_list || !gw->id_map || !gw->urn_map || !gw->tx || !gw->rx ||
-	    !gw->jbuf) {
+	if (!gw->orders || !gw->free_list || !gw->tx || !gw->rx || !gw->jbuf ||
+	    fp_hmap_init(&gw->id_map, c->max_orders) < 0 ||
+	    fp_hmap_init(&gw->urn_map, 2 * c->max_orders) < 0) {
 		fp_gw_fini(gw);
 		return fp_err_set(-ENOMEM, "gateway: tables for %u orders", c->max_orders);
 	}
@@ -395,15 +393,14 @@ void fp_gw_fini(struct fp_gw *gw)
 	}
 	free(gw->orders);
 	free(gw->free_list);
-	free(gw->id_map);
-	free(gw->urn_map);
+	fp_hmap_fini(&gw->id_map);
+	fp_hmap_fini(&gw->urn_map);
 	free(gw->tx);
 	free(gw->rx);
 	free(gw->jbuf);
 	gw->jbuf = NULL;
 	gw->orders = NULL;
 	gw->free_list = NULL;
-	gw->id_map = gw->urn_map = NULL;
 	gw->tx = NULL;
 	gw->rx = NULL;
 	/* wipe the credentials held in memory */

@@ -67,6 +67,7 @@
 
 #include "fp_event.h"
 #include "fp_hist.h"
+#include "fp_hmap.h"
 #include "fp_journal_replay.h"
 #include "fp_ouch.h"
 #include "fp_ring.h"
@@ -197,8 +198,8 @@ struct fp_gw_cfg {
  * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
  * writer (the gateway's thread, plain stores as it works), any number of readers in any
  * process (plain loads: each field is one aligned word, figures of different fields may be
- * a poll apart). Fixed size, no implicit padding, checked by the static asserts below;
- * readers check magic and version (fp_gw_stats_check()).
+ * a poll apart). Fixed size, whole cache lines, no implicit padding, checked by the static
+ * asserts below; readers check magic, version and size (fp_gw_stats_check()).
  */
 struct fp_gw_stats {
 	uint64_t magic;            /**< FP_GW_STATS_MAGIC */
@@ -250,7 +251,7 @@ struct fp_gw_stats {
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
 	uint64_t reserved[7];        /**< to a whole number of cache lines; zero */
-};
+} FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
@@ -258,12 +259,6 @@ static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_sta
 static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
 static_assert(offsetof(struct fp_gw_stats, reserved) == 456, "fp_gw_stats tail");
 static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
-
-/** One entry of the gateway's lookup tables (private). */
-struct fp_gw_map_ent {
-	uint64_t key; /**< client_order_id or UserRefNum; 0 = empty */
-	uint64_t v;   /**< order index + 1 */
-};
 
 /** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */
 struct fp_gw {
@@ -273,11 +268,10 @@ struct fp_gw {
 	uint32_t venue_addr;                   /**< IPv4, network order (parsed at init) */
 	char session[FP_SOUP_SESSION_LEN + 1]; /**< requested session, copied at init */
 	uint32_t mask;                         /**< max_orders - 1 */
-	uint32_t urn_mask;
 	uint32_t nb_free;
 	uint32_t *free_list;
-	struct fp_gw_map_ent *urn_map; /**< UserRefNum -> order (current and pending) */
-	struct fp_gw_map_ent *id_map;  /**< client_order_id -> order */
+	struct fp_hmap urn_map; /**< UserRefNum -> order + 1 (current and pending) */
+	struct fp_hmap id_map;  /**< client_order_id -> order + 1 */
 	struct fp_gw_order *orders;
 	uint64_t now_ns;
 	uint64_t last_rx_ns;

@@ -43,96 +43,45 @@
 #include <string.h>
 
 #include "fp_gw_pvt.h"
+#include "fp_hmap.h"
 #include "fp_journal.h"
 #include "fp_symtab.h"
 #include "fp_tsc.h"
 
-/* ---- maps: linear probing over (key, order index + 1), key 0 = empty ---- */
+/* ---- maps (common/fp_hmap.h): key -> order index + 1; NIL when absent ---- */
 
-static inline uint32_t map_home(uint64_t key, uint32_t mask)
-{
-	return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 40) & mask;
-}
-
-static uint32_t map_find(const struct fp_gw_map_ent *m, uint32_t mask, uint64_t key)
-{
-	for (uint32_t i = map_home(key, mask);; i = (i + 1) & mask) {
-		if (m[i].key == key)
-			return (uint32_t)m[i].v;
-		if (m[i].key == 0)
-			return NIL;
-	}
-}
-
-/* The maps are sized at twice their most keys, so a free entry always exists. */
-static void map_put(struct fp_gw_map_ent *m, uint32_t mask, uint64_t key, uint32_t v)
-{
-	uint32_t i = map_home(key, mask);
-	while (m[i].key != 0)
-		i = (i + 1) & mask;
-	m[i].key = key;
-	m[i].v = v;
-}
-
-/* Remove @p key by backward shift (Knuth 6.4, algorithm R): no tombstones, so lookups stay
- * short however long the gateway runs. */
-static void map_del(struct fp_gw_map_ent *m, uint32_t mask, uint64_t key)
-{
-	uint32_t i = map_home(key, mask);
-	while (m[i].key != key) {
-		if (m[i].key == 0)
-			return;
-		i = (i + 1) & mask;
-	}
-	for (uint32_t j = i;;) {
-		m[i].key = 0;
-		for (;;) {
-			j = (j + 1) & mask;
-			if (m[j].key == 0)
-				return;
-			uint32_t k = map_home(m[j].key, mask);
-			/* m[j] stays unless its home k lies cyclically outside (i, j] */
-			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-				continue;
-			break;
-		}
-		m[i] = m[j];
-		i = j;
-	}
-}
-
-#define ID_MASK(gw) ((gw)->mask * 2 + 1)
+/* The id map holds at most max_orders keys (one per slot) and the urn map 2 * max_orders
+ * (current and pending UserRefNum of each slot), the capacities fp_gw_init() gives them:
+ * a put never finds its map full. */
 
 uint32_t fp_gw_find_id(const struct fp_gw *gw, uint64_t id)
 {
-	return id ? map_find(gw->id_map, ID_MASK(gw), id) : NIL;
+	return fp_hmap_find(&gw->id_map, id, NIL);
 }
 
 uint32_t fp_gw_find_urn(const struct fp_gw *gw, uint32_t urn)
 {
-	return urn ? map_find(gw->urn_map, gw->urn_mask, urn) : NIL;
+	return fp_hmap_find(&gw->urn_map, urn, NIL);
 }
 
 void fp_gw_put_id(struct fp_gw *gw, uint64_t id, uint32_t v)
 {
-	map_put(gw->id_map, ID_MASK(gw), id, v);
+	(void)fp_hmap_put(&gw->id_map, id, v);
 }
 
 void fp_gw_put_urn(struct fp_gw *gw, uint32_t urn, uint32_t v)
 {
-	map_put(gw->urn_map, gw->urn_mask, urn, v);
+	(void)fp_hmap_put(&gw->urn_map, urn, v);
 }
 
 void fp_gw_del_urn(struct fp_gw *gw, uint32_t urn)
 {
-	if (urn)
-		map_del(gw->urn_map, gw->urn_mask, urn);
+	(void)fp_hmap_del(&gw->urn_map, urn);
 }
 
 void fp_gw_del_id(struct fp_gw *gw, uint64_t id)
 {
-	if (id)
-		map_del(gw->id_map, ID_MASK(gw), id);
+	(void)fp_hmap_del(&gw->id_map, id);
 }
 
 /* ---- journal (J2, J3): ring enqueues only ---- */

@@ -242,8 +242,8 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 {
 	uint32_t n = gw->mask + 1;
 	memset(gw->orders, 0, n * sizeof(*gw->orders));
-	memset(gw->id_map, 0, 2 * (size_t)n * sizeof(*gw->id_map));
-	memset(gw->urn_map, 0, 4 * (size_t)n * sizeof(*gw->urn_map));
+	fp_hmap_clear(&gw->id_map);
+	fp_hmap_clear(&gw->urn_map);
 	for (uint32_t i = 0; i < n; i++)
 		gw->free_list[i] = n - 1 - i;
 	gw->nb_free = n;

@@ -385,6 +385,12 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 		}
 		return;
 	}
+	/* The gateway refused an order for want of a session (it has not logged in yet, or is
+	 * reconnecting): refuse new orders here until it says VENUE_UP, so that a strategy that
+	 * requotes on every refusal neither spends its order rate nor trips the rejects breaker
+	 * before the venue is there (fail closed: venue in doubt). */
+	if (ev->type == FP_EV_EXEC_REJECTED && ev->u.exec.reason == FP_RISK_GW_NOT_CONNECTED)
+		r->venue_down = 1;
 	if (exec_dup(r, ev))
 		return;
 	fp_risk_on_exec(&r->core, ev);
@@ -511,6 +517,14 @@ static int rec_seen(struct fp_risk *r, const struct fp_event *ev)
 	return 1;
 }
 
+/* A new order or replace while the gateway has no venue session (venue_down); cancels pass
+ * (the gateway answers them). A refusal of the firm's, not the strategy's: not counted in
+ * the rejects in a row. */
+static inline int venue_down(const struct fp_risk *r, const struct fp_event *ev)
+{
+	return r->venue_down && (ev->type == FP_EV_ORDER_NEW || ev->type == FP_EV_ORDER_REPLACE);
+}
+
 /* A new order or replace on a symbol md marked stale in the symbol table (issue 16: risk
  * refuses orders on data that is not live, whatever the book tops said); cancels pass. */
 static inline int symbol_stale(const struct fp_risk *r, const struct fp_event *ev)
@@ -551,7 +565,11 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			continue; /* answered and journaled before a crash: never twice */
 		if (i + 1 < n)    /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
-		if (fp_unlikely(symbol_stale(r, ev))) {
+		if (fp_unlikely(venue_down(r, ev))) {
+			why = FP_RISK_VENUE_DOWN;
+			r->core.cnt.checked++;
+			r->core.cnt.rejected[why]++;
+		} else if (fp_unlikely(symbol_stale(r, ev))) {
 			why = FP_RISK_SYMBOL_STALE; /* the stale-data check: md is not live */
 			r->core.cnt.checked++;
 			r->core.cnt.rejected[why]++;

@@ -65,12 +65,16 @@
 #define FP_RISK_SOURCE_RISK 0xfffe
 
 /** FP_EV_CONTROL commands the risk stage understands on its exec rings. */
-#define FP_RISK_CTL_VENUE_DOWN FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
-#define FP_RISK_CTL_VENUE_UP   FP_EV_CTL_VENUE_UP   /**< venue session back */
-#define FP_RISK_CTL_DAILY_ROLL 0x7603               /**< start a new trading day */
+#define FP_RISK_CTL_VENUE_DOWN   FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
+#define FP_RISK_CTL_VENUE_UP     FP_EV_CTL_VENUE_UP   /**< venue session back */
+#define FP_RISK_CTL_DAILY_ROLL   0x7603               /**< start a new trading day */
 /** fp_ev_control.arg of FP_EV_CTL_VENUE_UP once the session is synchronised (the gateway
  *  answered its Account Query: the venue's replay is applied); 0 at login. */
-#define FP_RISK_VENUE_SYNCED   1
+#define FP_RISK_VENUE_SYNCED     1
+/** fp_ev_exec.reason of the gateway's own reject for want of a venue session
+ *  (FP_GW_REJ_NOT_CONNECTED; control/fp_ctl_stage_gw.c asserts they agree): risk refuses new
+ *  orders (FP_RISK_VENUE_DOWN) from then until the gateway says FP_EV_CTL_VENUE_UP. */
+#define FP_RISK_GW_NOT_CONNECTED 0x82
 
 /** Stage configuration: rings and regions come from the supervisor (segment) or a test. */
 struct fp_risk_stats;
@@ -163,14 +167,14 @@ struct fp_risk_stats {
 	uint64_t reserved1[4];   /**< zero */
 	/** The engine's counters (per reason), as of the last poll that did work. */
 	struct fp_risk_counters checks;
-	uint64_t reserved2[4]; /**< zero: to a whole number of cache lines */
+	uint64_t reserved2[3]; /**< zero: to a whole number of cache lines */
 };
 
 static_assert(offsetof(struct fp_risk_stats, polls) == 16, "fp_risk_stats header");
 static_assert(offsetof(struct fp_risk_stats, limits_updates) == 192,
 	      "fp_risk_stats: the watcher's counters start a line");
 static_assert(offsetof(struct fp_risk_stats, checks) == 256, "fp_risk_stats: checks offset");
-static_assert(sizeof(struct fp_risk_counters) == 352,
+static_assert(sizeof(struct fp_risk_counters) == 360,
 	      "fp_risk_counters changed (a reject reason?): bump FP_RISK_STATS_VERSION and "
 	      "resize fp_risk_stats.reserved2");
 static_assert(sizeof(struct fp_risk_stats) == 640, "fp_risk_stats is ten cache lines");
@@ -190,6 +194,8 @@ struct fp_risk {
 	uint32_t rr; /**< next intent ring to start from */
 	uint32_t mass_cancel_pending;
 	uint64_t last_kill;
+	/** No venue session: the gateway said VENUE_DOWN or refused an order as not connected
+	 *  (at start, before its first login); cleared by VENUE_UP. */
 	uint32_t venue_down;
 	uint32_t nb_exits;
 	uint32_t recovering;     /**< a replay is in progress */

@@ -2,12 +2,15 @@
 /*
  * fp_symtab.h - the symbol table region ("symtab"): one entry per ITCH stock locate
  * (1..65535; 0 = none), with the name, round lot, market category, trading state and a
- * stale flag (reserved: no stage sets it yet; a symbol's staleness lives in the book,
- * FP_BOOK_SYM_STALE, and reaches strategies and risk on its tops).
+ * stale flag (enum fp_stale_reason: md sets it on every symbol while it rebuilds from
+ * history and clears it when live again; the book keeps its own per-symbol mark,
+ * FP_BOOK_SYM_STALE, for what it publishes).
  *
  * Who may call: a single writer, the md stage (fp_symtab_set_*), hot path; any number of
- * readers in any process, hot path: today the gateway (symbol names for OUCH, through the
- * control plane's adapter) and fastpath-ctl. No syscall, no lock, no allocation.
+ * readers in any process, hot path: today the gateway (the name for OUCH, fp_symtab_name();
+ * validity of an order's symbol), risk (the stale flag: no order on a stale symbol), the
+ * store stage (names in position snapshots) and fastpath-ctl. No syscall, no lock, no
+ * allocation.
  *
  * Consistency: the directory fields (name, round_lot, market_category) are written once
  * per session, when the ITCH Stock Directory message arrives, before `valid` is set with a

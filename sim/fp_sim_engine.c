@@ -35,6 +35,7 @@
 
 #include "fp_compiler.h"
 #include "fp_err.h"
+#include "fp_hmap.h"
 #include "fp_sim_engine.h"
 
 #define FP_SIM_NIL UINT32_MAX
@@ -79,14 +80,6 @@ struct fp_sim_sym {
 	uint32_t nb_pick, cap_pick;
 };
 
-/* Open-addressing hash u64 key → u32 value, linear probing, backward-shift deletion. */
-struct fp_sim_map {
-	uint64_t *keys; /**< 0 = empty (keys are never 0) */
-	uint32_t *vals;
-	uint64_t mask;
-	uint32_t shift;
-};
-
 struct fp_sim_engine {
 	struct fp_sim_engine_cfg cfg;
 	struct fp_sim_engine_stats st;
@@ -94,85 +87,14 @@ struct fp_sim_engine {
 	uint32_t free_head;
 	uint64_t next_ref;
 	uint64_t next_match;
-	struct fp_sim_map by_ref;
-	struct fp_sim_map by_token;
-	struct fp_sim_map by_stock; /**< 8 name bytes as a u64 → locate */
+	/* The maps are sized at init for every order (symbol) at once, so a put never finds
+	 * its map full (fp_hmap.h, invariant 1): their puts need no check. */
+	struct fp_hmap by_ref;      /**< ref → order index */
+	struct fp_hmap by_token;    /**< token_key(owner, token) → order index */
+	struct fp_hmap by_stock;    /**< 8 name bytes as a u64 → locate */
 	uint32_t *own_head;         /**< [max_owners] */
 	struct fp_sim_sym *syms;    /**< [max_symbols + 1] */
 };
-
-/* ---------------------------------------------------------------- hash map */
-
-static int map_init(struct fp_sim_map *m, uint32_t entries)
-{
-	uint64_t cap = 16;
-	uint32_t bits = 4;
-	while (cap < (uint64_t)entries * 2) {
-		cap <<= 1;
-		bits++;
-	}
-	m->keys = calloc(cap, sizeof(*m->keys));
-	m->vals = calloc(cap, sizeof(*m->vals));
-	m->mask = cap - 1;
-	m->shift = 64 - bits;
-	return m->keys && m->vals ? 0 : -ENOMEM;
-}
-
-static void map_fini(struct fp_sim_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-}
-
-static inline uint64_t map_slot(const struct fp_sim_map *m, uint64_t key)
-{
-	return (key * UINT64_C(0x9E3779B97F4A7C15)) >> m->shift;
-}
-
-static inline uint32_t map_get(const struct fp_sim_map *m, uint64_t key)
-{
-	for (uint64_t i = map_slot(m, key);; i = (i + 1) & m->mask) {
-		if (m->keys[i] == key)
-			return m->vals[i];
-		if (m->keys[i] == 0)
-			return FP_SIM_NIL;
-	}
-}
-
-/* The table holds at most half its capacity (map_init), so a free slot always exists. */
-static inline void map_put(struct fp_sim_map *m, uint64_t key, uint32_t val)
-{
-	uint64_t i = map_slot(m, key);
-	while (m->keys[i] != 0 && m->keys[i] != key)
-		i = (i + 1) & m->mask;
-	m->keys[i] = key;
-	m->vals[i] = val;
-}
-
-static inline void map_del(struct fp_sim_map *m, uint64_t key)
-{
-	uint64_t i = map_slot(m, key);
-	while (m->keys[i] != key) {
-		if (m->keys[i] == 0)
-			return;
-		i = (i + 1) & m->mask;
-	}
-	/* Backward shift: move later entries of the probe run into the hole when their home
-	 * slot is not inside (hole, j], so that every run stays unbroken. */
-	uint64_t j = i;
-	for (;;) {
-		j = (j + 1) & m->mask;
-		if (m->keys[j] == 0)
-			break;
-		uint64_t home = map_slot(m, m->keys[j]);
-		if (((j - home) & m->mask) >= ((j - i) & m->mask)) {
-			m->keys[i] = m->keys[j];
-			m->vals[i] = m->vals[j];
-			i = j;
-		}
-	}
-	m->keys[i] = 0;
-}
 
 static inline uint64_t token_key(uint32_t owner, uint32_t token)
 {
@@ -316,8 +238,8 @@ struct fp_sim_engine *fp_sim_engine_create(const struct fp_sim_engine_cfg *cfg_i
 	e->syms = calloc((size_t)cfg.max_symbols + 1, sizeof(*e->syms));
 	if (!e->orders || !e->own_head || !e->syms)
 		goto nomem;
-	if (map_init(&e->by_ref, cfg.max_orders) || map_init(&e->by_token, cfg.max_orders) ||
-	    map_init(&e->by_stock, cfg.max_symbols))
+	if (fp_hmap_init(&e->by_ref, cfg.max_orders) || fp_hmap_init(&e->by_token, cfg.max_orders) ||
+	    fp_hmap_init(&e->by_stock, cfg.max_symbols))
 		goto nomem;
 	for (uint32_t i = 0; i < cfg.max_owners; i++)
 		e->own_head[i] = FP_SIM_NIL;
@@ -343,9 +265,9 @@ void fp_sim_engine_destroy(struct fp_sim_engine *e)
 			free(e->syms[i].pick);
 		}
 	}
-	map_fini(&e->by_ref);
-	map_fini(&e->by_token);
-	map_fini(&e->by_stock);
+	fp_hmap_fini(&e->by_ref);
+	fp_hmap_fini(&e->by_token);
+	fp_hmap_fini(&e->by_stock);
 	free(e->orders);
 	free(e->own_head);
 	free(e->syms);
@@ -370,9 +292,9 @@ int fp_sim_engine_add_symbol(struct fp_sim_engine *e, uint16_t locate, const cha
 		s->stock[i] = stock[i];
 	uint64_t key;
 	memcpy(&key, s->stock, 8);
-	if (map_get(&e->by_stock, key) != FP_SIM_NIL)
+	if (fp_hmap_find(&e->by_stock, key, FP_SIM_NIL) != FP_SIM_NIL)
 		return fp_err_set(-EEXIST, "symbol %.8s already has a stock locate", s->stock);
-	map_put(&e->by_stock, key, locate);
+	(void)fp_hmap_put(&e->by_stock, key, locate);
 	s->tick = tick;
 	s->state = FP_SIM_STATE_TRADING;
 	s->present = 1;
@@ -397,7 +319,7 @@ uint16_t fp_sim_engine_find_symbol(const struct fp_sim_engine *e, const char *st
 		name[i] = stock[i];
 	uint64_t key;
 	memcpy(&key, name, 8);
-	uint32_t l = map_get(&e->by_stock, key);
+	uint32_t l = fp_hmap_find(&e->by_stock, key, FP_SIM_NIL);
 	return l == FP_SIM_NIL ? 0 : (uint16_t)l;
 }
 
@@ -487,9 +409,9 @@ static bool order_rest(struct fp_sim_engine *e, uint32_t i)
 	lv->tail = i;
 	lv->qty += o->open_qty;
 	o->live = 1;
-	map_put(&e->by_ref, o->ref, i);
+	(void)fp_hmap_put(&e->by_ref, o->ref, i);
 	if (o->owner != FP_SIM_OWNER_MARKET)
-		map_put(&e->by_token, token_key(o->owner, o->token), i);
+		(void)fp_hmap_put(&e->by_token, token_key(o->owner, o->token), i);
 	o->own_prev = FP_SIM_NIL;
 	o->own_next = e->own_head[o->owner];
 	if (o->own_next != FP_SIM_NIL)
@@ -537,9 +459,9 @@ static void order_unlink(struct fp_sim_engine *e, uint32_t i, struct fp_sim_leve
 		lv->tail = o->prev;
 	if (lv->head == FP_SIM_NIL)
 		level_remove(&s->side[k], lv);
-	map_del(&e->by_ref, o->ref);
+	(void)fp_hmap_del(&e->by_ref, o->ref);
 	if (o->owner != FP_SIM_OWNER_MARKET)
-		map_del(&e->by_token, token_key(o->owner, o->token));
+		(void)fp_hmap_del(&e->by_token, token_key(o->owner, o->token));
 	if (o->own_prev != FP_SIM_NIL)
 		e->orders[o->own_prev].own_next = o->own_next;
 	else
@@ -775,7 +697,7 @@ uint64_t fp_sim_engine_enter(struct fp_sim_engine *e, const struct fp_sim_order_
 	    (market || req->tif == FP_SIM_TIF_IOC))
 		why = FP_SIM_REJ_HALTED;
 	if (!why && req->owner != FP_SIM_OWNER_MARKET &&
-	    map_get(&e->by_token, token_key(req->owner, req->token)) != FP_SIM_NIL)
+	    fp_hmap_find(&e->by_token, token_key(req->owner, req->token), FP_SIM_NIL) != FP_SIM_NIL)
 		why = FP_SIM_REJ_DUPLICATE_TOKEN;
 	uint32_t i = FP_SIM_NIL;
 	if (!why && (i = order_alloc(e)) == FP_SIM_NIL)
@@ -812,7 +734,7 @@ uint64_t fp_sim_engine_enter(struct fp_sim_engine *e, const struct fp_sim_order_
 uint32_t fp_sim_engine_cancel(struct fp_sim_engine *e, uint64_t ref, uint32_t qty, uint8_t reason,
 			      uint64_t ts)
 {
-	uint32_t i = map_get(&e->by_ref, ref);
+	uint32_t i = fp_hmap_find(&e->by_ref, ref, FP_SIM_NIL);
 	if (i == FP_SIM_NIL)
 		return 0;
 	struct fp_sim_order *o = &e->orders[i];
@@ -842,14 +764,14 @@ uint32_t fp_sim_engine_cancel(struct fp_sim_engine *e, uint64_t ref, uint32_t qt
 uint64_t fp_sim_engine_replace(struct fp_sim_engine *e, uint64_t ref,
 			       const struct fp_sim_order_req *req, uint64_t ts)
 {
-	uint32_t i = map_get(&e->by_ref, ref);
+	uint32_t i = fp_hmap_find(&e->by_ref, ref, FP_SIM_NIL);
 	if (i == FP_SIM_NIL)
 		return 0;
 	struct fp_sim_order *o = &e->orders[i];
 	struct fp_sim_sym *s = &e->syms[o->locate];
 	/* OUCH §2.2 case 1: a replacement token already in use is silently ignored. */
 	if (o->owner != FP_SIM_OWNER_MARKET && req->token != o->token &&
-	    map_get(&e->by_token, token_key(o->owner, req->token)) != FP_SIM_NIL)
+	    fp_hmap_find(&e->by_token, token_key(o->owner, req->token), FP_SIM_NIL) != FP_SIM_NIL)
 		return 0;
 	bool market = req->price == FP_SIM_PRICE_MARKET || req->price == INT64_C(2000000000);
 	/* Case 2: invalid details cancel the original. A market price cannot rest. */
@@ -900,8 +822,8 @@ uint64_t fp_sim_engine_replace(struct fp_sim_engine *e, uint64_t ref,
 			}
 		}
 		if (o->owner != FP_SIM_OWNER_MARKET) {
-			map_del(&e->by_token, token_key(o->owner, o->token));
-			map_put(&e->by_token, token_key(o->owner, req->token), i);
+			(void)fp_hmap_del(&e->by_token, token_key(o->owner, o->token));
+			(void)fp_hmap_put(&e->by_token, token_key(o->owner, req->token), i);
 		}
 		o->token = req->token;
 		o->user = req->user;
@@ -1083,13 +1005,13 @@ uint64_t fp_sim_engine_lookup(const struct fp_sim_engine *e, uint32_t owner, uin
 {
 	if (owner == FP_SIM_OWNER_MARKET || owner >= e->cfg.max_owners)
 		return 0;
-	uint32_t i = map_get(&e->by_token, token_key(owner, token));
+	uint32_t i = fp_hmap_find(&e->by_token, token_key(owner, token), FP_SIM_NIL);
 	return i == FP_SIM_NIL ? 0 : e->orders[i].ref;
 }
 
 bool fp_sim_engine_order(const struct fp_sim_engine *e, uint64_t ref, struct fp_sim_order_info *o)
 {
-	uint32_t i = map_get(&e->by_ref, ref);
+	uint32_t i = fp_hmap_find(&e->by_ref, ref, FP_SIM_NIL);
 	if (i == FP_SIM_NIL)
 		return false;
 	info_of(&e->orders[i], 0, o);
@@ -1212,11 +1134,11 @@ int fp_sim_engine_check(const struct fp_sim_engine *e)
 					CHECK(o->locate == l && side_idx(o->side) == k &&
 						      o->price == lv->price,
 					      "(3) order %" PRIu64 " in the wrong level", o->ref);
-					CHECK(map_get(&e->by_ref, o->ref) == i,
+					CHECK(fp_hmap_find(&e->by_ref, o->ref, FP_SIM_NIL) == i,
 					      "(4) ref %" PRIu64 " not indexed", o->ref);
 					if (o->owner)
-						CHECK(map_get(&e->by_token,
-							      token_key(o->owner, o->token)) == i,
+						CHECK(fp_hmap_find(&e->by_token,
+							      token_key(o->owner, o->token), FP_SIM_NIL) == i,
 						      "(4) token %u of owner %u not indexed",
 						      o->token, o->owner);
 					else

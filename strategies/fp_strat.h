@@ -4,12 +4,15 @@
  * files) on one worker, feeds them book tops, trades, their own execution reports, risk
  * rejects and timers, and sends what they emit to the risk stage's intent ring.
  *
- * fp_strat_host_init() and fp_strat_host_fini() are cold (dlopen, allocation);
+ * fp_strat_host_init() and fp_strat_host_fini() are cold (dlopen, allocation; init refuses a
+ * parameter key the strategy does not declare, strategy.h);
  * fp_strat_host_poll() runs on the strategy worker and never blocks, allocates, makes
  * syscalls or takes a lock (neither do the strategies' callbacks: strategy.h).
  *
  * Rings (SPSC, fp_ring.h):
- *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored)
+ *   md[k]   book -> host: FP_EV_BOOK_TOP, FP_EV_MD_TRADE (others ignored). Events flagged
+ *           FP_EVF_REPLAY or FP_EVF_STALE (history) are not handed on (stats.history),
+ *           except a stale top: the book state change (stats.book_states).
  *   exec    gateway -> host: FP_EV_EXEC_* (routed by strategy_id); a report whose seq is
  *           below the last applied (or equal, with a type already applied at that seq) in
  *           the same venue session (FP_EV_CTL_VENUE_UP text)
@@ -31,8 +34,11 @@
 #ifndef FP_STRAT_H
 #define FP_STRAT_H
 
+#include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "fp_compiler.h"
 #include "fp_journal_replay.h"
 #include "fp_order_id.h"
 #include "fp_ring.h"
@@ -83,9 +89,23 @@ struct fp_strat_host_cfg {
 	int (*depth)(const void *depth_view, uint32_t symbol, unsigned side, uint32_t max,
 		     struct fp_strat_level *out);
 	const void *depth_view;
+	struct fp_strat_stats *stats; /**< counters region (zeroed by init), NULL = kept inside */
 };
 
+#define FP_STRAT_STATS_MAGIC   0x5354415453545346ull /* "FSTSTATS" little-endian */
+#define FP_STRAT_STATS_VERSION 1
+
+/**
+ * The host's counters, laid out for a segment region ("strat.stats"; cfg.stats): single
+ * writer (the strategy worker, plain stores as it works, nothing copied), any number of
+ * readers in any process (plain loads: each field is one aligned word, figures of different
+ * fields may be a poll apart). Fixed size, whole cache lines, no implicit padding (the
+ * static asserts below); readers check magic, version and size (fp_strat_stats_check()).
+ */
 struct fp_strat_stats {
+	uint64_t magic;   /**< FP_STRAT_STATS_MAGIC */
+	uint32_t version; /**< FP_STRAT_STATS_VERSION */
+	uint32_t size;    /**< sizeof(struct fp_strat_stats) */
 	uint64_t md;
 	uint64_t execs;
 	uint64_t rejects;
@@ -98,7 +118,18 @@ struct fp_strat_stats {
 	uint64_t first_seq;     /**< where this host's id sequences started */
 	uint64_t book_states;   /**< book state changes handed on (stale, live again) */
 	uint64_t history;       /**< md events from history (replay, stale) not handed on */
-};
+	uint64_t reserved[2];   /**< to a whole number of cache lines; zero */
+} FP_CACHE_ALIGNED;
+
+static_assert(offsetof(struct fp_strat_stats, md) == 16, "fp_strat_stats header");
+static_assert(offsetof(struct fp_strat_stats, reserved) == 112, "fp_strat_stats tail");
+static_assert(sizeof(struct fp_strat_stats) == 128, "fp_strat_stats: 2 cache lines, no padding");
+
+/**
+ * Check a strat.stats region found in a segment (a reader in another process).
+ * @return 0, or -EPROTO (not a host's counters, or another layout version); fp_err says why.
+ */
+int fp_strat_stats_check(const struct fp_strat_stats *st);
 
 struct fp_strat_slot {
 	const struct fp_strat_ops *ops;
@@ -120,7 +151,8 @@ struct fp_strat_host {
 	uint64_t timer_tsc;
 	uint32_t out_head, out_tail;
 	struct fp_event outbox[FP_STRAT_OUTBOX];
-	struct fp_strat_stats stats;
+	struct fp_strat_stats *stats; /**< cfg.stats, or own_stats */
+	struct fp_strat_stats own_stats;
 };
 
 /**
@@ -132,6 +164,16 @@ struct fp_strat_host {
  *         -ENOMEM.
  */
 int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *cfg);
+
+/**
+ * Check @p sp's parameters against the ones its strategy declares (fp_strat_ops.params;
+ * FP_STRAT_PARAM_SYMBOL always passes): resolve the built-in or dlopen the .so (cold; closed
+ * again), then look for a key it does not take. fp_strat_host_init() refuses the same; a
+ * config loader calls this first to point at the file and line.
+ * @return 0; -EINVAL with *bad = index in sp->params of the first unknown key (fp_err names
+ *         it and lists the declared ones), or -EINVAL/-ENOENT of loading (*bad = -1).
+ */
+int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad);
 
 /** Handle up to @p budget events per input ring, run due timers, flush the outbox. */
 unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget);

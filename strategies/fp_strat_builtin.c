@@ -129,6 +129,17 @@ static void mm_on_reject(void *st, struct fp_strat_ctx *ctx, const struct fp_eve
 	mm_forget(st, ev->u.reject.client_order_id);
 }
 
+static const struct fp_strat_param_decl mm_params[] = {
+	{"symbol", "symbol id to quote (required)"},
+	{"size", "shares per quote (100)"},
+	{"half_spread", "distance of each quote from fair, Price(4) (100 = 0.01)"},
+	{"tick", "price increment quotes are rounded to, Price(4) (100)"},
+	{"skew", "fair value shift per share held, Price(4) (1)"},
+	{"max_position", "no new risk on a side beyond this many shares (1000)"},
+	{"requote", "replace a quote when its price should move this much (100)"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops mm_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct mm_state),
@@ -137,6 +148,7 @@ static const struct fp_strat_ops mm_ops = {
 	.on_book_top = mm_on_top,
 	.on_exec = mm_on_exec,
 	.on_reject = mm_on_reject,
+	.params = mm_params,
 };
 
 /* ---- momentum ---- */
@@ -238,6 +250,17 @@ static void mom_on_reject(void *st, struct fp_strat_ctx *ctx, const struct fp_ev
 		s->pending = 0;
 }
 
+static const struct fp_strat_param_decl mom_params[] = {
+	{"symbol", "symbol id to trade (required)"},
+	{"size", "shares per entry (100)"},
+	{"imbalance", "book imbalance that triggers an entry (0.3)"},
+	{"fast", "fast EMA of trade prices, in trades (10)"},
+	{"slow", "slow EMA of trade prices, in trades (30)"},
+	{"stop_bps", "stop-loss from the entry, basis points (50)"},
+	{"take_bps", "take-profit from the entry, basis points (100)"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops momentum_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct mom_state),
@@ -247,6 +270,7 @@ static const struct fp_strat_ops momentum_ops = {
 	.on_trade = mom_on_trade,
 	.on_exec = mom_on_exec,
 	.on_reject = mom_on_reject,
+	.params = mom_params,
 };
 
 /* ---- ping ---- */
@@ -286,12 +310,20 @@ static void ping_on_top(void *st, struct fp_strat_ctx *ctx, const struct fp_even
 				FP_TIF_IOC) != 0;
 }
 
+static const struct fp_strat_param_decl ping_params[] = {
+	{"symbol", "symbol id to ping (0 = any)"},
+	{"size", "shares per order (100)"},
+	{"every", "send on every n-th book change (100)"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops ping_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct ping_state),
 	.name = "ping",
 	.init = ping_init,
 	.on_book_top = ping_on_top,
+	.params = ping_params,
 };
 
 const struct fp_strat_ops *fp_strat_builtin(const char *name)

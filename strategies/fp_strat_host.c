@@ -17,6 +17,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@
 static struct fp_event *outbox_push(struct fp_strat_host *h)
 {
 	if (h->out_tail - h->out_head >= FP_STRAT_OUTBOX) {
-		h->stats.outbox_full++;
+		h->stats->outbox_full++;
 		return NULL;
 	}
 	struct fp_event *e = &h->outbox[h->out_tail++ % FP_STRAT_OUTBOX];
@@ -198,10 +199,58 @@ static int load_ops(const struct fp_strat_spec *sp, const struct fp_strat_ops **
 	return 0;
 }
 
+/* The first key of @p p that @p ops does not declare (strategy.h, fp_strat_ops.params):
+ * -EINVAL with *bad = its index and a message listing the declared keys; else 0. */
+static int params_declared(const struct fp_strat_ops *ops, const struct fp_strat_params *p,
+			   int *bad)
+{
+	*bad = -1;
+	for (uint32_t i = 0; i < p->nb && i < FP_STRAT_MAX_PARAMS; i++) {
+		const char *key = p->p[i].key;
+		bool known = !strncmp(key, FP_STRAT_PARAM_SYMBOL, sizeof(p->p[i].key));
+		for (const struct fp_strat_param_decl *d = ops->params; !known && d && d->key; d++)
+			known = !strncmp(key, d->key, sizeof(p->p[i].key));
+		if (known)
+			continue;
+		char list[FP_STRAT_MAX_PARAMS * 34] = "";
+		for (const struct fp_strat_param_decl *d = ops->params; d && d->key; d++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", d->key);
+		*bad = (int)i;
+		return fp_err_set(-EINVAL, "strategy '%s' has no parameter '%.*s' (it takes: %s)",
+				  ops->name ? ops->name : "?", (int)sizeof(p->p[i].key), key,
+				  list[0] ? list : "none");
+	}
+	return 0;
+}
+
+int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad)
+{
+	const struct fp_strat_ops *ops = NULL;
+	void *dl = NULL;
+	*bad = -1;
+	int rc = load_ops(sp, &ops, &dl);
+	if (rc < 0)
+		return rc;
+	if (!ops || ops->abi_version != FP_STRAT_ABI_VERSION)
+		rc = fp_err_set(-EINVAL, "ABI version %u (want version %d)", ops ? ops->abi_version : 0,
+				FP_STRAT_ABI_VERSION);
+	else
+		rc = params_declared(ops, &sp->params, bad);
+	if (dl)
+		dlclose(dl);
+	return rc;
+}
+
 int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *cfg)
 {
 	int rc;
 	memset(h, 0, sizeof(*h));
+	h->stats = cfg->stats ? cfg->stats : &h->own_stats;
+	memset(h->stats, 0, sizeof(*h->stats));
+	h->stats->magic = FP_STRAT_STATS_MAGIC;
+	h->stats->version = FP_STRAT_STATS_VERSION;
+	h->stats->size = sizeof(*h->stats);
 	if (!cfg->intent)
 		return fp_err_set(-EINVAL, "strategy host: no intent ring");
 	if (cfg->nb_md > FP_STRAT_MAX_MD || cfg->nb_strategies > FP_STRAT_MAX)
@@ -214,7 +263,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		return fp_err_set(-EINVAL, "strategy host: tsc_hz %" PRIu64 " out of range",
 				  cfg->tsc_hz);
 	h->cfg = *cfg;
-	h->stats.first_seq = cfg->clock ? cfg->first_seq : first_seq(cfg->first_seq);
+	h->stats->first_seq = cfg->clock ? cfg->first_seq : first_seq(cfg->first_seq);
 	h->timer_tsc = cfg->timer_us ? cfg->tsc_hz * cfg->timer_us / 1000000 : 0;
 	h->next_timer = host_now(h) + h->timer_tsc;
 	for (uint32_t i = 0; i < cfg->nb_strategies; i++) {
@@ -237,6 +286,11 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 			h->nb = i + 1;
 			goto err_named;
 		}
+		int bad;
+		if ((rc = params_declared(s->ops, &sp->params, &bad)) < 0) {
+			h->nb = i + 1;
+			goto err_named;
+		}
 		size_t ssz = FP_ALIGN_UP((size_t)s->ops->state_size + 1, (size_t)64);
 		s->state = aligned_alloc(64, ssz);
 		s->position = calloc(cfg->nb_symbols, sizeof(int64_t));
@@ -247,7 +301,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 		}
 		memset(s->state, 0, ssz);
 		s->symbol_id = sp->symbol_id;
-		s->next_seq = h->stats.first_seq;
+		s->next_seq = h->stats->first_seq;
 		s->ctx = (struct fp_strat_ctx){.api = &fp_strat_api_v2,
 					       .host = h,
 					       .strategy_id = sp->id,
@@ -303,7 +357,7 @@ static unsigned flush(struct fp_strat_host *h)
 		if (got < n)
 			break; /* ring full: the rest waits (invariant 1) */
 	}
-	h->stats.intents += done;
+	h->stats->intents += done;
 	return done;
 }
 
@@ -311,10 +365,10 @@ static void dispatch_md(struct fp_strat_host *h, const struct fp_event *ev, uint
 {
 	if (fp_unlikely(ev->flags & (FP_EVF_STALE | FP_EVF_REPLAY))) { /* (3) */
 		if (ev->type != FP_EV_BOOK_TOP || !(ev->flags & FP_EVF_STALE)) {
-			h->stats.history++;
+			h->stats->history++;
 			return;
 		}
-		h->stats.book_states++; /* the book went stale: strategies are told */
+		h->stats->book_states++; /* the book went stale: strategies are told */
 	}
 	for (uint32_t i = 0; i < h->nb; i++) {
 		struct fp_strat_slot *s = &h->slot[i];
@@ -336,7 +390,7 @@ static struct fp_strat_slot *route(struct fp_strat_host *h, uint16_t strategy_id
 {
 	uint8_t r = strategy_id < 32768 ? h->route[strategy_id] : 0;
 	if (!r) {
-		h->stats.unrouted++;
+		h->stats->unrouted++;
 		return NULL;
 	}
 	return &h->slot[r - 1];
@@ -356,14 +410,14 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 				if (ev[i].u.control.command == FP_EV_CTL_VENUE_UP &&
 				    fp_jrnl_exec_filter_session(&h->exec_filter,
 								ev[i].u.control.text))
-					h->stats.exec_last_seq = 0;
+					h->stats->exec_last_seq = 0;
 				continue;
 			}
 			if (fp_jrnl_exec_replayed(&h->exec_filter, &ev[i])) { /* J3 */
-				h->stats.exec_dups++;
+				h->stats->exec_dups++;
 				continue;
 			}
-			h->stats.exec_last_seq = h->exec_filter.last_seq;
+			h->stats->exec_last_seq = h->exec_filter.last_seq;
 			struct fp_strat_slot *s = route(h, ev[i].u.exec.strategy_id);
 			if (!s)
 				continue;
@@ -381,7 +435,7 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 		}
 		if (n)
 			fp_ring_release(h->cfg.exec, n);
-		h->stats.execs += n;
+		h->stats->execs += n;
 		work += n;
 	}
 	if (h->cfg.reject) {
@@ -397,7 +451,7 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 		}
 		if (n)
 			fp_ring_release(h->cfg.reject, n);
-		h->stats.rejects += n;
+		h->stats->rejects += n;
 		work += n;
 	}
 	for (uint32_t k = 0; k < h->cfg.nb_md; k++) {
@@ -407,7 +461,7 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 				dispatch_md(h, &ev[i], now);
 		if (n)
 			fp_ring_release(h->cfg.md[k], n);
-		h->stats.md += n;
+		h->stats->md += n;
 		work += n;
 	}
 	if (h->timer_tsc && now >= h->next_timer) {
@@ -419,7 +473,19 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 				s->ops->on_timer(s->state, &s->ctx);
 			}
 		}
-		h->stats.timers++;
+		h->stats->timers++;
 	}
 	return work + flush(h);
+}
+
+int fp_strat_stats_check(const struct fp_strat_stats *st)
+{
+	if (st->magic != FP_STRAT_STATS_MAGIC)
+		return fp_err_set(-EPROTO, "strat.stats: bad magic (not a strategy host's counters)");
+	if (st->version != FP_STRAT_STATS_VERSION || st->size != sizeof(*st))
+		return fp_err_set(-EPROTO,
+				  "strat.stats: layout version %u (%u bytes), this program reads %u "
+				  "(%zu bytes): use the fastpath that created the segment",
+				  st->version, st->size, FP_STRAT_STATS_VERSION, sizeof(*st));
+	return 0;
 }

@@ -30,8 +30,9 @@
 
 #include "fp_event.h"
 
-/* 2: fp_strat_api.depth (fp_strat_depth), struct fp_strat_level */
-#define FP_STRAT_ABI_VERSION 2
+/* 2: fp_strat_api.depth (fp_strat_depth), struct fp_strat_level
+ * 3: fp_strat_ops.params (declared parameters; the host refuses any other key) */
+#define FP_STRAT_ABI_VERSION 3
 #define FP_STRAT_ENTRY       "fp_strategy_entry"
 #define FP_STRAT_MAX_PARAMS  16
 
@@ -40,6 +41,16 @@ struct fp_strat_param {
 	char key[32];
 	char value[64];
 };
+
+/** One parameter a strategy reads (fp_strat_ops.params). */
+struct fp_strat_param_decl {
+	const char *key; /**< < 32 characters; NULL ends the list */
+	const char *doc; /**< one line: meaning and default, for messages and docs */
+};
+
+/** Key of the parameter the host adds from the config entry's `symbol`: every strategy
+ *  accepts it, declared or not. */
+#define FP_STRAT_PARAM_SYMBOL "symbol"
 
 /** Parameters of one strategy instance. */
 struct fp_strat_params {
@@ -117,6 +128,13 @@ struct fp_strat_ops {
 	void (*on_timer)(void *state, struct fp_strat_ctx *ctx);
 	/** Cold. */
 	void (*fini)(void *state);
+	/* ---- ABI 3 ---- */
+	/**
+	 * Every parameter init() reads, ended by {NULL}; NULL: none. The host refuses to start
+	 * a strategy given any other key (FP_STRAT_PARAM_SYMBOL excepted): a misspelled key
+	 * would otherwise leave its default in force without a word.
+	 */
+	const struct fp_strat_param_decl *params;
 };
 
 /* ---- inline helpers for strategies (no host symbols needed) ---- */

@@ -66,6 +66,13 @@ static void probe_fini(void *st)
 	fclose(f);
 }
 
+static const struct fp_strat_param_decl probe_params[] = {
+	{"buy_symbol", "symbol id to buy on (0 = none)"},
+	{"buy", "shares to buy once (0)"},
+	{"out", "file the summary is written to at fini"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops probe_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct probe_state),
@@ -74,6 +81,7 @@ static const struct fp_strat_ops probe_ops = {
 	.on_book_top = probe_top,
 	.on_exec = probe_exec,
 	.fini = probe_fini,
+	.params = probe_params,
 };
 
 const struct fp_strat_ops *fp_strategy_entry(void)

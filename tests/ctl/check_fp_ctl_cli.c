@@ -194,6 +194,8 @@ static const struct bad_case bad_cases[] = {
 	{"unknown strategy", "name = \"mm\"", "name = \"mmm\"", 0, "no built-in strategy 'mmm'"},
 	{"bad strategy parameter", "\"size=100\"", "\"size=0\"", 0,
 	 "parameter 'size=0' refused by the strategy"},
+	{"misspelt strategy parameter", "\"size=100\"", "\"sise=100\"", 0,
+	 ":6: strategy 1: strategy 'mm' has no parameter 'sise' (it takes: symbol, size, "},
 	{"venue not an address", "127.0.0.1:9", "localhost:9", 0, "must be IPV4:PORT"},
 	{"misspelt limit in risk.conf", "max_gross = 5000000.0;", "max_gros = 5000000.0;", 1,
 	 ":15: unknown key 'max_gros' in 'environments.dev.global' (did you mean 'max_gross'"},

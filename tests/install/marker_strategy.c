@@ -39,12 +39,18 @@ static void marker_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event
 	((struct marker_state *)st)->tops++;
 }
 
+static const struct fp_strat_param_decl marker_params[] = {
+	{"marker", "file created at init"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops marker_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct marker_state),
 	.name = "marker",
 	.init = marker_init,
 	.on_book_top = marker_top,
+	.params = marker_params,
 };
 
 const struct fp_strat_ops *fp_strategy_entry(void)

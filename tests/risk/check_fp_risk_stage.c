@@ -331,6 +331,49 @@ START_TEST(test_breaker_rejects_cooldown_reset)
 }
 END_TEST
 
+/* Before the gateway's first login it refuses orders as not connected: risk then refuses
+ * new orders itself (venue_down), which neither spends the order rate nor counts toward the
+ * rejects breaker (e2e_diskfull under load: a market maker that requoted on every refusal
+ * tripped the breaker and the kill switch before the venue came up), until VENUE_UP. */
+START_TEST(test_venue_down_until_login_is_not_a_strategy_error)
+{
+	R.lim->g.max_consec_rejects = 3;
+	rig_init();
+	struct fp_event out[8];
+	uint64_t a = intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+	poll_n(1);
+	ck_assert_uint_eq(drain(R.order, out, 8), 1); /* not known yet: forwarded */
+	struct fp_event rej = {.type = FP_EV_EXEC_REJECTED};
+	rej.u.exec.client_order_id = a;
+	rej.u.exec.reason = FP_RISK_GW_NOT_CONNECTED;
+	put(R.exec, &rej);
+	poll_n(1);
+	ck_assert_uint_eq(R.risk.core.open_orders, 0);
+	uint64_t first = 0;
+	for (int i = 0; i < 10; i++) {
+		uint64_t id = intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+		first = first ? first : id;
+		poll_n(1);
+	}
+	struct fp_event rj[16];
+	ck_assert_uint_eq(drain(R.reject[0], rj, 16), 10);
+	ck_assert_uint_eq(rj[0].u.reject.client_order_id, first);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(rj[i].u.reject.reason, FP_RISK_VENUE_DOWN);
+	ck_assert_str_eq(fp_risk_reason_name(FP_RISK_VENUE_DOWN), "venue_down");
+	ck_assert_uint_eq(R.risk.core.cnt.rejected[FP_RISK_VENUE_DOWN], 10);
+	ck_assert_uint_eq(R.risk.core.consec_rejects, 0);
+	ck_assert_uint_eq(brk_state(), FP_RISK_BRK_CLOSED);
+	ck_assert_uint_eq(drain(R.order, out, 8), 0);
+	control(FP_RISK_CTL_VENUE_UP);
+	intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+	poll_n(1);
+	ck_assert_uint_eq(drain(R.order, out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	rig_stop();
+}
+END_TEST
+
 START_TEST(test_breaker_trips_venue_loss_position_stale)
 {
 	R.lim->g.breaker_on_venue = 1;
@@ -629,6 +672,7 @@ int main(void)
 	tcase_add_test(tc, test_full_order_ring_is_backpressure);
 	tcase_add_test(tc, test_kill_switch_mass_cancel_and_cancels_pass);
 	tcase_add_test(tc, test_breaker_rejects_cooldown_reset);
+	tcase_add_test(tc, test_venue_down_until_login_is_not_a_strategy_error);
 	tcase_add_test(tc, test_breaker_trips_venue_loss_position_stale);
 	tcase_add_test(tc, test_stop_loss_exit_through_order_ring);
 	tcase_add_test(tc, test_limits_change_while_orders_flow);

@@ -11,7 +11,9 @@
  * timers; a full intent ring holds intents in the outbox, none lost, and a full outbox
  * refuses new orders to the strategy; client order ids of a restarted host are above every
  * id of the one before and at or above cfg.first_seq; execution reports replayed by the
- * venue after a gateway restart (seq not above the last, same session) are dropped.
+ * venue after a gateway restart (seq not above the last, same session) are dropped; the
+ * counters are kept in the strat.stats region given, stamped and checked; a parameter key a
+ * strategy (built in or .so) does not declare is refused, with the keys it takes.
  */
 #include <check.h>
 #include <errno.h>
@@ -156,7 +158,38 @@ START_TEST(test_ids_never_repeat_across_restarts)
 	start();
 	ping_ids(b, 1);
 	ck_assert_uint_eq(b[0], (9ULL << FP_STRAT_SEQ_BITS) | C.first_seq);
-	ck_assert_uint_eq(H->stats.first_seq, C.first_seq);
+	ck_assert_uint_eq(H->stats->first_seq, C.first_seq);
+}
+END_TEST
+
+/* The host counts in the region it is given (strat.stats), laid out and stamped for readers
+ * in other processes; a region of another layout is refused by the reader's check. */
+START_TEST(test_stats_region_counted_in_place_and_checked)
+{
+	struct fp_strat_stats *region = aligned_alloc(FP_CACHE_LINE, sizeof(*region));
+	memset(region, 0xa5, sizeof(*region)); /* init zeroes it */
+	C.stats = region;
+	struct fp_strat_spec *s = add(3, "ping", NULL);
+	param(s, "every=1");
+	start();
+	ck_assert_ptr_eq(H->stats, region);
+	ck_assert_int_eq(fp_strat_stats_check(region), 0);
+	ck_assert_uint_eq(region->reserved[0], 0);
+	top(1, PX - 100, PX + 100, 100, 100, 1);
+	top(1, PX - 100, PX + 100, 200, 100, 2);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(region->md, 2); /* no copy step: the figures are there at once */
+	ck_assert_uint_eq(region->intents, 2);
+	region->version++;
+	ck_assert_int_eq(fp_strat_stats_check(region), -EPROTO);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "layout version"));
+	region->version--;
+	region->magic = 0;
+	ck_assert_int_eq(fp_strat_stats_check(region), -EPROTO);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "bad magic"));
+	fp_strat_host_fini(H);
+	memset(H, 0, sizeof(*H));
+	free(region);
 }
 END_TEST
 
@@ -184,7 +217,7 @@ START_TEST(test_replayed_exec_reports_dropped)
 		ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
 	}
 	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(H->stats.exec_dups, 2);
+	ck_assert_uint_eq(H->stats->exec_dups, 2);
 	ck_assert_int_eq(H->slot[0].position[2], 50);
 	/* a replace: two reports of one seq (canceled, accepted) both apply; their replay not */
 	for (int k = 0; k < 2; k++)
@@ -196,8 +229,8 @@ START_TEST(test_replayed_exec_reports_dropped)
 			ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
 		}
 	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(H->stats.execs, 7 + 4 + 1);
-	ck_assert_uint_eq(H->stats.exec_dups, 4);
+	ck_assert_uint_eq(H->stats->execs, 7 + 4 + 1);
+	ck_assert_uint_eq(H->stats->exec_dups, 4);
 	venue_up("FPSIM00002"); /* a new session numbers from 1 */
 	struct fp_event ev = {.type = FP_EV_EXEC_FILL, .symbol_id = 2, .seq = 1};
 	ev.u.exec = (struct fp_ev_exec){
@@ -205,7 +238,7 @@ START_TEST(test_replayed_exec_reports_dropped)
 	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
 	fp_strat_host_poll(H, 64);
 	ck_assert_int_eq(H->slot[0].position[2], 60);
-	ck_assert_uint_eq(H->stats.exec_dups, 4);
+	ck_assert_uint_eq(H->stats->exec_dups, 4);
 }
 END_TEST
 
@@ -227,6 +260,24 @@ START_TEST(test_bad_configs_refused)
 	add(4, "mm", NULL); /* no symbol */
 	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 4 'mm'"));
+	/* a key the strategy does not declare (strategy.h ABI 3): refused, not ignored */
+	C.nb_strategies = 0;
+	struct fp_strat_spec *mm = add(5, "mm", NULL);
+	param(mm, "symbol=1");
+	param(mm, "half_spred=300");
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 'mm' has no parameter 'half_spred' "
+						   "(it takes: symbol, size, half_spread,"));
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "strategy 5 'mm'"));
+	int bad = -1;
+	ck_assert_int_eq(fp_strat_params_check(mm, &bad), -EINVAL);
+	ck_assert_int_eq(bad, 1);
+	mm->params.p[1] = (struct fp_strat_param){"half_spread", "300"};
+	ck_assert_int_eq(fp_strat_params_check(mm, &bad), 0);
+	ck_assert_int_eq(bad, -1);
+	struct fp_strat_spec nosuch = {.name = "nosuch"};
+	ck_assert_int_eq(fp_strat_params_check(&nosuch, &bad), -EINVAL);
+	ck_assert_int_eq(bad, -1); /* not a parameter's fault */
 	struct fp_strat_params p = {0};
 	ck_assert_int_eq(fp_strat_params_add(&p, "novalue"), -EINVAL);
 	C.nb_strategies = 0;
@@ -344,6 +395,32 @@ START_TEST(test_momentum_entry_and_stop)
 }
 END_TEST
 
+/* A .so strategy declares its parameters too: what it declares starts, anything else (but
+ * the host's own "symbol") is refused with the list it takes. */
+START_TEST(test_so_strategy_declared_params)
+{
+	struct fp_strat_spec *s = add(11, "echo", FP_STRAT_ECHO_SO);
+	param(s, "size=7");
+	param(s, "symbol=5");
+	int bad = -1;
+	ck_assert_int_eq(fp_strat_params_check(s, &bad), 0);
+	start();
+	top(5, PX - 1, PX + 1, 1, 1, 0);
+	fp_strat_host_poll(H, 64);
+	struct fp_event out[2];
+	ck_assert_uint_eq(take(out, 2), 1);
+	ck_assert_uint_eq(out[0].u.order.shares, 7); /* the declared parameter took effect */
+	fp_strat_host_fini(H);
+	param(s, "colour=red");
+	ck_assert_int_eq(fp_strat_params_check(s, &bad), -EINVAL);
+	ck_assert_int_eq(bad, 2);
+	ck_assert_int_eq(fp_strat_host_init(H, &C), -EINVAL);
+	ck_assert_msg(strstr(fp_err_msg(), "strategy 'echo' has no parameter 'colour' (it takes: "
+					   "size)"),
+		      "got '%s'", fp_err_msg());
+}
+END_TEST
+
 START_TEST(test_so_strategy_gets_its_events)
 {
 	struct fp_strat_spec *s = add(11, "echo", FP_STRAT_ECHO_SO);
@@ -377,7 +454,7 @@ START_TEST(test_so_strategy_gets_its_events)
 	ck_assert_uint_eq(e->rejects, 1);
 	ck_assert_uint_eq(e->last_reason, 12);
 	ck_assert_uint_ge(e->timers, 1);
-	ck_assert_uint_eq(H->stats.unrouted, 1);
+	ck_assert_uint_eq(H->stats->unrouted, 1);
 }
 END_TEST
 
@@ -411,14 +488,14 @@ START_TEST(test_full_intent_ring_loses_nothing)
 		top(1, PX - 1, PX + 1, 1, 1, 0);
 	}
 	fp_strat_host_poll(H, 512);
-	ck_assert_uint_gt(H->stats.outbox_full, 0);
-	uint64_t before = H->stats.intents;
+	ck_assert_uint_gt(H->stats->outbox_full, 0);
+	uint64_t before = H->stats->intents;
 	seen = 0;
 	for (int round = 0; round < 200 && (seen < FP_STRAT_OUTBOX + 4); round++) {
 		seen += take(out, 16);
 		fp_strat_host_poll(H, 0);
 	}
-	ck_assert_uint_eq(seen + 0, H->stats.intents - before + 4);
+	ck_assert_uint_eq(seen + 0, H->stats->intents - before + 4);
 }
 END_TEST
 
@@ -429,11 +506,13 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bad_configs_refused);
 	tcase_add_test(tc, test_ids_never_repeat_across_restarts);
+	tcase_add_test(tc, test_stats_region_counted_in_place_and_checked);
 	tcase_add_test(tc, test_replayed_exec_reports_dropped);
 	tcase_add_test(tc, test_ping_every_nth_change);
 	tcase_add_test(tc, test_market_maker_skew_requote_cap);
 	tcase_add_test(tc, test_momentum_entry_and_stop);
 	tcase_add_test(tc, test_so_strategy_gets_its_events);
+	tcase_add_test(tc, test_so_strategy_declared_params);
 	tcase_add_test(tc, test_full_intent_ring_loses_nothing);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

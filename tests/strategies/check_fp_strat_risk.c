@@ -145,7 +145,7 @@ START_TEST(test_ping_through_risk_and_reject_back)
 	spin();
 	ck_assert_uint_eq(fp_ring_dequeue_burst(W.order, out, 8), 0);
 	ck_assert_uint_eq(W.risk.core.cnt.rejected[FP_RISK_COLLAR], 1);
-	ck_assert_uint_eq(W.host->stats.rejects, 1);
+	ck_assert_uint_eq(W.host->stats->rejects, 1);
 	wire_down();
 }
 END_TEST

@@ -56,6 +56,11 @@ static void echo_timer(void *st, struct fp_strat_ctx *ctx)
 	((struct echo_state *)st)->timers++;
 }
 
+static const struct fp_strat_param_decl echo_params[] = {
+	{"size", "shares per bid (10)"},
+	{NULL, NULL},
+};
+
 static const struct fp_strat_ops echo_ops = {
 	.abi_version = FP_STRAT_ABI_VERSION,
 	.state_size = sizeof(struct echo_state),
@@ -66,6 +71,7 @@ static const struct fp_strat_ops echo_ops = {
 	.on_exec = echo_exec,
 	.on_reject = echo_reject,
 	.on_timer = echo_timer,
+	.params = echo_params,
 };
 
 const struct fp_strat_ops *fp_strategy_entry(void)
