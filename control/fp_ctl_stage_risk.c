@@ -47,6 +47,29 @@ static int risk_replay(void *arg, const struct fp_store_record *rec, uint32_t da
 	return fp_risk_recover_event(&a->risk, rec->flags, &ev, day);
 }
 
+/* Say what the tail of a check depends on, when it is not what it should be (issue 15): the
+ * tables off the reserved hugepage pool, the limits watcher on the worker's core. */
+static void risk_placement_log(const struct fp_risk *r)
+{
+	struct fp_log log;
+	fp_log_init(&log, stderr, "risk", FP_LOG_INFO);
+	if (r->st->tables_backing != FP_RISK_MEM_HUGETLB ||
+	    r->st->limits_backing != FP_RISK_MEM_HUGETLB)
+		fp_log(&log, FP_LOG_WARN,
+		       "tables on %s pages, limits on %s pages (%u%% huge): no room in the "
+		       "reserved "
+		       "hugepage pool, so a check on a cold symbol may cost a page walk; reserve "
+		       "more with 'echo N > /proc/sys/vm/nr_hugepages' (as root, before starting)",
+		       fp_risk_mem_backing_name(r->st->tables_backing),
+		       fp_risk_mem_backing_name((unsigned)r->st->limits_backing),
+		       r->core.mem.huge_pct);
+	if (r->has_watcher && !r->st->watcher_apart)
+		fp_log(&log, FP_LOG_INFO,
+		       "limits watcher shares the worker's core (one allowed core, or the worker "
+		       "is not pinned): it wakes every %u us there",
+		       r->cfg.watch_us);
+}
+
 static int risk_recover(struct risk_adapter *a, const struct fp_ctl_env *env)
 {
 	struct fp_log log;
@@ -184,6 +207,7 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		return -EPROTO;
 	if ((rc = fp_risk_init(&a->risk, &cfg)) < 0)
 		return rc;
+	risk_placement_log(&a->risk);
 	if (cfg.journal && (rc = risk_recover(a, env)) < 0) { /* no store: nothing to replay */
 		fp_risk_fini(&a->risk);
 		return rc;

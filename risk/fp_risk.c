@@ -14,14 +14,18 @@
  * fini takes the risk thread offline before joining the watcher, so that a watcher inside
  * synchronize_rcu() can finish.
  */
+#define _GNU_SOURCE /* pthread_attr_setaffinity_np, CPU_SET: the watcher off the worker's core */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <urcu-qsbr.h>
 
+#include "fp_cpu.h"
 #include "fp_err.h"
 #include "fp_risk.h"
 #include "fp_tsc.h"
@@ -34,9 +38,69 @@ static inline uint64_t risk_now(const struct fp_risk *r)
 	return r->cfg.clock ? r->cfg.clock(r->cfg.clock_arg) : fp_tsc_now();
 }
 
+/* A limit set on huge pages (fp_risk_mem.h: a check reads its symbol's line without a page
+ * walk), the mapping's descriptor kept right after it. Cold: init and the watcher. */
+struct limits_box {
+	struct fp_risk_limits lim; /* first: a set's address is its box's */
+	struct fp_risk_mem mem;
+};
+
 static struct fp_risk_limits *limits_alloc(void)
 {
-	return aligned_alloc(FP_CACHE_LINE, sizeof(struct fp_risk_limits));
+	struct fp_risk_mem m;
+	struct limits_box *b = fp_risk_mem_alloc(&m, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->mem = m;
+	return &b->lim;
+}
+
+static void limits_free(struct fp_risk_limits *lim)
+{
+	if (!lim)
+		return;
+	struct fp_risk_mem m = ((struct limits_box *)lim)->mem; /* copied out: it is unmapped */
+	fp_risk_mem_free(&m);
+}
+
+/* Where the set in use lives (the check reads it on every intent). */
+static unsigned limits_backing(const struct fp_risk_limits *lim)
+{
+	return ((const struct limits_box *)lim)->mem.backing;
+}
+
+/*
+ * Keep the watcher off the worker's core (issue 15): a thread starts with its creator's
+ * affinity, and the worker pins itself before its stages start, so the watcher would wake
+ * every watch_us on the measured core. It runs on the process's other allowed cores
+ * (@p apart); when there is none (one core, or the worker is not pinned) it shares, and the
+ * counters say so (fp_risk_stats.watcher_apart). Cold: init. @return 1 when apart.
+ */
+static int watcher_cpus(cpu_set_t *apart)
+{
+	char list[256];
+	cpu_set_t worker;
+	CPU_ZERO(apart);
+	if (pthread_getaffinity_np(pthread_self(), sizeof(worker), &worker) != 0 ||
+	    fp_cpu_allowed_list(list, sizeof(list)) < 0)
+		return 0;
+	int allowed = 0;
+	for (char *p = list; *p;) { /* "0-3,6" */
+		char *end;
+		long lo = strtol(p, &end, 10), hi = lo;
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		for (long c = lo; c <= hi && c < CPU_SETSIZE; c++) {
+			allowed++;
+			if (c >= 0 && !CPU_ISSET((int)c, &worker))
+				CPU_SET((int)c, apart);
+		}
+		p = *end == ',' ? end + 1 : end;
+	}
+	/* nowhere else to go, or the worker is not pinned (it may run anywhere): shares */
+	return CPU_COUNT(apart) > 0 && CPU_COUNT(&worker) < allowed;
 }
 
 static void *watcher_main(void *arg)
@@ -54,11 +118,11 @@ static void *watcher_main(void *arg)
 		if (!fresh)
 			continue; /* try again next period */
 		if (fp_risk_limits_read(r->cfg.limits_shm, fresh) < 0) {
-			free(fresh); /* the writer is busy: try again next period */
+			limits_free(fresh); /* the writer is busy: try again next period */
 			continue;
 		}
 		if (fp_risk_limits_validate(fresh) < 0) {
-			free(fresh);
+			limits_free(fresh);
 			atomic_fetch_add_explicit(&r->st->limits_refused, 1, memory_order_relaxed);
 			last = seq;
 			continue;
@@ -66,7 +130,8 @@ static void *watcher_main(void *arg)
 		fp_risk_limits_derive(fresh, r->cfg.tsc_hz);
 		struct fp_risk_limits *old = rcu_xchg_pointer(&r->lim, fresh);
 		synchronize_rcu(); /* every poll that could hold `old` has ended */
-		free(old);
+		limits_free(old);
+		r->st->limits_backing = limits_backing(fresh);
 		atomic_fetch_add_explicit(&r->st->limits_updates, 1, memory_order_relaxed);
 		last = seq;
 	}
@@ -167,10 +232,19 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 		r->cfg.kill_word = &cfg->ctl->kill;
 	r->last_kill = r->cfg.kill_word ? atomic_load(r->cfg.kill_word) : 0;
 
+	r->st->tables_backing = r->core.mem.backing;
+	r->st->limits_backing = limits_backing(lim);
 	rcu_register_thread();
 	rcu_assign_pointer(r->lim, lim);
 	if (cfg->limits_shm) {
-		int e = pthread_create(&r->watcher, NULL, watcher_main, r);
+		cpu_set_t apart;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		r->st->watcher_apart = (uint64_t)watcher_cpus(&apart);
+		if (r->st->watcher_apart)
+			pthread_attr_setaffinity_np(&attr, sizeof(apart), &apart);
+		int e = pthread_create(&r->watcher, &attr, watcher_main, r);
+		pthread_attr_destroy(&attr);
 		if (e) {
 			rcu_unregister_thread();
 			rc = fp_err_set(-e, "risk: cannot start the limits watcher");
@@ -185,7 +259,7 @@ err_brk:
 err_core:
 	fp_risk_core_fini(&r->core);
 err_lim:
-	free(lim);
+	limits_free(lim);
 	r->lim = NULL;
 	return fp_err_append(rc, "risk stage init");
 }
@@ -202,7 +276,7 @@ void fp_risk_fini(struct fp_risk *r)
 		r->has_watcher = 0;
 	}
 	rcu_unregister_thread();
-	free(r->lim);
+	limits_free(r->lim);
 	r->lim = NULL;
 	free(r->brk_owned);
 	r->brk_owned = NULL;
@@ -345,6 +419,9 @@ static void on_md(struct fp_risk *r, const struct fp_risk_limits *lim, const str
 {
 	if (ev->type == FP_EV_BOOK_TOP) {
 		fp_risk_on_top(&r->core, ev, now);
+		/* the strategies see this top too, and an intent on it may follow: its symbol
+		 * limits are in cache by then (on_top wrote the symbol's state lines) */
+		fp_risk_prefetch_symbol(&r->core, lim, ev->symbol_id);
 		r->st->tops++;
 		if (r->nb_exits < FP_RISK_MAX_EXITS)
 			r->nb_exits +=

@@ -280,6 +280,13 @@ enum fp_risk_reason fp_risk_check(struct fp_risk_core *rc, const struct fp_risk_
 	}
 }
 
+void fp_risk_prefetch_symbol(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
+			     uint32_t symbol_id)
+{
+	if (symbol_id < rc->nb_symbols && symbol_id < lim->nb_symbols)
+		__builtin_prefetch(&lim->sym[symbol_id], 0, 3);
+}
+
 void fp_risk_prefetch(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
 		      const struct fp_event *ev)
 {

@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "fp_err.h"
 #include "fp_risk_core.h"
@@ -81,22 +80,6 @@ const struct fp_risk_order *fp_risk_order_find(const struct fp_risk_core *rc, ui
 
 /* ---- lifecycle ---- */
 
-/*
- * Big tables (the order table is tens of MiB) on 2 MiB pages where the kernel allows it
- * (transparent huge pages, madvise mode): a fresh block of the order table is then rarely a
- * TLB miss. Cold; falls back to small pages silently. Released with free().
- */
-static void *big_alloc(size_t bytes)
-{
-	const size_t huge = 2u << 20;
-	if (bytes < huge)
-		return aligned_alloc(FP_CACHE_LINE, FP_ALIGN_UP(bytes, (size_t)FP_CACHE_LINE));
-	void *p = aligned_alloc(huge, FP_ALIGN_UP(bytes, huge));
-	if (p)
-		(void)madvise(p, FP_ALIGN_UP(bytes, huge), MADV_HUGEPAGE);
-	return p;
-}
-
 size_t fp_risk_pos_region_memsize(uint32_t capacity)
 {
 	return sizeof(struct fp_risk_pos_region) + (size_t)capacity * sizeof(struct fp_risk_pos);
@@ -138,10 +121,18 @@ int fp_risk_core_init(struct fp_risk_core *rc, const struct fp_risk_core_cfg *cf
 	rc->kill_word = cfg->kill_word;
 	rc->trading_word = cfg->trading_word;
 	rc->next_exit_id = 1;
-	/* calloc touches nothing; memset below does, so no page fault happens later. */
-	rc->sym = aligned_alloc(FP_CACHE_LINE, sizeof(*rc->sym) * cfg->nb_symbols);
-	rc->orders = big_alloc(sizeof(*rc->orders) * cfg->order_capacity);
-	rc->pos_index = aligned_alloc(FP_CACHE_LINE, sizeof(uint32_t) * 2 * cfg->pos_capacity);
+	/* One mapping for the three tables, on huge pages (fp_risk_mem.h): the symbol states
+	 * first (what every check reads), then the position index, then the order table. No
+	 * line of them costs a page walk, and nothing faults in after this. */
+	size_t sz_sym = FP_ALIGN_UP(sizeof(*rc->sym) * cfg->nb_symbols, (size_t)4096);
+	size_t sz_idx = FP_ALIGN_UP(sizeof(uint32_t) * 2 * cfg->pos_capacity, (size_t)4096);
+	size_t sz_ord = sizeof(*rc->orders) * cfg->order_capacity;
+	char *m = fp_risk_mem_alloc(&rc->mem, sz_sym + sz_idx + sz_ord);
+	if (m) {
+		rc->sym = (struct fp_risk_sym_state *)m;
+		rc->pos_index = (uint32_t *)(m + sz_sym);
+		rc->orders = (struct fp_risk_order *)(m + sz_sym + sz_idx);
+	}
 	if (cfg->pos_region) {
 		rc->region = cfg->pos_region;
 	} else {
@@ -152,7 +143,7 @@ int fp_risk_core_init(struct fp_risk_core *rc, const struct fp_risk_core_cfg *cf
 		if (rc->region)
 			fp_risk_pos_region_init(rc->region, cfg->pos_capacity);
 	}
-	if (!rc->sym || !rc->orders || !rc->pos_index || !rc->region) {
+	if (!m || !rc->region) {
 		fp_risk_core_fini(rc);
 		return fp_err_set(-ENOMEM,
 				  "risk: cannot allocate tables for %" PRIu32 " symbols, %" PRIu32
@@ -183,9 +174,7 @@ void fp_risk_core_fini(struct fp_risk_core *rc)
 {
 	if (!rc)
 		return;
-	free(rc->sym);
-	free(rc->orders);
-	free(rc->pos_index);
+	fp_risk_mem_free(&rc->mem);
 	if (rc->owns_region)
 		free(rc->region);
 	rc->sym = NULL;

@@ -37,6 +37,7 @@
 #include "fp_compiler.h"
 #include "fp_event.h"
 #include "fp_risk_limits.h"
+#include "fp_risk_mem.h"
 #include "fp_seqlock.h"
 #include "fp_shm_ctl.h"
 
@@ -206,8 +207,9 @@ struct fp_risk_core {
 	struct fp_risk_order *orders; /**< [order_mask + 1] */
 	uint32_t nb_orders;           /**< used entries (open and done) */
 	uint32_t pos_capacity;
-	uint64_t next_exit_id; /**< risk's own client order ids */
-	uint32_t *pos_index;   /**< hash slot -> pos entry + 1 (0 = empty) */
+	uint64_t next_exit_id;  /**< risk's own client order ids */
+	uint32_t *pos_index;    /**< hash slot -> pos entry + 1 (0 = empty) */
+	struct fp_risk_mem mem; /**< sym, pos_index and orders: one huge-page mapping */
 	struct fp_risk_pos_region *region;
 	struct fp_risk_counters cnt;
 };
@@ -257,6 +259,14 @@ unsigned fp_risk_exits(struct fp_risk_core *rc, const struct fp_risk_limits *lim
  */
 void fp_risk_prefetch(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
 		      const struct fp_event *ev);
+
+/**
+ * Start loading the symbol limits line a new order on @p symbol_id reads (the state line is
+ * written by fp_risk_on_top()). Call it when a book top for the symbol is seen: an intent
+ * on it may follow. Risk thread; no side effect.
+ */
+void fp_risk_prefetch_symbol(const struct fp_risk_core *rc, const struct fp_risk_limits *lim,
+			     uint32_t symbol_id);
 
 /** A book top (FP_EV_BOOK_TOP): reference price, halt/stale flags, marks. Risk thread. */
 void fp_risk_on_top(struct fp_risk_core *rc, const struct fp_event *ev, uint64_t now);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fp_risk_core.h"
+#include "fp_risk_mem.h"
 
 #define HZ  1000000000ULL /* 1 cycle = 1 ns in these tests */
 #define SYM 1
@@ -691,6 +692,38 @@ START_TEST(test_daily_roll_keeps_positions_and_open_orders)
 }
 END_TEST
 
+/* The tables' mapping: whole 2 MiB pages, aligned, zeroed, its backing known; the engine's
+ * three tables live in it. */
+START_TEST(test_tables_on_huge_pages)
+{
+	struct fp_risk_mem m;
+	size_t want = (3u << 20) + 5;
+	unsigned char *p = fp_risk_mem_alloc(&m, want);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq((uintptr_t)p % (2u << 20), 0);
+	ck_assert_uint_eq(m.bytes % (2u << 20), 0);
+	ck_assert_uint_ge(m.bytes, want);
+	ck_assert(m.backing == FP_RISK_MEM_HUGETLB || m.backing == FP_RISK_MEM_THP ||
+		  m.backing == FP_RISK_MEM_SMALL);
+	ck_assert_str_ne(fp_risk_mem_backing_name(m.backing), "none");
+	for (size_t i = 0; i < m.bytes; i += 4096)
+		ck_assert_uint_eq(p[i], 0);
+	fp_risk_mem_free(&m);
+	ck_assert_ptr_null(m.ptr);
+	fp_risk_mem_free(&m); /* twice: a no-op */
+
+	struct fp_risk_core rc;
+	struct fp_risk_core_cfg cfg = {
+		.nb_symbols = 16, .order_capacity = 1024, .pos_capacity = 64};
+	ck_assert_int_eq(fp_risk_core_init(&rc, &cfg), 0);
+	const char *lo = rc.mem.ptr, *hi = lo + rc.mem.bytes;
+	ck_assert((const char *)rc.sym >= lo && (const char *)(rc.sym + 16) <= hi);
+	ck_assert((const char *)rc.orders >= lo && (const char *)(rc.orders + 1024) <= hi);
+	ck_assert((const char *)rc.pos_index >= lo && (const char *)(rc.pos_index + 128) <= hi);
+	fp_risk_core_fini(&rc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_risk_core");
@@ -710,6 +743,7 @@ int main(void)
 	tcase_add_test(tc, test_cancel_throttle);
 	tcase_add_test(tc, test_duplicate_id);
 	tcase_add_test(tc, test_restricted_halted_stale);
+	tcase_add_test(tc, test_tables_on_huge_pages);
 	suite_add_tcase(s, tc);
 
 	TCase *ts = tcase_create("states");

@@ -10,16 +10,19 @@
  * cooldown -> manual reset -> closed with each transition recorded; a stop-loss exit leaving
  * through the order ring; limits changed from another thread while orders flow, never
  * checked against a half-written set; the risk.stats region formatted, counted in place and
- * checked by its readers.
+ * checked by its readers; the limits watcher kept off the core the worker is pinned to.
  */
+#define _GNU_SOURCE /* pthread_getaffinity_np, CPU_ISSET */
 #include <check.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fp_cpu.h"
 #include "fp_err.h"
 #include "fp_risk.h"
 #include "fp_tsc.h"
@@ -629,6 +632,36 @@ START_TEST(test_stats_region_in_place_and_checked)
 }
 END_TEST
 
+/* The limits watcher never runs on the core the worker is pinned to (issue 15), and the
+ * counters say where the tables live. */
+START_TEST(test_watcher_off_the_worker_core)
+{
+	cpu_set_t saved;
+	ck_assert_int_eq(pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved), 0);
+	int cores = fp_cpu_count();
+	ck_assert_int_gt(cores, 0);
+	int me = fp_cpu_current();
+	ck_assert_int_ge(me, 0);
+	ck_assert_int_eq(fp_cpu_pin_self(me), 0); /* as a worker pins itself before init */
+	rig_stop();
+	rig_start(64, 1);
+	rig_init();
+	ck_assert(R.risk.has_watcher);
+	cpu_set_t w;
+	ck_assert_int_eq(pthread_getaffinity_np(R.risk.watcher, sizeof(w), &w), 0);
+	if (cores > 1) {
+		ck_assert_uint_eq(R.risk.st->watcher_apart, 1);
+		ck_assert(!CPU_ISSET(me, &w));
+		ck_assert_int_gt(CPU_COUNT(&w), 0);
+	} else { /* one core: nowhere else to go, and the counters say so */
+		ck_assert_uint_eq(R.risk.st->watcher_apart, 0);
+	}
+	ck_assert_uint_ne(R.risk.st->tables_backing, FP_RISK_MEM_NONE);
+	ck_assert_uint_ne(R.risk.st->limits_backing, FP_RISK_MEM_NONE);
+	ck_assert_int_eq(pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_risk_stage");
@@ -645,6 +678,7 @@ int main(void)
 	tcase_add_test(tc, test_limits_change_while_orders_flow);
 	tcase_add_test(tc, test_invalid_publish_is_refused);
 	tcase_add_test(tc, test_stats_region_in_place_and_checked);
+	tcase_add_test(tc, test_watcher_off_the_worker_core);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
