@@ -24,6 +24,7 @@
 #endif
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_risk_breaker.h"
 #include "fp_version.h"
 
 /* Longest wait at stop for the cancels of open orders to be acknowledged (and fills racing
@@ -86,14 +87,20 @@ static void print_summary(const struct fp_ctl_summary *s, const struct fp_ctl_su
 		 s->md_messages >= prev->md_messages
 			 ? (double)(s->md_messages - prev->md_messages) / dt_s
 			 : 0.0);
+	/* A breaker that refuses orders (open, or cooled down and waiting for its manual reset)
+	 * names its last trip, so that a log shows why nothing trades. */
+	char breaker[48] = "closed";
+	if (s->breaker_state)
+		snprintf(breaker, sizeof(breaker), "%s (%s)",
+			 s->breaker_state == FP_RISK_BRK_COOLDOWN ? "COOLDOWN" : "OPEN",
+			 fp_risk_trip_name(s->breaker_reason));
 	printf("[%5.0fs] md %s msg/s  book %" PRIu64 " upd  orders %" PRIu64 "  fills %" PRIu64
 	       "  rejects %" PRIu64 "  pos %+" PRId64 "  pnl %+.2f  t2t p50 %.2fus p99 %.2fus"
 	       "  breaker %s  venue %s",
 	       elapsed_s, md_rate, s->book_updates, s->orders_sent, s->fills,
 	       s->risk_rejected + s->venue_rejects + s->gw_rejects, s->position_shares,
 	       (double)(s->realized_pnl + s->unrealized_pnl) / 1e4, (double)s->t2t_p50_ns / 1e3,
-	       (double)s->t2t_p99_ns / 1e3, s->breaker_state ? "OPEN" : "closed",
-	       s->venue_connected ? "up" : "down");
+	       (double)s->t2t_p99_ns / 1e3, breaker, s->venue_connected ? "up" : "down");
 	/* One line (scripts read the last one): the journal's figures at its end. */
 	if (s->journal_records || s->journal_write_errors)
 		printf("  journal %" PRIu64 " rec %.0f kB%s", s->journal_records,

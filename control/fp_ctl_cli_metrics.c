@@ -175,6 +175,8 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 	const struct fp_gw_stats *g = fp_cli_region(c, "gw.stats", NULL);
 	if (g && fp_gw_stats_check(g) < 0) /* another layout: leave its figures out */
 		g = NULL;
+	if (rs && fp_risk_stats_check(rs) < 0)
+		rs = NULL; /* another layout: not read */
 	if (rs) {
 		one(f, "fastpath_risk_checked_total", "counter", "Intents checked by risk.",
 		    (double)rs->intents);

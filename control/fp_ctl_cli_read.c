@@ -56,6 +56,25 @@ static void emit_change(struct fp_cli_out *o, const struct fp_shm_ctl *ctl)
 	fp_cli_end(o);
 }
 
+/* The latest transition to open among the breaker's kept records: the symbol and the
+ * figure that tripped it (P&L, position, rejects in a row, missing messages). */
+static void emit_last_trip(struct fp_cli_out *o, const struct fp_risk_breaker_region *brk)
+{
+	uint64_t n = atomic_load_explicit(&brk->nb_records, memory_order_acquire);
+	uint64_t first = n > FP_RISK_BREAKER_LOG ? n - FP_RISK_BREAKER_LOG : 0;
+	for (uint64_t i = n; i-- > first;) {
+		const struct fp_risk_breaker_rec *r = &brk->log[i % FP_RISK_BREAKER_LOG];
+		if (r->to != FP_RISK_BRK_OPEN || r->from == FP_RISK_BRK_OPEN)
+			continue;
+		fp_cli_obj(o, "last_trip");
+		fp_cli_str(o, "reason", fp_risk_trip_name(r->reason));
+		fp_cli_u64(o, "symbol", r->symbol_id);
+		fp_cli_i64(o, "value", r->value);
+		fp_cli_end(o);
+		return;
+	}
+}
+
 /* status */
 int fp_cli_status(struct fp_cli *c)
 {
@@ -121,6 +140,7 @@ int fp_cli_status(struct fp_cli *c)
 		fp_cli_str(o, "state", fp_risk_breaker_state_name(atomic_load(&brk->state)));
 		fp_cli_str(o, "reason", fp_risk_trip_name(atomic_load(&brk->reason)));
 		fp_cli_u64(o, "trips", brk->nb_trips);
+		emit_last_trip(o, brk);
 	} else {
 		fp_cli_str(o, "state", "absent (no risk stage)");
 	}
@@ -412,7 +432,7 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_end(o);
 	}
 	const struct fp_risk_stats *rs = fp_cli_region(c, "risk.stats", NULL);
-	if (rs) {
+	if (rs && fp_risk_stats_check(rs) == 0) {
 		fp_cli_obj(o, "risk");
 		fp_cli_u64(o, "intents", rs->intents);
 		fp_cli_u64(o, "forwarded", rs->forwarded);

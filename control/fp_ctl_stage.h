@@ -64,7 +64,8 @@ struct fp_ctl_summary {
 	uint64_t risk_fills; /**< fills risk applied to positions */
 	/** Execution reports risk could not apply (unknown order) or dropped as replays (J3). */
 	uint64_t risk_unknown_exec, risk_exec_dups;
-	uint32_t breaker_state; /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t breaker_state;  /**< 0 closed; else open/cooldown (risk's enum) */
+	uint32_t breaker_reason; /**< its last trip (enum fp_risk_trip), shown while not closed */
 	uint32_t venue_connected;
 	uint64_t t2t_count, t2t_p50_ns, t2t_p99_ns, t2t_p999_ns, t2t_max_ns;
 	/** Hops of tick-to-trade: md+book+strategy (t_rx -> decision), risk+gateway (decision

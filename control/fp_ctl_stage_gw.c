@@ -35,7 +35,12 @@
 #include "fp_gw.h"
 #include "fp_journal.h"
 #include "fp_log.h"
+#include "fp_risk.h"
 #include "fp_symtab.h"
+
+/* Risk reads these gateway figures from the exec ring without including the gateway. */
+static_assert(FP_RISK_GW_NOT_CONNECTED == FP_GW_REJ_NOT_CONNECTED, "not-connected reject");
+static_assert(FP_RISK_VENUE_SYNCED == FP_GW_VENUE_SYNCED, "venue synced argument");
 
 _Static_assert(FP_GW_REJ_NB <= FP_ARRAY_SIZE(((struct fp_ctl_summary *)0)->gw_rejects_by_reason),
 	       "fp_ctl_summary.gw_rejects_by_reason holds every gateway reject reason");

@@ -31,12 +31,8 @@
 #include "fp_risk.h"
 #include "fp_shm_ctl.h"
 
-#define RISK_STATS_PUBLISH_POLLS 256u
-
 struct risk_adapter {
-	struct fp_risk risk;
-	struct fp_risk_stats *published; /* region risk.stats */
-	unsigned polls;
+	struct fp_risk risk; /* counts in place in region risk.stats (cfg.stats) */
 };
 
 /* One journal record (fp_ctl_store_recover's callback): risk's and the gateway's events. */
@@ -71,9 +67,9 @@ static int risk_recover(struct risk_adapter *a, const struct fp_ctl_env *env)
 	       "recovered %" PRId64 " journal records (%" PRIu64 " of risk and gateway): %" PRIu64
 	       " orders, %" PRIu32 " open, %" PRIu64 " fills, %" PRIu32 " positions (net %" PRId64
 	       " shares), realized %" PRId64 ", breaker %s, next seq %" PRIu64,
-	       n, r->stats.recovered_records, r->stats.recovered_orders, r->core.open_orders,
-	       r->stats.recovered_fills, nb_pos, shares, p->firm.realized,
-	       fp_risk_breaker_state_name(atomic_load(&r->brk->state)), r->stats.exec_last_seq + 1);
+	       n, r->st->recovered_records, r->st->recovered_orders, r->core.open_orders,
+	       r->st->recovered_fills, nb_pos, shares, p->firm.realized,
+	       fp_risk_breaker_state_name(atomic_load(&r->brk->state)), r->st->exec_last_seq + 1);
 	return 0;
 }
 
@@ -130,7 +126,8 @@ static int risk_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	    (rc = fp_ctl_plan_add(plan, "risk.breaker", sizeof(struct fp_risk_breaker_region),
 				  FP_RISK_BREAKER_VERSION)) < 0)
 		return rc;
-	return fp_ctl_plan_add(plan, "risk.stats", sizeof(struct fp_risk_stats), 1);
+	return fp_ctl_plan_add(plan, "risk.stats", sizeof(struct fp_risk_stats),
+			       FP_RISK_STATS_VERSION);
 }
 
 static int risk_setup(const struct fp_ctl_env *env)
@@ -178,9 +175,9 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		.breaker_sets_kill = s.breaker_sets_kill,
 		.symtab = fp_ctl_region(env, "symtab", NULL), /* md's stale marks (issue 16) */
 	};
-	a->published = fp_ctl_region(env, "risk.stats", NULL);
+	cfg.stats = fp_ctl_region(env, "risk.stats", NULL); /* risk counts in it */
 	if (!cfg.intent[0] || !cfg.reject[0] || !cfg.exec[0] || !cfg.md[0] || !cfg.order ||
-	    !cfg.pos_region || !cfg.breaker || !cfg.limits_shm || !ctl || !a->published)
+	    !cfg.pos_region || !cfg.breaker || !cfg.limits_shm || !ctl || !cfg.stats)
 		return -ENOENT;
 	if (fp_shm_region(env->seg, FP_JRNL_RING_RISK, NULL) &&
 	    (cfg.journal = fp_ctl_ring(env, FP_JRNL_RING_RISK)) == NULL)
@@ -191,25 +188,18 @@ static int risk_init(void *ctx, const struct fp_ctl_env *env)
 		fp_risk_fini(&a->risk);
 		return rc;
 	}
-	memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
 	return 0;
 }
 
 static unsigned risk_poll(void *ctx, unsigned budget)
 {
 	struct risk_adapter *a = ctx;
-	unsigned work = fp_risk_poll(&a->risk, budget);
-
-	/* Counters for ctl and the summary; readers accept a torn (monotonic) copy. */
-	if (fp_unlikely(++a->polls % RISK_STATS_PUBLISH_POLLS == 0))
-		memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
-	return work;
+	return fp_risk_poll(&a->risk, budget);
 }
 
 static void risk_fini(void *ctx)
 {
 	struct risk_adapter *a = ctx;
-	memcpy((void *)a->published, &a->risk.stats, sizeof(a->risk.stats));
 	fp_risk_fini(&a->risk);
 }
 
@@ -219,7 +209,7 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 	const struct fp_risk_pos_region *pos = fp_shm_region(env->seg, "risk.positions", NULL);
 	const struct fp_risk_breaker_region *brk = fp_shm_region(env->seg, "risk.breaker", NULL);
 
-	if (st) {
+	if (st && fp_risk_stats_check(st) == 0) {
 		sum->intents = st->intents;
 		sum->risk_accepted = st->forwarded;
 		sum->risk_rejected = st->rejects_sent + st->rejects_unsent;
@@ -241,8 +231,10 @@ static void risk_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum
 		sum->realized_pnl = pos->firm.realized;
 		sum->unrealized_pnl = pos->firm.unreal;
 	}
-	if (brk)
+	if (brk) {
 		sum->breaker_state = atomic_load_explicit(&brk->state, memory_order_relaxed);
+		sum->breaker_reason = atomic_load_explicit(&brk->reason, memory_order_relaxed);
+	}
 }
 
 int fp_ctl_risk_cfg(const struct fp_ctl_env *env, struct fp_ctl_risk_settings *out)

@@ -153,15 +153,10 @@ static void mass_cancel(struct fp_gw *gw, const struct fp_event *ev, uint32_t sy
  * that is not one of them ends the check. Cold: only the first batch after a restart. */
 static int rec_seen(struct fp_gw *gw, const struct fp_event *ev)
 {
-	uint64_t id = ev->u.order.client_order_id;
-	uint32_t n = FP_MIN(gw->nb_rec_recent, (uint32_t)FP_GW_REC_RECENT);
-	for (uint32_t i = 0; id && i < n; i++)
-		if (gw->rec_recent[i] == id) {
-			gw->st->nb_recover_skipped++;
-			return 1;
-		}
-	gw->rec_skip = 0;
-	return 0;
+	if (!fp_jrnl_recent_seen(&gw->rec_recent, ev->u.order.client_order_id))
+		return 0;
+	gw->st->nb_recover_skipped++;
+	return 1;
 }
 
 static unsigned take_orders(struct fp_gw *gw, unsigned budget)
@@ -176,7 +171,7 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st->nb_orders_in++;
-		if (fp_unlikely(gw->rec_skip) && rec_seen(gw, ev))
+		if (fp_unlikely(gw->rec_recent.skip) && rec_seen(gw, ev))
 			continue; /* handled and journaled before a crash: never twice */
 		if (jroom < FP_GW_EXEC_RESERVE) { /* invariant (5) */
 			gw->st->nb_journal_full++;

@@ -68,6 +68,7 @@
 #include "fp_event.h"
 #include "fp_hist.h"
 #include "fp_hmap.h"
+#include "fp_journal_replay.h"
 #include "fp_ouch.h"
 #include "fp_ring.h"
 #include "fp_shm_ctl.h"
@@ -84,12 +85,8 @@ struct fp_gw_proto;
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
 #define FP_GW_TX_BACKLOG   65536
-/** Journaled order messages remembered by recovery: more than one poll's batch, so that the
- *  order events a crashed gateway handled but had not released yet are known again. */
-#define FP_GW_REC_RECENT   256
-
 /** fp_gw_order.recovered of an order released with FP_GW_REJ_LOST. */
-#define FP_GW_REC_LOST 2
+#define FP_GW_REC_LOST     2
 
 /** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
  *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
@@ -294,9 +291,7 @@ struct fp_gw {
 	uint32_t rec_replace;    /**< recovery: slot + 1 of a replace whose old leg ended */
 	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
 	uint8_t rec_session_set; /**< the session requested at login came from the journal */
-	uint8_t rec_skip;        /**< the order ring's head may hold events already handled */
-	uint32_t nb_rec_recent;
-	uint64_t rec_recent[FP_GW_REC_RECENT];      /**< ids of the last journaled order messages */
+	struct fp_jrnl_recent rec_recent; /**< J5: the order events handled before a crash */
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */

@@ -198,7 +198,7 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 	gw->st->nb_recovered_records++;
 	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL &&
 	    r->client_order_id)
-		gw->rec_recent[gw->nb_rec_recent++ % FP_GW_REC_RECENT] = r->client_order_id;
+		fp_jrnl_recent_add(&gw->rec_recent, r->client_order_id);
 	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT)
 		return rec_exec(gw, ev), 0;
 	if (gw->rec_replace)
@@ -251,7 +251,7 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 	gw->st->next_seq = 1;
 	gw->rec_replace = 0;
 	gw->rec_session[0] = '\0';
-	gw->nb_rec_recent = 0;
+	fp_jrnl_recent_reset(&gw->rec_recent);
 }
 
 void fp_gw_recover_done(struct fp_gw *gw)
@@ -267,5 +267,5 @@ void fp_gw_recover_done(struct fp_gw *gw)
 		}
 	}
 	gw->st->nb_recovered_open = gw->st->nb_open;
-	gw->rec_skip = gw->nb_rec_recent != 0;
+	fp_jrnl_recent_arm(&gw->rec_recent);
 }

@@ -59,8 +59,7 @@ static void *watcher_main(void *arg)
 		}
 		if (fp_risk_limits_validate(fresh) < 0) {
 			free(fresh);
-			atomic_fetch_add_explicit(&r->stats.limits_refused, 1,
-						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&r->st->limits_refused, 1, memory_order_relaxed);
 			last = seq;
 			continue;
 		}
@@ -68,7 +67,7 @@ static void *watcher_main(void *arg)
 		struct fp_risk_limits *old = rcu_xchg_pointer(&r->lim, fresh);
 		synchronize_rcu(); /* every poll that could hold `old` has ended */
 		free(old);
-		atomic_fetch_add_explicit(&r->stats.limits_updates, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&r->st->limits_updates, 1, memory_order_relaxed);
 		last = seq;
 	}
 	return NULL;
@@ -76,10 +75,33 @@ static void *watcher_main(void *arg)
 
 /* ---- lifecycle ---- */
 
+/* Lay the counters out in @p region (NULL: in the stage), zeroed, before any writer runs. */
+static void stats_format(struct fp_risk *r, struct fp_risk_stats *region)
+{
+	r->st = region ? region : &r->own_stats;
+	memset(r->st, 0, sizeof(*r->st)); /* before the watcher exists: no concurrent add */
+	r->st->magic = FP_RISK_STATS_MAGIC;
+	r->st->version = FP_RISK_STATS_VERSION;
+	r->st->size = (uint32_t)sizeof(*r->st);
+}
+
+int fp_risk_stats_check(const struct fp_risk_stats *st)
+{
+	if (st->magic != FP_RISK_STATS_MAGIC)
+		return fp_err_set(-EPROTO, "risk.stats: bad magic (not a risk stage's counters)");
+	if (st->version != FP_RISK_STATS_VERSION || st->size != sizeof(*st))
+		return fp_err_set(-EPROTO,
+				  "risk.stats: layout version %u (%u bytes), this program reads %u "
+				  "(%zu bytes): use the fastpath that created the segment",
+				  st->version, st->size, FP_RISK_STATS_VERSION, sizeof(*st));
+	return 0;
+}
+
 int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 {
 	int rc;
 	memset(r, 0, sizeof(*r));
+	r->st = &r->own_stats;
 	if (!cfg->order)
 		return fp_err_set(-EINVAL, "risk: no order ring");
 	if (cfg->nb_intent > FP_RISK_MAX_RINGS || cfg->nb_exec > FP_RISK_MAX_RINGS ||
@@ -102,6 +124,7 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 	r->cfg = *cfg;
 	if (!r->cfg.watch_us)
 		r->cfg.watch_us = 1000;
+	stats_format(r, cfg->stats);
 
 	struct fp_risk_limits *lim = limits_alloc();
 	if (!lim)
@@ -221,7 +244,7 @@ static void jrnl_breaker(struct fp_risk *r, uint32_t command, uint32_t why, uint
 	ev.u.control.value = (uint64_t)value;
 	snprintf(ev.u.control.text, sizeof(ev.u.control.text), "%s", fp_risk_trip_name(why));
 	if (!jrnl_put(r, &ev))
-		r->stats.journal_unrecorded++;
+		r->st->journal_unrecorded++;
 }
 
 static void trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, int64_t value,
@@ -248,32 +271,19 @@ void fp_risk_trip(struct fp_risk *r, enum fp_risk_trip why, uint32_t symbol_id, 
 /* A login to venue session @p text (space padded): a new session numbers from 1 again. */
 static void venue_session(struct fp_risk *r, const char *text)
 {
-	if (memcmp(r->venue_session, text, sizeof(r->venue_session)) != 0) {
-		memcpy(r->venue_session, text, sizeof(r->venue_session));
-		r->stats.exec_last_seq = 0;
-		r->exec_last_types = 0;
-	}
+	if (fp_jrnl_exec_filter_session(&r->exec_filter, text))
+		r->st->exec_last_seq = 0;
 }
 
 /* J3: has this report been applied already (the venue replayed it after a gateway restart
  * that had pushed it on the exec ring but not yet on the journal)? */
 static int exec_dup(struct fp_risk *r, const struct fp_event *ev)
 {
-	/* One venue message may make two reports of one seq (a replace: CANCELED of the old
-	 * id, then ACCEPTED of the new): a report is a replay when its seq is older than the
-	 * last, or the same with a type already applied at that seq. */
-	uint32_t bit = 1u << ((ev->type - FP_EV_EXEC_ACCEPTED) & 31);
-	if (ev->seq == 0)
-		return 0; /* the gateway's own reject */
-	if (ev->seq < r->stats.exec_last_seq ||
-	    (ev->seq == r->stats.exec_last_seq && (r->exec_last_types & bit))) {
-		r->stats.exec_dups++;
+	if (fp_jrnl_exec_replayed(&r->exec_filter, ev)) {
+		r->st->exec_dups++;
 		return 1;
 	}
-	if (ev->seq != r->stats.exec_last_seq)
-		r->exec_last_types = 0;
-	r->exec_last_types |= bit;
-	r->stats.exec_last_seq = ev->seq;
+	r->st->exec_last_seq = r->exec_filter.last_seq;
 	return 0;
 }
 
@@ -291,7 +301,7 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 			r->venue_down = 0;
 			venue_session(r, ev->u.control.text);
 			if (ev->u.control.arg == FP_RISK_VENUE_SYNCED && r->nb_unconfirmed) {
-				r->stats.released += fp_risk_release_unconfirmed(&r->core);
+				r->st->released += fp_risk_release_unconfirmed(&r->core);
 				r->nb_unconfirmed = 0; /* cold, once after a recovery */
 			}
 			break;
@@ -301,6 +311,12 @@ static void on_exec(struct fp_risk *r, const struct fp_risk_limits *lim, const s
 		}
 		return;
 	}
+	/* The gateway refused an order for want of a session (it has not logged in yet, or is
+	 * reconnecting): refuse new orders here until it says VENUE_UP, so that a strategy that
+	 * requotes on every refusal neither spends its order rate nor trips the rejects breaker
+	 * before the venue is there (fail closed: venue in doubt). */
+	if (ev->type == FP_EV_EXEC_REJECTED && ev->u.exec.reason == FP_RISK_GW_NOT_CONNECTED)
+		r->venue_down = 1;
 	if (exec_dup(r, ev))
 		return;
 	fp_risk_on_exec(&r->core, ev);
@@ -329,7 +345,7 @@ static void on_md(struct fp_risk *r, const struct fp_risk_limits *lim, const str
 {
 	if (ev->type == FP_EV_BOOK_TOP) {
 		fp_risk_on_top(&r->core, ev, now);
-		r->stats.tops++;
+		r->st->tops++;
 		if (r->nb_exits < FP_RISK_MAX_EXITS)
 			r->nb_exits +=
 				fp_risk_exits(&r->core, lim, ev->symbol_id, r->exits + r->nb_exits,
@@ -380,7 +396,7 @@ static unsigned send_mass_cancel(struct fp_risk *r)
 	jrnl_put(r, e); /* J4 */
 	fp_ring_commit(r->cfg.order, 1);
 	r->mass_cancel_pending = 0;
-	r->stats.mass_cancels++;
+	r->st->mass_cancels++;
 	return 1;
 }
 
@@ -391,21 +407,21 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 		uint32_t got;
 		struct fp_event *slot = fp_ring_reserve(r->cfg.order, 1, &got);
 		if (!got) { /* order ring full: the next top regenerates what is still due */
-			r->stats.exits_refused += r->nb_exits - i;
+			r->st->exits_refused += r->nb_exits - i;
 			break;
 		}
 		if (jrnl_room(r) == 0) { /* J4: nothing leaves unrecorded */
-			r->stats.exits_refused += r->nb_exits - i;
+			r->st->exits_refused += r->nb_exits - i;
 			break;
 		}
 		if (fp_risk_check(&r->core, lim, &r->exits[i], now) == FP_RISK_OK) {
 			jrnl_put(r, &r->exits[i]);
 			*slot = r->exits[i];
 			fp_ring_commit(r->cfg.order, 1);
-			r->stats.exits_sent++;
+			r->st->exits_sent++;
 			done++;
 		} else {
-			r->stats.exits_refused++;
+			r->st->exits_refused++;
 		}
 	}
 	r->nb_exits = 0;
@@ -414,19 +430,22 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 
 /* After a recovery: was intent @p ev answered by the risk worker that crashed? It peeks a
  * batch and releases it after answering, so what it answered before dying is still at the
- * head of the ring, and those answers are the last it journaled. The first intent that is
- * not one of them ends the check. Cold: the first batches after a restart. */
+ * head of the ring, and those answers are the last it journaled (J5). Cold: the first
+ * batches after a restart. */
 static int rec_seen(struct fp_risk *r, const struct fp_event *ev)
 {
-	uint64_t id = ev->u.order.client_order_id;
-	uint32_t n = FP_MIN(r->nb_rec_recent, (uint32_t)FP_RISK_REC_RECENT);
-	for (uint32_t i = 0; id && i < n; i++)
-		if (r->rec_recent[i] == id) {
-			r->stats.recover_skipped++;
-			return 1;
-		}
-	r->rec_skip = 0;
-	return 0;
+	if (!fp_jrnl_recent_seen(&r->rec_recent, ev->u.order.client_order_id))
+		return 0;
+	r->st->recover_skipped++;
+	return 1;
+}
+
+/* A new order or replace while the gateway has no venue session (venue_down); cancels pass
+ * (the gateway answers them). A refusal of the firm's, not the strategy's: not counted in
+ * the rejects in a row. */
+static inline int venue_down(const struct fp_risk *r, const struct fp_event *ev)
+{
+	return r->venue_down && (ev->type == FP_EV_ORDER_NEW || ev->type == FP_EV_ORDER_REPLACE);
 }
 
 /* A new order or replace on a symbol md marked stale in the symbol table (issue 16: risk
@@ -465,11 +484,15 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_event *ev = &in[i];
 		enum fp_risk_reason why;
-		if (fp_unlikely(r->rec_skip) && rec_seen(r, ev))
+		if (fp_unlikely(r->rec_recent.skip) && rec_seen(r, ev))
 			continue; /* answered and journaled before a crash: never twice */
 		if (i + 1 < n)    /* overlap the next intent's cache misses with this check */
 			fp_risk_prefetch(&r->core, lim, &in[i + 1]);
-		if (fp_unlikely(symbol_stale(r, ev))) {
+		if (fp_unlikely(venue_down(r, ev))) {
+			why = FP_RISK_VENUE_DOWN;
+			r->core.cnt.checked++;
+			r->core.cnt.rejected[why]++;
+		} else if (fp_unlikely(symbol_stale(r, ev))) {
 			why = FP_RISK_SYMBOL_STALE; /* the stale-data check: md is not live */
 			r->core.cnt.checked++;
 			r->core.cnt.rejected[why]++;
@@ -478,7 +501,7 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			why = fp_risk_check(&r->core, lim, ev, now);
 		} else {
 			why = used_ord < nord ? FP_RISK_JOURNAL_FULL : FP_RISK_BACKPRESSURE;
-			r->stats.journal_full += why == FP_RISK_JOURNAL_FULL;
+			r->st->journal_full += why == FP_RISK_JOURNAL_FULL;
 			r->core.cnt.checked++;
 			r->core.cnt.rejected[why]++;
 		}
@@ -493,7 +516,7 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 		if (rej)
 			rej[used_rej++] = re;
 		else
-			r->stats.rejects_unsent++;
+			r->st->rejects_unsent++;
 		if (r->cfg.journal && used_j < jroom)
 			jb[used_j++] = re; /* rejects are journaled too, when there is room */
 		if (max_rejects && r->core.consec_rejects >= max_rejects && !r->core.breaker_open)
@@ -506,9 +529,9 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 	if (used_rej)
 		fp_ring_commit(rej_ring, used_rej);
 	fp_ring_release(r->cfg.intent[q], n);
-	r->stats.intents += n;
-	r->stats.forwarded += used_ord;
-	r->stats.rejects_sent += used_rej;
+	r->st->intents += n;
+	r->st->forwarded += used_ord;
+	r->st->rejects_sent += used_rej;
 	return n + used_ord + used_rej;
 }
 
@@ -541,7 +564,7 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 			on_exec(r, lim, &ev[i], now);
 		if (n)
 			fp_ring_release(r->cfg.exec[j], n);
-		r->stats.execs += n;
+		r->st->execs += n;
 		work += n;
 	}
 	for (uint32_t k = 0; k < r->cfg.nb_md; k++) {
@@ -565,9 +588,9 @@ unsigned fp_risk_poll(struct fp_risk *r, unsigned budget)
 	if (r->cfg.nb_intent)
 		r->rr = (r->rr + 1) % r->cfg.nb_intent;
 
-	r->stats.polls++;
+	r->st->polls++;
 	if (work)
-		r->stats.checks = r->core.cnt;
+		r->st->checks = r->core.cnt;
 	rcu_read_unlock();
 	rcu_quiescent_state(); /* no reference to `lim` survives this point */
 	return work;
@@ -583,9 +606,8 @@ static void recover_begin(struct fp_risk *r)
 	fp_risk_core_reset(&r->core);
 	fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_NONE, risk_now(r));
 	r->core.breaker_open = 0;
-	r->stats.exec_last_seq = 0;
-	r->exec_last_types = 0;
-	memset(r->venue_session, 0, sizeof(r->venue_session));
+	r->st->exec_last_seq = 0;
+	fp_jrnl_exec_filter_reset(&r->exec_filter);
 }
 
 int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event *ev, uint32_t day)
@@ -596,22 +618,22 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 		recover_begin(r);
 	if (r->rec_day && day != r->rec_day) { /* a file of a later day: its roll */
 		fp_risk_daily_roll(&r->core);
-		r->stats.recovered_days++;
+		r->st->recovered_days++;
 	}
 	r->rec_day = day;
-	r->stats.recovered_records++;
+	r->st->recovered_records++;
 	if (src == FP_JRNL_SRC_RISK && ev->source != FP_RISK_SOURCE_EXIT &&
 	    ev->source != FP_RISK_SOURCE_RISK &&
 	    ((ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL) ||
 	     ev->type == FP_EV_RISK_REJECT)) /* an answer to an intent */
-		r->rec_recent[r->nb_rec_recent++ % FP_RISK_REC_RECENT] =
-			ev->type == FP_EV_RISK_REJECT ? ev->u.reject.client_order_id
-						      : ev->u.order.client_order_id;
+		fp_jrnl_recent_add(&r->rec_recent, ev->type == FP_EV_RISK_REJECT
+							   ? ev->u.reject.client_order_id
+							   : ev->u.order.client_order_id);
 	switch (ev->type) {
 	case FP_EV_ORDER_NEW:
 	case FP_EV_ORDER_REPLACE: /* forwarded by risk, or sent by the gateway: once per id */
 		if (fp_risk_record_order(&r->core, ev) == 1) {
-			r->stats.recovered_orders++;
+			r->st->recovered_orders++;
 			if (src == FP_JRNL_SRC_RISK) {
 				fp_risk_order_unconfirmed(&r->core, ev->u.order.client_order_id, 1);
 				r->nb_unconfirmed++;
@@ -628,7 +650,7 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 	case FP_EV_EXEC_CANCEL_REJECT:
 		if (src != FP_JRNL_SRC_GW || exec_dup(r, ev))
 			break;
-		r->stats.recovered_fills += ev->type == FP_EV_EXEC_FILL;
+		r->st->recovered_fills += ev->type == FP_EV_EXEC_FILL;
 		fp_risk_on_exec(&r->core, ev);
 		break;
 	case FP_EV_CONTROL:
@@ -641,13 +663,13 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 					     ev->symbol_id, (int64_t)ev->u.control.value,
 					     risk_now(r));
 			r->core.breaker_open = 1;
-			r->stats.recovered_breaker++;
+			r->st->recovered_breaker++;
 			break;
 		case FP_JRNL_CTL_BREAKER_RESET:
 			fp_risk_breaker_set(r->brk, FP_RISK_BRK_CLOSED, FP_RISK_TRIP_RESET,
 					    risk_now(r));
 			r->core.breaker_open = 0;
-			r->stats.recovered_breaker++;
+			r->st->recovered_breaker++;
 			break;
 		}
 		break;
@@ -660,6 +682,6 @@ int fp_risk_recover_event(struct fp_risk *r, uint32_t src, const struct fp_event
 void fp_risk_recover_done(struct fp_risk *r)
 {
 	r->recovering = 0;
-	r->rec_skip = r->nb_rec_recent != 0;
-	r->stats.checks = r->core.cnt;
+	fp_jrnl_recent_arm(&r->rec_recent);
+	r->st->checks = r->core.cnt;
 }

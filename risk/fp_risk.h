@@ -44,11 +44,14 @@
 #ifndef FP_RISK_H
 #define FP_RISK_H
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fp_journal.h"
+#include "fp_journal_replay.h"
 #include "fp_ring.h"
 #include "fp_risk_breaker.h"
 #include "fp_risk_core.h"
@@ -62,14 +65,20 @@
 #define FP_RISK_SOURCE_RISK 0xfffe
 
 /** FP_EV_CONTROL commands the risk stage understands on its exec rings. */
-#define FP_RISK_CTL_VENUE_DOWN FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
-#define FP_RISK_CTL_VENUE_UP   FP_EV_CTL_VENUE_UP   /**< venue session back */
-#define FP_RISK_CTL_DAILY_ROLL 0x7603               /**< start a new trading day */
+#define FP_RISK_CTL_VENUE_DOWN   FP_EV_CTL_VENUE_DOWN /**< venue session lost (gateway) */
+#define FP_RISK_CTL_VENUE_UP     FP_EV_CTL_VENUE_UP   /**< venue session back */
+#define FP_RISK_CTL_DAILY_ROLL   0x7603               /**< start a new trading day */
 /** fp_ev_control.arg of FP_EV_CTL_VENUE_UP once the session is synchronised (the gateway
  *  answered its Account Query: the venue's replay is applied); 0 at login. */
-#define FP_RISK_VENUE_SYNCED   1
+#define FP_RISK_VENUE_SYNCED     1
+/** fp_ev_exec.reason of the gateway's own reject for want of a venue session
+ *  (FP_GW_REJ_NOT_CONNECTED; control/fp_ctl_stage_gw.c asserts they agree): risk refuses new
+ *  orders (FP_RISK_VENUE_DOWN) from then until the gateway says FP_EV_CTL_VENUE_UP. */
+#define FP_RISK_GW_NOT_CONNECTED 0x82
 
 /** Stage configuration: rings and regions come from the supervisor (segment) or a test. */
+struct fp_risk_stats;
+
 struct fp_risk_cfg {
 	struct fp_ring *intent[FP_RISK_MAX_RINGS];
 	struct fp_ring *reject[FP_RISK_MAX_RINGS]; /**< parallel to intent; NULL: count only */
@@ -83,6 +92,8 @@ struct fp_risk_cfg {
 	uint32_t order_capacity;                /**< ids per day, power of two */
 	uint32_t pos_capacity;                  /**< positions, power of two */
 	struct fp_risk_pos_region *pos_region;  /**< "risk.positions"; NULL: private */
+	struct fp_risk_stats *stats;            /**< "risk.stats" (formatted and zeroed by
+						 *   init); NULL: kept in the stage */
 	struct fp_risk_breaker_region *breaker; /**< "risk.breaker"; NULL: private */
 	struct fp_risk_limits_shm *limits_shm;  /**< "risk.limits"; NULL: static limits */
 	const struct fp_risk_limits *limits;    /**< initial set when limits_shm is NULL */
@@ -105,14 +116,24 @@ struct fp_risk_cfg {
 	void *clock_arg;
 };
 
-/** Journaled answers remembered by recovery (more than a poll's batches of intents). */
-#define FP_RISK_REC_RECENT 256
-
 /** Intents checked per batch when journaling (a journal record each, built on the stack). */
 #define FP_RISK_JRNL_BATCH 64
 
-/** Stage counters beyond the engine's (single writer). */
+#define FP_RISK_STATS_MAGIC   0x53544154534b5352ull /* "RSKSTATS" little-endian */
+#define FP_RISK_STATS_VERSION 2 /* 2: magic, size, written in place (1: a copied struct) */
+
+/**
+ * The stage's counters, laid out for a segment region ("risk.stats"; cfg.stats). Writers:
+ * the risk thread (plain stores as it works) and, for limits_updates / limits_refused only,
+ * the limits watcher (atomic adds, on a line of their own); any number of readers in any
+ * process (plain or atomic loads: each field is one aligned word; figures of different
+ * fields may be a poll apart). Fixed size, whole cache lines, no implicit padding (static
+ * asserts below); readers check magic, version and size with fp_risk_stats_check().
+ */
 struct fp_risk_stats {
+	uint64_t magic;   /**< FP_RISK_STATS_MAGIC */
+	uint32_t version; /**< FP_RISK_STATS_VERSION */
+	uint32_t size;    /**< sizeof(struct fp_risk_stats) */
 	uint64_t polls;
 	uint64_t intents;
 	uint64_t forwarded;
@@ -123,10 +144,6 @@ struct fp_risk_stats {
 	uint64_t mass_cancels;
 	uint64_t exits_sent;
 	uint64_t exits_refused;
-	_Atomic uint64_t limits_updates; /**< sets adopted by the watcher */
-	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
-	struct fp_risk_counters checks;  /**< the engine's counters (per reason), as of the
-					  *   last poll that did work */
 	/* journal and recovery */
 	uint64_t journal_full;       /**< intents refused: no journal room (J4) */
 	uint64_t journal_unrecorded; /**< breaker records that found no journal room */
@@ -139,7 +156,30 @@ struct fp_risk_stats {
 	uint64_t exec_last_seq;      /**< last venue sequence number applied */
 	uint64_t released;           /**< recovered orders the gateway never had, closed */
 	uint64_t recover_skipped;    /**< intents answered before the crash, seen again */
+	uint64_t reserved0[1];       /**< zero: to the watcher's line */
+	/* line 3: the limits watcher's (another thread: not on the risk thread's lines) */
+	_Atomic uint64_t limits_updates; /**< sets adopted by the watcher */
+	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
+	uint64_t reserved1[6];           /**< zero */
+	/** The engine's counters (per reason), as of the last poll that did work. */
+	struct fp_risk_counters checks;
+	uint64_t reserved2[3]; /**< zero: to a whole number of cache lines */
 };
+
+static_assert(offsetof(struct fp_risk_stats, polls) == 16, "fp_risk_stats header");
+static_assert(offsetof(struct fp_risk_stats, limits_updates) == 192,
+	      "fp_risk_stats: the watcher's counters start a line");
+static_assert(offsetof(struct fp_risk_stats, checks) == 256, "fp_risk_stats: checks offset");
+static_assert(sizeof(struct fp_risk_counters) == 360,
+	      "fp_risk_counters changed (a reject reason?): bump FP_RISK_STATS_VERSION and "
+	      "resize fp_risk_stats.reserved2");
+static_assert(sizeof(struct fp_risk_stats) == 640, "fp_risk_stats is ten cache lines");
+
+/**
+ * Is @p st a risk stage's counters region of this program's layout? Any process.
+ * @return 0, or -EPROTO (fp_err says what was found and what to do).
+ */
+int fp_risk_stats_check(const struct fp_risk_stats *st);
 
 struct fp_risk {
 	struct fp_risk_core core;
@@ -150,18 +190,18 @@ struct fp_risk {
 	uint32_t rr; /**< next intent ring to start from */
 	uint32_t mass_cancel_pending;
 	uint64_t last_kill;
+	/** No venue session: the gateway said VENUE_DOWN or refused an order as not connected
+	 *  (at start, before its first login); cleared by VENUE_UP. */
 	uint32_t venue_down;
 	uint32_t nb_exits;
-	uint32_t recovering;      /**< a replay is in progress */
-	uint32_t rec_day;         /**< YYYYMMDD of the last record replayed */
-	uint32_t nb_unconfirmed;  /**< orders recovered from RISK records alone (to release) */
-	uint32_t rec_skip;        /**< the intent rings' heads may hold intents already answered */
-	uint32_t exec_last_types; /**< bit (type - FP_EV_EXEC_ACCEPTED): applied at last seq */
-	uint32_t nb_rec_recent;
-	uint64_t rec_recent[FP_RISK_REC_RECENT]; /**< ids of the last journaled answers */
-	char venue_session[12];                  /**< of the last FP_EV_CTL_VENUE_UP */
+	uint32_t recovering;     /**< a replay is in progress */
+	uint32_t rec_day;        /**< YYYYMMDD of the last record replayed */
+	uint32_t nb_unconfirmed; /**< orders recovered from RISK records alone (to release) */
+	struct fp_jrnl_exec_filter exec_filter; /**< J3 on the exec ring and the replay */
+	struct fp_jrnl_recent rec_recent;       /**< J5: the intents answered before a crash */
 	struct fp_event exits[FP_RISK_MAX_EXITS];
-	struct fp_risk_stats stats;
+	struct fp_risk_stats *st;       /**< cfg.stats, else own_stats */
+	struct fp_risk_stats own_stats; /**< counters when no region is given */
 	pthread_t watcher;
 	int has_watcher;
 	_Atomic int stop;

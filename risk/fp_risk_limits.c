@@ -49,6 +49,7 @@ static const char *const fp_risk_reason_names[FP_RISK_REASON_MAX] = {
 	[FP_RISK_UNKNOWN_ORDER] = "unknown_order",
 	[FP_RISK_CAPACITY] = "capacity",
 	[FP_RISK_SYMBOL_STALE] = "symbol_stale",
+	[FP_RISK_VENUE_DOWN] = "venue_down",
 	[FP_RISK_BACKPRESSURE] = "backpressure",
 	[FP_RISK_JOURNAL_FULL] = "journal_full",
 	[FP_RISK_FIRM_BUDGET] = "firm_budget",

@@ -74,6 +74,8 @@ enum fp_risk_reason {
 	FP_RISK_FIRM_BUDGET,          /**< gross exposure above this instance's share of the firm
 				       *   limit (firm_gross_budget; docs/scale.md) */
 	FP_RISK_SYMBOL_STALE,         /**< md marked the symbol stale (recovering, data lost) */
+	FP_RISK_VENUE_DOWN,           /**< the gateway has no venue session (not yet logged in,
+				       *   or lost): new orders and replaces wait for VENUE_UP */
 	FP_RISK_REASON_MAX
 };
 

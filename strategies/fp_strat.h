@@ -39,6 +39,7 @@
 #include <stdint.h>
 
 #include "fp_compiler.h"
+#include "fp_journal_replay.h"
 #include "fp_order_id.h"
 #include "fp_stats_hdr.h"
 #include "fp_ring.h"
@@ -148,9 +149,8 @@ struct fp_strat_host {
 	struct fp_strat_host_cfg cfg;
 	uint32_t nb;
 	struct fp_strat_slot slot[FP_STRAT_MAX];
-	uint8_t route[32768];     /**< strategy id -> slot + 1 (0 = not here) */
-	char venue_session[12];   /**< of the last FP_EV_CTL_VENUE_UP */
-	uint32_t exec_last_types; /**< bit (type - FP_EV_EXEC_ACCEPTED): applied at last seq */
+	uint8_t route[32768];                   /**< strategy id -> slot + 1 (0 = not here) */
+	struct fp_jrnl_exec_filter exec_filter; /**< J3 on the exec ring */
 	uint64_t next_timer;
 	uint64_t timer_tsc;
 	uint32_t out_head, out_tail;

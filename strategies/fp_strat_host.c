@@ -408,27 +408,16 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 		for (uint32_t i = 0; i < n; i++) {
 			if (ev[i].type == FP_EV_CONTROL) { /* a login: a new session restarts seq */
 				if (ev[i].u.control.command == FP_EV_CTL_VENUE_UP &&
-				    memcmp(h->venue_session, ev[i].u.control.text, 12) != 0) {
-					memcpy(h->venue_session, ev[i].u.control.text, 12);
+				    fp_jrnl_exec_filter_session(&h->exec_filter,
+								ev[i].u.control.text))
 					h->stats->exec_last_seq = 0;
-					h->exec_last_types = 0;
-				}
 				continue;
 			}
-			if (ev[i].seq) { /* J3: a replay of a report already applied (a replace
-					  * makes two reports of one seq, of two types) */
-				uint32_t bit = 1u << ((ev[i].type - FP_EV_EXEC_ACCEPTED) & 31);
-				if (ev[i].seq < h->stats->exec_last_seq ||
-				    (ev[i].seq == h->stats->exec_last_seq &&
-				     (h->exec_last_types & bit))) {
-					h->stats->exec_dups++;
-					continue;
-				}
-				if (ev[i].seq != h->stats->exec_last_seq)
-					h->exec_last_types = 0;
-				h->exec_last_types |= bit;
-				h->stats->exec_last_seq = ev[i].seq;
+			if (fp_jrnl_exec_replayed(&h->exec_filter, &ev[i])) { /* J3 */
+				h->stats->exec_dups++;
+				continue;
 			}
+			h->stats->exec_last_seq = h->exec_filter.last_seq;
 			struct fp_strat_slot *s = route(h, ev[i].u.exec.strategy_id);
 			if (!s)
 				continue;

@@ -33,7 +33,8 @@ halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
 start_run 30
 
 trading() { local o; o=$(orders_now); ((${o:-0} > 50)); }
-wait_for 20 trading || fail "no order before the disk filled: $(tail -n 1 "$work/summary.log")"
+wait_for 20 trading ||
+	fail "no order before the disk filled: $(tail -n 1 "$work/summary.log"); $(why_not_trading)"
 before=$(orders_now)
 # Fill the journal's file system: the store's next write fails with ENOSPC.
 dd if=/dev/zero of="$jdir/filler" bs=64k 2>/dev/null || true

@@ -11,6 +11,7 @@ cleanup() {
 	sleep 0.5
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+	[[ -z ${base:-} || $(cat "$ports_dir/$base" 2>/dev/null) != "$$" ]] || rm -f "$ports_dir/$base"
 }
 trap cleanup EXIT
 fail() {
@@ -19,8 +20,27 @@ fail() {
 	echo "--- sim log" >&2; tail -5 "$work/sim.log" >&2 || true
 	exit 1
 }
-# Ports derived from our pid so that concurrent runs do not meet.
-base=$((20000 + ($$ % 400) * 10))
+# Ports of our own: a block of 10 (base..base+9) in 10000-19999 (below the unit tests'
+# 20000-39999 and the kernel's ephemeral ports), claimed under a lock by a file holding
+# our pid, so that concurrent runs never share one (pid % N blocks did: two runs on one
+# multicast port hear each other's feed). A block whose owner died (kill -9, a ctest
+# timeout) is taken over; one with a port bound by someone else is skipped.
+ports_dir=/tmp/fp-e2e-ports
+mkdir -p "$ports_dir"
+base=$(flock "$ports_dir/.lock" bash -c '
+	dir=$1 me=$2
+	bound=$(ss -Hltnu 2>/dev/null | awk "{print \$5}" | sed "s/.*://")
+	for ((i = 0; i < 1000; i++)); do
+		b=$((10000 + ((me + i) % 1000) * 10))
+		if [[ -f $dir/$b ]] && kill -0 "$(cat "$dir/$b")" 2>/dev/null; then continue; fi
+		for p in $b $((b + 1)) $((b + 2)) $((b + 3)); do
+			grep -qx "$p" <<<"$bound" && continue 2
+		done
+		echo "$me" >"$dir/$b"
+		echo "$b"
+		exit 0
+	done
+	exit 1' _ "$ports_dir" "$$") || { echo "FAIL: no free block of e2e ports" >&2; exit 1; }
 md_port=$base; rereq_port=$((base + 1)); oe_port=$((base + 2))
 export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass
 
@@ -67,6 +87,26 @@ wait_until() {
 		((SECONDS < end)) || fail "no $what after ${E2E_WAIT_S:-90} s"
 		sleep 0.1
 	done
+}
+# why_not_trading: the breaker (its last trip: reason, symbol, figure), kill switch and
+# trading state from `fastpath-ctl status`, and md's state, for a failure message.
+why_not_trading() {
+	"$bin/fastpath-ctl" --instance "e2e$$" status --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+b = s.get("breaker", {})
+t = b.get("last_trip") or {}
+c = s.get("last_change") or {}
+print("breaker %s (last trip %s, symbol %s, value %s; %s trips), killed %s, trading %s,"
+      " last control change: %s %s" % (b.get("state"), b.get("reason"), t.get("symbol"),
+      t.get("value"), b.get("trips"), s.get("killed"), s.get("trading_state"),
+      c.get("who", ""), c.get("reason", "")))' 2>/dev/null || echo "(no status)"
+	"$bin/fastpath-ctl" --instance "e2e$$" stats --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+m = s.get("md", {})
+print("md %s (gaps %s, lost %s, recoveries %s)" % (m.get("state"), m.get("gaps"),
+      m.get("lost"), m.get("recoveries")))' 2>/dev/null || true
 }
 # summary_has REGEX: the live summary's last line matches (e.g. 'orders [1-9]').
 summary_has() { tail -n 1 "$work/summary.log" 2>/dev/null | grep -qE "$1"; }

@@ -41,18 +41,22 @@ if [[ $victim == supervisor ]]; then
 		>"$work/summary1.log" 2>"$work/run1.log" &
 	run_pid=$!
 	pids+=("$run_pid")
-	sleep 0.7
+	wait_until "running instance" grep -qE "instance '.*' running|fastpath: .*(error|failed|refused)" \
+		"$work/run1.log"
 	"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 --duration 20 \
 		--json >"$work/sim.json" 2>"$work/sim.log" &
 	sim_pid=$!
 	pids+=("$sim_pid")
-	sleep 5
-	before=$(tail -n 1 "$work/summary1.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p')
+	# In the middle of fills (a state, not 5 s: on a loaded machine trading starts later).
+	fills1() { tail -n 1 "$work/summary1.log" | sed -n 's/.*fills \([0-9]*\).*/\1/p'; }
+	mid_fills1() { local f; f=$(fills1); ((${f:-0} >= 50)); }
+	wait_until "50 fills" mid_fills1
+	before=$(fills1)
 	kill -9 "$run_pid"
 	wait "$run_pid" 2>/dev/null || true
-	sleep 0.5
-	pgrep -f "fastpath run --config $work/run.conf" >/dev/null &&
-		fail "workers outlived their supervisor"
+	# Its workers follow it (PR_SET_PDEATHSIG); 5 s only bounds the failure.
+	workers_gone() { ! pgrep -f "fastpath run --config $work/run.conf" >/dev/null; }
+	E2E_WAIT_S=5 wait_until "end of the workers (they outlived their supervisor)" workers_gone
 	start_sup() {
 		"$bin/fastpath" run --config "$work/run.conf" --duration 8 --summary \
 			--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
@@ -62,7 +66,8 @@ if [[ $victim == supervisor ]]; then
 	start_sup
 else
 	start_run 14
-	sleep 5
+	mid_fills() { local f; f=$(fills_now); ((${f:-0} >= 50)); }
+	wait_until "50 fills" mid_fills
 	before=$(fills_now)
 	pid=$(worker_pid "$([[ $victim == gateway ]] && echo gw || echo risk)") ||
 		fail "no pid for the $victim worker"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# No syscall in steady state on the hot path (design.md §7): the md (pcap replay paced at
-# capture speed), book, strategy and risk stages spin in one worker while a feed flows and
+# No syscall in steady state on the hot path (design.md §7): the md (pcap replay, paced),
+# book, strategy and risk stages spin in one worker while a feed flows and
 # orders leave; fp-syscount follows that worker's main thread for a second and must count
 # nothing. The gateway, in its own worker, may only send and poll its socket (plus the
 # backoff idle policy's yields and sleeps, and one restart_syscall when ptrace attaches to a
@@ -12,17 +12,30 @@ write_sim_config
 "$bin/fastpath-sim" --config "$work/sim.conf" --no-udp --rate 20000 --symbols 20 \
 	--duration 4 --oe-port 0 --pcap-out "$work/feed.pcap" >/dev/null 2>&1 ||
 	fail "could not record a feed"
-md_group="md = { backend = \"pcap\"; pcap = \"$work/feed.pcap\"; speed = 1.0; first_seq = 0; };"
+# Replayed at a quarter of capture speed: 16 s of feed, so that the windows below fall
+# inside it even when the venue comes up late on a loaded machine.
+md_group="md = { backend = \"pcap\"; pcap = \"$work/feed.pcap\"; speed = 0.25; first_seq = 0; };"
 write_run_config '{ name = "hot"; core = 1; idle = "spin"; stages = ["md", "book", "strategies", "risk"]; },
 		  { name = "gw"; core = 0; stages = ["gateway"]; }'
-start_run 6
+start_run 60
 
-sleep 2.5
-hot=$(pgrep -P "$run_pid" | head -n 1)
-gw=$(pgrep -P "$run_pid" | tail -n 1)
+# States, not clocks (issue 18): steady state is the venue session up and the feed flowing
+# (a gateway still connecting makes socket/connect calls, a worker still starting maps
+# memory); the workers by name, from fastpath-ctl.
+wait_until "venue session and feed" summary_has 'md [1-9].* venue up'
+worker_pid() {
+	"$bin/fastpath-ctl" --instance "e2e$$" status --json |
+		python3 -c 'import json,sys; print(next(w["pid"] for w in json.load(sys.stdin)["workers"] if w["name"] == sys.argv[1]))' "$1"
+}
+hot=$(worker_pid hot) || fail "no pid for the hot worker"
+gw=$(worker_pid gw) || fail "no pid for the gateway worker"
 "$bin/fp-syscount" --pid "$hot" --window-ms 1000 >"$work/hot.json" || fail "fp-syscount failed"
+# The window was steady state only if the feed still flows after it (the summary line
+# printed after the window counts messages of the last second).
+wait_until "new summary line" summary_lines_over "$(wc -l <"$work/summary.log")"
+summary_has 'md [1-9]' || fail "the feed ended before the hot worker's window closed: $(tail -n 1 "$work/summary.log")"
 "$bin/fp-syscount" --pid "$gw" --window-ms 1000 >"$work/gw.json" || fail "fp-syscount failed"
-wait "$run_pid" || fail "fastpath run exited with $?"
+stop_run
 
 # The worker's main thread has the process's pid as its tid.
 main_total=$(grep -o "\"$hot\": {\"total\": [0-9]*" "$work/hot.json" | grep -o '[0-9]*$' || true)

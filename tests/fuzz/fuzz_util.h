@@ -6,6 +6,7 @@
 #ifndef FUZZ_UTIL_H
 #define FUZZ_UTIL_H
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,16 +24,37 @@
 		}                                                                           \
 	} while (0)
 
-/* A private folder under /dev/shm (tmpfs: no disk I/O per execution), made once. */
+static char fuzz_tmpdir_path[256]; /* the folder of fuzz_tmpdir() */
+
+/* At exit (a run that reached its -runs or -max_total_time, a merge): the folder and the
+ * files the target wrote in it go. A crash leaves them; tests/fuzz/run.sh puts every
+ * target's folder inside one of its own (FP_FUZZ_TMP) and removes that whatever happens. */
+static inline void fuzz_tmpdir_remove(void)
+{
+	DIR *d = opendir(fuzz_tmpdir_path);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				(void)unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	(void)rmdir(fuzz_tmpdir_path);
+}
+
+/* A private folder, made once: under $FP_FUZZ_TMP when set, else /dev/shm (tmpfs: no disk
+ * I/O per execution); flat (files only), removed at exit. */
 static inline const char *fuzz_tmpdir(void)
 {
-	static char dir[64];
-	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/dev/shm/fp-fuzz.XXXXXX");
-		if (!mkdtemp(dir))
+	if (!fuzz_tmpdir_path[0]) {
+		const char *parent = getenv("FP_FUZZ_TMP");
+		snprintf(fuzz_tmpdir_path, sizeof(fuzz_tmpdir_path), "%s/fp-fuzz.XXXXXX",
+			 parent && parent[0] ? parent : "/dev/shm");
+		if (!mkdtemp(fuzz_tmpdir_path))
 			abort();
+		atexit(fuzz_tmpdir_remove);
 	}
-	return dir;
+	return fuzz_tmpdir_path;
 }
 
 /* Write @p len bytes to @p path (created or truncated, mode 0600). */

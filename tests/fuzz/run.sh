@@ -14,6 +14,10 @@ shift
 jobs=${FUZZ_JOBS:-2}
 # Known leaks of third-party libraries (see the file); ours are never suppressed.
 export LSAN_OPTIONS=suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+# Each target's scratch folder (fuzz_util.h) goes inside this one, removed however we end.
+FP_FUZZ_TMP=$(mktemp -d /dev/shm/fp-fuzz-run.XXXXXX)
+export FP_FUZZ_TMP
+trap 'rm -rf "$FP_FUZZ_TMP"' EXIT
 targets=()
 for t in "$dir"/fuzz_*; do
 	[[ -x $t && -f $t ]] && targets+=("$t")

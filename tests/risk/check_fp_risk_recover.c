@@ -243,7 +243,7 @@ START_TEST(test_risk_refuses_intents_when_the_journal_is_full)
 	ck_assert_uint_eq(fp_ring_dequeue_burst(R->reject, rj, 4), 2);
 	ck_assert_uint_eq(rj[0].u.reject.reason, FP_RISK_JOURNAL_FULL);
 	ck_assert_uint_eq(rj[1].u.reject.reason, FP_RISK_JOURNAL_FULL);
-	ck_assert_uint_eq(R->risk.stats.journal_full, 2);
+	ck_assert_uint_eq(R->risk.st->journal_full, 2);
 	ck_assert_uint_eq(R->risk.core.open_orders, 4); /* refused ones never recorded */
 	ck_assert_str_eq(fp_risk_reason_name(FP_RISK_JOURNAL_FULL), "journal_full");
 	rig_free();
@@ -261,13 +261,13 @@ START_TEST(test_risk_drops_replayed_reports_within_a_session)
 	venue(FP_EV_EXEC_FILL, a, 3, 1, FP_SIDE_BUY, 10, PX, 90, 6, 0); /* replayed */
 	venue(FP_EV_EXEC_FILL, a, 3, 1, FP_SIDE_BUY, 10, PX, 80, 7, 0);
 	poll_n(1);
-	ck_assert_uint_eq(R->risk.stats.exec_dups, 1);
+	ck_assert_uint_eq(R->risk.st->exec_dups, 1);
 	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 3)->position, 20);
 	/* a new session numbers from 1 again */
 	session("S2");
 	venue(FP_EV_EXEC_FILL, a, 3, 1, FP_SIDE_BUY, 10, PX, 70, 1, 0);
 	poll_n(1);
-	ck_assert_uint_eq(R->risk.stats.exec_dups, 1);
+	ck_assert_uint_eq(R->risk.st->exec_dups, 1);
 	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 3)->position, 30);
 	/* the gateway's own rejects (seq 0) are never taken for replays */
 	uint64_t b = intent(FP_EV_ORDER_NEW, 3, 1, FP_SIDE_BUY, 5, PX, 0);
@@ -336,7 +336,7 @@ static void take(struct snap *s)
 	s->open_buy = R->risk.core.open_buy_notional;
 	s->open_sell = R->risk.core.open_sell_notional;
 	s->breaker = atomic_load(&R->brk->state);
-	s->exec_last_seq = R->risk.stats.exec_last_seq;
+	s->exec_last_seq = R->risk.st->exec_last_seq;
 }
 
 static void same(const struct snap *a, const struct snap *b)
@@ -446,7 +446,7 @@ START_TEST(test_risk_recovery_rebuilds_the_live_state)
 {
 	rig_new(256);
 	uint64_t h = trade();
-	ck_assert_uint_eq(R->risk.stats.exec_dups, 1);
+	ck_assert_uint_eq(R->risk.st->exec_dups, 1);
 	ck_assert_uint_eq(R->risk.core.cnt.adopted, 2);
 	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 3)->position, 60 - 10);
 	ck_assert_uint_eq(atomic_load(&R->brk->state), FP_RISK_BRK_OPEN);
@@ -458,9 +458,9 @@ START_TEST(test_risk_recovery_rebuilds_the_live_state)
 	restart_and_recover();
 	take(&rec);
 	same(&live, &rec);
-	ck_assert_uint_eq(R->risk.stats.recovered_records, R->nb_j);
-	ck_assert_uint_gt(R->risk.stats.recovered_fills, 0);
-	ck_assert_uint_eq(R->risk.stats.recovered_breaker, 1);
+	ck_assert_uint_eq(R->risk.st->recovered_records, R->nb_j);
+	ck_assert_uint_gt(R->risk.st->recovered_fills, 0);
+	ck_assert_uint_eq(R->risk.st->recovered_breaker, 1);
 	ck_assert_uint_eq(R->risk.core.breaker_open, 1);
 	/* the same replay again (a second restart) counts nothing twice */
 	restart_and_recover();
@@ -470,7 +470,7 @@ START_TEST(test_risk_recovery_rebuilds_the_live_state)
 	venue(FP_EV_EXEC_FILL, h, 1, 1, FP_SIDE_SELL, 40, PX + 200, 0, 0, 0);
 	venue(FP_EV_EXEC_FILL, h, 1, 1, FP_SIDE_SELL, 40, PX + 200, 0, R->next_seq - 2, 0);
 	poll_n(1);
-	ck_assert_uint_eq(R->risk.stats.exec_dups, 1);
+	ck_assert_uint_eq(R->risk.st->exec_dups, 1);
 	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 1, 1)->position, 150 - 100);
 	ck_assert_uint_eq(R->risk.core.open_orders, live.open_orders - 1);
 	rig_free();
@@ -493,10 +493,10 @@ START_TEST(test_risk_recovery_from_a_fresh_segment_and_a_later_day)
 	R->day++;
 	session("FPSIM00002");
 	restart_and_recover();
-	ck_assert_uint_eq(R->risk.stats.recovered_days, 1);
+	ck_assert_uint_eq(R->risk.st->recovered_days, 1);
 	ck_assert_int_eq(R->pos->firm.realized, 0);
 	ck_assert_int_eq(fp_risk_pos_find(&R->risk.core, 2, 2)->position, live.pos[2][2]);
-	ck_assert_uint_eq(R->risk.stats.exec_last_seq, 0); /* new session */
+	ck_assert_uint_eq(R->risk.st->exec_last_seq, 0); /* new session */
 	rig_free();
 }
 END_TEST
@@ -522,7 +522,7 @@ START_TEST(test_risk_releases_recovered_orders_the_gateway_never_had)
 	ck_assert_uint_eq(fp_ring_enqueue_burst(R->intent, &again, 1), 1);
 	uint64_t z = intent(FP_EV_ORDER_NEW, 5, 1, FP_SIDE_BUY, 1, PX, 0);
 	poll_n(1);
-	ck_assert_uint_eq(R->risk.stats.recover_skipped, 1);
+	ck_assert_uint_eq(R->risk.st->recover_skipped, 1);
 	ck_assert_uint_eq(fp_ring_count(R->reject), 0);
 	struct fp_event o;
 	ck_assert_uint_eq(fp_ring_dequeue_burst(R->order, &o, 1), 1);
@@ -541,7 +541,7 @@ START_TEST(test_risk_releases_recovered_orders_the_gateway_never_had)
 	up.u.control.arg = FP_RISK_VENUE_SYNCED;
 	ck_assert_uint_eq(fp_ring_enqueue_burst(R->exec, &up, 1), 1);
 	poll_n(1);
-	ck_assert_uint_eq(R->risk.stats.released, 1);
+	ck_assert_uint_eq(R->risk.st->released, 1);
 	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, x)->state, FP_RISK_ORD_DONE);
 	ck_assert_int_eq(fp_risk_order_find(&R->risk.core, y)->state, FP_RISK_ORD_OPEN);
 	ck_assert_int_eq(R->risk.core.sym[5].open_buy, 20);

@@ -9,7 +9,8 @@
  * a row, venue disconnect, daily loss, position breach and stale data, then open ->
  * cooldown -> manual reset -> closed with each transition recorded; a stop-loss exit leaving
  * through the order ring; limits changed from another thread while orders flow, never
- * checked against a half-written set.
+ * checked against a half-written set; the risk.stats region formatted, counted in place and
+ * checked by its readers.
  */
 #include <check.h>
 #include <errno.h>
@@ -32,6 +33,7 @@ struct rig {
 	struct fp_risk_limits_shm *shm;
 	struct fp_shm_ctl ctl;
 	struct fp_risk risk;
+	struct fp_risk_stats *stats; /* a "risk.stats" region; NULL: the stage's own */
 	uint64_t next_id;
 };
 
@@ -88,6 +90,7 @@ static void rig_init(void)
 		.ctl = &R.ctl,
 		.tsc_hz = tsc_hz,
 		.watch_us = 200,
+		.stats = R.stats,
 	};
 	int rc = fp_risk_init(&R.risk, &cfg);
 	ck_assert_msg(rc == 0, "init: %s", fp_err_msg());
@@ -193,8 +196,8 @@ START_TEST(test_fan_in_forward_and_reject)
 	ck_assert_uint_eq(out[0].type, FP_EV_RISK_REJECT);
 	ck_assert_uint_eq(out[0].u.reject.client_order_id, b);
 	ck_assert_uint_eq(out[0].u.reject.reason, FP_RISK_QTY_MAX);
-	ck_assert_uint_eq(R.risk.stats.checks.rejected[FP_RISK_QTY_MAX], 1);
-	ck_assert_uint_eq(R.risk.stats.checks.accepted, 2);
+	ck_assert_uint_eq(R.risk.st->checks.rejected[FP_RISK_QTY_MAX], 1);
+	ck_assert_uint_eq(R.risk.st->checks.accepted, 2);
 	ck_assert_uint_eq(out[0].u.reject.strategy_id, 1);
 	ck_assert_uint_eq(out[0].u.reject.order_type, FP_EV_ORDER_NEW);
 	/* fills come back on the exec ring */
@@ -256,7 +259,7 @@ START_TEST(test_kill_switch_mass_cancel_and_cancels_pass)
 		exec(FP_EV_EXEC_CANCELED, ids[i], 10, PX, 0);
 	poll_n(1);
 	ck_assert_uint_eq(R.risk.core.open_orders, 0);
-	ck_assert_uint_eq(R.risk.stats.mass_cancels, 1);
+	ck_assert_uint_eq(R.risk.st->mass_cancels, 1);
 	fp_shm_ctl_rearm(&R.ctl, "test", "rearm");
 	intent(0, FP_EV_ORDER_NEW, 3, 0, FP_SIDE_BUY, 10, PX, 0);
 	poll_n(1);
@@ -325,6 +328,49 @@ START_TEST(test_breaker_rejects_cooldown_reset)
 }
 END_TEST
 
+/* Before the gateway's first login it refuses orders as not connected: risk then refuses
+ * new orders itself (venue_down), which neither spends the order rate nor counts toward the
+ * rejects breaker (e2e_diskfull under load: a market maker that requoted on every refusal
+ * tripped the breaker and the kill switch before the venue came up), until VENUE_UP. */
+START_TEST(test_venue_down_until_login_is_not_a_strategy_error)
+{
+	R.lim->g.max_consec_rejects = 3;
+	rig_init();
+	struct fp_event out[8];
+	uint64_t a = intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+	poll_n(1);
+	ck_assert_uint_eq(drain(R.order, out, 8), 1); /* not known yet: forwarded */
+	struct fp_event rej = {.type = FP_EV_EXEC_REJECTED};
+	rej.u.exec.client_order_id = a;
+	rej.u.exec.reason = FP_RISK_GW_NOT_CONNECTED;
+	put(R.exec, &rej);
+	poll_n(1);
+	ck_assert_uint_eq(R.risk.core.open_orders, 0);
+	uint64_t first = 0;
+	for (int i = 0; i < 10; i++) {
+		uint64_t id = intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+		first = first ? first : id;
+		poll_n(1);
+	}
+	struct fp_event rj[16];
+	ck_assert_uint_eq(drain(R.reject[0], rj, 16), 10);
+	ck_assert_uint_eq(rj[0].u.reject.client_order_id, first);
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(rj[i].u.reject.reason, FP_RISK_VENUE_DOWN);
+	ck_assert_str_eq(fp_risk_reason_name(FP_RISK_VENUE_DOWN), "venue_down");
+	ck_assert_uint_eq(R.risk.core.cnt.rejected[FP_RISK_VENUE_DOWN], 10);
+	ck_assert_uint_eq(R.risk.core.consec_rejects, 0);
+	ck_assert_uint_eq(brk_state(), FP_RISK_BRK_CLOSED);
+	ck_assert_uint_eq(drain(R.order, out, 8), 0);
+	control(FP_RISK_CTL_VENUE_UP);
+	intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 5, PX, 0);
+	poll_n(1);
+	ck_assert_uint_eq(drain(R.order, out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	rig_stop();
+}
+END_TEST
+
 START_TEST(test_breaker_trips_venue_loss_position_stale)
 {
 	R.lim->g.breaker_on_venue = 1;
@@ -370,7 +416,7 @@ START_TEST(test_breaker_trips_venue_loss_position_stale)
 	cur()->sym[5].max_position = 200;
 	id = intent(0, FP_EV_ORDER_NEW, 5, 0, FP_SIDE_BUY, 100, PX, 0);
 	poll_n(1);
-	ck_assert_uint_eq(R.risk.stats.forwarded, 2);
+	ck_assert_uint_eq(R.risk.st->forwarded, 2);
 	cur()->sym[5].max_position = 150; /* a limit cut after the order left */
 	exec(FP_EV_EXEC_FILL, id, 100, PX, 0);
 	poll_n(1);
@@ -520,13 +566,13 @@ START_TEST(test_limits_change_while_orders_flow)
 	fprintf(stderr,
 		"limits under flow: %" PRIu64 " orders, %" PRIu64 " published, %" PRIu64
 		" adopted, %" PRIu64 " generations seen, min %" PRIu64 " max %" PRIu64 "\n",
-		checked, atomic_load(&w.published), atomic_load(&R.risk.stats.limits_updates),
+		checked, atomic_load(&w.published), atomic_load(&R.risk.st->limits_updates),
 		gens_seen, nb_min, nb_max);
 	ck_assert_uint_gt(checked, 1000);
 	ck_assert_uint_gt(gens_seen, 3);
 	ck_assert_uint_gt(nb_min, 0);
 	ck_assert_uint_gt(nb_max, 0);
-	ck_assert_uint_eq(atomic_load(&R.risk.stats.limits_refused), 0);
+	ck_assert_uint_eq(atomic_load(&R.risk.st->limits_refused), 0);
 }
 END_TEST
 
@@ -548,6 +594,41 @@ START_TEST(test_invalid_publish_is_refused)
 }
 END_TEST
 
+/* risk.stats is a versioned region the stage formats and counts in, in place. */
+START_TEST(test_stats_region_in_place_and_checked)
+{
+	R.stats = aligned_alloc(64, sizeof(*R.stats));
+	ck_assert_ptr_nonnull(R.stats);
+	memset(R.stats, 0xa5, sizeof(*R.stats)); /* whatever a previous run left */
+	rig_init();
+	ck_assert_ptr_eq(R.risk.st, R.stats);
+	ck_assert_uint_eq(R.stats->magic, FP_RISK_STATS_MAGIC);
+	ck_assert_uint_eq(R.stats->version, FP_RISK_STATS_VERSION);
+	ck_assert_uint_eq(R.stats->size, sizeof(struct fp_risk_stats));
+	ck_assert_uint_eq(R.stats->intents, 0);
+	ck_assert_uint_eq(atomic_load(&R.stats->limits_updates), 0);
+	ck_assert_int_eq(fp_risk_stats_check(R.stats), 0);
+	top(1, PX - 1, PX + 1, 0);
+	intent(0, FP_EV_ORDER_NEW, 1, 0, FP_SIDE_BUY, 100, PX, 0);
+	poll_n(1);
+	/* a reader in another process sees the counters without any publishing step */
+	ck_assert_uint_eq(R.stats->intents, 1);
+	ck_assert_uint_eq(R.stats->forwarded, 1);
+	ck_assert_uint_eq(R.stats->tops, 1);
+	ck_assert_uint_eq(R.stats->checks.accepted, 1);
+	R.stats->version = FP_RISK_STATS_VERSION + 1; /* a segment of another layout */
+	ck_assert_int_eq(fp_risk_stats_check(R.stats), -EPROTO);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "use the fastpath that created the segment"));
+	R.stats->version = FP_RISK_STATS_VERSION;
+	R.stats->magic = 0;
+	ck_assert_int_eq(fp_risk_stats_check(R.stats), -EPROTO);
+	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "bad magic"));
+	struct fp_risk_stats *region = R.stats;
+	rig_stop();
+	free(region);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fp_risk_stage");
@@ -558,10 +639,12 @@ int main(void)
 	tcase_add_test(tc, test_full_order_ring_is_backpressure);
 	tcase_add_test(tc, test_kill_switch_mass_cancel_and_cancels_pass);
 	tcase_add_test(tc, test_breaker_rejects_cooldown_reset);
+	tcase_add_test(tc, test_venue_down_until_login_is_not_a_strategy_error);
 	tcase_add_test(tc, test_breaker_trips_venue_loss_position_stale);
 	tcase_add_test(tc, test_stop_loss_exit_through_order_ring);
 	tcase_add_test(tc, test_limits_change_while_orders_flow);
 	tcase_add_test(tc, test_invalid_publish_is_refused);
+	tcase_add_test(tc, test_stats_region_in_place_and_checked);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -226,8 +226,12 @@ START_TEST(test_syscount_spinning_child_makes_no_syscalls)
 			break;
 	fclose(f);
 	ck_assert_int_eq(tracer, 0);
+	/* It runs on: wait for its counter to move (a state, not a 20 ms sleep: on a loaded
+	 * machine the child may not get a core for longer). A child left stopped never moves;
+	 * 20 s only bounds that failure, below the case's timeout. */
 	uint64_t before = atomic_load(&s->spins);
-	usleep(20000);
+	for (int ms = 0; ms < 20000 && atomic_load(&s->spins) == before; ms++)
+		usleep(1000);
 	ck_assert_uint_gt(atomic_load(&s->spins), before);
 	reap(pid);
 }
