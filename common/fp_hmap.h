@@ -33,9 +33,10 @@
  *       home and its slot (the probe run is unbroken); deletion keeps this by moving later
  *       entries of the run back into the hole, never by leaving a marker.
  *
- * Hot path: every function but fp_hmap_init() / fp_hmap_fini() is inline and never
- * allocates, blocks, locks or makes a syscall. Probe and remove are always inlined, so the
- * record layout and home kind the caller passes are constants and fold away.
+ * Hot path: find, put, del, probe and remove are inline and never allocate, block, lock or
+ * make a syscall; fp_hmap_init() touches every page of the table (no page fault later).
+ * Probe and remove are always inlined, so the record layout and home kind the caller
+ * passes are constants and fold away. Cold (fp_hmap.c): slots, init, fini, clear, check.
  */
 #ifndef FP_HMAP_H
 #define FP_HMAP_H
