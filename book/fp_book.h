@@ -204,11 +204,18 @@ static_assert(offsetof(struct fp_ev_md_execute, order_reference_number) == 8, "r
 static_assert(offsetof(struct fp_ev_md_cancel, order_reference_number) == 8, "ref offset");
 static_assert(offsetof(struct fp_ev_md_delete, order_reference_number) == 8, "ref offset");
 
+/** @internal The order table's geometry (fp_hmap.h). */
+static inline struct fp_hmap_geom fp_book__geom(const struct fp_book_core *bc)
+{
+	return (struct fp_hmap_geom){
+		.mask = bc->order_mask, .bits = bc->order_shift, .rest = 64 - bc->order_shift};
+}
+
 /** @internal Home slot of order reference @p ref: identity within a window of table size,
  * a mixed offset per window (see "Order table" in fp_book_core.c). */
 static inline uint64_t fp_book__home(const struct fp_book_core *bc, uint64_t ref)
 {
-	return fp_hmap_home(ref, bc->order_shift, FP_HMAP_WINDOW);
+	return fp_hmap_home(ref, fp_book__geom(bc), FP_HMAP_WINDOW);
 }
 
 /** @internal Reference of the order an md event names (0 when none). */

@@ -302,15 +302,16 @@ static inline int level_sub(struct fp_book_core *bc, struct fp_book_side *sd, un
 /** Slot of @p ref, or of the empty slot that ends its probe (check ->ref). */
 static inline uint64_t order_probe(const struct fp_book_core *bc, uint64_t ref)
 {
-	return fp_hmap_rec_probe(bc->orders, sizeof(*bc->orders), offsetof(struct fp_book_order, ref),
-				 bc->order_shift, FP_HMAP_WINDOW, ref);
+	return fp_hmap_rec_probe(bc->orders, sizeof(*bc->orders),
+				 offsetof(struct fp_book_order, ref), fp_book__geom(bc),
+				 FP_HMAP_WINDOW, ref);
 }
 
 /** Remove the order in slot @p i, shifting later entries of its cluster back. */
 static inline void order_remove_slot(struct fp_book_core *bc, uint64_t i)
 {
 	fp_hmap_rec_remove(bc->orders, sizeof(*bc->orders), offsetof(struct fp_book_order, ref),
-			   bc->order_shift, FP_HMAP_WINDOW, i);
+			   fp_book__geom(bc), FP_HMAP_WINDOW, i);
 	bc->st.live_orders--;
 }
 

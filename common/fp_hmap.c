@@ -30,7 +30,7 @@ int fp_hmap_init(struct fp_hmap *m, uint32_t max_keys)
 		return fp_err_set(-ENOMEM, "hash map of %u keys: cannot allocate %zu bytes",
 				  max_keys, bytes);
 	memset(m->slot, 0, bytes);
-	m->bits = (uint32_t)__builtin_ctzll(slots);
+	m->geom = fp_hmap_geom_of((uint32_t)__builtin_ctzll(slots));
 	m->max_keys = max_keys;
 	return 0;
 }
@@ -46,7 +46,7 @@ void fp_hmap_fini(struct fp_hmap *m)
 void fp_hmap_clear(struct fp_hmap *m)
 {
 	if (m->slot)
-		memset(m->slot, 0, (size_t)(UINT64_C(1) << m->bits) * sizeof(*m->slot));
+		memset(m->slot, 0, (size_t)(m->geom.mask + 1) * sizeof(*m->slot));
 	m->nb_keys = 0;
 }
 
@@ -55,7 +55,7 @@ uint64_t fp_hmap_check(const struct fp_hmap *m)
 	uint64_t bad = 0, live = 0;
 	if (!m->slot)
 		return 0;
-	for (uint64_t i = 0; i < (UINT64_C(1) << m->bits); i++) {
+	for (uint64_t i = 0; i <= m->geom.mask; i++) {
 		uint64_t key = m->slot[i].key;
 		if (key == 0)
 			continue;

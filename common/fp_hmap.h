@@ -15,7 +15,8 @@
  *
  * Definitions
  *   key      any uint64_t but 0; key 0 marks an empty slot.
- *   slots    2^bits; mask = slots - 1.
+ *   geometry struct fp_hmap_geom: slots = 2^bits, mask = slots - 1, kept precomputed (the
+ *            probe loads them, it does not derive them).
  *   home     the slot a key's probe starts at (fp_hmap_home()):
  *              FP_HMAP_SPREAD  Fibonacci hashing, the top bits of key * 2^64/phi: any key
  *                              distribution spreads.
@@ -32,9 +33,10 @@
  *       home and its slot (the probe run is unbroken); deletion keeps this by moving later
  *       entries of the run back into the hole, never by leaving a marker.
  *
- * Hot path: every function but fp_hmap_init() / fp_hmap_fini() is inline and never
- * allocates, blocks, locks or makes a syscall. Probe and remove are always inlined, so the
- * record layout and home kind the caller passes are constants and fold away.
+ * Hot path: find, put, del, probe and remove are inline and never allocate, block, lock or
+ * make a syscall; fp_hmap_init() touches every page of the table (no page fault later).
+ * Probe and remove are always inlined, so the record layout and home kind the caller
+ * passes are constants and fold away. Cold (fp_hmap.c): slots, init, fini, clear, check.
  */
 #ifndef FP_HMAP_H
 #define FP_HMAP_H
@@ -52,16 +54,31 @@ enum fp_hmap_home {
 	FP_HMAP_WINDOW = 1,
 };
 
-/** Home slot of @p key in a table of 2^@p bits slots (1 <= bits <= 63). */
-static FP_ALWAYS_INLINE uint64_t fp_hmap_home(uint64_t key, uint32_t bits, enum fp_hmap_home how)
+/** The size of a table: 2^bits slots (1 <= bits <= 63). */
+struct fp_hmap_geom {
+	uint64_t mask; /**< slots - 1 */
+	uint32_t bits; /**< log2(slots) */
+	uint32_t rest; /**< 64 - bits (FP_HMAP_SPREAD keeps the top bits of the product) */
+};
+
+/** The geometry of a table of 2^@p bits slots (cold: computed once, at init). */
+static inline struct fp_hmap_geom fp_hmap_geom_of(uint32_t bits)
+{
+	return (struct fp_hmap_geom){
+		.mask = (UINT64_C(1) << bits) - 1, .bits = bits, .rest = 64 - bits};
+}
+
+/** Home slot of @p key in a table of geometry @p g. */
+static FP_ALWAYS_INLINE uint64_t fp_hmap_home(uint64_t key, struct fp_hmap_geom g,
+					      enum fp_hmap_home how)
 {
 	if (how == FP_HMAP_SPREAD)
-		return (key * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits);
-	uint64_t hi = key >> bits;
+		return (key * UINT64_C(0x9E3779B97F4A7C15)) >> g.rest;
+	uint64_t hi = key >> g.bits;
 	hi ^= hi >> 31;
 	hi *= UINT64_C(0x9E3779B97F4A7C15);
 	hi ^= hi >> 29;
-	return (key + hi) & ((UINT64_C(1) << bits) - 1);
+	return (key + hi) & g.mask;
 }
 
 /** @internal The key of record @p i. */
@@ -74,21 +91,20 @@ static FP_ALWAYS_INLINE uint64_t fp_hmap__key(const void *slots, size_t stride, 
 }
 
 /**
- * Slot of @p key (!= 0) in a table of 2^@p bits records of @p stride bytes, each with its
+ * Slot of @p key (!= 0) in a table of geometry @p g of records of @p stride bytes, each with its
  * key at byte @p key_off; or, when absent, of the empty slot that ends its probe (the slot
  * an insert of @p key fills). The caller compares the slot's key with @p key.
  */
-static FP_ALWAYS_INLINE uint64_t fp_hmap_rec_probe(const void *slots, size_t stride,
-						   size_t key_off, uint32_t bits,
-						   enum fp_hmap_home how, uint64_t key)
+static FP_ALWAYS_INLINE uint64_t fp_hmap_rec_probe(const void *slots, size_t stride, size_t key_off,
+						   struct fp_hmap_geom g, enum fp_hmap_home how,
+						   uint64_t key)
 {
-	uint64_t mask = (UINT64_C(1) << bits) - 1;
-	uint64_t i = fp_hmap_home(key, bits, how);
+	uint64_t i = fp_hmap_home(key, g, how);
 	for (;;) {
 		uint64_t k = fp_hmap__key(slots, stride, key_off, i);
 		if (k == key || k == 0)
 			return i;
-		i = (i + 1) & mask;
+		i = (i + 1) & g.mask;
 	}
 }
 
@@ -98,16 +114,17 @@ static FP_ALWAYS_INLINE uint64_t fp_hmap_rec_probe(const void *slots, size_t str
  * to a record of the run must look it up again.
  */
 static FP_ALWAYS_INLINE void fp_hmap_rec_remove(void *slots, size_t stride, size_t key_off,
-						uint32_t bits, enum fp_hmap_home how, uint64_t i)
+						struct fp_hmap_geom g, enum fp_hmap_home how,
+						uint64_t i)
 {
-	uint64_t mask = (UINT64_C(1) << bits) - 1;
+	const uint64_t mask = g.mask;
 	char *base = (char *)slots;
 	for (uint64_t j = i;;) {
 		j = (j + 1) & mask;
 		uint64_t k = fp_hmap__key(slots, stride, key_off, j);
 		if (k == 0)
 			break;
-		uint64_t home = fp_hmap_home(k, bits, how);
+		uint64_t home = fp_hmap_home(k, g, how);
 		/* record j may fill hole i unless its home lies cyclically in (i, j] */
 		if (((j - home) & mask) >= ((j - i) & mask)) {
 			memcpy(base + i * stride, base + j * stride, stride);
@@ -129,11 +146,10 @@ struct fp_hmap_ent {
 
 /** A map of at most max_keys keys to uint32_t values; fields are read-only to callers. */
 struct fp_hmap {
-	struct fp_hmap_ent *slot; /**< 2^bits entries, allocated by fp_hmap_init() */
-	uint32_t bits;
+	struct fp_hmap_ent *slot; /**< geom.mask + 1 entries, allocated by fp_hmap_init() */
+	struct fp_hmap_geom geom;
 	uint32_t nb_keys;  /**< live keys */
 	uint32_t max_keys; /**< the capacity asked at init (invariant 1) */
-	uint32_t reserved;
 };
 
 /** Slots fp_hmap_init() allocates for @p max_keys keys: the power of two >= 2 * max_keys,
@@ -159,7 +175,7 @@ uint64_t fp_hmap_check(const struct fp_hmap *m);
 
 static FP_ALWAYS_INLINE uint64_t fp_hmap__probe(const struct fp_hmap *m, uint64_t key)
 {
-	return fp_hmap_rec_probe(m->slot, sizeof(*m->slot), 0, m->bits, FP_HMAP_SPREAD, key);
+	return fp_hmap_rec_probe(m->slot, sizeof(*m->slot), 0, m->geom, FP_HMAP_SPREAD, key);
 }
 
 /** Value of @p key; @p absent when the key is not in the map (or is 0). */
@@ -199,7 +215,7 @@ static inline bool fp_hmap_del(struct fp_hmap *m, uint64_t key)
 	uint64_t i = fp_hmap__probe(m, key);
 	if (m->slot[i].key != key)
 		return false;
-	fp_hmap_rec_remove(m->slot, sizeof(*m->slot), 0, m->bits, FP_HMAP_SPREAD, i);
+	fp_hmap_rec_remove(m->slot, sizeof(*m->slot), 0, m->geom, FP_HMAP_SPREAD, i);
 	m->nb_keys--;
 	return true;
 }

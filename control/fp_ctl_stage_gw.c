@@ -170,7 +170,7 @@ static int gw_plan(const struct fp_ctl_env *env, struct fp_ctl_plan *plan)
 	if ((rc = gw_load_cfg(env, &cfg, host, sizeof(host))) < 0 ||
 	    (rc = fp_gw_credentials_from_env(&cfg)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.stats", sizeof(struct fp_gw_stats),
-				   FP_GW_STATS_VERSION)) < 0)
+				  FP_GW_STATS_VERSION)) < 0)
 		return rc;
 	if ((rc = fp_ctl_plan_add(plan, "gw.carry", sizeof(struct gw_carry), 1)) < 0 ||
 	    (rc = fp_ctl_plan_add(plan, "gw.hop.decide", sizeof(struct fp_hist), 1)) < 0 ||

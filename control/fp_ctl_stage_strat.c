@@ -161,8 +161,8 @@ static int strat_load_cfg(const struct fp_ctl_env *env, struct fp_strat_host_cfg
 		if (fp_strat_params_check(sp, &bad) < 0 && bad >= 0) {
 			char why[FP_ERR_MSG_MAX]; /* fp_cfg_error() rewrites fp_err's buffer */
 			snprintf(why, sizeof(why), "%s", fp_err_msg());
-			return fp_cfg_error(c, strat_param_node(c, e, sp->params.p[bad].key), -EINVAL,
-					    "strategy %ld: %s", (long)id, why);
+			return fp_cfg_error(c, strat_param_node(c, e, sp->params.p[bad].key),
+					    -EINVAL, "strategy %ld: %s", (long)id, why);
 		}
 	}
 	return 0;

@@ -447,14 +447,8 @@ const struct fp_gw_stats *fp_gw_stats(const struct fp_gw *gw)
 
 int fp_gw_stats_check(const struct fp_gw_stats *st)
 {
-	if (st->magic != FP_GW_STATS_MAGIC)
-		return fp_err_set(-EPROTO, "gw.stats: bad magic (not a gateway's counters)");
-	if (st->version != FP_GW_STATS_VERSION || st->size != sizeof(*st))
-		return fp_err_set(-EPROTO,
-				  "gw.stats: layout version %u (%u bytes), this program reads %u "
-				  "(%zu bytes): use the fastpath that created the segment",
-				  st->version, st->size, FP_GW_STATS_VERSION, sizeof(*st));
-	return 0;
+	const struct fp_stats_hdr want = {FP_GW_STATS_MAGIC, FP_GW_STATS_VERSION, sizeof(*st)};
+	return fp_stats_hdr_check(st, &want, "gw.stats", "a gateway's counters");
 }
 
 const struct fp_gw_order *fp_gw_find(const struct fp_gw *gw, uint64_t client_order_id)

@@ -73,6 +73,7 @@
 #include "fp_ring.h"
 #include "fp_shm_ctl.h"
 #include "fp_soup.h"
+#include "fp_stats_hdr.h"
 
 struct fp_symtab;
 struct fp_gw_proto;
@@ -290,6 +291,9 @@ struct fp_gw_stats {
 } FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
+static_assert(offsetof(struct fp_gw_stats, version) == offsetof(struct fp_stats_hdr, version) &&
+		      offsetof(struct fp_gw_stats, size) == offsetof(struct fp_stats_hdr, size),
+	      "fp_gw_stats starts with struct fp_stats_hdr");
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
 static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
 static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");

@@ -89,11 +89,11 @@ struct fp_sim_engine {
 	uint64_t next_match;
 	/* The maps are sized at init for every order (symbol) at once, so a put never finds
 	 * its map full (fp_hmap.h, invariant 1): their puts need no check. */
-	struct fp_hmap by_ref;      /**< ref → order index */
-	struct fp_hmap by_token;    /**< token_key(owner, token) → order index */
-	struct fp_hmap by_stock;    /**< 8 name bytes as a u64 → locate */
-	uint32_t *own_head;         /**< [max_owners] */
-	struct fp_sim_sym *syms;    /**< [max_symbols + 1] */
+	struct fp_hmap by_ref;   /**< ref → order index */
+	struct fp_hmap by_token; /**< token_key(owner, token) → order index */
+	struct fp_hmap by_stock; /**< 8 name bytes as a u64 → locate */
+	uint32_t *own_head;      /**< [max_owners] */
+	struct fp_sim_sym *syms; /**< [max_symbols + 1] */
 };
 
 static inline uint64_t token_key(uint32_t owner, uint32_t token)
@@ -238,7 +238,8 @@ struct fp_sim_engine *fp_sim_engine_create(const struct fp_sim_engine_cfg *cfg_i
 	e->syms = calloc((size_t)cfg.max_symbols + 1, sizeof(*e->syms));
 	if (!e->orders || !e->own_head || !e->syms)
 		goto nomem;
-	if (fp_hmap_init(&e->by_ref, cfg.max_orders) || fp_hmap_init(&e->by_token, cfg.max_orders) ||
+	if (fp_hmap_init(&e->by_ref, cfg.max_orders) ||
+	    fp_hmap_init(&e->by_token, cfg.max_orders) ||
 	    fp_hmap_init(&e->by_stock, cfg.max_symbols))
 		goto nomem;
 	for (uint32_t i = 0; i < cfg.max_owners; i++)
@@ -1138,7 +1139,8 @@ int fp_sim_engine_check(const struct fp_sim_engine *e)
 					      "(4) ref %" PRIu64 " not indexed", o->ref);
 					if (o->owner)
 						CHECK(fp_hmap_find(&e->by_token,
-							      token_key(o->owner, o->token), FP_SIM_NIL) == i,
+								   token_key(o->owner, o->token),
+								   FP_SIM_NIL) == i,
 						      "(4) token %u of owner %u not indexed",
 						      o->token, o->owner);
 					else

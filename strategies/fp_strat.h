@@ -41,6 +41,7 @@
 #include "fp_compiler.h"
 #include "fp_journal_replay.h"
 #include "fp_order_id.h"
+#include "fp_stats_hdr.h"
 #include "fp_ring.h"
 #include "strategy.h"
 
@@ -121,6 +122,9 @@ struct fp_strat_stats {
 	uint64_t reserved[2];   /**< to a whole number of cache lines; zero */
 } FP_CACHE_ALIGNED;
 
+static_assert(offsetof(struct fp_strat_stats, version) == offsetof(struct fp_stats_hdr, version) &&
+		      offsetof(struct fp_strat_stats, size) == offsetof(struct fp_stats_hdr, size),
+	      "fp_strat_stats starts with struct fp_stats_hdr");
 static_assert(offsetof(struct fp_strat_stats, md) == 16, "fp_strat_stats header");
 static_assert(offsetof(struct fp_strat_stats, reserved) == 112, "fp_strat_stats tail");
 static_assert(sizeof(struct fp_strat_stats) == 128, "fp_strat_stats: 2 cache lines, no padding");

@@ -233,8 +233,8 @@ int fp_strat_params_check(const struct fp_strat_spec *sp, int *bad)
 	if (rc < 0)
 		return rc;
 	if (!ops || ops->abi_version != FP_STRAT_ABI_VERSION)
-		rc = fp_err_set(-EINVAL, "ABI version %u (want version %d)", ops ? ops->abi_version : 0,
-				FP_STRAT_ABI_VERSION);
+		rc = fp_err_set(-EINVAL, "ABI version %u (want version %d)",
+				ops ? ops->abi_version : 0, FP_STRAT_ABI_VERSION);
 	else
 		rc = params_declared(ops, &sp->params, bad);
 	if (dl)
@@ -481,12 +481,7 @@ unsigned fp_strat_host_poll(struct fp_strat_host *h, unsigned budget)
 
 int fp_strat_stats_check(const struct fp_strat_stats *st)
 {
-	if (st->magic != FP_STRAT_STATS_MAGIC)
-		return fp_err_set(-EPROTO, "strat.stats: bad magic (not a strategy host's counters)");
-	if (st->version != FP_STRAT_STATS_VERSION || st->size != sizeof(*st))
-		return fp_err_set(-EPROTO,
-				  "strat.stats: layout version %u (%u bytes), this program reads %u "
-				  "(%zu bytes): use the fastpath that created the segment",
-				  st->version, st->size, FP_STRAT_STATS_VERSION, sizeof(*st));
-	return 0;
+	const struct fp_stats_hdr want = {FP_STRAT_STATS_MAGIC, FP_STRAT_STATS_VERSION,
+					  sizeof(*st)};
+	return fp_stats_hdr_check(st, &want, "strat.stats", "a strategy host's counters");
 }

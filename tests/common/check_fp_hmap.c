@@ -20,9 +20,9 @@
 #include "fp_hmap.h"
 
 /* In the long loops: ck_assert marks a checkpoint per call (a write), too slow there. */
-#define EXPECT(cond)                                                         \
-	do {                                                                 \
-		if (!(cond))                                                 \
+#define EXPECT(cond)                                                       \
+	do {                                                               \
+		if (!(cond))                                               \
 			ck_abort_msg("step %d: %s is false", step, #cond); \
 	} while (0)
 
@@ -77,7 +77,7 @@ enum key_kind { KEYS_RANDOM, KEYS_SEQUENTIAL, KEYS_SAME_HOME, KEYS_NB };
 #define REF_KEYS 600
 
 /* Key number @p n of a pool of REF_KEYS keys of @p kind (never 0). */
-static uint64_t pool_key(enum key_kind kind, uint64_t n, uint32_t bits)
+static uint64_t pool_key(enum key_kind kind, uint64_t n, struct fp_hmap_geom g)
 {
 	switch (kind) {
 	case KEYS_RANDOM: {
@@ -89,7 +89,7 @@ static uint64_t pool_key(enum key_kind kind, uint64_t n, uint32_t bits)
 	default: { /* the n-th key homed at slot 3: one long run */
 		uint64_t k = 0;
 		for (uint64_t found = 0; found <= n;)
-			found += fp_hmap_home(++k, bits, FP_HMAP_SPREAD) == 3;
+			found += fp_hmap_home(++k, g, FP_HMAP_SPREAD) == 3;
 		return k;
 	}
 	}
@@ -105,7 +105,7 @@ START_TEST(test_hmap_matches_reference_under_random_operations)
 	uint32_t pool = kind == KEYS_SAME_HOME ? 15 : REF_KEYS;
 	uint64_t keys[REF_KEYS];
 	for (uint32_t q = 0; q < pool; q++)
-		keys[q] = pool_key(kind, q, m.bits);
+		keys[q] = pool_key(kind, q, m.geom);
 	uint32_t ref[REF_KEYS]; /* value + 1 per pool key, 0 = absent */
 	memset(ref, 0, sizeof(ref));
 	uint32_t live = 0;
@@ -147,7 +147,7 @@ START_TEST(test_hmap_run_across_table_end_survives_deletes)
 	uint64_t keys[6];
 	uint32_t nb = 0;
 	for (uint64_t k = 1; nb < 6; k++)
-		if (fp_hmap_home(k, m.bits, FP_HMAP_SPREAD) == 15)
+		if (fp_hmap_home(k, m.geom, FP_HMAP_SPREAD) == 15)
 			keys[nb++] = k;
 	for (uint32_t i = 0; i < nb; i++)
 		ck_assert_int_eq(fp_hmap_put(&m, keys[i], i), 0);
@@ -180,20 +180,20 @@ struct rec {
 static uint64_t rec_probe(const struct rec *t, enum fp_hmap_home how, uint64_t key)
 {
 	if (how == FP_HMAP_WINDOW)
-		return fp_hmap_rec_probe(t, sizeof(*t), offsetof(struct rec, key), REC_BITS,
-					 FP_HMAP_WINDOW, key);
-	return fp_hmap_rec_probe(t, sizeof(*t), offsetof(struct rec, key), REC_BITS, FP_HMAP_SPREAD,
-				 key);
+		return fp_hmap_rec_probe(t, sizeof(*t), offsetof(struct rec, key),
+					 fp_hmap_geom_of(REC_BITS), FP_HMAP_WINDOW, key);
+	return fp_hmap_rec_probe(t, sizeof(*t), offsetof(struct rec, key),
+				 fp_hmap_geom_of(REC_BITS), FP_HMAP_SPREAD, key);
 }
 
 static void rec_remove(struct rec *t, enum fp_hmap_home how, uint64_t i)
 {
 	if (how == FP_HMAP_WINDOW)
-		fp_hmap_rec_remove(t, sizeof(*t), offsetof(struct rec, key), REC_BITS, FP_HMAP_WINDOW,
-				   i);
+		fp_hmap_rec_remove(t, sizeof(*t), offsetof(struct rec, key),
+				   fp_hmap_geom_of(REC_BITS), FP_HMAP_WINDOW, i);
 	else
-		fp_hmap_rec_remove(t, sizeof(*t), offsetof(struct rec, key), REC_BITS, FP_HMAP_SPREAD,
-				   i);
+		fp_hmap_rec_remove(t, sizeof(*t), offsetof(struct rec, key),
+				   fp_hmap_geom_of(REC_BITS), FP_HMAP_SPREAD, i);
 }
 
 START_TEST(test_hmap_records_match_reference)
@@ -207,7 +207,7 @@ START_TEST(test_hmap_records_match_reference)
 	uint32_t nb_live = 0;
 	for (int step = 0; step < 20000; step++) {
 		uint32_t n = (uint32_t)(rng_next(&seed) % REF_KEYS);
-		uint64_t key = pool_key(kind, n, REC_BITS);
+		uint64_t key = pool_key(kind, n, fp_hmap_geom_of(REC_BITS));
 		uint64_t i = rec_probe(t, how, key);
 		EXPECT((t[i].key == key) == (live[n] != 0));
 		if (!live[n] && nb_live < 700) { /* load <= 0.69: invariant 1 */
@@ -221,7 +221,7 @@ START_TEST(test_hmap_records_match_reference)
 		}
 		if (step % 101 == 0)
 			for (uint32_t q = 0; q < REF_KEYS; q++) {
-				uint64_t k = pool_key(kind, q, REC_BITS);
+				uint64_t k = pool_key(kind, q, fp_hmap_geom_of(REC_BITS));
 				const struct rec *r = &t[rec_probe(t, how, k)];
 				EXPECT((r->key == k) == (live[q] != 0));
 				if (live[q]) /* the record moved whole */
@@ -235,9 +235,10 @@ END_TEST
 START_TEST(test_hmap_window_keeps_sequential_keys_adjacent)
 {
 	/* the book's reason for FP_HMAP_WINDOW: consecutive references, consecutive slots */
-	uint64_t h0 = fp_hmap_home(5000, 12, FP_HMAP_WINDOW);
+	uint64_t h0 = fp_hmap_home(5000, fp_hmap_geom_of(12), FP_HMAP_WINDOW);
 	for (uint64_t k = 5001; k < 5100; k++)
-		ck_assert_uint_eq(fp_hmap_home(k, 12, FP_HMAP_WINDOW), (h0 + (k - 5000)) & 4095);
+		ck_assert_uint_eq(fp_hmap_home(k, fp_hmap_geom_of(12), FP_HMAP_WINDOW),
+				  (h0 + (k - 5000)) & 4095);
 }
 END_TEST
 
@@ -266,7 +267,8 @@ static Suite *fp_hmap_suite(void)
 	tcase_add_test(tc, test_hmap_key_zero_and_full_map_refused);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("map");
-	tcase_add_loop_test(tc, test_hmap_matches_reference_under_random_operations, 0, 3 * KEYS_NB);
+	tcase_add_loop_test(tc, test_hmap_matches_reference_under_random_operations, 0,
+			    3 * KEYS_NB);
 	tcase_add_test(tc, test_hmap_run_across_table_end_survives_deletes);
 	tcase_add_test(tc, test_hmap_clear_empties);
 	tcase_set_timeout(tc, 60);
