@@ -285,9 +285,9 @@ static inline uint64_t fp_book__ref(const struct fp_event *ev)
 }
 
 /*
- * Prefetch pipeline. A message costs up to three dependent cache misses: the order slot,
- * then its symbol's line and its level (or, for an add, the side's window line), then the
- * window slot of an add's price. Called on the events FP_BOOK_PF_ORDER, FP_BOOK_PF_SYM and
+ * Prefetch pipeline. A message costs up to three dependent cache misses: the order slot
+ * (and an add's symbol and side lines), then its symbol's, side's and level's lines (an
+ * add: the window slot of its price), then an add's level and the symbol's best levels. Called on the events FP_BOOK_PF_ORDER, FP_BOOK_PF_SYM and
  * FP_BOOK_PF_LEVELS ahead of fp_book_core_apply(), each stage finds the line the previous
  * one brought in, so that the misses of several messages overlap instead of adding up.
  * Hints only: they never change the book.
@@ -321,12 +321,34 @@ static inline const struct fp_book_order *fp_book__order_at_home(const struct fp
 	return o->ref == ref ? o : NULL; /* displaced or unknown: let apply() probe */
 }
 
-/** Stage 2: the symbol's line, the side's line and the level of an E, C, X, D or U. */
+/** @internal Window slot of an add's price, or NULL when the price is off the window. */
+static inline const uint32_t *fp_book__add_slot(const struct fp_book_core *bc,
+						const struct fp_event *ev, unsigned *side_out)
+{
+	uint32_t sym = ev->symbol_id;
+	if (sym >= bc->cfg.max_symbols)
+		return NULL;
+	unsigned side = ev->u.add.side == FP_SIDE_BUY ? FP_BOOK_BID : FP_BOOK_ASK;
+	size_t s2 = (size_t)sym * 2 + side;
+	const struct fp_book_side *sd = &bc->sides[s2];
+	int64_t key = side == FP_BOOK_BID ? ev->u.add.price : -ev->u.add.price;
+	int64_t kt = sd->tick == 100 ? key / 100 : key;
+	uint64_t d = (uint64_t)(kt - sd->lo);
+	*side_out = side;
+	return d < FP_BOOK_WIN ? &bc->win[s2 * FP_BOOK_WIN + d] : NULL;
+}
+
+/** Stage 2: an add's window slot; the symbol's and side's lines and the level of the rest. */
 static inline void fp_book_core_prefetch_sym(const struct fp_book_core *bc,
 					     const struct fp_event *ev)
 {
-	if (ev->type == FP_EV_MD_ADD)
+	if (ev->type == FP_EV_MD_ADD) {
+		unsigned side;
+		const uint32_t *slot = fp_book__add_slot(bc, ev, &side);
+		if (slot)
+			__builtin_prefetch(slot, 1, 3);
 		return;
+	}
 	const struct fp_book_order *o = fp_book__order_at_home(bc, ev);
 	if (!o)
 		return;
@@ -335,23 +357,21 @@ static inline void fp_book_core_prefetch_sym(const struct fp_book_core *bc,
 	__builtin_prefetch(&bc->levels[o->level], 1, 3);
 }
 
-/** Stage 3: the window slot of an add's price, and the best levels of its symbol. */
+/** Stage 3: the level of an add's price, and the best levels of the event's symbol. */
 static inline void fp_book_core_prefetch_levels(const struct fp_book_core *bc,
 						const struct fp_event *ev)
 {
 	uint32_t sym;
 	if (ev->type == FP_EV_MD_ADD) {
+		unsigned side;
+		const uint32_t *slot = fp_book__add_slot(bc, ev, &side);
 		sym = ev->symbol_id;
-		if (sym >= bc->cfg.max_symbols)
+		if (!slot)
 			return;
-		unsigned side = ev->u.add.side == FP_SIDE_BUY ? FP_BOOK_BID : FP_BOOK_ASK;
-		size_t s2 = (size_t)sym * 2 + side;
-		const struct fp_book_side *sd = &bc->sides[s2];
-		int64_t key = side == FP_BOOK_BID ? ev->u.add.price : -ev->u.add.price;
-		int64_t kt = sd->tick == 100 ? key / 100 : key;
-		uint64_t d = (uint64_t)(kt - sd->lo);
-		if (d < FP_BOOK_WIN)
-			__builtin_prefetch(&bc->win[s2 * FP_BOOK_WIN + d], 1, 3);
+		size_t d = (size_t)(slot - &bc->win[((size_t)sym * 2 + side) * FP_BOOK_WIN]);
+		const struct fp_book_side *sd = &bc->sides[(size_t)sym * 2 + side];
+		if ((sd->bits[d / 64] >> (d % 64)) & 1)
+			__builtin_prefetch(&bc->levels[*slot], 1, 3);
 	} else {
 		const struct fp_book_order *o = fp_book__order_at_home(bc, ev);
 		if (!o)
