@@ -130,14 +130,14 @@ struct fp_book_fb {
  * fallback arena (size classes as FP_BOOK_CLS_MIN << cls).
  */
 struct fp_book_side {
-	int64_t lo;        /**< tick number (key / tick) of window slot 0 */
-	int64_t fb_top;    /**< highest key in the fallback (valid when fb_count) */
-	uint32_t tick;     /**< 0 (unplaced), 1 or 100 */
-	uint32_t fb_base;  /**< index of the fallback chunk in the fallback arena */
-	uint32_t fb_count; /**< fallback entries in use */
-	uint8_t fb_cls;    /**< size class of the chunk */
-	uint8_t fb_has;    /**< 1 when the side owns a chunk */
-	uint16_t nwin;     /**< levels in the window */
+	int64_t lo;                      /**< tick number (key / tick) of window slot 0 */
+	int64_t fb_top;                  /**< highest key in the fallback (valid when fb_count) */
+	uint32_t tick;                   /**< 0 (unplaced), 1 or 100 */
+	uint32_t fb_base;                /**< index of the fallback chunk in the fallback arena */
+	uint32_t fb_count;               /**< fallback entries in use */
+	uint8_t fb_cls;                  /**< size class of the chunk */
+	uint8_t fb_has;                  /**< 1 when the side owns a chunk */
+	uint16_t nwin;                   /**< levels in the window */
 	uint64_t bits[FP_BOOK_WIN / 64]; /**< occupied window slots */
 } FP_CACHE_ALIGNED;
 
@@ -145,8 +145,8 @@ static_assert(sizeof(struct fp_book_side) == 64, "fp_book_side is one cache line
 
 /** Per-symbol state: 64 bytes, one cache line. */
 struct fp_book_sym {
-	int64_t best_key[2];     /**< key of the best level of each side (valid unless NONE) */
-	uint32_t best_level[2];  /**< level pool index of each side's best; UINT32_MAX: empty */
+	int64_t best_key[2];    /**< key of the best level of each side (valid unless NONE) */
+	uint32_t best_level[2]; /**< level pool index of each side's best; UINT32_MAX: empty */
 	uint32_t reserved[2];
 	int64_t top_bid;         /**< last reported top: best bid price (0 = none) */
 	int64_t top_ask;         /**< best ask price (0 = none) */
@@ -312,7 +312,7 @@ static inline void fp_book_core_prefetch(const struct fp_book_core *bc, const st
 
 /** @internal The live order an event names when it sits in its home slot, else NULL. */
 static inline const struct fp_book_order *fp_book__order_at_home(const struct fp_book_core *bc,
-								  const struct fp_event *ev)
+								 const struct fp_event *ev)
 {
 	uint64_t ref = fp_book__ref(ev);
 	if (!ref)

@@ -261,7 +261,8 @@ int64_t fp_book_core_huge_bytes(const struct fp_book_core *bc)
 	uintptr_t start = (uintptr_t)bc->map;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			in = start >= lo && start < hi;
 			continue;
 		}
@@ -339,7 +340,8 @@ static FP_NOINLINE int fb_reserve(struct fp_book_core *bc, struct fp_book_side *
 	if (idx == FP_BOOK_NONE)
 		return -1;
 	if (sd->fb_has) {
-		memcpy(&bc->fb[idx], &bc->fb[sd->fb_base], sd->fb_count * sizeof(struct fp_book_fb));
+		memcpy(&bc->fb[idx], &bc->fb[sd->fb_base],
+		       sd->fb_count * sizeof(struct fp_book_fb));
 		chunk_free(bc, sd->fb_base, sd->fb_cls);
 	}
 	sd->fb_base = idx;

@@ -64,7 +64,7 @@ struct opts {
 	uint32_t near_symbols, near_live; /**< the NASDAQ-shaped flow */
 	uint32_t flows;                   /**< bit 0: deep, bit 1: NASDAQ-shaped */
 	uint32_t shape;                   /**< the flow being run (enum fp_book_flow_shape) */
-	uint32_t prefetch; /**< prefetch stages used (0 .. 3; the stage uses 3) */
+	uint32_t prefetch;                /**< prefetch stages used (0 .. 3; the stage uses 3) */
 	uint64_t seed;
 };
 
@@ -252,12 +252,14 @@ static void usage(FILE *out)
 		"  --messages N      md messages per run (default 50000000, 1000 .. 2000000000)\n"
 		"  --runs R          runs; medians are reported (default 3, 1 .. %d)\n"
 		"  --ref-messages M  prefix given to the reference book (default 5000000)\n"
-		"  --flow F          deep: orders up to 400 ticks from the mid, 5 %% sub-penny (books\n"
+		"  --flow F          deep: orders up to 400 ticks from the mid, 5 %% sub-penny "
+		"(books\n"
 		"                    thousands of levels deep); nasdaq: shaped like a NASDAQ day\n"
 		"                    (orders within a few ticks of the touch, penny prices, a few\n"
 		"                    thousand active symbols); both (default)\n"
 		"  --symbols S       deep flow: symbols with orders (default 8192, 1 .. 16383)\n"
-		"  --live L          deep flow: live orders it hovers around (default 1000000, <= 4 M)\n"
+		"  --live L          deep flow: live orders it hovers around (default 1000000, <= "
+		"4 M)\n"
 		"  --nasdaq-symbols S  nasdaq flow: active symbols (default 3000)\n"
 		"  --nasdaq-live L   nasdaq flow: live orders (default 300000)\n"
 		"  --chunk C         events generated and loaded before each timed chunk (4 M)\n"
@@ -318,12 +320,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--flow")) {
 			const char *f = argv[++i];
-			o->flows = !strcmp(f, "deep") ? 1u : !strcmp(f, "nasdaq") ? 2u
-							 : !strcmp(f, "both")   ? 3u
-										: 0u;
+			o->flows = !strcmp(f, "deep")     ? 1u
+				   : !strcmp(f, "nasdaq") ? 2u
+				   : !strcmp(f, "both")   ? 3u
+							  : 0u;
 			if (!o->flows) {
 				fprintf(stderr,
-					"fastpath-bench book: --flow '%s': say deep, nasdaq or both\n",
+					"fastpath-bench book: --flow '%s': say deep, nasdaq or "
+					"both\n",
 					f);
 				return -1;
 			}
@@ -374,7 +378,6 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	return 0;
 }
-
 
 enum {
 	M_MEAN,
@@ -431,8 +434,8 @@ static int run_flow(const struct opts *o, struct fp_event *buf, const struct fp_
 
 /** The results of one flow: ours into @p us, the reference into @p ref, ratios into @p ex. */
 static void report_flow(const struct opts *o, const double med[NB_M], const struct run_out *r,
-			double timer, struct fp_bench_result *us,
-			struct fp_bench_result *ref, struct fp_bench_result *ex)
+			double timer, struct fp_bench_result *us, struct fp_bench_result *ref,
+			struct fp_bench_result *ex)
 {
 	fp_bench_metric(us, "mean_ns", med[M_MEAN]);
 	fp_bench_metric(us, "cpu_mean_ns", med[M_CPU]);
@@ -454,8 +457,8 @@ static void report_flow(const struct opts *o, const double med[NB_M], const stru
 	fp_bench_metric(us, "timer_ns", timer);
 	fp_bench_metric(us, "messages", (double)o->messages);
 	fp_bench_metric(us, "runs", o->runs);
-	fp_bench_metric(us, "symbols", o->shape == FP_BOOK_FLOW_NEAR ? o->near_symbols
-								      : o->symbols);
+	fp_bench_metric(us, "symbols",
+			o->shape == FP_BOOK_FLOW_NEAR ? o->near_symbols : o->symbols);
 	fp_bench_metric(us, "live_orders_end", (double)r->st.live_orders);
 	fp_bench_metric(us, "levels_used", (double)r->st.levels_used);
 	fp_bench_metric(ref, "mean_ns", med[M_REF]);

@@ -530,7 +530,8 @@ START_TEST(test_book_window_follows_the_touch)
 				int64_t mid = start[sym - 1] + (leg < 2 ? drift : -drift) * t;
 				rng = rng * 1103515245u + 12345u;
 				uint32_t r = rng >> 8;
-				int64_t px = mid + (int64_t)(1 + r % 4) * t * ((r >> 4) & 1 ? 1 : -1);
+				int64_t px =
+					mid + (int64_t)(1 + r % 4) * t * ((r >> 4) & 1 ? 1 : -1);
 				if (r % 17 == 0)
 					px -= 300 * t; /* deep */
 				if (r % 23 == 0 && t == 100)
@@ -544,9 +545,11 @@ START_TEST(test_book_window_follows_the_touch)
 				ref++;
 				/* remove an order: mostly recent ones, sometimes an old one */
 				if (nb_live > 64 && (r >> 12) % 3 != 0) {
-					uint32_t i = (r >> 14) % 5 == 0 ? (r >> 16) % nb_live
-									: nb_live - 1 - (r >> 16) % 8;
-					const struct fp_book_order *o = fp_book_core_find(&bc, live[i]);
+					uint32_t i = (r >> 14) % 5 == 0
+							     ? (r >> 16) % nb_live
+							     : nb_live - 1 - (r >> 16) % 8;
+					const struct fp_book_order *o =
+						fp_book_core_find(&bc, live[i]);
 					ck_assert_ptr_nonnull(o);
 					e = (r >> 20) % 2 ? ev_del(o->symbol, live[i])
 							  : ev_exec(o->symbol, live[i], o->shares);
@@ -564,8 +567,10 @@ START_TEST(test_book_window_follows_the_touch)
 				struct seen_top t0 = ref_top(rb, sym);
 				const struct fp_book_sym *s = &bc.syms[sym];
 				CHECK(s->top_bid == t0.bid && s->top_ask == t0.ask &&
-					      s->top_bid_shares == t0.bsz && s->top_ask_shares == t0.asz,
-				      "window event %lu symbol %u: top differs", (unsigned long)k, sym);
+					      s->top_bid_shares == t0.bsz &&
+					      s->top_ask_shares == t0.asz,
+				      "window event %lu symbol %u: top differs", (unsigned long)k,
+				      sym);
 			}
 		}
 	}
