@@ -584,6 +584,31 @@ START_TEST(test_book_window_follows_the_touch)
 }
 END_TEST
 
+/* The tables are on explicit huge pages, or the core says why not (the caller logs it). */
+START_TEST(test_book_tables_say_their_page_backing)
+{
+	struct fp_book_cfg cfg;
+	struct fp_book_core bc;
+	small_cfg(&cfg, 4, 100, 64);
+	cfg.populate = 1;
+	ck_assert_int_eq(fp_book_core_init(&bc, &cfg), 0);
+	ck_assert_uint_eq(bc.map_size % (2u << 20), 0);
+	if (bc.backing == FP_BOOK_BACKING_HUGETLB) {
+		ck_assert_str_eq(bc.warning, "");
+		ck_assert_str_eq(fp_book_backing_name(&bc), "hugetlb");
+		ck_assert_int_eq(fp_book_core_huge_bytes(&bc), (int64_t)bc.map_size);
+	} else {
+		ck_assert_int_eq(bc.backing, FP_BOOK_BACKING_THP);
+		ck_assert_ptr_nonnull(strstr(bc.warning, "nr_hugepages"));
+		ck_assert_str_eq(fp_book_backing_name(&bc), "thp");
+		ck_assert_int_ge(fp_book_core_huge_bytes(&bc), -1);
+	}
+	struct fp_event e = ev_add(1, 1, 'B', 100, 10); /* the memory works either way */
+	ck_assert_uint_ne(fp_book_core_apply(&bc, &e) & FP_BOOK_CHG_TOP, 0);
+	fp_book_core_fini(&bc);
+}
+END_TEST
+
 START_TEST(test_book_order_table_survives_adversarial_references)
 {
 	struct fp_book_cfg cfg;
@@ -660,6 +685,7 @@ Suite *fp_book_suite(void)
 			    (int)FP_ARRAY_SIZE(flows));
 	tcase_add_test(tc, test_book_order_table_survives_adversarial_references);
 	tcase_add_test(tc, test_book_window_follows_the_touch);
+	tcase_add_test(tc, test_book_tables_say_their_page_backing);
 	suite_add_tcase(s, tc);
 	return s;
 }
