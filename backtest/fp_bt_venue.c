@@ -93,21 +93,8 @@ static uint64_t level_shares(const struct fp_book_core *bc, uint32_t symbol, uns
 {
 	if (symbol >= bc->cfg.max_symbols)
 		return 0;
-	const struct fp_book_side *s = &bc->syms[symbol].side[side];
-	int64_t key = side == FP_BOOK_BID ? price : -price;
-	/* Levels sorted by ascending key, best (highest key) last: binary search. */
-	uint32_t lo = 0, hi = s->count;
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		int64_t k = bc->levels[s->base + mid].key;
-		if (k == key)
-			return bc->levels[s->base + mid].shares;
-		if (k < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	const struct fp_book_level *l = fp_book_core_level(bc, symbol, side, price);
+	return l ? l->shares : 0;
 }
 
 static struct fp_bt_taken *taken_find(struct fp_bt_venue *v, uint32_t symbol, uint8_t side,
@@ -192,14 +179,15 @@ static void enter(struct fp_bt_venue *v, struct fp_bt_vorder *o)
 {
 	const struct fp_book_core *bc = v->cfg.book;
 	unsigned opp = o->side == FP_SIDE_BUY ? FP_BOOK_ASK : FP_BOOK_BID;
-	const struct fp_book_side *s = &bc->syms[o->symbol_id].side[opp];
+	struct fp_book_iter it;
+	const struct fp_book_level *l;
 
 	o->arrival_mid = mid2(bc, o->symbol_id);
 	o->t_arrive = v->now;
 	/* Best level last; walk from the best towards the worse. */
-	for (uint32_t k = s->count; k-- > 0 && o->leaves;) {
-		const struct fp_book_level *l = &bc->levels[s->base + k];
-		int64_t price = opp == FP_BOOK_BID ? l->key : -l->key;
+	fp_book_iter_init(&it, bc, o->symbol_id, opp);
+	while (o->leaves && (l = fp_book_iter_next(&it))) {
+		int64_t price = fp_book_level_price(l, opp);
 		if (o->side == FP_SIDE_BUY ? price > o->price : price < o->price)
 			break;
 		struct fp_bt_taken *t = taken_find(v, o->symbol_id, (uint8_t)opp, price);

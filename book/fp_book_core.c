@@ -17,19 +17,37 @@
  *                sequentially, so the orders of one window of table-size references never
  *                collide and recent orders sit next to each other (cache friendly); windows
  *                get random offsets, so arbitrary or adversarial references still spread.
- *   level array  each side of a symbol owns one chunk of the level arena: a sorted array of
- *                levels by key (bid: price, ask: -price), best level LAST, so that the
- *                common changes (at or near the touch) move few entries. Lookups scan from
- *                the best level for FP_BOOK_SCAN steps, then binary-search the rest.
- *   size class   chunks hold FP_BOOK_CLS_MIN << cls levels. A full side moves to a chunk
- *                of the next class (copy, old chunk to its class's free list). Chunks come
- *                from a free list, else from the bump pointer; none returns to the bump.
+ *   level pool   every price level is one slot of the level pool (key, shares, orders); its
+ *                index is stable while it lives and each order holds it, so exec, cancel
+ *                and delete reach their level in O(1) (no search, no memmove).
+ *   window       each side has FP_BOOK_WIN price slots addressed by (key / tick) - lo: the
+ *                levels near the touch are found by one index computation. A bitmap of the
+ *                occupied slots gives the best level with a count-leading-zeros. tick is
+ *                100 (a penny) when the side is placed at a price >= $1, else 1 (ITCH's
+ *                Price(4)); it is chosen when the window is placed on an empty window.
+ *   fallback     every level off the window's tick or outside its range sits in the side's
+ *                fallback: a sorted array of {key, level} (best last), in chunks of the
+ *                fallback arena (8 << k entries, moved to the next class when full, old
+ *                chunk to a per-class free list). Deep levels and sub-penny prices only.
+ *   re-centering when an add lands above the window, the window moves so that it sits at
+ *                FP_BOOK_WIN_POS; when the best window level falls into the lowest quarter
+ *                (or the window empties while the fallback holds levels) it moves down the
+ *                same way. Levels leaving the window are merged into the fallback, levels
+ *                of the fallback entering its range move into the window: only indices
+ *                move, the levels stay where they are.
+ *   best         syms[].best_key/best_level cache each side's best level (updated when a
+ *                level appears or the best one goes), so a top costs the symbol's line and
+ *                the two best levels' lines.
  *
  * Invariants
- *   (1) every live order is in exactly one level: the level of its side and price holds
- *       orders == number of live orders at that price, shares == the sum of their shares.
+ *   (1) every live order is in exactly one level (orders[].level): the level of its side
+ *       and price holds orders == number of live orders at that price, shares == the sum of
+ *       their shares.
  *   (2) a level with orders == 0 does not exist (it is removed when its last order goes).
- *   (3) levels of a side are strictly ascending by key; best is at base + count - 1.
+ *   (3) a level is in its side's window iff its key is a multiple of tick and key / tick is
+ *       in [lo, lo + FP_BOOK_WIN); every other level of the side is in its fallback, whose
+ *       keys are strictly ascending. No two levels of a side share a key.
+ *   (6) best_level/best_key of a side name its level of highest key (UINT32_MAX: empty).
  *   (4) live_orders <= max_orders < table slots: every probe ends at an empty slot.
  *   (5) the book never changes an order the venue did not change: inconsistencies are
  *       counted (struct fp_book_stats) and the venue's word is taken as far as it goes
@@ -43,13 +61,19 @@
 #include "fp_book.h"
 #include "fp_err.h"
 
-/** Levels compared linearly from the best one before a binary search takes over. */
-#define FP_BOOK_SCAN 8u
+#include <stdio.h>
+#include <stdlib.h>
 
 #define FP_BOOK_NONE UINT32_MAX
 
-/** Transparent huge page size (x86-64). */
+/** Huge page size (x86-64): the explicit pool's and transparent huge pages'. */
 #define FP_BOOK_HUGE ((size_t)2 << 20)
+
+#define FP_BOOK_WIN_WORDS (FP_BOOK_WIN / 64)
+
+static_assert(FP_BOOK_WIN % 64 == 0 && (FP_BOOK_WIN & (FP_BOOK_WIN - 1)) == 0,
+	      "window: a power of two, whole bitmap words");
+static_assert(FP_BOOK_WIN <= UINT16_MAX, "fp_book_side.nwin is 16 bits");
 
 static uint32_t cls_cap(uint32_t cls)
 {
@@ -88,33 +112,89 @@ static int cfg_check(const struct fp_book_cfg *cfg)
 	return 0;
 }
 
-static size_t part_sym(const struct fp_book_cfg *cfg)
-{
-	return FP_ALIGN_UP((size_t)cfg->max_symbols * sizeof(struct fp_book_sym), (size_t)4096);
-}
+/* The parts of the one mapping, in order, each 4 KiB aligned. */
+enum { P_SYMS, P_SIDES, P_WIN, P_ORDERS, P_LEVELS, P_FB, NB_PARTS };
 
-static size_t part_orders(const struct fp_book_cfg *cfg)
+static size_t part_size(const struct fp_book_cfg *cfg, int part)
 {
-	return FP_ALIGN_UP(table_slots(cfg->max_orders) * sizeof(struct fp_book_order),
-			   (size_t)4096);
+	size_t n;
+	switch (part) {
+	case P_SYMS:
+		n = (size_t)cfg->max_symbols * sizeof(struct fp_book_sym);
+		break;
+	case P_SIDES:
+		n = (size_t)cfg->max_symbols * 2 * sizeof(struct fp_book_side);
+		break;
+	case P_WIN:
+		n = (size_t)cfg->max_symbols * 2 * FP_BOOK_WIN * sizeof(uint32_t);
+		break;
+	case P_ORDERS:
+		n = table_slots(cfg->max_orders) * sizeof(struct fp_book_order);
+		break;
+	case P_LEVELS:
+		n = (size_t)cfg->max_levels * sizeof(struct fp_book_level);
+		break;
+	default:
+		n = (size_t)cfg->max_levels * sizeof(struct fp_book_fb);
+		break;
+	}
+	return FP_ALIGN_UP(n, (size_t)4096);
 }
 
 size_t fp_book_core_memsize(const struct fp_book_cfg *cfg)
 {
 	if (!cfg || cfg->max_symbols == 0 || cfg->max_orders == 0 || cfg->max_levels == 0)
 		return 0;
-	return part_sym(cfg) + part_orders(cfg) +
-	       FP_ALIGN_UP((size_t)cfg->max_levels * sizeof(struct fp_book_level), (size_t)4096);
+	size_t n = 0;
+	for (int p = 0; p < NB_PARTS; p++)
+		n += part_size(cfg, p);
+	return n;
 }
 
+/** Empty every side and both arenas (init and end of day). */
 static void reset_levels(struct fp_book_core *bc)
 {
+	bc->fb_bump = 0;
 	bc->level_bump = 0;
+	bc->level_free = FP_BOOK_NONE;
+	bc->levels_live = 0;
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(bc->free_head); i++)
 		bc->free_head[i] = FP_BOOK_NONE;
+	memset(bc->sides, 0, part_size(&bc->cfg, P_SIDES));
 	for (uint32_t s = 0; s < bc->cfg.max_symbols; s++)
-		for (unsigned k = 0; k < 2; k++)
-			memset(&bc->syms[s].side[k], 0, sizeof(bc->syms[s].side[k]));
+		for (unsigned k = 0; k < 2; k++) {
+			bc->syms[s].best_level[k] = FP_BOOK_NONE;
+			bc->syms[s].best_key[k] = 0;
+		}
+}
+
+/** Map @p size bytes: explicit huge pages when the pool has them, else THP (with a why). */
+static void *map_tables(struct fp_book_core *bc, size_t size, int populate)
+{
+#ifdef MAP_HUGETLB
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (populate ? MAP_POPULATE : 0),
+		       -1, 0);
+	if (m != MAP_FAILED) {
+		bc->backing = FP_BOOK_BACKING_HUGETLB;
+		bc->warning[0] = '\0';
+		return m;
+	}
+	snprintf(bc->warning, sizeof(bc->warning),
+		 "book tables (%zu MiB) on transparent huge pages (the kernel may refuse them: "
+		 "TLB misses); reserve %zu more 2 MiB hugepages in /proc/sys/vm/nr_hugepages",
+		 size >> 20, size / FP_BOOK_HUGE);
+#endif
+	bc->backing = FP_BOOK_BACKING_THP;
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	(void)madvise(m, size, MADV_HUGEPAGE); /* a hint: 4 KiB pages still work */
+	if (populate)                          /* no page fault in apply() */
+		for (size_t off = 0; off < size; off += 4096)
+			((volatile char *)m)[off] = 0;
+	return m;
 }
 
 int fp_book_core_init(struct fp_book_core *bc, const struct fp_book_cfg *cfg)
@@ -125,26 +205,26 @@ int fp_book_core_init(struct fp_book_core *bc, const struct fp_book_cfg *cfg)
 	if ((rc = cfg_check(cfg)) < 0)
 		return fp_err_append(rc, "book configuration");
 	bc->cfg = *cfg;
-	/* 2 MiB more than needed, so that the tables start on a 2 MiB boundary and transparent
-	 * huge pages can back them: the order table is touched at random, and with 4 KiB pages
-	 * almost every lookup would also miss the TLB. */
-	size_t need = fp_book_core_memsize(cfg);
-	bc->map_size = need + FP_BOOK_HUGE;
-	void *raw = mmap(NULL, bc->map_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (raw == MAP_FAILED) {
+	/* Whole 2 MiB pages: the order table and the levels are touched at random, and with
+	 * 4 KiB pages almost every lookup would also miss the TLB. */
+	bc->map_size = FP_ALIGN_UP(fp_book_core_memsize(cfg), FP_BOOK_HUGE);
+	char *m = map_tables(bc, bc->map_size, cfg->populate);
+	if (!m) {
 		bc->map = NULL;
 		return fp_err_set(-ENOMEM, "cannot map %zu bytes for the books", bc->map_size);
 	}
-	bc->map = raw;
-	char *m = (char *)FP_ALIGN_UP((uintptr_t)raw, (uintptr_t)FP_BOOK_HUGE);
-	(void)madvise(m, need, MADV_HUGEPAGE); /* a hint: 4 KiB pages still work */
-	if (cfg->populate)                     /* touch every page now: no page fault in apply() */
-		for (size_t off = 0; off < need; off += 4096)
-			m[off] = 0;
-	bc->syms = (struct fp_book_sym *)m;
-	bc->orders = (struct fp_book_order *)(m + part_sym(cfg));
-	bc->levels = (struct fp_book_level *)((char *)bc->orders + part_orders(cfg));
+	bc->map = m;
+	char *part[NB_PARTS];
+	for (int p = 0; p < NB_PARTS; p++) {
+		part[p] = m;
+		m += part_size(cfg, p);
+	}
+	bc->syms = (struct fp_book_sym *)part[P_SYMS];
+	bc->sides = (struct fp_book_side *)part[P_SIDES];
+	bc->win = (uint32_t *)part[P_WIN];
+	bc->orders = (struct fp_book_order *)part[P_ORDERS];
+	bc->levels = (struct fp_book_level *)part[P_LEVELS];
+	bc->fb = (struct fp_book_fb *)part[P_FB];
 	uint64_t slots = table_slots(cfg->max_orders);
 	bc->order_mask = slots - 1;
 	bc->order_shift = (uint32_t)__builtin_ctzll(slots);
@@ -164,134 +244,491 @@ void fp_book_core_fini(struct fp_book_core *bc)
 	bc->map = NULL;
 }
 
-/* ---- level arena ---- */
+const char *fp_book_backing_name(const struct fp_book_core *bc)
+{
+	return bc->backing == FP_BOOK_BACKING_HUGETLB ? "hugetlb" : "thp";
+}
+
+int64_t fp_book_core_huge_bytes(const struct fp_book_core *bc)
+{
+	if (bc->backing == FP_BOOK_BACKING_HUGETLB)
+		return (int64_t)bc->map_size;
+	FILE *f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	int in = 0;
+	int64_t kb = -1;
+	uintptr_t start = (uintptr_t)bc->map;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = start >= lo && start < hi;
+			continue;
+		}
+		if (in && !strncmp(line, "AnonHugePages:", 14)) {
+			kb = strtoll(line + 14, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
+/* ---- level pool ---- */
+
+static inline uint32_t level_new(struct fp_book_core *bc, int64_t key, uint32_t shares)
+{
+	uint32_t idx = bc->level_free;
+	if (idx != FP_BOOK_NONE) {
+		bc->level_free = bc->levels[idx].next;
+	} else {
+		if (fp_unlikely(bc->level_bump >= bc->cfg.max_levels))
+			return FP_BOOK_NONE;
+		idx = bc->level_bump++;
+	}
+	struct fp_book_level *l = &bc->levels[idx];
+	l->key = key;
+	l->shares = shares;
+	l->orders = 1;
+	l->next = 0;
+	if (++bc->levels_live > bc->st.levels_used)
+		bc->st.levels_used = bc->levels_live;
+	return idx;
+}
+
+static inline void level_free(struct fp_book_core *bc, uint32_t idx)
+{
+	bc->levels[idx].next = bc->level_free;
+	bc->level_free = idx;
+	bc->levels_live--;
+}
+
+/* ---- fallback arrays ---- */
 
 static uint32_t chunk_alloc(struct fp_book_core *bc, uint32_t cls)
 {
 	uint32_t idx = bc->free_head[cls];
 	if (idx != FP_BOOK_NONE) {
-		bc->free_head[cls] = bc->levels[idx].next;
+		bc->free_head[cls] = bc->fb[idx].level;
 		return idx;
 	}
-	if ((uint64_t)bc->level_bump + cls_cap(cls) > bc->cfg.max_levels)
+	if ((uint64_t)bc->fb_bump + cls_cap(cls) > bc->cfg.max_levels)
 		return FP_BOOK_NONE;
-	idx = bc->level_bump;
-	bc->level_bump += cls_cap(cls);
-	bc->st.levels_used = bc->level_bump;
+	idx = bc->fb_bump;
+	bc->fb_bump += cls_cap(cls);
 	return idx;
 }
 
 static void chunk_free(struct fp_book_core *bc, uint32_t idx, uint32_t cls)
 {
-	bc->levels[idx].next = bc->free_head[cls];
+	bc->fb[idx].level = bc->free_head[cls];
 	bc->free_head[cls] = idx;
 }
 
-/** Make room for one more level on @p sd; 0 or -1 when the arena is exhausted. */
-static FP_NOINLINE int side_grow(struct fp_book_core *bc, struct fp_book_side *sd)
+/** Make room for @p need fallback entries on @p sd; -1 when the arena is exhausted. */
+static FP_NOINLINE int fb_reserve(struct fp_book_core *bc, struct fp_book_side *sd, uint32_t need)
 {
-	uint32_t cls = sd->has ? sd->cls + 1 : 0;
+	if (sd->fb_has && need <= cls_cap(sd->fb_cls))
+		return 0;
+	uint32_t cls = sd->fb_has ? sd->fb_cls + 1u : 0;
+	while (cls < bc->nb_classes && cls_cap(cls) < need)
+		cls++;
 	if (cls >= bc->nb_classes)
 		return -1;
 	uint32_t idx = chunk_alloc(bc, cls);
 	if (idx == FP_BOOK_NONE)
 		return -1;
-	if (sd->has) {
-		memcpy(&bc->levels[idx], &bc->levels[sd->base],
-		       sd->count * sizeof(struct fp_book_level));
-		chunk_free(bc, sd->base, sd->cls);
+	if (sd->fb_has) {
+		memcpy(&bc->fb[idx], &bc->fb[sd->fb_base],
+		       sd->fb_count * sizeof(struct fp_book_fb));
+		chunk_free(bc, sd->fb_base, sd->fb_cls);
 	}
-	sd->base = idx;
-	sd->cls = cls;
-	sd->has = 1;
+	sd->fb_base = idx;
+	sd->fb_cls = (uint8_t)cls;
+	sd->fb_has = 1;
 	return 0;
 }
 
-/**
- * Position of @p key among the levels @p lv[0 .. n-1]: the index of the level with that key
- * (*found = 1) or the index where it would be inserted (*found = 0). Invariant (3).
- */
-static inline uint32_t level_search(const struct fp_book_level *lv, uint32_t n, int64_t key,
-				    int *found)
+/** Number of fallback entries of @p sd with a key < @p key (binary search). */
+static inline uint32_t fb_lower(const struct fp_book_core *bc, const struct fp_book_side *sd,
+				int64_t key)
 {
-	uint32_t i = n, stop = n > FP_BOOK_SCAN ? n - FP_BOOK_SCAN : 0;
-	while (i > stop && lv[i - 1].key > key)
-		i--;
-	if (i == stop && i > 0) {
-		/* beyond the scanned window: the answer is in [0, stop] */
-		uint32_t lo = 0, hi = stop;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			if (lv[mid].key > key)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		i = lo;
+	const struct fp_book_fb *fb = &bc->fb[sd->fb_base];
+	uint32_t n = sd->fb_count, lo = 0, hi = n;
+	/* near the touch first: most fallback changes are at its top end */
+	if (n && fb[n - 1].key < key)
+		return n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (fb[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	/* i = number of levels with key <= key */
-	*found = i > 0 && lv[i - 1].key == key;
-	return *found ? i - 1 : i;
+	return lo;
 }
 
-static inline int64_t side_key(unsigned side, int64_t price)
+/** Index of the fallback entry of @p key, or FP_BOOK_NONE. */
+static inline uint32_t fb_find(const struct fp_book_core *bc, const struct fp_book_side *sd,
+			       int64_t key)
 {
-	return side == FP_BOOK_BID ? price : -price;
+	if (!sd->fb_count)
+		return FP_BOOK_NONE;
+	uint32_t i = fb_lower(bc, sd, key);
+	return i < sd->fb_count && bc->fb[sd->fb_base + i].key == key ? i : FP_BOOK_NONE;
 }
 
-/** Add @p shares (one order) to the level @p price of @p sd; -1 when out of level slots. */
-static inline int level_add(struct fp_book_core *bc, struct fp_book_side *sd, unsigned side,
-			    int64_t price, uint32_t shares)
+/** Insert level @p lvl of key @p key (absent) into the fallback; -1 when out of room. */
+static int fb_insert(struct fp_book_core *bc, struct fp_book_side *sd, int64_t key, uint32_t lvl)
 {
-	int64_t key = side_key(side, price);
-	int found;
-	struct fp_book_level *lv = &bc->levels[sd->base];
-	uint32_t pos = level_search(lv, sd->count, key, &found);
-	if (found) {
-		lv[pos].shares += shares;
-		lv[pos].orders++;
-		return 0;
-	}
-	if (fp_unlikely(!sd->has || sd->count == cls_cap(sd->cls))) {
-		if (side_grow(bc, sd) < 0)
-			return -1;
-		lv = &bc->levels[sd->base];
-	}
-	if (pos < sd->count)
-		memmove(&lv[pos + 1], &lv[pos], (sd->count - pos) * sizeof(*lv));
-	lv[pos].key = key;
-	lv[pos].shares = shares;
-	lv[pos].orders = 1;
-	lv[pos].next = 0;
-	sd->count++;
-	return 0;
-}
-
-/**
- * Take @p shares from the level @p price of @p sd, and one order when @p gone. Returns 0, or
- * -1 when the level is missing or smaller (a broken invariant (1): counted by the caller).
- */
-static inline int level_sub(struct fp_book_core *bc, struct fp_book_side *sd, unsigned side,
-			    int64_t price, uint32_t shares, int gone)
-{
-	int found;
-	struct fp_book_level *lv = &bc->levels[sd->base];
-	uint32_t pos = level_search(lv, sd->count, side_key(side, price), &found);
-	if (fp_unlikely(!found))
+	if (fp_unlikely(fb_reserve(bc, sd, sd->fb_count + 1u) < 0))
 		return -1;
-	int bad = 0;
-	if (fp_unlikely(lv[pos].shares < shares)) {
-		bad = -1;
-		lv[pos].shares = 0;
+	struct fp_book_fb *fb = &bc->fb[sd->fb_base];
+	uint32_t pos = fb_lower(bc, sd, key);
+	if (pos < sd->fb_count)
+		memmove(&fb[pos + 1], &fb[pos], (sd->fb_count - pos) * sizeof(*fb));
+	fb[pos] = (struct fp_book_fb){.key = key, .level = lvl};
+	sd->fb_count++;
+	sd->fb_top = fb[sd->fb_count - 1].key;
+	return 0;
+}
+
+static void fb_remove_at(struct fp_book_core *bc, struct fp_book_side *sd, uint32_t pos)
+{
+	struct fp_book_fb *fb = &bc->fb[sd->fb_base];
+	sd->fb_count--;
+	if (pos < sd->fb_count)
+		memmove(&fb[pos], &fb[pos + 1], (sd->fb_count - pos) * sizeof(*fb));
+	if (sd->fb_count)
+		sd->fb_top = fb[sd->fb_count - 1].key;
+}
+
+/* ---- windows ---- */
+
+/** Tick of a window placed at @p key: a penny at $1 and above, else 0.0001 (Price(4)). */
+static inline uint32_t tick_for(int64_t key)
+{
+	int64_t price = key < 0 ? -key : key;
+	return price >= 10000 ? 100u : 1u;
+}
+
+/** Tick number of @p key (floor(key / tick)); *on = 1 when key is a multiple of tick. */
+static inline int64_t key_tick(int64_t key, uint32_t tick, int *on)
+{
+	if (tick != 100) {
+		*on = 1;
+		return key;
+	}
+	int64_t q = key / 100, r = key - q * 100;
+	*on = r == 0;
+	return r < 0 ? q - 1 : q;
+}
+
+/** Highest occupied window slot of @p sd, or -1. */
+static inline int win_best(const struct fp_book_side *sd)
+{
+	for (int w = FP_BOOK_WIN_WORDS - 1; w >= 0; w--)
+		if (sd->bits[w])
+			return w * 64 + 63 - __builtin_clzll(sd->bits[w]);
+	return -1;
+}
+
+/** Highest occupied window slot of @p sd at or below @p from, or -1. */
+static inline int win_below(const struct fp_book_side *sd, int from)
+{
+	if (from < 0)
+		return -1;
+	int w = from / 64;
+	uint64_t m = sd->bits[w] & (~0ull >> (63 - from % 64));
+	for (;;) {
+		if (m)
+			return w * 64 + 63 - __builtin_clzll(m);
+		if (--w < 0)
+			return -1;
+		m = sd->bits[w];
+	}
+}
+
+static inline int bit_test(const struct fp_book_side *sd, uint32_t i)
+{
+	return (sd->bits[i / 64] >> (i % 64)) & 1;
+}
+
+/**
+ * Move the window of side @p s2 to start at tick number @p new_lo (same tick): window levels
+ * outside the new range are merged into the fallback, fallback levels on the tick inside it
+ * move into the window. -1 (nothing changed) when the fallback arena has no room.
+ */
+static FP_NOINLINE int recenter(struct fp_book_core *bc, size_t s2, int64_t new_lo)
+{
+	struct fp_book_side *sd = &bc->sides[s2];
+	uint32_t *win = &bc->win[s2 * FP_BOOK_WIN];
+	struct fp_book_fb out[FP_BOOK_WIN];
+	uint32_t keep[FP_BOOK_WIN];
+	uint64_t bits[FP_BOOK_WIN_WORDS] = {0};
+	uint32_t nout = 0, nkeep = 0;
+	int64_t tick = sd->tick;
+
+	memset(keep, 0xff, sizeof(keep));
+	for (int i = win_below(sd, FP_BOOK_WIN - 1); i >= 0; i = win_below(sd, i - 1)) {
+		int64_t kt = sd->lo + i, d = kt - new_lo;
+		if (d >= 0 && d < (int64_t)FP_BOOK_WIN) {
+			keep[d] = win[i];
+			bits[d / 64] |= 1ull << (d % 64);
+			nkeep++;
+		} else {
+			out[nout++] = (struct fp_book_fb){.key = kt * tick, .level = win[i]};
+		}
+	}
+	/* out[] is in descending key order */
+	if (nout) {
+		if (fb_reserve(bc, sd, sd->fb_count + nout) < 0)
+			return -1;
+		struct fp_book_fb *fb = &bc->fb[sd->fb_base];
+		/* merge backwards: both sorted, the larger keys go last */
+		uint32_t a = sd->fb_count, b = 0, dst = sd->fb_count + nout;
+		while (b < nout) {
+			if (a > 0 && fb[a - 1].key > out[b].key)
+				fb[--dst] = fb[--a];
+			else
+				fb[--dst] = out[b++];
+		}
+		sd->fb_count += nout;
+		sd->fb_top = fb[sd->fb_count - 1].key;
+	}
+	/* pull the fallback's levels on the tick in the new range */
+	if (sd->fb_count) {
+		struct fp_book_fb *fb = &bc->fb[sd->fb_base];
+		int64_t lo_key = new_lo * tick, hi_key = (new_lo + (int64_t)FP_BOOK_WIN) * tick;
+		uint32_t i = fb_lower(bc, sd, lo_key), w = i;
+		for (; i < sd->fb_count && fb[i].key < hi_key; i++) {
+			if (fb[i].key % tick == 0) {
+				int64_t d = fb[i].key / tick - new_lo;
+				keep[d] = fb[i].level;
+				bits[d / 64] |= 1ull << (d % 64);
+				nkeep++;
+			} else {
+				fb[w++] = fb[i];
+			}
+		}
+		if (w != i) {
+			memmove(&fb[w], &fb[i], (sd->fb_count - i) * sizeof(*fb));
+			sd->fb_count -= i - w;
+		}
+		if (sd->fb_count)
+			sd->fb_top = fb[sd->fb_count - 1].key;
+	}
+	for (uint32_t d = 0; d < FP_BOOK_WIN; d++)
+		if (keep[d] != FP_BOOK_NONE)
+			win[d] = keep[d];
+	memcpy(sd->bits, bits, sizeof(bits));
+	sd->nwin = (uint16_t)nkeep;
+	sd->lo = new_lo;
+	return 0;
+}
+
+/** Place or move an empty window at @p key (it becomes the window's slot FP_BOOK_WIN_POS). */
+static void place_empty(struct fp_book_core *bc, size_t s2, int64_t key)
+{
+	struct fp_book_side *sd = &bc->sides[s2];
+	int on;
+	sd->tick = tick_for(key);
+	if (!sd->fb_count) { /* nothing to pull either */
+		sd->lo = key_tick(key, sd->tick, &on) - (int64_t)FP_BOOK_WIN_POS;
+		return;
+	}
+	/* an empty window sends nothing to the fallback: this cannot fail */
+	(void)recenter(bc, s2, key_tick(key, sd->tick, &on) - (int64_t)FP_BOOK_WIN_POS);
+}
+
+/** Best level of a side from its window and fallback: into syms[].best_*. */
+static void best_recompute(struct fp_book_core *bc, uint32_t symbol, unsigned side)
+{
+	size_t s2 = (size_t)symbol * 2 + side;
+	const struct fp_book_side *sd = &bc->sides[s2];
+	struct fp_book_sym *s = &bc->syms[symbol];
+	int i = win_best(sd);
+	uint32_t lvl = FP_BOOK_NONE;
+	int64_t key = 0;
+	if (i >= 0) {
+		key = (sd->lo + i) * (int64_t)sd->tick;
+		lvl = bc->win[s2 * FP_BOOK_WIN + (uint32_t)i];
+	}
+	if (sd->fb_count && (lvl == FP_BOOK_NONE || sd->fb_top > key)) {
+		key = sd->fb_top;
+		lvl = bc->fb[sd->fb_base + sd->fb_count - 1].level;
+	}
+	s->best_key[side] = key;
+	s->best_level[side] = lvl;
+}
+
+/**
+ * Add @p shares (one order) at @p price on @p side of @p symbol.
+ * @return the level's pool index, or FP_BOOK_NONE when out of level room.
+ */
+static inline uint32_t level_add(struct fp_book_core *bc, uint32_t symbol, unsigned side,
+				 int64_t price, uint32_t shares)
+{
+	size_t s2 = (size_t)symbol * 2 + side;
+	struct fp_book_side *sd = &bc->sides[s2];
+	struct fp_book_sym *s = &bc->syms[symbol];
+	int64_t key = side == FP_BOOK_BID ? price : -price;
+	int on;
+	if (fp_unlikely(sd->nwin == 0))
+		place_empty(bc, s2, key);
+	int64_t kt = key_tick(key, sd->tick, &on);
+	uint64_t d = (uint64_t)(kt - sd->lo);
+	if (fp_unlikely(on && d >= FP_BOOK_WIN && kt > sd->lo)) {
+		/* above the window: move it up (the fallback may refuse: then the level goes
+		 * there, invariant (3) allows it only outside the range, which it is) */
+		if (recenter(bc, s2, kt - (int64_t)FP_BOOK_WIN_POS) == 0)
+			d = (uint64_t)(kt - sd->lo);
+	}
+	uint32_t lvl;
+	if (fp_likely(on && d < FP_BOOK_WIN)) {
+		uint32_t *slot = &bc->win[s2 * FP_BOOK_WIN + d];
+		if (bit_test(sd, (uint32_t)d)) {
+			struct fp_book_level *l = &bc->levels[*slot];
+			l->shares += shares;
+			l->orders++;
+			return *slot;
+		}
+		lvl = level_new(bc, key, shares);
+		if (fp_unlikely(lvl == FP_BOOK_NONE))
+			return FP_BOOK_NONE;
+		*slot = lvl;
+		sd->bits[d / 64] |= 1ull << (d % 64);
+		sd->nwin++;
 	} else {
-		lv[pos].shares -= shares;
+		uint32_t pos = fb_find(bc, sd, key);
+		if (pos != FP_BOOK_NONE) {
+			lvl = bc->fb[sd->fb_base + pos].level;
+			bc->levels[lvl].shares += shares;
+			bc->levels[lvl].orders++;
+			return lvl;
+		}
+		lvl = level_new(bc, key, shares);
+		if (fp_unlikely(lvl == FP_BOOK_NONE))
+			return FP_BOOK_NONE;
+		if (fp_unlikely(fb_insert(bc, sd, key, lvl) < 0)) {
+			level_free(bc, lvl);
+			return FP_BOOK_NONE;
+		}
 	}
-	if (gone && --lv[pos].orders == 0) {
-		sd->count--;
-		if (pos < sd->count)
-			memmove(&lv[pos], &lv[pos + 1], (sd->count - pos) * sizeof(*lv));
+	if (s->best_level[side] == FP_BOOK_NONE || key > s->best_key[side]) {
+		s->best_key[side] = key;
+		s->best_level[side] = lvl;
 	}
+	return lvl;
+}
+
+/** Remove the empty level @p lvl from its side (invariant (2)). */
+static void level_remove(struct fp_book_core *bc, uint32_t symbol, unsigned side, uint32_t lvl)
+{
+	size_t s2 = (size_t)symbol * 2 + side;
+	struct fp_book_side *sd = &bc->sides[s2];
+	int64_t key = bc->levels[lvl].key;
+	int on;
+	int64_t kt = key_tick(key, sd->tick, &on);
+	uint64_t d = (uint64_t)(kt - sd->lo);
+	if (fp_likely(sd->tick && on && d < FP_BOOK_WIN)) {
+		sd->bits[d / 64] &= ~(1ull << (d % 64));
+		sd->nwin--;
+		int best = win_best(sd);
+		if (best < 0) {
+			if (sd->fb_count) /* the touch is in the fallback now: go there */
+				place_empty(bc, s2, sd->fb_top);
+		} else if (best < (int)(FP_BOOK_WIN / 4)) {
+			/* the touch fell into the lowest quarter: follow it down (nothing leaves
+			 * the window, so this cannot fail) */
+			(void)recenter(bc, s2, sd->lo + best - (int64_t)FP_BOOK_WIN_POS);
+		}
+	} else {
+		uint32_t pos = fb_find(bc, sd, key);
+		if (pos != FP_BOOK_NONE)
+			fb_remove_at(bc, sd, pos);
+	}
+	level_free(bc, lvl);
+	if (bc->syms[symbol].best_level[side] == lvl)
+		best_recompute(bc, symbol, side);
+}
+
+/**
+ * Take @p shares from level @p lvl, and one order when @p gone (removing the level with its
+ * last order). Returns 0, or -1 when the level had fewer shares (a broken invariant (1):
+ * counted by the caller).
+ */
+static inline int level_sub(struct fp_book_core *bc, uint32_t symbol, unsigned side, uint32_t lvl,
+			    uint32_t shares, int gone)
+{
+	struct fp_book_level *l = &bc->levels[lvl];
+	int bad = 0;
+	if (fp_unlikely(l->shares < shares)) {
+		bad = -1;
+		l->shares = 0;
+	} else {
+		l->shares -= shares;
+	}
+	if (gone && --l->orders == 0)
+		level_remove(bc, symbol, side, lvl);
 	return bad;
+}
+
+const struct fp_book_level *fp_book_core_level(const struct fp_book_core *bc, uint32_t symbol,
+					       unsigned side, int64_t price)
+{
+	if (symbol >= bc->cfg.max_symbols || side > 1)
+		return NULL;
+	size_t s2 = (size_t)symbol * 2 + side;
+	const struct fp_book_side *sd = &bc->sides[s2];
+	int64_t key = side == FP_BOOK_BID ? price : -price;
+	int on;
+	int64_t kt = key_tick(key, sd->tick, &on);
+	uint64_t d = (uint64_t)(kt - sd->lo);
+	if (sd->tick && on && d < FP_BOOK_WIN)
+		return bit_test(sd, (uint32_t)d) ? &bc->levels[bc->win[s2 * FP_BOOK_WIN + d]]
+						 : NULL;
+	uint32_t pos = fb_find(bc, sd, key);
+	return pos == FP_BOOK_NONE ? NULL : &bc->levels[bc->fb[sd->fb_base + pos].level];
+}
+
+void fp_book_iter_init(struct fp_book_iter *it, const struct fp_book_core *bc, uint32_t symbol,
+		       unsigned side)
+{
+	memset(it, 0, sizeof(*it));
+	it->bc = bc;
+	it->wpos = -1;
+	if (symbol >= bc->cfg.max_symbols || side > 1)
+		return;
+	size_t s2 = (size_t)symbol * 2 + side;
+	it->sd = &bc->sides[s2];
+	it->win = &bc->win[s2 * FP_BOOK_WIN];
+	it->wpos = it->sd->nwin ? (int32_t)FP_BOOK_WIN - 1 : -1;
+	it->fpos = it->sd->fb_count;
+}
+
+const struct fp_book_level *fp_book_iter_next(struct fp_book_iter *it)
+{
+	const struct fp_book_side *sd = it->sd;
+	if (!sd)
+		return NULL;
+	int i = win_below(sd, it->wpos);
+	const struct fp_book_fb *f = it->fpos ? &it->bc->fb[sd->fb_base + it->fpos - 1] : NULL;
+	if (i < 0) {
+		it->wpos = -1;
+		if (!f)
+			return NULL;
+		it->fpos--;
+		return &it->bc->levels[f->level];
+	}
+	if (f && f->key > (sd->lo + i) * (int64_t)sd->tick) {
+		it->fpos--;
+		return &it->bc->levels[f->level];
+	}
+	it->wpos = i - 1;
+	return &it->bc->levels[it->win[i]];
 }
 
 /* ---- order table ---- */
@@ -335,21 +772,19 @@ static FP_COLD void mark_stale(struct fp_book_core *bc, uint32_t symbol, uint8_t
 unsigned fp_book_core_check_top(struct fp_book_core *bc, uint32_t symbol)
 {
 	struct fp_book_sym *s = &bc->syms[symbol];
-	const struct fp_book_side *b = &s->side[FP_BOOK_BID], *a = &s->side[FP_BOOK_ASK];
+	uint32_t lb = s->best_level[FP_BOOK_BID], la = s->best_level[FP_BOOK_ASK];
 	int64_t bid = 0, ask = 0;
 	uint64_t bsz = 0, asz = 0;
-	if (b->count) {
-		const struct fp_book_level *l = &bc->levels[b->base + b->count - 1];
-		bid = l->key;
-		bsz = l->shares;
+	if (lb != FP_BOOK_NONE) {
+		bid = s->best_key[FP_BOOK_BID];
+		bsz = bc->levels[lb].shares;
 	}
-	if (a->count) {
-		const struct fp_book_level *l = &bc->levels[a->base + a->count - 1];
-		ask = -l->key;
-		asz = l->shares;
+	if (la != FP_BOOK_NONE) {
+		ask = -s->best_key[FP_BOOK_ASK];
+		asz = bc->levels[la].shares;
 	}
 	uint8_t cross = 0;
-	if (b->count && a->count && bid >= ask)
+	if (lb != FP_BOOK_NONE && la != FP_BOOK_NONE && bid >= ask)
 		cross = FP_BOOK_SYM_CROSSED | (bid == ask ? FP_BOOK_SYM_LOCKED : 0);
 	uint8_t old = s->state & (FP_BOOK_SYM_CROSSED | FP_BOOK_SYM_LOCKED);
 	if (fp_unlikely(cross != old)) {
@@ -420,8 +855,8 @@ static unsigned order_add(struct fp_book_core *bc, uint32_t symbol, unsigned sid
 		bc->st.duplicate_order++;
 		return 0;
 	}
-	struct fp_book_sym *s = &bc->syms[symbol];
-	if (fp_unlikely(level_add(bc, &s->side[side], side, price, shares) < 0)) {
+	uint32_t lvl = level_add(bc, symbol, side, price, shares);
+	if (fp_unlikely(lvl == FP_BOOK_NONE)) {
 		bc->st.capacity_levels++;
 		mark_stale(bc, symbol, FP_STALE_CAPACITY);
 		bc->last_symbol = symbol;
@@ -433,6 +868,7 @@ static unsigned order_add(struct fp_book_core *bc, uint32_t symbol, unsigned sid
 	o->shares = shares;
 	o->symbol = symbol;
 	o->side = (uint8_t)side;
+	o->level = lvl;
 	bc->st.live_orders++;
 	return changed(bc, symbol);
 }
@@ -448,8 +884,7 @@ static unsigned order_reduce(struct fp_book_core *bc, uint64_t i, uint32_t n, ui
 	}
 	o->shares -= n;
 	int gone = o->shares == 0;
-	struct fp_book_side *sd = &bc->syms[symbol].side[o->side];
-	if (fp_unlikely(level_sub(bc, sd, o->side, o->price, n, gone) < 0))
+	if (fp_unlikely(level_sub(bc, symbol, o->side, o->level, n, gone) < 0))
 		bc->st.negative_size++;
 	if (gone)
 		order_remove_slot(bc, i);
@@ -460,8 +895,7 @@ static unsigned order_reduce(struct fp_book_core *bc, uint64_t i, uint32_t n, ui
 static void order_delete(struct fp_book_core *bc, uint64_t i)
 {
 	struct fp_book_order *o = &bc->orders[i];
-	struct fp_book_side *sd = &bc->syms[o->symbol].side[o->side];
-	if (fp_unlikely(level_sub(bc, sd, o->side, o->price, o->shares, 1) < 0))
+	if (fp_unlikely(level_sub(bc, o->symbol, o->side, o->level, o->shares, 1) < 0))
 		bc->st.negative_size++;
 	order_remove_slot(bc, i);
 }
@@ -636,7 +1070,8 @@ uint32_t fp_book_core_nb_levels(const struct fp_book_core *bc, uint32_t symbol, 
 {
 	if (symbol >= bc->cfg.max_symbols || side > 1)
 		return 0;
-	return bc->syms[symbol].side[side].count;
+	const struct fp_book_side *sd = &bc->sides[(size_t)symbol * 2 + side];
+	return (uint32_t)sd->nwin + sd->fb_count;
 }
 
 uint32_t fp_book_core_depth(const struct fp_book_core *bc, uint32_t symbol, unsigned side,
@@ -644,11 +1079,12 @@ uint32_t fp_book_core_depth(const struct fp_book_core *bc, uint32_t symbol, unsi
 {
 	if (symbol >= bc->cfg.max_symbols || side > 1)
 		return 0;
-	const struct fp_book_side *sd = &bc->syms[symbol].side[side];
-	uint32_t n = FP_MIN(sd->count, max);
-	for (uint32_t k = 0; k < n; k++) {
-		const struct fp_book_level *l = &bc->levels[sd->base + sd->count - 1 - k];
-		out[k].price = side == FP_BOOK_BID ? l->key : -l->key;
+	struct fp_book_iter it;
+	const struct fp_book_level *l;
+	uint32_t n = 0;
+	fp_book_iter_init(&it, bc, symbol, side);
+	for (uint32_t k = 0; k < max && (l = fp_book_iter_next(&it)); k++, n++) {
+		out[k].price = fp_book_level_price(l, side);
 		out[k].shares = l->shares;
 		out[k].orders = l->orders;
 		out[k].reserved = 0;
@@ -699,13 +1135,16 @@ void fp_book_core_dump(FILE *out, const struct fp_book_core *bc, uint32_t symbol
 	fprintf(out,
 		"symbol %" PRIu32 " seq %" PRIu32 " state 0x%02x bids %" PRIu32 " asks %" PRIu32
 		"\n",
-		symbol, s->seq, s->state, s->side[0].count, s->side[1].count);
-	for (unsigned side = 0; side < 2; side++)
-		for (uint32_t k = 0; k < FP_MIN(max, s->side[side].count); k++) {
-			const struct fp_book_level *p =
-				&bc->levels[s->side[side].base + s->side[side].count - 1 - k];
-			l.price = side == FP_BOOK_BID ? p->key : -p->key;
+		symbol, s->seq, s->state, fp_book_core_nb_levels(bc, symbol, FP_BOOK_BID),
+		fp_book_core_nb_levels(bc, symbol, FP_BOOK_ASK));
+	for (unsigned side = 0; side < 2; side++) {
+		struct fp_book_iter it;
+		const struct fp_book_level *p;
+		fp_book_iter_init(&it, bc, symbol, side);
+		for (uint32_t k = 0; k < max && (p = fp_book_iter_next(&it)); k++) {
+			l.price = fp_book_level_price(p, side);
 			fprintf(out, "  %s %" PRId64 " %" PRIu64 " %" PRIu32 "\n",
 				side ? "ask" : "bid", l.price, p->shares, p->orders);
 		}
+	}
 }

@@ -212,21 +212,22 @@ static void write_snapshot(struct fp_book *b, uint32_t symbol)
 	e->t_rx = b->last_t_rx[symbol];
 	e->ts_ns = b->last_ts_ns[symbol];
 	for (unsigned side = 0; side < 2; side++) {
-		const struct fp_book_side *sd = &s->side[side];
 		struct fp_book_snap_level *out = &e->lv[side * depth];
-		uint32_t n = FP_MIN(sd->count, depth);
-		for (uint32_t k = 0; k < n; k++) {
-			const struct fp_book_level *l = &bc->levels[sd->base + sd->count - 1 - k];
-			out[k].price = side == FP_BOOK_BID ? l->key : -l->key;
+		struct fp_book_iter it;
+		const struct fp_book_level *l;
+		uint32_t n = 0;
+		fp_book_iter_init(&it, bc, symbol, side);
+		for (uint32_t k = 0; k < depth && (l = fp_book_iter_next(&it)); k++, n++) {
+			out[k].price = fp_book_level_price(l, side);
 			out[k].shares = l->shares > UINT32_MAX ? UINT32_MAX : (uint32_t)l->shares;
 			out[k].orders = l->orders;
 		}
 		if (side == FP_BOOK_BID) {
 			e->nb_bids = n;
-			e->total_bids = sd->count;
+			e->total_bids = fp_book_core_nb_levels(bc, symbol, side);
 		} else {
 			e->nb_asks = n;
-			e->total_asks = sd->count;
+			e->total_asks = fp_book_core_nb_levels(bc, symbol, side);
 		}
 	}
 	fp_seqlock_write_end(&e->lock);

@@ -20,6 +20,7 @@
 #include "fp_book_stage.h"
 #include "fp_ctl_stage.h"
 #include "fp_err.h"
+#include "fp_log.h"
 
 static const char *const book_keys[] = {"symbols", "orders", "levels", "depth", "populate", NULL};
 
@@ -95,7 +96,15 @@ static int book_init(void *ctx, const struct fp_ctl_env *env)
 	if (!cfg.md || !cfg.out[0] || !cfg.out[1] || !cfg.stats ||
 	    (cfg.snap_depth && !cfg.snap_mem))
 		return -ENOENT;
-	return fp_book_init(ctx, &cfg);
+	if ((rc = fp_book_init(ctx, &cfg)) < 0)
+		return rc;
+	const struct fp_book *b = ctx;
+	if (b->core.warning[0]) { /* no reserved hugepages: say so, run on THP */
+		struct fp_log log;
+		fp_log_init(&log, stderr, "book", FP_LOG_INFO);
+		fp_log(&log, FP_LOG_WARN, "%s", b->core.warning);
+	}
+	return 0;
 }
 
 static unsigned book_poll(void *ctx, unsigned budget)

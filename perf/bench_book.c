@@ -61,7 +61,10 @@ static inline void prefetch(const struct fp_book_core *bc, const struct fp_event
 struct opts {
 	uint64_t messages, ref_messages, chunk;
 	uint32_t runs, symbols, live;
-	uint32_t prefetch; /**< prefetch stages used (0 .. 3; the stage uses 3) */
+	uint32_t near_symbols, near_live; /**< the NASDAQ-shaped flow */
+	uint32_t flows;                   /**< bit 0: deep, bit 1: NASDAQ-shaped */
+	uint32_t shape;                   /**< the flow being run (enum fp_book_flow_shape) */
+	uint32_t prefetch;                /**< prefetch stages used (0 .. 3; the stage uses 3) */
 	uint64_t seed;
 };
 
@@ -69,7 +72,8 @@ struct run_out {
 	double mean_ns, per_s, p50, p99, p999, p9999, max;
 	double prefix_mean_ns, ref_mean_ns, ref_per_s;
 	double cpu_mean_ns, prefix_cpu_mean_ns, ref_cpu_mean_ns;
-	double rss;
+	double rss, huge_bytes, map_bytes, hugetlb;
+	char warning[256];
 	struct fp_book_stats st;
 };
 
@@ -99,8 +103,9 @@ static void flow_cfg(const struct opts *o, struct fp_book_flow_cfg *fc)
 {
 	memset(fc, 0, sizeof(*fc));
 	fc->seed = o->seed;
-	fc->nb_symbols = o->symbols;
-	fc->target_live = o->live;
+	fc->shape = o->shape;
+	fc->nb_symbols = o->shape == FP_BOOK_FLOW_NEAR ? o->near_symbols : o->symbols;
+	fc->target_live = o->shape == FP_BOOK_FLOW_NEAR ? o->near_live : o->live;
 }
 
 static int core_new(struct fp_book_core *bc)
@@ -151,6 +156,10 @@ static int pass_throughput(const struct opts *o, struct fp_event *buf,
 			      (double)FP_MIN(o->ref_messages, o->messages);
 	out->st = bc.st;
 	out->rss = rss_bytes();
+	out->huge_bytes = (double)fp_book_core_huge_bytes(&bc);
+	out->map_bytes = (double)bc.map_size;
+	out->hugetlb = bc.backing == FP_BOOK_BACKING_HUGETLB;
+	snprintf(out->warning, sizeof(out->warning), "%s", bc.warning);
 	fp_book_core_fini(&bc);
 	fp_book_flow_fini(&flow);
 	return 0;
@@ -237,12 +246,22 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fastpath-bench book [--json] [--messages N] [--runs R] [--ref-messages M]\n"
-		"                           [--symbols S] [--live L] [--chunk C] [--seed X]\n"
+		"                           [--flow deep|nasdaq|both] [--symbols S] [--live L]\n"
+		"                           [--nasdaq-symbols S] [--nasdaq-live L] [--chunk C]\n"
+		"                           [--prefetch P] [--seed X]\n"
 		"  --messages N      md messages per run (default 50000000, 1000 .. 2000000000)\n"
 		"  --runs R          runs; medians are reported (default 3, 1 .. %d)\n"
 		"  --ref-messages M  prefix given to the reference book (default 5000000)\n"
-		"  --symbols S       symbols with orders (default 8192, 1 .. 16383)\n"
-		"  --live L          live orders the flow hovers around (default 1000000, <= 4 M)\n"
+		"  --flow F          deep: orders up to 400 ticks from the mid, 5 %% sub-penny "
+		"(books\n"
+		"                    thousands of levels deep); nasdaq: shaped like a NASDAQ day\n"
+		"                    (orders within a few ticks of the touch, penny prices, a few\n"
+		"                    thousand active symbols); both (default)\n"
+		"  --symbols S       deep flow: symbols with orders (default 8192, 1 .. 16383)\n"
+		"  --live L          deep flow: live orders it hovers around (default 1000000, <= "
+		"4 M)\n"
+		"  --nasdaq-symbols S  nasdaq flow: active symbols (default 3000)\n"
+		"  --nasdaq-live L   nasdaq flow: live orders (default 300000)\n"
 		"  --chunk C         events generated and loaded before each timed chunk (4 M)\n"
 		"  --prefetch P      prefetch stages: 0 none, 1 order slot, 2 +symbol, 3 +levels "
 		"(default, as the stage)\n",
@@ -251,7 +270,17 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){50000000, 5000000, 4u << 20, 3, 8192, 1000000, 3, 42};
+	*o = (struct opts){.messages = 50000000,
+			   .ref_messages = 5000000,
+			   .chunk = 4u << 20,
+			   .runs = 3,
+			   .symbols = 8192,
+			   .live = 1000000,
+			   .near_symbols = 3000,
+			   .near_live = 300000,
+			   .flows = 3,
+			   .prefetch = 3,
+			   .seed = 42};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -289,6 +318,31 @@ static int parse(int argc, char **argv, struct opts *o)
 				return -1;
 			o->symbols = (uint32_t)v_;
 			i++;
+		} else if (i + 1 < argc && !strcmp(a, "--flow")) {
+			const char *f = argv[++i];
+			o->flows = !strcmp(f, "deep")     ? 1u
+				   : !strcmp(f, "nasdaq") ? 2u
+				   : !strcmp(f, "both")   ? 3u
+							  : 0u;
+			if (!o->flows) {
+				fprintf(stderr,
+					"fastpath-bench book: --flow '%s': say deep, nasdaq or "
+					"both\n",
+					f);
+				return -1;
+			}
+		} else if (i + 1 < argc && !strcmp(a, "--nasdaq-symbols")) {
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->near_symbols = (uint32_t)v_;
+			i++;
+		} else if (i + 1 < argc && !strcmp(a, "--nasdaq-live")) {
+			uint64_t v_;
+			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
+				return -1;
+			o->near_live = (uint32_t)v_;
+			i++;
 		} else if (i + 1 < argc && !strcmp(a, "--live")) {
 			uint64_t v_;
 			if (fp_bench_opt_u64("book", argv[i], argv[i + 1], UINT32_MAX, &v_) < 0)
@@ -315,12 +369,107 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (o->messages < 1000 || o->messages > 2000000000ull || o->runs < 1 ||
 	    o->runs > RUNS_MAX || o->symbols < 1 || o->symbols >= FP_BOOK_DEFAULT_SYMBOLS ||
-	    o->live < 1 || o->live > 4000000 || o->chunk < 1024 || o->chunk > (64u << 20) ||
+	    o->live < 1 || o->live > 4000000 || o->near_symbols < 1 ||
+	    o->near_symbols >= FP_BOOK_DEFAULT_SYMBOLS || o->near_live < 1 ||
+	    o->near_live > 4000000 || o->chunk < 1024 || o->chunk > (64u << 20) ||
 	    o->ref_messages < 1 || o->prefetch > 3) {
 		fprintf(stderr, "fastpath-bench book: an option is out of range (see --help)\n");
 		return -1;
 	}
 	return 0;
+}
+
+enum {
+	M_MEAN,
+	M_PERS,
+	M_P50,
+	M_P99,
+	M_P999,
+	M_P9999,
+	M_MAX,
+	M_PREFIX,
+	M_REF,
+	M_REFS,
+	M_RSS,
+	M_CPU,
+	M_PREFIX_CPU,
+	M_REF_CPU,
+	M_HUGE,
+	NB_M
+};
+
+/** Run one flow o->runs times: medians into @p med, the last run into @p last. */
+static int run_flow(const struct opts *o, struct fp_event *buf, const struct fp_tsc_conv *conv,
+		    struct fp_hist *h, double med[NB_M], struct run_out *last)
+{
+	double v[NB_M][RUNS_MAX];
+	for (uint32_t k = 0; k < o->runs; k++) {
+		memset(last, 0, sizeof(*last));
+		if (pass_throughput(o, buf, conv, last) < 0 ||
+		    pass_latency(o, buf, conv, h, last) < 0 ||
+		    pass_reference(o, buf, conv, last) < 0)
+			return -1;
+		double got[NB_M] = {last->mean_ns,
+				    last->per_s,
+				    last->p50,
+				    last->p99,
+				    last->p999,
+				    last->p9999,
+				    last->max,
+				    last->prefix_mean_ns,
+				    last->ref_mean_ns,
+				    last->ref_per_s,
+				    last->rss,
+				    last->cpu_mean_ns,
+				    last->prefix_cpu_mean_ns,
+				    last->ref_cpu_mean_ns,
+				    last->huge_bytes};
+		for (int m = 0; m < NB_M; m++)
+			v[m][k] = got[m];
+	}
+	for (int m = 0; m < NB_M; m++)
+		med[m] = fp_bench_median(v[m], o->runs);
+	return 0;
+}
+
+/** The results of one flow: ours into @p us, the reference into @p ref, ratios into @p ex. */
+static void report_flow(const struct opts *o, const double med[NB_M], const struct run_out *r,
+			double timer, struct fp_bench_result *us, struct fp_bench_result *ref,
+			struct fp_bench_result *ex)
+{
+	fp_bench_metric(us, "mean_ns", med[M_MEAN]);
+	fp_bench_metric(us, "cpu_mean_ns", med[M_CPU]);
+	fp_bench_metric(us, "messages_per_s", med[M_PERS]);
+	fp_bench_metric(us, "messages_per_cpu_s", 1e9 / med[M_CPU]);
+	fp_bench_metric(us, "p50_ns", med[M_P50]);
+	fp_bench_metric(us, "p99_ns", med[M_P99]);
+	fp_bench_metric(us, "p999_ns", med[M_P999]);
+	fp_bench_metric(us, "p9999_ns", med[M_P9999]);
+	fp_bench_metric(us, "max_ns", med[M_MAX]);
+	fp_bench_metric(us, "prefix_mean_ns", med[M_PREFIX]);
+	fp_bench_metric(us, "prefix_cpu_mean_ns", med[M_PREFIX_CPU]);
+	fp_bench_metric(us, "rss_bytes", med[M_RSS]);
+	/* page backing of the tables: explicit (hugetlb 1) or transparent, and how much of the
+	 * mapping the kernel really backs with huge pages at the end of a run */
+	fp_bench_metric(us, "table_bytes", r->map_bytes);
+	fp_bench_metric(us, "table_huge_bytes", med[M_HUGE]);
+	fp_bench_metric(us, "hugetlb", r->hugetlb);
+	fp_bench_metric(us, "timer_ns", timer);
+	fp_bench_metric(us, "messages", (double)o->messages);
+	fp_bench_metric(us, "runs", o->runs);
+	fp_bench_metric(us, "symbols",
+			o->shape == FP_BOOK_FLOW_NEAR ? o->near_symbols : o->symbols);
+	fp_bench_metric(us, "live_orders_end", (double)r->st.live_orders);
+	fp_bench_metric(us, "levels_used", (double)r->st.levels_used);
+	fp_bench_metric(ref, "mean_ns", med[M_REF]);
+	fp_bench_metric(ref, "cpu_mean_ns", med[M_REF_CPU]);
+	fp_bench_metric(ref, "messages_per_s", med[M_REFS]);
+	fp_bench_metric(ref, "messages", (double)FP_MIN(o->ref_messages, o->messages));
+	int near = o->shape == FP_BOOK_FLOW_NEAR;
+	fp_bench_metric(ex, near ? "ratio_mean_nasdaq" : "ratio_mean",
+			med[M_REF] / (med[M_PREFIX] ? med[M_PREFIX] : 1));
+	fp_bench_metric(ex, near ? "ratio_cpu_mean_nasdaq" : "ratio_cpu_mean",
+			med[M_REF_CPU] / (med[M_PREFIX_CPU] ? med[M_PREFIX_CPU] : 1));
 }
 
 int fp_bench_book(int argc, char **argv)
@@ -344,82 +493,34 @@ int fp_bench_book(int argc, char **argv)
 	fp_hist_init(h);
 	double timer = timer_cost_ns(&conv);
 
-	enum {
-		M_MEAN,
-		M_PERS,
-		M_P50,
-		M_P99,
-		M_P999,
-		M_P9999,
-		M_MAX,
-		M_PREFIX,
-		M_REF,
-		M_REFS,
-		M_RSS,
-		M_CPU,
-		M_PREFIX_CPU,
-		M_REF_CPU,
-		NB_M
+	static const struct {
+		uint32_t bit, shape;
+		const char *us, *ref;
+	} flows[] = {
+		{1, FP_BOOK_FLOW_DEEP, "fastpath", "reference_book"},
+		{2, FP_BOOK_FLOW_NEAR, "fastpath_nasdaq", "reference_book_nasdaq"},
 	};
-	static double v[NB_M][RUNS_MAX];
-	struct run_out r = {0};
-	for (uint32_t k = 0; k < o.runs; k++) {
-		memset(&r, 0, sizeof(r));
-		if (pass_throughput(&o, buf, &conv, &r) < 0 ||
-		    pass_latency(&o, buf, &conv, h, &r) < 0 ||
-		    pass_reference(&o, buf, &conv, &r) < 0) {
+	struct fp_bench_result res[4];
+	struct fp_bench_result extra = {.name = "ratios"};
+	unsigned nb = 0;
+	struct run_out r;
+	for (unsigned f = 0; f < FP_ARRAY_SIZE(flows); f++) {
+		if (!(o.flows & flows[f].bit))
+			continue;
+		double med[NB_M];
+		o.shape = flows[f].shape;
+		if (run_flow(&o, buf, &conv, h, med, &r) < 0) {
 			fprintf(stderr, "fastpath-bench book: %s\n", fp_err_msg());
 			return 1;
 		}
-		double got[NB_M] = {r.mean_ns,
-				    r.per_s,
-				    r.p50,
-				    r.p99,
-				    r.p999,
-				    r.p9999,
-				    r.max,
-				    r.prefix_mean_ns,
-				    r.ref_mean_ns,
-				    r.ref_per_s,
-				    r.rss,
-				    r.cpu_mean_ns,
-				    r.prefix_cpu_mean_ns,
-				    r.ref_cpu_mean_ns};
-		for (int m = 0; m < NB_M; m++)
-			v[m][k] = got[m];
+		if (r.warning[0] && nb == 0)
+			fprintf(stderr, "fastpath-bench book: %s\n", r.warning);
+		res[nb] = (struct fp_bench_result){.name = flows[f].us};
+		res[nb + 1] = (struct fp_bench_result){.name = flows[f].ref};
+		report_flow(&o, med, &r, timer, &res[nb], &res[nb + 1], &extra);
+		nb += 2;
 	}
-	double med[NB_M];
-	for (int m = 0; m < NB_M; m++)
-		med[m] = fp_bench_median(v[m], o.runs);
-
-	struct fp_bench_result res[2] = {{.name = "fastpath"}, {.name = "reference_book"}};
-	fp_bench_metric(&res[0], "mean_ns", med[M_MEAN]);
-	fp_bench_metric(&res[0], "cpu_mean_ns", med[M_CPU]);
-	fp_bench_metric(&res[0], "messages_per_s", med[M_PERS]);
-	fp_bench_metric(&res[0], "messages_per_cpu_s", 1e9 / med[M_CPU]);
-	fp_bench_metric(&res[0], "p50_ns", med[M_P50]);
-	fp_bench_metric(&res[0], "p99_ns", med[M_P99]);
-	fp_bench_metric(&res[0], "p999_ns", med[M_P999]);
-	fp_bench_metric(&res[0], "p9999_ns", med[M_P9999]);
-	fp_bench_metric(&res[0], "max_ns", med[M_MAX]);
-	fp_bench_metric(&res[0], "prefix_mean_ns", med[M_PREFIX]);
-	fp_bench_metric(&res[0], "prefix_cpu_mean_ns", med[M_PREFIX_CPU]);
-	fp_bench_metric(&res[0], "rss_bytes", med[M_RSS]);
-	fp_bench_metric(&res[0], "timer_ns", timer);
-	fp_bench_metric(&res[0], "messages", (double)o.messages);
-	fp_bench_metric(&res[0], "runs", o.runs);
-	fp_bench_metric(&res[0], "prefetch_stages", o.prefetch);
-	fp_bench_metric(&res[0], "live_orders_end", (double)r.st.live_orders);
-	fp_bench_metric(&res[0], "levels_used", (double)r.st.levels_used);
-	fp_bench_metric(&res[1], "mean_ns", med[M_REF]);
-	fp_bench_metric(&res[1], "cpu_mean_ns", med[M_REF_CPU]);
-	fp_bench_metric(&res[1], "messages_per_s", med[M_REFS]);
-	fp_bench_metric(&res[1], "messages", (double)FP_MIN(o.ref_messages, o.messages));
-	struct fp_bench_result extra = {.name = "ratios"};
-	fp_bench_metric(&extra, "ratio_mean", med[M_REF] / (med[M_PREFIX] ? med[M_PREFIX] : 1));
-	fp_bench_metric(&extra, "ratio_cpu_mean",
-			med[M_REF_CPU] / (med[M_PREFIX_CPU] ? med[M_PREFIX_CPU] : 1));
-	fp_bench_report(stdout, "book", fp_bench_want_json(argc, argv), res, 2, &extra);
+	fp_bench_report(stdout, "book", fp_bench_want_json(argc, argv), res, nb, &extra);
 	free(buf);
 	free(h);
 	return 0;

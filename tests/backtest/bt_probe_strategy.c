@@ -100,7 +100,9 @@ static void probe_fini(void *st)
 static const struct fp_strat_param_decl probe_params[] = {
 	{"buy_symbol", "symbol id to buy on (0 = none)"},
 	{"buy", "shares to buy once (0)"},
+	{"at_bid", "1: buy at the bid (a passive order), 0: at the ask (0)"},
 	{"out", "file the summary is written to at fini"},
+	{"timer_out", "file the timer rounds summary is written to at fini"},
 	{NULL, NULL},
 };
 

@@ -293,32 +293,34 @@ START_TEST(test_book_capacity_marks_stale_without_overwrite)
 	fp_book_core_fini(&bc);
 	small_cfg(&cfg, 4, 100, 16);
 	ck_assert_int_eq(fp_book_core_init(&bc, &cfg), 0);
-	/* symbol 1 bids take chunk 0, asks chunk 1; the 9th bid level cannot grow */
+	/* 16 levels in the pool: one ask and 15 bid levels fit, the 16th bid level does not */
 	struct fp_event e = ev_add(1, 1000, 'S', 100000, 1);
 	fp_book_core_apply(&bc, &e);
-	for (uint64_t r = 1; r <= 9; r++) {
+	for (uint64_t r = 1; r <= 16; r++) {
 		e = ev_add(1, r, 'B', 100 + (int64_t)r, 1);
 		fp_book_core_apply(&bc, &e);
 	}
 	ck_assert_uint_eq(bc.st.capacity_levels, 1);
-	ck_assert_uint_eq(fp_book_core_nb_levels(&bc, 1, FP_BOOK_BID), 8);
+	ck_assert_uint_eq(bc.st.levels_used, 16);
+	ck_assert_uint_eq(fp_book_core_nb_levels(&bc, 1, FP_BOOK_BID), 15);
 	ck_assert(bc.syms[1].state & FP_BOOK_SYM_STALE);
+	ck_assert_ptr_null(fp_book_core_find(&bc, 16));
 	e = ev_add(2, 2000, 'B', 100, 1); /* another symbol: nothing left either */
 	fp_book_core_apply(&bc, &e);
 	ck_assert_uint_eq(bc.st.capacity_levels, 2);
 	ck_assert(bc.syms[2].state & FP_BOOK_SYM_STALE);
-	e = ev_add(1, 10, 'B', 105, 1); /* existing level: still fine */
+	e = ev_add(1, 17, 'B', 105, 1); /* existing level: still fine */
 	fp_book_core_apply(&bc, &e);
-	expect_level(&bc, 1, FP_BOOK_BID, 3, 105, 2, 2);
-	/* emptying a side keeps its chunk: adding again works */
-	for (uint64_t r = 1; r <= 8; r++) {
+	expect_level(&bc, 1, FP_BOOK_BID, 10, 105, 2, 2);
+	/* emptying a side returns its levels to the pool: adding again works */
+	for (uint64_t r = 1; r <= 15; r++) {
 		e = ev_del(1, r);
 		fp_book_core_apply(&bc, &e);
 	}
-	e = ev_del(1, 10);
+	e = ev_del(1, 17);
 	fp_book_core_apply(&bc, &e);
 	ck_assert_uint_eq(fp_book_core_nb_levels(&bc, 1, FP_BOOK_BID), 0);
-	e = ev_add(1, 11, 'B', 100, 1);
+	e = ev_add(1, 18, 'B', 100, 1);
 	ck_assert_uint_ne(fp_book_core_apply(&bc, &e) & FP_BOOK_CHG_DEPTH, 0);
 	fp_book_core_fini(&bc);
 }
@@ -501,6 +503,112 @@ START_TEST(test_book_matches_reference_on_random_flows)
 }
 END_TEST
 
+/*
+ * The price window: a touch that trends up, then down, far past the window (re-centering
+ * both ways), levels deep below it and sub-penny prices inside its range (both in the
+ * fallback), orders at both ticks (a side placed under $1 and one above). The full depth
+ * and the top are compared with the reference after every event.
+ */
+START_TEST(test_book_window_follows_the_touch)
+{
+	struct fp_book_cfg cfg;
+	struct fp_book_core bc;
+	small_cfg(&cfg, 4, 100000, 100000);
+	struct fp_book_ref *rb = fp_book_ref_new(cfg.max_symbols, 1);
+	ck_assert_ptr_nonnull(rb);
+	ck_assert_int_eq(fp_book_core_init(&bc, &cfg), 0);
+	uint64_t ref = 1, k = 0, live[4096];
+	uint32_t nb_live = 0, rng = 12345, fb_max = 0, moves = 0;
+	int64_t last_lo = 0;
+	/* one symbol at $50 (penny tick), one at $0.50 (0.0001 tick) */
+	static const int64_t start[2] = {500000, 5000}, tick[2] = {100, 1};
+	for (int leg = 0; leg < 4; leg++) {
+		for (int step = 0; step < 700; step++) {
+			for (uint32_t sym = 1; sym <= 2; sym++) {
+				int64_t t = tick[sym - 1];
+				int64_t drift = leg % 2 == 0 ? step : 700 - step;
+				int64_t mid = start[sym - 1] + (leg < 2 ? drift : -drift) * t;
+				rng = rng * 1103515245u + 12345u;
+				uint32_t r = rng >> 8;
+				int64_t px =
+					mid + (int64_t)(1 + r % 4) * t * ((r >> 4) & 1 ? 1 : -1);
+				if (r % 17 == 0)
+					px -= 300 * t; /* deep */
+				if (r % 23 == 0 && t == 100)
+					px += 37; /* sub-penny */
+				char side = px < mid ? 'B' : 'S';
+				struct fp_event e = ev_add(sym, ref, side, px, 100 + r % 300);
+				fp_book_core_apply(&bc, &e);
+				fp_book_ref_apply(rb, &e);
+				if (nb_live < FP_ARRAY_SIZE(live))
+					live[nb_live++] = ref;
+				ref++;
+				/* remove an order: mostly recent ones, sometimes an old one */
+				if (nb_live > 64 && (r >> 12) % 3 != 0) {
+					uint32_t i = (r >> 14) % 5 == 0
+							     ? (r >> 16) % nb_live
+							     : nb_live - 1 - (r >> 16) % 8;
+					const struct fp_book_order *o =
+						fp_book_core_find(&bc, live[i]);
+					ck_assert_ptr_nonnull(o);
+					e = (r >> 20) % 2 ? ev_del(o->symbol, live[i])
+							  : ev_exec(o->symbol, live[i], o->shares);
+					fp_book_core_apply(&bc, &e);
+					fp_book_ref_apply(rb, &e);
+					live[i] = live[--nb_live];
+				}
+				compare_symbol(&bc, rb, sym, "window", k++);
+				const struct fp_book_side *sd = &bc.sides[sym * 2 + FP_BOOK_BID];
+				fb_max = FP_MAX(fb_max, sd->fb_count);
+				if (sym == 1 && sd->lo != last_lo) {
+					moves++;
+					last_lo = sd->lo;
+				}
+				struct seen_top t0 = ref_top(rb, sym);
+				const struct fp_book_sym *s = &bc.syms[sym];
+				CHECK(s->top_bid == t0.bid && s->top_ask == t0.ask &&
+					      s->top_bid_shares == t0.bsz &&
+					      s->top_ask_shares == t0.asz,
+				      "window event %lu symbol %u: top differs", (unsigned long)k,
+				      sym);
+			}
+		}
+	}
+	ck_assert_uint_eq(bc.st.unknown_order, 0);
+	/* the walk really moved the window (up and down: 4 legs of 700 ticks > FP_BOOK_WIN)
+	 * and really used the fallback */
+	ck_assert_uint_ge(moves, 8);
+	ck_assert_uint_gt(fb_max, 0);
+	fp_book_ref_free(rb);
+	fp_book_core_fini(&bc);
+}
+END_TEST
+
+/* The tables are on explicit huge pages, or the core says why not (the caller logs it). */
+START_TEST(test_book_tables_say_their_page_backing)
+{
+	struct fp_book_cfg cfg;
+	struct fp_book_core bc;
+	small_cfg(&cfg, 4, 100, 64);
+	cfg.populate = 1;
+	ck_assert_int_eq(fp_book_core_init(&bc, &cfg), 0);
+	ck_assert_uint_eq(bc.map_size % (2u << 20), 0);
+	if (bc.backing == FP_BOOK_BACKING_HUGETLB) {
+		ck_assert_str_eq(bc.warning, "");
+		ck_assert_str_eq(fp_book_backing_name(&bc), "hugetlb");
+		ck_assert_int_eq(fp_book_core_huge_bytes(&bc), (int64_t)bc.map_size);
+	} else {
+		ck_assert_int_eq(bc.backing, FP_BOOK_BACKING_THP);
+		ck_assert_ptr_nonnull(strstr(bc.warning, "nr_hugepages"));
+		ck_assert_str_eq(fp_book_backing_name(&bc), "thp");
+		ck_assert_int_ge(fp_book_core_huge_bytes(&bc), -1);
+	}
+	struct fp_event e = ev_add(1, 1, 'B', 100, 10); /* the memory works either way */
+	ck_assert_uint_ne(fp_book_core_apply(&bc, &e) & FP_BOOK_CHG_TOP, 0);
+	fp_book_core_fini(&bc);
+}
+END_TEST
+
 START_TEST(test_book_order_table_survives_adversarial_references)
 {
 	struct fp_book_cfg cfg;
@@ -576,6 +684,8 @@ Suite *fp_book_suite(void)
 	tcase_add_loop_test(tc, test_book_matches_reference_on_random_flows, 0,
 			    (int)FP_ARRAY_SIZE(flows));
 	tcase_add_test(tc, test_book_order_table_survives_adversarial_references);
+	tcase_add_test(tc, test_book_window_follows_the_touch);
+	tcase_add_test(tc, test_book_tables_say_their_page_backing);
 	suite_add_tcase(s, tc);
 	return s;
 }

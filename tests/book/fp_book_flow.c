@@ -125,9 +125,14 @@ static int64_t new_price(struct fp_book_flow *f, uint32_t symbol, uint8_t side)
 		if (f->mid[symbol] < 20 * TICK)
 			f->mid[symbol] = 20 * TICK;
 	}
-	int64_t d = (int64_t)(1 + geometric(f, 30, 400)) * TICK;
-	if (chance(f, 500)) /* odd sub-penny prices, far orders */
-		d += rnd_below(f, 100);
+	int64_t d;
+	if (f->cfg.shape == FP_BOOK_FLOW_NEAR) {
+		d = (int64_t)(1 + geometric(f, 50, 19)) * TICK;
+	} else {
+		d = (int64_t)(1 + geometric(f, 30, 400)) * TICK;
+		if (chance(f, 500)) /* odd sub-penny prices, far orders */
+			d += rnd_below(f, 100);
+	}
 	int64_t p = side == 'B' ? f->mid[symbol] - d : f->mid[symbol] + d;
 	return p > 0 ? p : TICK;
 }

@@ -3,7 +3,7 @@
  * fp_book_flow.h - a seeded generator of ITCH-like order flow as md events (tests and perf).
  *
  * Single thread; allocates at init. Each symbol's mid price walks randomly; new orders rest a
- * few ticks from the mid (geometric distance, most at or near the touch); deletes, cancels,
+ * few ticks from the mid (how far: cfg.shape) (geometric distance, most at or near the touch); deletes, cancels,
  * executes and replaces pick live orders, mostly recent ones (as on a real feed, where most
  * orders are cancelled soon after they are added). References are sequential. With
  * `faults`, it also injects what a broken or made-up feed does: unknown references, cancels
@@ -18,12 +18,23 @@
 
 #include "fp_event.h"
 
+/** Price shapes of struct fp_book_flow_cfg.shape. */
+enum fp_book_flow_shape {
+	/** Geometric distance from the mid (mean ~3 ticks, up to 400), 5 % sub-penny offsets:
+	 * books thousands of levels deep (the benchmark's "deep" flow). */
+	FP_BOOK_FLOW_DEEP = 0,
+	/** Shaped like a NASDAQ day: nearly every order within a few ticks of the touch (mean
+	 * 1 tick, at most 20), penny prices only (Reg NMS: no sub-penny quotes at $1 and up). */
+	FP_BOOK_FLOW_NEAR = 1,
+};
+
 struct fp_book_flow_cfg {
 	uint64_t seed;
 	uint32_t nb_symbols;  /**< symbol ids 1 .. nb_symbols */
 	uint32_t target_live; /**< live orders the flow hovers around */
 	uint32_t faults;      /**< 1: inject anomalies (see above) */
 	uint32_t eod_every;   /**< with faults: one 'C' system event per this many (0: never) */
+	uint32_t shape;       /**< enum fp_book_flow_shape */
 };
 
 struct fp_book_flow_order {
