@@ -781,14 +781,8 @@ static unsigned fix_input(struct fp_gw *gw, unsigned budget)
 	uint32_t off = 0;
 	struct fp_fix_msg m;
 	while (nb < budget && gw->fd >= 0) {
-		if (fp_gw_exec_room(gw) < FP_GW_EXEC_RESERVE) {
-			gw->st->nb_exec_stalls++;
+		if (!fp_gw_input_room(gw))
 			break;
-		}
-		if (fp_gw_jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (4), J3 */
-			gw->st->nb_journal_stalls++;
-			break;
-		}
 		enum fp_fix_rc rc = fp_fix_parse(f->rx + off, f->rx_len - off, &m);
 		if (rc == FP_FIX_NEED_MORE)
 			break;

@@ -166,6 +166,19 @@ uint32_t fp_gw_exec_room(const struct fp_gw *gw)
 	return room;
 }
 
+bool fp_gw_input_room(struct fp_gw *gw)
+{
+	if (fp_gw_exec_room(gw) < FP_GW_EXEC_RESERVE) {
+		gw->st->nb_exec_stalls++;
+		return false;
+	}
+	if (fp_gw_jrnl_room(gw) < FP_GW_EXEC_RESERVE) {
+		gw->st->nb_journal_stalls++;
+		return false;
+	}
+	return true;
+}
+
 /* The name of @p symbol_id into @p out (8 bytes) through the symbol table's API (its D2):
  * false when the table does not know it. */
 bool fp_gw_symbol(const struct fp_gw *gw, uint32_t symbol_id, char out[8])

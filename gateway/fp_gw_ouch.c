@@ -320,14 +320,8 @@ static unsigned ouch_input(struct fp_gw *gw, unsigned budget)
 	unsigned nb = 0;
 	struct fp_soup_pkt p;
 	while (nb < budget && gw->fd >= 0) {
-		if (fp_gw_exec_room(gw) < FP_GW_EXEC_RESERVE) {
-			gw->st->nb_exec_stalls++;
+		if (!fp_gw_input_room(gw))
 			break;
-		}
-		if (fp_gw_jrnl_room(gw) < FP_GW_EXEC_RESERVE) { /* invariant (4), J3 */
-			gw->st->nb_journal_stalls++;
-			break;
-		}
 		enum fp_soup_rc rc = fp_soup_rx_next(gw->rx, &p);
 		if (rc == FP_SOUP_NEED_MORE)
 			break;

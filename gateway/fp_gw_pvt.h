@@ -169,6 +169,9 @@ void fp_gw_jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn)
 void fp_gw_exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
 		     int64_t price, uint32_t shares, uint64_t match, uint8_t reason);
 uint32_t fp_gw_exec_room(const struct fp_gw *gw);
+/** Room for one more venue message's reports and journal records (invariant 4, J3); when
+ *  there is none, the stall is counted and the adapter stops reading. */
+bool fp_gw_input_room(struct fp_gw *gw);
 
 /* Transitions (fp_gw_order.c, the table of its invariant 3); the adapter has matched the
  * message to @p o. */

@@ -28,6 +28,7 @@
 #include "fp_cpu.h"
 #include "fp_err.h"
 #include "fp_risk.h"
+#include "fp_stats_hdr.h"
 #include "fp_tsc.h"
 
 /* ---- limits watcher (cold thread) ---- */
@@ -152,14 +153,11 @@ static void stats_format(struct fp_risk *r, struct fp_risk_stats *region)
 
 int fp_risk_stats_check(const struct fp_risk_stats *st)
 {
-	if (st->magic != FP_RISK_STATS_MAGIC)
-		return fp_err_set(-EPROTO, "risk.stats: bad magic (not a risk stage's counters)");
-	if (st->version != FP_RISK_STATS_VERSION || st->size != sizeof(*st))
-		return fp_err_set(-EPROTO,
-				  "risk.stats: layout version %u (%u bytes), this program reads %u "
-				  "(%zu bytes): use the fastpath that created the segment",
-				  st->version, st->size, FP_RISK_STATS_VERSION, sizeof(*st));
-	return 0;
+	return fp_stats_hdr_check(st,
+				  &(struct fp_stats_hdr){.magic = FP_RISK_STATS_MAGIC,
+							 .version = FP_RISK_STATS_VERSION,
+							 .size = sizeof(*st)},
+				  "risk.stats", "a risk stage's counters");
 }
 
 int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)

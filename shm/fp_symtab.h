@@ -39,7 +39,7 @@
 #include "fp_compiler.h"
 
 #define FP_SYMTAB_MAGIC      0x4d595346u /* "FSYM" */
-#define FP_SYMTAB_VERSION    2 /* 2: directory_ready (1: a reserved word) */
+#define FP_SYMTAB_VERSION    2           /* 2: directory_ready (1: a reserved word) */
 /** Entries: every 16-bit stock locate; entry 0 stays unused ("none"). */
 #define FP_SYMTAB_NB_ENTRIES 65536
 
