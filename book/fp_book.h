@@ -29,6 +29,7 @@
 #include <stdio.h>
 
 #include "fp_compiler.h"
+#include "fp_hugemem.h"
 #include "fp_event.h"
 #include "fp_hmap.h"
 
@@ -176,12 +177,6 @@ struct fp_book_order {
 
 static_assert(sizeof(struct fp_book_order) == 32, "two orders per cache line");
 
-/** How the core's tables are backed (fp_book_core.backing). */
-enum fp_book_backing {
-	FP_BOOK_BACKING_HUGETLB = 1, /**< explicit 2 MiB pages from the reserved pool */
-	FP_BOOK_BACKING_THP = 2,     /**< transparent huge pages asked by madvise (may be 4 KiB) */
-};
-
 /** The book core: process-local handle over memory mapped at init. */
 struct fp_book_core {
 	struct fp_book_cfg cfg;
@@ -200,11 +195,9 @@ struct fp_book_core {
 	uint32_t levels_live;         /**< level pool slots in use */
 	uint32_t last_symbol;         /**< symbol changed by the last fp_book_core_apply() */
 	uint8_t exec_side;            /**< with FP_BOOK_CHG_EXEC: resting side, 'B' or 'S' */
-	uint8_t backing;              /**< enum fp_book_backing */
 	int64_t exec_price;     /**< with FP_BOOK_CHG_EXEC: the execution's price (Price(4)) */
 	uint32_t free_head[24]; /**< per size class: first free fallback chunk (UINT32_MAX: none) */
-	void *map;              /**< the one mapping */
-	size_t map_size;
+	struct fp_hugemem mem;  /**< the one mapping (common/fp_hugemem.h: how it is backed) */
 	char warning[256]; /**< why the tables are not on explicit huge pages ("" when they are) */
 	struct fp_book_stats st;
 };
@@ -448,7 +441,7 @@ const struct fp_book_level *fp_book_core_level(const struct fp_book_core *bc, ui
  */
 int64_t fp_book_core_huge_bytes(const struct fp_book_core *bc);
 
-/** "hugetlb" or "thp" (bc->backing). */
+/** "hugetlb", "thp" or "small" (bc->mem.backing). */
 const char *fp_book_backing_name(const struct fp_book_core *bc);
 
 /** Levels on one side of @p symbol (0 for an unknown symbol). */

@@ -168,35 +168,6 @@ static void reset_levels(struct fp_book_core *bc)
 		}
 }
 
-/** Map @p size bytes: explicit huge pages when the pool has them, else THP (with a why). */
-static void *map_tables(struct fp_book_core *bc, size_t size, int populate)
-{
-#ifdef MAP_HUGETLB
-	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (populate ? MAP_POPULATE : 0),
-		       -1, 0);
-	if (m != MAP_FAILED) {
-		bc->backing = FP_BOOK_BACKING_HUGETLB;
-		bc->warning[0] = '\0';
-		return m;
-	}
-	snprintf(bc->warning, sizeof(bc->warning),
-		 "book tables (%zu MiB) on transparent huge pages (the kernel may refuse them: "
-		 "TLB misses); reserve %zu more 2 MiB hugepages in /proc/sys/vm/nr_hugepages",
-		 size >> 20, size / FP_BOOK_HUGE);
-#endif
-	bc->backing = FP_BOOK_BACKING_THP;
-	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	(void)madvise(m, size, MADV_HUGEPAGE); /* a hint: 4 KiB pages still work */
-	if (populate)                          /* no page fault in apply() */
-		for (size_t off = 0; off < size; off += 4096)
-			((volatile char *)m)[off] = 0;
-	return m;
-}
-
 int fp_book_core_init(struct fp_book_core *bc, const struct fp_book_cfg *cfg)
 {
 	int rc;
@@ -207,13 +178,16 @@ int fp_book_core_init(struct fp_book_core *bc, const struct fp_book_cfg *cfg)
 	bc->cfg = *cfg;
 	/* Whole 2 MiB pages: the order table and the levels are touched at random, and with
 	 * 4 KiB pages almost every lookup would also miss the TLB. */
-	bc->map_size = FP_ALIGN_UP(fp_book_core_memsize(cfg), FP_BOOK_HUGE);
-	char *m = map_tables(bc, bc->map_size, cfg->populate);
-	if (!m) {
-		bc->map = NULL;
-		return fp_err_set(-ENOMEM, "cannot map %zu bytes for the books", bc->map_size);
-	}
-	bc->map = m;
+	size_t size = FP_ALIGN_UP(fp_book_core_memsize(cfg), FP_BOOK_HUGE);
+	char *m = fp_hugemem_alloc(&bc->mem, size, cfg->populate, "book tables");
+	if (!m)
+		return fp_err_append(-ENOMEM, "the books");
+	if (bc->mem.backing != FP_HUGEMEM_HUGETLB)
+		snprintf(bc->warning, sizeof(bc->warning),
+			 "book tables (%zu MiB) not on the reserved hugepage pool but %s (the "
+			 "kernel may refuse transparent huge pages: TLB misses); reserve %zu more "
+			 "2 MiB hugepages in /proc/sys/vm/nr_hugepages",
+			 size >> 20, fp_hugemem_backing_name(bc->mem.backing), size / FP_BOOK_HUGE);
 	char *part[NB_PARTS];
 	for (int p = 0; p < NB_PARTS; p++) {
 		part[p] = m;
@@ -238,42 +212,19 @@ int fp_book_core_init(struct fp_book_core *bc, const struct fp_book_cfg *cfg)
 
 void fp_book_core_fini(struct fp_book_core *bc)
 {
-	if (!bc || !bc->map)
+	if (!bc)
 		return;
-	munmap(bc->map, bc->map_size);
-	bc->map = NULL;
+	fp_hugemem_free(&bc->mem);
 }
 
 const char *fp_book_backing_name(const struct fp_book_core *bc)
 {
-	return bc->backing == FP_BOOK_BACKING_HUGETLB ? "hugetlb" : "thp";
+	return fp_hugemem_backing_name(bc->mem.backing);
 }
 
 int64_t fp_book_core_huge_bytes(const struct fp_book_core *bc)
 {
-	if (bc->backing == FP_BOOK_BACKING_HUGETLB)
-		return (int64_t)bc->map_size;
-	FILE *f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	char line[256];
-	int in = 0;
-	int64_t kb = -1;
-	uintptr_t start = (uintptr_t)bc->map;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = start >= lo && start < hi;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14)) {
-			kb = strtoll(line + 14, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
+	return fp_hugemem_huge_bytes(&bc->mem);
 }
 
 /* ---- level pool ---- */
@@ -754,7 +705,7 @@ static inline void order_remove_slot(struct fp_book_core *bc, uint64_t i)
 
 const struct fp_book_order *fp_book_core_find(const struct fp_book_core *bc, uint64_t ref)
 {
-	if (ref == 0 || !bc->map)
+	if (ref == 0 || !bc->mem.ptr)
 		return NULL;
 	uint64_t i = order_probe(bc, ref);
 	return bc->orders[i].ref == ref ? &bc->orders[i] : NULL;

@@ -53,15 +53,15 @@ static void risk_placement_log(const struct fp_risk *r)
 {
 	struct fp_log log;
 	fp_log_init(&log, stderr, "risk", FP_LOG_INFO);
-	if (r->st->tables_backing != FP_RISK_MEM_HUGETLB ||
-	    r->st->limits_backing != FP_RISK_MEM_HUGETLB)
+	if (r->st->tables_backing != FP_HUGEMEM_HUGETLB ||
+	    r->st->limits_backing != FP_HUGEMEM_HUGETLB)
 		fp_log(&log, FP_LOG_WARN,
 		       "tables on %s pages, limits on %s pages (%u%% huge): no room in the "
 		       "reserved "
 		       "hugepage pool, so a check on a cold symbol may cost a page walk; reserve "
 		       "more with 'echo N > /proc/sys/vm/nr_hugepages' (as root, before starting)",
-		       fp_risk_mem_backing_name(r->st->tables_backing),
-		       fp_risk_mem_backing_name((unsigned)r->st->limits_backing),
+		       fp_hugemem_backing_name(r->st->tables_backing),
+		       fp_hugemem_backing_name((unsigned)r->st->limits_backing),
 		       r->core.mem.huge_pct);
 	if (r->has_watcher && !r->st->watcher_apart)
 		fp_log(&log, FP_LOG_INFO,

@@ -157,8 +157,8 @@ static int pass_throughput(const struct opts *o, struct fp_event *buf,
 	out->st = bc.st;
 	out->rss = rss_bytes();
 	out->huge_bytes = (double)fp_book_core_huge_bytes(&bc);
-	out->map_bytes = (double)bc.map_size;
-	out->hugetlb = bc.backing == FP_BOOK_BACKING_HUGETLB;
+	out->map_bytes = (double)bc.mem.bytes;
+	out->hugetlb = bc.mem.backing == FP_HUGEMEM_HUGETLB;
 	snprintf(out->warning, sizeof(out->warning), "%s", bc.warning);
 	fp_book_core_fini(&bc);
 	fp_book_flow_fini(&flow);

@@ -27,7 +27,7 @@
  * p50/p99/p99.9/max per check and checks per second (whole stream / wall time), median over
  * --runs runs. The naive reference scans a table of 1024 names: it runs at counts below 1024.
  * Reported beside them: where the engine's tables and the limit set live (hugetlb, thp with
- * the share the kernel granted, small; fp_risk_mem.h) and the timer's own cost.
+ * the share the kernel granted, small; fp_hugemem.h) and the timer's own cost.
  * Goal (issue 15 section 4): p99 <= 50 ns at 1023 and 8192 symbols.
  */
 #include <inttypes.h>
@@ -40,7 +40,7 @@
 #include "fp_err.h"
 #include "fp_hist.h"
 #include "fp_risk_core.h"
-#include "fp_risk_mem.h"
+#include "fp_hugemem.h"
 #include "fp_tsc.h"
 
 int fp_bench_risk(int argc, char **argv);
@@ -176,7 +176,7 @@ static void settle(struct fp_risk_core *rc, struct fifo *f, uint32_t keep, uint6
 
 struct run_out {
 	double p50, p99, p999, max, per_s, accepted;
-	unsigned backing, huge_pct; /* the engine's tables (fp_risk_mem.h) */
+	unsigned backing, huge_pct; /* the engine's tables (fp_hugemem.h) */
 };
 
 static int run_fast(const struct stream *st, uint32_t nsym, const struct fp_risk_limits *lim,
@@ -413,15 +413,15 @@ static void timer_cost_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, dou
  */
 static double cold_line_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, size_t bytes)
 {
-	struct fp_risk_mem m;
-	uint64_t *buf = fp_risk_mem_alloc(&m, bytes);
+	struct fp_hugemem m;
+	uint64_t *buf = fp_hugemem_alloc(&m, bytes, true, "bench");
 	if (!buf)
 		return 0;
 	size_t lines = bytes / 64, stride = 64 / sizeof(uint64_t);
 	uint64_t seed = 0x2545F4914F6CDD1DULL;
 	uint32_t *perm = malloc(sizeof(*perm) * lines);
 	if (!perm) {
-		fp_risk_mem_free(&m);
+		fp_hugemem_free(&m);
 		return 0;
 	}
 	for (size_t i = 0; i < lines; i++)
@@ -445,7 +445,7 @@ static double cold_line_ns(const struct fp_tsc_conv *conv, struct fp_hist *h, si
 		fp_hist_record(h, t1 - t0);
 	}
 	double ns = (double)fp_tsc_to_ns(conv, fp_hist_percentile(h, 0.50));
-	fp_risk_mem_free(&m);
+	fp_hugemem_free(&m);
 	return ns;
 }
 
@@ -538,8 +538,8 @@ int fp_bench_risk(int argc, char **argv)
 		return 1;
 	}
 	/* The limit set on huge pages, as the stage keeps it (fp_risk.c). */
-	struct fp_risk_mem lim_mem;
-	struct fp_risk_limits *lim = fp_risk_mem_alloc(&lim_mem, sizeof(*lim));
+	struct fp_hugemem lim_mem;
+	struct fp_risk_limits *lim = fp_hugemem_alloc(&lim_mem, sizeof(*lim), true, "bench limits");
 	struct fp_hist *h = aligned_alloc(64, sizeof(*h));
 	if (!lim || !h) {
 		fprintf(stderr, "fastpath-bench risk: out of memory\n");
@@ -554,7 +554,7 @@ int fp_bench_risk(int argc, char **argv)
 	struct fp_bench_result res[NB_COUNTS * 4];
 	unsigned nb_res = 0;
 	struct fp_bench_result extra = {.name = "run"};
-	unsigned tables_backing = FP_RISK_MEM_NONE, tables_huge_pct = 0;
+	unsigned tables_backing = FP_HUGEMEM_NONE, tables_huge_pct = 0;
 	for (uint32_t c = 0; c < nb_counts; c++) {
 		uint32_t nsym = counts[c];
 		struct stream st;
@@ -613,7 +613,7 @@ int fp_bench_risk(int argc, char **argv)
 		free(st.ev);
 	}
 	/* What the tail depends on: the timer, and where the tables the check reads live
-	 * (1 hugetlb = reserved pool, 2 thp, 3 small pages; fp_risk_mem.h). */
+	 * (1 hugetlb = reserved pool, 2 thp, 3 small pages; fp_hugemem.h). */
 	fp_bench_metric(&extra, "orders", n);
 	fp_bench_metric(&extra, "runs", runs);
 	fp_bench_metric(&extra, "timer_ns", timer);
@@ -628,9 +628,9 @@ int fp_bench_risk(int argc, char **argv)
 	fp_bench_report(stdout, "risk", fp_bench_want_json(argc, argv), res, nb_res, &extra);
 	fprintf(fp_bench_want_json(argc, argv) ? stderr : stdout,
 		"  page backing: tables %s (%u%% huge), limits %s (%u%% huge)\n",
-		fp_risk_mem_backing_name(tables_backing), tables_huge_pct,
-		fp_risk_mem_backing_name(lim_mem.backing), lim_mem.huge_pct);
-	fp_risk_mem_free(&lim_mem);
+		fp_hugemem_backing_name(tables_backing), tables_huge_pct,
+		fp_hugemem_backing_name(lim_mem.backing), lim_mem.huge_pct);
+	fp_hugemem_free(&lim_mem);
 	free(h);
 	return 0;
 }

@@ -39,17 +39,17 @@ static inline uint64_t risk_now(const struct fp_risk *r)
 	return r->cfg.clock ? r->cfg.clock(r->cfg.clock_arg) : fp_tsc_now();
 }
 
-/* A limit set on huge pages (fp_risk_mem.h: a check reads its symbol's line without a page
+/* A limit set on huge pages (fp_hugemem.h: a check reads its symbol's line without a page
  * walk), the mapping's descriptor kept right after it. Cold: init and the watcher. */
 struct limits_box {
 	struct fp_risk_limits lim; /* first: a set's address is its box's */
-	struct fp_risk_mem mem;
+	struct fp_hugemem mem;
 };
 
 static struct fp_risk_limits *limits_alloc(void)
 {
-	struct fp_risk_mem m;
-	struct limits_box *b = fp_risk_mem_alloc(&m, sizeof(*b));
+	struct fp_hugemem m;
+	struct limits_box *b = fp_hugemem_alloc(&m, sizeof(*b), true, "risk limits");
 	if (!b)
 		return NULL;
 	b->mem = m;
@@ -60,8 +60,8 @@ static void limits_free(struct fp_risk_limits *lim)
 {
 	if (!lim)
 		return;
-	struct fp_risk_mem m = ((struct limits_box *)lim)->mem; /* copied out: it is unmapped */
-	fp_risk_mem_free(&m);
+	struct fp_hugemem m = ((struct limits_box *)lim)->mem; /* copied out: it is unmapped */
+	fp_hugemem_free(&m);
 }
 
 /* Where the set in use lives (the check reads it on every intent). */

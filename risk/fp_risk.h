@@ -156,14 +156,14 @@ struct fp_risk_stats {
 	uint64_t exec_last_seq;      /**< last venue sequence number applied */
 	uint64_t released;           /**< recovered orders the gateway never had, closed */
 	uint64_t recover_skipped;    /**< intents answered before the crash, seen again */
-	uint32_t tables_backing;     /**< enum fp_risk_mem_backing of the engine's tables */
+	uint32_t tables_backing;     /**< enum fp_hugemem_backing of the engine's tables */
 	uint32_t reserved0;          /**< zero: to the watcher's line */
 	/* line 3: the limits watcher's (another thread: not on the risk thread's lines) */
 	_Atomic uint64_t limits_updates; /**< sets adopted by the watcher */
 	_Atomic uint64_t limits_refused; /**< sets the watcher found invalid */
 	uint64_t watcher_apart;  /**< 1: the watcher runs off the worker's core; 0: shares it
 				  *   (one allowed core, the worker not pinned, or no watcher) */
-	uint64_t limits_backing; /**< enum fp_risk_mem_backing of the limit set in use */
+	uint64_t limits_backing; /**< enum fp_hugemem_backing of the limit set in use */
 	uint64_t reserved1[4];   /**< zero */
 	/** The engine's counters (per reason), as of the last poll that did work. */
 	struct fp_risk_counters checks;

@@ -121,13 +121,13 @@ int fp_risk_core_init(struct fp_risk_core *rc, const struct fp_risk_core_cfg *cf
 	rc->kill_word = cfg->kill_word;
 	rc->trading_word = cfg->trading_word;
 	rc->next_exit_id = 1;
-	/* One mapping for the three tables, on huge pages (fp_risk_mem.h): the symbol states
+	/* One mapping for the three tables, on huge pages (fp_hugemem.h): the symbol states
 	 * first (what every check reads), then the position index, then the order table. No
 	 * line of them costs a page walk, and nothing faults in after this. */
 	size_t sz_sym = FP_ALIGN_UP(sizeof(*rc->sym) * cfg->nb_symbols, (size_t)4096);
 	size_t sz_idx = FP_ALIGN_UP(sizeof(uint32_t) * 2 * cfg->pos_capacity, (size_t)4096);
 	size_t sz_ord = sizeof(*rc->orders) * cfg->order_capacity;
-	char *m = fp_risk_mem_alloc(&rc->mem, sz_sym + sz_idx + sz_ord);
+	char *m = fp_hugemem_alloc(&rc->mem, sz_sym + sz_idx + sz_ord, true, "risk tables");
 	if (m) {
 		rc->sym = (struct fp_risk_sym_state *)m;
 		rc->pos_index = (uint32_t *)(m + sz_sym);
@@ -174,7 +174,7 @@ void fp_risk_core_fini(struct fp_risk_core *rc)
 {
 	if (!rc)
 		return;
-	fp_risk_mem_free(&rc->mem);
+	fp_hugemem_free(&rc->mem);
 	if (rc->owns_region)
 		free(rc->region);
 	rc->sym = NULL;

@@ -37,7 +37,7 @@
 #include "fp_compiler.h"
 #include "fp_event.h"
 #include "fp_risk_limits.h"
-#include "fp_risk_mem.h"
+#include "fp_hugemem.h"
 #include "fp_seqlock.h"
 #include "fp_shm_ctl.h"
 
@@ -207,9 +207,9 @@ struct fp_risk_core {
 	struct fp_risk_order *orders; /**< [order_mask + 1] */
 	uint32_t nb_orders;           /**< used entries (open and done) */
 	uint32_t pos_capacity;
-	uint64_t next_exit_id;  /**< risk's own client order ids */
-	uint32_t *pos_index;    /**< hash slot -> pos entry + 1 (0 = empty) */
-	struct fp_risk_mem mem; /**< sym, pos_index and orders: one huge-page mapping */
+	uint64_t next_exit_id; /**< risk's own client order ids */
+	uint32_t *pos_index;   /**< hash slot -> pos entry + 1 (0 = empty) */
+	struct fp_hugemem mem; /**< sym, pos_index and orders: one huge-page mapping */
 	struct fp_risk_pos_region *region;
 	struct fp_risk_counters cnt;
 };

@@ -592,15 +592,16 @@ START_TEST(test_book_tables_say_their_page_backing)
 	small_cfg(&cfg, 4, 100, 64);
 	cfg.populate = 1;
 	ck_assert_int_eq(fp_book_core_init(&bc, &cfg), 0);
-	ck_assert_uint_eq(bc.map_size % (2u << 20), 0);
-	if (bc.backing == FP_BOOK_BACKING_HUGETLB) {
+	ck_assert_uint_eq(bc.mem.bytes % (2u << 20), 0);
+	if (bc.mem.backing == FP_HUGEMEM_HUGETLB) {
 		ck_assert_str_eq(bc.warning, "");
 		ck_assert_str_eq(fp_book_backing_name(&bc), "hugetlb");
-		ck_assert_int_eq(fp_book_core_huge_bytes(&bc), (int64_t)bc.map_size);
+		ck_assert_int_eq(fp_book_core_huge_bytes(&bc), (int64_t)bc.mem.bytes);
 	} else {
-		ck_assert_int_eq(bc.backing, FP_BOOK_BACKING_THP);
+		ck_assert(bc.mem.backing == FP_HUGEMEM_THP || bc.mem.backing == FP_HUGEMEM_SMALL);
 		ck_assert_ptr_nonnull(strstr(bc.warning, "nr_hugepages"));
-		ck_assert_str_eq(fp_book_backing_name(&bc), "thp");
+		ck_assert_str_eq(fp_book_backing_name(&bc),
+				 bc.mem.backing == FP_HUGEMEM_THP ? "thp" : "small");
 		ck_assert_int_ge(fp_book_core_huge_bytes(&bc), -1);
 	}
 	struct fp_event e = ev_add(1, 1, 'B', 100, 10); /* the memory works either way */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fp_risk_core.h"
-#include "fp_risk_mem.h"
+#include "fp_hugemem.h"
 
 #define HZ  1000000000ULL /* 1 cycle = 1 ns in these tests */
 #define SYM 1
@@ -696,21 +696,21 @@ END_TEST
  * three tables live in it. */
 START_TEST(test_tables_on_huge_pages)
 {
-	struct fp_risk_mem m;
+	struct fp_hugemem m;
 	size_t want = (3u << 20) + 5;
-	unsigned char *p = fp_risk_mem_alloc(&m, want);
+	unsigned char *p = fp_hugemem_alloc(&m, want, true, "test");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq((uintptr_t)p % (2u << 20), 0);
 	ck_assert_uint_eq(m.bytes % (2u << 20), 0);
 	ck_assert_uint_ge(m.bytes, want);
-	ck_assert(m.backing == FP_RISK_MEM_HUGETLB || m.backing == FP_RISK_MEM_THP ||
-		  m.backing == FP_RISK_MEM_SMALL);
-	ck_assert_str_ne(fp_risk_mem_backing_name(m.backing), "none");
+	ck_assert(m.backing == FP_HUGEMEM_HUGETLB || m.backing == FP_HUGEMEM_THP ||
+		  m.backing == FP_HUGEMEM_SMALL);
+	ck_assert_str_ne(fp_hugemem_backing_name(m.backing), "none");
 	for (size_t i = 0; i < m.bytes; i += 4096)
 		ck_assert_uint_eq(p[i], 0);
-	fp_risk_mem_free(&m);
+	fp_hugemem_free(&m);
 	ck_assert_ptr_null(m.ptr);
-	fp_risk_mem_free(&m); /* twice: a no-op */
+	fp_hugemem_free(&m); /* twice: a no-op */
 
 	struct fp_risk_core rc;
 	struct fp_risk_core_cfg cfg = {

@@ -656,8 +656,8 @@ START_TEST(test_watcher_off_the_worker_core)
 	} else { /* one core: nowhere else to go, and the counters say so */
 		ck_assert_uint_eq(R.risk.st->watcher_apart, 0);
 	}
-	ck_assert_uint_ne(R.risk.st->tables_backing, FP_RISK_MEM_NONE);
-	ck_assert_uint_ne(R.risk.st->limits_backing, FP_RISK_MEM_NONE);
+	ck_assert_uint_ne(R.risk.st->tables_backing, FP_HUGEMEM_NONE);
+	ck_assert_uint_ne(R.risk.st->limits_backing, FP_HUGEMEM_NONE);
 	ck_assert_int_eq(pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved), 0);
 }
 END_TEST

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_risk_mem.c - risk's private tables on explicit huge pages, transparent huge pages as
- * the fallback (fp_risk_mem.h).
+ * fp_hugemem.c - private tables on explicit huge pages, transparent huge pages as the
+ * fallback (fp_hugemem.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,16 +12,16 @@
 
 #include "fp_compiler.h"
 #include "fp_err.h"
-#include "fp_risk_mem.h"
+#include "fp_hugemem.h"
 
 #define HUGE_2M ((size_t)2 << 20)
 
-/* Share (percent) of [p, p + bytes) that /proc/self/smaps reports as AnonHugePages. */
-static unsigned thp_share(const void *p, size_t bytes)
+/* Bytes of [p, p + bytes) that /proc/self/smaps reports as AnonHugePages; -1: unknown. */
+static int64_t thp_bytes(const void *p, size_t bytes)
 {
 	FILE *f = fopen("/proc/self/smaps", "re");
 	if (!f)
-		return 0;
+		return -1;
 	char line[256];
 	uintptr_t a = (uintptr_t)p, lo = 0, hi = 0;
 	int in = 0;
@@ -41,29 +41,29 @@ static unsigned thp_share(const void *p, size_t bytes)
 	}
 	fclose(f);
 	(void)lo;
-	uint64_t pct = huge_kb * 1024 * 100 / (bytes ? bytes : 1);
-	return pct > 100 ? 100 : (unsigned)pct;
+	return (int64_t)(huge_kb * 1024 > bytes ? bytes : huge_kb * 1024);
 }
 
-void *fp_risk_mem_alloc(struct fp_risk_mem *m, size_t bytes)
+void *fp_hugemem_alloc(struct fp_hugemem *m, size_t bytes, bool touch, const char *what)
 {
 	memset(m, 0, sizeof(*m));
 	size_t len = FP_ALIGN_UP(bytes ? bytes : 1, HUGE_2M);
 	/* The reserved pool: explicit huge pages, never split, no page walk beyond 2 MiB. */
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	void *p =
+		mmap(NULL, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (touch ? MAP_POPULATE : 0), -1, 0);
 	if (p != MAP_FAILED) {
 		m->ptr = p;
 		m->bytes = len;
-		m->backing = FP_RISK_MEM_HUGETLB;
+		m->backing = FP_HUGEMEM_HUGETLB;
 		m->huge_pct = 100;
-		return p; /* MAP_POPULATE: faulted in, and zero */
+		return p; /* zero; with MAP_POPULATE faulted in */
 	}
 	/* Fallback: ask for transparent huge pages on a 2 MiB-aligned range. */
 	size_t over = len + HUGE_2M;
 	char *raw = mmap(NULL, over, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED) {
-		fp_err_set(-ENOMEM, "risk: cannot map %zu bytes for a table", len);
+		fp_err_set(-ENOMEM, "%s: cannot map %zu bytes", what, len);
 		return NULL;
 	}
 	char *al = (char *)FP_ALIGN_UP((uintptr_t)raw, (uintptr_t)HUGE_2M);
@@ -72,16 +72,25 @@ void *fp_risk_mem_alloc(struct fp_risk_mem *m, size_t bytes)
 	if (al + len < raw + over)
 		munmap(al + len, (size_t)(raw + over - (al + len)));
 	(void)madvise(al, len, MADV_HUGEPAGE); /* a hint: small pages still work */
-	for (size_t off = 0; off < len; off += 4096)
-		((volatile char *)al)[off] = 0; /* touch: no page fault after start */
+	if (touch)
+		for (size_t off = 0; off < len; off += 4096)
+			((volatile char *)al)[off] = 0; /* no page fault after start */
 	m->ptr = al;
 	m->bytes = len;
-	m->huge_pct = thp_share(al, len);
-	m->backing = m->huge_pct ? FP_RISK_MEM_THP : FP_RISK_MEM_SMALL;
+	int64_t huge = thp_bytes(al, len);
+	m->huge_pct = huge > 0 ? (unsigned)((uint64_t)huge * 100 / len) : 0;
+	m->backing = m->huge_pct ? FP_HUGEMEM_THP : FP_HUGEMEM_SMALL;
 	return al;
 }
 
-void fp_risk_mem_free(struct fp_risk_mem *m)
+int64_t fp_hugemem_huge_bytes(const struct fp_hugemem *m)
+{
+	if (!m->ptr)
+		return -1;
+	return m->backing == FP_HUGEMEM_HUGETLB ? (int64_t)m->bytes : thp_bytes(m->ptr, m->bytes);
+}
+
+void fp_hugemem_free(struct fp_hugemem *m)
 {
 	if (!m || !m->ptr)
 		return;
@@ -89,14 +98,14 @@ void fp_risk_mem_free(struct fp_risk_mem *m)
 	memset(m, 0, sizeof(*m));
 }
 
-const char *fp_risk_mem_backing_name(unsigned backing)
+const char *fp_hugemem_backing_name(unsigned backing)
 {
 	switch (backing) {
-	case FP_RISK_MEM_HUGETLB:
+	case FP_HUGEMEM_HUGETLB:
 		return "hugetlb";
-	case FP_RISK_MEM_THP:
+	case FP_HUGEMEM_THP:
 		return "thp";
-	case FP_RISK_MEM_SMALL:
+	case FP_HUGEMEM_SMALL:
 		return "small";
 	default:
 		return "none";
