@@ -27,6 +27,7 @@
 #include "fp_sim_glimpse.h"
 #include "fp_sim_itch.h"
 #include "fp_sim_market.h"
+#include "fp_sim_trigger.h"
 #include "fp_version.h"
 
 /* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
@@ -54,6 +55,7 @@ struct sim_opts {
 	uint16_t snapshot_port; /**< GLIMPSE-style snapshot server (TCP), 0 = none */
 	const char *book_out;   /**< displayed depth of every book written here at the end */
 	double market_stop_s;   /**< background market stops at this simulated time (0 = no) */
+	double trigger_rate;    /**< tick-to-trade triggers per second (0 = none) */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -74,7 +76,8 @@ static void usage(FILE *out)
 		"[--no-udp]\n"
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
-		"                    [--book-out F] [--market-stop S] [--progress] [--json]\n"
+		"                    [--book-out F] [--market-stop S] [--trigger-rate R]\n"
+		"                    [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
 		"ITCH\n"
@@ -102,6 +105,9 @@ static void usage(FILE *out)
 		"  --market-stop S     the background market stops at S simulated seconds (the\n"
 		"                      feed, rerequests, snapshots and order entry stay up); with\n"
 		"                      --book-out the depth is written then, books no longer move\n"
+		"  --trigger-rate R    R tick-to-trade triggers per second on the reserved symbol\n"
+		"                      ZXZZT (locate symbols + 1); the summary reports arrival -\n"
+		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -167,6 +173,7 @@ static int load_config(struct sim_opts *o, const char *path)
 					       "max_orders_per_symbol",
 					       "smp",
 					       "fast_forward",
+					       "trigger_rate",
 					       NULL};
 	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
@@ -251,6 +258,9 @@ static int load_config(struct sim_opts *o, const char *path)
 				    &o->fast_forward_s)) < 0)
 		goto out;
 	o->snapshot_port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_double(c, sim, "trigger_rate", o->trigger_rate, 0, 1e6,
+				    &o->trigger_rate)) < 0)
+		goto out;
 	double hb = (double)it->heartbeat_ns / 1e9;
 	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
 	    (rc = fp_cfg_get_double(c, itch, "loss", it->loss, 0, 1, &it->loss)) < 0 ||
@@ -420,6 +430,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			NEED_ARG();
 			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
 				return rc;
+		} else if (!strcmp(a, "--trigger-rate")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->trigger_rate)) < 0)
+				return rc;
 		} else if (!strcmp(a, "--book-out")) {
 			NEED_ARG();
 			o->book_out = argv[++i];
@@ -480,6 +494,7 @@ struct sim_run {
 	struct fp_sim_market *mkt;
 	struct fp_sim_itch *itch;
 	struct fp_sim_glimpse *glimpse;
+	struct fp_sim_trigger *trigger; /**< --trigger-rate, else NULL */
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe oe;
 	bool oe_up;
@@ -561,6 +576,8 @@ static void print_summary(const struct sim_run *r)
 			os->nb_bad_framing + os->nb_bad_ouch + os->nb_slow_readers);
 	}
 #endif
+	if (r->trigger)
+		fp_sim_trigger_print(out, r->trigger, false);
 	if (!r->o.json)
 		return;
 	fprintf(out, "{\"messages\": %" PRIu64 ", \"by_type\": {", is->nb_msgs);
@@ -583,6 +600,8 @@ static void print_summary(const struct sim_run *r)
 		is->nb_duplicated, is->nb_reordered, fp_sim_itch_next_seq(r->itch), r->o.seed,
 		r->o.mkt.nb_symbols, r->sim_s, r->wall_s);
 	print_accounts_json(out, r);
+	if (r->trigger)
+		fp_sim_trigger_print(out, r->trigger, true);
 	fputs("}\n", out);
 }
 
@@ -650,6 +669,15 @@ static int run(struct sim_run *r)
 	if (o->oe_enabled)
 		ecfg.order_listener = fp_sim_oe_listener(&r->oe);
 #endif
+	if (o->trigger_rate > 0) { /* the reserved symbol: one past the market's */
+		struct fp_sim_trigger_cfg tc = {.rate = o->trigger_rate,
+						.locate = (uint16_t)(o->mkt.nb_symbols + 1)};
+		if (!(r->trigger = fp_sim_trigger_create(&tc)))
+			return fp_err_append(-errno, "tick-to-trade triggers");
+		ecfg.max_symbols = tc.locate;
+		ecfg.order_listener =
+			fp_sim_trigger_listener(r->trigger, ecfg.order_listener, &r->oe.recv_mono_ns);
+	}
 	if (!(r->eng = fp_sim_engine_create(&ecfg)))
 		return fp_err_append(-errno, "matching engine");
 	if (!(r->mkt = fp_sim_market_create(&o->mkt, r->eng)))
@@ -661,6 +689,7 @@ static int run(struct sim_run *r)
 		if ((rc = fp_sim_oe_init(&r->oe, &o->oe, r->eng)) < 0)
 			return fp_err_append(rc, "order entry (OUCH) on port %u", o->oe.port);
 		r->oe_up = true;
+		r->oe.stamp_recv = r->trigger != NULL;
 	}
 #endif
 
@@ -681,6 +710,8 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'S', ts0);
 	for (uint16_t l = 1; l <= n; l++)
 		fp_sim_engine_set_state(r->eng, l, FP_SIM_STATE_TRADING, NULL, ts0);
+	if (r->trigger && (rc = fp_sim_trigger_open(r->trigger, r->eng, r->itch, ts0, mono_ns())) < 0)
+		return rc;
 	fp_sim_itch_system_event(r->itch, 'Q', ts0);
 	fp_sim_itch_flush(r->itch, ts0);
 
@@ -709,7 +740,9 @@ static int run(struct sim_run *r)
 					return rc;
 			}
 		}
-		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
+		/* A trigger waiting for its answer: short steps, so that its arrival is seen. */
+		bool waiting = r->trigger && fp_sim_trigger_waiting(r->trigger, mono);
+		unsigned work = fp_sim_market_step(r->mkt, target, ts0, waiting ? 64 : 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;
 		fp_sim_itch_flush_due(r->itch, ts0 + sim);
@@ -726,6 +759,8 @@ static int run(struct sim_run *r)
 			work += oe_work;
 		}
 #endif
+		if (r->trigger)
+			work += fp_sim_trigger_poll(r->trigger, mono_ns(), ts0 + sim);
 		if (o->progress && mono >= next_progress) {
 			print_progress(r, sim, mono, &last_msgs);
 			next_progress += 1000000000ull;
@@ -737,6 +772,14 @@ static int run(struct sim_run *r)
 		uint64_t due_sim = due == UINT64_MAX ? UINT64_MAX : due > ts0 ? due - ts0 : 0;
 		if (due_sim < next)
 			next = due_sim;
+		if (r->trigger) { /* spin while an answer is due; wake for the next trigger */
+			uint64_t tdue = fp_sim_trigger_due(r->trigger);
+			uint64_t tdue_wall = tdue > r->t0_mono ? tdue - r->t0_mono + ff_ns : 0;
+			if (fp_sim_trigger_waiting(r->trigger, mono_ns()))
+				work++;
+			else if (tdue_wall < next)
+				next = tdue_wall;
+		}
 		if (!work && next > wall) {
 			/* Idle until then, at most 1 ms so that order entry, rerequests and
 			 * heartbeats stay responsive. */
@@ -792,6 +835,7 @@ int main(int argc, char **argv)
 		fp_sim_oe_fini(&r.oe);
 #endif
 	fp_sim_glimpse_destroy(r.glimpse);
+	fp_sim_trigger_destroy(r.trigger);
 	fp_sim_market_destroy(r.mkt);
 	fp_sim_engine_destroy(r.eng);
 	fp_sim_itch_destroy(r.itch);
