@@ -66,6 +66,7 @@ struct t2t_env {
 	char bindir[PATH_MAX];
 	char dir[64];
 	char risk[PATH_MAX + 32];
+	char group[20]; /**< a multicast group of this run's own (fp_bench_group) */
 	int nb_cores, sim_core, worker_core;
 	double duration, rate, trigger_rate;
 };
@@ -79,26 +80,6 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) ? -errno : 0;
 }
 
-/* config/risk.conf with the collar off on the trigger symbol: its book has no ask, so no
- * mid for a collar to be measured from. */
-static int write_risk(struct t2t_env *e)
-{
-	static char text[65536];
-	if (fp_bench_read_file(FP_SOURCE_DIR "/config/risk.conf", text, sizeof(text)) <= 0)
-		return -1;
-	char *p = strstr(text, "symbols = (");
-	if (!p)
-		return -1;
-	p += strlen("symbols = (");
-	snprintf(e->risk, sizeof(e->risk), "%s/risk.conf", e->dir);
-	FILE *f = fopen(e->risk, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%.*s\n      { id = %d; collar_bps = 0; },%s", (int)(p - text), text,
-		T2T_LOCATE, p);
-	return fclose(f);
-}
-
 static void write_sim_config(const struct t2t_env *e, const struct t2t_run *r, char *path,
 			     size_t len)
 {
@@ -106,9 +87,9 @@ static void write_sim_config(const struct t2t_env *e, const struct t2t_run *r, c
 	snprintf(path, len, "%s/%s-sim.conf", e->dir, r->name);
 	snprintf(text, sizeof(text),
 		 "sim = { symbols = %d; trigger_rate = %.0f; };\n"
-		 "itch = { port = %u; rerequest_port = %u; };\n"
+		 "itch = { group = \"%s\"; port = %u; rerequest_port = %u; };\n"
 		 "ouch = { port = %u; };\n",
-		 T2T_SIM_SYMBOLS, e->trigger_rate, r->md_port, r->rereq_port, r->oe_port);
+		 T2T_SIM_SYMBOLS, e->trigger_rate, e->group, r->md_port, r->rereq_port, r->oe_port);
 	write_file(path, text);
 }
 
@@ -140,26 +121,25 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 		if (e->nb_cores < 6)
 			idle = "backoff";
 		for (unsigned i = 0; i < 5; i++)
-			n += (size_t)snprintf(workers + n, sizeof(workers) - n,
-					      "%s{ name = \"%s\"; core = %d; stages = [\"%s\"]; }",
-					      i ? ", " : "", st[i],
-					      e->nb_cores > 1 ? 1 + (int)i % (e->nb_cores - 1) : 0,
-					      st[i]);
+			n += (size_t)snprintf(
+				workers + n, sizeof(workers) - n,
+				"%s{ name = \"%s\"; core = %d; stages = [\"%s\"]; }", i ? ", " : "",
+				st[i], e->nb_cores > 1 ? 1 + (int)i % (e->nb_cores - 1) : 0, st[i]);
 	}
 	snprintf(path, len, "%s/%s.conf", e->dir, r->name);
 	snprintf(text, sizeof(text),
 		 "instance = \"t2t-%s-%d\";\n"
 		 "segment = { hugepages = \"auto\"; };\n"
 		 "placement = { idle = \"%s\"; workers = ( %s ); };\n"
-		 "md = { backend = \"udp\"; groups = [\"239.192.0.1:%u\"]; interface = "
+		 "md = { backend = \"udp\"; groups = [\"%s:%u\"]; interface = "
 		 "\"127.0.0.1\"; rerequest = \"127.0.0.1:%u\"; };\n"
 		 "book = { symbols = 1024; orders = 262144; depth = 5; };\n"
 		 "strategies = { list = ( { id = 7; name = \"ping\"; params = [\"symbol=%d\", "
 		 "\"every=1\", \"size=100\"]; } ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 1024; };\n"
 		 "gateway = { venue = \"127.0.0.1:%u\"; };\n%s",
-		 r->name, (int)getpid(), idle, workers, r->md_port, r->rereq_port, T2T_LOCATE,
-		 e->risk, r->oe_port, store);
+		 r->name, (int)getpid(), idle, workers, e->group, r->md_port, r->rereq_port,
+		 T2T_LOCATE, e->risk, r->oe_port, store);
 	write_file(path, text);
 }
 
@@ -203,9 +183,9 @@ static void placement(const struct t2t_env *e, const struct t2t_run *r, pid_t si
 	for (unsigned i = 0; i < n; i++) {
 		if (t[i].tid == (int)worker)
 			pl->client_cpu = t[i].cpu;
-		else if (r->kind != T2T_PIPELINED && (t[i].cpu == e->worker_core ||
-						      !strcmp(t[i].allowed, core_s) ||
-						      strchr(t[i].allowed, '-')))
+		else if (r->kind != T2T_PIPELINED &&
+			 (t[i].cpu == e->worker_core || !strcmp(t[i].allowed, core_s) ||
+			  strchr(t[i].allowed, '-')))
 			pl->sharers++; /* may run on the measured core */
 	}
 	if (!json)
@@ -228,17 +208,17 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 	snprintf(sim_dur, sizeof(sim_dur), "%.1f", duration);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	unlink(report);
-	char *sim_argv[] = {sim_bin, "--config", sim_cfg,   "--rate", rate_s,
-			    "--duration", sim_dur, "--json", NULL};
+	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,  "--rate", rate_s,
+			    "--duration", sim_dur,    "--json", NULL};
 	pid_t client, sim;
 	if (r->kind == T2T_FLOOR) {
 		snprintf(run_bin, sizeof(run_bin), "%s/fastpath-floor", e->bindir);
 		snprintf(core_s, sizeof(core_s), "%d", e->worker_core);
-		snprintf(grp, sizeof(grp), "239.192.0.1:%u", r->md_port);
+		snprintf(grp, sizeof(grp), "%s:%u", e->group, r->md_port);
 		snprintf(venue, sizeof(venue), "127.0.0.1:%u", r->oe_port);
 		snprintf(loc, sizeof(loc), "%d", T2T_LOCATE);
-		char *argv[] = {run_bin, "--group", grp,    "--venue", venue, "--locate",
-				loc,     "--core",  core_s, NULL};
+		char *argv[] = {run_bin,    "--group", grp,      "--venue", venue,
+				"--locate", loc,       "--core", core_s,    NULL};
 		sim = fp_bench_spawn(sim_argv, log_sim, e->sim_core);
 		client = fp_bench_spawn(argv, log_run, -1); /* it waits for the venue */
 	} else {
@@ -265,7 +245,8 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 		static char text[4096];
 		fp_bench_read_file(log_run, text, sizeof(text));
 		if (fp_bench_json_number(text, "orders") < 0) {
-			fprintf(stderr, "fastpath-bench t2t: floor: no summary (see %s)\n", log_run);
+			fprintf(stderr, "fastpath-bench t2t: floor: no summary (see %s)\n",
+				log_run);
 			return -1;
 		}
 		venue_metrics(log_sim, res);
@@ -310,24 +291,23 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 			      struct fp_bench_result *extra, const char *prefix)
 {
 	char sim_cfg[PATH_MAX], run_cfg[PATH_MAX], bin[PATH_MAX + 24], sim_bin[PATH_MAX + 16],
-		rate_s[32], core_s[16], grp[64], venue[64], loc[16], name[64],
-		log[PATH_MAX + 32];
+		rate_s[32], core_s[16], grp[64], venue[64], loc[16], name[64], log[PATH_MAX + 32];
 	static char json[1 << 16];
 	write_sim_config(e, r, sim_cfg, sizeof(sim_cfg));
 	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->bindir);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	snprintf(log, sizeof(log), "%s/%s-syscount.log", e->dir, r->name);
-	char *sim_argv[] = {sim_bin, "--config", sim_cfg, "--rate", rate_s, "--duration", "3",
-			    NULL};
+	char *sim_argv[] = {sim_bin, "--config",   sim_cfg, "--rate",
+			    rate_s,  "--duration", "3",     NULL};
 	pid_t client, sim, worker = -1;
 	if (r->kind == T2T_FLOOR) {
 		snprintf(bin, sizeof(bin), "%s/fastpath-floor", e->bindir);
 		snprintf(core_s, sizeof(core_s), "%d", e->worker_core);
-		snprintf(grp, sizeof(grp), "239.192.0.1:%u", r->md_port);
+		snprintf(grp, sizeof(grp), "%s:%u", e->group, r->md_port);
 		snprintf(venue, sizeof(venue), "127.0.0.1:%u", r->oe_port);
 		snprintf(loc, sizeof(loc), "%d", T2T_LOCATE);
-		char *argv[] = {bin, "--group", grp, "--venue", venue, "--locate", loc, "--core",
-				core_s, NULL};
+		char *argv[] = {bin,        "--group", grp,      "--venue", venue,
+				"--locate", loc,       "--core", core_s,    NULL};
 		sim = fp_bench_spawn(sim_argv, "/dev/null", e->sim_core);
 		client = worker = fp_bench_spawn(argv, log, -1);
 	} else {
@@ -341,8 +321,8 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	usleep(1000000);
 	if (r->kind != T2T_FLOOR)
 		worker = fp_bench_first_child(client);
-	long total = worker > 0 ? fp_bench_syscount(e->bindir, worker, 1000, json, sizeof(json))
-				: -1;
+	long total =
+		worker > 0 ? fp_bench_syscount(e->bindir, worker, 1000, json, sizeof(json)) : -1;
 	waitpid(sim, NULL, 0);
 	kill(client, SIGINT);
 	waitpid(client, NULL, 0);
@@ -355,10 +335,10 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	snprintf(name, sizeof(name), "%s_syscalls_per_s", prefix);
 	fp_bench_metric(extra, strdup(name), main_total);
 	snprintf(name, sizeof(name), "%s_syscalls_per_pass", prefix);
-	fp_bench_metric(extra, strdup(name),
-			main_total > 0 && polls > 0 ? main_total / polls : -1);
+	fp_bench_metric(extra, strdup(name), main_total > 0 && polls > 0 ? main_total / polls : -1);
 	snprintf(name, sizeof(name), "%s_other_threads_syscalls_per_s", prefix);
-	fp_bench_metric(extra, strdup(name), total >= 0 && main_total >= 0 ? total - main_total : -1);
+	fp_bench_metric(extra, strdup(name),
+			total >= 0 && main_total >= 0 ? total - main_total : -1);
 	if (total < 0)
 		fprintf(stderr, "fastpath-bench t2t: %s: fp-syscount failed (ptrace rights?): %s\n",
 			r->name, json);
@@ -368,7 +348,7 @@ static double loadavg(void)
 {
 	char text[128];
 	return fp_bench_read_file("/proc/loadavg", text, sizeof(text)) > 0 ? strtod(text, NULL)
-									  : -1;
+									   : -1;
 }
 
 int fp_bench_t2t(int argc, char **argv)
@@ -377,8 +357,8 @@ int fp_bench_t2t(int argc, char **argv)
 	bool json = fp_bench_want_json(argc, argv);
 
 	for (int i = 1; i < argc; i++) {
-		double *opt = !strcmp(argv[i], "--duration")	   ? &e.duration
-			      : !strcmp(argv[i], "--rate")	   ? &e.rate
+		double *opt = !strcmp(argv[i], "--duration")       ? &e.duration
+			      : !strcmp(argv[i], "--rate")         ? &e.rate
 			      : !strcmp(argv[i], "--trigger-rate") ? &e.trigger_rate
 								   : NULL;
 		if (opt && i + 1 < argc) {
@@ -391,7 +371,8 @@ int fp_bench_t2t(int argc, char **argv)
 			       "%s.\n"
 			       "  --duration S      seconds per run (default 10)\n"
 			       "  --rate R          background events/s of the simulator (20000)\n"
-			       "  --trigger-rate N  tick-to-trade triggers/s (500; risk allows 1000 "
+			       "  --trigger-rate N  tick-to-trade triggers/s (500; risk allows "
+			       "1000 "
 			       "orders/s a symbol)\n"
 			       "Runs fastpath fused, journaled and pipelined, and fastpath-floor, "
 			       "each\nagainst fastpath-sim; see docs/perf.md.\n",
@@ -411,14 +392,16 @@ int fp_bench_t2t(int argc, char **argv)
 		fprintf(stderr, "fastpath-bench t2t: mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	if (write_risk(&e) != 0) {
-		fprintf(stderr, "fastpath-bench t2t: cannot write %s/risk.conf from "
-				"config/risk.conf (no \"symbols = (\" list?)\n",
+	if (fp_bench_write_risk(e.dir, T2T_LOCATE, e.risk, sizeof(e.risk)) != 0) {
+		fprintf(stderr,
+			"fastpath-bench t2t: cannot write %s/risk.conf from "
+			"config/risk.conf (no \"symbols = (\" list?)\n",
 			e.dir);
 		return 1;
 	}
 	setenv("FP_GW_USER", "fpuser", 1); /* the simulator's paper-trading account */
 	setenv("FP_GW_PASSWORD", "fppass", 1);
+	fp_bench_group(e.group, sizeof(e.group));
 	e.nb_cores = fp_cpu_count();
 	e.sim_core = 0;
 	e.worker_core = e.nb_cores > 1 ? 1 : 0;

@@ -68,7 +68,8 @@ static void usage(FILE *out)
 		"                      [--interface ADDR] [--core C] [--duration S]\n\n"
 		"The floor of venue-side tick-to-trade: one recvmmsg per pass on the feed, and on\n"
 		"an ITCH replace of stock locate N one send() of a prepared OUCH Enter Order\n"
-		"(IOC buy 100 ZXZZT at the replace's price) on a SoupBinTCP session (user and password from\n"
+		"(IOC buy 100 ZXZZT at the replace's price) on a SoupBinTCP session (user and "
+		"password from\n"
 		"FP_GW_USER / FP_GW_PASSWORD). No book, strategy or risk. Prints one JSON line.\n\n"
 		"  --group ADDR:PORT   the ITCH feed (multicast group, or any address: the port)\n"
 		"  --venue ADDR:PORT   the OUCH / SoupBinTCP acceptor\n"
@@ -159,13 +160,12 @@ static int open_session(const struct sockaddr_in *venue)
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	size_t n = fp_soup_build_login_request(buf, sizeof(buf), user ? user : "",
-					       pass ? pass : "", "", 0);
+	size_t n = fp_soup_build_login_request(buf, sizeof(buf), user ? user : "", pass ? pass : "",
+					       "", 0);
 	if (send(fd, buf, n, MSG_NOSIGNAL) != (ssize_t)n || wait_packet(fd, 'A', &got) < 0 ||
 	    got != FP_SOUP_LOGIN_ACCEPTED) {
-		fprintf(stderr,
-			"fastpath-floor: login refused or lost (set FP_GW_USER and "
-			"FP_GW_PASSWORD to an account of the venue)\n");
+		fprintf(stderr, "fastpath-floor: login refused or lost (set FP_GW_USER and "
+				"FP_GW_PASSWORD to an account of the venue)\n");
 		close(fd);
 		return -1;
 	}

@@ -75,6 +75,29 @@ double fp_bench_json_number(const char *text, const char *key)
 	return p ? strtod(p + strlen(pat), NULL) : -1;
 }
 
+int fp_bench_write_risk(const char *dir, int locate, char *path, size_t len)
+{
+	static char text[65536];
+	if (fp_bench_read_file(FP_SOURCE_DIR "/config/risk.conf", text, sizeof(text)) <= 0)
+		return -1;
+	char *p = strstr(text, "symbols = (");
+	if (!p)
+		return -1;
+	p += strlen("symbols = (");
+	snprintf(path, len, "%s/risk.conf", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%.*s\n      { id = %d; collar_bps = 0; },%s", (int)(p - text), text, locate, p);
+	return fclose(f);
+}
+
+void fp_bench_group(char *buf, size_t len)
+{
+	unsigned pid = (unsigned)getpid();
+	snprintf(buf, len, "239.193.%u.%u", (pid >> 8) & 255, pid & 255);
+}
+
 int fp_bench_bindir(char *dir, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", dir, len - 1);
@@ -171,8 +194,7 @@ unsigned fp_bench_tasks(pid_t pid, bool children, struct fp_bench_task *out, uns
 	return n;
 }
 
-void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_task *t,
-			  unsigned n)
+void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_task *t, unsigned n)
 {
 	fprintf(out, "  placement %s:", label);
 	for (unsigned i = 0; i < n; i++)

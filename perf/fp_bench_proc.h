@@ -28,6 +28,17 @@ int fp_bench_wait_text(const char *path, const char *text, double timeout_s);
 /** The number after "key": in @p text (first occurrence), or -1 when absent. */
 double fp_bench_json_number(const char *text, const char *key);
 
+/**
+ * Write @p dir/risk.conf: config/risk.conf with the collar off on symbol @p locate (the
+ * simulator's trigger symbol, whose book has no ask, so no mid for a collar), its path
+ * into @p path. @return 0, or -1 (config/risk.conf unreadable or without a symbols list).
+ */
+int fp_bench_write_risk(const char *dir, int locate, char *path, size_t len);
+
+/** A multicast group of this process's own (239.193.x.y from the pid), so that benchmarks
+ *  run side by side, or beside tests on 239.192.0.1, never hear each other's feeds. */
+void fp_bench_group(char *buf, size_t len);
+
 /** The folder of the running executable (build/bin) into @p dir. @return 0 or -1. */
 int fp_bench_bindir(char *dir, size_t len);
 
@@ -44,8 +55,7 @@ struct fp_bench_task {
 unsigned fp_bench_tasks(pid_t pid, bool children, struct fp_bench_task *out, unsigned max);
 
 /** Print "  placement <label>: comm[tid] cpus A ran C, ..." for @p tasks. */
-void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_task *t,
-			  unsigned n);
+void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_task *t, unsigned n);
 
 /** First child process of @p pid (the lowest pid), or -1. */
 pid_t fp_bench_first_child(pid_t pid);

@@ -23,6 +23,7 @@
 
 #include "fp_cfg.h"
 #include "fp_err.h"
+#include "fp_sim_burst.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_glimpse.h"
 #include "fp_sim_itch.h"
@@ -56,6 +57,9 @@ struct sim_opts {
 	const char *book_out;   /**< displayed depth of every book written here at the end */
 	double market_stop_s;   /**< background market stops at this simulated time (0 = no) */
 	double trigger_rate;    /**< tick-to-trade triggers per second (0 = none) */
+	double burst_factor;    /**< background rate x this in bursts (0 = no bursts) */
+	double burst_ms;        /**< burst length, simulated ms */
+	double burst_every;     /**< one burst every this many simulated seconds */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -77,6 +81,7 @@ static void usage(FILE *out)
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
 		"                    [--book-out F] [--market-stop S] [--trigger-rate R]\n"
+		"                    [--burst F] [--burst-ms MS] [--burst-every S]\n"
 		"                    [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
@@ -108,6 +113,8 @@ static void usage(FILE *out)
 		"  --trigger-rate R    R tick-to-trade triggers per second on the reserved symbol\n"
 		"                      ZXZZT (locate symbols + 1); the summary reports arrival -\n"
 		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
+		"  --burst F           bursts: the background rate times F for --burst-ms (10)\n"
+		"                      every --burst-every simulated seconds (1)\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -152,6 +159,8 @@ static void opts_default(struct sim_opts *o)
 	o->itch.rerequest_port = 26401;
 	memcpy(o->session, "FPSIM00001", 11);
 	o->oe_enabled = true;
+	o->burst_ms = 10;
+	o->burst_every = 1;
 #if FP_SIM_HAVE_OE
 	o->oe.port = FP_SIM_OE_DEFAULT_PORT;
 #endif
@@ -174,6 +183,9 @@ static int load_config(struct sim_opts *o, const char *path)
 					       "smp",
 					       "fast_forward",
 					       "trigger_rate",
+					       "burst_factor",
+					       "burst_ms",
+					       "burst_every",
 					       NULL};
 	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
@@ -259,7 +271,13 @@ static int load_config(struct sim_opts *o, const char *path)
 		goto out;
 	o->snapshot_port = (uint16_t)iv;
 	if ((rc = fp_cfg_get_double(c, sim, "trigger_rate", o->trigger_rate, 0, 1e6,
-				    &o->trigger_rate)) < 0)
+				    &o->trigger_rate)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_factor", o->burst_factor, 0, 1000,
+				    &o->burst_factor)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_ms", o->burst_ms, 0.001, 1e6, &o->burst_ms)) <
+		    0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_every", o->burst_every, 0.001, 1e6,
+				    &o->burst_every)) < 0)
 		goto out;
 	double hb = (double)it->heartbeat_ns / 1e9;
 	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
@@ -434,6 +452,18 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			NEED_ARG();
 			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->trigger_rate)) < 0)
 				return rc;
+		} else if (!strcmp(a, "--burst")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1000, &o->burst_factor)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--burst-ms")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_ms)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--burst-every")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_every)) < 0)
+				return rc;
 		} else if (!strcmp(a, "--book-out")) {
 			NEED_ARG();
 			o->book_out = argv[++i];
@@ -446,6 +476,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		}
 #undef NEED_ARG
 	}
+	if (o->burst_factor > 0 && o->burst_ms / 1e3 >= o->burst_every)
+		return fp_err_set(-EINVAL,
+				  "--burst-ms (%g) must be shorter than --burst-every (%g s)",
+				  o->burst_ms, o->burst_every);
 	o->mkt.seed = o->seed;
 	o->itch.seed = o->seed;
 	o->itch.pcap_path = o->pcap_out;
@@ -495,6 +529,7 @@ struct sim_run {
 	struct fp_sim_itch *itch;
 	struct fp_sim_glimpse *glimpse;
 	struct fp_sim_trigger *trigger; /**< --trigger-rate, else NULL */
+	struct fp_sim_burst burst;      /**< --burst (burst.factor 0: none) */
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe oe;
 	bool oe_up;
@@ -602,6 +637,8 @@ static void print_summary(const struct sim_run *r)
 	print_accounts_json(out, r);
 	if (r->trigger)
 		fp_sim_trigger_print(out, r->trigger, true);
+	if (r->burst.factor > 0)
+		fprintf(out, ", \"bursts\": %" PRIu64, r->burst.nb_bursts);
 	fputs("}\n", out);
 }
 
@@ -675,8 +712,8 @@ static int run(struct sim_run *r)
 		if (!(r->trigger = fp_sim_trigger_create(&tc)))
 			return fp_err_append(-errno, "tick-to-trade triggers");
 		ecfg.max_symbols = tc.locate;
-		ecfg.order_listener =
-			fp_sim_trigger_listener(r->trigger, ecfg.order_listener, &r->oe.recv_mono_ns);
+		ecfg.order_listener = fp_sim_trigger_listener(r->trigger, ecfg.order_listener,
+							      &r->oe.recv_mono_ns);
 	}
 	if (!(r->eng = fp_sim_engine_create(&ecfg)))
 		return fp_err_append(-errno, "matching engine");
@@ -710,12 +747,16 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'S', ts0);
 	for (uint16_t l = 1; l <= n; l++)
 		fp_sim_engine_set_state(r->eng, l, FP_SIM_STATE_TRADING, NULL, ts0);
-	if (r->trigger && (rc = fp_sim_trigger_open(r->trigger, r->eng, r->itch, ts0, mono_ns())) < 0)
+	if (r->trigger &&
+	    (rc = fp_sim_trigger_open(r->trigger, r->eng, r->itch, ts0, mono_ns())) < 0)
 		return rc;
 	fp_sim_itch_system_event(r->itch, 'Q', ts0);
 	fp_sim_itch_flush(r->itch, ts0);
 
 	uint64_t dur_ns = (uint64_t)(o->duration_s * 1e9);
+	if (o->burst_factor > 0)
+		fp_sim_burst_init(&r->burst, o->mkt.rate, o->burst_factor, o->burst_ms / 1e3,
+				  o->burst_every);
 	/* --fast-forward: the clock starts that far into the session; the market catches up
 	 * at once (65536 events a step, the network polled between steps). */
 	uint64_t ff_ns = (uint64_t)(o->fast_forward_s * 1e9);
@@ -742,6 +783,8 @@ static int run(struct sim_run *r)
 		}
 		/* A trigger waiting for its answer: short steps, so that its arrival is seen. */
 		bool waiting = r->trigger && fp_sim_trigger_waiting(r->trigger, mono);
+		if (r->burst.factor > 0)
+			fp_sim_burst_step(&r->burst, r->mkt, target);
 		unsigned work = fp_sim_market_step(r->mkt, target, ts0, waiting ? 64 : 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;

@@ -754,7 +754,8 @@ static void conn_read(struct fp_sim_oe *oe, struct fp_sim_oe_conn *c)
 		if (oe->stamp_recv) { /* venue-side tick-to-trade (fp_sim_trigger.h) */
 			struct timespec ts;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			oe->recv_mono_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			oe->recv_mono_ns =
+				(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 		}
 		fp_soup_rx_commit(c->rx, (size_t)n);
 		c->last_rx_ms = oe->now_ms;

@@ -21,14 +21,14 @@ struct fp_sim_trigger {
 	struct fp_sim_engine *eng;
 	struct fp_sim_itch *itch;
 	uint64_t period_ns;
-	uint64_t next_due; /**< monotonic; UINT64_MAX before open */
+	uint64_t next_due;   /**< monotonic; UINT64_MAX before open */
 	uint64_t marker_ref; /**< the marker bid on the book */
 	uint32_t last;       /**< price slot of the last trigger */
 	struct {
 		uint64_t dep_ns; /**< departure of the trigger at this price, 0 = none yet */
 		bool answered;   /**< that trigger has its sample */
 	} slot[FP_SIM_TRIGGER_PRICES];
-	uint64_t *samples;   /**< arrival - departure, ns */
+	uint64_t *samples; /**< arrival - departure, ns */
 	struct fp_sim_trigger_stats st;
 };
 
@@ -71,8 +71,8 @@ static void note_order(struct fp_sim_trigger *t, const struct fp_sim_order_info 
 	uint64_t arrival = *t->recv_mono_ns;
 	int64_t k = (o->price - FP_SIM_TRIGGER_PRICE0) / FP_SIM_TRIGGER_TICK;
 	if (o->price < FP_SIM_TRIGGER_PRICE0 || k >= FP_SIM_TRIGGER_PRICES ||
-	    (o->price - FP_SIM_TRIGGER_PRICE0) % FP_SIM_TRIGGER_TICK ||
-	    t->slot[k].dep_ns == 0 || arrival < t->slot[k].dep_ns) {
+	    (o->price - FP_SIM_TRIGGER_PRICE0) % FP_SIM_TRIGGER_TICK || t->slot[k].dep_ns == 0 ||
+	    arrival < t->slot[k].dep_ns) {
 		t->st.nb_stray++;
 	} else if (t->slot[k].answered) {
 		t->st.nb_extra++;
@@ -279,9 +279,9 @@ void fp_sim_trigger_print(FILE *out, struct fp_sim_trigger *t, bool json)
 	else
 		fprintf(out,
 			"  trigger: %" PRIu64 " sent on %s, %" PRIu64 " answered (%" PRIu64
-			" extra, %" PRIu64 " stray): venue-side tick-to-trade p50 %.2f us, p99 %.2f us, p99.9 "
+			" extra, %" PRIu64
+			" stray): venue-side tick-to-trade p50 %.2f us, p99 %.2f us, p99.9 "
 			"%.2f us, max %.2f us\n",
 			s->nb_sent, FP_SIM_TRIGGER_STOCK, s->nb_answered, s->nb_extra, s->nb_stray,
-			p50 / 1e3,
-			p99 / 1e3, p999 / 1e3, max / 1e3);
+			p50 / 1e3, p99 / 1e3, p999 / 1e3, max / 1e3);
 }

@@ -41,8 +41,8 @@
 #define FP_SIM_TRIGGER_PRICE0      INT64_C(990100) /**< $99.01: the cycle's first price */
 #define FP_SIM_TRIGGER_TICK        INT64_C(100)    /**< $0.01 between trigger prices */
 #define FP_SIM_TRIGGER_PRICES      98              /**< prices in the cycle ($99.01..$99.98) */
-#define FP_SIM_TRIGGER_WAIT_MS     10               /**< longest the loop spins for an answer */
-#define FP_SIM_TRIGGER_MAX_SAMPLES (1u << 21)       /**< samples kept (later ones: counted) */
+#define FP_SIM_TRIGGER_WAIT_MS     10              /**< longest the loop spins for an answer */
+#define FP_SIM_TRIGGER_MAX_SAMPLES (1u << 21)      /**< samples kept (later ones: counted) */
 
 struct fp_sim_trigger_cfg {
 	double rate;     /**< triggers per second (> 0) */
