@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fp_compiler.h"
 #include "fp_endian.h"
 #include "fp_mold.h"
 #include "fp_ouch.h"
@@ -258,6 +259,7 @@ int main(int argc, char **argv)
 	int oe = open_session(&venue);
 	if (oe < 0)
 		return 1;
+	fprintf(stderr, "fastpath-floor: logged in\n");
 
 	static uint8_t bufs[FLOOR_BATCH][FLOOR_MTU];
 	struct mmsghdr msgs[FLOOR_BATCH];
@@ -316,6 +318,8 @@ int main(int argc, char **argv)
 				ssize_t n = send(oe, order, order_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 				sent += n == (ssize_t)order_len;
 				send_short += n != (ssize_t)order_len;
+				if (fp_unlikely(sent + send_short == 1)) /* once, after the send */
+					fprintf(stderr, "fastpath-floor: first order sent\n");
 				order_len = build_order(order, sizeof(order), ++urn);
 			}
 		}

@@ -651,9 +651,18 @@ static void print_progress(const struct sim_run *r, uint64_t sim_ns, uint64_t mo
 	double lag_ms = wall > sim_ns ? (double)(wall - sim_ns) / 1e6 : 0;
 	fprintf(stderr,
 		"fastpath-sim: t=%.0fs msgs=%" PRIu64 " (+%" PRIu64 "/s) pkts=%" PRIu64
-		" orders=%" PRIu64 " trades=%" PRIu64 " live=%u clients=%" PRIu64 " lag=%.1fms\n",
+		" orders=%" PRIu64 " trades=%" PRIu64 " live=%u clients=%" PRIu64 " lag=%.1fms",
 		(double)sim_ns / 1e9, is->nb_msgs, is->nb_msgs - *last_msgs, is->nb_packets,
 		es->nb_accepted, es->nb_trades, es->nb_live, clients_of(r), lag_ms);
+	if (r->trigger)
+		fprintf(stderr,
+			" triggers=%" PRIu64 " answered=%" PRIu64 " extra=%" PRIu64
+			" stray=%" PRIu64,
+			fp_sim_trigger_stats(r->trigger)->nb_sent,
+			fp_sim_trigger_stats(r->trigger)->nb_answered,
+			fp_sim_trigger_stats(r->trigger)->nb_extra,
+			fp_sim_trigger_stats(r->trigger)->nb_stray);
+	fputc('\n', stderr);
 	*last_msgs = is->nb_msgs;
 }
 
@@ -802,7 +811,8 @@ static int run(struct sim_run *r)
 			work += oe_work;
 		}
 #endif
-		if (r->trigger)
+		/* Triggers only once a client is logged in: none before could be answered. */
+		if (r->trigger && r->oe_up && r->oe.st.nb_logged_in)
 			work += fp_sim_trigger_poll(r->trigger, mono_ns(), ts0 + sim);
 		if (o->progress && mono >= next_progress) {
 			print_progress(r, sim, mono, &last_msgs);

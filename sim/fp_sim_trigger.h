@@ -14,6 +14,9 @@
  * names itself by its price. The book has no ask: a strategy answering the touch can only
  * buy at the bid, at the trigger's price (the `ping` strategy with symbol = the locate,
  * every = 1; the pipeline's risk needs collar_bps = 0 on the symbol, there being no mid).
+ * fastpath-sim polls for triggers only while an OUCH client is logged in (a trigger no one
+ * can answer measures nothing, and a pipeline whose gateway is not up yet would count the
+ * refusals toward its breaker).
  * The trigger's departure is CLOCK_MONOTONIC taken right before the flush that sends its
  * packet (sendto); background messages waiting for their packet share it, as on a feed.
  *
