@@ -150,8 +150,8 @@ static int run_step(const struct load_env *e, unsigned k, double target, bool bu
 			rings[i] = fp_shm_region(&seg, fp_ctl_ring_graph[i].ring, NULL);
 		md = fp_shm_region(&seg, "md.stats", NULL);
 	}
-	char *sim_argv[] = {sim_bin, "--config", sim_cfg, "--rate", rate_s, "--duration",
-			    dur_s,   "--burst",  burst_s, "--json", NULL};
+	char *sim_argv[] = {sim_bin, "--config", sim_cfg, "--rate", rate_s,          "--duration",
+			    dur_s,   "--burst",  burst_s, "--json", "--wait-client", NULL};
 	pid_t sim = fp_bench_spawn(sim_argv, log_sim, e->sim_core);
 
 	/* Sample the rings every millisecond while the feed runs (this thread beside the

@@ -161,6 +161,25 @@ static void venue_metrics(const char *sim_log, struct fp_bench_result *res)
 	fp_bench_metric(res, "triggers_extra", fp_bench_json_number(t, "extra"));
 }
 
+/* Whether a Cpus_allowed_list such as "0-1,4" holds @p core. */
+static bool cpu_in_list(const char *list, int core)
+{
+	while (*list) {
+		char *end;
+		long lo = strtol(list, &end, 10), hi = lo;
+		if (end == list)
+			return false;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (core >= lo && core <= hi)
+			return true;
+		if (*end && *end != ',')
+			return false;
+		list = *end ? end + 1 : end;
+	}
+	return false;
+}
+
 struct t2t_place {
 	int sim_cpu, client_cpu, sharers;
 };
@@ -175,17 +194,14 @@ static void placement(const struct t2t_env *e, const struct t2t_run *r, pid_t si
 	if (!json)
 		fp_bench_print_tasks(stdout, "fastpath-sim", t, n);
 	n = fp_bench_tasks(client, true, t, 64);
-	pid_t worker = r->kind == T2T_FLOOR ? client : fp_bench_first_child(client);
-	char core_s[16];
-	snprintf(core_s, sizeof(core_s), "%d", e->worker_core);
+	pid_t worker = r->kind == T2T_FLOOR ? client : fp_bench_busiest_child(client);
 	pl->client_cpu = -1;
 	pl->sharers = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (t[i].tid == (int)worker)
 			pl->client_cpu = t[i].cpu;
 		else if (r->kind != T2T_PIPELINED &&
-			 (t[i].cpu == e->worker_core || !strcmp(t[i].allowed, core_s) ||
-			  strchr(t[i].allowed, '-')))
+			 (t[i].cpu == e->worker_core || cpu_in_list(t[i].allowed, e->worker_core)))
 			pl->sharers++; /* may run on the measured core */
 	}
 	if (!json)
@@ -320,22 +336,39 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	}
 	usleep(1000000);
 	if (r->kind != T2T_FLOOR)
-		worker = fp_bench_first_child(client);
+		worker = fp_bench_busiest_child(client);
 	long total =
 		worker > 0 ? fp_bench_syscount(e->bindir, worker, 1000, json, sizeof(json)) : -1;
 	waitpid(sim, NULL, 0);
 	kill(client, SIGINT);
 	waitpid(client, NULL, 0);
-	/* The main thread (tid = pid) runs the passes; other threads are counted apart. */
-	char key[32];
-	snprintf(key, sizeof(key), "%d", (int)worker);
-	const char *main_t = total >= 0 ? strstr(strstr(json, "\"by_thread\"") ?: "", key) : NULL;
-	double main_total = main_t ? fp_bench_json_number(main_t, "total") : -1;
-	double polls = main_t ? fp_bench_json_number(main_t, "recvmmsg") : -1;
+	/* The main thread (tid = pid) runs the passes; other threads are counted apart. Its
+	 * object in "by_thread" ends at the first "}}". */
+	char key[32], main_obj[2048] = "";
+	snprintf(key, sizeof(key), "\"%d\": {", (int)worker);
+	const char *bt = strstr(json, "\"by_thread\"");
+	const char *mt = total >= 0 && bt ? strstr(bt, key) : NULL;
+	if (mt) {
+		const char *end = strstr(mt, "}}");
+		snprintf(main_obj, sizeof(main_obj), "%.*s",
+			 (int)(end ? end - mt : (long)strlen(mt)), mt);
+	}
+	double main_total = mt ? fp_bench_json_number(main_obj, "total") : -1;
+	double polls = mt ? fp_bench_json_number(main_obj, "recvmmsg") : -1;
+	double sends = mt ? fp_bench_json_number(main_obj, "sendto") : -1;
+	char saved[PATH_MAX + 32];
+	snprintf(saved, sizeof(saved), "%s/%s-syscount.json", e->dir, r->name);
+	FILE *f = fopen(saved, "w");
+	if (f) {
+		fputs(json, f);
+		fclose(f);
+	}
 	snprintf(name, sizeof(name), "%s_syscalls_per_s", prefix);
 	fp_bench_metric(extra, strdup(name), main_total);
 	snprintf(name, sizeof(name), "%s_syscalls_per_pass", prefix);
 	fp_bench_metric(extra, strdup(name), main_total > 0 && polls > 0 ? main_total / polls : -1);
+	snprintf(name, sizeof(name), "%s_sends_per_s", prefix);
+	fp_bench_metric(extra, strdup(name), sends > 0 ? sends : 0);
 	snprintf(name, sizeof(name), "%s_other_threads_syscalls_per_s", prefix);
 	fp_bench_metric(extra, strdup(name),
 			total >= 0 && main_total >= 0 ? total - main_total : -1);

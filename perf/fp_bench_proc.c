@@ -203,10 +203,30 @@ void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_ta
 	fprintf(out, "\n");
 }
 
-pid_t fp_bench_first_child(pid_t pid)
+pid_t fp_bench_busiest_child(pid_t pid)
 {
-	pid_t kids[64];
-	return children_of(pid, kids, 64) ? kids[0] : -1;
+	pid_t kids[64], best = -1;
+	unsigned n = children_of(pid, kids, 64);
+	unsigned long long most = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char path[64], text[1024], state = 0;
+		unsigned long long ut = 0, st = 0;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)kids[i]);
+		if (fp_bench_read_file(path, text, sizeof(text)) <= 0)
+			continue;
+		const char *rp = strrchr(text, ')');
+		/* state is field 3, utime and stime fields 14 and 15 */
+		if (!rp ||
+		    sscanf(rp + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &state,
+			   &ut, &st) != 3 ||
+		    state == 'Z' || state == 'X')
+			continue;
+		if (best < 0 || ut + st > most) {
+			best = kids[i];
+			most = ut + st;
+		}
+	}
+	return best;
 }
 
 static uint64_t mono_ns(void)

@@ -57,8 +57,9 @@ unsigned fp_bench_tasks(pid_t pid, bool children, struct fp_bench_task *out, uns
 /** Print "  placement <label>: comm[tid] cpus A ran C, ..." for @p tasks. */
 void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_task *t, unsigned n);
 
-/** First child process of @p pid (the lowest pid), or -1. */
-pid_t fp_bench_first_child(pid_t pid);
+/** The child process of @p pid that has used the most CPU (a spinning worker; zombies and
+ *  short-lived helpers skipped), or -1. */
+pid_t fp_bench_busiest_child(pid_t pid);
 
 /** Per-call cost on @p core (-1: wherever the caller runs), ns, median of 5 batches:
  *  a getppid() syscall, and an empty recvmmsg(MSG_DONTWAIT) on a bound UDP socket. */

@@ -60,6 +60,7 @@ struct sim_opts {
 	double burst_factor;    /**< background rate x this in bursts (0 = no bursts) */
 	double burst_ms;        /**< burst length, simulated ms */
 	double burst_every;     /**< one burst every this many simulated seconds */
+	bool wait_client;       /**< the market starts when the first OUCH client logs in */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -81,7 +82,8 @@ static void usage(FILE *out)
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--snapshot-port P] [--fast-forward S]\n"
 		"                    [--book-out F] [--market-stop S] [--trigger-rate R]\n"
-		"                    [--burst F] [--burst-ms MS] [--burst-every S]\n"
+		"                    [--burst F] [--burst-ms MS] [--burst-every S] "
+		"[--wait-client]\n"
 		"                    [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
@@ -115,6 +117,9 @@ static void usage(FILE *out)
 		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
 		"  --burst F           bursts: the background rate times F for --burst-ms (10)\n"
 		"                      every --burst-every simulated seconds (1)\n"
+		"  --wait-client       start the market (and the clock) when the first OUCH "
+		"client\n"
+		"                      has logged in, after the start-of-day messages\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -170,23 +175,15 @@ static void opts_default(struct sim_opts *o)
 static int load_config(struct sim_opts *o, const char *path)
 {
 	static const char *const top_keys[] = {"sim", "itch", "ouch", NULL};
-	static const char *const sim_keys[] = {"seed",
-					       "duration",
-					       "start_time",
-					       "symbols",
-					       "rate",
-					       "mix",
-					       "halt_interval",
-					       "halt_duration",
-					       "max_orders",
-					       "max_orders_per_symbol",
-					       "smp",
-					       "fast_forward",
-					       "trigger_rate",
-					       "burst_factor",
-					       "burst_ms",
-					       "burst_every",
-					       NULL};
+	static const char *const sim_keys[] = {"seed",          "duration",
+					       "start_time",    "symbols",
+					       "rate",          "mix",
+					       "halt_interval", "halt_duration",
+					       "max_orders",    "max_orders_per_symbol",
+					       "smp",           "fast_forward",
+					       "trigger_rate",  "burst_factor",
+					       "burst_ms",      "burst_every",
+					       "wait_client",   NULL};
 	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
 	static const char *const itch_keys[] = {
@@ -277,7 +274,8 @@ static int load_config(struct sim_opts *o, const char *path)
 	    (rc = fp_cfg_get_double(c, sim, "burst_ms", o->burst_ms, 0.001, 1e6, &o->burst_ms)) <
 		    0 ||
 	    (rc = fp_cfg_get_double(c, sim, "burst_every", o->burst_every, 0.001, 1e6,
-				    &o->burst_every)) < 0)
+				    &o->burst_every)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, sim, "wait_client", o->wait_client, &o->wait_client)) < 0)
 		goto out;
 	double hb = (double)it->heartbeat_ns / 1e9;
 	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
@@ -464,6 +462,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			NEED_ARG();
 			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_every)) < 0)
 				return rc;
+		} else if (!strcmp(a, "--wait-client")) {
+			o->wait_client = true;
 		} else if (!strcmp(a, "--book-out")) {
 			NEED_ARG();
 			o->book_out = argv[++i];
@@ -762,6 +762,14 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'Q', ts0);
 	fp_sim_itch_flush(r->itch, ts0);
 
+	/* --wait-client: the session opens for the market when a client is there to trade
+	 * (benchmarks measure from then on); until then order entry and rerequests run. */
+	while (o->wait_client && r->oe_up && !r->oe.st.nb_logged_in && !fp_sim_quit) {
+		fp_sim_oe_set_time(&r->oe, ts0);
+		unsigned w = fp_sim_oe_poll(&r->oe) + fp_sim_itch_poll(r->itch, ts0, mono_ns(), 64);
+		if (!w)
+			sleep_ns(1000000);
+	}
 	uint64_t dur_ns = (uint64_t)(o->duration_s * 1e9);
 	if (o->burst_factor > 0)
 		fp_sim_burst_init(&r->burst, o->mkt.rate, o->burst_factor, o->burst_ms / 1e3,
