@@ -8,7 +8,8 @@
  * R background events/s, pinned to core 0) with T tick-to-trade triggers/s on the reserved
  * symbol ZXZZT (sim/fp_sim_trigger.h: one ITCH replace of a marker bid per trigger, stamped
  * right before its sendto; the answering order stamped when the acceptor's recv returns
- * it), and a client on core 1 (when there is one) answering every trigger:
+ * it; the market and the run's clock start when the client has logged in), and a client
+ * on core 1 (when there is one) answering every trigger:
  *
  *   fastpath   `fastpath run`, one worker with every stage on core 1, spin, the `ping`
  *              strategy on ZXZZT with every = 1 (an IOC buy at the new bid per trigger)
@@ -224,8 +225,8 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 	snprintf(sim_dur, sizeof(sim_dur), "%.1f", duration);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	unlink(report);
-	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,  "--rate", rate_s,
-			    "--duration", sim_dur,    "--json", NULL};
+	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,  "--rate",        rate_s,
+			    "--duration", sim_dur,    "--json", "--wait-client", NULL};
 	pid_t client, sim;
 	if (r->kind == T2T_FLOOR) {
 		snprintf(run_bin, sizeof(run_bin), "%s/fastpath-floor", e->bindir);
@@ -248,15 +249,31 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 		sim = fp_bench_spawn(sim_argv, log_sim, e->sim_core);
 	}
 	/* The simulator's run is the measurement: duration simulated seconds (longer in wall
-	 * time when the machine cannot keep up), then the client is stopped. */
+	 * time when the machine cannot keep up), then the client is stopped. Meanwhile: how
+	 * busy the client's core was with other programs than the client's (foreign load). */
+	unsigned long long b0 = 0, t0 = 0, b1 = 0, t1 = 0, c0, c1 = 0;
+	int have = fp_bench_cpu_jiffies(e->worker_core, &b0, &t0) == 0;
+	c0 = c1 = fp_bench_tree_jiffies(client);
 	usleep((useconds_t)(duration * 5e5));
 	if (pl)
 		placement(e, r, sim, client, json, pl);
-	waitpid(sim, NULL, 0);
+	while (waitpid(sim, NULL, WNOHANG) != sim) { /* last samples while the client lives */
+		c1 = fp_bench_tree_jiffies(client);
+		have = have && fp_bench_cpu_jiffies(e->worker_core, &b1, &t1) == 0;
+		usleep(100000);
+	}
 	kill(client, SIGINT);
 	waitpid(client, &status, 0);
 
 	res->name = r->name;
+	/* The client's own time counts on its core at most (the supervisor may run elsewhere):
+	 * what is left is other programs'. */
+	if (have && t1 > t0) {
+		double own = (double)(c1 > c0 ? c1 - c0 : 0), busy = (double)(b1 - b0);
+		double foreign = busy > own ? busy - own : 0;
+		fp_bench_metric(res, "worker_core_foreign_busy_pct",
+				100.0 * foreign / (double)(t1 - t0));
+	}
 	if (r->kind == T2T_FLOOR) {
 		static char text[4096];
 		fp_bench_read_file(log_run, text, sizeof(text));
@@ -313,8 +330,8 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->bindir);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	snprintf(log, sizeof(log), "%s/%s-syscount.log", e->dir, r->name);
-	char *sim_argv[] = {sim_bin, "--config",   sim_cfg, "--rate",
-			    rate_s,  "--duration", "3",     NULL};
+	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,         "--rate", rate_s,
+			    "--duration", "3",        "--wait-client", NULL};
 	pid_t client, sim, worker = -1;
 	if (r->kind == T2T_FLOOR) {
 		snprintf(bin, sizeof(bin), "%s/fastpath-floor", e->bindir);

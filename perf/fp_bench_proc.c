@@ -229,6 +229,47 @@ pid_t fp_bench_busiest_child(pid_t pid)
 	return best;
 }
 
+int fp_bench_cpu_jiffies(int core, unsigned long long *busy, unsigned long long *total)
+{
+	static char text[1 << 14];
+	char key[16];
+	if (fp_bench_read_file("/proc/stat", text, sizeof(text)) <= 0)
+		return -1;
+	snprintf(key, sizeof(key), "\ncpu%d ", core);
+	const char *p = strstr(text, key);
+	unsigned long long v[8] = {0};
+	if (!p || sscanf(p + strlen(key), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			 &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -1;
+	/* user nice system idle iowait irq softirq steal: idle and iowait are not busy */
+	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*busy = *total - v[3] - v[4];
+	return 0;
+}
+
+static unsigned long long proc_jiffies(pid_t pid)
+{
+	char path[64], text[1024];
+	unsigned long long ut = 0, st = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (fp_bench_read_file(path, text, sizeof(text)) <= 0)
+		return 0;
+	const char *rp = strrchr(text, ')');
+	if (rp)
+		sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st);
+	return ut + st;
+}
+
+unsigned long long fp_bench_tree_jiffies(pid_t pid)
+{
+	pid_t kids[64];
+	unsigned n = children_of(pid, kids, 64);
+	unsigned long long sum = proc_jiffies(pid);
+	for (unsigned i = 0; i < n; i++)
+		sum += proc_jiffies(kids[i]);
+	return sum;
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;

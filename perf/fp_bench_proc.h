@@ -61,6 +61,12 @@ void fp_bench_print_tasks(FILE *out, const char *label, const struct fp_bench_ta
  *  short-lived helpers skipped), or -1. */
 pid_t fp_bench_busiest_child(pid_t pid);
 
+/** Busy and total jiffies of CPU @p core so far (/proc/stat). @return 0, or -1. */
+int fp_bench_cpu_jiffies(int core, unsigned long long *busy, unsigned long long *total);
+
+/** CPU time (utime + stime, jiffies) of @p pid and its child processes so far. */
+unsigned long long fp_bench_tree_jiffies(pid_t pid);
+
 /** Per-call cost on @p core (-1: wherever the caller runs), ns, median of 5 batches:
  *  a getppid() syscall, and an empty recvmmsg(MSG_DONTWAIT) on a bound UDP socket. */
 void fp_bench_syscall_cost(int core, double *getppid_ns, double *recvmmsg_ns);
