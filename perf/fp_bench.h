@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FP_BENCH_MAX_METRICS 24
+#define FP_BENCH_MAX_METRICS 40
 
 /** One named figure; the name ends in its unit (_ns, _per_s, _bytes) or is a ratio_*. */
 struct fp_bench_metric {

@@ -23,10 +23,12 @@
 
 #include "fp_cfg.h"
 #include "fp_err.h"
+#include "fp_sim_burst.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_glimpse.h"
 #include "fp_sim_itch.h"
 #include "fp_sim_market.h"
+#include "fp_sim_trigger.h"
 #include "fp_version.h"
 
 /* The order-entry acceptor (OUCH 5.0 over SoupBinTCP) is polled by the main loop. */
@@ -56,6 +58,11 @@ struct sim_opts {
 	uint16_t snapshot_port; /**< GLIMPSE-style snapshot server (TCP), 0 = none */
 	const char *book_out;   /**< displayed depth of every book written here at the end */
 	double market_stop_s;   /**< background market stops at this simulated time (0 = no) */
+	double trigger_rate;    /**< tick-to-trade triggers per second (0 = none) */
+	double burst_factor;    /**< background rate x this in bursts (0 = no bursts) */
+	double burst_ms;        /**< burst length, simulated ms */
+	double burst_every;     /**< one burst every this many simulated seconds */
+	bool wait_client;       /**< the market starts when the first OUCH client logs in */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -79,7 +86,10 @@ static void usage(FILE *out)
 		"                    [--loss P] [--dup P] [--reorder P] [--halt-interval S]\n"
 		"                    [--oe-port P] [--fix-port P] [--snapshot-port P]\n"
 		"                    [--fast-forward S]\n"
-		"                    [--book-out F] [--market-stop S] [--progress] [--json]\n"
+		"                    [--book-out F] [--market-stop S] [--trigger-rate R]\n"
+		"                    [--burst F] [--burst-ms MS] [--burst-every S] "
+		"[--wait-client]\n"
+		"                    [--progress] [--json]\n"
 		"\n"
 		"The exchange simulator: a matching engine per symbol, background traders, an "
 		"ITCH\n"
@@ -109,6 +119,14 @@ static void usage(FILE *out)
 		"  --market-stop S     the background market stops at S simulated seconds (the\n"
 		"                      feed, rerequests, snapshots and order entry stay up); with\n"
 		"                      --book-out the depth is written then, books no longer move\n"
+		"  --trigger-rate R    R tick-to-trade triggers per second on the reserved symbol\n"
+		"                      ZXZZT (locate symbols + 1); the summary reports arrival -\n"
+		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
+		"  --burst F           bursts: the background rate times F for --burst-ms (10)\n"
+		"                      every --burst-every simulated seconds (1)\n"
+		"  --wait-client       start the market (and the clock) when the first OUCH "
+		"client\n"
+		"                      has logged in, after the start-of-day messages\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -153,6 +171,8 @@ static void opts_default(struct sim_opts *o)
 	o->itch.rerequest_port = 26401;
 	memcpy(o->session, "FPSIM00001", 11);
 	o->oe_enabled = true;
+	o->burst_ms = 10;
+	o->burst_every = 1;
 #if FP_SIM_HAVE_OE
 	o->oe.port = FP_SIM_OE_DEFAULT_PORT;
 	o->fix.port = FP_SIM_FIX_DEFAULT_PORT;
@@ -163,19 +183,15 @@ static void opts_default(struct sim_opts *o)
 static int load_config(struct sim_opts *o, const char *path)
 {
 	static const char *const top_keys[] = {"sim", "itch", "ouch", "fix", NULL};
-	static const char *const sim_keys[] = {"seed",
-					       "duration",
-					       "start_time",
-					       "symbols",
-					       "rate",
-					       "mix",
-					       "halt_interval",
-					       "halt_duration",
-					       "max_orders",
-					       "max_orders_per_symbol",
-					       "smp",
-					       "fast_forward",
-					       NULL};
+	static const char *const sim_keys[] = {"seed",          "duration",
+					       "start_time",    "symbols",
+					       "rate",          "mix",
+					       "halt_interval", "halt_duration",
+					       "max_orders",    "max_orders_per_symbol",
+					       "smp",           "fast_forward",
+					       "trigger_rate",  "burst_factor",
+					       "burst_ms",      "burst_every",
+					       "wait_client",   NULL};
 	static const char *const mix_keys[] = {"add",    "cancel",     "replace", "marketable",
 					       "hidden", "attributed", NULL};
 	static const char *const itch_keys[] = {
@@ -259,6 +275,16 @@ static int load_config(struct sim_opts *o, const char *path)
 				    &o->fast_forward_s)) < 0)
 		goto out;
 	o->snapshot_port = (uint16_t)iv;
+	if ((rc = fp_cfg_get_double(c, sim, "trigger_rate", o->trigger_rate, 0, 1e6,
+				    &o->trigger_rate)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_factor", o->burst_factor, 0, 1000,
+				    &o->burst_factor)) < 0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_ms", o->burst_ms, 0.001, 1e6, &o->burst_ms)) <
+		    0 ||
+	    (rc = fp_cfg_get_double(c, sim, "burst_every", o->burst_every, 0.001, 1e6,
+				    &o->burst_every)) < 0 ||
+	    (rc = fp_cfg_get_bool(c, sim, "wait_client", o->wait_client, &o->wait_client)) < 0)
+		goto out;
 	double hb = (double)it->heartbeat_ns / 1e9;
 	if ((rc = fp_cfg_get_double(c, itch, "heartbeat", hb, 0.001, 3600, &hb)) < 0 ||
 	    (rc = fp_cfg_get_double(c, itch, "loss", it->loss, 0, 1, &it->loss)) < 0 ||
@@ -466,6 +492,24 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			NEED_ARG();
 			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
 				return rc;
+		} else if (!strcmp(a, "--trigger-rate")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->trigger_rate)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--burst")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0, 1000, &o->burst_factor)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--burst-ms")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_ms)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--burst-every")) {
+			NEED_ARG();
+			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_every)) < 0)
+				return rc;
+		} else if (!strcmp(a, "--wait-client")) {
+			o->wait_client = true;
 		} else if (!strcmp(a, "--book-out")) {
 			NEED_ARG();
 			o->book_out = argv[++i];
@@ -478,6 +522,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 		}
 #undef NEED_ARG
 	}
+	if (o->burst_factor > 0 && o->burst_ms / 1e3 >= o->burst_every)
+		return fp_err_set(-EINVAL,
+				  "--burst-ms (%g) must be shorter than --burst-every (%g s)",
+				  o->burst_ms, o->burst_every);
 	o->mkt.seed = o->seed;
 	o->itch.seed = o->seed;
 	o->itch.pcap_path = o->pcap_out;
@@ -526,6 +574,8 @@ struct sim_run {
 	struct fp_sim_market *mkt;
 	struct fp_sim_itch *itch;
 	struct fp_sim_glimpse *glimpse;
+	struct fp_sim_trigger *trigger; /**< --trigger-rate, else NULL */
+	struct fp_sim_burst burst;      /**< --burst (burst.factor 0: none) */
 #if FP_SIM_HAVE_OE
 	struct fp_sim_oe oe;
 	bool oe_up;
@@ -619,6 +669,8 @@ static void print_summary(const struct sim_run *r)
 			fs->nb_seq_low);
 	}
 #endif
+	if (r->trigger)
+		fp_sim_trigger_print(out, r->trigger, false);
 	if (!r->o.json)
 		return;
 	fprintf(out, "{\"messages\": %" PRIu64 ", \"by_type\": {", is->nb_msgs);
@@ -641,6 +693,10 @@ static void print_summary(const struct sim_run *r)
 		is->nb_duplicated, is->nb_reordered, fp_sim_itch_next_seq(r->itch), r->o.seed,
 		r->o.mkt.nb_symbols, r->sim_s, r->wall_s);
 	print_accounts_json(out, r);
+	if (r->trigger)
+		fp_sim_trigger_print(out, r->trigger, true);
+	if (r->burst.factor > 0)
+		fprintf(out, ", \"bursts\": %" PRIu64, r->burst.nb_bursts);
 	fputs("}\n", out);
 }
 
@@ -653,9 +709,18 @@ static void print_progress(const struct sim_run *r, uint64_t sim_ns, uint64_t mo
 	double lag_ms = wall > sim_ns ? (double)(wall - sim_ns) / 1e6 : 0;
 	fprintf(stderr,
 		"fastpath-sim: t=%.0fs msgs=%" PRIu64 " (+%" PRIu64 "/s) pkts=%" PRIu64
-		" orders=%" PRIu64 " trades=%" PRIu64 " live=%u clients=%" PRIu64 " lag=%.1fms\n",
+		" orders=%" PRIu64 " trades=%" PRIu64 " live=%u clients=%" PRIu64 " lag=%.1fms",
 		(double)sim_ns / 1e9, is->nb_msgs, is->nb_msgs - *last_msgs, is->nb_packets,
 		es->nb_accepted, es->nb_trades, es->nb_live, clients_of(r), lag_ms);
+	if (r->trigger)
+		fprintf(stderr,
+			" triggers=%" PRIu64 " answered=%" PRIu64 " extra=%" PRIu64
+			" stray=%" PRIu64,
+			fp_sim_trigger_stats(r->trigger)->nb_sent,
+			fp_sim_trigger_stats(r->trigger)->nb_answered,
+			fp_sim_trigger_stats(r->trigger)->nb_extra,
+			fp_sim_trigger_stats(r->trigger)->nb_stray);
+	fputc('\n', stderr);
 	*last_msgs = is->nb_msgs;
 }
 
@@ -708,6 +773,15 @@ static int run(struct sim_run *r)
 	if (o->oe_enabled)
 		ecfg.order_listener = fp_sim_oe_listener(&r->oe);
 #endif
+	if (o->trigger_rate > 0) { /* the reserved symbol: one past the market's */
+		struct fp_sim_trigger_cfg tc = {.rate = o->trigger_rate,
+						.locate = (uint16_t)(o->mkt.nb_symbols + 1)};
+		if (!(r->trigger = fp_sim_trigger_create(&tc)))
+			return fp_err_append(-errno, "tick-to-trade triggers");
+		ecfg.max_symbols = tc.locate;
+		ecfg.order_listener = fp_sim_trigger_listener(r->trigger, ecfg.order_listener,
+							      &r->oe.recv_mono_ns);
+	}
 	if (!(r->eng = fp_sim_engine_create(&ecfg)))
 		return fp_err_append(-errno, "matching engine");
 	if (!(r->mkt = fp_sim_market_create(&o->mkt, r->eng)))
@@ -719,6 +793,7 @@ static int run(struct sim_run *r)
 		if ((rc = fp_sim_oe_init(&r->oe, &o->oe, r->eng)) < 0)
 			return fp_err_append(rc, "order entry (OUCH) on port %u", o->oe.port);
 		r->oe_up = true;
+		r->oe.stamp_recv = r->trigger != NULL;
 		if (o->fix_enabled) {
 			if ((rc = fp_sim_fix_init(&r->fix, &o->fix, &r->oe)) < 0)
 				return fp_err_append(rc, "order entry (FIX 4.4) on port %u",
@@ -747,10 +822,24 @@ static int run(struct sim_run *r)
 	fp_sim_itch_system_event(r->itch, 'S', ts0);
 	for (uint16_t l = 1; l <= n; l++)
 		fp_sim_engine_set_state(r->eng, l, FP_SIM_STATE_TRADING, NULL, ts0);
+	if (r->trigger &&
+	    (rc = fp_sim_trigger_open(r->trigger, r->eng, r->itch, ts0, mono_ns())) < 0)
+		return rc;
 	fp_sim_itch_system_event(r->itch, 'Q', ts0);
 	fp_sim_itch_flush(r->itch, ts0);
 
+	/* --wait-client: the session opens for the market when a client is there to trade
+	 * (benchmarks measure from then on); until then order entry and rerequests run. */
+	while (o->wait_client && r->oe_up && !r->oe.st.nb_logged_in && !fp_sim_quit) {
+		fp_sim_oe_set_time(&r->oe, ts0);
+		unsigned w = fp_sim_oe_poll(&r->oe) + fp_sim_itch_poll(r->itch, ts0, mono_ns(), 64);
+		if (!w)
+			sleep_ns(1000000);
+	}
 	uint64_t dur_ns = (uint64_t)(o->duration_s * 1e9);
+	if (o->burst_factor > 0)
+		fp_sim_burst_init(&r->burst, o->mkt.rate, o->burst_factor, o->burst_ms / 1e3,
+				  o->burst_every);
 	/* --fast-forward: the clock starts that far into the session; the market catches up
 	 * at once (65536 events a step, the network polled between steps). */
 	uint64_t ff_ns = (uint64_t)(o->fast_forward_s * 1e9);
@@ -775,7 +864,11 @@ static int run(struct sim_run *r)
 					return rc;
 			}
 		}
-		unsigned work = fp_sim_market_step(r->mkt, target, ts0, 65536);
+		/* A trigger waiting for its answer: short steps, so that its arrival is seen. */
+		bool waiting = r->trigger && fp_sim_trigger_waiting(r->trigger, mono);
+		if (r->burst.factor > 0)
+			fp_sim_burst_step(&r->burst, r->mkt, target);
+		unsigned work = fp_sim_market_step(r->mkt, target, ts0, waiting ? 64 : 65536);
 		uint64_t next = fp_sim_market_next_ns(r->mkt);
 		sim = next > target ? target : next;
 		fp_sim_itch_flush_due(r->itch, ts0 + sim);
@@ -794,6 +887,9 @@ static int run(struct sim_run *r)
 			work += oe_work;
 		}
 #endif
+		/* Triggers only once a client is logged in: none before could be answered. */
+		if (r->trigger && r->oe_up && r->oe.st.nb_logged_in)
+			work += fp_sim_trigger_poll(r->trigger, mono_ns(), ts0 + sim);
 		if (o->progress && mono >= next_progress) {
 			print_progress(r, sim, mono, &last_msgs);
 			next_progress += 1000000000ull;
@@ -805,6 +901,14 @@ static int run(struct sim_run *r)
 		uint64_t due_sim = due == UINT64_MAX ? UINT64_MAX : due > ts0 ? due - ts0 : 0;
 		if (due_sim < next)
 			next = due_sim;
+		if (r->trigger) { /* spin while an answer is due; wake for the next trigger */
+			uint64_t tdue = fp_sim_trigger_due(r->trigger);
+			uint64_t tdue_wall = tdue > r->t0_mono ? tdue - r->t0_mono + ff_ns : 0;
+			if (fp_sim_trigger_waiting(r->trigger, mono_ns()))
+				work++;
+			else if (tdue_wall < next)
+				next = tdue_wall;
+		}
 		if (!work && next > wall) {
 			/* Idle until then, at most 1 ms so that order entry, rerequests and
 			 * heartbeats stay responsive. */
@@ -864,6 +968,7 @@ int main(int argc, char **argv)
 		fp_sim_oe_fini(&r.oe);
 #endif
 	fp_sim_glimpse_destroy(r.glimpse);
+	fp_sim_trigger_destroy(r.trigger);
 	fp_sim_market_destroy(r.mkt);
 	fp_sim_engine_destroy(r.eng);
 	fp_sim_itch_destroy(r.itch);

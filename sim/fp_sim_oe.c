@@ -751,6 +751,12 @@ static void conn_read(struct fp_sim_oe *oe, struct fp_sim_oe_conn *c)
 	uint8_t *w = fp_soup_rx_space(c->rx, &room);
 	ssize_t n = recv(c->fd, w, room, MSG_DONTWAIT);
 	if (n > 0) {
+		if (oe->stamp_recv) { /* venue-side tick-to-trade (fp_sim_trigger.h) */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			oe->recv_mono_ns =
+				(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		}
 		fp_soup_rx_commit(c->rx, (size_t)n);
 		c->last_rx_ms = oe->now_ms;
 		conn_input(oe, c);

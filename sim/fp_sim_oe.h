@@ -122,6 +122,9 @@ struct fp_sim_oe {
 	uint32_t cur_token;
 	uint8_t cur_mode; /**< what the current request is (modify suppresses 'C') */
 	uint8_t ended;
+	bool stamp_recv;       /**< set by the caller: stamp recv_mono_ns at every recv */
+	uint64_t recv_mono_ns; /**< CLOCK_MONOTONIC when the last recv returned bytes (the
+				    arrival stamp of the requests being applied) */
 	struct fp_sim_oe_stats st;
 };
 

@@ -14,7 +14,9 @@
  *             (`take_bps`, 100) measured from the entry fill at the mid.
  *             params: symbol, size (100), imbalance, fast (10), slow (30), stop_bps, take_bps
  *   ping      an IOC on every `every`-th book change (100) of `symbol` (0 = any), at the
- *             touch of alternating sides, `size` (100) shares: latency measurement.
+ *             touch of alternating sides (the side there is when the book is one-sided, as
+ *             fastpath-sim's tick-to-trade trigger symbol is), `size` (100) shares:
+ *             latency measurement.
  *
  * Callbacks run on the strategy worker: no allocation, no syscalls (strategy.h).
  */
@@ -303,6 +305,8 @@ static void ping_on_top(void *st, struct fp_strat_ctx *ctx, const struct fp_even
 	if (++s->seen % s->every)
 		return;
 	int buy = (s->sent & 1) == 0;
+	if ((buy ? t->bid_price : t->ask_price) <= 0)
+		buy = !buy;
 	int64_t px = buy ? t->bid_price : t->ask_price;
 	if (px <= 0)
 		return;
