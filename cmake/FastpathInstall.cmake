@@ -25,7 +25,7 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(FP_DEB_MAINTAINER "fastpath maintainers <fastpath@example.com>" CACHE STRING
     "Maintainer field of the Debian package (set your firm's packaging contact)")
 
-set(FP_INSTALL_PROGRAMS fastpath fastpath-ctl fastpath-md fastpath-sim fastpath-bench
+set(FP_INSTALL_PROGRAMS fastpath fastpath-ctl fastpath-md fastpath-sim fastpath-bench fastpath-floor
     fp-syscount)
 foreach(prog ${FP_INSTALL_PROGRAMS})
   if(TARGET ${prog})

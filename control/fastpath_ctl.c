@@ -32,6 +32,9 @@ static const struct fp_cli_cmd commands[] = {
 	 fp_cli_kill},
 	{"unkill", -1, FP_CLI_F_WRITE | FP_CLI_F_NOJSON, "[--reason R]", "re-arm the kill switch",
 	 fp_cli_unkill},
+	{"breaker reset", -2, FP_CLI_F_WRITE | FP_CLI_F_NOJSON, "[--reason R]",
+	 "close a risk breaker whose cooldown has passed (refused while still open)",
+	 fp_cli_breaker_reset},
 	{"limits show", -2, 0, "[global|symbol:ID|strategy:ID]",
 	 "risk limits in force (generation, global, one symbol or strategy); checks switched "
 	 "off and limits at their maximum are marked off / unlimited",

@@ -104,6 +104,7 @@ uint32_t fp_cli_symbol_id(const struct fp_cli *c, const char *arg);
 int fp_cli_status(struct fp_cli *c);
 int fp_cli_kill(struct fp_cli *c);
 int fp_cli_unkill(struct fp_cli *c);
+int fp_cli_breaker_reset(struct fp_cli *c);
 int fp_cli_limits_show(struct fp_cli *c);
 int fp_cli_limits_set(struct fp_cli *c);
 int fp_cli_positions(struct fp_cli *c);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_ctl_cli_write.c - fastpath-ctl's write commands and the limits view: kill, unkill,
- * limits show, limits set.
+ * breaker reset, limits show, limits set.
  *
  * Writes go only through the owners' cold APIs: the kill switch through fp_shm_ctl_kill /
  * fp_shm_ctl_rearm (which record who, why, old and new value in the control block's change
@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "fp_ctl_cli.h"
 #include "fp_err.h"
+#include "fp_risk_breaker.h"
 #include "fp_risk_limits.h"
 #include "fp_shm_ctl.h"
 
@@ -73,6 +76,49 @@ int fp_cli_kill(struct fp_cli *c)
 int fp_cli_unkill(struct fp_cli *c)
 {
 	return kill_or_rearm(c, 0);
+}
+
+/* breaker reset [--reason R]: ask risk to close a breaker that has cooled down, and wait
+ * (up to 2 s) for risk to take the request, so that what is printed is what is true. Risk
+ * journals the reset (or its refusal while the breaker is still open). */
+int fp_cli_breaker_reset(struct fp_cli *c)
+{
+	int bad = 0;
+	const char *reason = reason_arg(c, "operator reset", &bad);
+	if (bad)
+		return fp_cli_fail(FP_CLI_USAGE,
+				   "breaker reset: unexpected argument '%s' (usage: breaker reset "
+				   "[--reason R])",
+				   c->argv[bad - 1]);
+	struct fp_risk_breaker_region *b = fp_cli_region(c, "risk.breaker", NULL);
+	if (!b)
+		return fp_cli_fail(FP_CLI_FAILED, "instance '%s' has no risk stage (no breaker)",
+				   c->instance);
+	uint32_t was = atomic_load_explicit(&b->state, memory_order_acquire);
+	if (was == FP_RISK_BRK_CLOSED) {
+		printf("breaker: closed already (nothing to reset)\n");
+		return FP_CLI_OK;
+	}
+	fp_risk_breaker_request_reset(b);
+	/* Risk clears the request on its next poll; a stopped risk stage never will. */
+	for (int i = 0; i < 200 && atomic_load_explicit(&b->reset_request, memory_order_acquire);
+	     i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	if (atomic_load_explicit(&b->reset_request, memory_order_acquire))
+		return fp_cli_fail(FP_CLI_FAILED,
+				   "breaker reset: risk did not take the request within 2 s (is "
+				   "the instance running? `fastpath-ctl status`); it stays asked");
+	uint32_t now = atomic_load_explicit(&b->state, memory_order_acquire);
+	printf("breaker: %s -> %s (by ctl:%s: %s)\n", fp_risk_breaker_state_name(was),
+	       fp_risk_breaker_state_name(now), c->user, reason);
+	if (now != FP_RISK_BRK_CLOSED)
+		return fp_cli_fail(
+			FP_CLI_FAILED,
+			"breaker reset refused: it is still %s (a reset is taken once "
+			"its cooldown, breaker_cooldown_ms, has passed; fix the cause of "
+			"the trip first)",
+			fp_risk_breaker_state_name(now));
+	return FP_CLI_OK;
 }
 
 /* ---- limits: one field table per scope drives show, set and the echo ---- */

@@ -4,7 +4,8 @@
  * risk stages reading a capture), run as separate processes the way an operator runs them:
  *  - refusals first: unknown command, missing instance, bad config (file:line), bad limits;
  *  - every read command's --json output parses and holds the expected values;
- *  - kill / unkill take effect and are recorded (who, reason) in status;
+ *  - kill / unkill take effect and are recorded (who, reason) in status; breaker reset
+ *    answers for the breaker it finds;
  *  - limits set publishes a new generation, echoed back and visible in limits show;
  *  - a segment left by a killed supervisor is reported stale (exit 4);
  *  - metrics pass `promtool check metrics`, alerts.yml passes `promtool check rules`, and a
@@ -349,6 +350,12 @@ START_TEST(test_ctl_kill_unkill_recorded_in_status)
 	ck_assert_int_eq(sh(CTL " --instance %s unkill 2>&1", instance), 0);
 	json_check("status", "d['killed'] is False and d['last_change']['what'] == 'rearm' and "
 			     "d['last_change']['old'] == 1 and d['last_change']['new'] == 0");
+	/* breaker reset: a closed breaker is said to be closed (risk never tripped it here);
+	 * a stray argument is a usage error. */
+	ck_assert_int_eq(sh(CTL " --instance %s breaker reset --reason 'test' 2>&1", instance), 0);
+	ck_assert_msg(strstr(out, "closed already"), "%s", out);
+	ck_assert_int_eq(sh(CTL " --instance %s breaker reset now 2>&1", instance), 2);
+	ck_assert_msg(strstr(out, "unexpected argument 'now'"), "%s", out);
 	stop_instance();
 }
 END_TEST

@@ -42,7 +42,7 @@ main_total=$(grep -o "\"$hot\": {\"total\": [0-9]*" "$work/hot.json" | grep -o '
 echo "hot worker (md, book, strategies, risk): $(cat "$work/hot.json")"
 echo "gateway worker: $(cat "$work/gw.json")"
 upd=$(json "$work/report.json" book_updates)
-((upd > 10000)) || fail "the feed did not flow ($upd book updates)"
+((upd > 1000)) || fail "the feed did not flow ($upd book updates)" # 0.1x: about 2k a second
 [[ -z $main_total || $main_total == 0 ]] ||
 	fail "$main_total syscalls on the hot worker's main thread: $(cat "$work/hot.json")"
 other=$(sed -n 's/.*"by_syscall": {\([^}]*\)}.*/\1/p' "$work/gw.json" |

@@ -46,7 +46,7 @@ bin=$root$prefix/bin
 etc=$root/etc/fastpath
 
 # Binaries: --help and --version, nothing from the build tree.
-progs=(fastpath fastpath-ctl fastpath-md fastpath-sim fastpath-bench fp-syscount)
+progs=(fastpath fastpath-ctl fastpath-md fastpath-sim fastpath-bench fastpath-floor fp-syscount)
 for p in "${progs[@]}"; do
 	[[ -x $bin/$p ]] || fail "$bin/$p was not installed"
 	readelf -d "$bin/$p" | grep -q -E 'R(UN)?PATH' && fail "$p carries an rpath"

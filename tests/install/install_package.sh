@@ -75,7 +75,7 @@ echo "ok: Depends: $deps"
 
 contents=$(dpkg-deb --contents "$deb" | awk '{print $6}')
 for f in ./usr/bin/fastpath ./usr/bin/fastpath-ctl ./usr/bin/fastpath-md ./usr/bin/fastpath-sim \
-	./usr/bin/fastpath-bench ./usr/bin/fp-syscount ./lib/systemd/system/fastpath@.service \
+	./usr/bin/fastpath-bench ./usr/bin/fastpath-floor ./usr/bin/fp-syscount ./lib/systemd/system/fastpath@.service \
 	./lib/systemd/system/fastpath-metrics@.service ./lib/systemd/system/fastpath-jload@.service \
 	./etc/fastpath/dev.conf ./etc/fastpath/risk.conf ./usr/include/fastpath/strategy.h \
 	./usr/include/fastpath/fp_event.h ./usr/share/pkgconfig/fastpath.pc \
