@@ -13,40 +13,10 @@ qf=$(cd "${3:?usage: fix_quickfix_gateway.sh BIN SRC QFBIN}" && pwd)
 qf_port=$((base + 5))
 dict=$src/../shared/data/fix/FIX44.xml
 [[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
-# RSA: QuickFIX's SSL acceptor does not take the EC keys of make_fix_certs.
+. "$(dirname "$0")/qf_lib.sh"
 cd "$work"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
-	-subj "/CN=fastpath test CA" 2>/dev/null || fail "openssl: CA"
-openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" \
-	2>/dev/null || fail "openssl: server key"
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt \
-	-days 2 -extfile san.ext 2>/dev/null || fail "openssl: server certificate"
-mkdir -p "$work/store"
-cat >"$work/executor.cfg" <<CFG
-[DEFAULT]
-ConnectionType=acceptor
-SocketAcceptPort=$qf_port
-SocketReuseAddress=Y
-StartTime=00:00:00
-EndTime=00:00:00
-FileStorePath=$work/store
-UseDataDictionary=Y
-DataDictionary=$dict
-ValidateUserDefinedFields=Y
-ServerCertificateFile=$work/server.crt
-ServerCertificateKeyFile=$work/server.key
-SSLProtocol=all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1
-
-[SESSION]
-BeginString=FIX.4.4
-SenderCompID=EXEC
-TargetCompID=FPST
-CFG
-"$qf/fp-quickfix-executor" executor.cfg SSL >executor.log 2>&1 &
-pids+=($!)
-qf_up() { kill -0 "${pids[-1]}" || fail "QuickFIX exited: $(tail -1 executor.log)"; (exec 3<>"/dev/tcp/127.0.0.1/$qf_port") 2>/dev/null; }
-wait_until "QuickFIX acceptor" qf_up
+qf_certs # RSA: not make_fix_certs' EC keys
+qf_executor "$qf/fp-quickfix-executor" "$qf_port" "$dict"
 
 write_sim_config
 write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'

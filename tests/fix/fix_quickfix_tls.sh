@@ -29,42 +29,12 @@ dict=$src/../shared/data/fix/FIX44.xml
 [[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
 
 # A CA, a server certificate it signs for localhost/127.0.0.1, and a rogue CA.
+. "$(dirname "$0")/qf_lib.sh"
 cd "$work"
 ossl() { openssl "$@" >/dev/null 2>&1 || fail "openssl $1 failed"; }
-ossl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=fastpath test CA"
+qf_certs
 ossl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt -days 2 -subj "/CN=rogue CA"
-ossl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
-ossl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext
-
-mkdir -p store
-cat >executor.cfg <<CFG
-[DEFAULT]
-ConnectionType=acceptor
-SocketAcceptPort=$port
-SocketReuseAddress=Y
-StartTime=00:00:00
-EndTime=00:00:00
-FileStorePath=$work/store
-UseDataDictionary=Y
-DataDictionary=$dict
-ValidateUserDefinedFields=Y
-ServerCertificateFile=$work/server.crt
-ServerCertificateKeyFile=$work/server.key
-SSLProtocol=all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1
-
-[SESSION]
-BeginString=FIX.4.4
-SenderCompID=EXEC
-TargetCompID=FPST
-CFG
-"$bin/fp-quickfix-executor" executor.cfg SSL >executor.log 2>&1 &
-pids+=($!)
-# Wait for the acceptor's port (a state, not a clock).
-for _ in $(seq 100); do
-	(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
-	sleep 0.05
-done
+qf_executor "$bin/fp-quickfix-executor" "$port" "$dict"
 
 "$bin/fp-fix-probe" "$port" ca.crt localhost FPST EXEC 1.3 >probe.log 2>&1 ||
 	{ cat probe.log >&2; fail "no fill over TLS 1.3 (exit $?)"; }

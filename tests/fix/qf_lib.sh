@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# qf_lib.sh - what the QuickFIX tests share (sourced by fix_quickfix_tls.sh and
+# fix_quickfix_gateway.sh; they provide $work, the pids array and fail()).
+
+# qf_certs: in the current folder, a test CA (ca.crt, ca.key) and a server certificate it
+# signs for localhost and 127.0.0.1 (server.crt, server.key). RSA: QuickFIX's SSL acceptor
+# does not take EC keys.
+qf_certs() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
+		-subj "/CN=fastpath test CA" >/dev/null 2>&1 || fail "openssl: CA"
+	openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr \
+		-subj "/CN=localhost" >/dev/null 2>&1 || fail "openssl: server key"
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+	openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+		-out server.crt -days 2 -extfile san.ext >/dev/null 2>&1 ||
+		fail "openssl: server certificate"
+}
+
+# qf_executor EXECUTOR PORT DICT: QuickFIX's example executor as a TLS 1.2/1.3 acceptor on
+# 127.0.0.1:PORT (session EXEC <- FPST, FIX 4.4 dictionary DICT with validation on, log in
+# executor.log), started in the background (added to pids) and waited for until its port
+# takes a connection (a state, not a clock).
+qf_executor() {
+	local exe=$1 port=$2 dict=$3
+	mkdir -p "$work/store"
+	cat >"$work/executor.cfg" <<CFG
+[DEFAULT]
+ConnectionType=acceptor
+SocketAcceptPort=$port
+SocketReuseAddress=Y
+StartTime=00:00:00
+EndTime=00:00:00
+FileStorePath=$work/store
+UseDataDictionary=Y
+DataDictionary=$dict
+ValidateUserDefinedFields=Y
+ServerCertificateFile=$work/server.crt
+ServerCertificateKeyFile=$work/server.key
+SSLProtocol=all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1
+
+[SESSION]
+BeginString=FIX.4.4
+SenderCompID=EXEC
+TargetCompID=FPST
+CFG
+	(cd "$work" && exec "$exe" executor.cfg SSL >executor.log 2>&1) &
+	pids+=($!)
+	local end=$((SECONDS + 30))
+	until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+		kill -0 "${pids[-1]}" 2>/dev/null ||
+			fail "QuickFIX exited: $(tail -1 "$work/executor.log")"
+		((SECONDS < end)) || fail "QuickFIX acceptor not listening on port $port after 30 s"
+		sleep 0.05
+	done
+}
