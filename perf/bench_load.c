@@ -56,37 +56,10 @@ const char fp_bench_load_summary[] =
 #define LOAD_MSG_PER_EV 1.07 /* ITCH messages per background event (config/sim.conf) */
 
 struct load_env {
-	char bindir[PATH_MAX];
-	char dir[64];
-	char risk[PATH_MAX + 32];
-	char group[20]; /**< a multicast group of this run's own (fp_bench_group) */
+	struct fp_bench_sim_env sim;
 	int worker_core, sim_core;
 	double step_s, burst;
 };
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void pin_self(int core)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(core, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 static int run_step(const struct load_env *e, unsigned k, double target, bool burst,
 		    struct fp_bench_result *res)
@@ -99,13 +72,13 @@ static int run_step(const struct load_env *e, unsigned k, double target, bool bu
 
 	snprintf(name, sizeof(name), "%.0fk%s", target / 1e3, burst ? "+burst" : "");
 	snprintf(instance, sizeof(instance), "load-%u-%d", k, (int)getpid());
-	snprintf(sim_cfg, sizeof(sim_cfg), "%s/%u-sim.conf", e->dir, k);
-	snprintf(run_cfg, sizeof(run_cfg), "%s/%u.conf", e->dir, k);
-	snprintf(report, sizeof(report), "%s/%u-report.json", e->dir, k);
-	snprintf(log_run, sizeof(log_run), "%s/%u-run.log", e->dir, k);
-	snprintf(log_sim, sizeof(log_sim), "%s/%u-sim.log", e->dir, k);
-	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->bindir);
-	snprintf(run_bin, sizeof(run_bin), "%s/fastpath", e->bindir);
+	snprintf(sim_cfg, sizeof(sim_cfg), "%s/%u-sim.conf", e->sim.dir, k);
+	snprintf(run_cfg, sizeof(run_cfg), "%s/%u.conf", e->sim.dir, k);
+	snprintf(report, sizeof(report), "%s/%u-report.json", e->sim.dir, k);
+	snprintf(log_run, sizeof(log_run), "%s/%u-run.log", e->sim.dir, k);
+	snprintf(log_sim, sizeof(log_sim), "%s/%u-sim.log", e->sim.dir, k);
+	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->sim.bindir);
+	snprintf(run_bin, sizeof(run_bin), "%s/fastpath", e->sim.bindir);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", target / LOAD_MSG_PER_EV);
 	snprintf(dur_s, sizeof(dur_s), "%.1f", e->step_s);
 	snprintf(burst_s, sizeof(burst_s), "%g", burst ? e->burst : 0.0);
@@ -113,8 +86,8 @@ static int run_step(const struct load_env *e, unsigned k, double target, bool bu
 		 "sim = { symbols = %d; trigger_rate = 500.0; };\n"
 		 "itch = { group = \"%s\"; port = %u; rerequest_port = %u; };\n"
 		 "ouch = { port = %u; };\n",
-		 LOAD_SYMBOLS, e->group, md_port, md_port + 1, oe_port);
-	write_text(sim_cfg, text);
+		 LOAD_SYMBOLS, e->sim.group, md_port, md_port + 1, oe_port);
+	fp_bench_write_file(sim_cfg, text);
 	snprintf(text, sizeof(text),
 		 "instance = \"%s\";\n"
 		 "segment = { hugepages = \"auto\"; };\n"
@@ -127,9 +100,9 @@ static int run_step(const struct load_env *e, unsigned k, double target, bool bu
 		 "\"every=1\", \"size=100\"]; } ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 1024; };\n"
 		 "gateway = { venue = \"127.0.0.1:%u\"; };\n",
-		 instance, e->worker_core, e->group, md_port, md_port + 1, LOAD_LOCATE, e->risk,
-		 oe_port);
-	write_text(run_cfg, text);
+		 instance, e->worker_core, e->sim.group, md_port, md_port + 1, LOAD_LOCATE,
+		 e->sim.risk, oe_port);
+	fp_bench_write_file(run_cfg, text);
 
 	char *run_argv[] = {run_bin, "run", "--config", run_cfg, "--report", report, NULL};
 	pid_t run = fp_bench_spawn(run_argv, log_run, -1);
@@ -171,13 +144,13 @@ static int run_step(const struct load_env *e, unsigned k, double target, bool bu
 	/* The feed ended: wait until md's count stops moving (at most 3 s). */
 	uint64_t delivered = 0;
 	if (md) {
-		uint64_t last = UINT64_MAX, t0 = mono_ns(), still = mono_ns();
-		while (mono_ns() - t0 < 3000000000ull) {
+		uint64_t last = UINT64_MAX, t0 = fp_bench_mono_ns(), still = fp_bench_mono_ns();
+		while (fp_bench_mono_ns() - t0 < 3000000000ull) {
 			uint64_t now = __atomic_load_n(&md->mold.messages, __ATOMIC_ACQUIRE);
 			if (now != last) {
 				last = now;
-				still = mono_ns();
-			} else if (mono_ns() - still > 500000000ull) {
+				still = fp_bench_mono_ns();
+			} else if (fp_bench_mono_ns() - still > 500000000ull) {
 				break;
 			}
 			usleep(10000);
@@ -295,23 +268,12 @@ int fp_bench_load(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fp_bench_bindir(e.bindir, sizeof(e.bindir)) < 0) {
-		fprintf(stderr, "fastpath-bench load: cannot find my own folder\n");
+	if (fp_bench_sim_setup(&e.sim, "load", LOAD_LOCATE) < 0)
 		return 1;
-	}
-	snprintf(e.dir, sizeof(e.dir), "/tmp/fastpath-load-XXXXXX");
-	if (!mkdtemp(e.dir) || fp_bench_write_risk(e.dir, LOAD_LOCATE, e.risk, sizeof(e.risk))) {
-		fprintf(stderr, "fastpath-bench load: cannot prepare %s (config/risk.conf?)\n",
-			e.dir);
-		return 1;
-	}
-	setenv("FP_GW_USER", "fpuser", 1);
-	setenv("FP_GW_PASSWORD", "fppass", 1);
-	fp_bench_group(e.group, sizeof(e.group));
 	int nb_cores = fp_cpu_count();
 	e.sim_core = 0;
 	e.worker_core = nb_cores > 1 ? 1 : 0;
-	pin_self(e.sim_core); /* the sampler stays off the worker's core */
+	fp_cpu_pin_self(e.sim_core); /* the sampler stays off the worker's core */
 
 	static struct fp_bench_result res[LOAD_MAX_STEPS];
 	struct fp_bench_result extra = {0};
@@ -337,6 +299,6 @@ int fp_bench_load(int argc, char **argv)
 		fp_bench_metric(&extra, "loadavg_1m_end", strtod(text, NULL));
 	fp_bench_report(stdout, "load", json, res, n, &extra);
 	if (!json)
-		printf("  configs, reports and logs: %s\n", e.dir);
+		printf("  configs, reports and logs: %s\n", e.sim.dir);
 	return 0;
 }

@@ -64,34 +64,23 @@ struct t2t_run {
 };
 
 struct t2t_env {
-	char bindir[PATH_MAX];
-	char dir[64];
-	char risk[PATH_MAX + 32];
-	char group[20]; /**< a multicast group of this run's own (fp_bench_group) */
+	struct fp_bench_sim_env sim;
 	int nb_cores, sim_core, worker_core;
 	double duration, rate, trigger_rate;
 };
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	return fclose(f) ? -errno : 0;
-}
 
 static void write_sim_config(const struct t2t_env *e, const struct t2t_run *r, char *path,
 			     size_t len)
 {
 	char text[1024];
-	snprintf(path, len, "%s/%s-sim.conf", e->dir, r->name);
+	snprintf(path, len, "%s/%s-sim.conf", e->sim.dir, r->name);
 	snprintf(text, sizeof(text),
 		 "sim = { symbols = %d; trigger_rate = %.0f; };\n"
 		 "itch = { group = \"%s\"; port = %u; rerequest_port = %u; };\n"
 		 "ouch = { port = %u; };\n",
-		 T2T_SIM_SYMBOLS, e->trigger_rate, e->group, r->md_port, r->rereq_port, r->oe_port);
-	write_file(path, text);
+		 T2T_SIM_SYMBOLS, e->trigger_rate, e->sim.group, r->md_port, r->rereq_port,
+		 r->oe_port);
+	fp_bench_write_file(path, text);
 }
 
 static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, char *path,
@@ -114,7 +103,7 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 			snprintf(store, sizeof(store),
 				 "store = { dir = \"%s/%s-journal\"; fsync = \"interval\"; "
 				 "fsync_interval_ms = 10; };\n",
-				 e->dir, r->name);
+				 e->sim.dir, r->name);
 		}
 	} else {
 		static const char *const st[] = {"md", "book", "strategies", "risk", "gateway"};
@@ -127,7 +116,7 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 				"%s{ name = \"%s\"; core = %d; stages = [\"%s\"]; }", i ? ", " : "",
 				st[i], e->nb_cores > 1 ? 1 + (int)i % (e->nb_cores - 1) : 0, st[i]);
 	}
-	snprintf(path, len, "%s/%s.conf", e->dir, r->name);
+	snprintf(path, len, "%s/%s.conf", e->sim.dir, r->name);
 	snprintf(text, sizeof(text),
 		 "instance = \"t2t-%s-%d\";\n"
 		 "segment = { hugepages = \"auto\"; };\n"
@@ -139,9 +128,9 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 		 "\"every=1\", \"size=100\"]; } ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 1024; };\n"
 		 "gateway = { venue = \"127.0.0.1:%u\"; };\n%s",
-		 r->name, (int)getpid(), idle, workers, e->group, r->md_port, r->rereq_port,
-		 T2T_LOCATE, e->risk, r->oe_port, store);
-	write_file(path, text);
+		 r->name, (int)getpid(), idle, workers, e->sim.group, r->md_port, r->rereq_port,
+		 T2T_LOCATE, e->sim.risk, r->oe_port, store);
+	fp_bench_write_file(path, text);
 }
 
 /* The simulator's "trigger" object into @p res as venue_* metrics. */
@@ -218,10 +207,10 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 	int status;
 
 	write_sim_config(e, r, sim_cfg, sizeof(sim_cfg));
-	snprintf(report, sizeof(report), "%s/%s-report.json", e->dir, r->name);
-	snprintf(log_run, sizeof(log_run), "%s/%s-run.log", e->dir, r->name);
-	snprintf(log_sim, sizeof(log_sim), "%s/%s-sim.log", e->dir, r->name);
-	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->bindir);
+	snprintf(report, sizeof(report), "%s/%s-report.json", e->sim.dir, r->name);
+	snprintf(log_run, sizeof(log_run), "%s/%s-run.log", e->sim.dir, r->name);
+	snprintf(log_sim, sizeof(log_sim), "%s/%s-sim.log", e->sim.dir, r->name);
+	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->sim.bindir);
 	snprintf(sim_dur, sizeof(sim_dur), "%.1f", duration);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	unlink(report);
@@ -229,9 +218,9 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 			    "--duration", sim_dur,    "--json", "--wait-client", NULL};
 	pid_t client, sim;
 	if (r->kind == T2T_FLOOR) {
-		snprintf(run_bin, sizeof(run_bin), "%s/fastpath-floor", e->bindir);
+		snprintf(run_bin, sizeof(run_bin), "%s/fastpath-floor", e->sim.bindir);
 		snprintf(core_s, sizeof(core_s), "%d", e->worker_core);
-		snprintf(grp, sizeof(grp), "%s:%u", e->group, r->md_port);
+		snprintf(grp, sizeof(grp), "%s:%u", e->sim.group, r->md_port);
 		snprintf(venue, sizeof(venue), "127.0.0.1:%u", r->oe_port);
 		snprintf(loc, sizeof(loc), "%d", T2T_LOCATE);
 		char *argv[] = {run_bin,    "--group", grp,      "--venue", venue,
@@ -239,7 +228,7 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 		sim = fp_bench_spawn(sim_argv, log_sim, e->sim_core);
 		client = fp_bench_spawn(argv, log_run, -1); /* it waits for the venue */
 	} else {
-		snprintf(run_bin, sizeof(run_bin), "%s/fastpath", e->bindir);
+		snprintf(run_bin, sizeof(run_bin), "%s/fastpath", e->sim.bindir);
 		write_run_config(e, r, run_cfg, sizeof(run_cfg));
 		char *argv[] = {run_bin, "run", "--config", run_cfg, "--report", report, NULL};
 		client = fp_bench_spawn(argv, log_run, -1);
@@ -327,16 +316,16 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 		rate_s[32], core_s[16], grp[64], venue[64], loc[16], name[64], log[PATH_MAX + 32];
 	static char json[1 << 16];
 	write_sim_config(e, r, sim_cfg, sizeof(sim_cfg));
-	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->bindir);
+	snprintf(sim_bin, sizeof(sim_bin), "%s/fastpath-sim", e->sim.bindir);
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
-	snprintf(log, sizeof(log), "%s/%s-syscount.log", e->dir, r->name);
+	snprintf(log, sizeof(log), "%s/%s-syscount.log", e->sim.dir, r->name);
 	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,         "--rate", rate_s,
 			    "--duration", "3",        "--wait-client", NULL};
 	pid_t client, sim, worker = -1;
 	if (r->kind == T2T_FLOOR) {
-		snprintf(bin, sizeof(bin), "%s/fastpath-floor", e->bindir);
+		snprintf(bin, sizeof(bin), "%s/fastpath-floor", e->sim.bindir);
 		snprintf(core_s, sizeof(core_s), "%d", e->worker_core);
-		snprintf(grp, sizeof(grp), "%s:%u", e->group, r->md_port);
+		snprintf(grp, sizeof(grp), "%s:%u", e->sim.group, r->md_port);
 		snprintf(venue, sizeof(venue), "127.0.0.1:%u", r->oe_port);
 		snprintf(loc, sizeof(loc), "%d", T2T_LOCATE);
 		char *argv[] = {bin,        "--group", grp,      "--venue", venue,
@@ -344,7 +333,7 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 		sim = fp_bench_spawn(sim_argv, "/dev/null", e->sim_core);
 		client = worker = fp_bench_spawn(argv, log, -1);
 	} else {
-		snprintf(bin, sizeof(bin), "%s/fastpath", e->bindir);
+		snprintf(bin, sizeof(bin), "%s/fastpath", e->sim.bindir);
 		write_run_config(e, r, run_cfg, sizeof(run_cfg));
 		char *argv[] = {bin, "run", "--config", run_cfg, NULL};
 		client = fp_bench_spawn(argv, log, -1);
@@ -354,8 +343,8 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	usleep(1000000);
 	if (r->kind != T2T_FLOOR)
 		worker = fp_bench_busiest_child(client);
-	long total =
-		worker > 0 ? fp_bench_syscount(e->bindir, worker, 1000, json, sizeof(json)) : -1;
+	long total = worker > 0 ? fp_bench_syscount(e->sim.bindir, worker, 1000, json, sizeof(json))
+				: -1;
 	waitpid(sim, NULL, 0);
 	kill(client, SIGINT);
 	waitpid(client, NULL, 0);
@@ -374,7 +363,7 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	double polls = mt ? fp_bench_json_number(main_obj, "recvmmsg") : -1;
 	double sends = mt ? fp_bench_json_number(main_obj, "sendto") : -1;
 	char saved[PATH_MAX + 32];
-	snprintf(saved, sizeof(saved), "%s/%s-syscount.json", e->dir, r->name);
+	snprintf(saved, sizeof(saved), "%s/%s-syscount.json", e->sim.dir, r->name);
 	FILE *f = fopen(saved, "w");
 	if (f) {
 		fputs(json, f);
@@ -433,25 +422,8 @@ int fp_bench_t2t(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fp_bench_bindir(e.bindir, sizeof(e.bindir)) < 0) {
-		fprintf(stderr, "fastpath-bench t2t: cannot find my own folder\n");
+	if (fp_bench_sim_setup(&e.sim, "t2t", T2T_LOCATE) < 0)
 		return 1;
-	}
-	snprintf(e.dir, sizeof(e.dir), "/tmp/fastpath-t2t-XXXXXX");
-	if (!mkdtemp(e.dir)) {
-		fprintf(stderr, "fastpath-bench t2t: mkdtemp: %s\n", strerror(errno));
-		return 1;
-	}
-	if (fp_bench_write_risk(e.dir, T2T_LOCATE, e.risk, sizeof(e.risk)) != 0) {
-		fprintf(stderr,
-			"fastpath-bench t2t: cannot write %s/risk.conf from "
-			"config/risk.conf (no \"symbols = (\" list?)\n",
-			e.dir);
-		return 1;
-	}
-	setenv("FP_GW_USER", "fpuser", 1); /* the simulator's paper-trading account */
-	setenv("FP_GW_PASSWORD", "fppass", 1);
-	fp_bench_group(e.group, sizeof(e.group));
 	e.nb_cores = fp_cpu_count();
 	e.sim_core = 0;
 	e.worker_core = e.nb_cores > 1 ? 1 : 0;
@@ -510,6 +482,6 @@ int fp_bench_t2t(int argc, char **argv)
 	fp_bench_metric(&extra, "loadavg_1m_end", loadavg());
 	fp_bench_report(stdout, "t2t", json, res, NB_RUNS, &extra);
 	if (!json)
-		printf("  configs, reports and logs: %s\n", e.dir);
+		printf("  configs, reports and logs: %s\n", e.sim.dir);
 	return 0;
 }

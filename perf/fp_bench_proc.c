@@ -44,6 +44,15 @@ pid_t fp_bench_spawn(char *const argv[], const char *out_path, int core)
 	return pid;
 }
 
+int fp_bench_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}
+
 long fp_bench_read_file(const char *path, char *buf, size_t cap)
 {
 	FILE *f = fopen(path, "r");
@@ -105,6 +114,30 @@ int fp_bench_bindir(char *dir, size_t len)
 		return -1;
 	dir[n] = '\0';
 	*strrchr(dir, '/') = '\0';
+	return 0;
+}
+
+int fp_bench_sim_setup(struct fp_bench_sim_env *s, const char *bench, int locate)
+{
+	if (fp_bench_bindir(s->bindir, sizeof(s->bindir)) < 0) {
+		fprintf(stderr, "fastpath-bench %s: cannot find my own folder\n", bench);
+		return -1;
+	}
+	snprintf(s->dir, sizeof(s->dir), "/tmp/fastpath-%s-XXXXXX", bench);
+	if (!mkdtemp(s->dir)) {
+		fprintf(stderr, "fastpath-bench %s: mkdtemp: %s\n", bench, strerror(errno));
+		return -1;
+	}
+	if (fp_bench_write_risk(s->dir, locate, s->risk, sizeof(s->risk)) != 0) {
+		fprintf(stderr,
+			"fastpath-bench %s: cannot write %s/risk.conf from config/risk.conf (no "
+			"\"symbols = (\" list?)\n",
+			bench, s->dir);
+		return -1;
+	}
+	setenv("FP_GW_USER", "fpuser", 1); /* the simulator's paper-trading account */
+	setenv("FP_GW_PASSWORD", "fppass", 1);
+	fp_bench_group(s->group, sizeof(s->group));
 	return 0;
 }
 
@@ -270,7 +303,7 @@ unsigned long long fp_bench_tree_jiffies(pid_t pid)
 	return sum;
 }
 
-static uint64_t mono_ns(void)
+uint64_t fp_bench_mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -296,13 +329,13 @@ void fp_bench_syscall_cost(int core, double *getppid_ns, double *recvmmsg_ns)
 	struct mmsghdr mm = {.msg_hdr = {.msg_iov = &iov, .msg_iovlen = 1}};
 	double g[BATCHES], r[BATCHES];
 	for (unsigned b = 0; b < BATCHES; b++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = fp_bench_mono_ns();
 		for (unsigned i = 0; i < CALLS; i++)
 			syscall(SYS_getppid);
-		uint64_t t1 = mono_ns();
+		uint64_t t1 = fp_bench_mono_ns();
 		for (unsigned i = 0; i < CALLS && fd >= 0; i++)
 			recvmmsg(fd, &mm, 1, MSG_DONTWAIT, NULL);
-		uint64_t t2 = mono_ns();
+		uint64_t t2 = fp_bench_mono_ns();
 		g[b] = (double)(t1 - t0) / CALLS;
 		r[b] = fd >= 0 ? (double)(t2 - t1) / CALLS : -1;
 	}

@@ -10,7 +10,9 @@
 #define FP_BENCH_PROC_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -21,6 +23,12 @@ pid_t fp_bench_spawn(char *const argv[], const char *out_path, int core);
 /** Read the file @p path into @p buf (NUL-terminated, at most cap - 1 bytes).
  *  @return bytes read, or -1 (buf then holds ""). */
 long fp_bench_read_file(const char *path, char *buf, size_t cap);
+
+/** Write @p text to the file @p path (created or truncated). @return 0, or -errno. */
+int fp_bench_write_file(const char *path, const char *text);
+
+/** CLOCK_MONOTONIC in ns (the benches' wall clock around whole programs). */
+uint64_t fp_bench_mono_ns(void);
 
 /** Wait until the file @p path holds @p text, at most @p timeout_s. @return 0, or -1. */
 int fp_bench_wait_text(const char *path, const char *text, double timeout_s);
@@ -41,6 +49,22 @@ void fp_bench_group(char *buf, size_t len);
 
 /** The folder of the running executable (build/bin) into @p dir. @return 0 or -1. */
 int fp_bench_bindir(char *dir, size_t len);
+
+/** What a bench that runs fastpath against fastpath-sim prepares once. */
+struct fp_bench_sim_env {
+	char bindir[PATH_MAX];    /**< this executable's folder (fp_bench_bindir) */
+	char dir[64];             /**< the run's scratch folder, /tmp/fastpath-BENCH-XXXXXX */
+	char risk[PATH_MAX + 32]; /**< its risk.conf (fp_bench_write_risk) */
+	char group[20];           /**< a multicast group of this run's own (fp_bench_group) */
+};
+
+/**
+ * Fill @p s for `fastpath-bench BENCH`: the binaries' folder, a scratch folder with a
+ * risk.conf whose collar is off on @p locate, the simulator's paper-trading credentials in
+ * the environment (FP_GW_USER / FP_GW_PASSWORD), and a multicast group. Says what failed on
+ * stderr. @return 0 or -1.
+ */
+int fp_bench_sim_setup(struct fp_bench_sim_env *s, const char *bench, int locate);
 
 /** One thread of a process: where it may run and where it ran last. */
 struct fp_bench_task {
