@@ -97,7 +97,7 @@ elif ((p99 > 100000)); then
 	echo "demo: t2t p99 $((p99 / 1000)) us: above the 100 us goal. Why, measured now:"
 	echo "  load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 	echo "  busiest other programs last seen on core 1 (%cpu over their life):"
-	ps -eo psr=,pcpu=,pid=,comm= --sort=-pcpu | awk '$1 == 1 && $4 !~ /^fastpath/' | head -n 5 |
+	ps -eo psr=,pcpu=,pid=,comm= --sort=-pcpu | awk '$1 == 1 && $4 !~ /^fastpath/ && $4 != "ps"' | head -n 5 |
 		sed 's/^/    /'
 	echo "  the worker is preempted while they run there: on an isolated core (isolcpus,"
 	echo "  deploy/tune.sh) nothing else runs beside it."
