@@ -36,8 +36,8 @@
  * pushed on the journal ring (seq = its UserRefNum) before send(); with fewer than
  * FP_GW_EXEC_RESERVE free journal slots an order event is refused locally
  * (FP_GW_REJ_JOURNAL, nb_journal_full). J3: the exec reports of one venue message go to the
- * exec rings as they are made and to the journal ring together after it (one bulk push, so a
- * replace's two reports are never split); seq = the message's SoupBinTCP sequence number
+ * exec rings as they are made and to the journal ring together after it (written in place,
+ * one commit, so a replace's two reports are never split); seq = the message's SoupBinTCP sequence number
  * (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's UserRefNum. While the
  * journal ring has fewer than FP_GW_EXEC_RESERVE free slots the socket is not read
  * (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
