@@ -226,7 +226,14 @@ struct fp_gw_cfg {
 };
 
 #define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
-#define FP_GW_STATS_VERSION 2
+#define FP_GW_STATS_VERSION 3 /* 3: transport, ktls_tx, ktls_rx (were pad0) */
+/** fp_gw_stats.transport: what carries the venue session (TLS: the last handshake's). */
+enum fp_gw_transport_kind {
+	FP_GW_TRANSPORT_TCP = 0,   /**< plain TCP (tls = "off") */
+	FP_GW_TRANSPORT_TLS = 1,   /**< TLS, no handshake done yet */
+	FP_GW_TRANSPORT_TLS12 = 2, /**< TLS 1.2 (OpenSSL) */
+	FP_GW_TRANSPORT_TLS13 = 3, /**< TLS 1.3 (OpenSSL) */
+};
 /** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
 #define FP_GW_REJ_SLOTS     16
 
@@ -271,7 +278,10 @@ struct fp_gw_stats {
 	uint8_t session;  /**< enum fp_gw_session_state */
 	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
 	uint8_t killed;   /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
-	uint8_t pad0[5];  /**< explicit: no implicit padding in a shared layout */
+	uint8_t transport; /**< enum fp_gw_transport_kind of the session (TLS: once handshaken) */
+	uint8_t ktls_tx;   /**< 1: the kernel does the TLS record layer of what we send */
+	uint8_t ktls_rx;   /**< 1: the kernel decrypts what we receive (kernel TLS offload) */
+	uint8_t pad0[2];   /**< explicit: no implicit padding in a shared layout */
 	/* journal (shm/fp_journal.h) and recovery */
 	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
 	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */

@@ -313,6 +313,23 @@ START_TEST(test_fix_tls_orders_fills_replace_cancel)
 	struct world *w = world_new();
 	ck_assert_str_eq(fp_gw_transport(&w->b.gw), "tcp");
 	ck_assert_ptr_nonnull(strstr(fp_gw_transport(&w->a.gw), "tls1.3"));
+	/* gw.stats says the same for fastpath-ctl status and metrics: TLS 1.3, kernel TLS by
+	 * direction as the transport's name says; none where the kernel has no "tls" ULP. */
+	const struct fp_gw_stats *ga = fp_gw_stats(&w->a.gw), *gb = fp_gw_stats(&w->b.gw);
+	const char *ta = fp_gw_transport(&w->a.gw);
+	ck_assert_uint_eq(gb->transport, FP_GW_TRANSPORT_TCP);
+	ck_assert_uint_eq(ga->transport, FP_GW_TRANSPORT_TLS13);
+	ck_assert_uint_eq(ga->ktls_tx, strstr(ta, "+ktls") && !strstr(ta, "+ktls-rx"));
+	ck_assert_uint_eq(ga->ktls_rx, strstr(ta, "+ktls") && !strstr(ta, "+ktls-tx"));
+	char ulp[256] = "";
+	FILE *uf = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
+	if (uf) {
+		if (!fgets(ulp, sizeof(ulp), uf))
+			ulp[0] = '\0';
+		fclose(uf);
+	}
+	if (!strstr(ulp, "tls"))
+		ck_assert(!ga->ktls_tx && !ga->ktls_rx);
 	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1502500, FP_TIF_DAY, 0);
 	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
 	ck_assert_uint_eq(x.client_order_id, buy);
