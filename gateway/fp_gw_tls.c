@@ -175,8 +175,8 @@ static void describe(struct fp_gw *gw, struct fp_gw_tls *t)
 	int tx = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
 	int rx = BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0;
 	const char *v = SSL_get_version(t->ssl);
-	gw->st->transport = strcmp(v, "TLSv1.3") == 0 ? FP_GW_TRANSPORT_TLS13
-							: FP_GW_TRANSPORT_TLS12;
+	gw->st->transport =
+		strcmp(v, "TLSv1.3") == 0 ? FP_GW_TRANSPORT_TLS13 : FP_GW_TRANSPORT_TLS12;
 	gw->st->ktls_tx = (uint8_t)tx;
 	gw->st->ktls_rx = (uint8_t)rx;
 	snprintf(t->transport, sizeof(t->transport), "%s%s",

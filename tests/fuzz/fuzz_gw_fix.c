@@ -91,7 +91,7 @@ int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 	CHECK(s && l == strlen(SENDER) && !memcmp(s, SENDER, l));
 	s = fp_fix_get_str(&m, FP_FIX_TAG_TARGET_COMP_ID, &l);
 	CHECK(s && l == strlen(TARGET) && !memcmp(s, TARGET, l));
-	CHECK(!t.logout_out);                          /* nothing after our Logout */
+	CHECK(!t.logout_out);                            /* nothing after our Logout */
 	CHECK(t.nb_out > 0 || !strcmp(m.msg_type, "A")); /* a connection starts with a Logon */
 	t.nb_out++;
 	bool gap_fill = !strcmp(m.msg_type, "4") && m.poss_dup;

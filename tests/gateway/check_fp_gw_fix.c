@@ -755,7 +755,10 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 	ck_assert_uint_ne(id, 0);
 	/* The venue (next inbound 2) asks for everything from the order on. */
 	char body[128];
-	snprintf(body, sizeof(body), "7=%llu\x01" "16=0\x01", (unsigned long long)d_seq);
+	snprintf(body, sizeof(body),
+		 "7=%llu\x01"
+		 "16=0\x01",
+		 (unsigned long long)d_seq);
 	size_t k = fix_msg(out, sizeof(out), "2", 2, body);
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
 	next_msg(&s, fd, &in, &m);
@@ -773,8 +776,18 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 	ck_assert(c && ul == strlen(clordid) && !memcmp(c, clordid, ul));
 	/* Its fill (a Trade without a New, as QuickFIX's executor sends it): applied once. */
 	snprintf(body, sizeof(body),
-		 "37=O1\x01" "17=E1\x01" "150=F\x01" "39=2\x01" "11=%s\x01" "55=AAPL\x01"
-		 "54=1\x01" "38=100\x01" "32=100\x01" "31=150.25\x01" "151=0\x01" "14=100\x01"
+		 "37=O1\x01"
+		 "17=E1\x01"
+		 "150=F\x01"
+		 "39=2\x01"
+		 "11=%s\x01"
+		 "55=AAPL\x01"
+		 "54=1\x01"
+		 "38=100\x01"
+		 "32=100\x01"
+		 "31=150.25\x01"
+		 "151=0\x01"
+		 "14=100\x01"
 		 "6=150.25\x01",
 		 clordid);
 	k = fix_msg(out, sizeof(out), "8", 3, body);
