@@ -147,10 +147,16 @@ int fp_cli_status(struct fp_cli *c)
 	fp_cli_end(o);
 	if (lim)
 		fp_cli_u64(o, "limits_generation", lim->lim.generation);
+	/* The venue session, what carries it (TLS version, kernel TLS offload by direction: the
+	 * log line "venue session up over tls1.3+ktls" says it too), and the send and receive
+	 * paths (docs/gateway.md). */
 	const struct fp_gw_stats *g = fp_cli_region(c, "gw.stats", NULL);
-	if (g && fp_gw_stats_check(g) == 0) { /* the send and receive paths (docs/gateway.md) */
+	if (g && fp_gw_stats_check(g) == 0) {
 		fp_cli_obj(o, "gateway");
 		fp_cli_str(o, "session", fp_cli_session_name(g->session));
+		fp_cli_str(o, "transport", fp_cli_transport_name(g->transport));
+		fp_cli_bool(o, "ktls_tx", g->ktls_tx);
+		fp_cli_bool(o, "ktls_rx", g->ktls_rx);
 		fp_cli_u64(o, "sent", g->nb_sent);
 		fp_cli_u64(o, "tx_backlog", g->nb_tx_backlog);
 		fp_cli_u64(o, "rx_reads", g->nb_rx_reads);
@@ -469,6 +475,9 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "adopted", g->nb_adopted);
 		/* Logins held until md had every symbol name (fp_gw_cfg.wait_directory). */
 		fp_cli_u64(o, "directory_waits", g->nb_directory_waits);
+		fp_cli_str(o, "transport", fp_cli_transport_name(g->transport));
+		fp_cli_bool(o, "ktls_tx", g->ktls_tx);
+		fp_cli_bool(o, "ktls_rx", g->ktls_rx);
 		fp_cli_end(o);
 	}
 	const struct fp_hist *t2t = fp_cli_region(c, "gw.t2t", NULL);

@@ -225,10 +225,20 @@ struct fp_gw_cfg {
 	const char *tls_key_file;    /**< its key; passphrase from FP_GW_TLS_KEY_PASSPHRASE */
 };
 
+/* Layout version 3: transport, ktls_tx, ktls_rx (were pad0); nb_tx_backlog, nb_rx_reads,
+ * rx_gap_max_ns (were reserved). */
 #define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
-#define FP_GW_STATS_VERSION 2
+#define FP_GW_STATS_VERSION 3
 /** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
 #define FP_GW_REJ_SLOTS     16
+
+/** fp_gw_stats.transport: what carries the venue session (TLS: the last handshake's). */
+enum fp_gw_transport_kind {
+	FP_GW_TRANSPORT_TCP = 0,   /**< plain TCP (tls = "off") */
+	FP_GW_TRANSPORT_TLS = 1,   /**< TLS, no handshake done yet */
+	FP_GW_TRANSPORT_TLS12 = 2, /**< TLS 1.2 (OpenSSL) */
+	FP_GW_TRANSPORT_TLS13 = 3, /**< TLS 1.3 (OpenSSL) */
+};
 
 /**
  * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
@@ -267,11 +277,14 @@ struct fp_gw_stats {
 	uint64_t kill_latency_ns; /**< kill word set -> last kill cancel sent */
 	uint64_t next_seq;        /**< next sequenced message expected from the venue */
 	uint32_t next_user_ref_num;
-	uint32_t nb_open; /**< orders not final */
-	uint8_t session;  /**< enum fp_gw_session_state */
-	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
-	uint8_t killed;   /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
-	uint8_t pad0[5];  /**< explicit: no implicit padding in a shared layout */
+	uint32_t nb_open;  /**< orders not final */
+	uint8_t session;   /**< enum fp_gw_session_state */
+	uint8_t breaker;   /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
+	uint8_t killed;    /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
+	uint8_t transport; /**< enum fp_gw_transport_kind of the session (TLS: once handshaken) */
+	uint8_t ktls_tx;   /**< 1: the kernel does the TLS record layer of what we send */
+	uint8_t ktls_rx;   /**< 1: the kernel decrypts what we receive (kernel TLS offload) */
+	uint8_t pad0[2];   /**< explicit: no implicit padding in a shared layout */
 	/* journal (shm/fp_journal.h) and recovery */
 	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
 	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */
