@@ -325,13 +325,20 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 	usleep((useconds_t)(duration * 5e5));
 	if (pl)
 		placement(e, r, sim, client, json, pl);
+	bool client_gone = false;
 	while (waitpid(sim, NULL, WNOHANG) != sim) { /* last samples while the client lives */
+		if (!client_gone && waitpid(client, &status, WNOHANG) == client) {
+			client_gone = true; /* it failed: the simulator would wait for it forever */
+			kill(sim, SIGINT);
+		}
 		c1 = fp_bench_tree_jiffies(client);
 		have = have && fp_bench_cpu_jiffies(e->worker_core, &b1, &t1) == 0;
 		usleep(100000);
 	}
-	kill(client, SIGINT);
-	waitpid(client, &status, 0);
+	if (!client_gone) {
+		kill(client, SIGINT);
+		waitpid(client, &status, 0);
+	}
 
 	res->name = r->name;
 	/* The client's own time counts on its core at most (the supervisor may run elsewhere):
@@ -424,9 +431,13 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 		worker = fp_bench_busiest_child(client);
 	long total = worker > 0 ? fp_bench_syscount(e->sim.bindir, worker, 1000, json, sizeof(json))
 				: -1;
-	waitpid(sim, NULL, 0);
+	if (waitpid(client, NULL, WNOHANG) == client)
+		kill(sim, SIGINT); /* the client failed: the simulator would wait for it forever */
+	else
+		waitpid(sim, NULL, 0);
 	kill(client, SIGINT);
 	waitpid(client, NULL, 0);
+	waitpid(sim, NULL, 0);
 	/* The main thread (tid = pid) runs the passes; other threads are counted apart. Its
 	 * object in "by_thread" ends at the first "}}". */
 	char key[32], main_obj[2048] = "";
@@ -473,7 +484,7 @@ static double loadavg(void)
  * each run's worker did with syscalls (from @p extra's "<prefix>_*" figures). */
 static void backend_result(const char *name, const struct fp_bench_result *ours,
 			   const struct fp_bench_result *flr, const struct fp_bench_result *extra,
-			   const char *prefix, const char *floor_prefix,
+			   const char *prefix, const char *floor_prefix, int sharers,
 			   struct fp_bench_result *out)
 {
 	static const char *const q[] = {"p50", "p99", "p99_9", "max"};
@@ -498,7 +509,9 @@ static void backend_result(const char *name, const struct fp_bench_result *ours,
 	fp_bench_metric(out, "ours_internal_p99_ns", fp_bench_get(ours, "p99_ns", -1));
 	fp_bench_metric(out, "ours_triggers_sent", fp_bench_get(ours, "triggers_sent", -1));
 	fp_bench_metric(out, "ours_triggers_answered", fp_bench_get(ours, "triggers_answered", -1));
+	fp_bench_metric(out, "floor_triggers_sent", fp_bench_get(flr, "triggers_sent", -1));
 	fp_bench_metric(out, "floor_triggers_answered", fp_bench_get(flr, "triggers_answered", -1));
+	fp_bench_metric(out, "ours_core_sharers", sharers);
 	fp_bench_metric(out, "ours_foreign_busy_pct",
 			fp_bench_get(ours, "worker_core_foreign_busy_pct", -1));
 	fp_bench_metric(out, "floor_foreign_busy_pct",
@@ -623,7 +636,8 @@ int fp_bench_t2t(int argc, char **argv)
 	enum { NB_UDP = FP_ARRAY_SIZE(udp_runs), NB_MAX = NB_UDP + 4 + 3 };
 	static struct fp_bench_result res[NB_MAX], extra;
 	unsigned nb = 0;
-	struct t2t_place pl_fused = {-1, -1, -1}, pl_floor = {-1, -1, -1}, pl_bypass = {-1, -1, -1};
+	struct t2t_place pl_fused = {-1, -1, -1}, pl_floor = {-1, -1, -1};
+	struct t2t_place pl_bypass[2] = {{-1, -1, -1}, {-1, -1, -1}};
 	double load0 = loadavg(), g_ns, r_ns;
 	fp_bench_syscall_cost(e.worker_core, &g_ns, &r_ns);
 	if (want[0]) {
@@ -653,7 +667,7 @@ int fp_bench_t2t(int argc, char **argv)
 			continue;
 		}
 		ran[b] = run_one(&e, &bypass_runs[b][0], e.duration, json, &bypass[b][0],
-				 &pl_bypass) == 0;
+				 &pl_bypass[b]) == 0;
 		if (!ran[b])
 			run_failure(e.sim.dir, bypass_runs[b][0].name, why[b], sizeof(why[b]));
 		if (ran[b] &&
@@ -679,10 +693,12 @@ int fp_bench_t2t(int argc, char **argv)
 			continue;
 		struct fp_bench_result *o = &res[nb++];
 		if (b == 0) {
-			backend_result("udp", &res[0], &res[3], &extra, "fused", "floor", o);
+			backend_result("udp", &res[0], &res[3], &extra, "fused", "floor",
+				       pl_fused.sharers, o);
 		} else if (ran[b - 1]) {
 			backend_result(bnames[b], &bypass[b - 1][0], &bypass[b - 1][1], &extra,
-				       prefixes[b - 1][0], prefixes[b - 1][1], o);
+				       prefixes[b - 1][0], prefixes[b - 1][1],
+				       pl_bypass[b - 1].sharers, o);
 		} else {
 			o->name = bnames[b];
 			o->note = why[b - 1];
@@ -711,8 +727,8 @@ int fp_bench_t2t(int argc, char **argv)
 	fp_bench_metric(&extra, "worker_cpu", pl_fused.client_cpu);
 	fp_bench_metric(&extra, "worker_core_sharers", pl_fused.sharers);
 	fp_bench_metric(&extra, "floor_cpu", pl_floor.client_cpu);
-	fp_bench_metric(&extra, "bypass_worker_cpu", pl_bypass.client_cpu);
-	fp_bench_metric(&extra, "bypass_worker_core_sharers", pl_bypass.sharers);
+	fp_bench_metric(&extra, "dpdk_worker_cpu", pl_bypass[0].client_cpu);
+	fp_bench_metric(&extra, "xdp_worker_cpu", pl_bypass[1].client_cpu);
 	fp_bench_metric(&extra, "cores", e.nb_cores);
 	fp_bench_metric(&extra, "trigger_rate_per_s", e.trigger_rate);
 	fp_bench_metric(&extra, "loadavg_1m_start", load0);

@@ -52,7 +52,8 @@ int fp_bench_netns_up(struct fp_bench_netns *n, unsigned slot, char *why, size_t
 		snprintf(why, why_len, "no 'ip' program (install iproute2)");
 		return -1;
 	}
-	unsigned id = (unsigned)getpid() % 10000000u, sub = ((unsigned)getpid() * 64 + slot) % 16384;
+	unsigned id = (unsigned)getpid() % 10000000u,
+		 sub = ((unsigned)getpid() * 64 + slot) % 16384;
 	snprintf(n->ns, sizeof(n->ns), "fpbench-%u-%u", id, slot % 64);
 	snprintf(n->feed_if, sizeof(n->feed_if), "fb%u%uf", id % 1000000u, slot % 64);
 	snprintf(n->feed_peer, sizeof(n->feed_peer), "%sn", n->feed_if);
@@ -76,8 +77,8 @@ int fp_bench_netns_up(struct fp_bench_netns *n, unsigned slot, char *why, size_t
 		 "%s -n %s addr add %s/30 dev %s && %s -n %s link set %s up && "
 		 "%s -n %s addr add %s/30 dev %s && %s -n %s link set %s up && "
 		 "%s route add %s/32 via %s dev %s",
-		 ip, n->ns, ip, n->feed_if, n->feed_peer, n->ns, ip, n->oe_if, n->oe_peer, n->ns, ip,
-		 n->our_feed_ip, n->feed_if, ip, n->feed_if, ip, n->our_oe_ip, n->oe_if, ip,
+		 ip, n->ns, ip, n->feed_if, n->feed_peer, n->ns, ip, n->oe_if, n->oe_peer, n->ns,
+		 ip, n->our_feed_ip, n->feed_if, ip, n->feed_if, ip, n->our_oe_ip, n->oe_if, ip,
 		 n->oe_if, ip, n->ns, ip, n->ns, n->sim_feed_ip, n->feed_peer, ip, n->ns,
 		 n->feed_peer, ip, n->ns, n->sim_oe_ip, n->oe_peer, ip, n->ns, n->oe_peer, ip,
 		 n->sim_feed_ip, n->sim_oe_ip, n->oe_if);
