@@ -9,14 +9,18 @@
  * "net_pcap0,rx_pcap=FILE" or a net_ring), creates an mbuf pool, configures and starts the
  * port. EAL arguments: `eal_args` when set; otherwise "--in-memory" when free hugepages
  * exist, else "--no-huge --no-pci --no-shconf -m 256" (design.md §10: --no-huge does not
- * combine with --in-memory). Debian ships the PMDs as plugins in
+ * combine with --in-memory). The calling thread keeps its CPU affinity (EAL would move it
+ * to its main lcore). Debian ships the PMDs as plugins in
  * /usr/lib/x86_64-linux-gnu/dpdk/pmds-*; when EAL's autoload does not find a driver we
  * say to add "-d <that dir>".
  *
  * Burst (hot): one rte_eth_rx_burst, no syscall. The mbufs of a burst are kept until the
  * next burst (payload pointers point into them) and freed in bulk then.
  */
+#define _GNU_SOURCE /* pthread_getaffinity_np */
 #include <ctype.h>
+#include <pthread.h>
+#include <sched.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdio.h>
@@ -96,7 +100,14 @@ static int eal_init_once(const struct fp_md_rx_cfg *cfg)
 		argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
-	if (rte_eal_init(argc, argv) >= 0)
+	/* EAL pins the calling thread to its main lcore (core 0 without -l): the thread keeps
+	 * the CPUs it had, which its owner chose (the placement's core). */
+	cpu_set_t cpus;
+	bool have_cpus = pthread_getaffinity_np(pthread_self(), sizeof(cpus), &cpus) == 0;
+	int rc = rte_eal_init(argc, argv);
+	if (have_cpus)
+		pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	if (rc >= 0)
 		return 0;
 	if (rte_errno == EALREADY)
 		return 0; /* another handle of this process initialised it */

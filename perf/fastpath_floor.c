@@ -2,19 +2,20 @@
 /*
  * fastpath_floor.c - `fastpath-floor`: the floor of venue-side tick-to-trade. The least a
  * trading system can do between a trigger on the feed and its order at the venue: the
- * same receive backend as fastpath's `udp` md (one recvmmsg(MSG_DONTWAIT) per pass on a
- * socket bound to the group's port), a walk of the MoldUDP64 packet for an ITCH replace
- * ('U', what fastpath-sim's triggers are) on the trigger symbol's locate, then at once one
- * send() of a prepared OUCH 5.0 Enter Order (an IOC buy of 100 ZXZZT; the trigger's price
- * is written into it, which is how the simulator knows which trigger it answers) on a
- * SoupBinTCP session logged in beforehand.
+ * same receive backend as fastpath's md, through the same code (dataplane/fp_md_rx.h:
+ * `udp`, one recvmmsg(MSG_DONTWAIT) per pass; `dpdk`, one rte_eth_rx_burst of a port
+ * hot-plugged from devargs, e.g. net_af_packet; `xdp`, one peek of an AF_XDP rx ring), a
+ * walk of the MoldUDP64 packet for an ITCH replace ('U', what fastpath-sim's triggers are)
+ * on the trigger symbol's locate, then at once one send() of a prepared OUCH 5.0 Enter
+ * Order (an IOC buy of 100 ZXZZT; the trigger's price is written into it, which is how the
+ * simulator knows which trigger it answers) on a SoupBinTCP session logged in beforehand.
  * No book, no strategy, no risk, no journal. `fastpath-bench t2t` runs it against
  * fastpath-sim --trigger-rate beside fastpath itself: ours - floor is what fastpath adds.
  *
  * The next order (its UserRefNum and ClOrdID) is prepared after each send, so that the path
- * from a trigger to send() is the packet walk only. Every FLOOR_HOUSEKEEP empty passes the
- * session is read (acks, heartbeats: read and dropped) and a client heartbeat sent when
- * due; that is the only other syscall. Ends after --duration, at the feed's end of session,
+ * from a trigger to send() is the packet walk only. Every FLOOR_HOUSEKEEP empty passes, and
+ * at most once a millisecond, the session is read (acks, heartbeats: read and dropped) and a
+ * client heartbeat sent when due; that is the only other syscall. Ends after --duration, at the feed's end of session,
  * or on SIGINT/SIGTERM, with one JSON line: orders sent, passes, triggers seen, and the
  * core it ran on. A perf tool: it blocks, allocates and exits freely outside the loop.
  */
@@ -36,16 +37,18 @@
 
 #include "fp_compiler.h"
 #include "fp_endian.h"
+#include "fp_err.h"
+#include "fp_md_rx.h"
 #include "fp_mold.h"
 #include "fp_ouch.h"
 #include "fp_soup.h"
 #include "fp_version.h"
 
-#define FLOOR_BATCH     32   /* datagrams per recvmmsg, as the udp backend's burst */
-#define FLOOR_MTU       2048 /* bytes per datagram buffer */
-#define FLOOR_HOUSEKEEP 4096 /* empty passes between two reads of the session */
-#define ITCH_U_LEN      35   /* ITCH 5.0 Order Replace: ... New Reference (8), Shares (4), */
-#define ITCH_U_PRICE    31   /* then Price (4) at offset 31 */
+#define FLOOR_BATCH        32         /* datagrams per burst, as md's default burst */
+#define FLOOR_HOUSEKEEP    4096       /* empty passes between two looks at the clock */
+#define FLOOR_HOUSEKEEP_NS 1000000ull /* and at least 1 ms between two reads of the session */
+#define ITCH_U_LEN         35 /* ITCH 5.0 Order Replace: ... New Reference (8), Shares (4), */
+#define ITCH_U_PRICE       31 /* then Price (4) at offset 31 */
 
 static volatile sig_atomic_t floor_quit;
 
@@ -66,8 +69,11 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: fastpath-floor --group ADDR:PORT --venue ADDR:PORT --locate N\n"
-		"                      [--interface ADDR] [--core C] [--duration S]\n\n"
-		"The floor of venue-side tick-to-trade: one recvmmsg per pass on the feed, and on\n"
+		"                      [--backend udp|dpdk|xdp] [--interface ADDR]\n"
+		"                      [--dpdk-dev DEVARGS] [--eal-args ARGS] [--ifname IF]\n"
+		"                      [--core C] [--duration S]\n\n"
+		"The floor of venue-side tick-to-trade: one receive burst per pass on the feed\n"
+		"(md's own receive backends), and on\n"
 		"an ITCH replace of stock locate N one send() of a prepared OUCH Enter Order\n"
 		"(IOC buy 100 ZXZZT at the replace's price) on a SoupBinTCP session (user and "
 		"password from\n"
@@ -75,7 +81,11 @@ static void usage(FILE *out)
 		"  --group ADDR:PORT   the ITCH feed (multicast group, or any address: the port)\n"
 		"  --venue ADDR:PORT   the OUCH / SoupBinTCP acceptor\n"
 		"  --locate N          stock locate of the trigger symbol\n"
-		"  --interface ADDR    interface of the group (default 127.0.0.1)\n"
+		"  --backend B         udp (default), dpdk or xdp: md's receive backend\n"
+		"  --interface ADDR    udp: interface address of the group (default 127.0.0.1)\n"
+		"  --dpdk-dev DEVARGS  dpdk: device to hot-plug, e.g. net_af_packet0,iface=veth0\n"
+		"  --eal-args ARGS     dpdk: EAL arguments (default: as md, docs/dataplane.md)\n"
+		"  --ifname IF         xdp: interface (queue 0)\n"
 		"  --core C            pin to core C (default: not pinned)\n"
 		"  --duration S        stop after S seconds (default: at the end of session)\n");
 }
@@ -96,26 +106,6 @@ static int parse_addr(const char *s, struct sockaddr_in *sa)
 	if (*end || port == 0 || port > 65535 || inet_pton(AF_INET, host, &sa->sin_addr) != 1)
 		return -1;
 	return 0;
-}
-
-static int open_feed(const struct sockaddr_in *grp, const char *iface)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	int one = 1, zero = 0;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = grp->sin_port};
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	if (IN_MULTICAST(ntohl(grp->sin_addr.s_addr))) {
-		struct ip_mreq mr = {.imr_multiaddr = grp->sin_addr};
-		if (inet_pton(AF_INET, iface, &mr.imr_interface) != 1 ||
-		    setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-			return -1;
-	}
-	return fd;
 }
 
 /* Read whole SoupBinTCP packets until one of @p type arrives (blocking; login only). */
@@ -197,7 +187,8 @@ static size_t build_order(uint8_t *pkt, size_t cap, uint32_t urn)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in grp = {0}, venue = {0};
+	struct sockaddr_in venue = {0};
+	struct fp_md_rx_cfg rx_cfg = {.kind = FP_MD_RX_UDP, .nb_groups = 1, .burst = FLOOR_BATCH};
 	const char *iface = "127.0.0.1";
 	int core = -1, have_grp = 0, have_venue = 0;
 	long locate = 0;
@@ -214,13 +205,26 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fastpath-floor: '%s' needs a value (try --help)\n", a);
 			return 2;
 		} else if (!strcmp(a, "--group")) {
-			have_grp = parse_addr(v, &grp) == 0;
+			have_grp = fp_md_group_parse(v, &rx_cfg.groups[0]) == 0 &&
+				   rx_cfg.groups[0].port != 0;
 		} else if (!strcmp(a, "--venue")) {
 			have_venue = parse_addr(v, &venue) == 0;
 		} else if (!strcmp(a, "--locate")) {
 			locate = strtol(v, NULL, 10);
 		} else if (!strcmp(a, "--interface")) {
 			iface = v;
+		} else if (!strcmp(a, "--backend")) {
+			if (fp_md_rx_kind_parse(v, &rx_cfg.kind) < 0 ||
+			    rx_cfg.kind == FP_MD_RX_PCAP) {
+				fprintf(stderr, "fastpath-floor: --backend is udp, dpdk or xdp\n");
+				return 2;
+			}
+		} else if (!strcmp(a, "--dpdk-dev")) {
+			rx_cfg.dpdk_dev = v;
+		} else if (!strcmp(a, "--eal-args")) {
+			rx_cfg.eal_args = v;
+		} else if (!strcmp(a, "--ifname")) {
+			rx_cfg.ifname = v;
 		} else if (!strcmp(a, "--core")) {
 			core = atoi(v);
 		} else if (!strcmp(a, "--duration")) {
@@ -251,9 +255,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	int md = open_feed(&grp, iface);
-	if (md < 0) {
-		fprintf(stderr, "fastpath-floor: cannot open the feed: %s\n", strerror(errno));
+	struct in_addr ifa;
+	if (inet_pton(AF_INET, iface, &ifa) != 1) {
+		fprintf(stderr, "fastpath-floor: --interface '%s' is not an IPv4 address\n", iface);
+		return 2;
+	}
+	rx_cfg.if_addr = ntohl(ifa.s_addr);
+	rx_cfg.rcvbuf_bytes = 8u << 20; /* as fastpath's md stage gives its udp sockets */
+	struct fp_md_rx *md;
+	if (fp_md_rx_open(&md, &rx_cfg) < 0) {
+		fprintf(stderr, "fastpath-floor: cannot open the feed (%s): %s\n",
+			fp_md_rx_kind_name(rx_cfg.kind), fp_err_msg());
 		return 1;
 	}
 	int oe = open_session(&venue);
@@ -261,13 +273,7 @@ int main(int argc, char **argv)
 		return 1;
 	fprintf(stderr, "fastpath-floor: logged in\n");
 
-	static uint8_t bufs[FLOOR_BATCH][FLOOR_MTU];
-	struct mmsghdr msgs[FLOOR_BATCH];
-	struct iovec iov[FLOOR_BATCH];
-	for (unsigned i = 0; i < FLOOR_BATCH; i++) {
-		iov[i] = (struct iovec){bufs[i], FLOOR_MTU};
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
-	}
+	struct fp_md_pkt pkts[FLOOR_BATCH];
 	uint8_t order[128], hb[8], sink[FP_SOUP_RX_BUF];
 	uint32_t urn = 1;
 	size_t order_len = build_order(order, sizeof(order), urn);
@@ -275,20 +281,23 @@ int main(int argc, char **argv)
 	size_t hb_len = fp_soup_build_empty(hb, sizeof(hb), FP_SOUP_CLIENT_HEARTBEAT);
 	uint64_t passes = 0, empty = 0, triggers = 0, sent = 0, send_short = 0, packets = 0;
 	uint64_t t_end = duration > 0 ? mono_ns() + (uint64_t)(duration * 1e9) : UINT64_MAX;
-	uint64_t last_hb = mono_ns();
+	uint64_t last_hb = mono_ns(), last_hk = last_hb;
 	unsigned idle = 0;
 	bool ended = false;
 	while (!floor_quit && !ended) {
 		passes++;
-		int r = recvmmsg(md, msgs, FLOOR_BATCH, MSG_DONTWAIT, NULL);
-		if (r <= 0) {
+		unsigned r = fp_md_rx_burst(md, pkts, FLOOR_BATCH);
+		if (r == 0) {
 			empty++;
 			if (++idle < FLOOR_HOUSEKEEP)
 				continue;
 			idle = 0;
+			uint64_t now = mono_ns(); /* vDSO: no syscall */
+			if (now - last_hk < FLOOR_HOUSEKEEP_NS)
+				continue; /* a pass of dpdk or xdp is ~100 ns: 4096 are not 1 ms */
+			last_hk = now;
 			while (recv(oe, sink, sizeof(sink), MSG_DONTWAIT) > 0)
 				;
-			uint64_t now = mono_ns();
 			if (now - last_hb >= 500000000ull) {
 				send(oe, hb, hb_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 				last_hb = now;
@@ -297,14 +306,14 @@ int main(int argc, char **argv)
 				break;
 			continue;
 		}
-		for (int k = 0; k < r; k++) {
+		for (unsigned k = 0; k < r; k++) {
 			struct fp_mold_pkt pkt;
 			struct fp_mold_iter it;
 			const uint8_t *m;
 			uint16_t len;
 			uint64_t seq;
 			packets++;
-			enum fp_mold_result kind = fp_mold_parse(bufs[k], msgs[k].msg_len, &pkt);
+			enum fp_mold_result kind = fp_mold_parse(pkts[k].data, pkts[k].len, &pkt);
 			ended |= kind == FP_MOLD_END_OF_SESSION;
 			if (kind != FP_MOLD_OK)
 				continue;
@@ -326,9 +335,10 @@ int main(int argc, char **argv)
 	}
 	printf("{\"passes\": %" PRIu64 ", \"empty_passes\": %" PRIu64 ", \"packets\": %" PRIu64
 	       ", \"triggers\": %" PRIu64 ", \"orders\": %" PRIu64 ", \"send_short\": %" PRIu64
-	       ", \"core\": %d, \"pinned\": %d}\n",
-	       passes, empty, packets, triggers, sent, send_short, sched_getcpu(), core);
+	       ", \"core\": %d, \"pinned\": %d, \"backend\": \"%s\"}\n",
+	       passes, empty, packets, triggers, sent, send_short, sched_getcpu(), core,
+	       fp_md_rx_kind_name(rx_cfg.kind));
 	close(oe);
-	close(md);
+	fp_md_rx_close(md);
 	return 0;
 }

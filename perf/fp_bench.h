@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FP_BENCH_MAX_METRICS 40
+#define FP_BENCH_MAX_METRICS 64
 
 /** One named figure; the name ends in its unit (_ns, _per_s, _bytes) or is a ratio_*. */
 struct fp_bench_metric {
@@ -23,6 +23,7 @@ struct fp_bench_metric {
 
 struct fp_bench_result {
 	const char *name; /**< "fastpath" for ours, else the reference's name */
+	const char *note; /**< why a variant was not measured (printed as "note"), or NULL */
 	unsigned nb_metrics;
 	struct fp_bench_metric metrics[FP_BENCH_MAX_METRICS];
 };

@@ -72,6 +72,21 @@ static void print_number(FILE *out, double v)
 		fprintf(out, "%.4f", v);
 }
 
+/* ", \"key\": \"text\"" with the text's quotes, backslashes and controls escaped. */
+static void print_string_json(FILE *out, const char *key, const char *text)
+{
+	fprintf(out, ", \"%s\": \"", key);
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
 static void print_metrics_json(FILE *out, const struct fp_bench_result *r)
 {
 	for (unsigned i = 0; i < r->nb_metrics; i++) {
@@ -87,6 +102,8 @@ void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_be
 		fprintf(out, "{\"bench\": \"%s\", \"results\": [", bench);
 		for (unsigned i = 0; i < nb_res; i++) {
 			fprintf(out, "%s{\"name\": \"%s\"", i ? ", " : "", res[i].name);
+			if (res[i].note)
+				print_string_json(out, "note", res[i].note);
 			print_metrics_json(out, &res[i]);
 			fputc('}', out);
 		}
@@ -104,6 +121,8 @@ void fp_bench_report(FILE *out, const char *bench, bool json, const struct fp_be
 			fprintf(out, " %s=", res[i].metrics[m].name);
 			print_number(out, res[i].metrics[m].value);
 		}
+		if (res[i].note)
+			fprintf(out, " (%s)", res[i].note);
 		fputc('\n', out);
 	}
 	if (extra)

@@ -164,8 +164,11 @@ start_run() {
 	pids+=("$run_pid")
 	wait_until "running instance" grep -qE "instance '.*' running|fastpath: .*(error|failed|refused)" \
 		"$work/run.log"
-	"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 \
-		--duration $(($1 + 3)) --json >"$work/sim.json" 2>"$work/sim.log" &
+	# $sim_netns: the simulator runs in that network namespace; $sim_opts: more options of
+	# it (e2e_dpdk_veth.sh)
+	${sim_netns:+ip netns exec "$sim_netns"} "$bin/fastpath-sim" --config "$work/sim.conf" \
+		--rate 20000 --symbols 20 --duration $(($1 + 3)) ${sim_opts:-} --json \
+		>"$work/sim.json" 2>"$work/sim.log" &
 	sim_pid=$!
 	pids+=("$sim_pid")
 }
