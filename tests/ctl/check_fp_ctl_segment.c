@@ -115,6 +115,9 @@ static void build_segment(void)
 	g->transport = FP_GW_TRANSPORT_TLS13; /* kernel TLS took sending, not receiving */
 	g->ktls_tx = 1;
 	g->ktls_rx = 0;
+	g->nb_tx_backlog = 2; /* two sends queued behind a full socket buffer */
+	g->nb_rx_reads = 7;
+	g->rx_gap_max_ns = 25000;
 
 	/* Three samples of 5 us in TSC cycles. */
 	struct fp_hist *h = fp_shm_region(&seg, "gw.t2t", NULL);
@@ -152,7 +155,8 @@ START_TEST(test_ctl_figures_from_a_known_segment)
 		   "== 3");
 	json_check("orders", "d['open'] == 4 and d['sent'] == 10 and d['session'] == 'up'");
 	json_check("status", "d['gateway'] == {'session': 'up', 'transport': 'tls1.3', 'ktls_tx': "
-			     "True, 'ktls_rx': False}");
+			     "True, 'ktls_rx': False, 'sent': 10, 'tx_backlog': 2, 'rx_reads': 7, "
+			     "'rx_gap_max_us': 25}");
 	json_check("stats", "d['gateway']['transport'] == 'tls1.3' and d['gateway']['ktls_tx'] "
 			    "and not d['gateway']['ktls_rx']");
 	json_check("stats", "d['tick_to_trade']['count'] == 3 and "
