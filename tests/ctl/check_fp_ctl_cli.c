@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fp_test_ports.h"
+
 #define CTL   FP_BINARY_DIR "/bin/fastpath-ctl"
 #define RUN   FP_BINARY_DIR "/bin/fastpath"
 #define PCAP  FP_SHARED_DATA "/pcap/itch50/AddOrderNoMpidAttributionMessage.pcap"
@@ -448,7 +450,8 @@ START_TEST(test_ctl_serve_metrics_bounded_and_says_why_it_exits)
 	if (skip_without_data())
 		return;
 	start_instance();
-	int mport = 20000 + ((int)getpid() + 7) % 20000;
+	int mport = fp_test_ports_claim();
+	ck_assert_msg(mport, "no free block of test ports");
 	char listen[64];
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
 	char errpath[128];
@@ -499,7 +502,8 @@ START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 			    "2>&1"),
 			 0);
 	start_instance();
-	int mport = 20000 + (int)getpid() % 20000, pport = mport + 1;
+	int mport = fp_test_ports_claim(), pport = mport + 1;
+	ck_assert_msg(mport, "no free block of test ports");
 	char dir[128];
 	snprintf(dir, sizeof(dir), "/tmp/fp_ctl_prom_%d", (int)getpid());
 	ck_assert_int_eq(sh("rm -rf %s && mkdir -p %s && printf 'global:\\n  scrape_interval: 1s\\n"
