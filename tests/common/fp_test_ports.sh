@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # Ports of its own for a shell test (sourced; test code only). The same allocator as the C
 # tests' tests/common/fp_test_ports.h (read the protocol there): blocks of 10 ports at
 # 10000 + 10 k (k = 0..999, below the kernel's ephemeral ports), claimed under an
@@ -11,6 +12,7 @@ fp_test_ports_dir=/tmp/fp-e2e-ports
 # print its first port; exit status 1 when none is free.
 fp_test_ports_claim() {
 	mkdir -p "$fp_test_ports_dir"
+	# shellcheck disable=SC2016 # the script is expanded by the bash run under the lock
 	flock "$fp_test_ports_dir/.lock" bash -c '
 	dir=$1 me=$2
 	bound=$(ss -Hltnu 2>/dev/null | awk "{print \$5}" | sed "s/.*://")
