@@ -73,6 +73,8 @@ function(fp_check_test)
     FP_SHARED_DATA="${FP_SHARED_DATA}" FP_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
     FP_BINARY_DIR="${CMAKE_BINARY_DIR}")
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} PkgConfig::CHECK)
+  # the tests' shared helpers (fp_test_ports.h: ports of a test's own)
+  target_include_directories(${T_NAME} PRIVATE ${CMAKE_SOURCE_DIR}/tests/common)
   set_target_properties(${T_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME ${T_NAME} COMMAND ${T_NAME})
   if(NOT T_TIMEOUT)

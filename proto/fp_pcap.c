@@ -74,6 +74,11 @@ static int ng_if_options(const struct fp_pcap *p, const uint8_t *o, const uint8_
 		} else if (code == 14 && olen == 8) { /* if_tsoffset, seconds */
 			uint64_t lo = pcap_u32(p, v), hi = pcap_u32(p, v + 4);
 			f->offset_s = (int64_t)(p->swapped ? (lo << 32 | hi) : (hi << 32 | lo));
+			/* Beyond +-292 years, nanoseconds do not fit 64 bits (fuzz_pcap found the
+			 * signed overflow in ng_ts_ns): not a capture we can time, refused. */
+			if (f->offset_s > INT64_MAX / 1000000000ll ||
+			    f->offset_s < INT64_MIN / 1000000000ll)
+				return -1;
 		}
 		o = v + FP_ALIGN_UP((size_t)olen, (size_t)4);
 	}

@@ -10,6 +10,8 @@
  * machine is; when the machine cannot keep up, simulated time lags and the run takes longer
  * (--progress shows the lag). Ends after --duration simulated seconds or on SIGINT/SIGTERM,
  * with the end-of-day system events and a MoldUDP64 end-of-session, then a summary.
+ * SIGUSR1 stops the background market now, as --market-stop does at its time (a test stops
+ * it once it has seen what it waits for, instead of guessing a time).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,11 +40,14 @@
 #include "fp_sim_fix.h"
 
 static volatile sig_atomic_t fp_sim_quit;
+static volatile sig_atomic_t fp_sim_market_stop_now; /* SIGUSR1: --market-stop, now */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	fp_sim_quit = 1;
+	if (sig == SIGUSR1)
+		fp_sim_market_stop_now = 1;
+	else
+		fp_sim_quit = 1;
 }
 
 struct sim_opts {
@@ -118,7 +123,9 @@ static void usage(FILE *out)
 		"levels)\n"
 		"  --market-stop S     the background market stops at S simulated seconds (the\n"
 		"                      feed, rerequests, snapshots and order entry stay up); with\n"
-		"                      --book-out the depth is written then, books no longer move\n"
+		"                      --book-out the depth is written then, books no longer "
+		"move;\n"
+		"                      SIGUSR1 stops the market the same way at once\n"
 		"  --trigger-rate R    R tick-to-trade triggers per second on the reserved symbol\n"
 		"                      ZXZZT (locate symbols + 1); the summary reports arrival -\n"
 		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
@@ -869,6 +876,8 @@ static int run(struct sim_run *r)
 		/* Simulated time follows the wall clock but never skips events: a step runs
 		 * at most 65536 events, then the loop polls the network again. */
 		uint64_t target = dur_ns && wall > dur_ns ? dur_ns : wall;
+		if (fp_sim_market_stop_now && target > 0 && (!stop_ns || target < stop_ns))
+			stop_ns = target; /* SIGUSR1: the market stops at this simulated time */
 		if (stop_ns && target >= stop_ns) { /* --market-stop: books stand still */
 			target = stop_ns;
 			if (!stopped && fp_sim_market_next_ns(r->mkt) > stop_ns) {
@@ -969,6 +978,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rc = run(&r);
 	if (rc < 0)

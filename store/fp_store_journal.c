@@ -352,6 +352,18 @@ int fp_store_journal_close(struct fp_store_journal *j)
 	return rc;
 }
 
+/* The header of the journal at it->map: checked, its fields taken; records from after it. */
+static int iter_start(struct fp_store_journal_iter *it, const char *name)
+{
+	int rc = hdr_check(it->map, it->size, name);
+	if (rc < 0)
+		return rc;
+	it->created_ns = get64(it->map + FP_STORE_HDR_OFF_CREATED);
+	memcpy(it->instance, it->map + FP_STORE_HDR_OFF_INSTANCE, FP_STORE_INSTANCE_MAX);
+	it->off = FP_STORE_HDR_SIZE;
+	return 0;
+}
+
 int fp_store_journal_iter_open(struct fp_store_journal_iter *it, const char *path)
 {
 	struct stat st;
@@ -372,17 +384,30 @@ int fp_store_journal_iter_open(struct fp_store_journal_iter *it, const char *pat
 			rc = fp_err_set(-errno, "cannot map %s: %s", path, strerror(errno));
 		else
 			it->map = m;
+		it->mapped = it->map != NULL;
 	}
 	if (rc == 0)
-		rc = hdr_check(it->map, it->size, path);
+		rc = iter_start(it, path);
 	if (rc < 0) {
 		fp_store_journal_iter_close(it);
 		return rc;
 	}
-	it->created_ns = get64(it->map + FP_STORE_HDR_OFF_CREATED);
-	memcpy(it->instance, it->map + FP_STORE_HDR_OFF_INSTANCE, FP_STORE_INSTANCE_MAX);
-	it->off = FP_STORE_HDR_SIZE;
 	return 0;
+}
+
+int fp_store_journal_iter_mem(struct fp_store_journal_iter *it, const void *buf, size_t size,
+			      const char *name)
+{
+	memset(it, 0, sizeof(*it));
+	it->fd = -1;
+	if (size < FP_STORE_HDR_SIZE)
+		return fp_err_set(-EINVAL, "%s is not a journal (%zu bytes)", name, size);
+	it->map = buf;
+	it->size = size;
+	int rc = iter_start(it, name);
+	if (rc < 0)
+		fp_store_journal_iter_close(it);
+	return rc;
 }
 
 int fp_store_journal_iter_next(struct fp_store_journal_iter *it, struct fp_store_record *rec)
@@ -419,10 +444,11 @@ bool fp_store_journal_iter_torn(const struct fp_store_journal_iter *it,
 
 void fp_store_journal_iter_close(struct fp_store_journal_iter *it)
 {
-	if (it->map)
+	if (it->map && it->mapped)
 		munmap((void *)it->map, it->size);
 	if (it->fd >= 0)
 		close(it->fd);
 	it->map = NULL;
+	it->mapped = false;
 	it->fd = -1;
 }

@@ -162,6 +162,7 @@ int fp_store_journal_close(struct fp_store_journal *j);
 /** Reader over a journal file (a read-only mapping of the file as it was at open). */
 struct fp_store_journal_iter {
 	int fd;
+	bool mapped; /* map is ours (iter_open), not the caller's buffer (iter_mem) */
 	const uint8_t *map;
 	size_t size;
 	size_t off;
@@ -172,6 +173,15 @@ struct fp_store_journal_iter {
 
 /** Open @p path for reading and check its header. @return 0 or a negative errno. */
 int fp_store_journal_iter_open(struct fp_store_journal_iter *it, const char *path);
+
+/**
+ * Read a journal held in memory (@p size bytes at @p buf, which must outlive the iterator;
+ * @p name names it in messages): the same header check and record reader as
+ * fp_store_journal_iter_open(), without a file (a copy in memory, the fuzz target's input).
+ * fp_store_journal_iter_close() leaves the buffer alone. @return 0 or a negative errno.
+ */
+int fp_store_journal_iter_mem(struct fp_store_journal_iter *it, const void *buf, size_t size,
+			      const char *name);
 
 /**
  * Next record into @p rec.

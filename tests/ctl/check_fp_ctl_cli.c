@@ -23,6 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fp_test_ports.h"
+
 #define CTL   FP_BINARY_DIR "/bin/fastpath-ctl"
 #define RUN   FP_BINARY_DIR "/bin/fastpath"
 #define PCAP  FP_SHARED_DATA "/pcap/itch50/AddOrderNoMpidAttributionMessage.pcap"
@@ -62,7 +64,7 @@ static void json_check(const char *cmd, const char *assertion)
 {
 	/* The assertion travels in the environment: no shell quoting of Python text. */
 	setenv("FP_ASSERT", assertion, 1);
-	int rc = sh(CTL " --instance %s %s --json | python3 -c 'import json,os,sys; "
+	int rc = sh(CTL " --instance %s %s --json | \"$FP_PY\" -c 'import json,os,sys; "
 			"d=json.load(sys.stdin); assert eval(os.environ[\"FP_ASSERT\"]), d' 2>&1",
 		    instance, cmd);
 	ck_assert_msg(rc == 0, "'%s --json': assertion '%s' failed: %s", cmd, assertion, out);
@@ -411,7 +413,7 @@ END_TEST
 
 /* Health endpoints, fetched with python3 (the port is the argument). */
 #define PROBE                                                            \
-	"python3 -c 'import urllib.request as u, urllib.error as e\n"    \
+	"\"$FP_PY\" -c 'import urllib.request as u, urllib.error as e\n" \
 	"def get(p):\n"                                                  \
 	"  try: r = u.urlopen(\"http://127.0.0.1:%d\" + p, timeout=2); " \
 	"return r.status, r.read().decode()\n"                           \
@@ -425,7 +427,7 @@ END_TEST
  * The python script exits 0 when every property held, else prints what failed.
  */
 #define IDLE_SOCKETS                                                                            \
-	"python3 -c '\n"                                                                        \
+	"\"$FP_PY\" -c '\n"                                                                     \
 	"import socket, resource, time, urllib.request as u, urllib.error as e\n"               \
 	"port = %d\n"                                                                           \
 	"soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"                             \
@@ -448,7 +450,8 @@ START_TEST(test_ctl_serve_metrics_bounded_and_says_why_it_exits)
 	if (skip_without_data())
 		return;
 	start_instance();
-	int mport = 20000 + ((int)getpid() + 7) % 20000;
+	int mport = fp_test_ports_claim();
+	ck_assert_msg(mport, "no free block of test ports");
 	char listen[64];
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", mport);
 	char errpath[128];
@@ -499,7 +502,8 @@ START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 			    "2>&1"),
 			 0);
 	start_instance();
-	int mport = 20000 + (int)getpid() % 20000, pport = mport + 1;
+	int mport = fp_test_ports_claim(), pport = mport + 1;
+	ck_assert_msg(mport, "no free block of test ports");
 	char dir[128];
 	snprintf(dir, sizeof(dir), "/tmp/fp_ctl_prom_%d", (int)getpid());
 	ck_assert_int_eq(sh("rm -rf %s && mkdir -p %s && printf 'global:\\n  scrape_interval: 1s\\n"
@@ -528,7 +532,7 @@ START_TEST(test_ctl_prometheus_scrapes_serve_metrics)
 	int found = 0;
 	for (int i = 0; i < 40 && !found; i++) {
 		sleep(1);
-		found = sh("python3 -c 'import json,urllib.request; d=json.load(urllib.request."
+		found = sh("\"$FP_PY\" -c 'import json,urllib.request; d=json.load(urllib.request."
 			   "urlopen(\"http://127.0.0.1:%d/api/v1/query?query="
 			   "fastpath_md_messages_total\", timeout=2)); r=d[\"data\"][\"result\"]; "
 			   "assert r and r[0][\"value\"][1] == \"1\", d; print(r)' 2>&1",
@@ -552,6 +556,9 @@ END_TEST
 
 int main(void)
 {
+	/* The system's python3, not a version manager's shim (pyenv's costs ~1.5 s a start on a
+	 * loaded machine, and this suite starts python3 for every JSON check). */
+	setenv("FP_PY", access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3", 1);
 	Suite *s = suite_create("fp_ctl_cli");
 	TCase *neg = tcase_create("refusals");
 	TCase *live = tcase_create("live_instance");

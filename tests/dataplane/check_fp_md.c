@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "md_stage_util.h"
+#include "fp_test_ports.h"
 
 START_TEST(test_md_rejects_bad_config)
 {
@@ -438,7 +439,8 @@ START_TEST(test_md_udp_multicast_gives_the_same_stream)
 	struct fp_md_feed f;
 	struct fp_md_gen_cfg gc = gen_cfg(10000, 7);
 	ck_assert_int_eq(fp_md_gen_feed(&f, &gc), 0);
-	uint16_t port = (uint16_t)(20000 + (getpid() * 7) % 20000);
+	uint16_t port = fp_test_ports_claim();
+	ck_assert_msg(port, "no free block of test ports");
 	struct fp_ring *ring = ring_new(4096);
 	struct fp_md_cfg cfg = stage_cfg(ring);
 	cfg.lines[0].kind = FP_MD_RX_UDP;
@@ -490,7 +492,8 @@ START_TEST(test_md_udp_equals_pcap_on_real_captures)
 		return;
 	glob_t g;
 	ck_assert_int_eq(glob(ITCH_PCAP_DIR "/*.pcap", 0, NULL, &g), 0);
-	uint16_t port = (uint16_t)(20000 + (getpid() * 13) % 20000);
+	uint16_t port = fp_test_ports_claim();
+	ck_assert_msg(port, "no free block of test ports");
 	int tx = socket(AF_INET, SOCK_DGRAM, 0);
 	struct in_addr lo = {.s_addr = htonl(INADDR_LOOPBACK)};
 	int one = 1;

@@ -15,6 +15,7 @@
 #include "fp_net.h"
 #include "fp_pcap.h"
 #include "md_test_util.h"
+#include "fp_test_ports.h"
 
 START_TEST(test_rx_rejects_bad_config)
 {
@@ -138,7 +139,8 @@ START_TEST(test_rx_udp_receives_loopback_multicast)
 {
 	struct fp_md_rx *rx;
 	struct fp_md_rx_cfg cfg = {.kind = FP_MD_RX_UDP, .nb_groups = 1, .if_addr = 0x7F000001};
-	uint16_t port = (uint16_t)(20000 + getpid() % 20000);
+	uint16_t port = fp_test_ports_claim();
+	ck_assert_msg(port, "no free block of test ports");
 	cfg.groups[0] = (struct fp_md_group){.addr = 0xEF0A0A0A, .port = port}; /* 239.10.10.10 */
 	int rc = fp_md_rx_open(&rx, &cfg);
 	ck_assert_msg(rc == 0, "open: %s", fp_err_msg());

@@ -12,7 +12,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
 	rm -f "/dev/shm/fastpath-e2e$$" # a supervisor killed above leaves its segment behind
 	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
-	[[ -z ${base:-} || $(cat "$ports_dir/$base" 2>/dev/null) != "$$" ]] || rm -f "$ports_dir/$base"
+	[[ -z ${base:-} ]] || fp_test_ports_release "$base" $$
 }
 trap cleanup EXIT
 fail() {
@@ -23,27 +23,11 @@ fail() {
 	echo "--- sim log" >&2; tail -5 "$work/sim.log" >&2 || true
 	exit 1
 }
-# Ports of our own: a block of 10 (base..base+9) in 10000-19999 (below the unit tests'
-# 20000-39999 and the kernel's ephemeral ports), claimed under a lock by a file holding
-# our pid, so that concurrent runs never share one (pid % N blocks did: two runs on one
-# multicast port hear each other's feed). A block whose owner died (kill -9, a ctest
-# timeout) is taken over; one with a port bound by someone else is skipped.
-ports_dir=/tmp/fp-e2e-ports
-mkdir -p "$ports_dir"
-base=$(flock "$ports_dir/.lock" bash -c '
-	dir=$1 me=$2
-	bound=$(ss -Hltnu 2>/dev/null | awk "{print \$5}" | sed "s/.*://")
-	for ((i = 0; i < 1000; i++)); do
-		b=$((10000 + ((me + i) % 1000) * 10))
-		if [[ -f $dir/$b ]] && kill -0 "$(cat "$dir/$b")" 2>/dev/null; then continue; fi
-		for p in $b $((b + 1)) $((b + 2)) $((b + 3)); do
-			grep -qx "$p" <<<"$bound" && continue 2
-		done
-		echo "$me" >"$dir/$b"
-		echo "$b"
-		exit 0
-	done
-	exit 1' _ "$ports_dir" "$$") || { echo "FAIL: no free block of e2e ports" >&2; exit 1; }
+# Ports of our own: a block of 10 (base..base+9) from the allocator every test shares
+# (tests/common/fp_test_ports.sh, the C tests' fp_test_ports.h), so that concurrent runs
+# never share one (pid % N blocks did: two runs on one multicast port hear each other's feed).
+. "$src/tests/common/fp_test_ports.sh"
+base=$(fp_test_ports_claim $$) || { echo "FAIL: no free block of test ports" >&2; exit 1; }
 md_port=$base; rereq_port=$((base + 1)); oe_port=$((base + 2))
 export FP_GW_USER=fpuser FP_GW_PASSWORD=fppass
 # FP_E2E_PROTOCOL=fix44: the gateway speaks FIX 4.4 over TLS to the simulator's FIX acceptor

@@ -85,8 +85,9 @@ lives() { grep -c "books live at sequence" "$work/run.log" || true; }
 orders() { tail -n 1 "$work/summary.log" | sed -n 's/.*orders \([0-9]*\).*/\1/p' | grep . || echo 0; }
 
 # The simulator first: the session is $ff s old when the pipeline starts.
+# (--duration only bounds a hung run: the market stops on our SIGUSR1 below.)
 "$bin/fastpath-sim" --config "$work/sim.conf" --rate 5000 --symbols 20 --fast-forward $ff \
-	--market-stop $((ff + 25)) --duration $((ff + 45)) --progress \
+	--duration $((ff + 90)) --progress \
 	--book-out "$work/sim_book.txt" --json \
 	>"$work/sim.json" 2>"$work/sim.log" &
 sim_pid=$!
@@ -121,8 +122,10 @@ for round in 1 2; do
 done
 grep "md\[" "$work/run.log" | sed 's/^/  /' | tail -n 8
 
-# The market stops (--market-stop) and the simulator writes its books: every symbol's book
-# equals the simulator's once the last packets are in.
+# Both recoveries seen: the market stops (SIGUSR1, --market-stop at once; it stopped at a
+# fixed time before, 25 s in, a clock the rounds had to beat) and the simulator writes its
+# books: every symbol's book equals the simulator's once the last packets are in.
+kill -USR1 "$sim_pid"
 wait_for "the simulator's market to stop" '[[ -s $work/sim_book.txt ]]'
 syms=$(cut -d' ' -f1 "$work/sim_book.txt")
 # our_books: the same lines as the simulator's, from `fastpath-ctl book` (one python run).

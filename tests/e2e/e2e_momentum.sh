@@ -13,6 +13,8 @@ strategies="{ id = 11; name = \"momentum\"; symbol = 1; $m; },
 	write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'
 start_run 8
 wait "$run_pid" || fail "fastpath run exited with $?"
+# The run is over: the venue writes its record now (SIGINT), not 3 s later at its --duration.
+kill -INT "$sim_pid" 2>/dev/null || true
 wait "$sim_pid" || true
 
 r=$work/report.json

@@ -74,6 +74,8 @@ echo "killed the $victim with ${before:-0} fills so far"
 ((${before:-0} > 0)) || fail "no fill before the crash: nothing to recover"
 
 wait "$run_pid" || fail "fastpath run exited with $?"
+# The run is over: the venue writes its record now (SIGINT), not 3 s later at its --duration.
+kill -INT "$sim_pid" 2>/dev/null || true
 wait "$sim_pid" || true
 r=$work/report.json
 [[ -s $r ]] || fail "no report"

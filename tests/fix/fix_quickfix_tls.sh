@@ -17,6 +17,7 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+	[[ -z ${port:-} ]] || fp_test_ports_release "$port" $$
 }
 trap cleanup EXIT
 fail() {
@@ -24,7 +25,8 @@ fail() {
 	tail -20 "$work/executor.log" >&2 || true
 	exit 1
 }
-port=$((21000 + ($$ % 400) * 10))
+. "$src/tests/common/fp_test_ports.sh" # ports of our own: the tests' one allocator
+port=$(fp_test_ports_claim $$) || fail "no free block of test ports"
 dict=$src/../shared/data/fix/FIX44.xml
 [[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
 

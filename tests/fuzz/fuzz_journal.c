@@ -11,10 +11,13 @@
  * Properties: the reader returns records inside the file with sequences 1, 2, 3...; open
  * either refuses (the message names the damage) or keeps exactly the records the reader
  * returned before the damage, and then the file reads clean to its end, takes one more
- * record with the next sequence, and reads clean again.
+ * record with the next sequence, and reads clean again. The input is read in memory
+ * (fp_store_journal_iter_mem: fp_store_journal_iter_open's reader without the file); only
+ * open, its recovery and the append go through a file (tmpfs), read back with pread.
  * Seeds: journals written by tests/store_pg/pg_mkjournal at build time, whole and cut.
  */
 #include <errno.h>
+#include <sys/stat.h>
 
 #include "fp_err.h"
 #include "fp_store_journal.h"
@@ -51,15 +54,16 @@ static void fix_crcs(uint8_t *f, size_t size, int records)
 	}
 }
 
-/* Read @p path to its end: the records in sequence; *clean when the end is clean. */
-static uint64_t read_all(const char *path, size_t size, bool *clean, char *instance)
+/* Read the journal of @p size bytes at @p buf to its end: the records in sequence; *clean
+ * when the end is clean. */
+static uint64_t read_all(const uint8_t *buf, size_t size, bool *clean, char *instance)
 {
 	struct fp_store_journal_iter it;
 	struct fp_store_record rec;
 	uint64_t nb = 0;
 	int rc;
 	*clean = false;
-	if (fp_store_journal_iter_open(&it, path) < 0)
+	if (fp_store_journal_iter_mem(&it, buf, size, "fuzz journal") < 0)
 		return UINT64_MAX;
 	if (instance)
 		snprintf(instance, FP_STORE_INSTANCE_MAX, "%s", it.instance);
@@ -81,6 +85,27 @@ static uint64_t read_all(const char *path, size_t size, bool *clean, char *insta
 	return nb;
 }
 
+/* What the file at @p path holds now (its whole size must be @p expect), read with pread,
+ * through read_all() (no mapping per execution: mmap/munmap were most of the time). */
+static uint64_t read_file(const char *path, size_t expect, bool *clean)
+{
+	static uint8_t *buf; /* grows to the largest file seen */
+	static size_t cap;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	struct stat st;
+	CHECK(fstat(fd, &st) == 0 && (size_t)st.st_size == expect);
+	if (expect > cap) {
+		free(buf);
+		cap = expect;
+		buf = malloc(cap);
+		CHECK(buf != NULL);
+	}
+	CHECK(pread(fd, buf, expect, 0) == (ssize_t)expect);
+	close(fd);
+	return read_all(buf, expect, clean, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1 || size > (1u << 20))
@@ -93,14 +118,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode)
 		fix_crcs(f, size, mode == 2);
 	char path[128], instance[FP_STORE_INSTANCE_MAX];
+	bool clean;
+	uint64_t before = read_all(f, size, &clean, instance);
+	if (before == UINT64_MAX || !instance[0]) {
+		free(f);
+		return 0; /* header refused: nothing more to read */
+	}
 	snprintf(path, sizeof(path), "%s/j.fpj", fuzz_tmpdir());
 	fuzz_write_file(path, f, size);
 	free(f);
 
-	bool clean;
-	uint64_t before = read_all(path, size, &clean, instance);
-	if (before == UINT64_MAX || !instance[0])
-		return 0; /* header refused: nothing more to read */
 	struct fp_store_journal *j;
 	if (fp_store_journal_open(path, instance, &j) < 0) {
 		CHECK(fp_err_msg()[0] != '\0');
@@ -112,12 +139,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(!clean || r->truncated_bytes == 0);
 	size_t kept = (size_t)fp_store_journal_size(j);
 	bool clean2;
-	CHECK(read_all(path, kept, &clean2, NULL) == before && clean2);
+	CHECK(read_file(path, kept, &clean2) == before && clean2);
 	static const uint8_t payload[64] = {1, 2, 3};
 	CHECK(fp_store_journal_append(j, 7, payload, sizeof(payload)) == 0);
 	CHECK(fp_store_journal_flush(j, false) == 0);
 	CHECK(fp_store_journal_close(j) == 0);
-	CHECK(read_all(path, kept + FP_STORE_REC_HDR_SIZE + sizeof(payload), &clean2, NULL) ==
+	CHECK(read_file(path, kept + FP_STORE_REC_HDR_SIZE + sizeof(payload), &clean2) ==
 		      before + 1 &&
 	      clean2);
 	return 0;

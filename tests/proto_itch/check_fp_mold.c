@@ -242,6 +242,25 @@ START_TEST(test_pcapng_blocks_both_byte_orders)
 	ng_epb(&w, 0, 0, f1, 5, 5);
 	ck_assert_int_eq(fp_pcap_open(&p, buf, w.n), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(fp_err_msg(), "pcapng"));
+	/* an if_tsoffset whose nanoseconds do not fit 64 bits (fuzz_pcap: a signed overflow
+	 * timing the packet) is a corrupt interface block; the largest that fits is read */
+	const int64_t offsets[] = {1396225181351936ll, INT64_MAX / 1000000000ll + 1,
+				   INT64_MIN / 1000000000ll - 1, INT64_MAX / 1000000000ll};
+	for (unsigned i = 0; i < 4; i++) {
+		w.n = 0;
+		ng_shb(&w);
+		ng_idb(&w, FP_LINKTYPE_ETHERNET, 65535, 9, offsets[i]);
+		ng_epb(&w, 0, 7, f1, 5, 5);
+		int rc = fp_pcap_open(&p, buf, w.n);
+		if (i < 3) {
+			ck_assert_msg(rc < 0 || fp_pcap_next(&p, &r) == FP_PCAP_CORRUPT,
+				      "offset %lld accepted", (long long)offsets[i]);
+		} else {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_eq(fp_pcap_next(&p, &r), FP_PCAP_OK);
+			ck_assert_uint_eq(r.ts_ns, (uint64_t)offsets[i] * 1000000000ull + 7);
+		}
+	}
 }
 END_TEST
 

@@ -38,6 +38,7 @@
 #include "fp_pcap.h"
 #include "fp_sim_itch.h"
 #include "fp_soup.h"
+#include "fp_test_ports.h"
 
 #define SIM_BIN   FP_BINARY_DIR "/bin/fastpath-sim"
 #define MD_BIN    FP_BINARY_DIR "/bin/fastpath-md"
@@ -544,7 +545,8 @@ END_TEST
 
 START_TEST(test_sim_multicast_on_loopback_carries_the_feed)
 {
-	uint16_t port = (uint16_t)(30000 + getpid() % 20000);
+	uint16_t port = fp_test_ports_claim();
+	ck_assert_msg(port, "no free block of test ports");
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	int one = 1, rcvbuf = 8 << 20;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -647,7 +649,8 @@ START_TEST(test_itch_packs_within_mtu_and_serves_rerequests)
 	c.pcap_path = pcap;
 	c.mtu = 576; /* 548 bytes of MoldUDP64: 20 + 13 adds of 2 + 36 (514), not 14 (552) */
 	c.history = 1024;
-	c.rerequest_port = (uint16_t)(40000 + getpid() % 20000);
+	c.rerequest_port = fp_test_ports_claim();
+	ck_assert_msg(c.rerequest_port, "no free block of test ports");
 	struct fp_sim_itch *p = fp_sim_itch_create(&c);
 	ck_assert_msg(p, "%s", fp_err_msg());
 	for (uint64_t i = 1; i <= 2000; i++)

@@ -53,6 +53,8 @@ sleep 10
 orders_during=$(orders_now)
 pg_start
 wait "$run_pid" || fail "fastpath run exited with $?"
+# The run is over: the venue writes its record now (SIGINT), not 3 s later at its --duration.
+kill -INT "$sim_pid" 2>/dev/null || true
 wait "$sim_pid" || true
 echo "orders: $orders_before when PostgreSQL stopped, $orders_during 10 s later"
 ((orders_during > orders_before)) || pg_fail "trading stopped with PostgreSQL"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Harness of the PostgreSQL tests: a private PostgreSQL 15 on loopback (design.md §10), started
-# as the postgres user in a fresh folder, on a port derived from our pid, and always stopped.
+# as the postgres user in a fresh folder, on a port of our own (tests/common/fp_test_ports.sh),
+# and always stopped.
 #   . pg_lib.sh BUILD_DIR SRC_DIR   then: pg_init; pg_stop; pg_start; pg_sql "SELECT ..."; $PG_URL
 # (or sourced after tests/e2e/e2e_lib.sh, sharing its work folder, pids and cleanup).
 set -euo pipefail
@@ -25,6 +26,7 @@ if [[ -z ${work:-} ]]; then
 		for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 		pg_server_down
 		[[ ${KEEP:-0} == 1 ]] || rm -rf "$work"
+		[[ -z ${base:-} ]] || fp_test_ports_release "$base" $$
 	}
 	trap pg_cleanup EXIT
 	fail() {
@@ -42,7 +44,12 @@ fi
 chmod 755 "$work" # the postgres user reaches its folders inside
 PG_DATA=$work/pgdata
 PG_SOCK=$work/sock
-PG_PORT=$((30000 + ($$ % 2000) * 3))
+# The last port of our block (e2e_lib's, whose ports firm.sh uses up to base+8, or our own).
+if [[ -z ${base:-} ]]; then
+	. "$src/tests/common/fp_test_ports.sh"
+	base=$(fp_test_ports_claim $$) || fail "no free block of test ports"
+fi
+PG_PORT=$((base + 9))
 PG_URL="postgresql://fastpath@127.0.0.1:$PG_PORT/fastpath"
 
 skip_unless_pg() {
