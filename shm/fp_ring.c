@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_ring.c - cold paths of the SPSC event ring (init, check, dump, the wrap-around copies)
+ * fp_ring.c - cold paths of the SPSC event ring (init, check, dump, recovery, the wrap-around
+ * copy out)
  * and the one out-of-line copy of each inline function of fp_ring.h (C17 inline model).
  *
  * Any thread may call init/check/dump (they may format an error; they never block).
@@ -80,13 +81,6 @@ int fp_ring_check(const struct fp_ring *r, size_t bytes)
 				  FP_RING_NAMESIZE, r->hdr.name, r->hdr.capacity,
 				  fp_ring_memsize(r->hdr.capacity), bytes);
 	return 0;
-}
-
-void __fp_ring_copy_in_wrap(struct fp_ring *r, uint32_t idx, const struct fp_event *evs, uint32_t n)
-{
-	uint32_t first = r->prod.capacity - idx;
-	__fp_ring_copy(&r->slots[idx], evs, first);
-	__fp_ring_copy(&r->slots[0], evs + first, n - first);
 }
 
 void __fp_ring_copy_out_wrap(const struct fp_ring *r, uint32_t idx, struct fp_event *evs,

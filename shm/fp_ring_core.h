@@ -126,6 +126,9 @@ static_assert(offsetof(struct fp_ring_cons, ready) == 8, "fp_ring_cons.ready off
 static_assert(sizeof(struct fp_ring_cons) <= 64, "the consumer's words fit its line");
 static_assert(offsetof(struct fp_event, type) == 0 && sizeof(((struct fp_event *)0)->type) == 1,
 	      "the slot's full bit lives in the event's first byte, its type");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ &&
+		      offsetof(struct fp_event, symbol_id) + 4 == 8,
+	      "the type is the low byte of the slot's first 8-byte word (enqueue stores it last)");
 static_assert(FP_EV_TYPE_MAX < FP_RING_SLOT_FULL,
 	      "event types leave bit 7 of the type byte to the ring (FP_RING_SLOT_FULL)");
 

@@ -40,6 +40,10 @@
 
 #include "fp_ring_core.h"
 
+/** @internal A slot's first 8 bytes (type, flags, source, symbol_id) as one word; the full
+ * bit is bit 7 of its first byte, the type. */
+typedef uint64_t __attribute__((may_alias)) fp_ring_slot_word;
+
 /** @internal The type byte of the slot of position @p pos: where its full bit lives. */
 inline uint8_t *__fp_ring_slot_type(const struct fp_ring *r, uint64_t pos, uint32_t mask)
 {
@@ -155,10 +159,6 @@ inline void __fp_ring_copy(struct fp_event *restrict dst, const struct fp_event 
 		memcpy(dst, src, (size_t)n * sizeof(struct fp_event));
 }
 
-/** @internal Copy into the ring across the wrap point (out of line: the rare case). */
-void __fp_ring_copy_in_wrap(struct fp_ring *r, uint32_t idx, const struct fp_event *evs,
-			    uint32_t n) FP_COLD;
-
 /** @internal Copy out of the ring across the wrap point (out of line: the rare case). */
 void __fp_ring_copy_out_wrap(const struct fp_ring *r, uint32_t idx, struct fp_event *evs,
 			     uint32_t n) FP_COLD;
@@ -181,11 +181,16 @@ inline uint32_t __fp_ring_do_enqueue(struct fp_ring *r, const struct fp_event *e
 		return 0;
 	uint32_t mask = r->prod.mask;
 	atomic_store_explicit(&r->prod.pending, tail + n, memory_order_relaxed);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++) { /* each slot published as soon as it is written */
 		struct fp_event *slot = &r->slots[(tail + i) & mask];
-		memcpy(slot, &evs[i], sizeof(*slot));
+		uint64_t first;
+		/* The first word last, with the full bit, whatever the caller's type held: no
+		 * store of the caller's bytes can make the slot read full early. */
+		memcpy((char *)slot + sizeof(first), (const char *)&evs[i] + sizeof(first),
+		       sizeof(*slot) - sizeof(first));
+		memcpy(&first, &evs[i], sizeof(first));
 		/* R1: pairs with A2; the slot's bytes (and pending) before its full bit. */
-		__atomic_store_n(&slot->type, (uint8_t)(evs[i].type | FP_RING_SLOT_FULL),
+		__atomic_store_n((fp_ring_slot_word *)(void *)slot, first | FP_RING_SLOT_FULL,
 				 __ATOMIC_RELEASE);
 	}
 	/* R3: counts and recovery; the consumer does not wait for it. */

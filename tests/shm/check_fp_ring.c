@@ -13,7 +13,8 @@
  *  - no syscall: produce/consume run inside seccomp strict mode (only read, write, _exit and
  *    sigreturn allowed; anything else is SIGKILL), plus a control proving the check bites;
  *  - slot bit: the full bit (FP_RING_SLOT_FULL) set on publish, never shown to the consumer,
- *    cleared before a slot goes back; a slot written in place reads empty until commit;
+ *    cleared before a slot goes back (every flag kept); a slot written in place, whole or
+ *    leaving its old type, reads empty until commit;
  *  - crash: a producer killed inside a commit (every prefix of its bits), a consumer killed
  *    between peek and release or between seeing and clearing bits, and a producer process
  *    killed with SIGKILL while producing, its successor going on in the same ring;
@@ -249,21 +250,34 @@ END_TEST
 
 START_TEST(test_ring_slot_bit_marks_full_and_never_shows)
 {
-	struct fp_ring *r = ring_new(8);
+	struct fp_ring *r = ring_new(4);
 	struct fp_event ev, out;
 	uint32_t nb;
-	ev_make(&ev, 7);
-	ck_assert_uint_eq(fp_ring_enqueue_burst(r, &ev, 1), 1);
-	ck_assert_uint_eq(r->slots[0].type, FP_EV_CONTROL | FP_RING_SLOT_FULL);
-	ck_assert_uint_eq(r->slots[1].type & FP_RING_SLOT_FULL, 0);
-	const struct fp_event *p = fp_ring_peek(r, 8, &nb);
-	ck_assert_uint_eq(nb, 1);
-	ck_assert(ev_is(p, 7)); /* the bit is cleared in place before the caller looks */
-	fp_ring_release(r, 1);
+	for (uint64_t pos = 0; pos < 16; pos++) {
+		ev_make(&ev, pos);
+		ev.flags = 0xff; /* every flag bit survives the ring's bit beside them */
+		ck_assert_uint_eq(fp_ring_enqueue_burst(r, &ev, 1), 1);
+		ck_assert_uint_eq(r->slots[pos & 3].type, FP_EV_CONTROL | FP_RING_SLOT_FULL);
+		ck_assert_uint_eq(r->slots[(pos + 1) & 3].type & FP_RING_SLOT_FULL, 0);
+		if (pos % 2) {
+			const struct fp_event *p = fp_ring_peek(r, 4, &nb);
+			ck_assert_uint_eq(nb, 1);
+			ck_assert(memcmp(p, &ev, sizeof(ev)) == 0); /* cleared in place */
+			fp_ring_release(r, 1);
+		} else {
+			ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 1);
+			ck_assert(memcmp(&out, &ev, sizeof(ev)) == 0);
+		}
+		/* cleared before the slot goes back */
+		ck_assert_uint_eq(r->slots[pos & 3].type, FP_EV_CONTROL);
+		ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 0);
+	}
+	/* A caller's event with bit 7 in its type (a contract breach) still publishes whole. */
+	ev_make(&ev, 99);
+	ev.type |= FP_RING_SLOT_FULL;
 	ck_assert_uint_eq(fp_ring_enqueue_burst(r, &ev, 1), 1);
 	ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 1);
-	ck_assert(ev_is(&out, 7));
-	ck_assert_uint_eq(r->slots[1].type, FP_EV_CONTROL); /* cleared before the slot goes back */
+	ck_assert(ev_is(&out, 99));
 	free(r);
 }
 END_TEST
@@ -273,19 +287,30 @@ START_TEST(test_ring_reserved_slot_reads_empty_until_commit)
 	struct fp_ring *r = ring_new(4);
 	struct fp_event out[4];
 	uint32_t nb;
-	for (uint64_t lap = 0; lap < 4; lap++) { /* every slot again holds an old event */
+	for (uint64_t lap = 0; lap < 6; lap++) { /* every slot again holds an old event */
 		struct fp_event *w = fp_ring_reserve(r, 4, &nb);
 		ck_assert_uint_eq(nb, 4);
 		for (uint32_t i = 0; i < 4; i++) {
 			uint32_t seen;
-			ev_make(&w[i], lap * 4 + i);
+			if (lap % 3 == 2) /* a fill that leaves type and flags as they were */
+				w[i].seq = lap * 4 + i;
+			else
+				ev_make(&w[i], lap * 4 + i);
 			ck_assert_ptr_null(fp_ring_peek(r, 4, &seen));
 			ck_assert_uint_eq(fp_ring_count(r), 0);
 		}
 		fp_ring_commit(r, 4);
-		ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 4), 4);
-		for (uint32_t i = 0; i < 4; i++)
-			ck_assert(ev_is(&out[i], lap * 4 + i));
+		if (lap % 2) { /* peek clears the bits in place, dequeue too: both before a lap */
+			const struct fp_event *p = fp_ring_peek(r, 4, &nb);
+			ck_assert_uint_eq(nb, 4);
+			for (uint32_t i = 0; i < 4; i++)
+				ck_assert(p[i].seq == lap * 4 + i && p[i].type == FP_EV_CONTROL);
+			fp_ring_release(r, 4);
+		} else {
+			ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 4), 4);
+			for (uint32_t i = 0; i < 4; i++)
+				ck_assert(out[i].seq == lap * 4 + i && out[i].type == FP_EV_CONTROL);
+		}
 	}
 	free(r);
 }
@@ -293,27 +318,39 @@ END_TEST
 
 /* ---- crash ---- */
 
+/* A slot as the consumer leaves it: the event of position @p pos, its full bit cleared. */
+static void slot_set_prev_lap(struct fp_ring *r, uint64_t pos)
+{
+	ev_make(&r->slots[pos & r->hdr.mask], pos);
+}
+
 /* What a producer killed inside fp_ring_commit(r, n) leaves: pending stored, the bits of the
  * first @p bits slots set (a commit sets them in order), tail not stored. */
 static void commit_killed_after(struct fp_ring *r, uint32_t n, uint32_t bits)
 {
 	uint64_t tail = atomic_load(&r->prod.tail);
 	atomic_store(&r->prod.pending, tail + n);
-	for (uint32_t i = 0; i < bits; i++)
+	for (uint32_t i = 0; i < bits; i++) {
 		r->slots[(tail + i) & r->hdr.mask].type |= FP_RING_SLOT_FULL;
+	}
 }
 
 START_TEST(test_ring_producer_killed_inside_commit)
 {
-	/* _i: how many of the 4 bits were set (0..4), and whether the consumer took the
-	 * published prefix before the restarted producer's first call. */
+	/* _i: how many of the 4 bits were set (0..4), whether the consumer took the published
+	 * prefix before the restarted producer's first call, and where (a lap boundary near or
+	 * not). */
 	const uint32_t bits = (uint32_t)_i % 5;
-	const bool consumed_first = _i >= 5;
+	const bool consumed_first = _i % 10 >= 5;
+	const uint64_t start = _i >= 10 ? 16 * 3 - 2 : 16 * 6 + 5; /* mid-lap; at a lap start */
 	struct fp_ring *r = ring_new(16);
+	ring_set_pos(r, start);
 	struct fp_event ev[4], out[16];
 	uint32_t nb;
 	for (uint32_t i = 0; i < 2; i++)
 		ev_make(&ev[i], i);
+	for (uint32_t i = 0; i < 16; i++) /* the previous lap's events, consumed */
+		slot_set_prev_lap(r, start - 16 + i);
 	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 2), 2);
 	struct fp_event *w = fp_ring_reserve(r, 4, &nb);
 	ck_assert_uint_eq(nb, 4);
@@ -333,8 +370,8 @@ START_TEST(test_ring_producer_killed_inside_commit)
 	for (uint32_t i = 0; i < 4; i++)
 		ev_make(&ev[i], 100 + i);
 	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 4), 4);
-	ck_assert_uint_eq(atomic_load(&r->prod.tail), 2 + bits + 4);
-	ck_assert_uint_eq(atomic_load(&r->prod.pending), 2 + bits + 4);
+	ck_assert_uint_eq(atomic_load(&r->prod.tail), start + 2 + bits + 4);
+	ck_assert_uint_eq(atomic_load(&r->prod.pending), start + 2 + bits + 4);
 	uint32_t got = fp_ring_dequeue_burst(r, out, 16);
 	ck_assert_uint_eq(got, (consumed_first ? 0 : 2 + bits) + 4);
 	for (uint32_t i = 0; i < got; i++)
@@ -371,8 +408,6 @@ START_TEST(test_ring_consumer_killed_between_peek_and_release)
 	ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 3), 3);
 	for (uint32_t i = 0; i < 3; i++)
 		ck_assert(ev_is(&out[i], i));
-	for (uint32_t i = 0; i < 8; i++)
-		ck_assert_uint_eq(r->slots[i].type & FP_RING_SLOT_FULL, 0);
 	free(r);
 }
 END_TEST
@@ -830,7 +865,7 @@ static Suite *fp_ring_suite(void)
 
 	tc = tcase_create("crash");
 	tcase_set_timeout(tc, 60);
-	tcase_add_loop_test(tc, test_ring_producer_killed_inside_commit, 0, 10);
+	tcase_add_loop_test(tc, test_ring_producer_killed_inside_commit, 0, 20);
 	tcase_add_test(tc, test_ring_consumer_killed_between_peek_and_release);
 	tcase_add_test(tc, test_ring_producer_sigkilled_successor_goes_on);
 	suite_add_tcase(s, tc);
