@@ -201,9 +201,8 @@ inline uint32_t fp_ring_count(const struct fp_ring *r)
 	uint64_t head = atomic_load_explicit(&r->cons.head, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_acquire);
 	if (fp_unlikely(atomic_load_explicit(&r->prod.pending, memory_order_relaxed) != tail))
-		tail = __fp_ring_visible_end(r, tail,
-					     atomic_load_explicit(&r->prod.pending,
-								  memory_order_relaxed));
+		tail = __fp_ring_visible_end(
+			r, tail, atomic_load_explicit(&r->prod.pending, memory_order_relaxed));
 	/* The consumer sees a slot's bit before the producer stores tail (R3): head may pass the
 	 * tail read here by the events of one commit; that ring is empty, not full. */
 	int64_t n = (int64_t)(tail - head);

@@ -13,7 +13,8 @@
  * consumer reads it with an acquire load and clears it before giving the slot back. The
  * labels below are cited at each atomic:
  *
- *   R1  producer: release fence, then set the full bit of each slot    pairs with A2
+ *   R1  producer: set each slot's full bit after writing the slot, with a release store
+ *       (enqueue) or after a release fence (commit)                    pairs with A2
  *   A2  consumer: load-acquire a slot's type byte, bit set, before reading the slot
  *       => the consumer sees every byte of an event once it sees the event's full bit;
  *          one cache line moves per event, the slot's own (the floor of a hop).
@@ -117,9 +118,9 @@ inline uint32_t __fp_ring_cons_avail(struct fp_ring *r, uint64_t head, uint32_t 
 		/* Never past head + capacity: that slot is head's own, full from this lap. */
 		uint64_t end = ready, lim = head + FP_MIN(n, r->cons.capacity);
 		/* A2: pairs with R1; a slot whose full bit is set is fully written. */
-		while (end != lim && (__atomic_load_n(__fp_ring_slot_type(r, end, mask),
-						      __ATOMIC_ACQUIRE) &
-				      FP_RING_SLOT_FULL))
+		while (end != lim &&
+		       (__atomic_load_n(__fp_ring_slot_type(r, end, mask), __ATOMIC_ACQUIRE) &
+			FP_RING_SLOT_FULL))
 			end++;
 		if (end != ready) /* an empty poll writes nothing */
 			atomic_store_explicit(&r->cons.ready, end, memory_order_relaxed);

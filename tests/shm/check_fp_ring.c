@@ -309,7 +309,8 @@ START_TEST(test_ring_reserved_slot_reads_empty_until_commit)
 		} else {
 			ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 4), 4);
 			for (uint32_t i = 0; i < 4; i++)
-				ck_assert(out[i].seq == lap * 4 + i && out[i].type == FP_EV_CONTROL);
+				ck_assert(out[i].seq == lap * 4 + i &&
+					  out[i].type == FP_EV_CONTROL);
 		}
 	}
 	free(r);
@@ -393,7 +394,7 @@ START_TEST(test_ring_consumer_killed_between_peek_and_release)
 		ev_make(&ev[i], i);
 	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 3), 3);
 	const struct fp_event *p = fp_ring_peek(r, 8, &nb);
-	ck_assert_uint_eq(nb, 3); /* the bits are cleared now; killed before the release */
+	ck_assert_uint_eq(nb, 3);    /* the bits are cleared now; killed before the release */
 	p = fp_ring_peek(r, 8, &nb); /* the restarted consumer */
 	ck_assert_uint_eq(nb, 3);
 	for (uint32_t i = 0; i < 3; i++)
@@ -445,8 +446,8 @@ static uint64_t drain_checked(struct fp_ring *r, uint64_t *want)
 	uint32_t got;
 	while ((got = fp_ring_dequeue_burst(r, out, 16)) > 0) {
 		for (uint32_t i = 0; i < got; i++, n++)
-			ck_assert_msg(ev_is(&out[i], *want), "event %" PRIu64 " torn or out of order",
-				      *want),
+			ck_assert_msg(ev_is(&out[i], *want),
+				      "event %" PRIu64 " torn or out of order", *want),
 				(*want)++;
 	}
 	return n;
