@@ -69,7 +69,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/deploy/prometheus/alerts.yml
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/grafana/fastpath.json
         DESTINATION ${CMAKE_INSTALL_DATADIR}/fastpath/grafana)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/docs/operations.md
-        ${CMAKE_SOURCE_DIR}/docs/postgres.md ${CMAKE_SOURCE_DIR}/docs/strategies.md
+        ${CMAKE_SOURCE_DIR}/docs/postgres.md ${CMAKE_SOURCE_DIR}/docs/scale.md
+        ${CMAKE_SOURCE_DIR}/docs/strategies.md
         ${CMAKE_SOURCE_DIR}/deploy/debian/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 

@@ -147,9 +147,11 @@ static int write_report(const char *path, const struct fp_ctl_summary *s, double
 		fprintf(f, "%s[%.4f, %" PRIu64 "]", i ? ", " : "", q[i], s->t2t_quantile_ns[i]);
 	/* The gateway's own rejects, by named reason (issue 16). */
 	fprintf(f,
-		"]}, \"replaces\": %" PRIu64 ", \"gateway_rejects\": %" PRIu64
+		"]}, \"replaces\": %" PRIu64 ", \"tx_backlog\": %" PRIu64 ", \"rx_reads\": %" PRIu64
+		", \"rx_gap_max_ns\": %" PRIu64 ", \"gateway_rejects\": %" PRIu64
 		", \"gateway_reject_reasons\": {",
-		s->replaces_sent, s->gw_rejects);
+		s->replaces_sent, s->gw_tx_backlog, s->gw_rx_reads, s->gw_rx_gap_max_ns,
+		s->gw_rejects);
 	const char *sep = "";
 	for (unsigned i = 0; i < FP_ARRAY_SIZE(s->gw_rejects_by_reason); i++)
 		if (s->gw_rejects_by_reason[i] && fp_gw_reject_name(FP_GW_REJ_FIRST + i)) {

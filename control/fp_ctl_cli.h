@@ -95,6 +95,8 @@ void fp_cli_summary(const struct fp_cli *c, struct fp_ctl_summary *sum);
 const char *fp_cli_worker_state(unsigned s);
 const char *fp_cli_trading_name(unsigned s);
 const char *fp_cli_session_name(unsigned s);
+/** enum fp_gw_transport_kind in words: "tcp", "tls" (no handshake yet), "tls1.2", "tls1.3". */
+const char *fp_cli_transport_name(unsigned t);
 /** Copy a space-padded 8-byte ITCH stock into a C string. */
 void fp_cli_stock(char dst[9], const char src[8]);
 /** Symbol id of @p arg: a number, or a stock name looked up in symtab. 0 if unknown. */

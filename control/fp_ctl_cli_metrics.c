@@ -211,8 +211,22 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 		    g->session == FP_GW_UP);
 		one(f, "fastpath_venue_disconnects_total", "counter", "Venue sessions lost.",
 		    (double)g->nb_disconnects);
+		head(f, "fastpath_venue_ktls", "gauge",
+		     "1 when kernel TLS offload carries the venue session in that direction.");
+		fprintf(f,
+			"fastpath_venue_ktls{direction=\"tx\"} %u\n"
+			"fastpath_venue_ktls{direction=\"rx\"} %u\n",
+			(unsigned)g->ktls_tx, (unsigned)g->ktls_rx);
 		one(f, "fastpath_kill_cancels_total", "counter", "Cancels sent by the kill switch.",
 		    (double)g->nb_kill_cancels);
+		one(f, "fastpath_gateway_tx_backlog_total", "counter",
+		    "Messages send() did not take whole (queued; no tick-to-trade sample).",
+		    (double)g->nb_tx_backlog);
+		one(f, "fastpath_gateway_rx_reads_total", "counter",
+		    "recv() calls on the venue socket.", (double)g->nb_rx_reads);
+		one(f, "fastpath_gateway_rx_gap_max_seconds", "gauge",
+		    "Longest time between two reads of the venue socket while up.",
+		    (double)g->rx_gap_max_ns / 1e9);
 	}
 	const struct fp_risk_breaker_region *brk = fp_cli_region(c, "risk.breaker", NULL);
 	if (brk) {

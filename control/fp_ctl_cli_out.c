@@ -187,6 +187,12 @@ const char *fp_cli_session_name(unsigned s)
 	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
+const char *fp_cli_transport_name(unsigned t)
+{
+	static const char *const names[] = {"tcp", "tls", "tls1.2", "tls1.3"};
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";
+}
+
 void fp_cli_stock(char dst[9], const char src[8])
 {
 	int n = 8;

@@ -147,6 +147,22 @@ int fp_cli_status(struct fp_cli *c)
 	fp_cli_end(o);
 	if (lim)
 		fp_cli_u64(o, "limits_generation", lim->lim.generation);
+	/* The venue session, what carries it (TLS version, kernel TLS offload by direction: the
+	 * log line "venue session up over tls1.3+ktls" says it too), and the send and receive
+	 * paths (docs/gateway.md). */
+	const struct fp_gw_stats *g = fp_cli_region(c, "gw.stats", NULL);
+	if (g && fp_gw_stats_check(g) == 0) {
+		fp_cli_obj(o, "gateway");
+		fp_cli_str(o, "session", fp_cli_session_name(g->session));
+		fp_cli_str(o, "transport", fp_cli_transport_name(g->transport));
+		fp_cli_bool(o, "ktls_tx", g->ktls_tx);
+		fp_cli_bool(o, "ktls_rx", g->ktls_rx);
+		fp_cli_u64(o, "sent", g->nb_sent);
+		fp_cli_u64(o, "tx_backlog", g->nb_tx_backlog);
+		fp_cli_u64(o, "rx_reads", g->nb_rx_reads);
+		fp_cli_dbl(o, "rx_gap_max_us", (double)g->rx_gap_max_ns / 1e3);
+		fp_cli_end(o);
+	}
 	fp_cli_end(o);
 	return FP_CLI_OK;
 }
@@ -250,6 +266,7 @@ int fp_cli_orders(struct fp_cli *c)
 		fp_cli_u64(o, "sent", g->nb_sent);
 		fp_cli_u64(o, "orders_sent", g->nb_orders_sent);
 		fp_cli_u64(o, "replaces_sent", g->nb_replaces_sent);
+		fp_cli_u64(o, "tx_backlog", g->nb_tx_backlog);
 		fp_cli_u64(o, "accepted", g->nb_accepted);
 		fp_cli_u64(o, "fills", g->nb_fills);
 		fp_cli_u64(o, "canceled", g->nb_canceled);
@@ -458,6 +475,9 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "adopted", g->nb_adopted);
 		/* Logins held until md had every symbol name (fp_gw_cfg.wait_directory). */
 		fp_cli_u64(o, "directory_waits", g->nb_directory_waits);
+		fp_cli_str(o, "transport", fp_cli_transport_name(g->transport));
+		fp_cli_bool(o, "ktls_tx", g->ktls_tx);
+		fp_cli_bool(o, "ktls_rx", g->ktls_rx);
 		fp_cli_end(o);
 	}
 	const struct fp_hist *t2t = fp_cli_region(c, "gw.t2t", NULL);

@@ -25,6 +25,9 @@
  *       packets and one md packet carries many messages, so with one round a pass the
  *       book of a fused worker that lost CPU time fell behind, and the md ring overran
  *       (issue 18: "book applied 209500 of 213879 md events" under load).
+ *   (5) A worker polls its stages in pipeline order (fp_ctl_stages[]), whatever order
+ *       its config lists them in (sort_stages): an intent made in a pass is checked by
+ *       risk and sent by the gateway in that pass, before the next receive poll.
  */
 #include <assert.h>
 #include <errno.h>
@@ -192,6 +195,29 @@ static int load_restart(struct fp_ctl_pipeline *p)
 	return 0;
 }
 
+/* Invariant (5): a worker polls its stages in pipeline order (fp_ctl_stages[]: md, book,
+ * strategies, risk, gateway, store), whatever order its config lists them in, so that what
+ * one stage hands on in a pass reaches the stages after it in that pass: an intent made by
+ * the strategies is checked and sent before the next receive poll (issue 15). */
+static unsigned pipeline_rank(const struct fp_ctl_stage_ops *ops)
+{
+	unsigned i = 0;
+	while (fp_ctl_stages[i] && fp_ctl_stages[i] != ops)
+		i++;
+	return i;
+}
+
+static void sort_stages(struct fp_ctl_worker_spec *spec)
+{
+	for (unsigned i = 1; i < spec->nb_stages; i++) {
+		const struct fp_ctl_stage_ops *ops = spec->stages[i];
+		unsigned j = i;
+		for (; j > 0 && pipeline_rank(spec->stages[j - 1]) > pipeline_rank(ops); j--)
+			spec->stages[j] = spec->stages[j - 1];
+		spec->stages[j] = ops;
+	}
+}
+
 static int load_worker(struct fp_ctl_pipeline *p, const struct fp_cfg_node *w,
 		       enum fp_idle_policy idle, unsigned budget,
 		       const struct fp_ctl_stage_ops **placed, unsigned *nb_placed)
@@ -259,6 +285,7 @@ static int load_worker(struct fp_ctl_pipeline *p, const struct fp_cfg_node *w,
 	if (spec->nb_stages == 0)
 		return fp_err_set(-EINVAL, "%s:%u: worker '%s' has no stages", fp_cfg_name(p->cfg),
 				  fp_cfg_line(stages), name);
+	sort_stages(spec);
 	for (unsigned i = 0; i < p->nb_workers; i++)
 		if (!strcmp(p->workers[i].name, name))
 			return fp_err_set(-EINVAL, "%s:%u: two workers named '%s'",

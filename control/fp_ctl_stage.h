@@ -54,6 +54,9 @@ struct fp_ctl_summary {
 	uint64_t orders_sent, acks, fills, cancels, venue_rejects, filled_shares;
 	uint64_t open_orders;   /**< orders the gateway has open at the venue */
 	uint64_t replaces_sent; /**< replaces the gateway sent (orders_sent: new orders sent) */
+	/** Messages send() did not take whole (queued in the gateway's backlog), the gateway's
+	 *  recv() calls, and the longest time between two of them while up (ns). */
+	uint64_t gw_tx_backlog, gw_rx_reads, gw_rx_gap_max_ns;
 	/** Orders the gateway refused itself, in all and by reason (index: FP_GW_REJ_* - 0x80,
 	 *  names from fp_gw_reject_name()). */
 	uint64_t gw_rejects, gw_rejects_by_reason[16];

@@ -291,6 +291,9 @@ static void gw_report(const struct fp_ctl_env *env, struct fp_ctl_summary *sum)
 		/* What reached the venue, not what risk passed (issue 16). */
 		sum->orders_sent = st->nb_orders_sent;
 		sum->replaces_sent = st->nb_replaces_sent;
+		sum->gw_tx_backlog = st->nb_tx_backlog;
+		sum->gw_rx_reads = st->nb_rx_reads;
+		sum->gw_rx_gap_max_ns = st->rx_gap_max_ns;
 		sum->gw_rejects = st->nb_local_rejects;
 		for (unsigned i = 0; i < FP_GW_REJ_NB; i++)
 			sum->gw_rejects_by_reason[i] = st->nb_local_by_reason[i];

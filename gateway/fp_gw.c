@@ -7,8 +7,8 @@
  * and its numbered invariants: fp_gw_order.c.
  *
  * One worker thread. Everything is allocated in fp_gw_init(); the poll loop does not
- * allocate, and its syscalls are send(), one recv() per poll, and connect()/poll() while
- * the session is down.
+ * allocate, and its syscalls are send(), a recv() every rx_interval_us at most while the
+ * session is up (read_due), and connect()/poll() while the session is down.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -72,6 +72,8 @@ static void on_new(struct fp_gw *gw, const struct fp_event *ev)
 		return local_reject(gw, ev, FP_GW_REJ_TABLE_FULL);
 	fp_gw_jrnl_order(gw, ev, o->user_ref_num); /* invariant (5) */
 	uint64_t handed;
+	/* A tick-to-trade sample only when send() took the order whole: one queued in the
+	 * backlog (enter() returns 1, nb_tx_backlog) leaves later, at a time not measured. */
 	if (gw->proto->enter(gw, o, &handed) == 0 && ev->t_rx) {
 		uint64_t decide = ev->u.order.t_decide;
 		if (gw->cfg.t2t_hist)
@@ -163,11 +165,11 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 {
 	uint32_t nb;
 	/* Each event may add one local reject: only take what the exec ring can answer. */
-	uint32_t room = fp_gw_exec_room(gw);
+	uint32_t room = fp_gw_exec_room(gw, budget);
 	const struct fp_event *evs = fp_ring_peek(gw->cfg.order_ring, FP_MIN(budget, room), &nb);
-	/* Journal room, read once per batch: each event adds at most one record (its order
+	/* Journal room, once per batch: each event adds at most one record (its order
 	 * message or its local reject). */
-	uint32_t jroom = nb ? fp_gw_jrnl_room(gw) : 0;
+	uint32_t jroom = nb ? fp_gw_jrnl_room(gw, nb + FP_GW_EXEC_RESERVE) : 0;
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st->nb_orders_in++;
@@ -234,9 +236,34 @@ static void kill_switch(struct fp_gw *gw)
 	gw->st->killed = 2; /* done */
 }
 
+/* Whether this poll reads the venue's socket (docs/gateway.md, "Reading the venue"): every
+ * poll until the session is up; then at most every rx_interval_us, and not in a poll that
+ * took order events (@p taken) unless the read is a whole interval late, so that the recv()
+ * never stands between an order and the next md poll, yet reads never starve. */
+static bool read_due(const struct fp_gw *gw, unsigned taken)
+{
+	if (gw->state != FP_GW_UP || gw->cfg.rx_interval_us < 0)
+		return true;
+	if (gw->now_ns < gw->next_read_ns)
+		return false;
+	return taken == 0 ||
+	       gw->now_ns >= gw->next_read_ns + (uint64_t)gw->cfg.rx_interval_us * 1000u;
+}
+
+static void read_venue(struct fp_gw *gw)
+{
+	if (gw->state == FP_GW_UP && gw->last_read_ns &&
+	    gw->now_ns - gw->last_read_ns > gw->st->rx_gap_max_ns)
+		gw->st->rx_gap_max_ns = gw->now_ns - gw->last_read_ns;
+	gw->last_read_ns = gw->now_ns;
+	gw->proto->read(gw);
+	if (gw->cfg.rx_interval_us > 0)
+		gw->next_read_ns = gw->now_ns + (uint64_t)gw->cfg.rx_interval_us * 1000u;
+}
+
 unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 {
-	unsigned work = 0;
+	unsigned work = 0, taken;
 	gw->now_ns = fp_gw_mono_ns();
 	if (gw->cfg.ctl && fp_shm_ctl_killed(gw->cfg.ctl)) {
 		if (gw->st->killed != 2)
@@ -245,7 +272,8 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 		/* Re-armed (fastpath-ctl unkill): orders flow again (issue 16). */
 		gw->st->killed = 0;
 	}
-	work += take_orders(gw, budget);
+	taken = take_orders(gw, budget);
+	work += taken;
 	switch (gw->state) {
 	case FP_GW_DOWN:
 		if (gw->now_ns < gw->retry_at_ns)
@@ -266,12 +294,8 @@ unsigned fp_gw_poll(struct fp_gw *gw, unsigned budget)
 		break;
 	default:
 		fp_gw_tx_flush(gw);
-		if (gw->fd >= 0 && (gw->state != FP_GW_UP || gw->now_ns >= gw->next_read_ns)) {
-			gw->proto->read(gw);
-			if (gw->cfg.rx_interval_us > 0)
-				gw->next_read_ns =
-					gw->now_ns + (uint64_t)gw->cfg.rx_interval_us * 1000u;
-		}
+		if (gw->fd >= 0 && read_due(gw, taken))
+			read_venue(gw);
 		if (gw->fd >= 0)
 			work += gw->proto->input(gw, budget);
 		if (gw->fd < 0)
@@ -375,8 +399,7 @@ int fp_gw_init(struct fp_gw *gw, const struct fp_gw_cfg *cfg)
 	gw->free_list = calloc(c->max_orders, sizeof(uint32_t));
 	gw->tx = malloc(FP_GW_TX_BACKLOG);
 	gw->rx = malloc(sizeof(*gw->rx));
-	gw->jbuf = aligned_alloc(FP_CACHE_LINE, FP_GW_JBUF * sizeof(*gw->jbuf));
-	if (!gw->orders || !gw->free_list || !gw->tx || !gw->rx || !gw->jbuf ||
+	if (!gw->orders || !gw->free_list || !gw->tx || !gw->rx ||
 	    fp_hmap_init(&gw->id_map, c->max_orders) < 0 ||
 	    fp_hmap_init(&gw->urn_map, 2 * c->max_orders) < 0) {
 		fp_gw_fini(gw);
@@ -425,8 +448,6 @@ void fp_gw_fini(struct fp_gw *gw)
 	fp_hmap_fini(&gw->urn_map);
 	free(gw->tx);
 	free(gw->rx);
-	free(gw->jbuf);
-	gw->jbuf = NULL;
 	gw->orders = NULL;
 	gw->free_list = NULL;
 	gw->tx = NULL;

@@ -7,8 +7,9 @@
  * Who may call: one worker thread (the stage's placement is the supervisor's business).
  * fp_gw_init() allocates and may block briefly (cold path). fp_gw_poll() never allocates,
  * never blocks and never logs; its syscalls are the order's send() (the one syscall of
- * tick-to-trade, TCP_NODELAY, non-blocking), one non-blocking recv() per poll at most, and
- * a connect()/poll() while (re)connecting. Clocks are read through the vDSO.
+ * tick-to-trade, TCP_NODELAY, non-blocking), a non-blocking recv() every rx_interval_us at
+ * most while up (never in front of an order: docs/gateway.md, "Reading the venue"), and a
+ * connect()/poll() while (re)connecting. Clocks are read through the vDSO.
  *
  * Rings: in, `order_ring` of FP_EV_ORDER_NEW / CANCEL / REPLACE / MASS_CANCEL (struct
  * fp_ev_order; symbol_id indexes cfg.symtab, read through its API); out, `exec_ring` of FP_EV_EXEC_ACCEPTED /
@@ -35,8 +36,8 @@
  * pushed on the journal ring (seq = its UserRefNum) before send(); with fewer than
  * FP_GW_EXEC_RESERVE free journal slots an order event is refused locally
  * (FP_GW_REJ_JOURNAL, nb_journal_full). J3: the exec reports of one venue message go to the
- * exec rings as they are made and to the journal ring together after it (one bulk push, so a
- * replace's two reports are never split); seq = the message's SoupBinTCP sequence number
+ * exec rings as they are made and to the journal ring together after it (written in place,
+ * one commit, so a replace's two reports are never split); seq = the message's SoupBinTCP sequence number
  * (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's UserRefNum. While the
  * journal ring has fewer than FP_GW_EXEC_RESERVE free slots the socket is not read
  * (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
@@ -112,9 +113,6 @@ enum fp_gw_tls_mode {
 /** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
  *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
 #define FP_GW_VENUE_SYNCED 1
-
-/** Journal records buffered while one venue message is applied (pushed together). */
-#define FP_GW_JBUF 8
 
 /** Reasons of gateway-made rejects (fp_ev_exec.reason); venue reasons are below 0x80.
  *  Names: fp_gw_reject_name(). */
@@ -207,7 +205,9 @@ struct fp_gw_cfg {
 	uint32_t backoff_max_ms;      /**< longest reconnect delay (default 5000) */
 	int32_t rx_interval_us;       /**< while up, read the venue at most this often (default
 					 20 when 0; negative: every poll), so that an idle recv()
-					 does not sit in every turn of a fused hot loop */
+					 does not sit in every turn of a fused hot loop; a poll
+					 that took orders leaves a due read to a later poll, by
+					 one more interval at most (docs/gateway.md) */
 	const struct fp_shm_ctl *ctl; /**< kill switch, NULL = none */
 	struct fp_hist *t2t_hist;     /**< TSC handing the bytes to send() - t_rx, per new order */
 	struct fp_hist *decide_hist;  /**< hop md+book+strategy: t_decide - t_rx (NULL = none) */
@@ -225,10 +225,20 @@ struct fp_gw_cfg {
 	const char *tls_key_file;    /**< its key; passphrase from FP_GW_TLS_KEY_PASSPHRASE */
 };
 
+/* Layout version 3: transport, ktls_tx, ktls_rx (were pad0); nb_tx_backlog, nb_rx_reads,
+ * rx_gap_max_ns (were reserved). */
 #define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
-#define FP_GW_STATS_VERSION 2
+#define FP_GW_STATS_VERSION 3
 /** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
 #define FP_GW_REJ_SLOTS     16
+
+/** fp_gw_stats.transport: what carries the venue session (TLS: the last handshake's). */
+enum fp_gw_transport_kind {
+	FP_GW_TRANSPORT_TCP = 0,   /**< plain TCP (tls = "off") */
+	FP_GW_TRANSPORT_TLS = 1,   /**< TLS, no handshake done yet */
+	FP_GW_TRANSPORT_TLS12 = 2, /**< TLS 1.2 (OpenSSL) */
+	FP_GW_TRANSPORT_TLS13 = 3, /**< TLS 1.3 (OpenSSL) */
+};
 
 /**
  * The gateway's counters, laid out for a segment region ("gw.stats"; cfg.stats): single
@@ -267,11 +277,14 @@ struct fp_gw_stats {
 	uint64_t kill_latency_ns; /**< kill word set -> last kill cancel sent */
 	uint64_t next_seq;        /**< next sequenced message expected from the venue */
 	uint32_t next_user_ref_num;
-	uint32_t nb_open; /**< orders not final */
-	uint8_t session;  /**< enum fp_gw_session_state */
-	uint8_t breaker;  /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
-	uint8_t killed;   /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
-	uint8_t pad0[5];  /**< explicit: no implicit padding in a shared layout */
+	uint32_t nb_open;  /**< orders not final */
+	uint8_t session;   /**< enum fp_gw_session_state */
+	uint8_t breaker;   /**< 1 after a venue disconnect, until fp_gw_reset_breaker */
+	uint8_t killed;    /**< 1 kill seen, 2 its cancels sent; 0 again once re-armed */
+	uint8_t transport; /**< enum fp_gw_transport_kind of the session (TLS: once handshaken) */
+	uint8_t ktls_tx;   /**< 1: the kernel does the TLS record layer of what we send */
+	uint8_t ktls_rx;   /**< 1: the kernel decrypts what we receive (kernel TLS offload) */
+	uint8_t pad0[2];   /**< explicit: no implicit padding in a shared layout */
 	/* journal (shm/fp_journal.h) and recovery */
 	uint64_t nb_journal_full;       /**< orders refused locally: journal ring full (J2) */
 	uint64_t nb_journal_stalls;     /**< polls that stopped reading: journal ring full (J3) */
@@ -287,7 +300,12 @@ struct fp_gw_stats {
 	uint64_t nb_relived; /**< lost orders the venue accepted after all (sync ended early) */
 	uint64_t nb_recover_skipped; /**< order events handled before the crash, seen again */
 	uint64_t nb_directory_waits; /**< login attempts held: md's directory not yet whole */
-	uint64_t reserved[6];        /**< to a whole number of cache lines; zero */
+	/* send and receive paths (docs/gateway.md, "Reading the venue") */
+	uint64_t nb_tx_backlog; /**< messages send() did not take whole: queued in the backlog
+				     (a new order among them gives no tick-to-trade sample) */
+	uint64_t nb_rx_reads;   /**< recv() calls on the venue socket */
+	uint64_t rx_gap_max_ns; /**< longest time between two reads while the session is up */
+	uint64_t reserved[3];   /**< to a whole number of cache lines; zero */
 } FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
@@ -297,7 +315,7 @@ static_assert(offsetof(struct fp_gw_stats, version) == offsetof(struct fp_stats_
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
 static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
 static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
-static_assert(offsetof(struct fp_gw_stats, reserved) == 464, "fp_gw_stats tail");
+static_assert(offsetof(struct fp_gw_stats, reserved) == 488, "fp_gw_stats tail");
 static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
 /** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */
@@ -316,14 +334,14 @@ struct fp_gw {
 	uint64_t now_ns;
 	uint64_t last_rx_ns;
 	uint64_t next_read_ns; /**< read throttle (cfg.rx_interval_us) */
+	uint64_t last_read_ns; /**< the last recv() (stats.rx_gap_max_ns) */
 	uint64_t last_tx_ns;
 	uint64_t retry_at_ns;
 	uint32_t backoff_ms;
 	uint32_t tx_len;
 	uint8_t *tx; /**< FP_GW_TX_BACKLOG bytes not yet taken by the socket */
 	struct fp_soup_rx *rx;
-	struct fp_event *jbuf; /**< journal records of the message being applied (FP_GW_JBUF) */
-	uint32_t nb_jbuf;
+	uint32_t nb_jbuf;        /**< journal records written in place, not yet committed (J3) */
 	uint32_t rec_replace;    /**< recovery: slot + 1 of a replace whose old leg ended */
 	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
 	uint8_t rec_session_set; /**< the session requested at login came from the journal */

@@ -21,12 +21,15 @@
  *   in sequence      applied, next_seq + 1 (invariant 1 of fp_gw_order.c; an applied
  *                    report is journaled with seq = its MsgSeqNum, J3).
  *   too high         not applied: one ResendRequest (7 = expected, 16 = 0); it comes again.
+ *                    While one is out no other is sent (16 = 0 covers what follows).
  *   too low          PossDupFlag=Y: a duplicate, ignored; otherwise Logout and drop.
  *   SequenceReset    gap fill (123=Y) in sequence, or reset: next_seq = NewSeqNo (only up).
  *   ResendRequest    answered with one SequenceReset-GapFill (PossDupFlag=Y, OrigSendingTime):
  *                    an order is never sent twice; a new order the venue missed is entered
  *                    again after the sync with a new MsgSeqNum (fp_gw_sm_synced), a
- *                    recovered one is released as lost.
+ *                    recovered one is released as lost. Inside the session, the order
+ *                    messages the gap fill covers (the venue never applies them) are sent
+ *                    again after it with new MsgSeqNums (resend_gap_filled).
  *   TestRequest      answered by a Heartbeat with its TestReqID; a venue silent for 1.2
  *                    heartbeat intervals gets a TestRequest; timeout_ms of silence drops.
  *   Reject (3), BusinessMessageReject (j) of an order message: mapped back by RefSeqNum
@@ -73,6 +76,7 @@ struct fix_sent {
 	uint64_t seq;
 	uint32_t urn; /* the order's (new, cancel) or the pending leg's (replace) */
 	uint8_t kind; /* enum fix_kind */
+	uint8_t tif;  /* a replace's TimeInForce (sent again after a gap fill) */
 };
 
 enum fix_tmpl_id {
@@ -187,12 +191,13 @@ static char fix_tif(uint8_t tif)
 	return tif == FP_TIF_IOC ? '3' : tif == FP_TIF_GTX ? '5' : '0';
 }
 
-static void note_sent(struct fp_gw *gw, uint64_t seq, uint32_t urn, uint8_t kind)
+static void note_sent(struct fp_gw *gw, uint64_t seq, uint32_t urn, uint8_t kind, uint8_t tif)
 {
 	struct fix_sent *s = &gw->fix->sent[seq % FIX_SENT_RING];
 	s->seq = seq;
 	s->urn = urn;
 	s->kind = kind;
+	s->tif = tif;
 }
 
 static int fix_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc)
@@ -213,7 +218,7 @@ static int fix_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *ha
 	fp_fix_put_str(&w, FP_FIX_TAG_SYMBOL, sym, ns ? ns : 1);
 	fp_fix_put_char(&w, FP_FIX_TAG_TIME_IN_FORCE, fix_tif(o->tif));
 	fp_fix_put_utc(&w, FP_FIX_TAG_TRANSACT_TIME, mono_to_wall());
-	note_sent(gw, seq, o->user_ref_num, K_NEW);
+	note_sent(gw, seq, o->user_ref_num, K_NEW, o->tif);
 	gw->st->nb_orders_sent++;
 	*handed_tsc = fp_tsc_now();
 	return finish(gw, &w);
@@ -235,7 +240,7 @@ static int send_cancel(struct fp_gw *gw, const struct fp_gw_order *o)
 	fp_fix_put_char(&w, FP_FIX_TAG_SIDE, fix_side(o->side));
 	fp_fix_put_str(&w, FP_FIX_TAG_SYMBOL, sym, ns ? ns : 1);
 	fp_fix_put_utc(&w, FP_FIX_TAG_TRANSACT_TIME, mono_to_wall());
-	note_sent(gw, seq, o->user_ref_num, K_CANCEL);
+	note_sent(gw, seq, o->user_ref_num, K_CANCEL, 0);
 	return finish(gw, &w);
 }
 
@@ -290,7 +295,7 @@ static int fix_replace(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t ti
 	fp_fix_put_str(&w, FP_FIX_TAG_SYMBOL, sym, ns ? ns : 1);
 	fp_fix_put_char(&w, FP_FIX_TAG_TIME_IN_FORCE, fix_tif(tif));
 	fp_fix_put_utc(&w, FP_FIX_TAG_TRANSACT_TIME, mono_to_wall());
-	note_sent(gw, seq, o->pend_user_ref_num, K_REPLACE);
+	note_sent(gw, seq, o->pend_user_ref_num, K_REPLACE, tif);
 	return finish(gw, &w);
 }
 
@@ -357,6 +362,42 @@ static void end_session(struct fp_gw *gw, const char *why)
 	fp_gw_session_drop(gw);
 }
 
+/* The gap fill just sent skipped order messages of this connection, [@p from, @p to): the
+ * venue asked for them again, so it never applied them (a venue that queued them while it
+ * waited for the gap discards them once the gap is filled past them). Each is sent again
+ * with a new MsgSeqNum, if its order still waits for it: a new order (same ClOrdID), a
+ * cancel, a replace. Nothing is lost, nothing is applied twice. Cold: a ResendRequest
+ * inside the session. Only the last FIX_SENT_RING messages are known. */
+static void resend_gap_filled(struct fp_gw *gw, uint64_t from, uint64_t to)
+{
+	struct gw_fix_lost {
+		uint32_t urn;
+		uint8_t kind, tif;
+	} lost[FIX_SENT_RING];
+	unsigned n = 0;
+	if (to - from > FIX_SENT_RING)
+		from = to - FIX_SENT_RING;
+	for (uint64_t q = from; q < to; q++) { /* copied first: resending overwrites slots */
+		const struct fix_sent *s = &gw->fix->sent[q % FIX_SENT_RING];
+		if (s->seq == q && s->kind != K_NONE)
+			lost[n++] = (struct gw_fix_lost){s->urn, s->kind, s->tif};
+	}
+	for (unsigned i = 0; i < n && gw->fd >= 0; i++) {
+		uint32_t v = fp_gw_find_urn(gw, lost[i].urn);
+		if (v == NIL)
+			continue;
+		struct fp_gw_order *o = &gw->orders[v - 1];
+		if (lost[i].kind == K_NEW && o->state == FP_GW_PENDING_NEW &&
+		    o->user_ref_num == lost[i].urn)
+			fix_enter(gw, o, &(uint64_t){0});
+		else if (lost[i].kind == K_CANCEL && o->pending == FP_GW_PEND_CANCEL)
+			send_cancel(gw, o);
+		else if (lost[i].kind == K_REPLACE && o->pending == FP_GW_PEND_REPLACE &&
+			 o->pend_user_ref_num == lost[i].urn)
+			fix_replace(gw, o, lost[i].tif);
+	}
+}
+
 static void send_resend_request(struct fp_gw *gw, uint64_t from)
 {
 	uint8_t buf[FIX_TX_BUF];
@@ -392,6 +433,8 @@ static void answer_resend(struct fp_gw *gw, const struct fp_fix_msg *m)
 	fp_fix_put_char(&w, FP_FIX_TAG_GAP_FILL_FLAG, 'Y');
 	fp_fix_put_u64(&w, FP_FIX_TAG_NEW_SEQ_NO, upto);
 	finish(gw, &w);
+	if (b >= f->logon_seq) /* before our Logon: fp_gw_sm_synced enters them again */
+		resend_gap_filled(gw, b, upto);
 }
 
 /* ---- venue reports ---- */
@@ -645,8 +688,11 @@ static void check_sync(struct fp_gw *gw)
 static void ask_resend(struct fp_gw *gw, uint64_t upto)
 {
 	struct fp_gw_fix *f = gw->fix;
-	if (f->resend_to != 0 && f->resend_to >= upto)
-		return; /* one request covers it (EndSeqNo 0: everything) */
+	if (f->resend_to != 0) { /* one request covers it (EndSeqNo 0: everything) */
+		if (upto > f->resend_to)
+			f->resend_to = upto;
+		return;
+	}
 	gw->st->nb_seq_gaps++;
 	f->resend_to = upto;
 	send_resend_request(gw, gw->st->next_seq);

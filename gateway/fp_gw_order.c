@@ -84,33 +84,50 @@ void fp_gw_del_id(struct fp_gw *gw, uint64_t id)
 	(void)fp_hmap_del(&gw->id_map, id);
 }
 
-/* ---- journal (J2, J3): ring enqueues only ---- */
+/* ---- journal (J2, J3): written in place on the journal ring ---- */
 
-uint32_t fp_gw_jrnl_room(const struct fp_gw *gw)
+/* Records are written straight into the journal ring's free slots (fp_ring_slot) and
+ * published by one commit (fp_gw_jrnl_flush): no staging copy, and the records of one
+ * venue message (a replace's two reports) are published together even across the ring's
+ * wrap point (J3). nb_jbuf counts the records written and not yet committed. The room is
+ * the ring's cached figure (fp_ring_room): the store's head is read only when the cache
+ * shows too little. */
+
+uint32_t fp_gw_jrnl_room(const struct fp_gw *gw, uint32_t want)
 {
-	const struct fp_ring *j = gw->cfg.journal_ring;
+	struct fp_ring *j = gw->cfg.journal_ring;
 	if (!j)
 		return UINT32_MAX;
-	uint32_t used = fp_ring_count(j) + gw->nb_jbuf;
-	return used < fp_ring_capacity(j) ? fp_ring_capacity(j) - used : 0;
+	uint32_t room = fp_ring_room(j, want + gw->nb_jbuf);
+	return room > gw->nb_jbuf ? room - gw->nb_jbuf : 0;
 }
 
-/* Push what is buffered; invariants (4) and (5) keep room for it, so a shortfall (only the
- * kill switch and lost-order rejects may outrun the room) is counted, never waited for. */
+/* Publish what is written; invariants (4) and (5) keep room for it. */
 void fp_gw_jrnl_flush(struct fp_gw *gw)
 {
 	if (gw->nb_jbuf == 0)
 		return;
-	uint32_t n = fp_ring_enqueue_burst(gw->cfg.journal_ring, gw->jbuf, gw->nb_jbuf);
-	gw->st->nb_journal_unrecorded += gw->nb_jbuf - n;
+	fp_ring_commit(gw->cfg.journal_ring, gw->nb_jbuf);
 	gw->nb_jbuf = 0;
+}
+
+/* The next free journal slot, NULL (counted) when the ring has none: only the kill switch
+ * and lost-order rejects may outrun the room the invariants keep, and a record is never
+ * waited for. */
+static struct fp_event *jrnl_next(struct fp_gw *gw)
+{
+	if (fp_gw_jrnl_room(gw, 1) == 0) {
+		gw->st->nb_journal_unrecorded++;
+		return NULL;
+	}
+	return fp_ring_slot(gw->cfg.journal_ring, gw->nb_jbuf++);
 }
 
 void fp_gw_jrnl_add(struct fp_gw *gw, const struct fp_event *ev)
 {
-	if (gw->nb_jbuf == FP_GW_JBUF)
-		fp_gw_jrnl_flush(gw);
-	gw->jbuf[gw->nb_jbuf++] = *ev;
+	struct fp_event *slot = jrnl_next(gw);
+	if (slot)
+		*slot = *ev;
 }
 
 /* J2: the order message @p ev (as taken from the order ring, or made by the gateway) with
@@ -119,60 +136,72 @@ void fp_gw_jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn)
 {
 	if (!gw->cfg.journal_ring)
 		return;
-	fp_gw_jrnl_add(gw, ev);
-	gw->jbuf[gw->nb_jbuf - 1].seq = urn;
+	struct fp_event *slot = jrnl_next(gw);
+	if (slot) {
+		*slot = *ev;
+		slot->seq = urn;
+	}
 	fp_gw_jrnl_flush(gw);
 }
 
 /* ---- exec reports ---- */
 
+/* Written in place in the first exec ring's next slot and published at once; the second
+ * ring and the journal get copies of that slot. */
 void fp_gw_exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
 		     int64_t price, uint32_t shares, uint64_t match, uint8_t reason)
 {
-	struct fp_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
+	struct fp_event spare;
+	uint32_t got;
+	struct fp_event *ev = fp_ring_reserve(gw->cfg.exec_ring, 1, &got);
+	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
+	 * while taking an order event, which checks the room too. Without room (never) the
+	 * report still reaches the second ring and the journal. */
+	if (fp_unlikely(!got))
+		ev = &spare;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
 	/* After a login the venue sends what was missed before it answers the Account Query:
 	 * reports made while SYNCING are replays. */
-	ev.flags = gw->state == FP_GW_SYNCING ? FP_EVF_REPLAY : 0;
-	ev.source = o ? o->strategy_id : 0;
-	ev.symbol_id = o ? o->symbol_id : 0;
-	ev.seq = gw->cur_seq; /* J3: the venue's sequence number, 0 for a local reject */
-	ev.t_rx = fp_tsc_now();
-	ev.u.exec.client_order_id = id;
-	ev.u.exec.price = price;
-	ev.u.exec.shares = shares;
-	ev.u.exec.leaves_shares = o ? o->leaves : 0;
-	ev.u.exec.match_number = match;
-	ev.u.exec.strategy_id = o ? o->strategy_id : 0;
-	ev.u.exec.side = o ? o->side : 0;
-	ev.u.exec.reason = reason;
-	ev.u.exec.reserved = o ? o->user_ref_num : 0; /* recovery maps reports by it */
-	/* Invariant (4) guarantees room for venue-driven reports; a local reject is only made
-	 * while taking an order event, which checks the room too. */
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
+	ev->flags = gw->state == FP_GW_SYNCING ? FP_EVF_REPLAY : 0;
+	ev->source = o ? o->strategy_id : 0;
+	ev->symbol_id = o ? o->symbol_id : 0;
+	ev->seq = gw->cur_seq; /* J3: the venue's sequence number, 0 for a local reject */
+	ev->t_rx = fp_tsc_now();
+	ev->u.exec.client_order_id = id;
+	ev->u.exec.price = price;
+	ev->u.exec.shares = shares;
+	ev->u.exec.leaves_shares = o ? o->leaves : 0;
+	ev->u.exec.match_number = match;
+	ev->u.exec.strategy_id = o ? o->strategy_id : 0;
+	ev->u.exec.side = o ? o->side : 0;
+	ev->u.exec.reason = reason;
+	ev->u.exec.reserved = o ? o->user_ref_num : 0; /* recovery maps reports by it */
 	if (gw->cfg.exec_ring2)
-		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
+		fp_ring_enqueue_burst(gw->cfg.exec_ring2, ev, 1);
 	if (gw->cfg.journal_ring)
-		fp_gw_jrnl_add(gw, &ev); /* J3: journaled after the exec rings (jrnl_flush) */
+		fp_gw_jrnl_add(gw, ev); /* J3: committed after the exec rings (jrnl_flush) */
+	if (fp_likely(got))
+		fp_ring_commit(gw->cfg.exec_ring, 1);
 }
 
-uint32_t fp_gw_exec_room(const struct fp_gw *gw)
+/* The room of the exec rings, from their cached figures (fp_ring_room): a consumer's head
+ * is read only when the cache shows fewer than @p want free. */
+uint32_t fp_gw_exec_room(const struct fp_gw *gw, uint32_t want)
 {
-	uint32_t room = fp_ring_capacity(gw->cfg.exec_ring) - fp_ring_count(gw->cfg.exec_ring);
+	uint32_t room = fp_ring_room(gw->cfg.exec_ring, want);
 	if (gw->cfg.exec_ring2)
-		room = FP_MIN(room, fp_ring_capacity(gw->cfg.exec_ring2) -
-					    fp_ring_count(gw->cfg.exec_ring2));
+		room = FP_MIN(room, fp_ring_room(gw->cfg.exec_ring2, want));
 	return room;
 }
 
 bool fp_gw_input_room(struct fp_gw *gw)
 {
-	if (fp_gw_exec_room(gw) < FP_GW_EXEC_RESERVE) {
+	if (fp_gw_exec_room(gw, FP_GW_EXEC_RESERVE) < FP_GW_EXEC_RESERVE) {
 		gw->st->nb_exec_stalls++;
 		return false;
 	}
-	if (fp_gw_jrnl_room(gw) < FP_GW_EXEC_RESERVE) {
+	if (fp_gw_jrnl_room(gw, FP_GW_EXEC_RESERVE) < FP_GW_EXEC_RESERVE) {
 		gw->st->nb_journal_stalls++;
 		return false;
 	}

@@ -47,7 +47,8 @@ struct fp_gw_proto {
 	void (*heartbeat)(struct fp_gw *gw);
 	/** Best-effort logout before close (fini). */
 	void (*logout)(struct fp_gw *gw);
-	/** New order @p o; *handed_tsc = TSC when its bytes went to send(). @return 0 or -1. */
+	/** New order @p o; *handed_tsc = TSC when its bytes went to send(). @return 0 (send()
+	 *  took it whole), 1 (it waits in the backlog, fp_gw_tx) or -1. */
 	int (*enter)(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc);
 	/** Cancel @p o down to @p leave_qty open (0 = all). */
 	int (*cancel)(struct fp_gw *gw, const struct fp_gw_order *o, uint32_t leave_qty);
@@ -162,13 +163,17 @@ struct fp_gw_order *fp_gw_order_relive(struct fp_gw *gw, struct fp_gw_order *old
 /** The symbol name of @p symbol_id through the symbol table's API; false when unknown. */
 bool fp_gw_symbol(const struct fp_gw *gw, uint32_t symbol_id, char out[8]);
 
-uint32_t fp_gw_jrnl_room(const struct fp_gw *gw);
+/** Journal slots free beyond the records written and not committed (UINT32_MAX: no
+ *  journal); the store's head is read only when the cached room is below @p want. */
+uint32_t fp_gw_jrnl_room(const struct fp_gw *gw, uint32_t want);
 void fp_gw_jrnl_flush(struct fp_gw *gw);
 void fp_gw_jrnl_add(struct fp_gw *gw, const struct fp_event *ev);
 void fp_gw_jrnl_order(struct fp_gw *gw, const struct fp_event *ev, uint32_t urn);
 void fp_gw_exec_emit(struct fp_gw *gw, uint8_t type, const struct fp_gw_order *o, uint64_t id,
 		     int64_t price, uint32_t shares, uint64_t match, uint8_t reason);
-uint32_t fp_gw_exec_room(const struct fp_gw *gw);
+/** Free slots of the exec ring(s); a consumer's head is read only when the cached room is
+ *  below @p want. */
+uint32_t fp_gw_exec_room(const struct fp_gw *gw, uint32_t want);
 /** Room for one more venue message's reports and journal records (invariant 4, J3); when
  *  there is none, the stall is counted and the adapter stops reading. */
 bool fp_gw_input_room(struct fp_gw *gw);
@@ -193,6 +198,8 @@ void fp_gw_sm_synced(struct fp_gw *gw, uint32_t venue_next_urn);
 
 /* ---- fp_gw_sess.c: transport ---- */
 
+/** Hand @p n bytes to send(). @return 0 taken whole, 1 queued (whole or the rest) in the
+ *  backlog behind earlier bytes or a short send (nb_tx_backlog), -1 session dropped. */
 int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n);
 void fp_gw_tx_flush(struct fp_gw *gw);
 /** One non-blocking recv() into @p buf; drops the session on EOF or error. @return bytes. */

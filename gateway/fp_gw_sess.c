@@ -27,8 +27,6 @@
 #include "fp_gw_pvt.h"
 #include "fp_journal.h"
 
-/* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
- * waits in the backlog, in order. 0, or -1 when the session was dropped. */
 /* send() or, under TLS, SSL_write(): bytes taken, or -1 with errno (EAGAIN: try later). */
 static ssize_t tx_some(struct fp_gw *gw, const uint8_t *b, size_t n)
 {
@@ -41,6 +39,9 @@ static ssize_t tx_some(struct fp_gw *gw, const uint8_t *b, size_t n)
 	return -1;
 }
 
+/* Hand @p n bytes to the socket (the one syscall of the hot path); what it does not take
+ * waits in the backlog, in order, behind what already waits there. 0 when send() took
+ * them whole, 1 when (some of) them wait in the backlog, -1 when the session was dropped. */
 int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 {
 	gw->last_tx_ns = gw->now_ns;
@@ -65,7 +66,8 @@ int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 	}
 	memcpy(gw->tx + gw->tx_len, b, n);
 	gw->tx_len += (uint32_t)n;
-	return 0;
+	gw->st->nb_tx_backlog++;
+	return 1;
 }
 
 void fp_gw_tx_flush(struct fp_gw *gw)
@@ -95,6 +97,7 @@ size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room)
 	} else {
 		n = recv(gw->fd, buf, room, MSG_DONTWAIT);
 	}
+	gw->st->nb_rx_reads++;
 	if (n > 0) {
 		gw->last_rx_ns = gw->now_ns;
 		return (size_t)n;

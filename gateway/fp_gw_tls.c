@@ -86,6 +86,7 @@ int fp_gw_tls_init(struct fp_gw *gw)
 	else /* the venue's address: its certificate must name that IP */
 		inet_ntop(AF_INET, &gw->venue_addr, t->name, sizeof(t->name));
 	snprintf(t->transport, sizeof(t->transport), "tls");
+	gw->st->transport = FP_GW_TRANSPORT_TLS;
 	t->ctx = SSL_CTX_new(TLS_client_method());
 	if (t->ctx == NULL)
 		return fp_err_set(-ENOMEM, "gateway: SSL_CTX_new failed");
@@ -167,11 +168,17 @@ int fp_gw_tls_start(struct fp_gw *gw)
 	return 0;
 }
 
-static void describe(struct fp_gw_tls *t)
+/* The handshake is done: the version and whether the kernel took the record layer (each
+ * direction), in words for the log and in gw.stats for fastpath-ctl status and metrics. */
+static void describe(struct fp_gw *gw, struct fp_gw_tls *t)
 {
-	int tx = BIO_get_ktls_send(SSL_get_wbio(t->ssl));
-	int rx = BIO_get_ktls_recv(SSL_get_rbio(t->ssl));
+	int tx = BIO_get_ktls_send(SSL_get_wbio(t->ssl)) > 0;
+	int rx = BIO_get_ktls_recv(SSL_get_rbio(t->ssl)) > 0;
 	const char *v = SSL_get_version(t->ssl);
+	gw->st->transport =
+		strcmp(v, "TLSv1.3") == 0 ? FP_GW_TRANSPORT_TLS13 : FP_GW_TRANSPORT_TLS12;
+	gw->st->ktls_tx = (uint8_t)tx;
+	gw->st->ktls_rx = (uint8_t)rx;
 	snprintf(t->transport, sizeof(t->transport), "%s%s",
 		 strcmp(v, "TLSv1.3") == 0   ? "tls1.3"
 		 : strcmp(v, "TLSv1.2") == 0 ? "tls1.2"
@@ -195,7 +202,7 @@ int fp_gw_tls_handshake(struct fp_gw *gw)
 	if (r == 1) {
 		t->handshaking = 0;
 		t->refused = 0;
-		describe(t);
+		describe(gw, t);
 		return 1;
 	}
 	int e = SSL_get_error(t->ssl, r);

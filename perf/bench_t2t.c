@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * bench_t2t.c - `fastpath-bench t2t [--json] [--duration S] [--rate R] [--trigger-rate T]`:
+ * bench_t2t.c - `fastpath-bench t2t [--json] [--duration S] [--rate R] [--trigger-rate T]
+ * [--protocol ouch50|fix44]`:
  * tick-to-trade of the whole pipeline against the built-in simulator on loopback, as the
  * pipeline sees it and as the venue sees it, beside the floor.
  *
@@ -19,6 +20,11 @@
  *              machine has a core for each beside the simulator, else backoff
  *   floor      `fastpath-floor` (perf/fastpath_floor.c): the same receive backend (one
  *              recvmmsg per pass), then one send() of a prepared Enter Order; nothing else
+ *
+ * --protocol fix44: the three fastpath runs (named fastpath-fix44, ...) trade FIX 4.4 over
+ * TLS 1.3 with the simulator's FIX acceptor (sim/fp_sim_fix.h, the same engine; its arrival
+ * stamped when SSL_read returns the order), with a test CA and certificate made here by the
+ * openssl CLI; the floor stays OUCH over TCP, so ours_minus_floor includes FIX and TLS.
  *
  * Figures: venue_* = the simulator's arrival - departure per trigger (p50/p99/p99.9/max),
  * for every run; internal p50_ns.. = the gateway's histogram (TSC when send() took the
@@ -67,12 +73,45 @@ struct t2t_env {
 	struct fp_bench_sim_env sim;
 	int nb_cores, sim_core, worker_core;
 	double duration, rate, trigger_rate;
+	bool fix; /* --protocol fix44 */
 };
+
+/* The FIX runs' acceptor listens beside the OUCH port. */
+static uint16_t fix_port(const struct t2t_run *r)
+{
+	return (uint16_t)(r->oe_port + 5);
+}
+
+/* --protocol fix44: a test CA and the simulator's certificate for localhost (EC P-256, as
+ * sim/fix_test_certs.sh makes them), in the scratch folder. */
+static int make_certs(const struct t2t_env *e)
+{
+	char cmd[4 * PATH_MAX + 512];
+	const char *d = e->sim.dir;
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && o='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes' && "
+		 "openssl req -x509 $o -keyout ca.key -out ca.crt -days 2 -subj '/CN=t2t CA' && "
+		 "openssl req $o -keyout server.key -out server.csr -subj /CN=localhost && "
+		 "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' >san.ext && "
+		 "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial "
+		 "-out server.crt -days 2 -extfile san.ext",
+		 d);
+	char quiet[sizeof(cmd) + 32];
+	snprintf(quiet, sizeof(quiet), "(%s) >/dev/null 2>&1", cmd);
+	if (system(quiet) != 0) {
+		fprintf(stderr,
+			"fastpath-bench t2t: openssl could not make the test certificates "
+			"in %s (is the openssl CLI installed?)\n",
+			d);
+		return -1;
+	}
+	return 0;
+}
 
 static void write_sim_config(const struct t2t_env *e, const struct t2t_run *r, char *path,
 			     size_t len)
 {
-	char text[1024];
+	char text[1024 + 2 * PATH_MAX];
 	snprintf(path, len, "%s/%s-sim.conf", e->sim.dir, r->name);
 	snprintf(text, sizeof(text),
 		 "sim = { symbols = %d; trigger_rate = %.0f; };\n"
@@ -80,13 +119,20 @@ static void write_sim_config(const struct t2t_env *e, const struct t2t_run *r, c
 		 "ouch = { port = %u; };\n",
 		 T2T_SIM_SYMBOLS, e->trigger_rate, e->sim.group, r->md_port, r->rereq_port,
 		 r->oe_port);
+	if (e->fix && r->kind != T2T_FLOOR) {
+		size_t n = strlen(text);
+		snprintf(text + n, sizeof(text) - n,
+			 "fix = { port = %u; tls_cert_file = \"%s/server.crt\"; tls_key_file = "
+			 "\"%s/server.key\"; };\n",
+			 fix_port(r), e->sim.dir, e->sim.dir);
+	}
 	fp_bench_write_file(path, text);
 }
 
 static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, char *path,
 			     size_t len)
 {
-	char text[16384], workers[1024], store[PATH_MAX + 96] = "";
+	char text[16384], workers[1024], store[PATH_MAX + 96] = "", venue[PATH_MAX + 256];
 	const char *idle = "spin";
 
 	if (r->kind != T2T_PIPELINED) {
@@ -116,6 +162,13 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 				"%s{ name = \"%s\"; core = %d; stages = [\"%s\"]; }", i ? ", " : "",
 				st[i], e->nb_cores > 1 ? 1 + (int)i % (e->nb_cores - 1) : 0, st[i]);
 	}
+	if (e->fix) /* the simulator's FIX acceptor, an account's CompIDs, TLS 1.3 */
+		snprintf(venue, sizeof(venue),
+			 "venue = \"127.0.0.1:%u\"; protocol = \"fix44\"; sender_comp_id = "
+			 "\"FPUSER\"; target_comp_id = \"FPSIM\"; tls_ca_file = \"%s/ca.crt\";",
+			 fix_port(r), e->sim.dir);
+	else
+		snprintf(venue, sizeof(venue), "venue = \"127.0.0.1:%u\";", r->oe_port);
 	snprintf(path, len, "%s/%s.conf", e->sim.dir, r->name);
 	snprintf(text, sizeof(text),
 		 "instance = \"t2t-%s-%d\";\n"
@@ -127,9 +180,9 @@ static void write_run_config(const struct t2t_env *e, const struct t2t_run *r, c
 		 "strategies = { list = ( { id = 7; name = \"ping\"; params = [\"symbol=%d\", "
 		 "\"every=1\", \"size=100\"]; } ); };\n"
 		 "risk = { limits = \"%s\"; env = \"dev\"; symbols = 1024; };\n"
-		 "gateway = { venue = \"127.0.0.1:%u\"; };\n%s",
+		 "gateway = { %s };\n%s",
 		 r->name, (int)getpid(), idle, workers, e->sim.group, r->md_port, r->rereq_port,
-		 T2T_LOCATE, e->sim.risk, r->oe_port, store);
+		 T2T_LOCATE, e->sim.risk, venue, store);
 	fp_bench_write_file(path, text);
 }
 
@@ -298,6 +351,9 @@ static int run_one(const struct t2t_env *e, const struct t2t_run *r, double dura
 			fp_bench_json_number(text, "risk_gateway_p99_ns"));
 	fp_bench_metric(res, "orders", fp_bench_json_number(text, "count"));
 	fp_bench_metric(res, "risk_rejected", fp_bench_json_number(text, "risk_rejected"));
+	/* Orders send() did not take whole (no t2t sample) and the gateway's reads. */
+	fp_bench_metric(res, "tx_backlog", fp_bench_json_number(text, "tx_backlog"));
+	fp_bench_metric(res, "rx_gap_max_ns", fp_bench_json_number(text, "rx_gap_max_ns"));
 	fp_bench_metric(res, "md_messages_per_s",
 			wall > 0 ? fp_bench_json_number(text, "md_messages") / wall : -1);
 	if (r->kind == T2T_JOURNALED) {
@@ -320,7 +376,7 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	snprintf(rate_s, sizeof(rate_s), "%.0f", e->rate);
 	snprintf(log, sizeof(log), "%s/%s-syscount.log", e->sim.dir, r->name);
 	char *sim_argv[] = {sim_bin,      "--config", sim_cfg,         "--rate", rate_s,
-			    "--duration", "3",        "--wait-client", NULL};
+			    "--duration", "4",        "--wait-client", NULL};
 	pid_t client, sim, worker = -1;
 	if (r->kind == T2T_FLOOR) {
 		snprintf(bin, sizeof(bin), "%s/fastpath-floor", e->sim.bindir);
@@ -343,6 +399,13 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	usleep(1000000);
 	if (r->kind != T2T_FLOOR)
 		worker = fp_bench_busiest_child(client);
+	/* Untraced first (perf_event counters: the per-pass figure), then fp-syscount for the
+	 * breakdown by syscall and thread (ptrace slows the passes, so its per-pass figure
+	 * is kept apart as _traced). */
+	static const char *const sc_names[] = {"recvmmsg", "recvfrom", "sendto"};
+	double unt[4] = {0};
+	int unt_rc = worker > 0 ? fp_bench_syscount_untraced(worker, 1000, sc_names, 3, unt) : -1;
+	int unt_errno = unt_rc < 0 ? errno : 0;
 	long total = worker > 0 ? fp_bench_syscount(e->sim.bindir, worker, 1000, json, sizeof(json))
 				: -1;
 	waitpid(sim, NULL, 0);
@@ -372,6 +435,13 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	snprintf(name, sizeof(name), "%s_syscalls_per_s", prefix);
 	fp_bench_metric(extra, strdup(name), main_total);
 	snprintf(name, sizeof(name), "%s_syscalls_per_pass", prefix);
+	fp_bench_metric(extra, strdup(name),
+			unt_rc == 0 && unt[1] > 0     ? unt[0] / unt[1]
+			: main_total > 0 && polls > 0 ? main_total / polls
+						      : -1);
+	snprintf(name, sizeof(name), "%s_recv_per_pass", prefix);
+	fp_bench_metric(extra, strdup(name), unt_rc == 0 && unt[1] > 0 ? unt[2] / unt[1] : -1);
+	snprintf(name, sizeof(name), "%s_syscalls_per_pass_traced", prefix);
 	fp_bench_metric(extra, strdup(name), main_total > 0 && polls > 0 ? main_total / polls : -1);
 	snprintf(name, sizeof(name), "%s_sends_per_s", prefix);
 	fp_bench_metric(extra, strdup(name), sends > 0 ? sends : 0);
@@ -381,6 +451,11 @@ static void syscalls_per_pass(const struct t2t_env *e, const struct t2t_run *r,
 	if (total < 0)
 		fprintf(stderr, "fastpath-bench t2t: %s: fp-syscount failed (ptrace rights?): %s\n",
 			r->name, json);
+	if (unt_rc < 0)
+		fprintf(stderr,
+			"fastpath-bench t2t: %s: untraced syscall count failed (%s): per pass "
+			"from fp-syscount, slowed by ptrace\n",
+			r->name, strerror(unt_errno));
 }
 
 static double loadavg(void)
@@ -404,15 +479,31 @@ int fp_bench_t2t(int argc, char **argv)
 			if (fp_bench_opt_pos("t2t", argv[i], argv[i + 1], opt) < 0)
 				return 2;
 			i++;
+		} else if (!strcmp(argv[i], "--protocol") && i + 1 < argc) {
+			if (strcmp(argv[i + 1], "ouch50") && strcmp(argv[i + 1], "fix44")) {
+				fprintf(stderr,
+					"fastpath-bench t2t: --protocol %s: ouch50 or fix44\n",
+					argv[i + 1]);
+				return 2;
+			}
+			e.fix = !strcmp(argv[++i], "fix44");
 		} else if (!strcmp(argv[i], "--help")) {
 			printf("usage: fastpath-bench t2t [--json] [--duration S] [--rate "
 			       "MSG_PER_S] [--trigger-rate N]\n"
+			       "                         [--protocol ouch50|fix44]\n"
 			       "%s.\n"
 			       "  --duration S      seconds per run (default 10)\n"
 			       "  --rate R          background events/s of the simulator (20000)\n"
 			       "  --trigger-rate N  tick-to-trade triggers/s (500; risk allows "
 			       "1000 "
 			       "orders/s a symbol)\n"
+			       "  --protocol P      the gateway's: ouch50 (OUCH 5.0 over TCP, "
+			       "default) "
+			       "or\n"
+			       "                    fix44 (FIX 4.4 over TLS 1.3 to the simulator's "
+			       "FIX "
+			       "acceptor;\n"
+			       "                    the floor stays OUCH)\n"
 			       "Runs fastpath fused, journaled and pipelined, and fastpath-floor, "
 			       "each\nagainst fastpath-sim; see docs/perf.md.\n",
 			       fp_bench_t2t_summary);
@@ -422,16 +513,16 @@ int fp_bench_t2t(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (fp_bench_sim_setup(&e.sim, "t2t", T2T_LOCATE) < 0)
+	if (fp_bench_sim_setup(&e.sim, "t2t", T2T_LOCATE) < 0 || (e.fix && make_certs(&e) < 0))
 		return 1;
 	e.nb_cores = fp_cpu_count();
 	e.sim_core = 0;
 	e.worker_core = e.nb_cores > 1 ? 1 : 0;
 
 	const struct t2t_run runs[] = {
-		{"fastpath", T2T_FUSED, 26510, 26511, 15510},
-		{"journaled", T2T_JOURNALED, 26530, 26531, 15530},
-		{"pipelined", T2T_PIPELINED, 26520, 26521, 15520},
+		{e.fix ? "fastpath-fix44" : "fastpath", T2T_FUSED, 26510, 26511, 15510},
+		{e.fix ? "journaled-fix44" : "journaled", T2T_JOURNALED, 26530, 26531, 15530},
+		{e.fix ? "pipelined-fix44" : "pipelined", T2T_PIPELINED, 26520, 26521, 15520},
 		{"floor", T2T_FLOOR, 26540, 26541, 15540},
 	};
 	enum { NB_RUNS = FP_ARRAY_SIZE(runs) };
@@ -478,6 +569,7 @@ int fp_bench_t2t(int argc, char **argv)
 	fp_bench_metric(&extra, "floor_cpu", pl_floor.client_cpu);
 	fp_bench_metric(&extra, "cores", e.nb_cores);
 	fp_bench_metric(&extra, "trigger_rate_per_s", e.trigger_rate);
+	fp_bench_metric(&extra, "protocol_fix44", e.fix);
 	fp_bench_metric(&extra, "loadavg_1m_start", load0);
 	fp_bench_metric(&extra, "loadavg_1m_end", loadavg());
 	fp_bench_report(stdout, "t2t", json, res, NB_RUNS, &extra);

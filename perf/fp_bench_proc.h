@@ -102,4 +102,16 @@ void fp_bench_syscall_cost(int core, double *getppid_ns, double *recvmmsg_ns);
  */
 long fp_bench_syscount(const char *bindir, pid_t pid, unsigned window_ms, char *json, size_t cap);
 
+/**
+ * Count the syscalls of thread @p tid for @p window_ms without stopping it: perf_event
+ * counters on the kernel's syscall tracepoints (raw_syscalls:sys_enter for all, and
+ * syscalls:sys_enter_NAME for each of @p names), which cost the thread a few tens of ns
+ * per syscall where ptrace stops it twice; so a thread whose behaviour depends on time
+ * (the gateway's read throttle) is counted as it runs untraced. Needs root or
+ * CAP_PERFMON and tracefs. Cold.
+ * @return 0 with counts[0] = all syscalls and counts[1 + i] = names[i]'s; -1 (errno).
+ */
+int fp_bench_syscount_untraced(pid_t tid, unsigned window_ms, const char *const *names,
+			       unsigned nb_names, double *counts);
+
 #endif /* FP_BENCH_PROC_H */

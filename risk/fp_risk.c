@@ -285,10 +285,11 @@ void fp_risk_fini(struct fp_risk *r)
 
 /* ---- journal (J4): ring enqueues only ---- */
 
-static uint32_t jrnl_room(const struct fp_risk *r)
+/* Free journal slots, at least @p want when there are that many: the ring's cached room
+ * (fp_ring_room), the store's head read only when the cache shows too little. */
+static uint32_t jrnl_room(const struct fp_risk *r, uint32_t want)
 {
-	const struct fp_ring *j = r->cfg.journal;
-	return j ? fp_ring_capacity(j) - fp_ring_count(j) : UINT32_MAX;
+	return r->cfg.journal ? fp_ring_room(r->cfg.journal, want) : UINT32_MAX;
 }
 
 /* Journal one event now (the order ring gets it after); 0 when there is no room. */
@@ -462,7 +463,7 @@ static unsigned send_mass_cancel(struct fp_risk *r)
 {
 	uint32_t got;
 	struct fp_event *e = fp_ring_reserve(r->cfg.order, 1, &got);
-	if (!got || jrnl_room(r) == 0)
+	if (!got || jrnl_room(r, 1) == 0)
 		return 0; /* never dropped: retried next poll */
 	memset(e, 0, sizeof(*e));
 	e->type = FP_EV_ORDER_MASS_CANCEL;
@@ -485,7 +486,7 @@ static unsigned send_exits(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			r->st->exits_refused += r->nb_exits - i;
 			break;
 		}
-		if (jrnl_room(r) == 0) { /* J4: nothing leaves unrecorded */
+		if (jrnl_room(r, 1) == 0) { /* J4: nothing leaves unrecorded */
 			r->st->exits_refused += r->nb_exits - i;
 			break;
 		}
@@ -532,16 +533,15 @@ static inline int symbol_stale(const struct fp_risk *r, const struct fp_event *e
 				    memory_order_relaxed) != 0;
 }
 
+/* One batch of intents from ring @p q. Each accepted order is journaled (its record written
+ * in place on the journal ring and committed, J4) and then committed on the order ring at
+ * once, so that no order waits for the rest of the batch to be checked; rejects are
+ * journaled when there is room and published together at the end. */
 static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, uint32_t q,
 			   unsigned budget, uint64_t now)
 {
 	uint32_t n, nrej, nord;
-	struct fp_event jb[FP_RISK_JRNL_BATCH]; /* this batch's journal records (J4) */
-	uint32_t used_j = 0, jroom = UINT32_MAX;
-	if (r->cfg.journal) {
-		budget = FP_MIN(budget, FP_RISK_JRNL_BATCH);
-		jroom = FP_MIN(jrnl_room(r), FP_RISK_JRNL_BATCH);
-	}
+	struct fp_ring *jr = r->cfg.journal;
 	const struct fp_event *in = fp_ring_peek(r->cfg.intent[q], budget, &n);
 	if (!n)
 		return 0;
@@ -553,6 +553,8 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 		if (!n)
 			return 0;
 	}
+	/* Journal records of this batch: used_j written, pend_j of them not yet committed. */
+	uint32_t jroom = jrnl_room(r, n), used_j = 0, pend_j = 0;
 	struct fp_event *ord = fp_ring_reserve(r->cfg.order, n, &nord);
 	uint32_t used_ord = 0, used_rej = 0;
 	const uint32_t max_rejects = lim->g.max_consec_rejects;
@@ -581,9 +583,14 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			r->core.cnt.rejected[why]++;
 		}
 		if (why == FP_RISK_OK) {
+			if (jr) { /* J4: journaled before the order ring sees it (room was counted) */
+				*fp_ring_slot(jr, pend_j) = *ev;
+				fp_ring_commit(jr, pend_j + 1);
+				used_j++;
+				pend_j = 0;
+			}
 			ord[used_ord++] = *ev;
-			if (r->cfg.journal)
-				jb[used_j++] = *ev;
+			fp_ring_commit(r->cfg.order, 1);
 			continue;
 		}
 		struct fp_event re;
@@ -592,15 +599,21 @@ static unsigned do_intents(struct fp_risk *r, const struct fp_risk_limits *lim, 
 			rej[used_rej++] = re;
 		else
 			r->st->rejects_unsent++;
-		if (r->cfg.journal && used_j < jroom)
-			jb[used_j++] = re; /* rejects are journaled too, when there is room */
-		if (max_rejects && r->core.consec_rejects >= max_rejects && !r->core.breaker_open)
+		if (jr && used_j < jroom) { /* rejects are journaled too, when there is room */
+			*fp_ring_slot(jr, pend_j++) = re;
+			used_j++;
+		}
+		if (max_rejects && r->core.consec_rejects >= max_rejects && !r->core.breaker_open) {
+			if (pend_j) { /* the trip's record goes after the rejects that made it */
+				fp_ring_commit(jr, pend_j);
+				pend_j = 0;
+			}
 			trip(r, FP_RISK_TRIP_REJECTS, ev->symbol_id, r->core.consec_rejects, now);
+			jroom = used_j + jrnl_room(r, n - i); /* the trip took a slot */
+		}
 	}
-	if (used_j) /* J4: journaled before the order ring sees them (room was counted) */
-		fp_ring_enqueue_burst(r->cfg.journal, jb, used_j);
-	if (used_ord)
-		fp_ring_commit(r->cfg.order, used_ord);
+	if (pend_j)
+		fp_ring_commit(jr, pend_j);
 	if (used_rej)
 		fp_ring_commit(rej_ring, used_rej);
 	fp_ring_release(r->cfg.intent[q], n);

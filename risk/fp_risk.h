@@ -116,9 +116,6 @@ struct fp_risk_cfg {
 	void *clock_arg;
 };
 
-/** Intents checked per batch when journaling (a journal record each, built on the stack). */
-#define FP_RISK_JRNL_BATCH 64
-
 #define FP_RISK_STATS_MAGIC   0x53544154534b5352ull /* "RSKSTATS" little-endian */
 #define FP_RISK_STATS_VERSION 2 /* 2: magic, size, written in place (1: a copied struct) */
 

@@ -157,6 +157,8 @@ extern inline uint32_t fp_ring_enqueue_bulk(struct fp_ring *r, const struct fp_e
 					    uint32_t n);
 extern inline struct fp_event *fp_ring_reserve(struct fp_ring *r, uint32_t n, uint32_t *nb_got);
 extern inline void fp_ring_commit(struct fp_ring *r, uint32_t n);
+extern inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want);
+extern inline struct fp_event *fp_ring_slot(struct fp_ring *r, uint32_t k);
 extern inline uint32_t fp_ring_dequeue_burst(struct fp_ring *r, struct fp_event *evs, uint32_t n);
 extern inline const struct fp_event *fp_ring_peek(struct fp_ring *r, uint32_t max,
 						  uint32_t *nb_got);

@@ -19,6 +19,7 @@
  *   fp_ring_memsize, fp_ring_init              | before either side starts (no concurrency)
  *   fp_ring_enqueue_burst/_bulk                |   yes    |    no    |     no
  *   fp_ring_reserve, fp_ring_commit            |   yes    |    no    |     no
+ *   fp_ring_room, fp_ring_slot                 |   yes    |    no    |     no
  *   fp_ring_dequeue_burst                      |   no     |   yes    |     no
  *   fp_ring_peek, fp_ring_release              |   no     |   yes    |     no
  *   fp_ring_count, fp_ring_capacity            |   yes    |   yes    |  yes (approx.)
@@ -142,6 +143,36 @@ inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
 	/* Relaxed: only the producer writes prod.tail (fp_ring_reserve recovered it). */
 	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
 	__fp_ring_publish(r, tail, n);
+}
+
+/**
+ * Free slots, as the producer knows them: the consumer's head is read (and the producer's
+ * cached copy refreshed) only when the cached copy shows fewer than @p want free, so a
+ * producer that checks for room before every batch touches the consumer's line once per
+ * refill, not once per check. Producer only. The figure may understate the room (the
+ * consumer may have freed more since), never overstate it.
+ *
+ * @param want  the room the caller needs; 0 never reads the consumer's head
+ * @return      free slots, 0 .. capacity (at least @p want when there are that many)
+ */
+inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want)
+{
+	/* Relaxed: only the producer writes prod.tail. */
+	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	return __fp_ring_prod_room(r, tail, want);
+}
+
+/**
+ * The free slot @p k places past the producer's position (k = 0: the slot the next
+ * fp_ring_reserve() returns first), for writing several events in place across the wrap
+ * point and publishing them with one fp_ring_commit(k + 1). Producer only. @p k must be
+ * below a figure fp_ring_room() returned; the slot is invisible to the consumer until a
+ * commit covers it.
+ */
+inline struct fp_event *fp_ring_slot(struct fp_ring *r, uint32_t k)
+{
+	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	return &r->slots[(uint32_t)(tail + k) & r->prod.mask];
 }
 
 /* ---- consumer only (NOT multi-consumer safe) ---- */

@@ -62,7 +62,7 @@ struct sim_opts {
 	double burst_factor;    /**< background rate x this in bursts (0 = no bursts) */
 	double burst_ms;        /**< burst length, simulated ms */
 	double burst_every;     /**< one burst every this many simulated seconds */
-	bool wait_client;       /**< the market starts when the first OUCH client logs in */
+	bool wait_client;       /**< the market starts when the first client logs in (OUCH, FIX) */
 	uint32_t max_orders;
 	int smp_mode;
 	struct fp_sim_market_cfg mkt;
@@ -124,9 +124,10 @@ static void usage(FILE *out)
 		"                      departure of the orders answering them (fp_sim_trigger.h)\n"
 		"  --burst F           bursts: the background rate times F for --burst-ms (10)\n"
 		"                      every --burst-every simulated seconds (1)\n"
-		"  --wait-client       start the market (and the clock) when the first OUCH "
-		"client\n"
-		"                      has logged in, after the start-of-day messages\n"
+		"  --wait-client       start the market (and the clock) when the first client "
+		"has\n"
+		"                      logged in (OUCH) or on (FIX), after the start-of-day "
+		"messages\n"
 		"  --progress          one status line per second on stderr\n"
 		"  --json              the exit summary as one JSON object on the last line\n");
 }
@@ -597,6 +598,17 @@ static uint64_t clients_of(const struct sim_run *r)
 #endif
 }
 
+/* A client is there to trade: logged in over OUCH now, or logged on over FIX (once). */
+static bool client_in(const struct sim_run *r)
+{
+#if FP_SIM_HAVE_OE
+	return r->oe.st.nb_logged_in || (r->fix_up && fp_sim_fix_stats(&r->fix)->nb_logons);
+#else
+	(void)r;
+	return false;
+#endif
+}
+
 /* The venue's record per account: what the pipeline's positions must reconcile with. */
 static void print_accounts_json(FILE *out, const struct sim_run *r)
 {
@@ -830,9 +842,11 @@ static int run(struct sim_run *r)
 
 	/* --wait-client: the session opens for the market when a client is there to trade
 	 * (benchmarks measure from then on); until then order entry and rerequests run. */
-	while (o->wait_client && r->oe_up && !r->oe.st.nb_logged_in && !fp_sim_quit) {
+	while (o->wait_client && r->oe_up && !client_in(r) && !fp_sim_quit) {
 		fp_sim_oe_set_time(&r->oe, ts0);
 		unsigned w = fp_sim_oe_poll(&r->oe) + fp_sim_itch_poll(r->itch, ts0, mono_ns(), 64);
+		if (r->fix_up)
+			w += fp_sim_fix_poll(&r->fix);
 		if (!w)
 			sleep_ns(1000000);
 	}
@@ -888,7 +902,7 @@ static int run(struct sim_run *r)
 		}
 #endif
 		/* Triggers only once a client is logged in: none before could be answered. */
-		if (r->trigger && r->oe_up && r->oe.st.nb_logged_in)
+		if (r->trigger && r->oe_up && client_in(r))
 			work += fp_sim_trigger_poll(r->trigger, mono_ns(), ts0 + sim);
 		if (o->progress && mono >= next_progress) {
 			print_progress(r, sim, mono, &last_msgs);

@@ -880,6 +880,12 @@ static unsigned conn_service(struct fp_sim_fix *fx, struct fp_sim_fix_conn *c)
 		return 1;
 	}
 	if (n > 0) {
+		if (fx->oe->stamp_recv) { /* venue-side tick-to-trade (fp_sim_trigger.h), as OUCH */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			fx->oe->recv_mono_ns =
+				(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		}
 		c->rx_len += (uint32_t)n;
 		c->last_rx_ms = fx->now_ms;
 	}

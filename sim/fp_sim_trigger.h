@@ -14,7 +14,8 @@
  * names itself by its price. The book has no ask: a strategy answering the touch can only
  * buy at the bid, at the trigger's price (the `ping` strategy with symbol = the locate,
  * every = 1; the pipeline's risk needs collar_bps = 0 on the symbol, there being no mid).
- * fastpath-sim polls for triggers only while an OUCH client is logged in (a trigger no one
+ * fastpath-sim polls for triggers only while an OUCH client is logged in or a FIX client has
+ * logged on (a trigger no one
  * can answer measures nothing, and a pipeline whose gateway is not up yet would count the
  * refusals toward its breaker).
  * The trigger's departure is CLOCK_MONOTONIC taken right before the flush that sends its
@@ -22,7 +23,8 @@
  *
  * The answer to a trigger is the first client order on the reserved symbol at the
  * trigger's price that the engine accepts or rejects; its arrival is when the acceptor's
- * recv returned its bytes (fp_sim_oe.recv_mono_ns, stamp_recv set). Another order at that
+ * recv returned its bytes (fp_sim_oe.recv_mono_ns, stamp_recv set; over FIX on TLS, when
+ * SSL_read returned them decrypted, fp_sim_fix.c). Another order at that
  * price before the price comes round again is counted as extra, one at no trigger's price
  * as stray. While the last trigger waits for its answer (at most FP_SIM_TRIGGER_WAIT_MS),
  * fp_sim_trigger_waiting() tells the main loop not to sleep and to keep its market steps

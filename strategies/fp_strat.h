@@ -18,9 +18,10 @@
  *           the same venue session (FP_EV_CTL_VENUE_UP text)
  *           is a replay after a gateway restart and is dropped (shm/fp_journal.h J3)
  *   reject  risk -> host: FP_EV_RISK_REJECT (routed by strategy_id)
- *   intent  host -> risk: FP_EV_ORDER_NEW / _CANCEL / _REPLACE. Never dropped: emitted
- *           intents wait in an outbox (FP_STRAT_OUTBOX) while the ring is full; a strategy
- *           whose order finds the outbox full gets 0 back.
+ *   intent  host -> risk: FP_EV_ORDER_NEW / _CANCEL / _REPLACE, written in place and
+ *           published as each is made (risk sees it in the same pass). Never dropped:
+ *           emitted intents wait in an outbox (FP_STRAT_OUTBOX) while the ring is full; a
+ *           strategy whose order finds the outbox full gets 0 back.
  * Client order ids: strategy id (15 bits) << 48 | sequence (48 bits), never repeated in a
  * day across restarts (a venue or risk would refuse, or worse, confuse, a repeated id). A
  * host starts every sequence at (microseconds since 00:00 UTC) << FP_STRAT_SEQ_US_SHIFT:
@@ -155,8 +156,9 @@ struct fp_strat_host {
 	uint64_t timer_tsc;
 	uint32_t nb_timed; /**< strategies with an on_timer */
 	uint32_t out_head, out_tail;
-	struct fp_event outbox[FP_STRAT_OUTBOX];
-	struct fp_strat_stats *stats; /**< cfg.stats, or own_stats */
+	uint32_t in_ring; /**< the intent being filled is in the intent ring (not the outbox) */
+	struct fp_event outbox[FP_STRAT_OUTBOX]; /**< only while the intent ring is full */
+	struct fp_strat_stats *stats;            /**< cfg.stats, or own_stats */
 	struct fp_strat_stats own_stats;
 };
 

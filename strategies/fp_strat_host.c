@@ -3,9 +3,12 @@
  * fp_strat_host.c - the strategy host stage (see fp_strat.h).
  *
  * Strategy worker thread only. Invariants:
- *  (1) outbox holds intents in emission order; [out_head, out_tail) are waiting; nothing in
- *      it is ever dropped: it drains into the intent ring before any new event is handled
- *      when possible, and a strategy sees 0 from new_order() once it is full.
+ *  (1) intents reach the intent ring in emission order, each published as soon as it is
+ *      made (written in place, no copy); the outbox holds them only while the ring is
+ *      full: [out_head, out_tail) are waiting, and while any waits new intents queue
+ *      behind it. Nothing in it is ever dropped: it drains into the intent ring before any
+ *      new event is handled when possible, and a strategy sees 0 from new_order() once it
+ *      is full.
  *  (2) slot[i].position[s] = sum of signed fills of strategy i in symbol s (own view; the
  *      authoritative P&L lives in risk).
  *  (3) Live versus history (design.md §2): a strategy sees a book top flagged FP_EVF_STALE
@@ -29,15 +32,36 @@
 
 /* ---- the API given to strategies ---- */
 
-static struct fp_event *outbox_push(struct fp_strat_host *h)
+/* The slot of a new intent (invariant 1): written in place in the intent ring and published
+ * by intent_done() as soon as it is filled, so that it reaches risk in the pass it was made;
+ * in the outbox only while the ring is full or earlier intents still wait there (order is
+ * kept). NULL when the outbox is full too. */
+static struct fp_event *intent_slot(struct fp_strat_host *h)
 {
-	if (h->out_tail - h->out_head >= FP_STRAT_OUTBOX) {
+	struct fp_event *e = NULL;
+	uint32_t got = 0;
+	if (h->out_head == h->out_tail)
+		e = fp_ring_reserve(h->cfg.intent, 1, &got);
+	if (got) {
+		h->in_ring = 1;
+	} else if (h->out_tail - h->out_head >= FP_STRAT_OUTBOX) {
 		h->stats->outbox_full++;
 		return NULL;
+	} else {
+		e = &h->outbox[h->out_tail++ % FP_STRAT_OUTBOX];
 	}
-	struct fp_event *e = &h->outbox[h->out_tail++ % FP_STRAT_OUTBOX];
 	memset(e, 0, sizeof(*e));
 	return e;
+}
+
+/* The intent from intent_slot() is filled: publish it when it is in the ring. */
+static void intent_done(struct fp_strat_host *h)
+{
+	if (!h->in_ring)
+		return;
+	h->in_ring = 0;
+	fp_ring_commit(h->cfg.intent, 1);
+	h->stats->intents++;
 }
 
 static struct fp_strat_slot *ctx_slot(struct fp_strat_ctx *ctx)
@@ -85,7 +109,7 @@ static uint64_t api_new(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t si
 			int64_t price, uint8_t tif)
 {
 	struct fp_strat_host *h = ctx->host;
-	struct fp_event *e = outbox_push(h);
+	struct fp_event *e = intent_slot(h);
 	if (!e)
 		return 0;
 	struct fp_strat_slot *s = ctx_slot(ctx);
@@ -96,19 +120,21 @@ static uint64_t api_new(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t si
 	e->u.order.shares = shares;
 	e->u.order.side = side;
 	e->u.order.tif = tif;
+	intent_done(h);
 	return e->u.order.client_order_id;
 }
 
 static int api_cancel(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint64_t id)
 {
 	struct fp_strat_host *h = ctx->host;
-	struct fp_event *e = outbox_push(h);
+	struct fp_event *e = intent_slot(h);
 	if (!e)
 		return -1;
 	fill_common(e, FP_EV_ORDER_CANCEL, ctx, symbol_id);
 	e->u.order.client_order_id = next_id(h, ctx_slot(ctx));
 	e->seq = e->u.order.client_order_id;
 	e->u.order.orig_client_order_id = id;
+	intent_done(h);
 	return 0;
 }
 
@@ -116,7 +142,7 @@ static uint64_t api_replace(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint64
 			    uint32_t shares, int64_t price)
 {
 	struct fp_strat_host *h = ctx->host;
-	struct fp_event *e = outbox_push(h);
+	struct fp_event *e = intent_slot(h);
 	if (!e)
 		return 0;
 	fill_common(e, FP_EV_ORDER_REPLACE, ctx, symbol_id);
@@ -126,6 +152,7 @@ static uint64_t api_replace(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint64
 	e->u.order.side = side;
 	e->u.order.shares = shares;
 	e->u.order.price = price;
+	intent_done(h);
 	return e->u.order.client_order_id;
 }
 
@@ -315,7 +342,7 @@ int fp_strat_host_init(struct fp_strat_host *h, const struct fp_strat_host_cfg *
 			goto err_named;
 		}
 	}
-	/* Orders emitted by init() wait in the outbox for the first poll. */
+	/* Orders emitted by init() are on the intent ring already (or in the outbox). */
 	return 0;
 err_named:
 	fp_err_append(rc, "strategy %u '%s'%s%s", (unsigned)cfg->strat[h->nb ? h->nb - 1 : 0].id,

@@ -105,6 +105,22 @@ START_TEST(test_pipeline_refuses_bad_idle_and_typo)
 }
 END_TEST
 
+/* Invariant (5), issue 15: a worker polls its stages in pipeline order whatever order its
+ * config lists them in, so what one stage hands on reaches the next in the same pass. */
+START_TEST(test_pipeline_polls_a_worker_in_pipeline_order)
+{
+	static struct fp_ctl_pipeline p;
+	write_cfg("placement = { workers = ( { name = \"w\"; stages = [\"book\", \"md\"]; } ); "
+		  "};\n" MD_GROUP);
+	ck_assert_msg(fp_ctl_pipeline_load(&p, cfg_path) == 0, "%s", fp_err_msg());
+	ck_assert_uint_eq(p.workers[0].nb_stages, 2);
+	ck_assert_str_eq(p.workers[0].stages[0]->name, "md");
+	ck_assert_str_eq(p.workers[0].stages[1]->name, "book");
+	fp_ctl_pipeline_fini(&p);
+	unlink(cfg_path);
+}
+END_TEST
+
 START_TEST(test_pipeline_runs_md_instance_and_cleans_up)
 {
 	static struct fp_ctl_pipeline p;
@@ -247,6 +263,7 @@ int main(void)
 	TCase *run = tcase_create("run");
 
 	tcase_add_test(run, test_ring_graph_checks_placements);
+	tcase_add_test(run, test_pipeline_polls_a_worker_in_pipeline_order);
 	tcase_add_test(neg, test_pipeline_refuses_unknown_stage);
 	tcase_add_test(neg, test_pipeline_refuses_stage_placed_twice);
 	tcase_add_test(neg, test_pipeline_refuses_ring_not_power_of_two);

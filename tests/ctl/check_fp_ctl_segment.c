@@ -112,6 +112,9 @@ static void build_segment(void)
 	g->nb_rejected = 1;
 	g->nb_open = 4;
 	g->session = FP_GW_UP;
+	g->transport = FP_GW_TRANSPORT_TLS13; /* kernel TLS took sending, not receiving */
+	g->ktls_tx = 1;
+	g->ktls_rx = 0;
 
 	/* Three samples of 5 us in TSC cycles. */
 	struct fp_hist *h = fp_shm_region(&seg, "gw.t2t", NULL);
@@ -148,6 +151,10 @@ START_TEST(test_ctl_figures_from_a_known_segment)
 		   "'unrealized': 100.0}] and d['firm']['gross'] == 15000.0 and d['firm']['fills'] "
 		   "== 3");
 	json_check("orders", "d['open'] == 4 and d['sent'] == 10 and d['session'] == 'up'");
+	json_check("status", "d['gateway'] == {'session': 'up', 'transport': 'tls1.3', 'ktls_tx': "
+			     "True, 'ktls_rx': False}");
+	json_check("stats", "d['gateway']['transport'] == 'tls1.3' and d['gateway']['ktls_tx'] "
+			    "and not d['gateway']['ktls_rx']");
 	json_check("stats", "d['tick_to_trade']['count'] == 3 and "
 			    "4900 < d['tick_to_trade']['p50_ns'] < 5100");
 	ck_assert_int_eq(sh(CTL " --instance %s metrics", instance), 0);
@@ -161,6 +168,8 @@ START_TEST(test_ctl_figures_from_a_known_segment)
 	ck_assert_msg(strstr(out, "fastpath_tick_to_trade_seconds_bucket{le=\"1e-05\"} 3\n"), "%s",
 		      out);
 	ck_assert_msg(strstr(out, "fastpath_venue_connected 1\n"), "%s", out);
+	ck_assert_msg(strstr(out, "fastpath_venue_ktls{direction=\"tx\"} 1\n"), "%s", out);
+	ck_assert_msg(strstr(out, "fastpath_venue_ktls{direction=\"rx\"} 0\n"), "%s", out);
 #ifdef HAVE_BOOK_SNAP
 	json_check("book AAPL --depth 1", "d['symbol'] == 'AAPL' and d['bids'] == [{'price': "
 					  "150.0, 'shares': 300, 'orders': 2}] and "

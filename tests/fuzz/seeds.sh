@@ -20,6 +20,8 @@ else
 fi
 cp "$src"/config/*.conf "$seed/config/"
 printf 'FPSIM00001\0\0\0\0\0\0\0\1\0\12' >"$seed/sim_rereq/req1"
+# FIX 4.4 sessions and messages (fuzz_gw_fix, fuzz_fix): tests/fix/fix_seeds.sh
+bash "$src/tests/fix/fix_seeds.sh" "$seed" || exit 1
 j=$seed/journal
 rm -f "$j"/*
 "$mkj" "$j/a.fpj" --instance fuzz --rounds 2 >/dev/null || exit 1

@@ -37,6 +37,7 @@
 #include "fp_cfg.h"
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_hist.h"
 #include "fp_journal.h"
 #include "fp_ring.h"
 #include "fp_symtab.h"
@@ -541,6 +542,152 @@ START_TEST(test_gw_orders_fills_cancel_replace)
 }
 END_TEST
 
+/* Issue 15: a message send() does not take whole waits in the backlog and is counted
+ * (nb_tx_backlog); a new order sent that way gives no tick-to-trade sample (its bytes
+ * leave later, at a time not measured), one send() takes does. A hand-made venue with a
+ * small receive buffer stops reading so that the socket fills. */
+START_TEST(test_gw_backlog_send_is_counted_and_not_sampled)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
+	ck_assert_int_eq(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	socklen_t sl = sizeof(sa);
+	getsockname(ls, (struct sockaddr *)&sa, &sl);
+	struct fp_hist *h = aligned_alloc(64, FP_ALIGN_UP(sizeof(*h), 64));
+	fp_hist_init(h);
+	struct fp_ring *ro = ring_new(64, "o"), *rx = ring_new(64, "x");
+	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
+				.order_ring = ro,
+				.exec_ring = rx,
+				.symtab = test_symtab(),
+				.username = "u",
+				.password = "p",
+				.t2t_hist = h};
+	struct fp_gw gw;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
+	const struct fp_gw_stats *st = fp_gw_stats(&gw);
+	fp_gw_poll(&gw, 8);
+	int fd = accept(ls, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	uint8_t b[512];
+	ssize_t got = 0;
+	for (int i = 0; i < 2000 && got <= 0; i++) { /* the login request */
+		fp_gw_poll(&gw, 8);
+		got = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+		usleep(500);
+	}
+	ck_assert_int_eq(got, 49);
+	size_t n = fp_soup_build_login_accepted(b, sizeof(b), "FAKE", 1);
+	struct fp_ouch_msg q = {.type = 'Q', .dir = FP_OUCH_OUTBOUND, .next_user_ref_num = 50};
+	int k = fp_ouch_encode(&q, b + n + 3, 64);
+	fp_soup_put_hdr(b + n, 'S', (size_t)k);
+	n += 3 + (size_t)k;
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	for (int i = 0; i < 2000 && st->session != FP_GW_UP; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	ck_assert_int_eq(st->session, FP_GW_UP);
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0) /* the Account Query */
+		;
+
+	struct fp_event ev = {.type = FP_EV_ORDER_NEW, .symbol_id = 1, .t_rx = 1};
+	ev.u.order.client_order_id = 77;
+	ev.u.order.side = 'B';
+	ev.u.order.shares = 100;
+	ev.u.order.price = 1000000;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(ro, &ev, 1), 1);
+	fp_gw_poll(&gw, 8);
+	ck_assert_uint_eq(st->nb_orders_sent, 1);
+	ck_assert_uint_eq(st->nb_tx_backlog, 0);
+	ck_assert_uint_eq(fp_hist_count(h), 1); /* send() took it: a sample */
+
+	/* The venue stops reading: mass cancels fill the socket until one waits. */
+	for (unsigned i = 0; i < 200000 && st->nb_tx_backlog == 0; i++) {
+		struct fp_event mc = {.type = FP_EV_ORDER_MASS_CANCEL, .symbol_id = 1};
+		ck_assert_uint_eq(fp_ring_enqueue_burst(ro, &mc, 1), 1);
+		fp_gw_poll(&gw, 8);
+	}
+	ck_assert_uint_gt(st->nb_tx_backlog, 0);
+	ck_assert_int_eq(st->session, FP_GW_UP);
+	uint64_t backlog = st->nb_tx_backlog;
+	ev.u.order.client_order_id = 78;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(ro, &ev, 1), 1);
+	fp_gw_poll(&gw, 8);
+	ck_assert_uint_eq(st->nb_orders_sent, 2);
+	ck_assert_uint_eq(st->nb_tx_backlog, backlog + 1); /* behind the waiting bytes */
+	ck_assert_uint_eq(fp_hist_count(h), 1);            /* and no sample for it */
+
+	/* The venue reads again: the backlog drains, the order arrives last and whole. */
+	static uint8_t stream[1 << 23];
+	size_t len = 0;
+	for (int idle = 0; idle < 200 && len < sizeof(stream);) {
+		fp_gw_poll(&gw, 8);
+		ssize_t r = recv(fd, stream + len, sizeof(stream) - len, MSG_DONTWAIT);
+		if (r > 0) {
+			len += (size_t)r;
+			idle = 0;
+		} else {
+			idle++;
+			usleep(500);
+		}
+	}
+	unsigned enters = 0;
+	struct fp_ouch_msg last = {0};
+	for (size_t off = 0; off + 3 <= len;) {
+		struct fp_soup_pkt p;
+		size_t plen = 2 + ((size_t)stream[off] << 8 | stream[off + 1]);
+		ck_assert_uint_le(off + plen, len);
+		ck_assert_int_eq(fp_soup_parse(stream + off, plen, FP_SOUP_FROM_CLIENT, 512, &p),
+				 FP_SOUP_OK);
+		struct fp_ouch_msg m;
+		if (p.type == FP_SOUP_UNSEQUENCED &&
+		    fp_ouch_decode(FP_OUCH_INBOUND, p.payload, p.payload_len, &m) == FP_OUCH_OK &&
+		    m.type == FP_OUCH_ENTER_ORDER) {
+			enters++;
+			last = m;
+		}
+		off += plen;
+	}
+	ck_assert_uint_eq(enters, 2);
+	ck_assert_int_eq(memcmp(last.cl_ord_id, "2E            ", 14), 0); /* 78 in base 32 */
+	ck_assert_int_eq(st->session, FP_GW_UP);
+	fp_gw_fini(&gw);
+	close(fd);
+	close(ls);
+	free(ro);
+	free(rx);
+	free(h);
+}
+END_TEST
+
+/* Issue 15: a due read of the venue's socket never stands between an order and the next
+ * pass: the poll that takes an order sends it and leaves the recv() to the next poll. */
+START_TEST(test_gw_poll_that_sends_an_order_leaves_the_read_to_the_next)
+{
+	struct world *w = world_new();
+	const struct fp_gw_stats *st = fp_gw_stats(&w->a.gw);
+	w->a.gw.cfg.rx_interval_us = 500000; /* a due read is late only after 1 s */
+	uint64_t reads = st->nb_rx_reads;
+	while (st->nb_rx_reads == reads) /* the read at the end of the current interval */
+		fp_gw_poll(&w->a.gw, 32);
+	usleep(600000); /* the next read is due (after 0.5 s), not late (1 s) */
+	reads = st->nb_rx_reads;
+	uint64_t sent = st->nb_orders_sent;
+	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1500000, FP_TIF_DAY, 0);
+	fp_gw_poll(&w->a.gw, 32);
+	ck_assert_uint_eq(st->nb_orders_sent, sent + 1); /* sent in the poll that took it */
+	ck_assert_uint_eq(st->nb_rx_reads, reads);       /* and no recv() in that poll */
+	fp_gw_poll(&w->a.gw, 32);
+	ck_assert_uint_eq(st->nb_rx_reads, reads + 1); /* the next poll reads */
+	ck_assert_uint_ge(st->rx_gap_max_ns, 500000000u);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	world_free(w);
+}
+END_TEST
+
 /* The venue drops Alice in the middle of fills; the fills she missed are applied once. */
 START_TEST(test_gw_reconnect_replays_fills_exactly_once)
 {
@@ -972,6 +1119,8 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_orders_fills_cancel_replace);
 	tcase_add_test(tc, test_gw_reconnect_replays_fills_exactly_once);
 	tcase_add_test(tc, test_gw_kill_switch_cancels_every_open_order);
+	tcase_add_test(tc, test_gw_backlog_send_is_counted_and_not_sampled);
+	tcase_add_test(tc, test_gw_poll_that_sends_an_order_leaves_the_read_to_the_next);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("recovery");

@@ -313,6 +313,23 @@ START_TEST(test_fix_tls_orders_fills_replace_cancel)
 	struct world *w = world_new();
 	ck_assert_str_eq(fp_gw_transport(&w->b.gw), "tcp");
 	ck_assert_ptr_nonnull(strstr(fp_gw_transport(&w->a.gw), "tls1.3"));
+	/* gw.stats says the same for fastpath-ctl status and metrics: TLS 1.3, kernel TLS by
+	 * direction as the transport's name says; none where the kernel has no "tls" ULP. */
+	const struct fp_gw_stats *ga = fp_gw_stats(&w->a.gw), *gb = fp_gw_stats(&w->b.gw);
+	const char *ta = fp_gw_transport(&w->a.gw);
+	ck_assert_uint_eq(gb->transport, FP_GW_TRANSPORT_TCP);
+	ck_assert_uint_eq(ga->transport, FP_GW_TRANSPORT_TLS13);
+	ck_assert_uint_eq(ga->ktls_tx, strstr(ta, "+ktls") && !strstr(ta, "+ktls-rx"));
+	ck_assert_uint_eq(ga->ktls_rx, strstr(ta, "+ktls") && !strstr(ta, "+ktls-tx"));
+	char ulp[256] = "";
+	FILE *uf = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "r");
+	if (uf) {
+		if (!fgets(ulp, sizeof(ulp), uf))
+			ulp[0] = '\0';
+		fclose(uf);
+	}
+	if (!strstr(ulp, "tls"))
+		ck_assert(!ga->ktls_tx && !ga->ktls_rx);
 	uint64_t buy = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 300, 1502500, FP_TIF_DAY, 0);
 	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
 	ck_assert_uint_eq(x.client_order_id, buy);
@@ -606,31 +623,34 @@ static size_t fix_msg(uint8_t *buf, size_t cap, const char *type, uint64_t seq, 
 	return (size_t)len;
 }
 
-START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
+/* A gateway on plain TCP to a hand-made venue listening on *@p lfd, logged on: the venue's
+ * Logon at 1 answers ours (checked: at 1, checksum right, Username sent). @return the
+ * venue's end of the connection. */
+static int raw_session(struct side *s, int *lfd)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	*lfd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(*lfd, 1), 0);
 	socklen_t l = sizeof(sa);
-	getsockname(lfd, (struct sockaddr *)&sa, &l);
-	struct side s;
+	getsockname(*lfd, (struct sockaddr *)&sa, &l);
 	struct fp_gw_cfg cfg;
-	side_cfg(&s, &cfg, ntohs(sa.sin_port));
+	side_cfg(s, &cfg, ntohs(sa.sin_port));
 	strcpy(cfg.username, "alice");
 	strcpy(cfg.password, "secret1");
 	cfg.protocol = FP_GW_PROTO_FIX44;
 	cfg.tls = FP_GW_TLS_OFF;
 	strcpy(cfg.sender_comp_id, "ALICE");
 	strcpy(cfg.target_comp_id, "FPSIM");
-	ck_assert_int_eq(fp_gw_init(&s.gw, &cfg), 0);
-	ck_assert_str_eq(fp_gw_transport(&s.gw), "tcp");
-	fp_gw_poll(&s.gw, 8); /* connect + Logon */
-	int fd = accept(lfd, NULL, NULL);
+	ck_assert_int_eq(fp_gw_init(&s->gw, &cfg), 0);
+	ck_assert_str_eq(fp_gw_transport(&s->gw), "tcp");
+	ck_assert_uint_eq(fp_gw_stats(&s->gw)->transport, FP_GW_TRANSPORT_TCP);
+	fp_gw_poll(&s->gw, 8); /* connect + Logon */
+	int fd = accept(*lfd, NULL, NULL);
 	ck_assert_int_ge(fd, 0);
 	uint8_t in[2048], out[512];
 	for (int i = 0; i < 50; i++) {
-		fp_gw_poll(&s.gw, 8);
+		fp_gw_poll(&s->gw, 8);
 		usleep(1000);
 	}
 	ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
@@ -641,17 +661,25 @@ START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
 	ck_assert_uint_eq(m.seq_num, 1);
 	size_t ul;
 	ck_assert_ptr_nonnull(fp_fix_get_str(&m, 553, &ul));
-	/* Our Logon at 1, then a Heartbeat at 1 again, no PossDupFlag. */
 	size_t k = fix_msg(out, sizeof(out), "A", 1,
 			   "98=0\x01"
 			   "108=1\x01");
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session != FP_GW_UP; i++) {
-		fp_gw_poll(&s.gw, 8);
+	for (int i = 0; i < 50 && fp_gw_stats(&s->gw)->session != FP_GW_UP; i++) {
+		fp_gw_poll(&s->gw, 8);
 		usleep(1000);
 	}
-	ck_assert_int_eq(fp_gw_stats(&s.gw)->session, FP_GW_UP);
-	k = fix_msg(out, sizeof(out), "0", 1, "");
+	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
+	return fd;
+}
+
+START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	uint8_t in[2048], out[512];
+	/* The venue's Logon was 1: a Heartbeat at 1 again, no PossDupFlag. */
+	size_t k = fix_msg(out, sizeof(out), "0", 1, "");
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
 	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session == FP_GW_UP; i++) {
 		fp_gw_poll(&s.gw, 8);
@@ -659,12 +687,118 @@ START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
 	}
 	ck_assert_int_ne(fp_gw_stats(&s.gw)->session, FP_GW_UP);
 	ck_assert_ptr_nonnull(strstr(fp_gw_last_error(&s.gw), "MsgSeqNum too low"));
-	n = recv(fd, in, sizeof(in), 0);
+	ssize_t n = recv(fd, in, sizeof(in), 0);
 	ck_assert_int_gt(n, 0);
+	struct fp_fix_msg m;
+	size_t ul;
 	ck_assert_int_eq(fp_fix_parse(in, (size_t)n, &m), FP_FIX_OK);
 	ck_assert_str_eq(m.msg_type, "5"); /* Logout, with the reason */
 	ck_assert_ptr_nonnull(fp_fix_get_str(&m, FP_FIX_TAG_TEXT, &ul));
 	ck_assert_int_eq(fp_gw_stats(&s.gw)->breaker, 1);
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
+/* What the gateway sent a hand-made venue: bytes read, and how many of them the last
+ * message handed out took. */
+struct raw_in {
+	uint8_t buf[4096];
+	size_t have, used;
+};
+
+/* The next whole message the gateway sent on @p fd (polling it meanwhile) into @p m. */
+static void next_msg(struct side *s, int fd, struct raw_in *r, struct fp_fix_msg *m)
+{
+	memmove(r->buf, r->buf + r->used, r->have - r->used);
+	r->have -= r->used;
+	r->used = 0;
+	for (int i = 0; i < 2000; i++) {
+		if (r->have && fp_fix_parse(r->buf, r->have, m) == FP_FIX_OK) {
+			r->used = m->len;
+			return;
+		}
+		fp_gw_poll(&s->gw, 8);
+		ssize_t n = recv(fd, r->buf + r->have, sizeof(r->buf) - r->have, MSG_DONTWAIT);
+		if (n > 0)
+			r->have += (size_t)n;
+		else
+			usleep(1000);
+	}
+	ck_abort_msg("the gateway sent nothing more");
+}
+
+/* Regression (found against QuickFIX, fix_quickfix_resend): a ResendRequest inside the
+ * session that covers an order message. The gateway answers with a gap fill (it never sends
+ * an order twice), and the venue, told to skip that number, never applies the order: so
+ * the gateway enters it again with a new MsgSeqNum, and its fill is applied once. Before
+ * the fix the order stayed pending new forever. */
+START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	static struct raw_in in;
+	uint8_t out[512];
+	size_t ul;
+	struct fp_fix_msg m;
+	memset(&in, 0, sizeof(in));
+	uint64_t id = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	uint64_t d_seq = m.seq_num;
+	char clordid[16];
+	const char *c = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &ul);
+	ck_assert(c && ul < sizeof(clordid));
+	memcpy(clordid, c, ul);
+	clordid[ul] = '\0';
+	ck_assert_uint_ne(id, 0);
+	/* The venue (next inbound 2) asks for everything from the order on. */
+	char body[128];
+	snprintf(body, sizeof(body),
+		 "7=%llu\x01"
+		 "16=0\x01",
+		 (unsigned long long)d_seq);
+	size_t k = fix_msg(out, sizeof(out), "2", 2, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "4"); /* SequenceReset-GapFill over the order */
+	uint64_t new_seq = 0;
+	ck_assert_uint_eq(m.seq_num, d_seq);
+	ck_assert_uint_eq(m.poss_dup, 1);
+	ck_assert_int_eq(fp_fix_get_u64(&m, FP_FIX_TAG_NEW_SEQ_NO, &new_seq), 0);
+	ck_assert_uint_eq(new_seq, d_seq + 1);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D"); /* the same order, numbered after the gap fill */
+	ck_assert_uint_eq(m.seq_num, new_seq);
+	ck_assert_uint_eq(m.poss_dup, 0);
+	c = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &ul);
+	ck_assert(c && ul == strlen(clordid) && !memcmp(c, clordid, ul));
+	/* Its fill (a Trade without a New, as QuickFIX's executor sends it): applied once. */
+	snprintf(body, sizeof(body),
+		 "37=O1\x01"
+		 "17=E1\x01"
+		 "150=F\x01"
+		 "39=2\x01"
+		 "11=%s\x01"
+		 "55=AAPL\x01"
+		 "54=1\x01"
+		 "38=100\x01"
+		 "32=100\x01"
+		 "31=150.25\x01"
+		 "151=0\x01"
+		 "14=100\x01"
+		 "6=150.25\x01",
+		 clordid);
+	k = fix_msg(out, sizeof(out), "8", 3, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 200 && fp_gw_stats(&s.gw)->nb_fills == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_fills, 1);
+	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_impossible, 0);
 	close(fd);
 	close(lfd);
 	side_free(&s);
@@ -731,6 +865,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_too_low_seq_without_possdup_ends_with_logout);
 	tcase_add_test(tc, test_fix_tls_orders_fills_replace_cancel);
 	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
+	tcase_add_test(tc, test_fix_resend_request_gap_fill_enters_the_order_again);
 	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);

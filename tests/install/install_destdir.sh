@@ -65,7 +65,8 @@ for f in include/fastpath/strategy.h share/pkgconfig/fastpath.pc \
 	share/fastpath/sql/001_init.sql share/fastpath/prometheus/alerts.yml \
 	share/fastpath/grafana/fastpath.json share/doc/fastpath/operations.md \
 	share/doc/fastpath/copyright lib/systemd/system/fastpath@.service \
-	lib/systemd/system/fastpath-metrics@.service lib/systemd/system/fastpath-jload@.service; do
+	lib/systemd/system/fastpath-metrics@.service lib/systemd/system/fastpath-jload@.service \
+	lib/systemd/system/fastpath-firm@.service share/doc/fastpath/scale.md; do
 	[[ -f $root$prefix/$f ]] || fail "$prefix/$f was not installed"
 done
 for c in dev.conf production.conf risk.conf sim.conf; do

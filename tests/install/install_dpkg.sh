@@ -71,7 +71,8 @@ if [[ ${1:-} == --inside ]]; then
 		echo "ok: from / and /tmp: $out"
 		systemd-analyze verify --man=no /lib/systemd/system/fastpath@.service \
 			/lib/systemd/system/fastpath-metrics@.service \
-			/lib/systemd/system/fastpath-jload@.service >/tmp/verify.log 2>&1 ||
+			/lib/systemd/system/fastpath-jload@.service \
+			/lib/systemd/system/fastpath-firm@.service >/tmp/verify.log 2>&1 ||
 			{ cat /tmp/verify.log >&2; fail "systemd-analyze verify on the installed units"; }
 		echo "ok: systemd-analyze verify on the installed units"
 		dpkg --purge fastpath >/tmp/dpkg-p.log 2>&1 ||

@@ -231,6 +231,47 @@ START_TEST(test_risk_journals_intents_before_the_order_ring_and_rejects)
 }
 END_TEST
 
+/* Issue 15: journal records are written in place on the journal ring, across its wrap
+ * point, each accepted order's record committed before the order; a breaker trip in the
+ * middle of a batch is journaled after the rejects that made it. */
+START_TEST(test_risk_journals_in_place_across_the_wrap)
+{
+	rig_new(8);
+	struct fp_risk_limits *cur = (struct fp_risk_limits *)fp_risk_limits_current(&R->risk);
+	cur->sym[1].qty_max = 100;
+	for (int round = 0; round < 10; round++) { /* 30 records through 8 slots */
+		uint64_t a = intent(FP_EV_ORDER_NEW, 1, 2, FP_SIDE_BUY, 10, PX, 0);
+		uint64_t b = intent(FP_EV_ORDER_NEW, 1, 2, FP_SIDE_BUY, 101, PX, 0);
+		uint64_t c = intent(FP_EV_ORDER_NEW, 1, 2, FP_SIDE_SELL, 10, PX, 0);
+		fp_risk_poll(&R->risk, 32);
+		struct fp_event j[8], o[4];
+		ck_assert_uint_eq(fp_ring_dequeue_burst(R->jrnl, j, 8), 3);
+		ck_assert_uint_eq(fp_ring_dequeue_burst(R->order, o, 4), 2);
+		ck_assert_int_eq(memcmp(&j[0], &o[0], sizeof(o[0])), 0);
+		ck_assert_uint_eq(j[0].u.order.client_order_id, a);
+		ck_assert_int_eq(j[1].type, FP_EV_RISK_REJECT);
+		ck_assert_uint_eq(j[1].u.reject.client_order_id, b);
+		ck_assert_int_eq(memcmp(&j[2], &o[1], sizeof(o[1])), 0);
+		ck_assert_uint_eq(j[2].u.order.client_order_id, c);
+		drain_orders();
+	}
+	/* Two rejects in a row trip the breaker mid-batch: rejects, trip, then the rest. */
+	cur->g.max_consec_rejects = 2;
+	for (int i = 0; i < 3; i++)
+		intent(FP_EV_ORDER_NEW, 1, 2, FP_SIDE_BUY, 101, PX, 0);
+	fp_risk_poll(&R->risk, 32);
+	struct fp_event j[8];
+	ck_assert_uint_eq(fp_ring_dequeue_burst(R->jrnl, j, 8), 4);
+	ck_assert_int_eq(j[0].type, FP_EV_RISK_REJECT);
+	ck_assert_int_eq(j[1].type, FP_EV_RISK_REJECT);
+	ck_assert_int_eq(j[2].type, FP_EV_CONTROL);
+	ck_assert_uint_eq(j[2].u.control.command, FP_JRNL_CTL_BREAKER_TRIP);
+	ck_assert_int_eq(j[3].type, FP_EV_RISK_REJECT);
+	ck_assert_uint_eq(fp_ring_count(R->order), 0);
+	rig_free();
+}
+END_TEST
+
 START_TEST(test_risk_refuses_intents_when_the_journal_is_full)
 {
 	rig_new(4); /* nobody drains it */
@@ -563,6 +604,7 @@ static Suite *fp_risk_recover_suite(void)
 	TCase *tc = tcase_create("journal");
 	tcase_add_test(tc, test_risk_journals_intents_before_the_order_ring_and_rejects);
 	tcase_add_test(tc, test_risk_refuses_intents_when_the_journal_is_full);
+	tcase_add_test(tc, test_risk_journals_in_place_across_the_wrap);
 	tcase_add_test(tc, test_risk_drops_replayed_reports_within_a_session);
 	tcase_add_test(tc, test_risk_adopts_an_accepted_order_it_never_saw);
 	suite_add_tcase(s, tc);

@@ -4,7 +4,9 @@
 # with --trigger-rate against (1) the pipeline with `ping` on the trigger symbol ZXZZT and
 # (2) fastpath-floor. Each client answers triggers, the venue matches every answer to its
 # trigger by price: answered > 0, every order the client sent is one the venue counted
-# (answer, extra or stray), and the samples are positive.
+# (answer, extra or stray), and the samples are positive. With FP_E2E_PROTOCOL=fix44 the
+# pipeline's gateway speaks FIX 4.4 over TLS to the simulator's FIX acceptor, which stamps
+# the arrivals too (the floor speaks OUCH only: part 2 is skipped).
 . "$(dirname "$0")/../e2e/e2e_lib.sh"
 locate=21 # --symbols 20: ZXZZT is the next locate
 sed "0,/symbols = (/s//symbols = (\n      { id = $locate; collar_bps = 0; },/" \
@@ -14,6 +16,10 @@ sim = { symbols = 20; trigger_rate = 100.0; };
 itch = { port = $md_port; rerequest_port = $rereq_port; };
 ouch = { port = $oe_port; };
 CONF
+if [[ ${FP_E2E_PROTOCOL:-ouch50} == fix44 ]]; then
+	make_fix_certs
+	echo "fix = { port = $fix_port; tls_cert_file = \"$work/server.crt\"; tls_key_file = \"$work/server.key\"; };" >>"$work/sim.conf"
+fi
 strategies="{ id = 7; name = \"ping\"; params = [\"symbol=$locate\", \"every=1\", \"size=100\"]; }"
 write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
@@ -60,6 +66,11 @@ orders=$(json "$work/report.json" orders)
 ((orders == ans + $(json <(echo "$trig") extra) + $(json <(echo "$trig") stray))) ||
 	fail "the pipeline sent $orders orders, the venue counted $trig"
 (($(json <(echo "$trig") min_ns) > 0)) || fail "a sample is not positive: $trig"
+if [[ ${FP_E2E_PROTOCOL:-ouch50} == fix44 ]]; then
+	grep -q "venue session up over tls1" "$work/run.log" || fail "the gateway was not on FIX/TLS"
+	echo "1 passed, 0 failed"
+	exit 0
+fi
 
 # (2) the floor, the same way.
 "$bin/fastpath-sim" --config "$work/sim.conf" --rate 2000 --duration 600 --progress --json \

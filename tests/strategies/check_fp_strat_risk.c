@@ -150,6 +150,27 @@ START_TEST(test_ping_through_risk_and_reject_back)
 }
 END_TEST
 
+/* Issue 15: an intent reaches risk, and its order the order ring, in the pass it was made:
+ * one poll of each stage in the fused worker's order (strategies, then risk), with the
+ * trigger first in a batch of tops, and nothing waits for a batch to fill. */
+START_TEST(test_intent_checked_and_ordered_in_the_pass_it_was_made)
+{
+	wire_up();
+	top(1, PX - 100, PX + 100, 901); /* ping answers this one */
+	for (int i = 0; i < 20; i++)
+		top(3, PX - 100 - i, PX + 100, 0); /* the rest of the batch */
+	fp_strat_host_poll(W.host, 64);
+	ck_assert_uint_eq(fp_ring_count(W.intent), 1);
+	fp_risk_poll(&W.risk, 64);
+	struct fp_event out[8];
+	ck_assert_uint_eq(fp_ring_dequeue_burst(W.order, out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].t_rx, 901);
+	ck_assert_uint_eq(fp_ring_count(W.intent), 0);
+	wire_down();
+}
+END_TEST
+
 START_TEST(test_mm_fill_seen_by_both)
 {
 	wire_up();
@@ -179,6 +200,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_ping_through_risk_and_reject_back);
 	tcase_add_test(tc, test_mm_fill_seen_by_both);
+	tcase_add_test(tc, test_intent_checked_and_ordered_in_the_pass_it_was_made);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
