@@ -140,8 +140,8 @@ inline struct fp_event *fp_ring_reserve(struct fp_ring *r, uint32_t n, uint32_t 
  */
 inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
 {
-	/* Relaxed: only the producer writes prod.tail (fp_ring_reserve recovered it). */
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	/* Recovered already by the fp_ring_reserve/_room/_slot that handed out the slots. */
+	uint64_t tail = __fp_ring_prod_tail(r);
 	__fp_ring_publish(r, tail, n);
 }
 
@@ -157,8 +157,8 @@ inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
  */
 inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want)
 {
-	/* Relaxed: only the producer writes prod.tail. */
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	/* Recovered first: fp_ring_slot() and fp_ring_commit() count from this tail. */
+	uint64_t tail = __fp_ring_prod_tail(r);
 	return __fp_ring_prod_room(r, tail, want);
 }
 
@@ -171,7 +171,7 @@ inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want)
  */
 inline struct fp_event *fp_ring_slot(struct fp_ring *r, uint32_t k)
 {
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	uint64_t tail = __fp_ring_prod_tail(r);
 	return &r->slots[(uint32_t)(tail + k) & r->prod.mask];
 }
 
