@@ -15,7 +15,8 @@
  *  - slot bit: the full bit (FP_RING_SLOT_FULL) set on publish, never shown to the consumer,
  *    cleared before a slot goes back (every flag kept); a slot written in place, whole or
  *    leaving its old type, reads empty until commit;
- *  - crash: a producer killed inside a commit (every prefix of its bits), a consumer killed
+ *  - crash: a producer killed inside a commit (every prefix of its bits; the successor
+ *    starting with enqueue or with fp_ring_room/fp_ring_slot), a consumer killed
  *    between peek and release or between seeing and clearing bits, and a producer process
  *    killed with SIGKILL while producing, its successor going on in the same ring;
  *  - concurrent: a producer and a consumer thread, every API flavour, sequence checked.
@@ -343,7 +344,8 @@ START_TEST(test_ring_producer_killed_inside_commit)
 	 * not). */
 	const uint32_t bits = (uint32_t)_i % 5;
 	const bool consumed_first = _i % 10 >= 5;
-	const uint64_t start = _i >= 10 ? 16 * 3 - 2 : 16 * 6 + 5; /* mid-lap; at a lap start */
+	const uint64_t start = _i % 20 >= 10 ? 16 * 3 - 2 : 16 * 6 + 5; /* mid-lap; lap start */
+	const bool via_slot = _i >= 20; /* the successor starts with fp_ring_room/_slot */
 	struct fp_ring *r = ring_new(16);
 	ring_set_pos(r, start);
 	struct fp_event ev[4], out[16];
@@ -368,9 +370,16 @@ START_TEST(test_ring_producer_killed_inside_commit)
 		ck_assert_uint_eq(fp_ring_count(r), 0); /* head is past the stored tail */
 	}
 	/* The restarted producer goes on after the prefix; the rest of the batch never shows. */
-	for (uint32_t i = 0; i < 4; i++)
-		ev_make(&ev[i], 100 + i);
-	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 4), 4);
+	if (via_slot) {
+		ck_assert_uint_ge(fp_ring_room(r, 4), 4);
+		for (uint32_t i = 0; i < 4; i++)
+			ev_make(fp_ring_slot(r, i), 100 + i);
+		fp_ring_commit(r, 4);
+	} else {
+		for (uint32_t i = 0; i < 4; i++)
+			ev_make(&ev[i], 100 + i);
+		ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 4), 4);
+	}
 	ck_assert_uint_eq(atomic_load(&r->prod.tail), start + 2 + bits + 4);
 	ck_assert_uint_eq(atomic_load(&r->prod.pending), start + 2 + bits + 4);
 	uint32_t got = fp_ring_dequeue_burst(r, out, 16);
@@ -872,7 +881,7 @@ static Suite *fp_ring_suite(void)
 
 	tc = tcase_create("crash");
 	tcase_set_timeout(tc, 100);
-	tcase_add_loop_test(tc, test_ring_producer_killed_inside_commit, 0, 20);
+	tcase_add_loop_test(tc, test_ring_producer_killed_inside_commit, 0, 40);
 	tcase_add_test(tc, test_ring_consumer_killed_between_peek_and_release);
 	tcase_add_test(tc, test_ring_producer_sigkilled_successor_goes_on);
 	suite_add_tcase(s, tc);
