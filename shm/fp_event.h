@@ -87,6 +87,8 @@ enum fp_ev_type {
 	/* Any stage: control plane requests and notices. */
 	FP_EV_CONTROL = 96,
 
+	/* Bit 7 of the type byte is the ring's (FP_RING_SLOT_FULL, fp_ring_core.h): a type
+	 * never has it, so a slot written in place reads as empty until it is committed. */
 	FP_EV_TYPE_MAX = 127
 };
 
@@ -363,7 +365,7 @@ struct fp_ev_control {
 
 /** The ring slot: one cache line. */
 struct fp_event {
-	uint8_t type;  /**< enum fp_ev_type */
+	uint8_t type;  /**< enum fp_ev_type (< 128: bit 7 is the ring's) */
 	uint8_t flags; /**< FP_EVF_* */
 	uint16_t source;
 	uint32_t symbol_id;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fp_ring.c - cold paths of the SPSC event ring (init, check, dump, the wrap-around copies)
+ * fp_ring.c - cold paths of the SPSC event ring (init, check, dump, recovery, the wrap-around
+ * copy out)
  * and the one out-of-line copy of each inline function of fp_ring.h (C17 inline model).
  *
  * Any thread may call init/check/dump (they may format an error; they never block).
@@ -82,19 +83,41 @@ int fp_ring_check(const struct fp_ring *r, size_t bytes)
 	return 0;
 }
 
-void __fp_ring_copy_in_wrap(struct fp_ring *r, uint32_t idx, const struct fp_event *evs, uint32_t n)
-{
-	uint32_t first = r->prod.capacity - idx;
-	__fp_ring_copy(&r->slots[idx], evs, first);
-	__fp_ring_copy(&r->slots[0], evs + first, n - first);
-}
-
 void __fp_ring_copy_out_wrap(const struct fp_ring *r, uint32_t idx, struct fp_event *evs,
 			     uint32_t n)
 {
 	uint32_t first = r->cons.capacity - idx;
 	__fp_ring_copy(evs, &r->slots[idx], first);
 	__fp_ring_copy(evs + first, &r->slots[0], n - first);
+}
+
+uint64_t __fp_ring_visible_end(const struct fp_ring *r, uint64_t tail, uint64_t pending)
+{
+	uint32_t mask = r->hdr.mask;
+	uint64_t p = tail;
+	/* A slot of the commit is published when its bit is set, or when the consumer saw it
+	 * set (ready > p) and has cleared it since: R4 orders ready before the clear, so the
+	 * acquire of the bit followed by the read of ready cannot miss both. A commit sets the
+	 * bits in order, and a killed process leaves a prefix of its stores, so the first slot
+	 * that is neither ends the published run. */
+	for (uint64_t left = FP_MIN(pending - tail, (uint64_t)r->hdr.capacity); left; left--, p++)
+		if (!(__atomic_load_n(__fp_ring_slot_type(r, p, mask), __ATOMIC_ACQUIRE) &
+		      FP_RING_SLOT_FULL) &&
+		    (int64_t)(atomic_load_explicit(&r->cons.ready, memory_order_acquire) - p) <= 0)
+			break;
+	return p;
+}
+
+uint64_t __fp_ring_prod_recover(struct fp_ring *r)
+{
+	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	uint64_t pending = atomic_load_explicit(&r->prod.pending, memory_order_relaxed);
+	/* The slots after the published run hold no bit (the bits are set in order), so the
+	 * next commit may write them in place again. */
+	uint64_t end = __fp_ring_visible_end(r, tail, pending);
+	atomic_store_explicit(&r->prod.pending, end, memory_order_relaxed);
+	atomic_store_explicit(&r->prod.tail, end, memory_order_release);
+	return end;
 }
 
 void fp_ring_dump(FILE *out, const struct fp_ring *r)
@@ -106,15 +129,21 @@ void fp_ring_dump(FILE *out, const struct fp_ring *r)
 		r->hdr.magic, r->hdr.version, r->hdr.event_version);
 	fprintf(out, "  capacity=%" PRIu32 " mask=0x%" PRIx32 " slot_bytes=%" PRIu32 "\n",
 		r->hdr.capacity, r->hdr.mask, r->hdr.slot_bytes);
-	fprintf(out, "  prod.tail=%" PRIu64 " prod.head_cache=%" PRIu64 "\n", tail,
+	fprintf(out,
+		"  prod.tail=%" PRIu64 " prod.pending=%" PRIu64 " prod.head_cache=%" PRIu64 "\n",
+		tail, atomic_load_explicit(&r->prod.pending, memory_order_relaxed),
 		r->prod.head_cache);
-	fprintf(out, "  cons.head=%" PRIu64 " cons.tail_cache=%" PRIu64 "\n", head,
-		r->cons.tail_cache);
+	fprintf(out, "  cons.head=%" PRIu64 " cons.ready=%" PRIu64 "\n", head,
+		atomic_load_explicit(&r->cons.ready, memory_order_relaxed));
 	fprintf(out, "  used=%" PRIu32 " free=%" PRIu32 "\n", fp_ring_count(r),
 		r->hdr.capacity - fp_ring_count(r));
 }
 
 /* The one out-of-line definition of each inline function (C17 6.7.4). */
+extern inline uint8_t *__fp_ring_slot_type(const struct fp_ring *r, uint64_t pos, uint32_t mask);
+extern inline uint64_t __fp_ring_prod_tail(struct fp_ring *r);
+extern inline void __fp_ring_publish(struct fp_ring *r, uint64_t tail, uint32_t n);
+extern inline void __fp_ring_clear_full(struct fp_ring *r, uint64_t head, uint32_t n);
 extern inline uint32_t __fp_ring_prod_room(struct fp_ring *r, uint64_t tail, uint32_t n);
 extern inline uint32_t __fp_ring_cons_avail(struct fp_ring *r, uint64_t head, uint32_t n);
 extern inline void __fp_ring_copy(struct fp_event *restrict dst,

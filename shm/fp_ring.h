@@ -40,6 +40,17 @@
  *
  * reserve and peek return a run that does not cross the end of the slot array, so near the
  * wrap point they may return fewer than available; the next call returns the rest.
+ *
+ * Bit 7 of a slot's `type` is the ring's (FP_RING_SLOT_FULL, fp_ring_core.h): events put on
+ * the ring must have a type below 128 (every enum fp_ev_type does), and events taken off it
+ * never show the bit. The consumer learns that a slot is full from that bit, so one cache
+ * line, the slot's, moves per event.
+ *
+ * Crash recovery: a producer killed while it writes reserved slots publishes nothing of them;
+ * one killed inside fp_ring_commit()/enqueue publishes a prefix of the batch, and its
+ * restarted successor's first produce call continues after that prefix (fp_ring_count()
+ * counts it meanwhile). A consumer killed between peek and release finds the same events
+ * again at its restart (at-least-once, as with an index ring).
  */
 #ifndef FP_RING_H
 #define FP_RING_H
@@ -114,8 +125,7 @@ inline uint32_t fp_ring_enqueue_bulk(struct fp_ring *r, const struct fp_event *e
  */
 inline struct fp_event *fp_ring_reserve(struct fp_ring *r, uint32_t n, uint32_t *nb_got)
 {
-	/* Relaxed: only the producer writes prod.tail. */
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	uint64_t tail = __fp_ring_prod_tail(r);
 	uint32_t idx = (uint32_t)tail & r->prod.mask;
 	uint32_t room = __fp_ring_prod_room(r, tail, n);
 	uint32_t contig = r->prod.capacity - idx;
@@ -126,13 +136,13 @@ inline struct fp_event *fp_ring_reserve(struct fp_ring *r, uint32_t n, uint32_t 
 
 /**
  * Publish the first @p n slots returned by the last fp_ring_reserve(). Producer only.
- * @p n must not exceed that call's *nb_got.
+ * @p n must not exceed that call's *nb_got. Each slot's type must be below 128.
  */
 inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
 {
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
-	/* R1: pairs with A2; publishes the slots written in place. */
-	atomic_store_explicit(&r->prod.tail, tail + n, memory_order_release);
+	/* Recovered already by the fp_ring_reserve/_room/_slot that handed out the slots. */
+	uint64_t tail = __fp_ring_prod_tail(r);
+	__fp_ring_publish(r, tail, n);
 }
 
 /**
@@ -147,8 +157,8 @@ inline void fp_ring_commit(struct fp_ring *r, uint32_t n)
  */
 inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want)
 {
-	/* Relaxed: only the producer writes prod.tail. */
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	/* Recovered first: fp_ring_slot() and fp_ring_commit() count from this tail. */
+	uint64_t tail = __fp_ring_prod_tail(r);
 	return __fp_ring_prod_room(r, tail, want);
 }
 
@@ -161,7 +171,7 @@ inline uint32_t fp_ring_room(struct fp_ring *r, uint32_t want)
  */
 inline struct fp_event *fp_ring_slot(struct fp_ring *r, uint32_t k)
 {
-	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_relaxed);
+	uint64_t tail = __fp_ring_prod_tail(r);
 	return &r->slots[(uint32_t)(tail + k) & r->prod.mask];
 }
 
@@ -189,11 +199,14 @@ inline const struct fp_event *fp_ring_peek(struct fp_ring *r, uint32_t max, uint
 	/* Relaxed: only the consumer writes cons.head. */
 	uint64_t head = atomic_load_explicit(&r->cons.head, memory_order_relaxed);
 	uint32_t idx = (uint32_t)head & r->cons.mask;
-	uint32_t avail = __fp_ring_cons_avail(r, head, max);
 	uint32_t contig = r->cons.capacity - idx;
-	max = FP_MIN(max, FP_MIN(avail, contig));
+	max = FP_MIN(max, contig);
+	max = FP_MIN(max, __fp_ring_cons_avail(r, head, max));
 	*nb_got = max;
-	return max ? &r->slots[idx] : NULL;
+	if (max == 0)
+		return NULL;
+	__fp_ring_clear_full(r, head, max); /* the events as they were put, without the bit */
+	return &r->slots[idx];
 }
 
 /**
@@ -215,12 +228,18 @@ inline void fp_ring_release(struct fp_ring *r, uint32_t n)
  */
 inline uint32_t fp_ring_count(const struct fp_ring *r)
 {
-	/* Acquire head before tail: tail only grows, so tail >= the head read before it. Both
-	 * acquires pair with the releases R1/R2 only to read fresh values, not to order slots. */
+	/* Acquire head before tail; both pair with R2/R3 only to read fresh values. */
 	uint64_t head = atomic_load_explicit(&r->cons.head, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&r->prod.tail, memory_order_acquire);
-	uint64_t n = tail - head;
-	return n > r->hdr.capacity ? r->hdr.capacity : (uint32_t)n;
+	if (fp_unlikely(atomic_load_explicit(&r->prod.pending, memory_order_relaxed) != tail))
+		tail = __fp_ring_visible_end(
+			r, tail, atomic_load_explicit(&r->prod.pending, memory_order_relaxed));
+	/* The consumer sees a slot's bit before the producer stores tail (R3): head may pass the
+	 * tail read here by the events of one commit; that ring is empty, not full. */
+	int64_t n = (int64_t)(tail - head);
+	if (n <= 0)
+		return 0;
+	return (uint64_t)n > r->hdr.capacity ? r->hdr.capacity : (uint32_t)n;
 }
 
 /** Number of slots (the power of two given to fp_ring_init). Any thread. */

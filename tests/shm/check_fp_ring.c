@@ -12,6 +12,13 @@
  *    printed on failure);
  *  - no syscall: produce/consume run inside seccomp strict mode (only read, write, _exit and
  *    sigreturn allowed; anything else is SIGKILL), plus a control proving the check bites;
+ *  - slot bit: the full bit (FP_RING_SLOT_FULL) set on publish, never shown to the consumer,
+ *    cleared before a slot goes back (every flag kept); a slot written in place, whole or
+ *    leaving its old type, reads empty until commit;
+ *  - crash: a producer killed inside a commit (every prefix of its bits; the successor
+ *    starting with enqueue or with fp_ring_room/fp_ring_slot), a consumer killed
+ *    between peek and release or between seeing and clearing bits, and a producer process
+ *    killed with SIGKILL while producing, its successor going on in the same ring;
  *  - concurrent: a producer and a consumer thread, every API flavour, sequence checked.
  */
 #define _GNU_SOURCE
@@ -48,9 +55,10 @@ static struct fp_ring *ring_new(uint32_t capacity)
 static void ring_set_pos(struct fp_ring *r, uint64_t pos)
 {
 	atomic_store(&r->prod.tail, pos);
+	atomic_store(&r->prod.pending, pos);
 	atomic_store(&r->cons.head, pos);
+	atomic_store(&r->cons.ready, pos);
 	r->prod.head_cache = pos;
-	r->cons.tail_cache = pos;
 }
 
 static void ev_make(struct fp_event *ev, uint64_t seq)
@@ -236,6 +244,273 @@ START_TEST(test_ring_reserve_commit_in_place)
 	ck_assert(ev_is(&p[0], 101));
 	ck_assert_uint_eq(fp_ring_reserve(r, 0, &nb) == NULL && nb == 0, 1);
 	free(r);
+}
+END_TEST
+
+/* ---- slot bit ---- */
+
+START_TEST(test_ring_slot_bit_marks_full_and_never_shows)
+{
+	struct fp_ring *r = ring_new(4);
+	struct fp_event ev, out;
+	uint32_t nb;
+	for (uint64_t pos = 0; pos < 16; pos++) {
+		ev_make(&ev, pos);
+		ev.flags = 0xff; /* every flag bit survives the ring's bit beside them */
+		ck_assert_uint_eq(fp_ring_enqueue_burst(r, &ev, 1), 1);
+		ck_assert_uint_eq(r->slots[pos & 3].type, FP_EV_CONTROL | FP_RING_SLOT_FULL);
+		ck_assert_uint_eq(r->slots[(pos + 1) & 3].type & FP_RING_SLOT_FULL, 0);
+		if (pos % 2) {
+			const struct fp_event *p = fp_ring_peek(r, 4, &nb);
+			ck_assert_uint_eq(nb, 1);
+			ck_assert(memcmp(p, &ev, sizeof(ev)) == 0); /* cleared in place */
+			fp_ring_release(r, 1);
+		} else {
+			ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 1);
+			ck_assert(memcmp(&out, &ev, sizeof(ev)) == 0);
+		}
+		/* cleared before the slot goes back */
+		ck_assert_uint_eq(r->slots[pos & 3].type, FP_EV_CONTROL);
+		ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 0);
+	}
+	/* A caller's event with bit 7 in its type (a contract breach) still publishes whole. */
+	ev_make(&ev, 99);
+	ev.type |= FP_RING_SLOT_FULL;
+	ck_assert_uint_eq(fp_ring_enqueue_burst(r, &ev, 1), 1);
+	ck_assert_uint_eq(fp_ring_dequeue_burst(r, &out, 1), 1);
+	ck_assert(ev_is(&out, 99));
+	free(r);
+}
+END_TEST
+
+START_TEST(test_ring_reserved_slot_reads_empty_until_commit)
+{
+	struct fp_ring *r = ring_new(4);
+	struct fp_event out[4];
+	uint32_t nb;
+	for (uint64_t lap = 0; lap < 6; lap++) { /* every slot again holds an old event */
+		struct fp_event *w = fp_ring_reserve(r, 4, &nb);
+		ck_assert_uint_eq(nb, 4);
+		for (uint32_t i = 0; i < 4; i++) {
+			uint32_t seen;
+			if (lap % 3 == 2) /* a fill that leaves type and flags as they were */
+				w[i].seq = lap * 4 + i;
+			else
+				ev_make(&w[i], lap * 4 + i);
+			ck_assert_ptr_null(fp_ring_peek(r, 4, &seen));
+			ck_assert_uint_eq(fp_ring_count(r), 0);
+		}
+		fp_ring_commit(r, 4);
+		if (lap % 2) { /* peek clears the bits in place, dequeue too: both before a lap */
+			const struct fp_event *p = fp_ring_peek(r, 4, &nb);
+			ck_assert_uint_eq(nb, 4);
+			for (uint32_t i = 0; i < 4; i++)
+				ck_assert(p[i].seq == lap * 4 + i && p[i].type == FP_EV_CONTROL);
+			fp_ring_release(r, 4);
+		} else {
+			ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 4), 4);
+			for (uint32_t i = 0; i < 4; i++)
+				ck_assert(out[i].seq == lap * 4 + i &&
+					  out[i].type == FP_EV_CONTROL);
+		}
+	}
+	free(r);
+}
+END_TEST
+
+/* ---- crash ---- */
+
+/* A slot as the consumer leaves it: the event of position @p pos, its full bit cleared. */
+static void slot_set_prev_lap(struct fp_ring *r, uint64_t pos)
+{
+	ev_make(&r->slots[pos & r->hdr.mask], pos);
+}
+
+/* What a producer killed inside fp_ring_commit(r, n) leaves: pending stored, the bits of the
+ * first @p bits slots set (a commit sets them in order), tail not stored. */
+static void commit_killed_after(struct fp_ring *r, uint32_t n, uint32_t bits)
+{
+	uint64_t tail = atomic_load(&r->prod.tail);
+	atomic_store(&r->prod.pending, tail + n);
+	for (uint32_t i = 0; i < bits; i++) {
+		r->slots[(tail + i) & r->hdr.mask].type |= FP_RING_SLOT_FULL;
+	}
+}
+
+START_TEST(test_ring_producer_killed_inside_commit)
+{
+	/* _i: how many of the 4 bits were set (0..4), whether the consumer took the published
+	 * prefix before the restarted producer's first call, and where (a lap boundary near or
+	 * not). */
+	const uint32_t bits = (uint32_t)_i % 5;
+	const bool consumed_first = _i % 10 >= 5;
+	const uint64_t start = _i % 20 >= 10 ? 16 * 3 - 2 : 16 * 6 + 5; /* mid-lap; lap start */
+	const bool via_slot = _i >= 20; /* the successor starts with fp_ring_room/_slot */
+	struct fp_ring *r = ring_new(16);
+	ring_set_pos(r, start);
+	struct fp_event ev[4], out[16];
+	uint32_t nb;
+	for (uint32_t i = 0; i < 2; i++)
+		ev_make(&ev[i], i);
+	for (uint32_t i = 0; i < 16; i++) /* the previous lap's events, consumed */
+		slot_set_prev_lap(r, start - 16 + i);
+	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 2), 2);
+	struct fp_event *w = fp_ring_reserve(r, 4, &nb);
+	ck_assert_uint_eq(nb, 4);
+	for (uint32_t i = 0; i < 4; i++)
+		ev_make(&w[i], 2 + i);
+	commit_killed_after(r, 4, bits);
+	/* What a restarted stage waiting for an empty ring (J5) sees: the published prefix. */
+	ck_assert_uint_eq(fp_ring_count(r), 2 + bits);
+	uint64_t want = 0;
+	if (consumed_first) {
+		ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 16), 2 + bits);
+		for (uint32_t i = 0; i < 2 + bits; i++)
+			ck_assert(ev_is(&out[i], want++));
+		ck_assert_uint_eq(fp_ring_count(r), 0); /* head is past the stored tail */
+	}
+	/* The restarted producer goes on after the prefix; the rest of the batch never shows. */
+	if (via_slot) {
+		ck_assert_uint_ge(fp_ring_room(r, 4), 4);
+		for (uint32_t i = 0; i < 4; i++)
+			ev_make(fp_ring_slot(r, i), 100 + i);
+		fp_ring_commit(r, 4);
+	} else {
+		for (uint32_t i = 0; i < 4; i++)
+			ev_make(&ev[i], 100 + i);
+		ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 4), 4);
+	}
+	ck_assert_uint_eq(atomic_load(&r->prod.tail), start + 2 + bits + 4);
+	ck_assert_uint_eq(atomic_load(&r->prod.pending), start + 2 + bits + 4);
+	uint32_t got = fp_ring_dequeue_burst(r, out, 16);
+	ck_assert_uint_eq(got, (consumed_first ? 0 : 2 + bits) + 4);
+	for (uint32_t i = 0; i < got; i++)
+		ck_assert_msg(ev_is(&out[i], want < 2 + bits ? want : 100 + want - 2 - bits),
+			      "event %u of %u (bits %u)", i, got, bits),
+			want++;
+	ck_assert_uint_eq(fp_ring_count(r), 0);
+	ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 8), 0);
+	free(r);
+}
+END_TEST
+
+START_TEST(test_ring_consumer_killed_between_peek_and_release)
+{
+	struct fp_ring *r = ring_new(8);
+	struct fp_event ev[3], out[3];
+	uint32_t nb;
+	for (uint32_t i = 0; i < 3; i++)
+		ev_make(&ev[i], i);
+	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 3), 3);
+	const struct fp_event *p = fp_ring_peek(r, 8, &nb);
+	ck_assert_uint_eq(nb, 3);    /* the bits are cleared now; killed before the release */
+	p = fp_ring_peek(r, 8, &nb); /* the restarted consumer */
+	ck_assert_uint_eq(nb, 3);
+	for (uint32_t i = 0; i < 3; i++)
+		ck_assert(ev_is(&p[i], i));
+	fp_ring_release(r, 3);
+	/* Killed after storing cons.ready, before clearing the bits (R4's window). */
+	ck_assert_uint_eq(fp_ring_enqueue_burst(r, ev, 3), 3);
+	atomic_store(&r->cons.ready, atomic_load(&r->cons.head) + 3);
+	p = fp_ring_peek(r, 2, &nb);
+	ck_assert_uint_eq(nb, 2);
+	ck_assert(ev_is(&p[0], 0) && ev_is(&p[1], 1));
+	ck_assert_uint_eq(fp_ring_dequeue_burst(r, out, 3), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		ck_assert(ev_is(&out[i], i));
+	free(r);
+}
+END_TEST
+
+/* The child: produce consecutive events in every flavour until killed. */
+static void killed_producer(struct fp_ring *r, uint64_t seq)
+{
+	struct fp_event evs[16];
+	for (unsigned k = 0;; k++) {
+		uint32_t n = (k % 16) + 1, got = 0, nb;
+		for (uint32_t i = 0; i < n; i++)
+			ev_make(&evs[i], seq + i);
+		if (k % 3 == 0) {
+			got = fp_ring_enqueue_burst(r, evs, n);
+		} else if (k % 3 == 1) {
+			got = fp_ring_enqueue_bulk(r, evs, n);
+		} else {
+			struct fp_event *w = fp_ring_reserve(r, n, &nb);
+			for (uint32_t i = 0; i < nb; i++)
+				ev_make(&w[i], seq + i);
+			fp_ring_commit(r, nb);
+			got = nb;
+		}
+		seq += got;
+		if (got == 0)
+			sched_yield();
+	}
+}
+
+/* Consume what is there, @p max events at most; every event whole and the next in
+ * sequence. */
+static uint64_t drain_checked(struct fp_ring *r, uint64_t *want, uint64_t max)
+{
+	struct fp_event out[16];
+	uint64_t n = 0;
+	uint32_t got;
+	while (n < max &&
+	       (got = fp_ring_dequeue_burst(r, out, (uint32_t)FP_MIN(16, max - n))) > 0) {
+		for (uint32_t i = 0; i < got; i++, n++)
+			ck_assert_msg(ev_is(&out[i], *want),
+				      "event %" PRIu64 " torn or out of order", *want),
+				(*want)++;
+	}
+	return n;
+}
+
+START_TEST(test_ring_producer_sigkilled_successor_goes_on)
+{
+	/* Room for far more than the child writes while the kill is on its way, so the kill
+	 * lands while it produces (inside a commit, most of the time), not while it waits. */
+	const uint32_t cap = 1u << 16;
+	struct fp_ring *r = mmap(NULL, fp_ring_memsize(cap), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(r, MAP_FAILED);
+	ck_assert_int_eq(fp_ring_init(r, cap, "kill"), 0);
+	uint64_t want = 0;
+	const char *san = getenv("FP_SANITIZE"); /* 10x slower per event under the sanitizers */
+	const int rounds = san && san[0] == '1' ? 12 : 50;
+	for (int round = 0; round < rounds; round++) {
+		uint64_t base = want; /* each producer starts where the consumer stands */
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			killed_producer(r, base);
+			_exit(0);
+		}
+		/* Kill it once it has moved a number of events that varies with the round. */
+		uint64_t until = base + 300 + (uint64_t)round * 97;
+		unsigned idle = 0;
+		while (want < until)
+			if (drain_checked(r, &want, until - want) == 0 && ++idle % 64 == 0)
+				sched_yield();
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		int st;
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+		/* Everything it published arrives whole and in order; then the ring is empty. */
+		drain_checked(r, &want, UINT64_MAX);
+		ck_assert_uint_eq(fp_ring_count(r), 0);
+	}
+	/* The last successor in this process: every flavour, the consumer sees all of it. */
+	struct fp_event ev[8];
+	for (uint32_t i = 0; i < 8; i++)
+		ev_make(&ev[i], want + i);
+	ck_assert_uint_eq(fp_ring_enqueue_bulk(r, ev, 8), 8);
+	uint32_t nb;
+	struct fp_event *w = fp_ring_reserve(r, 8, &nb);
+	ck_assert_uint_gt(nb, 0);
+	for (uint32_t i = 0; i < nb; i++)
+		ev_make(&w[i], want + 8 + i);
+	fp_ring_commit(r, nb);
+	ck_assert_uint_eq(drain_checked(r, &want, UINT64_MAX), 8 + nb);
+	munmap(r, fp_ring_memsize(cap));
 }
 END_TEST
 
@@ -431,6 +706,7 @@ static void hot_path_body(void *arg)
 	struct fp_ring *r = c->r;
 	struct fp_event in[32], out[32];
 	uint64_t seq_in = 0, seq_out = 0, bad = 0;
+	memset(in, 0, sizeof(in)); /* type 0: below 128, as the ring requires */
 	for (int iter = 0; iter < 20000; iter++) {
 		uint32_t n = (uint32_t)(iter % 32) + 1, nb;
 		for (uint32_t i = 0; i < n; i++)
@@ -507,6 +783,7 @@ static void *conc_producer(void *arg)
 {
 	struct fp_ring *r = arg;
 	struct fp_event evs[16];
+	memset(evs, 0, sizeof(evs)); /* type 0: below 128, as the ring requires */
 	const uint64_t nb_events = conc_events();
 	uint64_t seq = 0;
 	unsigned k = 0, idle = 0;
@@ -595,6 +872,18 @@ static Suite *fp_ring_suite(void)
 	tcase_add_test(tc, test_ring_bulk_is_all_or_nothing);
 	tcase_add_test(tc, test_ring_moves_every_batch_size);
 	tcase_add_test(tc, test_ring_reserve_commit_in_place);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("slot_bit");
+	tcase_add_test(tc, test_ring_slot_bit_marks_full_and_never_shows);
+	tcase_add_test(tc, test_ring_reserved_slot_reads_empty_until_commit);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash");
+	tcase_set_timeout(tc, 100);
+	tcase_add_loop_test(tc, test_ring_producer_killed_inside_commit, 0, 40);
+	tcase_add_test(tc, test_ring_consumer_killed_between_peek_and_release);
+	tcase_add_test(tc, test_ring_producer_sigkilled_successor_goes_on);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wrap");
