@@ -21,18 +21,10 @@ sed -e 's/max_consec_losses = [0-9]*/max_consec_losses = 1000000/' \
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 start_run 90
 
-ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
 # status_is PYTHON-EXPRESSION: over d, the parsed `fastpath-ctl status --json`.
 status_is() {
 	ctl status --json 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" 2>/dev/null
 }
-orders_field() { ctl orders --json 2>/dev/null | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do ((SECONDS < end)) || return 1; sleep 0.1; done
-}
-sent_above() { local s; s=$(orders_field orders_sent); [[ -n $s ]] && ((s > $1)); }
-none_open() { [[ $(orders_field open) == 0 ]]; }
 
 wait_for 30 sent_above 0 || fail "no order reached the venue before the trip"
 gross=$(ctl limits show --json | python3 -c "import json,sys; print(json.load(sys.stdin)['global']['max_gross'])") ||

@@ -21,13 +21,7 @@ write_run_config '{ name = "trade"; stages = ["md", "book", "strategies", "risk"
 		  { name = "store"; stages = ["store"]; }'
 echo "store = { dir = \"$jdir\"; fsync = \"batch\"; retry_ms = 50; snapshot_ms = 200; };" \
 	>>"$work/run.conf"
-ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
 orders_now() { tail -n 1 "$work/summary.log" | sed -n 's/.*orders \([0-9]*\).*/\1/p'; }
-# wait_for SECONDS CMD...: true once CMD succeeds, polled every 0.1 s.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do ((SECONDS < end)) || return 1; sleep 0.1; done
-}
 killed() { ctl status | grep -q "killed: true"; }
 halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
 start_run 60 # an upper bound: stop_run ends it once everything is seen

@@ -65,11 +65,8 @@ wait_until "kill switch acknowledgement" grep -q "kill switch tripped (SIGUSR1)"
 wait_until "settled fill count" summary_settled fills
 stop_run
 
+report_figures
 r=$work/report.json
-[[ -s $r ]] || fail "no report"
-md=$(json "$r" md_messages); upd=$(json "$r" book_updates); orders=$(json "$r" orders)
-fills=$(json "$r" fills); pos=$(json "$r" position)
-sim_fills=$(json "$work/sim.json" fills); sim_pos=$(json "$work/sim.json" position)
 echo "dpdk (net_af_packet on $veth, simulator in netns $netns at $sim_ip):"
 echo "pipeline: md $md, book updates $upd, orders $orders, fills $fills, position $pos"
 echo "venue:    fills $sim_fills, position $sim_pos"

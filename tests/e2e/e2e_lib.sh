@@ -96,6 +96,28 @@ wait_until() {
 		sleep 0.1
 	done
 }
+# report_figures: md, upd, orders, fills, pos from our report ($work/report.json) and
+# sim_fills, sim_pos from the venue's ($work/sim.json), for a test to compare.
+report_figures() {
+	local r=$work/report.json
+	[[ -s $r ]] || fail "no report"
+	md=$(json "$r" md_messages); upd=$(json "$r" book_updates); orders=$(json "$r" orders)
+	fills=$(json "$r" fills); pos=$(json "$r" position)
+	sim_fills=$(json "$work/sim.json" fills); sim_pos=$(json "$work/sim.json" position)
+}
+# ctl ARGS...: fastpath-ctl on this test's instance.
+ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
+# orders_field KEY: a number from `fastpath-ctl orders --json` ("" while there is none).
+orders_field() { ctl orders --json 2>/dev/null | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
+sent_above() { local s; s=$(orders_field orders_sent); [[ -n $s ]] && ((s > $1)); }
+none_open() { [[ $(orders_field open) == 0 ]]; }
+# wait_for SECONDS CMD...: true once CMD succeeds, polled every 0.1 s; false after SECONDS
+# (the caller says what did not happen).
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do ((SECONDS < end)) || return 1; sleep 0.1; done
+}
 # worker_pid NAME: the pid of worker NAME of our instance, from `fastpath-ctl status --json`
 # (sed, not python: python3 takes seconds to start on a loaded machine, and a test that
 # kills a worker mid-run must not lose them).

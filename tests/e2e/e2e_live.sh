@@ -47,7 +47,6 @@ sed -e 's/max_consec_rejects = [0-9]*/max_consec_rejects = 1000000/' \
 	"$src/config/risk.conf" >"$work/risk.conf"
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 
-ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
 # The system python (a version manager's shim can take seconds to start on a busy machine).
 py=$(command -v /usr/bin/python3 || command -v python3)
 # stat PATH...: figures of one `fastpath-ctl stats --json` (dotted paths), "" when absent.
@@ -67,8 +66,8 @@ for p in sys.argv[1:]:
     out.append(str(v) if not isinstance(v, dict) else "")
 print(" ".join(out))' "$@" 2>>"$work/ctl.err" || true
 }
-# wait_for WHAT CONDITION: poll (bounded) until the shell condition holds.
-wait_for() {
+# wait_state WHAT CONDITION: poll (bounded) until the shell condition holds.
+wait_state() {
 	local what=$1 cond=$2
 	for _ in $(seq 600); do
 		eval "$cond" && return 0
@@ -93,7 +92,7 @@ orders() { tail -n 1 "$work/summary.log" | sed -n 's/.*orders \([0-9]*\).*/\1/p'
 sim_pid=$!
 pids+=("$sim_pid")
 sim_t() { sed -n 's/.*t=\([0-9]*\)s.*/\1/p' "$work/sim.log" 2>/dev/null | tail -n 1 | grep . || echo 0; }
-wait_for "the simulator $ff s into its session" '[[ $(sim_t) -ge $ff ]]'
+wait_state "the simulator $ff s into its session" '[[ $(sim_t) -ge $ff ]]'
 
 "$bin/fastpath" run --config "$work/run.conf" --duration 60 --summary \
 	--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
@@ -101,23 +100,23 @@ run_pid=$!
 pids+=("$run_pid")
 
 for round in 1 2; do
-	wait_for "md live (round $round)" '[[ $(lives) -ge $round && $(stat md.state) == live ]]'
+	wait_state "md live (round $round)" '[[ $(lives) -ge $round && $(stat md.state) == live ]]'
 	read -r path us joins snaps reqs rec <<<"$(stat md.last_path md.last_recovery_us \
 		md.late_joins md.snapshots md.requests_sent md.recovered)"
 	echo "round $round: md live after $us us by $path (late joins $joins, snapshots $snaps," \
 		"requests $reqs, recovered $rec)"
 	[[ $path == "$mode" ]] || fail "md recovered by $path, not by $mode"
 	n0=$(orders)
-	wait_for "orders on live data (round $round)" '[[ $(orders) -gt $n0 ]]'
+	wait_state "orders on live data (round $round)" '[[ $(orders) -gt $n0 ]]'
 	read -r states hist <<<"$(stat strategies.book_states strategies.history_dropped)"
 	echo "round $round: orders $(orders); strategies told of $states stale books," \
 		"$hist events from history not handed on"
 	if ((round == 1)); then
 		pid=""
-		wait_for "the feed worker's pid" 'pid=$(worker_pid feed 2>>"$work/ctl.err") && [[ -n $pid ]]'
+		wait_state "the feed worker's pid" 'pid=$(worker_pid feed 2>>"$work/ctl.err") && [[ -n $pid ]]'
 		kill -9 "$pid"
 		echo "killed the md worker (pid $pid)"
-		wait_for "the md worker restarted" "grep -q \"worker 'feed' restarted\" '$work/run.log'"
+		wait_state "the md worker restarted" "grep -q \"worker 'feed' restarted\" '$work/run.log'"
 	fi
 done
 grep "md\[" "$work/run.log" | sed 's/^/  /' | tail -n 8
@@ -126,7 +125,7 @@ grep "md\[" "$work/run.log" | sed 's/^/  /' | tail -n 8
 # fixed time before, 25 s in, a clock the rounds had to beat) and the simulator writes its
 # books: every symbol's book equals the simulator's once the last packets are in.
 kill -USR1 "$sim_pid"
-wait_for "the simulator's market to stop" '[[ -s $work/sim_book.txt ]]'
+wait_state "the simulator's market to stop" '[[ -s $work/sim_book.txt ]]'
 syms=$(cut -d' ' -f1 "$work/sim_book.txt")
 # our_books: the same lines as the simulator's, from `fastpath-ctl book` (one python run).
 our_books() {

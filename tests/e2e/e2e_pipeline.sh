@@ -17,11 +17,8 @@ wait_until "settled order count" summary_settled orders
 orders_after_kill=$(summary_field orders)
 stop_run
 
+report_figures
 r=$work/report.json
-[[ -s $r ]] || fail "no report"
-md=$(json "$r" md_messages); upd=$(json "$r" book_updates); orders=$(json "$r" orders)
-fills=$(json "$r" fills); pos=$(json "$r" position)
-sim_fills=$(json "$work/sim.json" fills); sim_pos=$(json "$work/sim.json" position)
 echo "pipeline: md $md, book updates $upd, orders $orders, fills $fills, position $pos"
 echo "venue:    fills $sim_fills, position $sim_pos; orders once the count settled after the kill: $orders_after_kill"
 ((md > 50000)) || fail "too few market data messages ($md)"

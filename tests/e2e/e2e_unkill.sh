@@ -20,16 +20,6 @@ sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
 # need seconds to reach them; a quick one stops early).
 start_run 60
 
-ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
-# orders_field KEY: a number from `fastpath-ctl orders --json`.
-orders_field() { ctl orders --json 2>/dev/null | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
-# wait_for SECONDS CONDITION...: poll the condition (a state) until it holds or time is up.
-wait_for() {
-	local end=$((SECONDS + $1)); shift
-	until "$@"; do ((SECONDS < end)) || return 1; sleep 0.1; done
-}
-sent_above() { local s; s=$(orders_field orders_sent); [[ -n $s ]] && ((s > $1)); }
-none_open() { [[ $(orders_field open) == 0 ]]; }
 
 wait_for 30 sent_above 0 || fail "no order reached the venue before the kill"
 ctl kill --reason "e2e unkill test" >/dev/null || fail "fastpath-ctl kill failed"

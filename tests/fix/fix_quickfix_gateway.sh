@@ -22,16 +22,7 @@ write_sim_config
 write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'
 sed -i "s|gateway = { venue = \"127.0.0.1:$oe_port\"; };|gateway = { venue = \"127.0.0.1:$qf_port\"; protocol = \"fix44\"; sender_comp_id = \"FPST\"; target_comp_id = \"EXEC\"; tls_ca_file = \"$work/ca.crt\"; tls_server_name = \"localhost\"; heartbeat_ms = 5000; };|" "$work/run.conf"
 grep -q 'protocol = "fix44"' "$work/run.conf" || fail "run config not pointed at QuickFIX"
-# The market data first: the gateway logs on once md holds the session's symbol directory
-# (fp_gw_cfg.wait_directory), and risk refuses orders as venue_down until the session is up.
-"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 --duration 63 \
-	--json >"$work/sim.json" 2>"$work/sim.log" &
-sim_pid=$!
-pids+=("$sim_pid")
-"$bin/fastpath" run --config "$work/run.conf" --duration 60 --summary \
-	--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
-run_pid=$!
-pids+=("$run_pid")
+qf_start_pipeline 60
 wait_until "FIX session up" grep -qE "venue session up|fastpath: .*(error|failed|refused)" \
 	"$work/run.log"
 grep -q "venue session up over tls1.3" "$work/run.log" || fail "no TLS 1.3 session"

@@ -42,18 +42,8 @@ sed -e 's/max_consec_losses = [0-9]*/max_consec_losses = 1000000/' \
 	-e 's/breaker_on_venue = 1/breaker_on_venue = 0/' \
 	"$src/config/risk.conf" >"$work/risk.conf"
 sed -i "s|$src/config/risk.conf|$work/risk.conf|" "$work/run.conf"
-# The market data first: the gateway logs on once md holds the session's symbol directory.
-"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 --duration 123 \
-	--json >"$work/sim.json" 2>"$work/sim.log" &
-sim_pid=$!
-pids+=("$sim_pid")
-"$bin/fastpath" run --config "$work/run.conf" --duration 120 --summary \
-	--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
-run_pid=$!
-pids+=("$run_pid")
+qf_start_pipeline 120
 instance="e2e$$"
-ctl() { "$bin/fastpath-ctl" --instance "$instance" "$@"; }
-orders_field() { ctl orders --json 2>/dev/null | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
 sessions_up() { (($(grep -c "venue session up" "$work/run.log") >= $1)); }
 fills_above() { local f; f=$(orders_field fills); [[ -n $f ]] && ((f > $1)); }
 
@@ -69,7 +59,6 @@ wait_until "second session up (resend applied)" sessions_up 2
 wait_until "fill after the reconnect" fills_above "$cut_fills"
 ctl kill --reason "fix_quickfix_resend: compare with QuickFIX" >/dev/null ||
 	fail "fastpath-ctl kill failed"
-none_open() { [[ $(orders_field open) == 0 ]]; }
 wait_until "no open order after the kill" none_open
 fills=$(orders_field fills)
 log=$work/executor.log

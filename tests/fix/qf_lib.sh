@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# qf_lib.sh - what the QuickFIX tests share (sourced by fix_quickfix_tls.sh and
-# fix_quickfix_gateway.sh; they provide $work, the pids array and fail()).
+# qf_lib.sh - what the QuickFIX tests share (sourced by fix_quickfix_tls.sh,
+# fix_quickfix_gateway.sh and fix_quickfix_resend.sh; they provide $work, the pids array
+# and fail()).
 
 # qf_certs: in the current folder, a test CA (ca.crt, ca.key) and a server certificate it
 # signs for localhost and 127.0.0.1 (server.crt, server.key). RSA: QuickFIX's SSL acceptor
@@ -52,4 +53,19 @@ CFG
 		((SECONDS < end)) || fail "QuickFIX acceptor not listening on port $port after 30 s"
 		sleep 0.05
 	done
+}
+
+# qf_start_pipeline SECONDS: the simulator's market data first (the gateway logs on once md
+# holds the session's symbol directory, fp_gw_cfg.wait_directory; risk refuses orders as
+# venue_down until the session is up), then `fastpath run` for SECONDS with $work/run.conf;
+# both in the background (sim_pid, run_pid, added to pids). Needs $bin from e2e_lib.sh.
+qf_start_pipeline() {
+	"$bin/fastpath-sim" --config "$work/sim.conf" --rate 20000 --symbols 20 \
+		--duration $(($1 + 3)) --json >"$work/sim.json" 2>"$work/sim.log" &
+	sim_pid=$!
+	pids+=("$sim_pid")
+	"$bin/fastpath" run --config "$work/run.conf" --duration "$1" --summary \
+		--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
+	run_pid=$!
+	pids+=("$run_pid")
 }
