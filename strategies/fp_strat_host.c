@@ -120,8 +120,9 @@ static uint64_t api_new(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint8_t si
 	e->u.order.shares = shares;
 	e->u.order.side = side;
 	e->u.order.tif = tif;
+	uint64_t cid = e->u.order.client_order_id; /* the slot is risk's once published */
 	intent_done(h);
-	return e->u.order.client_order_id;
+	return cid;
 }
 
 static int api_cancel(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint64_t id)
@@ -152,8 +153,9 @@ static uint64_t api_replace(struct fp_strat_ctx *ctx, uint32_t symbol_id, uint64
 	e->u.order.side = side;
 	e->u.order.shares = shares;
 	e->u.order.price = price;
+	uint64_t cid = e->u.order.client_order_id; /* the slot is risk's once published */
 	intent_done(h);
-	return e->u.order.client_order_id;
+	return cid;
 }
 
 static int64_t api_position(const struct fp_strat_ctx *ctx, uint32_t symbol_id)
