@@ -524,7 +524,10 @@ static void *watchdog(void *arg)
 				 "firm database unreachable for %u ms (fail closed)", l->a.fail_ms);
 			fp_shm_ctl_kill(l->ctl, "firm:listener", why);
 			atomic_store(&l->db_tripped, 1);
-			fprintf(stderr, "fastpath-ctl firm listen: %s: kill switch tripped\n", why);
+			fprintf(stderr,
+				"fastpath-ctl firm listen: %s: kill switch tripped (last good round "
+				"trip %" PRIu64 " ms ago)\n",
+				why, (now - last) / 1000000u);
 		}
 	}
 	return NULL;
@@ -767,12 +770,17 @@ int fp_cli_firm_listen(struct fp_cli *c)
 		"database\n",
 		c->instance, l->a.fail_ms);
 	unsigned hb_ms = FP_MIN(200u, l->a.fail_ms / 4);
-	bool up = false;
+	bool up = false, said_down = false;
 	uint64_t last_sync = 0;
 	while (!listen_stop && instance_alive(c)) {
 		if (!up) {
 			int r = listen_connect(l);
 			up = r == 0;
+			if (!up && !said_down) { /* once per outage: the retries every 50 ms */
+				fprintf(stderr, "fastpath-ctl firm listen: %s: no database: %s\n",
+					c->instance, fp_err_msg());
+				said_down = true;
+			}
 			if (!up) {
 				struct timespec ts = {0, 50000000};
 				nanosleep(&ts, NULL);
@@ -781,6 +789,7 @@ int fp_cli_firm_listen(struct fp_cli *c)
 			fprintf(stderr, "fastpath-ctl firm listen: %s: connected%s\n", c->instance,
 				atomic_load(&l->db_tripped) ? " again (still killed: fail closed)"
 							    : "");
+			said_down = false;
 			last_sync = mono_ns();
 		}
 		PGconn *conn = fp_store_pg_conn(l->pg);
@@ -801,6 +810,10 @@ int fp_cli_firm_listen(struct fp_cli *c)
 		}
 		if (want || mono_ns() - last_sync >= (uint64_t)hb_ms * 1000000u) {
 			up = sync_state(l) == 0;
+			if (!up)
+				fprintf(stderr,
+					"fastpath-ctl firm listen: %s: round trip failed: %s\n",
+					c->instance, fp_err_msg());
 			last_sync = mono_ns();
 		}
 	}

@@ -19,8 +19,14 @@ fail() {
 	echo "FAIL: $*" >&2
 	# while the instance runs: its breaker, kill switch and md state (why it did not trade)
 	[[ -e /dev/shm/fastpath-e2e$$ ]] && echo "--- instance: $(why_not_trading)" >&2
-	echo "--- run log" >&2; tail -20 "$work/run.log" >&2 || true
-	echo "--- sim log" >&2; tail -5 "$work/sim.log" >&2 || true
+	# fail_logs: the logs a test wants shown (default: the run's and the simulator's)
+	local f
+	for f in "${fail_logs[@]:-$work/run.log $work/sim.log}"; do
+		for f in $f; do
+			echo "--- ${f#"$work"/}" >&2
+			tail -20 "$f" >&2 || true
+		done
+	done
 	exit 1
 }
 # Ports of our own: a block of 10 (base..base+9) from the allocator every test shares

@@ -20,13 +20,16 @@ work=$(mktemp -d /tmp/fp-firm.XXXXXX)
 skip_unless_pg
 ctl=$bin/fastpath-ctl
 mk=$bin/../tests/pg_mkjournal
-# C fails closed after 2 s without its database; A and B get 20 s, so that a loaded CI
-# machine (a listener not scheduled for a while) never trips them by accident.
+# Every listener fails closed after 20 s without its database, so that a loaded CI machine
+# (a round trip or a listener held up for a while) never trips one by accident; C's is
+# restarted with 2 s for the cut (a 2 s listener once tripped in the kill drill beside a
+# loaded machine's builds; its log now says how long the last good round trip was).
 FAIL_MS=2000
 # Kills in the drill: FIRM_KILLS=20 for the figures of docs/scale.md; 5 keeps CI short.
 KILLS=${FIRM_KILLS:-5}
 WAIT_MS=20000 # a bound that only catches a hang: the commands return on the acks
 names=(A B C)
+fail_logs=("$work"/listen{A,B,C}.err "$work"/run{A,B,C}.log)
 inst() { echo "firm$1$$"; }
 # cj FILE KEY: the first value of KEY in FILE (fastpath-ctl's compact JSON)
 cj() { grep -o "\"$2\": *[^,}]*" "$1" | head -n 1 | sed 's/.*: *//'; }
@@ -99,11 +102,10 @@ for n in "${names[@]}"; do
 	done
 	url=$PG_URL
 	[[ $n == C ]] && url=$URL_C
-	fms=20000
-	[[ $n == C ]] && fms=$FAIL_MS
-	"$ctl" --instance "$(inst "$n")" firm listen --db "$url" --fail-closed-ms $fms \
+	"$ctl" --instance "$(inst "$n")" firm listen --db "$url" --fail-closed-ms 20000 \
 		2>"$work/listen$n.err" &
 	pids+=($!)
+	eval "listen_$n=$!"
 done
 ready=0
 for _ in $(seq 200); do
@@ -150,7 +152,20 @@ for n in "${names[@]}"; do
 	[[ $(killed "$n") == false ]] || fail "$n still killed after the firm unkill"
 done
 
-# Cut C's database: its login is refused and its session ended.
+# C's listener again, failing closed after $FAIL_MS ms; once it has registered and
+# synced (a state), cut its database: its login is refused and its session ended.
+kill -TERM "$listen_C"
+wait "$listen_C" || fail "C's listener exited with $? on SIGTERM"
+"$ctl" --instance "$(inst C)" firm listen --db "$URL_C" --fail-closed-ms $FAIL_MS \
+	2>"$work/listenC.err" &
+listen_C=$!
+pids+=("$listen_C")
+for _ in $(seq 400); do
+	[[ $(pg_sql "SELECT listener_pid = $listen_C AND last_seen > started_at FROM firm_instances WHERE instance = '$(inst C)'") == t ]] &&
+		break
+	sleep 0.05
+done
+grep -q "connected" "$work/listenC.err" || fail "C's new listener did not connect"
 t0=$(date +%s%N)
 pg_as "$PG_BIN/psql" -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d fastpath -qAt \
 	-c "ALTER ROLE firm_c NOLOGIN" \
