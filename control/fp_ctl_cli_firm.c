@@ -525,7 +525,8 @@ static void *watchdog(void *arg)
 			fp_shm_ctl_kill(l->ctl, "firm:listener", why);
 			atomic_store(&l->db_tripped, 1);
 			fprintf(stderr,
-				"fastpath-ctl firm listen: %s: kill switch tripped (last good round "
+				"fastpath-ctl firm listen: %s: kill switch tripped (last good "
+				"round "
 				"trip %" PRIu64 " ms ago)\n",
 				why, (now - last) / 1000000u);
 		}
