@@ -10,13 +10,8 @@
 #   fix_quickfix_gateway.sh BIN SRC QFBIN
 qf=$(cd "${3:?usage: fix_quickfix_gateway.sh BIN SRC QFBIN}" && pwd)
 . "$(dirname "$0")/../e2e/e2e_lib.sh"
-qf_port=$((base + 5))
-dict=$src/../shared/data/fix/FIX44.xml
-[[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
 . "$(dirname "$0")/qf_lib.sh"
-cd "$work"
-qf_certs # RSA: not make_fix_certs' EC keys
-qf_executor "$qf/fp-quickfix-executor" "$qf_port" "$dict"
+qf_start "$qf"
 
 write_sim_config
 write_run_config '{ name = "fused"; stages = ["md", "book", "strategies", "risk", "gateway"]; }'

@@ -17,14 +17,9 @@
 #   fix_quickfix_resend.sh BIN SRC QFBIN
 qf=$(cd "${3:?usage: fix_quickfix_resend.sh BIN SRC QFBIN}" && pwd)
 . "$(dirname "$0")/../e2e/e2e_lib.sh"
-qf_port=$((base + 5))
-relay_port=$((base + 6))
-dict=$src/../shared/data/fix/FIX44.xml
-[[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
 . "$(dirname "$0")/qf_lib.sh"
-cd "$work"
-qf_certs # RSA: not make_fix_certs' EC keys
-qf_executor "$qf/fp-quickfix-executor" "$qf_port" "$dict"
+relay_port=$((base + 6))
+qf_start "$qf"
 "$qf/fp-fix-relay" "$relay_port" "$qf_port" >"$work/relay.log" 2>&1 &
 relay_pid=$!
 pids+=("$relay_pid")

@@ -69,3 +69,15 @@ qf_start_pipeline() {
 	run_pid=$!
 	pids+=("$run_pid")
 }
+
+# qf_start QFBIN: QuickFIX's executor (QFBIN/fp-quickfix-executor) as a TLS acceptor on
+# qf_port (base + 5) with the FIX 4.4 dictionary of ../shared (dict), its certificates made
+# in $work (the current folder from here on).
+qf_start() {
+	qf_port=$((base + 5))
+	dict=$src/../shared/data/fix/FIX44.xml
+	[[ -s $dict ]] || fail "no FIX 4.4 dictionary at $dict"
+	cd "$work"
+	qf_certs # RSA: not make_fix_certs' EC keys
+	qf_executor "$1/fp-quickfix-executor" "$qf_port" "$dict"
+}

@@ -70,6 +70,23 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* A hand-made venue's listening socket on a free loopback port (its address in @p sa);
+ * @p rcvbuf > 0 sets a small receive buffer, so that a venue that stops reading fills it. */
+static int venue_listener(struct sockaddr_in *sa, int rcvbuf)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(ls, 0);
+	if (rcvbuf > 0)
+		ck_assert_int_eq(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+	*sa = (struct sockaddr_in){.sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	socklen_t sl = sizeof(*sa);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)sa, &sl), 0);
+	return ls;
+}
+
 static struct fp_ring *ring_new(uint32_t cap, const char *name)
 {
 	struct fp_ring *r = aligned_alloc(64, fp_ring_memsize(cap));
@@ -380,12 +397,8 @@ END_TEST
 /* A hand-made venue that misbehaves after a correct login. */
 START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 {
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
-	socklen_t sl = sizeof(sa);
-	getsockname(ls, (struct sockaddr *)&sa, &sl);
+	struct sockaddr_in sa;
+	int ls = venue_listener(&sa, 0);
 	struct fp_ring *ro = ring_new(64, "o"), *rx = ring_new(64, "x");
 	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
 				.order_ring = ro,
@@ -548,13 +561,8 @@ END_TEST
  * small receive buffer stops reading so that the socket fills. */
 START_TEST(test_gw_backlog_send_is_counted_and_not_sampled)
 {
-	int ls = socket(AF_INET, SOCK_STREAM, 0), small = 4096;
-	ck_assert_int_eq(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
-	socklen_t sl = sizeof(sa);
-	getsockname(ls, (struct sockaddr *)&sa, &sl);
+	struct sockaddr_in sa;
+	int ls = venue_listener(&sa, 4096);
 	struct fp_hist *h = aligned_alloc(64, FP_ALIGN_UP(sizeof(*h), 64));
 	fp_hist_init(h);
 	struct fp_ring *ro = ring_new(64, "o"), *rx = ring_new(64, "x");
