@@ -107,12 +107,15 @@ cat >"$work/etc/run.conf" <<-CONF
 CONF
 (cd / && "$bin/fastpath-ctl" config validate "$work/etc/run.conf") >"$work/validate.log" 2>&1 ||
 	fail "config validate of the test config: $(cat "$work/validate.log")"
-# The gateway wants credentials; its venue (the discard port) refuses: session down.
+# The gateway wants credentials; its venue (the discard port) refuses: session down. The
+# marker is the run's own: one left by a validation that started the strategy would be
+# truncated and rewritten under the check below.
+rm -f "$work/marker"
 (cd / && FP_GW_USER=inst FP_GW_PASSWORD=inst exec "$bin/fastpath" run --config "$work/etc/run.conf") \
 	>"$work/run.log" 2>&1 &
 sup=$!
 for _ in $(seq 200); do
-	[[ -s $work/marker ]] && break
+	grep -q "^strategy 7 abi " "$work/marker" 2>/dev/null && break
 	kill -0 "$sup" 2>/dev/null || fail "fastpath run exited before the strategy started"
 	sleep 0.1
 done

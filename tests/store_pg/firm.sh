@@ -29,7 +29,7 @@ FAIL_MS=2000
 KILLS=${FIRM_KILLS:-5}
 WAIT_MS=20000 # a bound that only catches a hang: the commands return on the acks
 names=(A B C)
-fail_logs=("$work"/listen{A,B,C}.err "$work"/run{A,B,C}.log)
+fail_logs=("$work"/listen{A,B,C}.err "$work"/run{A,B,C}.log "$work"/pg.log)
 inst() { echo "firm$1$$"; }
 # cj FILE KEY: the first value of KEY in FILE (fastpath-ctl's compact JSON)
 cj() { grep -o "\"$2\": *[^,}]*" "$1" | head -n 1 | sed 's/.*: *//'; }
