@@ -116,7 +116,10 @@ struct fp_strat_ops {
 	uint32_t abi_version; /**< FP_STRAT_ABI_VERSION */
 	uint32_t state_size;  /**< bytes of private state (<= 1 MiB) */
 	const char *name;
-	/** Cold: parse params, set the state up. @return 0 or negative errno (refuses to start). */
+	/** Cold: parse params, set the state up. @return 0 or negative errno (refuses to start).
+	 *  A config check (`config validate`, and `fastpath run` before any worker starts)
+	 *  also runs init then fini once in a scratch host, to refuse what init refuses: keep
+	 *  what init does outside its state (files, connections) safe to do twice. */
 	int (*init)(void *state, const struct fp_strat_params *params, struct fp_strat_ctx *ctx);
 	void (*on_book_top)(void *state, struct fp_strat_ctx *ctx, const struct fp_event *ev);
 	void (*on_trade)(void *state, struct fp_strat_ctx *ctx, const struct fp_event *ev);
