@@ -80,5 +80,9 @@ echo "report: orders $orders, replaces $rep_replaces, cancels $rep_cancels, fill
 ((rep_replaces == qf_replaces && rep_cancels == qf_cancels && orders == qf_news)) ||
 	fail "report: orders $orders replaces $rep_replaces cancels $rep_cancels; QuickFIX $qf_news $qf_replaces $qf_cancels"
 book_empty || fail "QuickFIX's book not empty at the end: $(tail -n 1 "$book")"
+# Two market makers, a bid and an ask each: 4 quotes. More orders resting at QuickFIX are
+# quotes the market maker lost track of (docs/gateway.md: printed, not yet asserted).
+max_open=$(sed -n 's/.* open \([0-9]*\)$/\1/p' "$book" | sort -n | tail -n 1)
+echo "QuickFIX's book held at most $max_open orders (4 quotes)"
 ((fills == 0)) || fail "$fills fills from a counterparty that never fills"
 echo "1 passed, 0 failed"
