@@ -228,8 +228,9 @@ static void kill_switch(struct fp_gw *gw)
 			c.u.order.strategy_id = o->strategy_id;
 			c.u.order.orig_client_order_id = o->client_order_id;
 			fp_gw_jrnl_order(gw, &c, o->user_ref_num);
-			gw->proto->cancel(gw, o, 0);
-			gw->st->nb_kill_cancels++;
+			/* A deferred cancel is counted when it goes (kill_follow, FIX). */
+			if (gw->proto->cancel(gw, o, 0) != FP_GW_CANCEL_DEFERRED)
+				gw->st->nb_kill_cancels++;
 		}
 	}
 	gw->st->kill_latency_ns = fp_gw_realtime_ns() - set_ns;

@@ -258,7 +258,7 @@ static int fix_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t 
 	}
 	if (o->pend_user_ref_num != 0 && gw->st->killed) {
 		o->pending = FP_GW_PEND_REPLACE;
-		return 0;
+		return FP_GW_CANCEL_DEFERRED;
 	}
 	return send_cancel(gw, ord);
 }
@@ -301,7 +301,8 @@ static int fix_replace(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t ti
 
 /* FIX 4.4 venues differ on OrderMassCancelRequest (q); one OrderCancelRequest per open
  * order of @p symbol_id (0: all) works everywhere. The kill switch skips the orders
- * canceled here (they are pending cancel). */
+ * canceled here (they are pending cancel): while it trips (killed == 1) they are its
+ * cancels, counted here. */
 static int fix_mass_cancel(struct fp_gw *gw, uint32_t symbol_id, uint32_t key)
 {
 	(void)key;
@@ -311,6 +312,7 @@ static int fix_mass_cancel(struct fp_gw *gw, uint32_t symbol_id, uint32_t key)
 		    (symbol_id != 0 && o->symbol_id != symbol_id))
 			continue; /* a replace in flight: its answer is canceled (kill_follow) */
 		o->pending = FP_GW_PEND_CANCEL;
+		gw->st->nb_kill_cancels += gw->st->killed == 1;
 		send_cancel(gw, o);
 	}
 	return gw->fd >= 0 ? 0 : -1;

@@ -50,13 +50,20 @@ struct fp_gw_proto {
 	/** New order @p o; *handed_tsc = TSC when its bytes went to send(). @return 0 (send()
 	 *  took it whole), 1 (it waits in the backlog, fp_gw_tx) or -1. */
 	int (*enter)(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc);
-	/** Cancel @p o down to @p leave_qty open (0 = all). */
+	/** Cancel @p o down to @p leave_qty open (0 = all). @return as enter, or
+	 *  FP_GW_CANCEL_DEFERRED: nothing sent yet (FIX: a replace in flight, canceled once
+	 *  the venue answers it), so the kill switch does not count it as sent. */
 	int (*cancel)(struct fp_gw *gw, const struct fp_gw_order *o, uint32_t leave_qty);
 	/** Replace @p o by its pending leg (o->pend_*). */
 	int (*replace)(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t tif);
-	/** Cancel every order of @p symbol_id (0 = every symbol); @p key journals it. */
+	/** Cancel every order of @p symbol_id (0 = every symbol); @p key journals it. A
+	 *  protocol that does it with one cancel per order counts those in nb_kill_cancels
+	 *  while the kill switch trips (killed == 1). */
 	int (*mass_cancel)(struct fp_gw *gw, uint32_t symbol_id, uint32_t key);
 };
+
+/** fp_gw_proto.cancel's answer when it sent nothing yet (the cancel follows later). */
+#define FP_GW_CANCEL_DEFERRED 2
 
 extern const struct fp_gw_proto fp_gw_ouch_proto;
 extern const struct fp_gw_proto fp_gw_fix_proto;

@@ -6,7 +6,8 @@
 # validation on), which fills every limit order it gets at once (a Trade without a New).
 # Logon, orders, fills, then an orderly stop with a Logout. QuickFIX must log no
 # session-level Reject (35=3): every message we sent parsed and validated. (The executor
-# answers only NewOrderSingle: cancel and replace are covered by check_fp_gw_fix.)
+# answers only NewOrderSingle: fix_quickfix_cancel_replace.sh tests cancel and replace,
+# against fp-quickfix-book.)
 #   fix_quickfix_gateway.sh BIN SRC QFBIN
 qf=$(cd "${3:?usage: fix_quickfix_gateway.sh BIN SRC QFBIN}" && pwd)
 . "$(dirname "$0")/../e2e/e2e_lib.sh"

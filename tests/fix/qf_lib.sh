@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # qf_lib.sh - what the QuickFIX tests share (sourced by fix_quickfix_tls.sh,
-# fix_quickfix_gateway.sh and fix_quickfix_resend.sh; they provide $work, the pids array
-# and fail()).
+# fix_quickfix_gateway.sh, fix_quickfix_resend.sh and fix_quickfix_cancel_replace.sh; they
+# provide $work, the pids array and fail()).
 
 # qf_certs: in the current folder, a test CA (ca.crt, ca.key) and a server certificate it
 # signs for localhost and 127.0.0.1 (server.crt, server.key). RSA: QuickFIX's SSL acceptor
@@ -17,12 +17,16 @@ qf_certs() {
 		fail "openssl: server certificate"
 }
 
-# qf_executor EXECUTOR PORT DICT: QuickFIX's example executor as a TLS 1.2/1.3 acceptor on
+# qf_executor EXECUTOR PORT DICT [ARGS...]: QuickFIX's example executor (or another QuickFIX
+# acceptor taking the settings file first: fp-quickfix-book) as a TLS 1.2/1.3 acceptor on
 # 127.0.0.1:PORT (session EXEC <- FPST, FIX 4.4 dictionary DICT with validation on, log in
 # executor.log), started in the background (added to pids) and waited for until its port
-# takes a connection (a state, not a clock).
+# takes a connection (a state, not a clock). ARGS follow the settings file (default: SSL,
+# the example's switch to its TLS acceptor), run in $work.
 qf_executor() {
 	local exe=$1 port=$2 dict=$3
+	shift 3
+	(($#)) || set -- SSL
 	mkdir -p "$work/store"
 	cat >"$work/executor.cfg" <<CFG
 [DEFAULT]
@@ -44,7 +48,7 @@ BeginString=FIX.4.4
 SenderCompID=EXEC
 TargetCompID=FPST
 CFG
-	(cd "$work" && exec "$exe" executor.cfg SSL >executor.log 2>&1) &
+	(cd "$work" && exec "$exe" executor.cfg "$@" >executor.log 2>&1) &
 	pids+=($!)
 	local end=$((SECONDS + 30))
 	until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do

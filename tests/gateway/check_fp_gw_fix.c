@@ -9,6 +9,8 @@
  *     the outbound MsgSeqNum reservation and every report with seq = its MsgSeqNum;
  *   - the connection dies in the middle of fills: the gateway logs on again, asks for the
  *     gap (ResendRequest) and applies every missed fill once, flagged as replays;
+ *   - the kill switch cancels every open order and what was in flight, each cancel counted
+ *     once in kill_cancels;
  *   - a gateway killed without a Logout, the last report's journal record lost: the new one
  *     recovers from the journal, logs on above every MsgSeqNum it used, fills its gap from
  *     the venue's resend, applies each fill once and enters nothing twice;
@@ -540,6 +542,12 @@ START_TEST(test_fix_kill_switch_leaves_nothing_live)
 	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	/* kill_cancels = the cancels the kill sent, one per order (5), as the venue applied
+	 * them: those of the per-order mass cancel counted, the replace's counted once, when
+	 * it goes after the Replaced (fix_quickfix_cancel_replace found 1 for 21). */
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_kill_cancels, 5);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_cancel, 5);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_canceled, 5);
 	order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
 	struct fp_event ev = {0};
 	end = mono_ns() + 3000000000ull;
