@@ -379,10 +379,15 @@ static void resend_gap_filled(struct fp_gw *gw, uint64_t from, uint64_t to)
 	unsigned n = 0;
 	if (to - from > FIX_SENT_RING)
 		from = to - FIX_SENT_RING;
-	for (uint64_t q = from; q < to; q++) { /* copied first: resending overwrites slots */
-		const struct fix_sent *s = &gw->fix->sent[q % FIX_SENT_RING];
+	/* Copied first (resending overwrites slots) and forgotten: a message lives at its new
+	 * MsgSeqNum only, so a later ResendRequest over the old numbers (a venue asking twice)
+	 * sends nothing again; one over the new numbers sends it once more. */
+	for (uint64_t q = from; q < to; q++) {
+		struct fix_sent *s = &gw->fix->sent[q % FIX_SENT_RING];
 		if (s->seq == q && s->kind != K_NONE)
 			lost[n++] = (struct gw_fix_lost){s->urn, s->kind, s->tif};
+		if (s->seq == q)
+			s->kind = K_NONE;
 	}
 	for (unsigned i = 0; i < n && gw->fd >= 0; i++) {
 		uint32_t v = fp_gw_find_urn(gw, lost[i].urn);

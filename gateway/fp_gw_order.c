@@ -26,11 +26,15 @@
  *       record or its local reject is journaled.
  *
  * Transition table (function: from -> to; anything else is invariant 3):
- *   fp_gw_sm_accepted        PENDING_NEW -> ACCEPTED (dead on arrival: -> CANCELED)
+ *   fp_gw_sm_accepted        PENDING_NEW, qty <= the order's -> ACCEPTED (dead on
+ *                            arrival: -> CANCELED)
  *   fp_gw_sm_executed        ACCEPTED|PARTIAL, qty <= leaves -> PARTIAL | FILLED (leaves 0)
  *   fp_gw_sm_reduce          ACCEPTED|PARTIAL, qty <= leaves -> same | CANCELED (leaves 0)
- *   fp_gw_sm_replaced        ACCEPTED|PARTIAL with a pending replace -> ACCEPTED|PARTIAL
- *                            with the new UserRefNum, id, price, leaves (dead: CANCELED)
+ *   fp_gw_sm_replaced        ACCEPTED|PARTIAL with a pending replace, filled + leaves <=
+ *                            the replace's total -> ACCEPTED|PARTIAL with the new
+ *                            UserRefNum, id, price, leaves (dead: CANCELED)
+ * A venue never gets more shares open than we asked for: leaves above the order's quantity
+ * (a New or a Replaced that says so) are impossible, so fills never exceed the quantity.
  *   fp_gw_sm_rejected_new    PENDING_NEW -> REJECTED
  *   fp_gw_sm_rejected_replace pending replace dropped (order unchanged)
  *   fp_gw_sm_cancel_rejected pending cancel dropped
@@ -313,7 +317,7 @@ void fp_gw_sm_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint
 void fp_gw_sm_accepted(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, int64_t price,
 		       uint64_t ref, bool dead)
 {
-	if (o->state != FP_GW_PENDING_NEW)
+	if (o->state != FP_GW_PENDING_NEW || qty > o->qty)
 		return fp_gw_impossible(gw);
 	o->state = FP_GW_ACCEPTED;
 	o->order_reference_number = ref;
@@ -344,7 +348,7 @@ void fp_gw_sm_replaced(struct fp_gw *gw, struct fp_gw_order *o, uint32_t new_urn
 		       int64_t price, uint64_t ref, bool dead)
 {
 	if (!fp_gw_is_open(o) || o->pending != FP_GW_PEND_REPLACE ||
-	    o->pend_user_ref_num != new_urn)
+	    o->pend_user_ref_num != new_urn || (uint64_t)o->filled + qty > o->pend_qty)
 		return fp_gw_impossible(gw);
 	uint32_t v = (uint32_t)(o - gw->orders) + 1;
 	uint64_t old_id = o->client_order_id;

@@ -31,7 +31,9 @@
  *     MsgSeqNum below the next one and NewSeqNo above its own;
  *   - the inbound sequence (next expected MsgSeqNum) never goes backwards except at a
  *     Logon with ResetSeqNumFlag;
- *   - a NewOrderSingle's ClOrdID is never sent twice on one connection;
+ *   - a NewOrderSingle's ClOrdID is never sent twice on one connection, unless our
+ *     SequenceReset-GapFill covered its last sending (the venue discards what a gap fill
+ *     covers, so the order is entered again: once per gap fill, never twice for one);
  *   - a session the gateway ends itself (garbled message, CompID problem, MsgSeqNum too
  *     low without PossDupFlag, ...) ends with our Logout;
  *   - the fills of an order never exceed its quantity; the exec rings carry only
@@ -71,8 +73,9 @@ static struct {
 	/* what the gateway sent on this connection */
 	unsigned nb_out;
 	bool logout_out;
-	uint64_t out_next; /* next outbound MsgSeqNum expected (0: not known yet) */
-	uint64_t ids[64];  /* ClOrdIDs of the NewOrderSingles on this connection */
+	uint64_t out_next;   /* next outbound MsgSeqNum expected (0: not known yet) */
+	uint64_t ids[64];    /* ClOrdIDs of the NewOrderSingles on this connection */
+	uint64_t id_seq[64]; /* the MsgSeqNum each was sent with (0: our gap fill covered it) */
 	unsigned nb_ids;
 	uint64_t errors_at_connect; /* gw.nb_errors when this connection started */
 	bool reset;                 /* we log on with ResetSeqNumFlag */
@@ -100,6 +103,9 @@ int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 		CHECK(fp_fix_get_u64(&m, FP_FIX_TAG_NEW_SEQ_NO, &new_seq) == 0);
 		CHECK(new_seq > m.seq_num && m.seq_num < t.out_next);
 		CHECK(fp_fix_find(&m, FP_FIX_TAG_ORIG_SENDING_TIME) != NULL);
+		for (unsigned i = 0; i < t.nb_ids; i++) /* the venue discards what it covers */
+			if (t.id_seq[i] >= m.seq_num && t.id_seq[i] < new_seq)
+				t.id_seq[i] = 0;
 	} else {
 		s = fp_fix_get_str(&m, FP_FIX_TAG_RESET_SEQ_NUM_FLAG, &l);
 		if (!strcmp(m.msg_type, "A") && s && l == 1 && s[0] == 'Y')
@@ -114,10 +120,12 @@ int fp_gw_tx(struct fp_gw *gw, const uint8_t *b, size_t n)
 		s = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &l);
 		CHECK(s != NULL);
 		uint64_t id = fp_gw_clordid_get(s, l);
-		for (unsigned i = 0; i < t.nb_ids; i++)
-			CHECK(t.ids[i] != id); /* no order sent twice */
-		if (t.nb_ids < 64)
-			t.ids[t.nb_ids++] = id;
+		for (unsigned i = 0; i < t.nb_ids; i++) /* no order sent twice, unless the */
+			CHECK(t.ids[i] != id || t.id_seq[i] == 0); /* gap fill withdrew it */
+		if (t.nb_ids < 64) {
+			t.ids[t.nb_ids] = id;
+			t.id_seq[t.nb_ids++] = m.seq_num;
+		}
 	}
 	return 0;
 }

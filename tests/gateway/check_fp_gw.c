@@ -440,15 +440,18 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	const struct fp_gw_order *o = fp_gw_find(&gw, 77);
 	ck_assert_ptr_nonnull(o);
 	ck_assert_uint_eq(o->user_ref_num, 50);
-	/* Accepted for 50, Accepted again, Executed for an unknown 999, Executed 150 > 100. */
-	struct fp_ouch_msg m[4] = {
+	/* Accepted for 700 of our 100 (impossible: the venue never opens more than we asked,
+	 * fuzz_gw_fix), Accepted for 50, Accepted again, Executed for an unknown 999,
+	 * Executed 150 > 100. */
+	struct fp_ouch_msg m[5] = {
+		{.type = 'A', .user_ref_num = 50, .side = 'B', .quantity = 700, .order_state = 'L'},
 		{.type = 'A', .user_ref_num = 50, .side = 'B', .quantity = 100, .order_state = 'L'},
 		{.type = 'A', .user_ref_num = 50, .side = 'B', .quantity = 100, .order_state = 'L'},
 		{.type = 'E', .user_ref_num = 999, .quantity = 10},
 		{.type = 'E', .user_ref_num = 50, .quantity = 150},
 	};
 	n = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		m[i].dir = FP_OUCH_OUTBOUND;
 		m[i].has_appendage = 1;
 		k = fp_ouch_encode(&m[i], b + n + 3, 128);
@@ -456,13 +459,13 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 		n += 3 + (size_t)k;
 	}
 	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
-	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 5; i++) {
+	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 6; i++) {
 		fp_gw_poll(&gw, 8);
 		usleep(500);
 	}
-	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 5);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 6);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 1);
-	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 2);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 3);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_accepted, 1);
 	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
 	ck_assert_uint_eq(o->leaves, 100);

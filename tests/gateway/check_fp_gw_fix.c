@@ -782,6 +782,20 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 	ck_assert_uint_eq(m.poss_dup, 0);
 	c = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &ul);
 	ck_assert(c && ul == strlen(clordid) && !memcmp(c, clordid, ul));
+	/* Regression (fuzz_gw_fix): the venue asks for the old number once more. It gets a gap
+	 * fill over it, and the order is not entered a third time: it lives at its new number
+	 * only (a second entry would let the venue fill it twice). */
+	snprintf(body, sizeof(body),
+		 "7=%llu\x01"
+		 "16=%llu\x01",
+		 (unsigned long long)d_seq, (unsigned long long)d_seq);
+	k = fix_msg(out, sizeof(out), "2", 3, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "4");
+	ck_assert_uint_eq(m.seq_num, d_seq);
+	ck_assert_int_eq(fp_fix_get_u64(&m, FP_FIX_TAG_NEW_SEQ_NO, &new_seq), 0);
+	ck_assert_uint_eq(new_seq, d_seq + 1);
 	/* Its fill (a Trade without a New, as QuickFIX's executor sends it): applied once. */
 	snprintf(body, sizeof(body),
 		 "37=O1\x01"
@@ -798,7 +812,7 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 		 "14=100\x01"
 		 "6=150.25\x01",
 		 clordid);
-	k = fix_msg(out, sizeof(out), "8", 3, body);
+	k = fix_msg(out, sizeof(out), "8", 4, body);
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
 	for (int i = 0; i < 200 && fp_gw_stats(&s.gw)->nb_fills == 0; i++) {
 		fp_gw_poll(&s.gw, 8);
@@ -807,6 +821,89 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_fills, 1);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_open, 0);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_impossible, 0);
+	/* Nothing else was sent: no third NewOrderSingle. */
+	ssize_t n;
+	while ((n = recv(fd, in.buf + in.have, sizeof(in.buf) - in.have, MSG_DONTWAIT)) > 0)
+		in.have += (size_t)n;
+	for (size_t off = in.used; off < in.have; off += m.len) {
+		ck_assert_int_eq(fp_fix_parse(in.buf + off, in.have - off, &m), FP_FIX_OK);
+		ck_assert_str_ne(m.msg_type, "D");
+	}
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
+/* An ExecutionReport for our order @p clordid, MsgSeqNum @p seq, with the fields @p rest
+ * ('|' for SOH). */
+static void venue_report(int fd, uint64_t seq, const char *clordid, const char *rest)
+{
+	char body[256];
+	uint8_t out[512];
+	snprintf(body, sizeof(body),
+		 "37=O1\x01"
+		 "11=%s\x01"
+		 "55=AAPL\x01"
+		 "54=1\x01"
+		 "38=100\x01"
+		 "%s",
+		 clordid, rest);
+	for (char *p = body; *p; p++)
+		if (*p == '|')
+			*p = FP_FIX_SOH;
+	size_t k = fix_msg(out, sizeof(out), "8", seq, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+}
+
+/* Regression (fuzz_gw_fix): a venue whose New says more shares are open than we asked for
+ * (LeavesQty 700 for 100). The report is impossible and not applied, so the order is never
+ * filled beyond its quantity: its first Trade accepts it at 100 and fills it, a second
+ * Trade of 100 is impossible too. Before the fix the gateway took the venue's 700 and
+ * reported 200 shares filled of an order for 100. */
+START_TEST(test_fix_venue_overstating_leaves_never_fills_beyond_quantity)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	static struct raw_in in;
+	struct fp_fix_msg m;
+	size_t ul;
+	memset(&in, 0, sizeof(in));
+	order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	char clordid[16];
+	const char *c = fp_fix_get_str(&m, FP_FIX_TAG_CL_ORD_ID, &ul);
+	ck_assert(c && ul < sizeof(clordid));
+	memcpy(clordid, c, ul);
+	clordid[ul] = '\0';
+	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
+	venue_report(fd, 2, clordid, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=700|14=0|6=0|");
+	for (int i = 0; i < 200 && st->nb_impossible == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_impossible, 1);
+	ck_assert_uint_eq(st->nb_accepted, 0);
+	for (unsigned i = 0; i < 2; i++) { /* two Trades of 100 each */
+		char rest[160];
+		snprintf(rest, sizeof(rest),
+			 "17=E%u|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|", 2 + i);
+		venue_report(fd, 3 + i, clordid, rest);
+	}
+	for (int i = 0; i < 200 && st->nb_impossible < 2; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_fills, 1);
+	ck_assert_uint_eq(st->nb_impossible, 2);
+	ck_assert_uint_eq(st->nb_open, 0);
+	uint32_t filled = 0;
+	struct fp_event ev;
+	while (fp_ring_dequeue_burst(s.execs, &ev, 1) == 1)
+		if (ev.type == FP_EV_EXEC_FILL)
+			filled += ev.u.exec.shares;
+	ck_assert_uint_eq(filled, 100);
 	close(fd);
 	close(lfd);
 	side_free(&s);
@@ -874,6 +971,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_tls_orders_fills_replace_cancel);
 	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
 	tcase_add_test(tc, test_fix_resend_request_gap_fill_enters_the_order_again);
+	tcase_add_test(tc, test_fix_venue_overstating_leaves_never_fills_beyond_quantity);
 	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);
