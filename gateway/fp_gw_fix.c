@@ -879,6 +879,14 @@ static void fix_read(struct fp_gw *gw)
 	}
 }
 
+/* Our MsgSeqNums start again at 1 (ResetSeqNumFlag, a new day): what was sent under the old
+ * numbers is forgotten, so that a ResendRequest or a Reject over the new numbers never
+ * finds a message of the old ones (fuzz_gw_fix: an order entered twice after a reset). */
+static void forget_sent(struct fp_gw_fix *f)
+{
+	memset(f->sent, 0, sizeof(f->sent));
+}
+
 static void fix_login(struct fp_gw *gw)
 {
 	struct fp_gw_fix *f = gw->fix;
@@ -890,6 +898,7 @@ static void fix_login(struct fp_gw *gw)
 	if (gw->cfg.fix_reset_on_logon) {
 		f->out_seq = 1;
 		gw->st->next_seq = 1;
+		forget_sent(f);
 	}
 	gw->state = FP_GW_LOGGING_IN;
 	gw->last_rx_ns = gw->now_ns;
@@ -945,6 +954,7 @@ void fp_gw_fix_new_day(struct fp_gw *gw)
 	if (gw->fix) {
 		gw->fix->out_seq = 1;
 		gw->fix->out_reserved = 0;
+		forget_sent(gw->fix);
 	}
 }
 

@@ -631,12 +631,56 @@ static size_t fix_msg(uint8_t *buf, size_t cap, const char *type, uint64_t seq, 
 	return (size_t)len;
 }
 
-/* A gateway on plain TCP to a hand-made venue listening on *@p lfd, logged on: the venue's
- * Logon at 1 answers ours (checked: at 1, checksum right, Username sent). @return the
- * venue's end of the connection. */
-static int raw_session(struct side *s, int *lfd)
+/* The hand-made venue (listening on *@p lfd) accepts the gateway's connection and answers
+ * its Logon (checked: at 1, checksum right, Username sent; with ResetSeqNumFlag when
+ * @p reset) with its own at 1, then waits until the session is up. @return the venue's
+ * end of the connection. */
+static int raw_logon(struct side *s, int lfd, bool reset)
 {
-	*lfd = socket(AF_INET, SOCK_STREAM, 0);
+	fp_gw_poll(&s->gw, 8); /* connect + Logon */
+	int fd = -1;
+	for (int i = 0; i < 500 && fd < 0; i++) { /* after the backoff when reconnecting */
+		fd = accept(lfd, NULL, NULL);     /* lfd does not block; fd does */
+		fp_gw_poll(&s->gw, 8);
+		if (fd < 0)
+			usleep(1000);
+	}
+	ck_assert_int_ge(fd, 0);
+	uint8_t in[2048], out[512];
+	ssize_t n = -1;
+	for (int i = 0; i < 500 && n <= 0; i++) {
+		fp_gw_poll(&s->gw, 8);
+		usleep(1000);
+		n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+	}
+	ck_assert_int_gt(n, 0);
+	struct fp_fix_msg m;
+	ck_assert_int_eq(fp_fix_parse(in, (size_t)n, &m), FP_FIX_OK); /* checksum right */
+	ck_assert_str_eq(m.msg_type, "A");
+	ck_assert_uint_eq(m.seq_num, 1);
+	size_t ul;
+	ck_assert_ptr_nonnull(fp_fix_get_str(&m, 553, &ul));
+	ck_assert_int_eq(fp_fix_find(&m, FP_FIX_TAG_RESET_SEQ_NUM_FLAG) != NULL, reset);
+	size_t k = fix_msg(out, sizeof(out), "A", 1,
+			   reset ? "98=0\x01"
+				   "108=1\x01"
+				   "141=Y\x01"
+				 : "98=0\x01"
+				   "108=1\x01");
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 50 && fp_gw_stats(&s->gw)->session != FP_GW_UP; i++) {
+		fp_gw_poll(&s->gw, 8);
+		usleep(1000);
+	}
+	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
+	return fd;
+}
+
+/* A gateway on plain TCP (ResetSeqNumFlag on every Logon when @p reset) to a hand-made
+ * venue listening on *@p lfd, logged on (raw_logon). @return the venue's end. */
+static int raw_session_reset(struct side *s, int *lfd, bool reset)
+{
+	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	ck_assert_int_eq(bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(listen(*lfd, 1), 0);
@@ -648,37 +692,18 @@ static int raw_session(struct side *s, int *lfd)
 	strcpy(cfg.password, "secret1");
 	cfg.protocol = FP_GW_PROTO_FIX44;
 	cfg.tls = FP_GW_TLS_OFF;
+	cfg.fix_reset_on_logon = reset;
 	strcpy(cfg.sender_comp_id, "ALICE");
 	strcpy(cfg.target_comp_id, "FPSIM");
 	ck_assert_int_eq(fp_gw_init(&s->gw, &cfg), 0);
 	ck_assert_str_eq(fp_gw_transport(&s->gw), "tcp");
 	ck_assert_uint_eq(fp_gw_stats(&s->gw)->transport, FP_GW_TRANSPORT_TCP);
-	fp_gw_poll(&s->gw, 8); /* connect + Logon */
-	int fd = accept(*lfd, NULL, NULL);
-	ck_assert_int_ge(fd, 0);
-	uint8_t in[2048], out[512];
-	for (int i = 0; i < 50; i++) {
-		fp_gw_poll(&s->gw, 8);
-		usleep(1000);
-	}
-	ssize_t n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
-	ck_assert_int_gt(n, 0);
-	struct fp_fix_msg m;
-	ck_assert_int_eq(fp_fix_parse(in, (size_t)n, &m), FP_FIX_OK); /* checksum right */
-	ck_assert_str_eq(m.msg_type, "A");
-	ck_assert_uint_eq(m.seq_num, 1);
-	size_t ul;
-	ck_assert_ptr_nonnull(fp_fix_get_str(&m, 553, &ul));
-	size_t k = fix_msg(out, sizeof(out), "A", 1,
-			   "98=0\x01"
-			   "108=1\x01");
-	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 50 && fp_gw_stats(&s->gw)->session != FP_GW_UP; i++) {
-		fp_gw_poll(&s->gw, 8);
-		usleep(1000);
-	}
-	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
-	return fd;
+	return raw_logon(s, *lfd, reset);
+}
+
+static int raw_session(struct side *s, int *lfd)
+{
+	return raw_session_reset(s, lfd, false);
 }
 
 START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
@@ -735,6 +760,33 @@ static void next_msg(struct side *s, int fd, struct raw_in *r, struct fp_fix_msg
 			usleep(1000);
 	}
 	ck_abort_msg("the gateway sent nothing more");
+}
+
+/* Whatever the gateway sends on @p fd within 50 ms holds no NewOrderSingle. */
+static void no_new_order_sent(struct side *s, int fd, struct raw_in *r)
+{
+	for (int i = 0; i < 50; i++) {
+		fp_gw_poll(&s->gw, 8);
+		usleep(1000);
+	}
+	ssize_t n;
+	while ((n = recv(fd, r->buf + r->have, sizeof(r->buf) - r->have, MSG_DONTWAIT)) > 0)
+		r->have += (size_t)n;
+	struct fp_fix_msg m;
+	for (size_t off = r->used; off < r->have; off += m.len) {
+		ck_assert_int_eq(fp_fix_parse(r->buf + off, r->have - off, &m), FP_FIX_OK);
+		ck_assert_str_ne(m.msg_type, "D");
+	}
+}
+
+/* The ClOrdID of the NewOrderSingle @p m into @p out (16 bytes). */
+static void clordid_of(const struct fp_fix_msg *m, char *out)
+{
+	size_t ul;
+	const char *c = fp_fix_get_str(m, FP_FIX_TAG_CL_ORD_ID, &ul);
+	ck_assert(c && ul < 16);
+	memcpy(out, c, ul);
+	out[ul] = '\0';
 }
 
 /* Regression (found against QuickFIX, fix_quickfix_resend): a ResendRequest inside the
@@ -821,14 +873,7 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_fills, 1);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_open, 0);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_impossible, 0);
-	/* Nothing else was sent: no third NewOrderSingle. */
-	ssize_t n;
-	while ((n = recv(fd, in.buf + in.have, sizeof(in.buf) - in.have, MSG_DONTWAIT)) > 0)
-		in.have += (size_t)n;
-	for (size_t off = in.used; off < in.have; off += m.len) {
-		ck_assert_int_eq(fp_fix_parse(in.buf + off, in.have - off, &m), FP_FIX_OK);
-		ck_assert_str_ne(m.msg_type, "D");
-	}
+	no_new_order_sent(&s, fd, &in); /* no third NewOrderSingle */
 	close(fd);
 	close(lfd);
 	side_free(&s);
@@ -910,6 +955,77 @@ START_TEST(test_fix_venue_overstating_leaves_never_fills_beyond_quantity)
 }
 END_TEST
 
+/* Regression (fuzz_gw_fix): with ResetSeqNumFlag our MsgSeqNums start again at 1 on every
+ * Logon, so a number of the last connection names another message than the same number
+ * of this one. An order the venue never acknowledged is entered again after the new Logon;
+ * a ResendRequest over the new numbers enters it once more, once. Before the fix a message
+ * remembered from the last connection under a number the gap fill covered entered it a
+ * second time. */
+START_TEST(test_fix_reset_logon_forgets_the_last_connection_numbers)
+{
+	struct side s;
+	int lfd, fd = raw_session_reset(&s, &lfd, true);
+	static struct raw_in in;
+	struct fp_fix_msg m;
+	uint8_t out[512];
+	uint64_t new_seq = 0;
+	char ida[16], idb[16], id[16];
+	memset(&in, 0, sizeof(in));
+	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
+	order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	ck_assert_uint_eq(m.seq_num, 2);
+	clordid_of(&m, ida);
+	order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	ck_assert_uint_eq(m.seq_num, 3);
+	clordid_of(&m, idb);
+	venue_report(fd, 2, ida, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_accepted, 1); /* A is live; B the venue never saw */
+	close(fd);                             /* the venue drops the connection */
+	for (int i = 0; i < 200 && st->session == FP_GW_UP; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	memset(&in, 0, sizeof(in));
+	fd = raw_logon(&s, lfd, true);
+	next_msg(&s, fd, &in, &m); /* B again, after the new Logon (1) */
+	ck_assert_str_eq(m.msg_type, "D");
+	ck_assert_uint_eq(m.seq_num, 2);
+	clordid_of(&m, id);
+	ck_assert_str_eq(id, idb);
+	size_t k = fix_msg(out, sizeof(out), "1", 2, "112=T1\x01"); /* TestRequest */
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "0"); /* its Heartbeat at 3: the last connection's B */
+	ck_assert_uint_eq(m.seq_num, 3);
+	k = fix_msg(out, sizeof(out), "2", 3,
+		    "7=1\x01"
+		    "16=0\x01");
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "4");
+	ck_assert_uint_eq(m.seq_num, 1);
+	ck_assert_int_eq(fp_fix_get_u64(&m, FP_FIX_TAG_NEW_SEQ_NO, &new_seq), 0);
+	ck_assert_uint_eq(new_seq, 4);
+	next_msg(&s, fd, &in, &m); /* B once more, once */
+	ck_assert_str_eq(m.msg_type, "D");
+	ck_assert_uint_eq(m.seq_num, 4);
+	clordid_of(&m, id);
+	ck_assert_str_eq(id, idb);
+	no_new_order_sent(&s, fd, &in);
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
 START_TEST(test_fix_config_keys)
 {
 	static const char text[] =
@@ -972,6 +1088,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
 	tcase_add_test(tc, test_fix_resend_request_gap_fill_enters_the_order_again);
 	tcase_add_test(tc, test_fix_venue_overstating_leaves_never_fills_beyond_quantity);
+	tcase_add_test(tc, test_fix_reset_logon_forgets_the_last_connection_numbers);
 	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);
