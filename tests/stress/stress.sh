@@ -3,7 +3,8 @@
 # `make stress` (not part of `make test`): the end-to-end and concurrency suites STRESS_N
 # times (default 20) while stress-ng keeps both cores and a share of memory busy, then one
 # line per test: passes out of runs. A test that needs a retry to pass is a bug (issue 18);
-# the log of every failed run is kept under BUILD/stress/.
+# the log of every failed run is kept under BUILD/stress/, the counts so far in
+# BUILD/stress/tally.txt after every round.
 # usage: stress.sh BUILD   (environment: STRESS_N, STRESS_TESTS, STRESS_LABELS)
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -26,6 +27,14 @@ hog=$!
 trap 'kill "$hog" 2>/dev/null; wait "$hog" 2>/dev/null || true' EXIT
 
 declare -A pass runs
+# The pass counts so far, one line per test, into $out/tally.txt after every round: a run
+# stopped before its last round still says what it proved.
+tally() {
+	local name
+	for name in $(printf '%s\n' "${!runs[@]}" | sort); do
+		printf 'stress: %-28s %3d/%d\n' "$name" "${pass[$name]:-0}" "${runs[$name]}"
+	done
+}
 for ((i = 1; i <= n; i++)); do
 	for sel in "-L $labels" "-R $tests"; do
 		# shellcheck disable=SC2086 # $sel is two words on purpose
@@ -41,11 +50,15 @@ for ((i = 1; i <= n; i++)); do
 			"$out/round.log")
 	done
 	echo "stress: round $i of $n done"
+	{
+		echo "stress: $i of $n rounds so far ($(date -u +%FT%TZ))"
+		tally
+	} >"$out/tally.txt"
 done
 echo "stress: $n rounds beside stress-ng --cpu $(nproc) --cpu-load ${STRESS_CPU_LOAD:-50} --vm 1 --vm-bytes 10%"
+tally
 bad=0
-for name in $(printf '%s\n' "${!runs[@]}" | sort); do
-	printf 'stress: %-28s %3d/%d\n' "$name" "${pass[$name]:-0}" "${runs[$name]}"
+for name in "${!runs[@]}"; do
 	((${pass[$name]:-0} == ${runs[$name]})) || bad=$((bad + 1))
 done
 ((bad == 0)) || { echo "stress: $bad test(s) failed at least once (logs in $out)"; exit 1; }
