@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fp_gw_pvt.h - @internal: what the gateway's files share (gateway/ only; not a public
- * header). The gateway is four parts over one struct fp_gw (fp_gw.h):
+ * header). The gateway is these parts over one struct fp_gw (fp_gw.h):
  *
  *   fp_gw_order.c  the order table and its state machine, protocol-free: maps, the one
  *                  order_open(), the transitions a venue report drives (fp_gw_sm_*), exec
  *                  reports and the journal (J2, J3).
  *   fp_gw_sess.c   the session transport: TCP connect, send with a backlog, recv, drop and
- *                  reconnect with backoff, the venue up/down notices.
+ *                  reconnect with backoff (every socket call of the gateway).
+ *   fp_gw_venue.c  the session's ups and downs without a socket: venue up/down notices,
+ *                  the last error, the state a drop leaves (breaker, backoff).
  *   fp_gw_ouch.c   the OUCH 5.0 / SoupBinTCP 3.0 adapter (struct fp_gw_proto): login,
  *                  heartbeat, logout, the order messages, and the venue's messages mapped
  *                  onto the state machine.
@@ -213,11 +215,17 @@ void fp_gw_tx_flush(struct fp_gw *gw);
 size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room);
 void fp_gw_session_connect(struct fp_gw *gw);
 void fp_gw_session_connecting(struct fp_gw *gw);
+/** Close the connection (TLS, socket), then fp_gw_session_down(). */
 void fp_gw_session_drop(struct fp_gw *gw);
+
+/* ---- fp_gw_venue.c: the session's ups and downs, no socket ---- */
+
 /** Logged in to @p session (space padded): notices on both exec rings, journaled. */
 void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested);
 void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command);
 /** Record why the session failed (cold; never the credentials). */
 void fp_gw_set_error(struct fp_gw *gw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** The connection is closed: counters, venue breaker and notice (if it was up), backoff. */
+void fp_gw_session_down(struct fp_gw *gw);
 
 #endif /* FP_GW_PVT_H */

@@ -2,9 +2,10 @@
 /*
  * fp_gw_sess.c - the gateway's session transport: a non-blocking TCP connection to the
  * venue (TCP_NODELAY), send() with a backlog for what the socket does not take, one recv()
- * per call, drop and reconnect with exponential backoff, and the venue up/down notices to
- * the exec rings. Protocol-free: the adapter (struct fp_gw_proto, fp_gw_pvt.h) logs in on
- * connect and parses what is received.
+ * per call, drop and reconnect with exponential backoff (what a drop does to the session's
+ * state is fp_gw_venue.c's). Protocol-free: the adapter (struct fp_gw_proto, fp_gw_pvt.h)
+ * logs in on connect and parses what is received. The socket calls are all here, so that a
+ * test can replace this file alone with a fake transport (tests/fuzz/fuzz_gw_fix.c).
  *
  * Under TLS (fp_gw_tls.c) the same calls go through SSL_write/SSL_read, and the handshake
  * runs while CONNECTING, after the TCP connect.
@@ -18,14 +19,12 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "fp_gw_pvt.h"
-#include "fp_journal.h"
 
 /* send() or, under TLS, SSL_write(): bytes taken, or -1 with errno (EAGAIN: try later). */
 static ssize_t tx_some(struct fp_gw *gw, const uint8_t *b, size_t n)
@@ -107,45 +106,6 @@ size_t fp_gw_rx(struct fp_gw *gw, uint8_t *buf, size_t room)
 	return 0;
 }
 
-/* Tell risk (the first exec ring) that the venue session went down or came back: its
- * venue breaker trips on the first. Control events are never dropped (invariant 4 keeps
- * room in the exec ring). */
-void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command)
-{
-	struct fp_event ev = {.type = FP_EV_CONTROL};
-	ev.u.control.command = command;
-	ev.u.control.value = gw->st->nb_disconnects;
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
-}
-
-/* Logged in to @p session (space padded): tell both exec consumers (J3: they reset their
- * duplicate filter on a new session) before any replayed report, and journal it. */
-void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested)
-{
-	struct fp_event ev = {.type = FP_EV_CONTROL};
-	ev.u.control.command = FP_EV_CTL_VENUE_UP;
-	ev.u.control.value = gw->st->nb_disconnects;
-	fp_soup_put_alpha(ev.u.control.text, session, FP_SOUP_SESSION_LEN);
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
-	if (gw->cfg.exec_ring2)
-		fp_ring_enqueue_burst(gw->cfg.exec_ring2, &ev, 1);
-	if (gw->cfg.journal_ring) {
-		ev.u.control.command = FP_JRNL_CTL_SESSION;
-		ev.u.control.value = requested;
-		fp_gw_jrnl_add(gw, &ev);
-		fp_gw_jrnl_flush(gw);
-	}
-}
-
-void fp_gw_set_error(struct fp_gw *gw, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(gw->last_error, sizeof(gw->last_error), fmt, ap);
-	va_end(ap);
-	gw->nb_errors++;
-}
-
 /* TCP is up: the TLS handshake, or the protocol's login. */
 static void connected(struct fp_gw *gw)
 {
@@ -163,15 +123,7 @@ void fp_gw_session_drop(struct fp_gw *gw)
 	if (gw->fd >= 0)
 		close(gw->fd);
 	gw->fd = -1;
-	if (gw->state >= FP_GW_SYNCING) {
-		gw->st->nb_disconnects++;
-		gw->st->breaker = 1; /* a venue disconnect trips the breaker */
-		fp_gw_venue_notice(gw, FP_EV_CTL_VENUE_DOWN);
-	}
-	gw->state = FP_GW_DOWN;
-	gw->tx_len = 0;
-	gw->retry_at_ns = gw->now_ns + (uint64_t)gw->backoff_ms * 1000000u;
-	gw->backoff_ms = FP_MIN(gw->backoff_ms * 2, gw->cfg.backoff_max_ms);
+	fp_gw_session_down(gw);
 }
 
 void fp_gw_session_connect(struct fp_gw *gw)

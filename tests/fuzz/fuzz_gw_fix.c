@@ -7,7 +7,8 @@
  * The fake transport replaces gateway/fp_gw_sess.c (same functions, fp_gw_pvt.h): connect
  * succeeds at once, what the gateway sends is parsed and checked here, what it receives
  * comes from the input, and the input's end (or a cut) is the venue's EOF. No socket, no
- * TLS (fp_gw_tls.c is linked for its symbols, tls = "off").
+ * TLS (fp_gw_tls.c is linked for its symbols, tls = "off"). What a drop does to the
+ * session, the notices and the last error are the real ones (fp_gw_venue.c).
  *
  * Input: byte 0 = flags, byte 1 = read size (0: whatever is queued; else 1..255 bytes per
  * recv, so messages arrive split anywhere), then the venue's side:
@@ -44,7 +45,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,32 +135,6 @@ void fp_gw_tx_flush(struct fp_gw *gw)
 	(void)gw;
 }
 
-void fp_gw_venue_notice(struct fp_gw *gw, uint32_t command)
-{
-	struct fp_event ev = {.type = FP_EV_CONTROL};
-	ev.u.control.command = command;
-	ev.u.control.value = gw->st->nb_disconnects;
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
-}
-
-void fp_gw_session_notice(struct fp_gw *gw, const char *session, uint64_t requested)
-{
-	(void)requested;
-	struct fp_event ev = {.type = FP_EV_CONTROL};
-	ev.u.control.command = FP_EV_CTL_VENUE_UP;
-	fp_soup_put_alpha(ev.u.control.text, session, FP_SOUP_SESSION_LEN);
-	fp_ring_enqueue_burst(gw->cfg.exec_ring, &ev, 1);
-}
-
-void fp_gw_set_error(struct fp_gw *gw, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(gw->last_error, sizeof(gw->last_error), fmt, ap);
-	va_end(ap);
-	gw->nb_errors++;
-}
-
 void fp_gw_session_drop(struct fp_gw *gw)
 {
 	/* A session the gateway ended itself ends with its Logout (Volume 2). */
@@ -170,14 +144,8 @@ void fp_gw_session_drop(struct fp_gw *gw)
 	if (gw->fd >= 0)
 		close(gw->fd);
 	gw->fd = -1;
-	if (gw->state >= FP_GW_SYNCING) {
-		gw->st->nb_disconnects++;
-		gw->st->breaker = 1;
-		fp_gw_venue_notice(gw, FP_EV_CTL_VENUE_DOWN);
-	}
-	gw->state = FP_GW_DOWN;
-	gw->tx_len = 0;
-	gw->retry_at_ns = 0; /* reconnect on the next poll */
+	fp_gw_session_down(gw); /* the real one (fp_gw_venue.c) */
+	gw->retry_at_ns = 0;    /* reconnect on the next poll */
 }
 
 void fp_gw_session_connect(struct fp_gw *gw)
