@@ -94,7 +94,10 @@ pids+=("$sim_pid")
 sim_t() { sed -n 's/.*t=\([0-9]*\)s.*/\1/p' "$work/sim.log" 2>/dev/null | tail -n 1 | grep . || echo 0; }
 wait_state "the simulator $ff s into its session" '[[ $(sim_t) -ge $ff ]]'
 
-"$bin/fastpath" run --config "$work/run.conf" --duration 60 --summary \
+# (--duration only bounds a hung run: the test ends it with SIGINT once the books are
+# compared. It was 60 s, a clock that a loaded machine passed in the middle of the
+# comparison: the run stopped and its books no longer followed the feed; make stress.)
+"$bin/fastpath" run --config "$work/run.conf" --duration 600 --summary \
 	--report "$work/report.json" >"$work/summary.log" 2>"$work/run.log" &
 run_pid=$!
 pids+=("$run_pid")
@@ -135,17 +138,26 @@ our_books() {
 		ctl, inst = sys.argv[1], sys.argv[2]
 		for s in sys.argv[3:]:
 		    out = subprocess.run([ctl, "--instance", inst, "book", s, "--depth", "5", "--json"],
-		                         capture_output=True, text=True, timeout=10).stdout
-		    b = json.loads(out, parse_float=Decimal)
+		                         capture_output=True, text=True, timeout=30)
+		    if out.returncode != 0:  # said, not a half-written table
+		        print(s, "error", out.stderr.strip())
+		        continue
+		    b = json.loads(out.stdout, parse_float=Decimal)
 		    side = lambda k: ",".join("%d:%d:%d" % (int(l["price"] * 10000), l["shares"],
 		                                             l["orders"]) for l in b.get(k, [])) or "-"
 		    print(s, "bids", side("bids"), "asks", side("asks"))
 	PY
 }
-for _ in 1 2 3 4 5 6 7 8; do # the last packets may be on their way: a few tries
+# The last packets may be on their way: until the books are equal (a state), 30 s at most.
+books_equal() {
 	our_books >"$work/our_book.txt" 2>>"$work/ctl.err" || true
-	cmp -s "$work/our_book.txt" "$work/sim_book.txt" && break
-	sleep 0.5
+	cmp -s "$work/our_book.txt" "$work/sim_book.txt"
+}
+end=$((SECONDS + 30))
+until books_equal; do
+	((SECONDS < end)) || break
+	kill -0 "$run_pid" 2>/dev/null || fail "fastpath run exited before its books were compared"
+	sleep 0.2
 done
 if ! cmp -s "$work/our_book.txt" "$work/sim_book.txt"; then
 	diff "$work/sim_book.txt" "$work/our_book.txt" | head -20 >&2
