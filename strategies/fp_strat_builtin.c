@@ -6,9 +6,11 @@
  *   mm        market maker: one bid and one ask around the mid, shifted against inventory
  *             (fair = mid - skew x position), no new risk on a side past max_position;
  *             requotes (replace) when the wanted price moves by `requote` or more;
- *             one replace in flight per quote: the quote is left alone until the venue
- *             answers it, and a refused replace gives the quote its old leg back, once
- *             (it still rests: forgetting it would leave it live behind a new quote).
+ *             one replace in flight per quote: the quote is left alone until the replace
+ *             is answered (accepted, or refused: the gateway always answers, also when
+ *             the old leg ends first); a refused replace gives the quote its old leg back
+ *             when that leg still lives (forgetting it would leave it live behind a new
+ *             quote), and no order when the leg ended first.
  *             params: symbol, size (100), half_spread (100 = 0.01), tick (100), skew (1,
  *             price units per share held), max_position (1000), requote (100)
  *   momentum  enters with an IOC at the touch when the book imbalance passes `imbalance`
@@ -36,9 +38,8 @@ struct mm_quote {
 	int64_t price;      /**< its price */
 	uint64_t prev_id;   /**< replace in flight: the leg it replaces while live (0 = ended) */
 	int64_t prev_price; /**< that leg's price */
-	uint8_t in_flight;  /**< a replace sent, its answer not seen yet */
-	uint8_t restored;   /**< the quote is an old leg given back, not accepted since */
-	uint8_t pad[6];
+	uint8_t in_flight;  /**< a replace sent, its answer (accepted or refused) not seen yet */
+	uint8_t pad[7];
 };
 
 struct mm_state {
@@ -122,54 +123,50 @@ static void mm_on_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event 
 	mm_side(s, ctx, &s->ask, FP_SIDE_SELL, want_ask, pos > -s->max_position);
 }
 
-/* The old leg of the replace in flight ended: the replace is done (the gateway reports
- * the old leg canceled and the replacement accepted in one go) or the leg went first. In
- * the second case the gateway may never answer the replacement (it drops the replace of an
- * order that ended): the quote is the replacement, unconfirmed, and may be requoted; if it
- * is gone, that replace is refused and the quote dropped (mm_quote_refused). */
-static void mm_quote_old_leg_ended(struct mm_quote *q)
-{
-	q->prev_id = 0;
-	q->in_flight = 0;
-	q->restored = 1;
-}
-
-/* Order @p id ended (canceled, or filled to the last share). */
+/* Order @p id ended (canceled, or filled to the last share). The old leg of the replace
+ * in flight: the replacement's answer still comes, right after (the gateway reports a
+ * done replace as the old leg canceled then the new accepted, and refuses the replace of
+ * an order that ended right after its last report: reason order_ended), so the quote waits
+ * for it, knowing that no old leg is left to fall back on. */
 static void mm_quote_ended(struct mm_quote *q, uint64_t id)
 {
 	if (q->in_flight && q->prev_id == id)
-		mm_quote_old_leg_ended(q);
+		q->prev_id = 0;
 	else if (q->id == id)
 		memset(q, 0, sizeof(*q));
 }
 
 /* Order @p id was refused (by risk, the gateway or the venue). A refused replacement
- * leaves its old leg live: the quote is that leg again, once (refused again before an
- * acceptance, the leg is taken for dead: a quote must never loop on an order that is
- * gone). A refused old leg (a new order the gateway could not send, replaced before that
- * answer came) never lived: the replacement's own answer decides. */
+ * leaves the quote its old leg when that leg still lives (a replace the venue, risk or
+ * the gateway refused for a live order); when the leg ended first (its end was reported
+ * before: the gateway's order_ended refusal) the quote has no order. A refused old leg (a
+ * new order refused after the replace of it went) never lived: the replacement's answer
+ * decides, as for an old leg that ended. */
 static void mm_quote_refused(struct mm_quote *q, uint64_t id)
 {
 	if (q->in_flight && q->prev_id == id) {
-		mm_quote_old_leg_ended(q);
+		q->prev_id = 0;
 	} else if (q->id == id) {
-		uint64_t back = q->in_flight && !q->restored ? q->prev_id : 0;
+		uint64_t back = q->in_flight ? q->prev_id : 0;
 		int64_t back_price = q->prev_price;
 		memset(q, 0, sizeof(*q));
 		q->id = back;
-		q->price = back_price;
-		q->restored = back != 0;
+		q->price = back ? back_price : 0;
 	}
 }
 
-/* Order @p id accepted: a replacement's acceptance ends its replace. */
-static void mm_quote_accepted(struct mm_quote *q, uint64_t id)
+/* Order @p id accepted (@p leaves open): a replacement's acceptance ends its replace; one
+ * dead on arrival leaves the quote without an order. */
+static void mm_quote_accepted(struct mm_quote *q, uint64_t id, uint32_t leaves)
 {
 	if (q->id != id)
 		return;
+	if (leaves == 0) {
+		memset(q, 0, sizeof(*q));
+		return;
+	}
 	q->in_flight = 0;
 	q->prev_id = 0;
-	q->restored = 0;
 }
 
 static void mm_on_exec(void *st, struct fp_strat_ctx *ctx, const struct fp_event *ev)
@@ -181,8 +178,8 @@ static void mm_on_exec(void *st, struct fp_strat_ctx *ctx, const struct fp_event
 		mm_quote_refused(&s->bid, x->client_order_id);
 		mm_quote_refused(&s->ask, x->client_order_id);
 	} else if (ev->type == FP_EV_EXEC_ACCEPTED) {
-		mm_quote_accepted(&s->bid, x->client_order_id);
-		mm_quote_accepted(&s->ask, x->client_order_id);
+		mm_quote_accepted(&s->bid, x->client_order_id, x->leaves_shares);
+		mm_quote_accepted(&s->ask, x->client_order_id, x->leaves_shares);
 	} else if (ev->type == FP_EV_EXEC_CANCELED ||
 		   (ev->type == FP_EV_EXEC_FILL && x->leaves_shares == 0)) {
 		mm_quote_ended(&s->bid, x->client_order_id);

@@ -373,9 +373,11 @@ START_TEST(test_market_maker_skew_requote_cap)
 END_TEST
 
 /* One replace in flight per quote, and a refused replace gives the quote its old leg back
- * (fix_quickfix_cancel_replace found the market maker forgetting it: a replace of a
- * replacement not yet answered was refused, the quote dropped, a new one sent, the old
- * leg left resting: 22 orders at the venue for 4 quotes). */
+ * while that leg lives (fix_quickfix_cancel_replace found the market maker forgetting it:
+ * a replace of a replacement not yet answered was refused, the quote dropped, a new one
+ * sent, the old leg left resting: 22 orders at the venue for 4 quotes); when the old leg
+ * ended first (the gateway's order_ended refusal follows its last report) the quote has
+ * no order and a new one is entered. */
 START_TEST(test_market_maker_one_replace_in_flight)
 {
 	struct fp_strat_spec *s = add(8, "mm", NULL);
@@ -397,7 +399,8 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	top(2, PX + 100, PX + 300, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 0);
-	/* the replace refused: the old leg is the quote again and is requoted, no new order */
+	/* the replace refused (the old leg lives): the old leg is the quote again and is
+	 * requoted, no new order */
 	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid2, 0);
 	top(2, PX + 100, PX + 300, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
@@ -432,8 +435,8 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	ck_assert_uint_eq(take(out, 8), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
-	/* an old leg is given back once: its replace refused again before any acceptance, it
-	 * is taken for dead (never a loop of replaces of an order that is gone) */
+	/* a replace the venue refuses while its old leg lives gives the quote that leg back,
+	 * every time: the next move replaces it again (no new order beside a live one) */
 	uint64_t bid5 = out[0].u.order.client_order_id;
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid5, 100);
 	for (int i = 0; i < 2; i++) {
@@ -444,7 +447,34 @@ START_TEST(test_market_maker_one_replace_in_flight)
 		ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid5);
 		exec_ev(FP_EV_EXEC_REJECTED, 8, 2, out[0].u.order.client_order_id, 0);
 	}
+	/* the old leg fills to the end before the venue answers the replace: the gateway
+	 * reports the fill, then the replacement refused (order_ended); the quote has no
+	 * order (the filled leg is not given back) and a new one is entered */
 	top(2, PX + 300, PX + 500, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	uint64_t bid6 = out[0].u.order.client_order_id;
+	fill(8, 2, bid5, FP_SIDE_BUY, 100, PX + 200, 0);
+	top(2, PX + 300, PX + 500, 500, 500, 0); /* still waiting for the replace's answer */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid6, 0);
+	top(2, PX + 300, PX + 500, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	/* a replacement dead on arrival (accepted with nothing open) leaves no quote either */
+	uint64_t bid7 = out[0].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid7, 100);
+	top(2, PX + 400, PX + 600, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid7, 0);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, out[0].u.order.client_order_id, 0);
+	top(2, PX + 400, PX + 600, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
