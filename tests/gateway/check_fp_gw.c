@@ -569,8 +569,11 @@ START_TEST(test_gw_refuses_a_replace_in_flight_when_its_order_ends)
 	poll_until_applied(&gw, 1, rj, cap, &nb_cap);
 	ck_assert_int_eq(fp_gw_stats(&gw)->session, FP_GW_UP);
 	struct fp_event ev = {.type = FP_EV_ORDER_NEW, .symbol_id = 1};
-	ev.u.order = (struct fp_ev_order){
-		.client_order_id = 77, .price = 1000000, .shares = 100, .strategy_id = 3, .side = 'B'};
+	ev.u.order = (struct fp_ev_order){.client_order_id = 77,
+					  .price = 1000000,
+					  .shares = 100,
+					  .strategy_id = 3,
+					  .side = 'B'};
 	fp_ring_enqueue_burst(ro, &ev, 1);
 	fp_gw_poll(&gw, 8);
 	struct fp_ouch_msg acc = {.type = 'A',
@@ -593,8 +596,11 @@ START_TEST(test_gw_refuses_a_replace_in_flight_when_its_order_ends)
 	fp_ring_enqueue_burst(ro, &rep, 1);
 	fp_gw_poll(&gw, 8);
 	ck_assert_int_eq(fp_gw_find(&gw, 77)->pending, FP_GW_PEND_REPLACE);
-	struct fp_ouch_msg fill = {
-		.type = 'E', .user_ref_num = 50, .quantity = 100, .price = 1000000, .match_number = 5};
+	struct fp_ouch_msg fill = {.type = 'E',
+				   .user_ref_num = 50,
+				   .quantity = 100,
+				   .price = 1000000,
+				   .match_number = 5};
 	venue_send(fd, &fill, 1);
 	poll_until_applied(&gw, 3, rj, cap, &nb_cap);
 	ck_assert_int_eq(next_exec(rx).type, FP_EV_EXEC_ACCEPTED);

@@ -1035,7 +1035,7 @@ START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
 		fp_gw_poll(&s.gw, 8);
 		usleep(1000);
 	}
-	ck_assert_uint_eq(st->next_seq, 5); /* applied */
+	ck_assert_uint_eq(st->next_seq, 5);      /* applied */
 	ck_assert_uint_eq(st->nb_impossible, 1); /* no pending replace: not applied twice */
 	ck_assert_uint_eq(fp_ring_count(s.execs), 0);
 	ck_assert_uint_eq(st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST], 1);
