@@ -30,7 +30,10 @@
  *               -> REJECTED  ACCEPTED/PARTIAL -> CANCELED
  *   with a pending cancel or pending replace on an open order. A venue message that names
  *   an unknown order or asks for an impossible transition is counted (nb_unknown,
- *   nb_impossible) and not applied.
+ *   nb_impossible) and not applied. Every replace is answered: an order that ends (fill,
+ *   cancel) with a replace in flight reports that replace refused right after its last
+ *   report (FP_EV_EXEC_REJECTED of the replacement, FP_GW_REJ_ORDER_ENDED), and the
+ *   venue's own refusal after it is not applied.
  *
  * Journal (shm/fp_journal.h; cfg.journal_ring, NULL = off). J2: every order message is
  * pushed on the journal ring (seq = its UserRefNum) before send(); with fewer than
