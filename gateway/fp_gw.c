@@ -497,6 +497,7 @@ const char *fp_gw_reject_name(unsigned reason)
 		[FP_GW_REJ_BAD_ORDER - FP_GW_REJ_FIRST] = "bad_order",
 		[FP_GW_REJ_JOURNAL - FP_GW_REJ_FIRST] = "journal_full",
 		[FP_GW_REJ_LOST - FP_GW_REJ_FIRST] = "lost",
+		[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST] = "order_ended",
 	};
 	return reason >= FP_GW_REJ_FIRST && reason < FP_GW_REJ_FIRST + FP_GW_REJ_NB
 		       ? n[reason - FP_GW_REJ_FIRST]

@@ -30,7 +30,10 @@
  *               -> REJECTED  ACCEPTED/PARTIAL -> CANCELED
  *   with a pending cancel or pending replace on an open order. A venue message that names
  *   an unknown order or asks for an impossible transition is counted (nb_unknown,
- *   nb_impossible) and not applied.
+ *   nb_impossible) and not applied. Every replace is answered: an order that ends (fill,
+ *   cancel) with a replace in flight reports that replace refused right after its last
+ *   report (FP_EV_EXEC_REJECTED of the replacement, FP_GW_REJ_ORDER_ENDED), and the
+ *   venue's own refusal after it is not applied.
  *
  * Journal (shm/fp_journal.h; cfg.journal_ring, NULL = off). J2: every order message is
  * pushed on the journal ring (seq = its UserRefNum) before send(); with fewer than
@@ -103,7 +106,10 @@ enum fp_gw_tls_mode {
 /** Venue port when the configuration names none (fastpath-sim's order-entry port). */
 #define FP_GW_DEFAULT_PORT 15000
 
-/** Free exec-ring slots needed before one venue message is applied (a replace: 2). */
+/** Free exec-ring slots needed before one venue message is applied: the most reports one
+ *  message makes (fp_gw_order.c, invariant 4): 2 (a replace: old leg canceled and new leg
+ *  accepted; a FIX Trade of an order pending new: accepted and filled; an order that ends
+ *  with a replace in flight: its last report and the replacement refused). */
 #define FP_GW_EXEC_RESERVE 2
 /** Bytes the gateway holds when the socket does not take a whole message at once. */
 #define FP_GW_TX_BACKLOG   65536
@@ -129,6 +135,9 @@ enum fp_gw_reject {
 	FP_GW_REJ_JOURNAL = 0x88,       /**< journal ring full: nothing leaves unrecorded (J2) */
 	FP_GW_REJ_LOST = 0x89,          /**< recovered order the venue never received (crash between
 				  journal and send): released, never sent */
+	FP_GW_REJ_ORDER_ENDED = 0x8a,   /**< a replace in flight whose order ended first (filled,
+				  canceled) before the venue answered it: the replacement
+				  never lives (fp_gw_order.c, order_end) */
 	FP_GW_REJ_END,                  /**< one past the last */
 };
 /** Number of gateway reject reasons (fp_gw_stats.nb_local_by_reason). */

@@ -20,7 +20,11 @@
  *   (3) a transition not in the table below is counted in nb_impossible and not applied.
  *   (4) no venue message is applied unless FP_GW_EXEC_RESERVE exec slots are free, so the
  *       exec ring never drops a report; with a journal, unless as many journal slots are
- *       free too (J3: its reports are journaled, in one push, after the exec rings).
+ *       free too (J3: its reports are journaled, in one push, after the exec rings). One
+ *       message makes at most 2 reports: a replace (canceled + accepted), a FIX Trade of
+ *       an order pending new (accepted + fill: such an order has no replace in flight), an
+ *       order ending with a replace in flight (its last fill or cancel + order_end's
+ *       refusal: only an open order is replaced, so its end is one report).
  *   (5) an order message is on the journal ring before its bytes go to send() (J2); an
  *       order event is taken only with FP_GW_EXEC_RESERVE journal slots free, so that its
  *       record or its local reject is journaled.
@@ -37,6 +41,10 @@
  * (a New or a Replaced that says so) are impossible, so fills never exceed the quantity.
  *   fp_gw_sm_rejected_new    PENDING_NEW -> REJECTED
  *   fp_gw_sm_rejected_replace pending replace dropped (order unchanged)
+ *   (any of the above)       an order that ends with a replace in flight: the replace is
+ *                            refused right after its last report (order_end,
+ *                            FP_GW_REJ_ORDER_ENDED); the venue's later refusal is unknown
+ *                            or impossible
  *   fp_gw_sm_cancel_rejected pending cancel dropped
  *   fp_gw_sm_modified        ACCEPTED|PARTIAL: leaves = the venue's (only down)
  *   fp_gw_sm_priority        ACCEPTED|PARTIAL: new reference number and price
@@ -222,12 +230,14 @@ bool fp_gw_symbol(const struct fp_gw *gw, uint32_t symbol_id, char out[8])
 
 /* ---- the table ---- */
 
-/* Final orders go back to the free list; their ids stay findable until reuse. */
+/* Final orders go back to the free list; their ids stay findable until reuse. A replace
+ * still in flight is forgotten here (its UserRefNum unmapped): the live state machine has
+ * refused it first (order_end), recovery finds that refusal in the journal after. */
 void fp_gw_order_final(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state)
 {
 	o->state = state;
 	o->leaves = 0;
-	if (o->pending == FP_GW_PEND_REPLACE)
+	if (o->pend_user_ref_num) /* pending REPLACE, or CANCEL over it (the kill switch) */
 		fp_gw_del_urn(gw, o->pend_user_ref_num);
 	o->pending = FP_GW_PEND_NONE;
 	o->pend_user_ref_num = 0;
@@ -301,6 +311,30 @@ struct fp_gw_order *fp_gw_order_relive(struct fp_gw *gw, struct fp_gw_order *old
 
 /* ---- transitions (invariant 3) ---- */
 
+/*
+ * The venue ended @p o (filled, canceled, dead) and its final report is out. A replace in
+ * flight cannot happen any more: the venue answers it with a refusal (OUCH: Rejected of
+ * the new UserRefNum, FIX: OrderCancelReject 434=2 "too late"), often much later, or never.
+ * Risk still holds the replacement leg open and the strategy still takes it for its quote,
+ * so the gateway refuses it now, once, right after the final report, as a refused replace
+ * is reported (FP_EV_EXEC_REJECTED of the replacement's id) with FP_GW_REJ_ORDER_ENDED.
+ * The venue's own refusal, when it comes, finds no pending replace (its UserRefNum is
+ * forgotten: nb_unknown; FIX: nb_impossible) and is not applied twice. Invariant (4): one
+ * message makes at most two reports with this one (FP_GW_EXEC_RESERVE): an order with a
+ * replace in flight is open (on_replace), so its last report is a single fill or cancel.
+ */
+static void order_end(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state)
+{
+	if (o->pend_user_ref_num) { /* a replace in flight (the kill switch may have marked the
+				       order's pending a cancel over it: it is in flight too) */
+		gw->st->nb_local_rejects++;
+		gw->st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST]++;
+		fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->pend_client_order_id, o->pend_price,
+				o->pend_qty, 0, FP_GW_REJ_ORDER_ENDED);
+	}
+	fp_gw_order_final(gw, o, state);
+}
+
 void fp_gw_sm_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint8_t reason)
 {
 	if (!fp_gw_is_open(o) || dec > o->leaves)
@@ -309,9 +343,9 @@ void fp_gw_sm_reduce(struct fp_gw *gw, struct fp_gw_order *o, uint32_t dec, uint
 	if (o->pending == FP_GW_PEND_CANCEL)
 		o->pending = FP_GW_PEND_NONE;
 	gw->st->nb_canceled++;
-	if (o->leaves == 0)
-		fp_gw_order_final(gw, o, FP_GW_CANCELED);
 	fp_gw_exec_emit(gw, FP_EV_EXEC_CANCELED, o, o->client_order_id, o->price, dec, 0, reason);
+	if (o->leaves == 0)
+		order_end(gw, o, FP_GW_CANCELED);
 }
 
 void fp_gw_sm_accepted(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, int64_t price,
@@ -326,7 +360,7 @@ void fp_gw_sm_accepted(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, in
 	gw->st->nb_accepted++;
 	fp_gw_exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, qty, ref, 0);
 	if (dead)
-		fp_gw_order_final(gw, o, FP_GW_CANCELED);
+		order_end(gw, o, FP_GW_CANCELED);
 }
 
 void fp_gw_sm_executed(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, int64_t price,
@@ -340,7 +374,7 @@ void fp_gw_sm_executed(struct fp_gw *gw, struct fp_gw_order *o, uint32_t qty, in
 	gw->st->nb_fills++;
 	fp_gw_exec_emit(gw, FP_EV_EXEC_FILL, o, o->client_order_id, price, qty, match, liquidity);
 	if (o->leaves == 0)
-		fp_gw_order_final(gw, o, FP_GW_FILLED);
+		order_end(gw, o, FP_GW_FILLED);
 }
 
 /* The old id ends (canceled, leaves 0), the replacement starts (accepted). */
@@ -369,7 +403,7 @@ void fp_gw_sm_replaced(struct fp_gw *gw, struct fp_gw_order *o, uint32_t new_urn
 	gw->st->nb_replaced++;
 	fp_gw_exec_emit(gw, FP_EV_EXEC_ACCEPTED, o, o->client_order_id, o->price, qty, ref, 0);
 	if (dead || o->leaves == 0)
-		fp_gw_order_final(gw, o, FP_GW_CANCELED);
+		order_end(gw, o, FP_GW_CANCELED);
 }
 
 void fp_gw_sm_rejected_new(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reason)
@@ -379,7 +413,7 @@ void fp_gw_sm_rejected_new(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reas
 	gw->st->nb_rejected++;
 	fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, o, o->client_order_id, o->price, o->qty, 0,
 			reason);
-	fp_gw_order_final(gw, o, FP_GW_REJECTED);
+	order_end(gw, o, FP_GW_REJECTED);
 }
 
 void fp_gw_sm_rejected_replace(struct fp_gw *gw, struct fp_gw_order *o, uint8_t reason)
@@ -442,7 +476,7 @@ void fp_gw_sm_synced(struct fp_gw *gw, uint32_t venue_next_urn)
 			gw->st->nb_local_by_reason[FP_GW_REJ_LOST - FP_GW_REJ_FIRST]++;
 			fp_gw_exec_emit(gw, FP_EV_EXEC_REJECTED, p, p->client_order_id, p->price,
 					p->qty, 0, FP_GW_REJ_LOST);
-			fp_gw_order_final(gw, p, FP_GW_REJECTED);
+			order_end(gw, p, FP_GW_REJECTED);
 		} else {
 			gw->proto->enter(gw, p, &(uint64_t){0});
 		}

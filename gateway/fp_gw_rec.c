@@ -167,6 +167,9 @@ static void rec_exec(struct fp_gw *gw, const struct fp_event *ev)
 			fp_gw_order_final(gw, o, FP_GW_CANCELED);
 		return;
 	case FP_EV_EXEC_REJECTED:
+		if (x->reason == FP_GW_REJ_ORDER_ENDED)
+			return; /* a replace refused as its order ended: the end dropped it already
+				   (fp_gw_order_final), as it did live (order_end) */
 		if (ev->seq == 0 && x->reason != FP_GW_REJ_LOST)
 			return; /* a local reject: the order was never recorded (invariant 5) */
 		if (o != NULL && o->state == FP_GW_PENDING_NEW) {

@@ -5,7 +5,12 @@
  *
  *   mm        market maker: one bid and one ask around the mid, shifted against inventory
  *             (fair = mid - skew x position), no new risk on a side past max_position;
- *             requotes (replace) when the wanted price moves by `requote` or more.
+ *             requotes (replace) when the wanted price moves by `requote` or more;
+ *             one replace in flight per quote: the quote is left alone until the replace
+ *             is answered (accepted, or refused: the gateway always answers, also when
+ *             the old leg ends first); a refused replace gives the quote its old leg back
+ *             when that leg still lives (forgetting it would leave it live behind a new
+ *             quote), and no order when the leg ended first.
  *             params: symbol, size (100), half_spread (100 = 0.01), tick (100), skew (1,
  *             price units per share held), max_position (1000), requote (100)
  *   momentum  enters with an IOC at the touch when the book imbalance passes `imbalance`
@@ -29,8 +34,12 @@
 /* ---- market maker ---- */
 
 struct mm_quote {
-	uint64_t id;   /**< live order (0 = none) */
-	int64_t price; /**< its price */
+	uint64_t id;        /**< live order, or the replacement in flight (0 = none) */
+	int64_t price;      /**< its price */
+	uint64_t prev_id;   /**< replace in flight: the leg it replaces while live (0 = ended) */
+	int64_t prev_price; /**< that leg's price */
+	uint8_t in_flight;  /**< a replace sent, its answer (accepted or refused) not seen yet */
+	uint8_t pad[7];
 };
 
 struct mm_state {
@@ -72,6 +81,9 @@ static int64_t floor_tick(int64_t px, int64_t tick)
 static void mm_side(struct mm_state *s, struct fp_strat_ctx *ctx, struct mm_quote *q, uint8_t side,
 		    int64_t want, int allowed)
 {
+	if (q->in_flight)
+		return; /* a replace in flight: its answer first (a cancel or replace of the
+			   replacement now would name an order the venue does not have yet) */
 	if (!allowed || want <= 0) {
 		if (q->id) { /* past the cap: take the quote down */
 			fp_strat_cancel(ctx, s->symbol, q->id);
@@ -86,6 +98,9 @@ static void mm_side(struct mm_state *s, struct fp_strat_ctx *ctx, struct mm_quot
 	} else if (want - q->price >= s->requote || q->price - want >= s->requote) {
 		uint64_t id = fp_strat_replace(ctx, s->symbol, q->id, side, s->size, want);
 		if (id) {
+			q->prev_id = q->id;
+			q->prev_price = q->price;
+			q->in_flight = 1;
 			q->id = id;
 			q->price = want;
 			s->nb_quotes++;
@@ -108,27 +123,76 @@ static void mm_on_top(void *st, struct fp_strat_ctx *ctx, const struct fp_event 
 	mm_side(s, ctx, &s->ask, FP_SIDE_SELL, want_ask, pos > -s->max_position);
 }
 
-static void mm_forget(struct mm_state *s, uint64_t id)
+/* Order @p id ended (canceled, or filled to the last share). The old leg of the replace
+ * in flight: the replacement's answer still comes, right after (the gateway reports a
+ * done replace as the old leg canceled then the new accepted, and refuses the replace of
+ * an order that ended right after its last report: reason order_ended), so the quote waits
+ * for it, knowing that no old leg is left to fall back on. */
+static void mm_quote_ended(struct mm_quote *q, uint64_t id)
 {
-	if (s->bid.id == id)
-		s->bid.id = 0;
-	if (s->ask.id == id)
-		s->ask.id = 0;
+	if (q->in_flight && q->prev_id == id)
+		q->prev_id = 0;
+	else if (q->id == id)
+		memset(q, 0, sizeof(*q));
+}
+
+/* Order @p id was refused (by risk, the gateway or the venue). A refused replacement
+ * leaves the quote its old leg when that leg still lives (a replace the venue, risk or
+ * the gateway refused for a live order); when the leg ended first (its end was reported
+ * before: the gateway's order_ended refusal) the quote has no order. A refused old leg (a
+ * new order refused after the replace of it went) never lived: the replacement's answer
+ * decides, as for an old leg that ended. */
+static void mm_quote_refused(struct mm_quote *q, uint64_t id)
+{
+	if (q->in_flight && q->prev_id == id) {
+		q->prev_id = 0;
+	} else if (q->id == id) {
+		uint64_t back = q->in_flight ? q->prev_id : 0;
+		int64_t back_price = q->prev_price;
+		memset(q, 0, sizeof(*q));
+		q->id = back;
+		q->price = back ? back_price : 0;
+	}
+}
+
+/* Order @p id accepted (@p leaves open): a replacement's acceptance ends its replace; one
+ * dead on arrival leaves the quote without an order. */
+static void mm_quote_accepted(struct mm_quote *q, uint64_t id, uint32_t leaves)
+{
+	if (q->id != id)
+		return;
+	if (leaves == 0) {
+		memset(q, 0, sizeof(*q));
+		return;
+	}
+	q->in_flight = 0;
+	q->prev_id = 0;
 }
 
 static void mm_on_exec(void *st, struct fp_strat_ctx *ctx, const struct fp_event *ev)
 {
+	struct mm_state *s = st;
 	(void)ctx;
 	const struct fp_ev_exec *x = &ev->u.exec;
-	if (ev->type == FP_EV_EXEC_CANCELED || ev->type == FP_EV_EXEC_REJECTED ||
-	    (ev->type == FP_EV_EXEC_FILL && x->leaves_shares == 0))
-		mm_forget(st, x->client_order_id);
+	if (ev->type == FP_EV_EXEC_REJECTED) {
+		mm_quote_refused(&s->bid, x->client_order_id);
+		mm_quote_refused(&s->ask, x->client_order_id);
+	} else if (ev->type == FP_EV_EXEC_ACCEPTED) {
+		mm_quote_accepted(&s->bid, x->client_order_id, x->leaves_shares);
+		mm_quote_accepted(&s->ask, x->client_order_id, x->leaves_shares);
+	} else if (ev->type == FP_EV_EXEC_CANCELED ||
+		   (ev->type == FP_EV_EXEC_FILL && x->leaves_shares == 0)) {
+		mm_quote_ended(&s->bid, x->client_order_id);
+		mm_quote_ended(&s->ask, x->client_order_id);
+	}
 }
 
 static void mm_on_reject(void *st, struct fp_strat_ctx *ctx, const struct fp_event *ev)
 {
+	struct mm_state *s = st;
 	(void)ctx;
-	mm_forget(st, ev->u.reject.client_order_id);
+	mm_quote_refused(&s->bid, ev->u.reject.client_order_id);
+	mm_quote_refused(&s->ask, ev->u.reject.client_order_id);
 }
 
 static const struct fp_strat_param_decl mm_params[] = {

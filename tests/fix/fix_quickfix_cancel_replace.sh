@@ -13,7 +13,8 @@
 #   - the replaces it applied = replaces_sent = replaced (`fastpath-ctl orders --json`) =
 #     "replaces" in our report; the cancels it applied = kill_cancels (the market makers
 #     cancel only at max_position, and nothing fills here) = canceled = "cancels" in our
-#     report; its NewOrderSingles = orders_sent = "orders".
+#     report; its NewOrderSingles = orders_sent = "orders";
+#   - QuickFIX's book never held more orders than the 4 quotes.
 #   fix_quickfix_cancel_replace.sh BIN SRC QFBIN
 qf=$(cd "${3:?usage: fix_quickfix_cancel_replace.sh BIN SRC QFBIN}" && pwd)
 . "$(dirname "$0")/../e2e/e2e_lib.sh"
@@ -81,8 +82,11 @@ echo "report: orders $orders, replaces $rep_replaces, cancels $rep_cancels, fill
 	fail "report: orders $orders replaces $rep_replaces cancels $rep_cancels; QuickFIX $qf_news $qf_replaces $qf_cancels"
 book_empty || fail "QuickFIX's book not empty at the end: $(tail -n 1 "$book")"
 # Two market makers, a bid and an ask each: 4 quotes. More orders resting at QuickFIX are
-# quotes the market maker lost track of (docs/gateway.md: printed, not yet asserted).
+# quotes the market maker lost track of: one replace in flight per quote, every replace
+# answered (the gateway refuses one whose order ended first), the old leg given back while
+# it lives (docs/strategies.md, mm).
 max_open=$(sed -n 's/.* open \([0-9]*\)$/\1/p' "$book" | sort -n | tail -n 1)
 echo "QuickFIX's book held at most $max_open orders (4 quotes)"
+((max_open <= 4)) || fail "QuickFIX's book held $max_open orders for 4 quotes"
 ((fills == 0)) || fail "$fills fills from a counterparty that never fills"
 echo "1 passed, 0 failed"

@@ -5,7 +5,10 @@
  *   - negative: bad configs, credentials from the environment (and their absence), orders
  *     while disconnected and duplicate ids rejected locally, a wrong password never logs in;
  *   - a fake venue that sends an unknown UserRefNum, a second Accepted, a fill larger than
- *     the leaves: counted as unknown / impossible, never applied;
+ *     the leaves: counted as unknown / impossible, never applied; a fake venue that fills
+ *     an order whose replace is in flight: the fill, then the replacement refused
+ *     (FP_GW_REJ_ORDER_ENDED), the venue's later refusal counted, the journal replayed to
+ *     the same table;
  *   - new -> accepted -> partial -> filled against a second gateway (two accounts), cancel,
  *     replace (old id canceled, new id accepted), exec reports on the exec ring;
  *   - the venue drops the session in the middle of fills: breaker trips, the gateway
@@ -492,6 +495,184 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	close(ls);
 	free(ro);
 	free(rx);
+}
+END_TEST
+
+/* The hand-made venue sends @p nb sequenced OUCH messages in one write. */
+static void venue_send(int fd, struct fp_ouch_msg *m, int nb)
+{
+	uint8_t b[1024];
+	size_t n = 0;
+	for (int i = 0; i < nb; i++) {
+		m[i].dir = FP_OUCH_OUTBOUND;
+		m[i].has_appendage = 1;
+		int k = fp_ouch_encode(&m[i], b + n + 3, 128);
+		ck_assert_int_gt(k, 0);
+		fp_soup_put_hdr(b + n, 'S', (size_t)k);
+		n += 3 + (size_t)k;
+	}
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+}
+
+/* Poll @p gw until it has applied @p nb venue messages (a bounded number of polls). */
+static void poll_until_applied(struct fp_gw *gw, uint64_t nb, struct fp_ring *jrnl,
+			       struct fp_event *cap, uint32_t *nb_cap)
+{
+	for (int i = 0; i < 4000 && fp_gw_stats(gw)->nb_venue_msgs < nb; i++) {
+		fp_gw_poll(gw, 8);
+		usleep(250);
+	}
+	ck_assert_uint_eq(fp_gw_stats(gw)->nb_venue_msgs, nb);
+	while (fp_ring_dequeue_burst(jrnl, &cap[*nb_cap], 1) == 1)
+		(*nb_cap)++;
+}
+
+/* Next exec report on @p rx (session notices skipped): it is there already. */
+static struct fp_event next_exec(struct fp_ring *rx)
+{
+	struct fp_event ev;
+	do
+		ck_assert_uint_eq(fp_ring_dequeue_burst(rx, &ev, 1), 1);
+	while (ev.type == FP_EV_CONTROL);
+	return ev;
+}
+
+/* A replace in flight when its order fills in full (the venue fills the old leg before it
+ * answers the replace): the gateway reports the fill, then the replacement refused with
+ * FP_GW_REJ_ORDER_ENDED, once; the venue's own refusal after it is counted, not applied;
+ * replaying the journal rebuilds the same order table. Before: the replacement was dropped
+ * without a word (risk held its reserve, the strategy took it for its quote). */
+START_TEST(test_gw_refuses_a_replace_in_flight_when_its_order_ends)
+{
+	struct sockaddr_in sa;
+	int ls = venue_listener(&sa, 0);
+	struct fp_ring *ro = ring_new(64, "o"), *rx = ring_new(64, "x"), *rj = ring_new(64, "j");
+	struct fp_gw_cfg cfg = {.port = ntohs(sa.sin_port),
+				.order_ring = ro,
+				.exec_ring = rx,
+				.journal_ring = rj,
+				.symtab = test_symtab(),
+				.username = "u",
+				.password = "p"};
+	struct fp_gw gw;
+	struct fp_event cap[32];
+	uint32_t nb_cap = 0;
+	ck_assert_int_eq(fp_gw_init(&gw, &cfg), 0);
+	fp_gw_poll(&gw, 8);
+	int fd = accept(ls, NULL, NULL);
+	ck_assert_int_ge(fd, 0);
+	uint8_t b[512];
+	size_t n = fp_soup_build_login_accepted(b, sizeof(b), "FAKE", 1);
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	struct fp_ouch_msg q = {.type = 'Q', .next_user_ref_num = 50};
+	venue_send(fd, &q, 1);
+	poll_until_applied(&gw, 1, rj, cap, &nb_cap);
+	ck_assert_int_eq(fp_gw_stats(&gw)->session, FP_GW_UP);
+	struct fp_event ev = {.type = FP_EV_ORDER_NEW, .symbol_id = 1};
+	ev.u.order = (struct fp_ev_order){.client_order_id = 77,
+					  .price = 1000000,
+					  .shares = 100,
+					  .strategy_id = 3,
+					  .side = 'B'};
+	fp_ring_enqueue_burst(ro, &ev, 1);
+	fp_gw_poll(&gw, 8);
+	struct fp_ouch_msg acc = {.type = 'A',
+				  .user_ref_num = 50,
+				  .side = 'B',
+				  .quantity = 100,
+				  .price = 1000000,
+				  .order_reference_number = 9001,
+				  .order_state = 'L'};
+	venue_send(fd, &acc, 1);
+	poll_until_applied(&gw, 2, rj, cap, &nb_cap);
+	/* the replace goes out (UserRefNum 51); the venue fills the old leg before answering */
+	struct fp_event rep = {.type = FP_EV_ORDER_REPLACE, .symbol_id = 1};
+	rep.u.order = (struct fp_ev_order){.client_order_id = 78,
+					   .orig_client_order_id = 77,
+					   .price = 1010000,
+					   .shares = 100,
+					   .strategy_id = 3,
+					   .side = 'B'};
+	fp_ring_enqueue_burst(ro, &rep, 1);
+	fp_gw_poll(&gw, 8);
+	ck_assert_int_eq(fp_gw_find(&gw, 77)->pending, FP_GW_PEND_REPLACE);
+	struct fp_ouch_msg fill = {.type = 'E',
+				   .user_ref_num = 50,
+				   .quantity = 100,
+				   .price = 1000000,
+				   .match_number = 5};
+	venue_send(fd, &fill, 1);
+	poll_until_applied(&gw, 3, rj, cap, &nb_cap);
+	ck_assert_int_eq(next_exec(rx).type, FP_EV_EXEC_ACCEPTED);
+	struct fp_event f = next_exec(rx);
+	ck_assert_int_eq(f.type, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(f.u.exec.client_order_id, 77);
+	ck_assert_uint_eq(f.u.exec.leaves_shares, 0);
+	struct fp_event r = next_exec(rx); /* right after the fill, the replacement refused */
+	ck_assert_int_eq(r.type, FP_EV_EXEC_REJECTED);
+	ck_assert_uint_eq(r.u.exec.client_order_id, 78);
+	ck_assert_int_eq(r.u.exec.reason, FP_GW_REJ_ORDER_ENDED);
+	ck_assert_str_eq(fp_gw_reject_name(r.u.exec.reason), "order_ended");
+	ck_assert_int_eq(r.u.exec.price, 1010000);
+	ck_assert_uint_eq(r.u.exec.shares, 100);
+	ck_assert_uint_eq(r.u.exec.strategy_id, 3);
+	ck_assert_uint_eq(r.seq, f.seq); /* made by the venue's fill: journaled with it (J3) */
+	ck_assert_uint_eq(fp_ring_count(rx), 0);
+	const struct fp_gw_stats *st = fp_gw_stats(&gw);
+	ck_assert_uint_eq(st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST], 1);
+	ck_assert_uint_eq(st->nb_open, 0);
+	const struct fp_gw_order *o = fp_gw_find(&gw, 77);
+	ck_assert_int_eq(o->state, FP_GW_FILLED);
+	ck_assert_int_eq(o->pending, FP_GW_PEND_NONE);
+	ck_assert_ptr_null(fp_gw_find(&gw, 78));
+	/* the venue's refusal of that replace, later: its UserRefNum is forgotten, counted,
+	 * nothing reported again */
+	struct fp_ouch_msg rj51 = {.type = 'J', .user_ref_num = 51, .reject_reason = 1};
+	venue_send(fd, &rj51, 1);
+	poll_until_applied(&gw, 4, rj, cap, &nb_cap);
+	ck_assert_uint_eq(st->nb_unknown, 1);
+	ck_assert_uint_eq(st->nb_impossible, 0);
+	ck_assert_uint_eq(fp_ring_count(rx), 0);
+	ck_assert_uint_eq(st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST], 1);
+
+	/* Recovery from what was journaled rebuilds the same table. */
+	struct fp_ring *ro2 = ring_new(64, "o2"), *rx2 = ring_new(64, "x2");
+	struct fp_gw_cfg cfg2 = cfg;
+	cfg2.order_ring = ro2;
+	cfg2.exec_ring = rx2;
+	cfg2.journal_ring = NULL;
+	struct fp_gw gw2;
+	ck_assert_int_eq(fp_gw_init(&gw2, &cfg2), 0);
+	for (uint32_t i = 0; i < nb_cap; i++)
+		ck_assert_int_eq(fp_gw_recover_event(&gw2, &cap[i]), 0);
+	fp_gw_recover_done(&gw2);
+	const struct fp_gw_stats *st2 = fp_gw_stats(&gw2);
+	ck_assert_uint_eq(st2->nb_recover_unknown, 0);
+	ck_assert_uint_eq(st2->nb_open, 0);
+	/* after the fill's message: the venue's Rejected made no record, so a login replays it
+	 * (harmless: unknown, as above) */
+	ck_assert_uint_eq(st2->next_seq, f.seq + 1);
+	ck_assert_uint_eq(st2->next_user_ref_num, st->next_user_ref_num);
+	const struct fp_gw_order *o2 = fp_gw_find(&gw2, 77);
+	ck_assert_ptr_nonnull(o2);
+	ck_assert_int_eq(o2->state, o->state);
+	ck_assert_int_eq(o2->pending, o->pending);
+	ck_assert_uint_eq(o2->pend_user_ref_num, o->pend_user_ref_num);
+	ck_assert_uint_eq(o2->user_ref_num, o->user_ref_num);
+	ck_assert_uint_eq(o2->filled, o->filled);
+	ck_assert_uint_eq(o2->leaves, o->leaves);
+	ck_assert_uint_eq(o2->qty, o->qty);
+	ck_assert_ptr_null(fp_gw_find(&gw2, 78));
+	ck_assert_uint_eq(fp_ring_count(rx2), 0); /* recovery reports nothing */
+	fp_gw_fini(&gw2);
+	fp_gw_fini(&gw);
+	close(fd);
+	close(ls);
+	free(ro);
+	free(rx);
+	free(rj);
+	free(ro2);
+	free(rx2);
 }
 END_TEST
 
@@ -1124,6 +1305,7 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_cfg_load_reads_group_and_env);
 	tcase_add_test(tc, test_gw_rejects_locally_when_down_and_duplicates);
 	tcase_add_test(tc, test_gw_counts_unknown_and_impossible_venue_messages);
+	tcase_add_test(tc, test_gw_refuses_a_replace_in_flight_when_its_order_ends);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("venue");

@@ -18,6 +18,8 @@
  *     another CA, an expired certificate, a certificate for another name;
  *   - a venue message with a MsgSeqNum too low and no PossDupFlag ends the session with a
  *     Logout (a hand-made venue on plain TCP, tls = "off");
+ *   - a hand-made venue fills an order whose replace is in flight: the fill, then the
+ *     replacement refused (FP_GW_REJ_ORDER_ENDED); its later 434=2 is impossible;
  *   - configuration: protocol and tls values, comp ids required for fix44, tls on without a
  *     CA file, and gateway.password refused with a message naming FP_GW_PASSWORD.
  */
@@ -955,6 +957,94 @@ START_TEST(test_fix_venue_overstating_leaves_never_fills_beyond_quantity)
 }
 END_TEST
 
+/* Next exec report of @p s (session notices skipped): it is there already. */
+static struct fp_event next_exec(struct side *s)
+{
+	struct fp_event ev;
+	do
+		ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs, &ev, 1), 1);
+	while (ev.type == FP_EV_CONTROL);
+	return ev;
+}
+
+/* A replace in flight when the venue fills the old leg in full before it answers the
+ * replace (common against QuickFIX in a fast market): the fill, then the replacement
+ * refused (FP_GW_REJ_ORDER_ENDED), once; the venue's "too late to replace" (35=9, 434=2)
+ * after it is counted impossible, not applied. Before: the replacement was dropped without
+ * a word (risk held its reserve, the strategy took it for its quote). */
+START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	static struct raw_in in;
+	struct fp_fix_msg m;
+	char old_id[16], new_id[16];
+	uint8_t out[512];
+	memset(&in, 0, sizeof(in));
+	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
+	uint64_t a = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	clordid_of(&m, old_id);
+	venue_report(fd, 2, old_id, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_accepted, 1);
+	uint64_t r = order(&s, FP_EV_ORDER_REPLACE, 1, 'B', 100, 1503500, FP_TIF_DAY, a);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "G");
+	clordid_of(&m, new_id);
+	/* the venue fills the old leg to the end before it answers the replace */
+	venue_report(fd, 3, old_id, "17=E2|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|");
+	for (int i = 0; i < 200 && st->nb_fills == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_fills, 1);
+	ck_assert_int_eq(next_exec(&s).type, FP_EV_EXEC_ACCEPTED);
+	struct fp_event f = next_exec(&s);
+	ck_assert_int_eq(f.type, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(f.u.exec.client_order_id, a);
+	ck_assert_uint_eq(f.u.exec.leaves_shares, 0);
+	struct fp_event x = next_exec(&s); /* right after the fill */
+	ck_assert_int_eq(x.type, FP_EV_EXEC_REJECTED);
+	ck_assert_uint_eq(x.u.exec.client_order_id, r);
+	ck_assert_int_eq(x.u.exec.reason, FP_GW_REJ_ORDER_ENDED);
+	ck_assert_int_eq(x.u.exec.price, 1503500);
+	ck_assert_uint_eq(x.seq, 3); /* made by the venue's Trade: journaled with it (J3) */
+	ck_assert_uint_eq(fp_ring_count(s.execs), 0);
+	ck_assert_uint_eq(st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST], 1);
+	ck_assert_uint_eq(st->nb_open, 0);
+	ck_assert_int_eq(fp_gw_find(&s.gw, a)->state, FP_GW_FILLED);
+	ck_assert_ptr_null(fp_gw_find(&s.gw, r));
+	/* the venue's answer to the replace, later: too late (434=2, 102=0) */
+	char body[160];
+	snprintf(body, sizeof(body),
+		 "37=O1\x01"
+		 "11=%s\x01"
+		 "41=%s\x01"
+		 "39=2\x01"
+		 "434=2\x01"
+		 "102=0\x01",
+		 new_id, old_id);
+	size_t k = fix_msg(out, sizeof(out), "9", 4, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 200 && st->next_seq < 5; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->next_seq, 5);      /* applied */
+	ck_assert_uint_eq(st->nb_impossible, 1); /* no pending replace: not applied twice */
+	ck_assert_uint_eq(fp_ring_count(s.execs), 0);
+	ck_assert_uint_eq(st->nb_local_by_reason[FP_GW_REJ_ORDER_ENDED - FP_GW_REJ_FIRST], 1);
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
 /* Regression (fuzz_gw_fix): with ResetSeqNumFlag our MsgSeqNums start again at 1 on every
  * Logon, so a number of the last connection names another message than the same number
  * of this one. An order the venue never acknowledged is entered again after the new Logon;
@@ -1089,6 +1179,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_resend_request_gap_fill_enters_the_order_again);
 	tcase_add_test(tc, test_fix_venue_overstating_leaves_never_fills_beyond_quantity);
 	tcase_add_test(tc, test_fix_reset_logon_forgets_the_last_connection_numbers);
+	tcase_add_test(tc, test_fix_replace_in_flight_refused_when_its_order_fills);
 	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);

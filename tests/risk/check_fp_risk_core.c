@@ -7,7 +7,8 @@
  * total, gross, net, daily loss, losses in a row, order and cancel throttles per strategy
  * and per symbol, duplicate id, restricted, symbol halted, stale book); trading states
  * ACTIVE / REDUCING / HALTED; kill switch with open orders; replace and cancel of unknown
- * orders; positions and P&L against a hand-computed sequence of fills with flips long <->
+ * orders; a replace refused after its old leg filled releases the replacement's reserve;
+ * positions and P&L against a hand-computed sequence of fills with flips long <->
  * short; stop-loss, trailing stop and take-profit exits; the daily roll.
  */
 #include <check.h>
@@ -504,6 +505,35 @@ START_TEST(test_replace)
 }
 END_TEST
 
+/* A replace in flight when the old leg fills to the end (the venue filled it before it
+ * answered the replace): both legs are held until then; the fill closes the old leg, and
+ * the gateway's refusal of the replacement (FP_EV_EXEC_REJECTED of the new id, reason
+ * order_ended, right after the fill) releases the replacement's reserve: nothing open is
+ * left. Without that refusal the replacement's reserve stayed held for the day. */
+START_TEST(test_replace_refused_after_the_old_leg_filled)
+{
+	uint64_t id;
+	ck_reason(send_id(SYM, 0, FP_SIDE_BUY, 100, PX, &id), FP_RISK_OK);
+	exec(FP_EV_EXEC_ACCEPTED, id, 100, PX, 100);
+	struct fp_event rep = mk(FP_EV_ORDER_REPLACE, SYM, 0, FP_SIDE_BUY, 100, PX + 100);
+	rep.u.order.orig_client_order_id = id;
+	ck_reason(fp_risk_check(&E.rc, E.lim, &rep, E.now), FP_RISK_OK);
+	uint64_t nid = rep.u.order.client_order_id;
+	ck_assert_uint_eq(E.rc.open_orders, 2);
+	exec(FP_EV_EXEC_FILL, id, 100, PX, 0); /* the old leg, to the end */
+	ck_assert_int_eq(E.rc.sym[SYM].position, 100);
+	ck_assert_uint_eq(E.rc.open_orders, 1); /* the replacement is still held */
+	ck_assert_int_gt(E.rc.open_buy_notional, 0);
+	exec(FP_EV_EXEC_REJECTED, nid, 100, PX + 100, 0);
+	ck_assert_uint_eq(E.rc.open_orders, 0);
+	ck_assert_int_eq(E.rc.open_buy_notional, 0);
+	ck_assert_int_eq(E.rc.sym[SYM].open_buy, 0);
+	ck_assert_uint_eq(fp_risk_order_find(&E.rc, nid)->state, FP_RISK_ORD_DONE);
+	ck_assert_int_eq(E.rc.sym[SYM].position, 100);
+	ck_assert_uint_eq(E.rc.cnt.unknown_exec, 0);
+}
+END_TEST
+
 /* ---- positions and P&L ---- */
 
 /*
@@ -752,6 +782,7 @@ int main(void)
 	tcase_add_test(ts, test_state_halted_allows_cancels);
 	tcase_add_test(ts, test_kill_switch_with_open_orders);
 	tcase_add_test(ts, test_replace);
+	tcase_add_test(ts, test_replace_refused_after_the_old_leg_filled);
 	suite_add_tcase(s, ts);
 
 	TCase *tp = tcase_create("pnl");

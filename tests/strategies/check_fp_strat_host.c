@@ -118,6 +118,15 @@ static void fill(uint16_t strat, uint32_t sym, uint64_t id, uint8_t side, uint32
 	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
 }
 
+/* An execution report of @p type (canceled, accepted, rejected) for order @p id. */
+static void exec_ev(uint8_t type, uint16_t strat, uint32_t sym, uint64_t id, uint32_t leaves)
+{
+	struct fp_event ev = {.type = type, .symbol_id = sym};
+	ev.u.exec = (struct fp_ev_exec){
+		.client_order_id = id, .leaves_shares = leaves, .strategy_id = strat};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(exec_r, &ev, 1), 1);
+}
+
 static unsigned take(struct fp_event *out, unsigned max)
 {
 	return fp_ring_dequeue_burst(intent, out, max);
@@ -342,8 +351,12 @@ START_TEST(test_market_maker_skew_requote_cap)
 	ck_assert_uint_eq(out[1].type, FP_EV_ORDER_REPLACE); /* the ask moves down */
 	ck_assert_uint_eq(out[1].u.order.orig_client_order_id, ask);
 	ck_assert_int_eq(out[1].u.order.price, PX);
+	uint64_t old_ask = ask;
 	bid = out[0].u.order.client_order_id;
 	ask = out[1].u.order.client_order_id;
+	/* the replace done as the gateway reports it: the old leg canceled, the new accepted */
+	exec_ev(FP_EV_EXEC_CANCELED, 7, 2, old_ask, 0);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 7, 2, ask, 100);
 	/* at the cap: no more bids; the live bid is cancelled only if still there */
 	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 200, 0);
 	top(2, PX - 100, PX + 100, 500, 500, 0);
@@ -356,6 +369,115 @@ START_TEST(test_market_maker_skew_requote_cap)
 	top(2, PX - 100, PX + 100, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 0);
+}
+END_TEST
+
+/* One replace in flight per quote, and a refused replace gives the quote its old leg back
+ * while that leg lives (fix_quickfix_cancel_replace found the market maker forgetting it:
+ * a replace of a replacement not yet answered was refused, the quote dropped, a new one
+ * sent, the old leg left resting: 22 orders at the venue for 4 quotes); when the old leg
+ * ended first (the gateway's order_ended refusal follows its last report) the quote has
+ * no order and a new one is entered. */
+START_TEST(test_market_maker_one_replace_in_flight)
+{
+	struct fp_strat_spec *s = add(8, "mm", NULL);
+	param(s, "symbol=2");
+	param(s, "requote=100");
+	start();
+	struct fp_event out[8];
+	top(2, PX - 100, PX + 100, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 2);
+	uint64_t bid = out[0].u.order.client_order_id;
+	top(2, PX, PX + 200, 500, 500, 0); /* up 100: both sides requote */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid);
+	uint64_t bid2 = out[0].u.order.client_order_id;
+	/* unanswered: another move asks for nothing, neither a replace nor a new quote */
+	top(2, PX + 100, PX + 300, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	/* the replace refused (the old leg lives): the old leg is the quote again and is
+	 * requoted, no new order */
+	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid2, 0);
+	top(2, PX + 100, PX + 300, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid);
+	ck_assert_int_eq(out[0].u.order.price, PX + 100);
+	uint64_t bid3 = out[0].u.order.client_order_id;
+	/* done this time (old leg canceled, replacement accepted), then canceled (a kill):
+	 * the quote is gone and a new one is entered */
+	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid, 0);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid3, 100);
+	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid3, 0);
+	top(2, PX + 100, PX + 300, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	uint64_t bid4 = out[0].u.order.client_order_id;
+	/* replaced before its own answer came, and then refused (the gateway not connected
+	 * yet), its replacement refused next: the quote is gone, not the dead leg again (the
+	 * market maker would replace an order that never lived forever) */
+	top(2, PX + 200, PX + 400, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid4);
+	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid4, 0);
+	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, out[0].u.order.client_order_id, 0);
+	top(2, PX + 200, PX + 400, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	/* a replace the venue refuses while its old leg lives gives the quote that leg back,
+	 * every time: the next move replaces it again (no new order beside a live one) */
+	uint64_t bid5 = out[0].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid5, 100);
+	for (int i = 0; i < 2; i++) {
+		top(2, PX + 300, PX + 500, 500, 500, 0);
+		fp_strat_host_poll(H, 64);
+		ck_assert_uint_eq(take(out, 8), 1);
+		ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+		ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid5);
+		exec_ev(FP_EV_EXEC_REJECTED, 8, 2, out[0].u.order.client_order_id, 0);
+	}
+	/* the old leg fills to the end before the venue answers the replace: the gateway
+	 * reports the fill, then the replacement refused (order_ended); the quote has no
+	 * order (the filled leg is not given back) and a new one is entered */
+	top(2, PX + 300, PX + 500, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	uint64_t bid6 = out[0].u.order.client_order_id;
+	fill(8, 2, bid5, FP_SIDE_BUY, 100, PX + 200, 0);
+	top(2, PX + 300, PX + 500, 500, 500, 0); /* still waiting for the replace's answer */
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid6, 0);
+	top(2, PX + 300, PX + 500, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	/* a replacement dead on arrival (accepted with nothing open) leaves no quote either */
+	uint64_t bid7 = out[0].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid7, 100);
+	top(2, PX + 400, PX + 600, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
+	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid7, 0);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, out[0].u.order.client_order_id, 0);
+	top(2, PX + 400, PX + 600, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 }
 END_TEST
 
@@ -510,6 +632,7 @@ int main(void)
 	tcase_add_test(tc, test_replayed_exec_reports_dropped);
 	tcase_add_test(tc, test_ping_every_nth_change);
 	tcase_add_test(tc, test_market_maker_skew_requote_cap);
+	tcase_add_test(tc, test_market_maker_one_replace_in_flight);
 	tcase_add_test(tc, test_momentum_entry_and_stop);
 	tcase_add_test(tc, test_so_strategy_gets_its_events);
 	tcase_add_test(tc, test_so_strategy_declared_params);
