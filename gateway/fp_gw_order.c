@@ -37,17 +37,16 @@
  *   fp_gw_sm_replaced        ACCEPTED|PARTIAL with a pending replace, filled + leaves <=
  *                            the replace's total -> ACCEPTED|PARTIAL with the new
  *                            UserRefNum, id, price, leaves (dead: CANCELED)
- * A venue never gets more shares open than we asked for: leaves above the order's quantity
- * (a New or a Replaced that says so) are impossible, so fills never exceed the quantity.
  *   fp_gw_sm_rejected_new    PENDING_NEW -> REJECTED
  *   fp_gw_sm_rejected_replace pending replace dropped (order unchanged)
- *   (any of the above)       an order that ends with a replace in flight: the replace is
- *                            refused right after its last report (order_end,
- *                            FP_GW_REJ_ORDER_ENDED); the venue's later refusal is unknown
- *                            or impossible
  *   fp_gw_sm_cancel_rejected pending cancel dropped
  *   fp_gw_sm_modified        ACCEPTED|PARTIAL: leaves = the venue's (only down)
  *   fp_gw_sm_priority        ACCEPTED|PARTIAL: new reference number and price
+ * A venue never gets more shares open than we asked for: leaves above the order's quantity
+ * (a New or a Replaced that says so) are impossible, so fills never exceed the quantity.
+ * An order that ends (any transition above) with a replace in flight has the replace
+ * refused right after its last report (order_end, FP_GW_REJ_ORDER_ENDED); the venue's
+ * later refusal is then unknown or impossible.
  */
 #define _GNU_SOURCE
 #include <stdbool.h>
