@@ -46,102 +46,15 @@
 #include "fp_symtab.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
+#include "gw_world.h"
 
-/* The symbol table the gateway reads names from (shm/fp_symtab.h): AAPL at 1, MSFT at 2. */
-static const struct fp_symtab *test_symtab(void)
-{
-	static struct fp_symtab *t;
-	if (t == NULL) {
-		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
-		ck_assert_ptr_nonnull(t);
-		fp_symtab_init(t);
-		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
-		fp_symtab_set_directory(t, 2, "MSFT    ", 100, 'Q');
-	}
-	return t;
-}
-
-static const struct fp_sim_oe_user users[] = {
-	{"alice", "secret1", "ALCE"},
-	{"bob", "secret2", "BOBB"},
-};
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* A hand-made venue's listening socket on a free loopback port (its address in @p sa);
- * @p rcvbuf > 0 sets a small receive buffer, so that a venue that stops reading fills it. */
-static int venue_listener(struct sockaddr_in *sa, int rcvbuf)
-{
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(ls, 0);
-	if (rcvbuf > 0)
-		ck_assert_int_eq(setsockopt(ls, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
-	*sa = (struct sockaddr_in){.sin_family = AF_INET,
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(ls, (struct sockaddr *)sa, sizeof(*sa)), 0);
-	ck_assert_int_eq(listen(ls, 1), 0);
-	socklen_t sl = sizeof(*sa);
-	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)sa, &sl), 0);
-	return ls;
-}
-
-static struct fp_ring *ring_new(uint32_t cap, const char *name)
-{
-	struct fp_ring *r = aligned_alloc(64, fp_ring_memsize(cap));
-	ck_assert_int_eq(fp_ring_init(r, cap, name), 0);
-	return r;
-}
-
-struct side {
-	struct fp_gw gw;
-	struct fp_ring *orders;
-	struct fp_ring *execs;
-	struct fp_ring *execs2; /* a second consumer: must see the same reports */
-	struct fp_ring *jrnl;   /* journal ring, drained into cap[] by pump() unless hold_jrnl */
-	int hold_jrnl;
-	uint32_t nb_cap;
-	struct fp_event cap[1024];
-	uint64_t next_id;
-	unsigned nb_venue_down, nb_venue_up; /* control notices for risk, on execs only */
-};
-
-struct world {
-	struct fp_sim_engine *e;
-	struct fp_sim_oe oe;
-	struct side a, b;
-	struct fp_shm_ctl ctl;
-	int pause_a; /* do not poll Alice's gateway (it cannot notice a drop or reconnect) */
-};
-
+/* Alice or Bob over OUCH to the simulator's acceptor, with a journal ring of @p jrnl_cap. */
 static void side_init_j(struct world *w, struct side *s, const char *user, const char *pw,
 			const char *firm, uint32_t jrnl_cap)
 {
-	s->orders = ring_new(256, "orders");
-	s->execs = ring_new(256, "execs");
-	s->execs2 = ring_new(512, "execs2");
-	s->jrnl = ring_new(jrnl_cap, "jrnl");
-	s->hold_jrnl = 0;
-	s->nb_cap = 0;
-	s->next_id = 7ull << 48 | 1000; /* strategy 7, as fp_strat_host.c builds ids */
-	struct fp_gw_cfg cfg = {
-		.port = fp_sim_oe_port(&w->oe),
-		.order_ring = s->orders,
-		.exec_ring = s->execs,
-		.exec_ring2 = s->execs2,
-		.journal_ring = s->jrnl,
-		.symtab = test_symtab(),
-		.max_orders = 64,
-		.heartbeat_ms = 100,
-		.timeout_ms = 2000,
-		.backoff_min_ms = 20,
-		.backoff_max_ms = 80,
-		.ctl = &w->ctl,
-	};
+	struct fp_gw_cfg cfg;
+	side_cfg(s, &cfg, fp_sim_oe_port(&w->oe), jrnl_cap);
+	cfg.ctl = &w->ctl;
 	strcpy(cfg.username, user);
 	strcpy(cfg.password, pw);
 	strcpy(cfg.firm, firm);
@@ -154,138 +67,15 @@ static void side_init(struct world *w, struct side *s, const char *user, const c
 	side_init_j(w, s, user, pw, firm, 1024);
 }
 
-static void side_free(struct side *s)
-{
-	fp_gw_fini(&s->gw);
-	free(s->orders);
-	free(s->execs);
-	free(s->execs2);
-	free(s->jrnl);
-}
-
-/* The store's part: take what the gateway journaled (J1). */
-static void drain_journal(struct side *s)
-{
-	struct fp_event ev;
-	while (!s->hold_jrnl && fp_ring_dequeue_burst(s->jrnl, &ev, 1) == 1) {
-		ck_assert_uint_lt(s->nb_cap, FP_ARRAY_SIZE(s->cap));
-		s->cap[s->nb_cap++] = ev;
-	}
-}
-
-static void pump(struct world *w, unsigned ms)
-{
-	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
-	do {
-		fp_sim_oe_poll(&w->oe);
-		if (!w->pause_a)
-			fp_gw_poll(&w->a.gw, 32);
-		fp_gw_poll(&w->b.gw, 32);
-		drain_journal(&w->a);
-		drain_journal(&w->b);
-		usleep(100);
-	} while (mono_ns() < end);
-}
-
-static void pump_until_up(struct world *w, struct side *s)
-{
-	uint64_t end = mono_ns() + 3000000000ull;
-	while (fp_gw_stats(&s->gw)->session != FP_GW_UP && mono_ns() < end)
-		pump(w, 1);
-	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
-}
-
+/* Alice and Bob logged in over OUCH (gw_world.h). */
 static struct world *world_new(void)
 {
-	struct world *w = aligned_alloc(64, FP_ALIGN_UP(sizeof(*w), 64));
-	memset(w, 0, sizeof(*w));
-	fp_shm_ctl_init(&w->ctl);
-	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
-	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
-	w->e = fp_sim_engine_create(&ecfg);
-	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 1, "AAPL", 100), 0);
-	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 2, "MSFT", 100), 0);
-	struct fp_sim_oe_cfg ocfg = {.users = users, .nb_users = 2};
-	ck_assert_int_eq(fp_sim_oe_init(&w->oe, &ocfg, w->e), 0);
+	struct world *w = world_alloc();
 	side_init(w, &w->a, "alice", "secret1", "ALCE");
 	side_init(w, &w->b, "bob", "secret2", "BOBB");
 	pump_until_up(w, &w->a);
 	pump_until_up(w, &w->b);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	side_free(&w->a);
-	side_free(&w->b);
-	fp_sim_oe_fini(&w->oe);
-	fp_sim_engine_destroy(w->e);
-	free(w);
-}
-
-static uint64_t order(struct side *s, uint8_t type, uint32_t sym, uint8_t side, uint32_t qty,
-		      int64_t price, uint8_t tif, uint64_t orig)
-{
-	struct fp_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.symbol_id = sym;
-	ev.t_rx = 1;
-	ev.u.order.client_order_id = type == FP_EV_ORDER_CANCEL ? 0 : ++s->next_id;
-	ev.u.order.price = price;
-	ev.u.order.shares = qty;
-	ev.u.order.side = side;
-	ev.u.order.tif = tif;
-	ev.u.order.strategy_id = 7;
-	ev.u.order.orig_client_order_id = orig;
-	ck_assert_uint_eq(fp_ring_enqueue_burst(s->orders, &ev, 1), 1);
-	return ev.u.order.client_order_id;
-}
-
-static uint8_t last_flags; /* flags of the last report expect() returned */
-
-/* Next exec report of @p s within 2 s, of type @p type. */
-static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
-{
-	struct fp_event ev;
-	uint64_t end = mono_ns() + 2000000000ull;
-	for (;;) {
-		while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
-			ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u)", type);
-			pump(w, 1);
-		}
-		if (ev.type != FP_EV_CONTROL)
-			break;
-		s->nb_venue_down += ev.u.control.command == FP_EV_CTL_VENUE_DOWN;
-		s->nb_venue_up += ev.u.control.command == FP_EV_CTL_VENUE_UP && !ev.u.control.arg;
-	}
-	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
-		      ev.u.exec.reason);
-	last_flags = ev.flags;
-	struct fp_event ev2;
-	do /* the second consumer gets the session notices too, not the venue-down ones */
-		ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
-	while (ev2.type == FP_EV_CONTROL);
-	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
-	ck_assert_uint_eq(ev.u.exec.strategy_id, ev.source);
-	return ev.u.exec;
-}
-
-static void expect_none(struct world *w, struct side *s)
-{
-	const struct fp_event *ev;
-	uint32_t nb;
-
-	pump(w, 30);
-	while ((ev = fp_ring_peek(s->execs, 1, &nb)) && ev->type == FP_EV_CONTROL) {
-		s->nb_venue_down += ev->u.control.command == FP_EV_CTL_VENUE_DOWN;
-		s->nb_venue_up += ev->u.control.command == FP_EV_CTL_VENUE_UP && !ev->u.control.arg;
-		fp_ring_release(s->execs, 1);
-	}
-	while ((ev = fp_ring_peek(s->execs2, 1, &nb)) && ev->type == FP_EV_CONTROL)
-		fp_ring_release(s->execs2, 1);
-	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
-	ck_assert_uint_eq(fp_ring_count(s->execs2), 0);
 }
 
 /* ---- negative ---- */

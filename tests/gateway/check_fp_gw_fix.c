@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,40 +46,9 @@
 #include "fp_sim_oe.h"
 #include "fp_symtab.h"
 #include "fp_test_tls_certs.h"
+#include "gw_world.h"
 
 static char dir[64];
-
-static const struct fp_symtab *test_symtab(void)
-{
-	static struct fp_symtab *t;
-	if (t == NULL) {
-		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
-		ck_assert_ptr_nonnull(t);
-		fp_symtab_init(t);
-		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
-		fp_symtab_set_directory(t, 2, "MSFT    ", 100, 'Q');
-	}
-	return t;
-}
-
-static const struct fp_sim_oe_user users[] = {
-	{"alice", "secret1", "ALCE"},
-	{"bob", "secret2", "BOBB"},
-};
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static struct fp_ring *ring_new(uint32_t cap, const char *name)
-{
-	struct fp_ring *r = aligned_alloc(64, fp_ring_memsize(cap));
-	ck_assert_int_eq(fp_ring_init(r, cap, name), 0);
-	return r;
-}
 
 /* Certificates: a CA, the venue's (127.0.0.1 and localhost), one of a rogue CA, an expired
  * one and one for another name. Made once per process, in its own folder. */
@@ -116,45 +86,14 @@ static const char *path(const char *name)
 	return p[k];
 }
 
-struct side {
-	struct fp_gw gw;
-	struct fp_ring *orders, *execs, *execs2, *jrnl;
-	uint32_t nb_cap;
-	struct fp_event cap[1024];
-	uint64_t next_id;
-	unsigned nb_venue_down;
-};
-
-struct world {
-	struct fp_sim_engine *e;
-	struct fp_sim_oe oe;
-	struct fp_sim_fix fx;
-	struct side a, b;
-	struct fp_shm_ctl ctl;
-	int pause_a;
-};
-
-static void side_cfg(struct side *s, struct fp_gw_cfg *cfg, uint16_t port)
+/* @p s's rings and config to @p port (gw_world.h), FIX timings: HeartBtInt is whole
+ * seconds, so the heartbeat is 1 s (a faster one would put Heartbeats between the messages
+ * a hand-made venue expects), and the timeout 3 s. */
+static void fix_side_cfg(struct side *s, struct fp_gw_cfg *cfg, uint16_t port)
 {
-	s->orders = ring_new(256, "orders");
-	s->execs = ring_new(256, "execs");
-	s->execs2 = ring_new(512, "execs2");
-	s->jrnl = ring_new(1024, "jrnl");
-	s->nb_cap = 0;
-	s->next_id = 7ull << 48 | 1000;
-	*cfg = (struct fp_gw_cfg){
-		.port = port,
-		.order_ring = s->orders,
-		.exec_ring = s->execs,
-		.exec_ring2 = s->execs2,
-		.journal_ring = s->jrnl,
-		.symtab = test_symtab(),
-		.max_orders = 64,
-		.heartbeat_ms = 1000,
-		.timeout_ms = 3000,
-		.backoff_min_ms = 20,
-		.backoff_max_ms = 80,
-	};
+	side_cfg(s, cfg, port, 1024);
+	cfg->heartbeat_ms = 1000;
+	cfg->timeout_ms = 3000;
 }
 
 /* Alice over FIX 4.4 on TLS, verified against @p ca as @p name (NULL: the address). */
@@ -162,7 +101,7 @@ static int alice_init(struct world *w, struct side *s, uint16_t port, const char
 		      const char *name)
 {
 	struct fp_gw_cfg cfg;
-	side_cfg(s, &cfg, port);
+	fix_side_cfg(s, &cfg, port);
 	strcpy(cfg.username, "alice");
 	strcpy(cfg.password, "secret1");
 	cfg.protocol = FP_GW_PROTO_FIX44;
@@ -175,141 +114,24 @@ static int alice_init(struct world *w, struct side *s, uint16_t port, const char
 	return fp_gw_init(&s->gw, &cfg);
 }
 
-static void side_free(struct side *s)
-{
-	fp_gw_fini(&s->gw);
-	free(s->orders);
-	free(s->execs);
-	free(s->execs2);
-	free(s->jrnl);
-}
-
-static void drain_journal(struct side *s)
-{
-	struct fp_event ev;
-	while (fp_ring_dequeue_burst(s->jrnl, &ev, 1) == 1) {
-		ck_assert_uint_lt(s->nb_cap, FP_ARRAY_SIZE(s->cap));
-		s->cap[s->nb_cap++] = ev;
-	}
-}
-
-static void pump(struct world *w, unsigned ms)
-{
-	uint64_t end = mono_ns() + (uint64_t)ms * 1000000u;
-	do {
-		fp_sim_oe_poll(&w->oe);
-		fp_sim_fix_poll(&w->fx);
-		if (!w->pause_a)
-			fp_gw_poll(&w->a.gw, 32);
-		fp_gw_poll(&w->b.gw, 32);
-		drain_journal(&w->a);
-		drain_journal(&w->b);
-		usleep(100);
-	} while (mono_ns() < end);
-}
-
-static void pump_until_up(struct world *w, struct side *s)
-{
-	uint64_t end = mono_ns() + 5000000000ull;
-	while (fp_gw_stats(&s->gw)->session != FP_GW_UP && mono_ns() < end)
-		pump(w, 1);
-	ck_assert_msg(fp_gw_stats(&s->gw)->session == FP_GW_UP, "session not up: %s",
-		      fp_gw_last_error(&s->gw));
-}
-
+/* Alice over FIX on TLS to the simulator's FIX acceptor, Bob over OUCH, logged in. */
 static struct world *world_new(void)
 {
 	make_certs();
-	struct world *w = aligned_alloc(64, FP_ALIGN_UP(sizeof(*w), 64));
-	memset(w, 0, sizeof(*w));
-	fp_shm_ctl_init(&w->ctl);
-	struct fp_sim_engine_cfg ecfg = {.max_orders = 1 << 12, .max_symbols = 8, .max_owners = 8};
-	ecfg.order_listener = fp_sim_oe_listener(&w->oe);
-	w->e = fp_sim_engine_create(&ecfg);
-	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 1, "AAPL", 100), 0);
-	ck_assert_int_eq(fp_sim_engine_add_symbol(w->e, 2, "MSFT", 100), 0);
-	struct fp_sim_oe_cfg ocfg = {.users = users, .nb_users = 2};
-	ck_assert_int_eq(fp_sim_oe_init(&w->oe, &ocfg, w->e), 0);
+	struct world *w = world_alloc();
 	struct fp_sim_fix_cfg fcfg = {.tls_cert_file = path("server.crt"),
 				      .tls_key_file = path("server.key")};
 	ck_assert_int_eq(fp_sim_fix_init(&w->fx, &fcfg, &w->oe), 0);
+	w->has_fx = 1;
 	ck_assert_int_eq(alice_init(w, &w->a, fp_sim_fix_port(&w->fx), path("ca.crt"), NULL), 0);
 	struct fp_gw_cfg cfg;
-	side_cfg(&w->b, &cfg, fp_sim_oe_port(&w->oe));
+	fix_side_cfg(&w->b, &cfg, fp_sim_oe_port(&w->oe));
 	strcpy(cfg.username, "bob");
 	strcpy(cfg.password, "secret2");
 	ck_assert_int_eq(fp_gw_init(&w->b.gw, &cfg), 0);
 	pump_until_up(w, &w->a);
 	pump_until_up(w, &w->b);
 	return w;
-}
-
-static void world_free(struct world *w)
-{
-	side_free(&w->a);
-	side_free(&w->b);
-	fp_sim_fix_fini(&w->fx);
-	fp_sim_oe_fini(&w->oe);
-	fp_sim_engine_destroy(w->e);
-	free(w);
-}
-
-static uint64_t order(struct side *s, uint8_t type, uint32_t sym, uint8_t side, uint32_t qty,
-		      int64_t price, uint8_t tif, uint64_t orig)
-{
-	struct fp_event ev;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.symbol_id = sym;
-	ev.t_rx = 1;
-	ev.u.order.client_order_id = type == FP_EV_ORDER_CANCEL ? 0 : ++s->next_id;
-	ev.u.order.price = price;
-	ev.u.order.shares = qty;
-	ev.u.order.side = side;
-	ev.u.order.tif = tif;
-	ev.u.order.strategy_id = 7;
-	ev.u.order.orig_client_order_id = orig;
-	ck_assert_uint_eq(fp_ring_enqueue_burst(s->orders, &ev, 1), 1);
-	return ev.u.order.client_order_id;
-}
-
-static uint8_t last_flags;
-
-static struct fp_ev_exec expect(struct world *w, struct side *s, uint8_t type)
-{
-	struct fp_event ev;
-	uint64_t end = mono_ns() + 3000000000ull;
-	for (;;) {
-		while (fp_ring_dequeue_burst(s->execs, &ev, 1) == 0) {
-			ck_assert_msg(mono_ns() < end, "no exec report (wanted type %u): %s", type,
-				      fp_gw_last_error(&s->gw));
-			pump(w, 1);
-		}
-		if (ev.type != FP_EV_CONTROL)
-			break;
-		s->nb_venue_down += ev.u.control.command == FP_EV_CTL_VENUE_DOWN;
-	}
-	ck_assert_msg(ev.type == type, "exec type %u, wanted %u (reason 0x%x)", ev.type, type,
-		      ev.u.exec.reason);
-	last_flags = ev.flags;
-	struct fp_event ev2;
-	do
-		ck_assert_uint_eq(fp_ring_dequeue_burst(s->execs2, &ev2, 1), 1);
-	while (ev2.type == FP_EV_CONTROL);
-	ck_assert_int_eq(memcmp(&ev, &ev2, sizeof(ev)), 0);
-	return ev.u.exec;
-}
-
-static void expect_none(struct world *w, struct side *s)
-{
-	const struct fp_event *ev;
-	uint32_t nb;
-	pump(w, 50);
-	while ((ev = fp_ring_peek(s->execs, 1, &nb)) && ev->type == FP_EV_CONTROL)
-		fp_ring_release(s->execs, 1);
-	while ((ev = fp_ring_peek(s->execs2, 1, &nb)) && ev->type == FP_EV_CONTROL)
-		fp_ring_release(s->execs2, 1);
-	ck_assert_uint_eq(fp_ring_count(s->execs), 0);
 }
 
 START_TEST(test_fix_tls_orders_fills_replace_cancel)
@@ -682,14 +504,11 @@ static int raw_logon(struct side *s, int lfd, bool reset)
  * venue listening on *@p lfd, logged on (raw_logon). @return the venue's end. */
 static int raw_session_reset(struct side *s, int *lfd, bool reset)
 {
-	*lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(*lfd, 1), 0);
-	socklen_t l = sizeof(sa);
-	getsockname(*lfd, (struct sockaddr *)&sa, &l);
+	struct sockaddr_in sa;
+	*lfd = venue_listener(&sa, 0);
+	ck_assert_int_eq(fcntl(*lfd, F_SETFL, O_NONBLOCK), 0); /* raw_logon polls accept() */
 	struct fp_gw_cfg cfg;
-	side_cfg(s, &cfg, ntohs(sa.sin_port));
+	fix_side_cfg(s, &cfg, ntohs(sa.sin_port));
 	strcpy(cfg.username, "alice");
 	strcpy(cfg.password, "secret1");
 	cfg.protocol = FP_GW_PROTO_FIX44;
@@ -1152,7 +971,7 @@ START_TEST(test_fix_config_keys)
 	/* tls on without a CA file: refused at init, fail closed. */
 	struct side s;
 	struct fp_gw_cfg cfg;
-	side_cfg(&s, &cfg, 15000);
+	fix_side_cfg(&s, &cfg, 15000);
 	strcpy(cfg.username, "alice");
 	strcpy(cfg.password, "secret1");
 	cfg.protocol = FP_GW_PROTO_FIX44;
