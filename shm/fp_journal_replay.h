@@ -64,7 +64,8 @@ static inline bool fp_jrnl_exec_filter_session(struct fp_jrnl_exec_filter *f, co
  * applied at that seq (one venue message may make two reports of one seq, of two types: a
  * replace's CANCELED of the old id and ACCEPTED of the new; a FIX Trade's ACCEPTED and
  * FILL; an order's last FILL or CANCELED and the REJECTED of its replace in flight, reason
- * order_ended). seq 0 (the gateway's own reject) is never a replay. When it is not one, the report is recorded as applied.
+ * order_ended). seq 0 (the gateway's own reject) is never a replay. When it is not one,
+ * the report is recorded as applied.
  */
 static inline bool fp_jrnl_exec_replayed(struct fp_jrnl_exec_filter *f, const struct fp_event *ev)
 {
