@@ -13,9 +13,9 @@
  *
  * Rings: in, `order_ring` of FP_EV_ORDER_NEW / CANCEL / REPLACE / MASS_CANCEL (struct
  * fp_ev_order; symbol_id indexes cfg.symtab, read through its API); out, `exec_ring` of
- * FP_EV_EXEC_ACCEPTED / FILL / CANCELED / REJECTED (struct fp_ev_exec). The exec ring never drops: while it has
- * fewer than FP_GW_EXEC_RESERVE free slots the gateway stops reading the socket, and TCP
- * pushes back on the venue.
+ * FP_EV_EXEC_ACCEPTED / FILL / CANCELED / REJECTED (struct fp_ev_exec). The exec ring never
+ * drops: while it has fewer than FP_GW_EXEC_RESERVE free slots the gateway stops reading
+ * the socket, and TCP pushes back on the venue.
  *
  * Session: login with credentials from the config or the environment (FP_GW_USER,
  * FP_GW_PASSWORD; never the command line; never logged), heartbeats after heartbeat_ms
