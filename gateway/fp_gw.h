@@ -41,9 +41,9 @@
  * (FP_GW_REJ_JOURNAL, nb_journal_full). J3: the exec reports of one venue message go to the
  * exec rings as they are made and to the journal ring together after it (written in place,
  * one commit, so a replace's two reports are never split); seq = the message's SoupBinTCP
- * sequence number (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's UserRefNum. While the
- * journal ring has fewer than FP_GW_EXEC_RESERVE free slots the socket is not read
- * (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
+ * sequence number (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's
+ * UserRefNum. While the journal ring has fewer than FP_GW_EXEC_RESERVE free slots the
+ * socket is not read (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
  * (text = session) on both exec rings, before any replayed report.
  *
  * Recovery (J5): after fp_gw_init() and before the first poll, give every GW journal record
@@ -381,9 +381,9 @@ struct fp_cfg_node;
  * Read the settings of group @p group (cold path; unknown keys refused with their line):
  * host, port, username, session, firm, capacity, max_orders, first_user_ref_num,
  * heartbeat_ms, timeout_ms, backoff_min_ms, backoff_max_ms, and fp_gw_cfg_load_venue()'s.
- * Rings, symbols, the control block and the histogram are the caller's. Credentials left empty are then taken from the
- * environment (fp_gw_credentials_from_env). fp_gw_init() copies the strings: @p c may be
- * freed after it.
+ * Rings, symbols, the control block and the histogram are the caller's. Credentials left
+ * empty are then taken from the environment (fp_gw_credentials_from_env). fp_gw_init()
+ * copies the strings: @p c may be freed after it.
  * @return 0, or the negative errno of the first bad setting (fp_err names file and line).
  */
 int fp_gw_cfg_load(struct fp_gw_cfg *out, const struct fp_cfg *c, const struct fp_cfg_node *group);
