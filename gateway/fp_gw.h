@@ -43,8 +43,8 @@
  * one commit, so a replace's two reports are never split); seq = the message's SoupBinTCP
  * sequence number (0 for the gateway's own rejects); fp_ev_exec.reserved = the order's
  * UserRefNum. While the journal ring has fewer than FP_GW_EXEC_RESERVE free slots the
- * socket is not read (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and sends FP_EV_CTL_VENUE_UP
- * (text = session) on both exec rings, before any replayed report.
+ * socket is not read (nb_journal_stalls). Each login journals FP_JRNL_CTL_SESSION and
+ * sends FP_EV_CTL_VENUE_UP (text = session) on both exec rings, before any replayed report.
  *
  * Recovery (J5): after fp_gw_init() and before the first poll, give every GW journal record
  * to fp_gw_recover_event() in journal order, then call fp_gw_recover_done(). The order table
