@@ -20,12 +20,13 @@
  * at its own time (the clock set to it), within a trading day.
  *
  * The close of each day (file): the first system event 'M' (end of market hours) or 'C'
- * (end of messages, before the book clears), else the file's last message. backtest.close = "carry" keeps positions and orders open into the
- * next file; "flatten" cancels our open orders and sends, for every open position, an IOC
- * through risk (from the strategy's id) priced to take enough of the recorded book, then
- * lets everything in flight settle; the strategies are not polled during the close (the
- * market is closed to them) and see its reports at the next day's first message. Either
- * way the close journals a position snapshot of every report line (positions_eod).
+ * (end of messages, before the book clears), else the file's last message. backtest.close =
+ * "carry" keeps positions and orders open into the next file; "flatten" cancels our open
+ * orders and sends, for every open position, an IOC through risk (from the strategy's id)
+ * priced to take enough of the recorded book, then lets everything in flight settle; the
+ * strategies are not polled during the close (the market is closed to them) and see its
+ * reports at the next day's first message. Either way the close journals a position snapshot
+ * of every report line (positions_eod).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -15,9 +15,10 @@
  * Threading: one thread owns a core/stage (the book worker); nothing here is thread-safe
  * (other threads and processes read only the snapshot region, under its seqlock).
  * Only the *_init functions allocate (the core: one mmap, pre-faulted unless
- * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail; fp_book_core_apply()
- * and fp_book_poll() never allocate, block, log or make a syscall. Everything is sized by
- * struct fp_book_cfg; an exhausted capacity is counted and marks that symbol stale.
+ * cfg.populate is 0; the stage: per-symbol tables, touched at init) and may fail;
+ * fp_book_core_apply() and fp_book_poll() never allocate, block, log or make a syscall.
+ * Everything is sized by struct fp_book_cfg; an exhausted capacity is counted and marks that
+ * symbol stale.
  *
  * Design notes are at the top of fp_book_core.c; docs/book.md has the figures.
  */
@@ -285,10 +286,11 @@ static inline uint64_t fp_book__ref(const struct fp_event *ev)
 /*
  * Prefetch pipeline. A message costs up to three dependent cache misses: the order slot
  * (and an add's symbol and side lines), then its symbol's, side's and level's lines (an
- * add: the window slot of its price), then an add's level and the symbol's best levels. Called on the events FP_BOOK_PF_ORDER, FP_BOOK_PF_SYM and
- * FP_BOOK_PF_LEVELS ahead of fp_book_core_apply(), each stage finds the line the previous
- * one brought in, so that the misses of several messages overlap instead of adding up.
- * Hints only: they never change the book.
+ * add: the window slot of its price), then an add's level and the symbol's best levels. Called
+ * on the events FP_BOOK_PF_ORDER, FP_BOOK_PF_SYM and FP_BOOK_PF_LEVELS ahead of
+ * fp_book_core_apply(), each stage finds the line the previous one brought in, so that the
+ * misses of several messages overlap instead of adding up. Hints only: they never change the
+ * book.
  */
 #define FP_BOOK_PF_ORDER  8
 #define FP_BOOK_PF_SYM    4

@@ -88,8 +88,8 @@ void fp_ctl_pipeline_summary(const struct fp_ctl_pipeline *p, struct fp_ctl_summ
 /**
  * Orderly stop: trip the kill switch so that risk refuses new orders and the gateway
  * cancels open ones, wait until the gateway has no open order and the order, execution
- * and journal rings are empty (at most @p drain_ms), mark the segment STOPPING, wait for the workers
- * (escalating to signals), destroy the segment.
+ * and journal rings are empty (at most @p drain_ms), mark the segment STOPPING, wait for the
+ * workers (escalating to signals), destroy the segment.
  * @return number of workers that had to be killed.
  */
 unsigned fp_ctl_pipeline_stop(struct fp_ctl_pipeline *p, unsigned drain_ms, const char *why);

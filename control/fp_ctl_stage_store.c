@@ -27,7 +27,8 @@
  * is halted or cancel-only, that state is set again. The supervisor's own kill of an
  * orderly stop (who "supervisor", reason starting FP_CTL_STOP_REASON_PREFIX) is not a
  * reason to stay killed and is skipped, and so are the kills journaled after it until the
- * next store start (e.g. risk's reject breaker, tripped by the stop's own rejects). The restored changes are journaled at once.
+ * next store start (e.g. risk's reject breaker, tripped by the stop's own rejects). The
+ * restored changes are journaled at once.
  */
 #include <errno.h>
 #include <inttypes.h>

@@ -10,10 +10,11 @@
  * retransmission request and its answers), fp_md_fini(). One thread per struct fp_md.
  *
  * Events are normalized straight into reserved ring slots (fp_ring_reserve/commit, no copy)
- * and committed at the end of each poll. Rings: events go to rings[symbol_id % nb_rings]; FP_EV_MD_STALE for symbol 0 (a gap
- * given up on) goes to every ring. A full ring is an overrun: the event is dropped and
- * counted, its symbol is marked, and FP_EV_MD_STALE (reason FP_STALE_OVERRUN) for that
- * symbol is pushed as soon as the ring has room, before any newer event of that ring.
+ * and committed at the end of each poll. Rings: events go to rings[symbol_id % nb_rings];
+ * FP_EV_MD_STALE for symbol 0 (a gap given up on) goes to every ring. A full ring is an
+ * overrun: the event is dropped and counted, its symbol is marked, and FP_EV_MD_STALE (reason
+ * FP_STALE_OVERRUN) for that symbol is pushed as soon as the ring has room, before any newer
+ * event of that ring.
  *
  * Live versus history (design.md §2). The stage is in one of four states (fp_md_state):
  *

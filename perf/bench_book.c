@@ -10,7 +10,8 @@
  * (default 4 M = 256 MiB) loaded in memory before each chunk is timed, so the 50 M
  * messages never need 3.2 GB at once; generation is never timed. Per run:
  *   pass 1 (throughput): every chunk through fp_book_core_apply() with the stage's
- *          prefetch pipeline (order slot 8 events ahead, symbol 4, levels 2), no timer inside: mean ns/message, messages/s.
+ *          prefetch pipeline (order slot 8 events ahead, symbol 4, levels 2), no timer inside:
+ *          mean ns/message, messages/s.
  *   pass 2 (latency): the same stream again on a fresh core, one TSC pair (unordered
  *          rdtsc) around each message: p50/p99/p99.9/p99.99/max per message. The timer's
  *          own cost (timer_ns) is reported, not subtracted.

@@ -15,9 +15,10 @@
  * The next order (its UserRefNum and ClOrdID) is prepared after each send, so that the path
  * from a trigger to send() is the packet walk only. Every FLOOR_HOUSEKEEP empty passes, and
  * at most once a millisecond, the session is read (acks, heartbeats: read and dropped) and a
- * client heartbeat sent when due; that is the only other syscall. Ends after --duration, at the feed's end of session,
- * or on SIGINT/SIGTERM, with one JSON line: orders sent, passes, triggers seen, and the
- * core it ran on. A perf tool: it blocks, allocates and exits freely outside the loop.
+ * client heartbeat sent when due; that is the only other syscall. Ends after --duration, at
+ * the feed's end of session, or on SIGINT/SIGTERM, with one JSON line: orders sent, passes,
+ * triggers seen, and the core it ran on. A perf tool: it blocks, allocates and exits freely
+ * outside the loop.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

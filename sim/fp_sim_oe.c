@@ -337,9 +337,9 @@ static bool clordid_insert(uint64_t *set, uint32_t cap, uint64_t h)
 
 /*
  * The venue's check that a client never sends the same order twice: every ClOrdID of an
- * account's Enter and Replace Orders is remembered for the session, and a repeat is counted in its record
- * (the order itself is still accepted: OUCH does not require ClOrdIDs to be unique, which
- * is exactly why a client that resends after a crash would double its position).
+ * account's Enter and Replace Orders is remembered for the session, and a repeat is counted in
+ * its record (the order itself is still accepted: OUCH does not require ClOrdIDs to be unique,
+ * which is exactly why a client that resends after a crash would double its position).
  */
 static void clordid_note(struct fp_sim_oe_account *a, const char id[14])
 {

@@ -3,12 +3,12 @@
  * fp_book_flow.h - a seeded generator of ITCH-like order flow as md events (tests and perf).
  *
  * Single thread; allocates at init. Each symbol's mid price walks randomly; new orders rest a
- * few ticks from the mid (how far: cfg.shape) (geometric distance, most at or near the touch); deletes, cancels,
- * executes and replaces pick live orders, mostly recent ones (as on a real feed, where most
- * orders are cancelled soon after they are added). References are sequential. With
- * `faults`, it also injects what a broken or made-up feed does: unknown references, cancels
- * and executes larger than the order, duplicate adds, zero-share orders, halts and resumes,
- * and (rarely) an end-of-day 'C'. It never looks at a book: books may lock and cross.
+ * few ticks from the mid (how far: cfg.shape) (geometric distance, most at or near the touch);
+ * deletes, cancels, executes and replaces pick live orders, mostly recent ones (as on a real
+ * feed, where most orders are cancelled soon after they are added). References are sequential.
+ * With `faults`, it also injects what a broken or made-up feed does: unknown references,
+ * cancels and executes larger than the order, duplicate adds, zero-share orders, halts and
+ * resumes, and (rarely) an end-of-day 'C'. It never looks at a book: books may lock and cross.
  */
 #ifndef FP_BOOK_FLOW_H
 #define FP_BOOK_FLOW_H

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_pcap.c - libFuzzer target for the capture file reader (proto/fp_pcap: classic pcap,
- * both byte orders, micro- and nanosecond; pcapng) and the link-layer parser behind it (proto/fp_net),
- * i.e. everything `fastpath-md dump` and the pcap rx backend read from a file.
+ * both byte orders, micro- and nanosecond; pcapng) and the link-layer parser behind it
+ * (proto/fp_net), i.e. everything `fastpath-md dump` and the pcap rx backend read from a file.
  *
- * Properties for any classic pcap input: every record lies inside the input, right after its 16-byte
- * header, and records tile the file from byte 24; the reader stops for good at END,
- * TRUNCATED or CORRUPT (a second call says the same and does not move); END only at the
- * exact end of the input, TRUNCATED only when the next record does not fit; rewinding reads
- * the same records again; a parsed frame's payload lies inside its record.
- * Seeds: ../shared/data/pcap (copied at build time).
+ * Properties for any classic pcap input: every record lies inside the input, right after its
+ * 16-byte header, and records tile the file from byte 24; the reader stops for good at END,
+ * TRUNCATED or CORRUPT (a second call says the same and does not move); END only at the exact
+ * end of the input, TRUNCATED only when the next record does not fit; rewinding reads the same
+ * records again; a parsed frame's payload lies inside its record. Seeds: ../shared/data/pcap
+ * (copied at build time).
  */
 #include "fp_net.h"
 #include "fp_pcap.h"

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check_fp_mold.c - the framing codecs under ITCH: fp_pcap (µs/ns, both byte orders,
- * truncation; pcapng blocks in both byte orders, errors), fp_net (VLAN, IPv4, UDP, TCP, payload bounded by the IP total
- * length with a capture trailer present, fragments and corrupt lengths refused) and fp_mold
- * (parse, iterate, heartbeat/end of session, truncated blocks, builder round trip, request
- * packets), on hand-made bytes and on the real captures of ../shared/data/pcap.
+ * truncation; pcapng blocks in both byte orders, errors), fp_net (VLAN, IPv4, UDP, TCP,
+ * payload bounded by the IP total length with a capture trailer present, fragments and corrupt
+ * lengths refused) and fp_mold (parse, iterate, heartbeat/end of session, truncated blocks,
+ * builder round trip, request packets), on hand-made bytes and on the real captures of
+ * ../shared/data/pcap.
  */
 #include <check.h>
 #include <errno.h>
