@@ -6,9 +6,9 @@
  *   mm        market maker: one bid and one ask around the mid, shifted against inventory
  *             (fair = mid - skew x position), no new risk on a side past max_position;
  *             requotes (replace) when the wanted price moves by `requote` or more;
- *             one replace in flight per quote: the quote is left alone until the replace
- *             is answered (accepted, or refused: the gateway always answers, also when
- *             the old leg ends first); a refused replace gives the quote its old leg back
+ *             one order message in flight per quote: the quote is left alone until its
+ *             new order or replace is answered (accepted, or refused: the gateway always
+ *             answers, also when the old leg ends first); a refused replace gives the quote its old leg back
  *             when that leg still lives (forgetting it would leave it live behind a new
  *             quote), and no order when the leg ended first.
  *             params: symbol, size (100), half_spread (100 = 0.01), tick (100), skew (1,
@@ -38,7 +38,7 @@ struct mm_quote {
 	int64_t price;      /**< its price */
 	uint64_t prev_id;   /**< replace in flight: the leg it replaces while live (0 = ended) */
 	int64_t prev_price; /**< that leg's price */
-	uint8_t in_flight;  /**< a replace sent, its answer (accepted or refused) not seen yet */
+	uint8_t in_flight;  /**< a new order or a replace sent, its answer not seen yet */
 	uint8_t pad[7];
 };
 
@@ -82,8 +82,10 @@ static void mm_side(struct mm_state *s, struct fp_strat_ctx *ctx, struct mm_quot
 		    int64_t want, int allowed)
 {
 	if (q->in_flight)
-		return; /* a replace in flight: its answer first (a cancel or replace of the
-			   replacement now would name an order the venue does not have yet) */
+		return; /* a new order or a replace in flight: its answer first (a cancel or a
+			   replace of it now would name an order the venue does not have yet: the
+			   gateway refuses it, and under load such refusals trip the rejects
+			   breaker) */
 	if (!allowed || want <= 0) {
 		if (q->id) { /* past the cap: take the quote down */
 			fp_strat_cancel(ctx, s->symbol, q->id);
@@ -94,6 +96,7 @@ static void mm_side(struct mm_state *s, struct fp_strat_ctx *ctx, struct mm_quot
 	if (!q->id) {
 		q->id = fp_strat_new(ctx, s->symbol, side, s->size, want, FP_TIF_DAY);
 		q->price = want;
+		q->in_flight = q->id != 0; /* no old leg to fall back on (prev_id 0) */
 		s->nb_quotes += q->id != 0;
 	} else if (want - q->price >= s->requote || q->price - want >= s->requote) {
 		uint64_t id = fp_strat_replace(ctx, s->symbol, q->id, side, s->size, want);

@@ -341,6 +341,8 @@ START_TEST(test_market_maker_skew_requote_cap)
 	ck_assert_uint_eq(out[1].u.order.side, FP_SIDE_SELL);
 	ck_assert_int_eq(out[1].u.order.price, PX + 100);
 	uint64_t bid = out[0].u.order.client_order_id, ask = out[1].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 7, 2, bid, 100); /* quotes move once the venue has them */
+	exec_ev(FP_EV_EXEC_ACCEPTED, 7, 2, ask, 100);
 	/* bid filled: long 100, fair moves down 100 */
 	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 100, 0);
 	top(2, PX - 100, PX + 100, 500, 500, 0);
@@ -388,7 +390,15 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	top(2, PX - 100, PX + 100, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 2);
-	uint64_t bid = out[0].u.order.client_order_id;
+	uint64_t bid = out[0].u.order.client_order_id, ask = out[1].u.order.client_order_id;
+	/* the new orders unanswered: a move asks for nothing (a replace of an order the venue
+	 * does not have yet is refused; under load such refusals tripped the rejects breaker:
+	 * make stress, e2e_diskfull) */
+	top(2, PX, PX + 200, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	ck_assert_uint_eq(take(out, 8), 0);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid, 100);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, ask, 100);
 	top(2, PX, PX + 200, 500, 500, 0); /* up 100: both sides requote */
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 2);
@@ -420,16 +430,12 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
 	uint64_t bid4 = out[0].u.order.client_order_id;
-	/* replaced before its own answer came, and then refused (the gateway not connected
-	 * yet), its replacement refused next: the quote is gone, not the dead leg again (the
-	 * market maker would replace an order that never lived forever) */
+	/* a move before its answer asks for nothing; then refused (the gateway not connected
+	 * yet): the quote is gone, and a new one is entered */
 	top(2, PX + 200, PX + 400, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
-	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
-	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid4);
+	ck_assert_uint_eq(take(out, 8), 0);
 	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid4, 0);
-	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, out[0].u.order.client_order_id, 0);
 	top(2, PX + 200, PX + 400, 500, 500, 0);
 	fp_strat_host_poll(H, 64);
 	ck_assert_uint_eq(take(out, 8), 1);

@@ -122,6 +122,20 @@ static void fill(const struct fp_event *order, uint32_t q)
 	ck_assert_uint_eq(fp_ring_enqueue_burst(W.exec_s, &ev, 1), 1);
 }
 
+/* The venue's answer to @p order: accepted, all of it open. */
+static void accepted(const struct fp_event *order)
+{
+	struct fp_event ev = {.type = FP_EV_EXEC_ACCEPTED, .symbol_id = order->symbol_id};
+	ev.u.exec = (struct fp_ev_exec){.client_order_id = order->u.order.client_order_id,
+					.price = order->u.order.price,
+					.shares = order->u.order.shares,
+					.leaves_shares = order->u.order.shares,
+					.strategy_id = order->u.order.strategy_id,
+					.side = order->u.order.side};
+	ck_assert_uint_eq(fp_ring_enqueue_burst(W.exec_r, &ev, 1), 1);
+	ck_assert_uint_eq(fp_ring_enqueue_burst(W.exec_s, &ev, 1), 1);
+}
+
 static void spin(void)
 {
 	for (int i = 0; i < 4; i++) {
@@ -179,6 +193,8 @@ START_TEST(test_mm_fill_seen_by_both)
 	struct fp_event out[8];
 	ck_assert_uint_eq(fp_ring_dequeue_burst(W.order, out, 8), 2);
 	const struct fp_event *bid = out[0].u.order.side == FP_SIDE_BUY ? &out[0] : &out[1];
+	accepted(&out[0]); /* the market maker moves a quote once the venue has it */
+	accepted(&out[1]);
 	fill(bid, 100);
 	top(2, PX - 100, PX + 100, 0);
 	spin();
