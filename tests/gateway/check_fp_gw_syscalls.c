@@ -27,21 +27,9 @@
 #include "fp_sim_engine.h"
 #include "fp_sim_oe.h"
 #include "fp_tsc.h"
+#include "gw_world.h"
 
 #define SYSCOUNT FP_BINARY_DIR "/bin/fp-syscount"
-
-/* The symbol table the gateway reads names from (shm/fp_symtab.h): AAPL at 1. */
-static const struct fp_symtab *test_symtab(void)
-{
-	static struct fp_symtab *t;
-	if (t == NULL) {
-		t = aligned_alloc(FP_CACHE_LINE, sizeof(*t));
-		ck_assert_ptr_nonnull(t);
-		fp_symtab_init(t);
-		fp_symtab_set_directory(t, 1, "AAPL    ", 100, 'Q');
-	}
-	return t;
-}
 
 struct venue {
 	struct fp_sim_engine *e;
@@ -57,13 +45,6 @@ static void *venue_loop(void *arg)
 		usleep(50);
 	}
 	return NULL;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The child: a gateway worker. Writes one byte to @p ready_fd once its session is up, then

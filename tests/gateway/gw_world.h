@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * gw_world.h - the harness the gateway's tests share (check_fp_gw.c, check_fp_gw_fix.c;
+ * gw_world.h - the harness the gateway's tests share (check_fp_gw*.c;
  * tests only): a matching engine with the simulator's OUCH acceptor (and, for FIX, its FIX
  * acceptor), two gateways Alice and Bob with their rings, and the calls that drive them in
  * one thread: pump() polls everyone in turn, order() is the strategy, expect() is risk
