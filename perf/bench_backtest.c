@@ -133,15 +133,19 @@ int fp_bench_backtest(int argc, char **argv)
 	unsigned runs = 3;
 	const char *keep = NULL, *data = NULL;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--keep") && i + 1 < argc)
+		if (!strcmp(argv[i], "--keep") && i + 1 < argc) {
 			keep = argv[++i];
-		else if (!strcmp(argv[i], "--data") && i + 1 < argc)
+		} else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
 			data = argv[++i];
-		else if (!strcmp(argv[i], "--msgs") && i + 1 < argc)
-			nb = strtoull(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-			runs = (unsigned)atoi(argv[++i]);
-		else if (strcmp(argv[i], "--json")) {
+		} else if (!strcmp(argv[i], "--msgs") && i + 1 < argc) {
+			if (fp_bench_opt_u64("backtest", "--msgs", argv[++i], UINT64_MAX, &nb) < 0)
+				return 2;
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			uint64_t v;
+			if (fp_bench_opt_u64("backtest", "--runs", argv[++i], RUNS_MAX, &v) < 0)
+				return 2;
+			runs = (unsigned)v;
+		} else if (strcmp(argv[i], "--json")) {
 			fprintf(stderr, "usage: fastpath-bench backtest [--json] [--msgs N] "
 					"[--runs R] [--keep PCAP] [--data FILE]\n");
 			return 2;

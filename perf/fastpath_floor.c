@@ -24,6 +24,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -186,15 +187,49 @@ static size_t build_order(uint8_t *pkt, size_t cap, uint32_t urn)
 	return fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)len) + (size_t)len;
 }
 
+/* Option @p opt's value @p v as a whole number in [lo, hi]; "5x", "1.5" and out of range
+ * are refused with a one-line reason. @return 0, or -1. */
+static int opt_long(const char *opt, const char *v, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || errno || n < lo || n > hi) {
+		fprintf(stderr,
+			"fastpath-floor: %s needs a whole number from %ld to %ld, got '%s'\n", opt,
+			lo, hi, v);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Option @p opt's value @p v as a number in [lo, hi]; "5x", "nan" and out of range are
+ * refused with a one-line reason. @return 0, or -1. */
+static int opt_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (end == v || *end || errno || !isfinite(d) || d < lo || d > hi) {
+		fprintf(stderr, "fastpath-floor: %s needs a number from %g to %g, got '%s'\n", opt,
+			lo, hi, v);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in venue = {0};
 	struct fp_md_rx_cfg rx_cfg = {.kind = FP_MD_RX_UDP, .nb_groups = 1, .burst = FLOOR_BATCH};
 	const char *iface = "127.0.0.1";
-	int core = -1, have_grp = 0, have_venue = 0;
-	long locate = 0;
+	int have_grp = 0, have_venue = 0;
+	long core = -1, locate = 0;
 	double duration = 0;
-	for (int i = 1; i < argc; i++) {
+	/* Every option but --help and --version takes a value: i steps over both. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--version")) {
 			printf("fastpath-floor %s\n", FP_VERSION_TEXT);
@@ -211,7 +246,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--venue")) {
 			have_venue = parse_addr(v, &venue) == 0;
 		} else if (!strcmp(a, "--locate")) {
-			locate = strtol(v, NULL, 10);
+			if (opt_long(a, v, 1, 65535, &locate) < 0)
+				return 2;
 		} else if (!strcmp(a, "--interface")) {
 			iface = v;
 		} else if (!strcmp(a, "--backend")) {
@@ -227,14 +263,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--ifname")) {
 			rx_cfg.ifname = v;
 		} else if (!strcmp(a, "--core")) {
-			core = atoi(v);
+			if (opt_long(a, v, 0, CPU_SETSIZE - 1, &core) < 0)
+				return 2;
 		} else if (!strcmp(a, "--duration")) {
-			duration = strtod(v, NULL);
+			if (opt_number(a, v, 0, 1e9, &duration) < 0)
+				return 2;
 		} else {
 			fprintf(stderr, "fastpath-floor: unknown option '%s' (try --help)\n", a);
 			return 2;
 		}
-		i++;
 	}
 	if (!have_grp || !have_venue || locate < 1 || locate > 65535) {
 		fprintf(stderr, "fastpath-floor: --group ADDR:PORT, --venue ADDR:PORT and --locate "
@@ -246,7 +283,7 @@ int main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(core, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-			fprintf(stderr, "fastpath-floor: cannot pin to core %d: %s\n", core,
+			fprintf(stderr, "fastpath-floor: cannot pin to core %ld: %s\n", core,
 				strerror(errno));
 			return 1;
 		}
@@ -336,7 +373,7 @@ int main(int argc, char **argv)
 	}
 	printf("{\"passes\": %" PRIu64 ", \"empty_passes\": %" PRIu64 ", \"packets\": %" PRIu64
 	       ", \"triggers\": %" PRIu64 ", \"orders\": %" PRIu64 ", \"send_short\": %" PRIu64
-	       ", \"core\": %d, \"pinned\": %d, \"backend\": \"%s\"}\n",
+	       ", \"core\": %d, \"pinned\": %ld, \"backend\": \"%s\"}\n",
 	       passes, empty, packets, triggers, sent, send_short, sched_getcpu(), core,
 	       fp_md_rx_kind_name(rx_cfg.kind));
 	close(oe);

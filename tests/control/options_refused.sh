@@ -33,5 +33,11 @@ expect_refused "--msgs needs an integer" "$bin/fastpath-bench" md --msgs 12x
 expect_refused "--orders needs an integer" "$bin/fastpath-bench" ouch --orders -20000
 expect_refused "--samples needs an integer" "$bin/fastpath-bench" ring --samples -1
 expect_refused "--orders needs an integer" "$bin/fastpath-bench" risk --orders " 5"
+expect_refused "--msgs needs an integer" "$bin/fastpath-bench" backtest --msgs -5
+expect_refused "--runs needs an integer in 0..9, got '-1'" "$bin/fastpath-bench" backtest --runs -1
+expect_refused "--core needs a whole number from 0" "$bin/fastpath-floor" --core 1.5
+expect_refused "--locate needs a whole number from 1 to 65535, got '99999'" \
+	"$bin/fastpath-floor" --locate 99999
+expect_refused "--duration needs a number from 0" "$bin/fastpath-floor" --duration 5x
 ((failed == 0)) && echo "all refused"
 exit $failed
