@@ -8,9 +8,12 @@
  *             requotes (replace) when the wanted price moves by `requote` or more;
  *             one order message in flight per quote: the quote is left alone until its
  *             new order or replace is answered (accepted, or refused: the gateway always
- *             answers, also when the old leg ends first); a refused replace gives the quote its old leg back
- *             when that leg still lives (forgetting it would leave it live behind a new
- *             quote), and no order when the leg ended first.
+ *             answers, also when the old leg ends first); a refused replace gives the
+ *             quote its old leg back when that leg still lives (forgetting it would leave
+ *             it live behind a new quote), and no order when the leg ended first. A
+ *             quote taken down at max_position stays the quote until its end is reported
+ *             (canceled or filled): were the cancel refused, the order would still rest,
+ *             and no second order goes beside it.
  *             params: symbol, size (100), half_spread (100 = 0.01), tick (100), skew (1,
  *             price units per share held), max_position (1000), requote (100)
  *   momentum  enters with an IOC at the touch when the book imbalance passes `imbalance`
@@ -39,7 +42,8 @@ struct mm_quote {
 	uint64_t prev_id;   /**< replace in flight: the leg it replaces while live (0 = ended) */
 	int64_t prev_price; /**< that leg's price */
 	uint8_t in_flight;  /**< a new order or a replace sent, its answer not seen yet */
-	uint8_t pad[7];
+	uint8_t canceling;  /**< a cancel of id sent, the order's end not seen yet */
+	uint8_t pad[6];
 };
 
 struct mm_state {
@@ -86,11 +90,13 @@ static void mm_side(struct mm_state *s, struct fp_strat_ctx *ctx, struct mm_quot
 			   replace of it now would name an order the venue does not have yet: the
 			   gateway refuses it, and under load such refusals trip the rejects
 			   breaker) */
+	if (q->canceling)
+		return; /* the quote lives until its end is reported: a new quote now would
+			   rest beside it if the cancel were refused */
 	if (!allowed || want <= 0) {
-		if (q->id) { /* past the cap: take the quote down */
-			fp_strat_cancel(ctx, s->symbol, q->id);
-			q->id = 0;
-		}
+		/* past the cap: take the quote down (kept if the cancel found no room) */
+		if (q->id && fp_strat_cancel(ctx, s->symbol, q->id) == 0)
+			q->canceling = 1;
 		return;
 	}
 	if (!q->id) {

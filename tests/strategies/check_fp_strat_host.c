@@ -132,6 +132,15 @@ static unsigned take(struct fp_event *out, unsigned max)
 	return fp_ring_dequeue_burst(intent, out, max);
 }
 
+/* mm's book moves to @p bid / @p ask (symbol 2, 500 shares a side), the host polls: the
+ * number of intents it sent, taken into @p out (8 at most). */
+static unsigned move(int64_t bid, int64_t ask, struct fp_event *out)
+{
+	top(2, bid, ask, 500, 500, 0);
+	fp_strat_host_poll(H, 64);
+	return take(out, 8);
+}
+
 /* Ids of @p n ping orders (one per top). */
 static void ping_ids(uint64_t *ids, unsigned n)
 {
@@ -345,9 +354,7 @@ START_TEST(test_market_maker_skew_requote_cap)
 	exec_ev(FP_EV_EXEC_ACCEPTED, 7, 2, ask, 100);
 	/* bid filled: long 100, fair moves down 100 */
 	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 100, 0);
-	top(2, PX - 100, PX + 100, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 2);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW); /* a new bid, lower */
 	ck_assert_int_eq(out[0].u.order.price, PX - 200);
 	ck_assert_uint_eq(out[1].type, FP_EV_ORDER_REPLACE); /* the ask moves down */
@@ -361,16 +368,12 @@ START_TEST(test_market_maker_skew_requote_cap)
 	exec_ev(FP_EV_EXEC_ACCEPTED, 7, 2, ask, 100);
 	/* at the cap: no more bids; the live bid is cancelled only if still there */
 	fill(7, 2, bid, FP_SIDE_BUY, 100, PX - 200, 0);
-	top(2, PX - 100, PX + 100, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_SELL);
 	ck_assert_int_eq(out[0].u.order.price, PX - 100); /* fair = mid - 200 */
 	/* unchanged book: no requote */
-	top(2, PX - 100, PX + 100, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 0);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 0);
 }
 END_TEST
 
@@ -387,34 +390,24 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	param(s, "requote=100");
 	start();
 	struct fp_event out[8];
-	top(2, PX - 100, PX + 100, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 2);
 	uint64_t bid = out[0].u.order.client_order_id, ask = out[1].u.order.client_order_id;
 	/* the new orders unanswered: a move asks for nothing (a replace of an order the venue
 	 * does not have yet is refused; under load such refusals tripped the rejects breaker:
 	 * make stress, e2e_diskfull) */
-	top(2, PX, PX + 200, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 0);
+	ck_assert_uint_eq(move(PX, PX + 200, out), 0);
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid, 100);
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, ask, 100);
-	top(2, PX, PX + 200, 500, 500, 0); /* up 100: both sides requote */
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 2);
+	ck_assert_uint_eq(move(PX, PX + 200, out), 2); /* up 100: both sides requote */
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
 	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid);
 	uint64_t bid2 = out[0].u.order.client_order_id;
 	/* unanswered: another move asks for nothing, neither a replace nor a new quote */
-	top(2, PX + 100, PX + 300, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 0);
+	ck_assert_uint_eq(move(PX + 100, PX + 300, out), 0);
 	/* the replace refused (the old leg lives): the old leg is the quote again and is
 	 * requoted, no new order */
 	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid2, 0);
-	top(2, PX + 100, PX + 300, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 100, PX + 300, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
 	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid);
 	ck_assert_int_eq(out[0].u.order.price, PX + 100);
@@ -424,21 +417,15 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid, 0);
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid3, 100);
 	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid3, 0);
-	top(2, PX + 100, PX + 300, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 100, PX + 300, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
 	uint64_t bid4 = out[0].u.order.client_order_id;
 	/* a move before its answer asks for nothing; then refused (the gateway not connected
 	 * yet): the quote is gone, and a new one is entered */
-	top(2, PX + 200, PX + 400, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 0);
+	ck_assert_uint_eq(move(PX + 200, PX + 400, out), 0);
 	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid4, 0);
-	top(2, PX + 200, PX + 400, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 200, PX + 400, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
 	/* a replace the venue refuses while its old leg lives gives the quote that leg back,
@@ -456,34 +443,73 @@ START_TEST(test_market_maker_one_replace_in_flight)
 	/* the old leg fills to the end before the venue answers the replace: the gateway
 	 * reports the fill, then the replacement refused (order_ended); the quote has no
 	 * order (the filled leg is not given back) and a new one is entered */
-	top(2, PX + 300, PX + 500, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 300, PX + 500, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
 	uint64_t bid6 = out[0].u.order.client_order_id;
 	fill(8, 2, bid5, FP_SIDE_BUY, 100, PX + 200, 0);
-	top(2, PX + 300, PX + 500, 500, 500, 0); /* still waiting for the replace's answer */
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 0);
+	ck_assert_uint_eq(move(PX + 300, PX + 500, out),
+			  0); /* still waiting for the replace's answer */
 	exec_ev(FP_EV_EXEC_REJECTED, 8, 2, bid6, 0);
-	top(2, PX + 300, PX + 500, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 300, PX + 500, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
 	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
 	/* a replacement dead on arrival (accepted with nothing open) leaves no quote either */
 	uint64_t bid7 = out[0].u.order.client_order_id;
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, bid7, 100);
-	top(2, PX + 400, PX + 600, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 400, PX + 600, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_REPLACE);
 	exec_ev(FP_EV_EXEC_CANCELED, 8, 2, bid7, 0);
 	exec_ev(FP_EV_EXEC_ACCEPTED, 8, 2, out[0].u.order.client_order_id, 0);
-	top(2, PX + 400, PX + 600, 500, 500, 0);
-	fp_strat_host_poll(H, 64);
-	ck_assert_uint_eq(take(out, 8), 1);
+	ck_assert_uint_eq(move(PX + 400, PX + 600, out), 1);
 	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+}
+END_TEST
+
+/* A quote taken down at max_position stays the quote until its end is reported: the
+ * market maker used to forget it as the cancel left, so had the cancel been refused, the
+ * order would have rested beside the next quote. */
+START_TEST(test_market_maker_keeps_a_quote_being_canceled)
+{
+	struct fp_strat_spec *s = add(9, "mm", NULL);
+	param(s, "symbol=2");
+	param(s, "size=200");
+	param(s, "skew=0");
+	param(s, "max_position=100");
+	start();
+	struct fp_event out[8];
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 2);
+	uint64_t bid = out[0].u.order.client_order_id, ask = out[1].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 9, 2, bid, 200);
+	exec_ev(FP_EV_EXEC_ACCEPTED, 9, 2, ask, 200);
+	/* half the bid fills: long 100, at the cap; the rest of the bid is canceled */
+	fill(9, 2, bid, FP_SIDE_BUY, 100, PX - 100, 100);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_CANCEL);
+	ck_assert_uint_eq(out[0].u.order.orig_client_order_id, bid);
+	/* back under the cap before the cancel is answered: no new bid beside the old one,
+	 * and no second cancel */
+	fill(9, 2, ask, FP_SIDE_SELL, 100, PX + 100, 100);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 0);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 0);
+	/* the cancel done: the bid is quoted again */
+	exec_ev(FP_EV_EXEC_CANCELED, 9, 2, bid, 0);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_BUY);
+	ck_assert_int_eq(out[0].u.order.price, PX - 100);
+	/* at the cap again; this time the bid's last fill ends it before the cancel does */
+	bid = out[0].u.order.client_order_id;
+	exec_ev(FP_EV_EXEC_ACCEPTED, 9, 2, bid, 200);
+	fill(9, 2, bid, FP_SIDE_BUY, 100, PX - 100, 100);
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_CANCEL);
+	fill(9, 2, bid, FP_SIDE_BUY, 100, PX - 100, 0);  /* long 200 */
+	fill(9, 2, ask, FP_SIDE_SELL, 100, PX + 100, 0); /* long 100: at the cap */
+	/* the bid is gone (no cancel of it again, no bid at the cap); the ask, filled to the
+	 * end, is quoted again */
+	ck_assert_uint_eq(move(PX - 100, PX + 100, out), 1);
+	ck_assert_uint_eq(out[0].type, FP_EV_ORDER_NEW);
+	ck_assert_uint_eq(out[0].u.order.side, FP_SIDE_SELL);
 }
 END_TEST
 
@@ -639,6 +665,7 @@ int main(void)
 	tcase_add_test(tc, test_ping_every_nth_change);
 	tcase_add_test(tc, test_market_maker_skew_requote_cap);
 	tcase_add_test(tc, test_market_maker_one_replace_in_flight);
+	tcase_add_test(tc, test_market_maker_keeps_a_quote_being_canceled);
 	tcase_add_test(tc, test_momentum_entry_and_stop);
 	tcase_add_test(tc, test_so_strategy_gets_its_events);
 	tcase_add_test(tc, test_so_strategy_declared_params);
