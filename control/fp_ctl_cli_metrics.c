@@ -211,6 +211,17 @@ void fp_cli_metrics_write(const struct fp_cli *c, FILE *f)
 		    g->session == FP_GW_UP);
 		one(f, "fastpath_venue_disconnects_total", "counter", "Venue sessions lost.",
 		    (double)g->nb_disconnects);
+		one(f, "fastpath_cancel_rejects_total", "counter",
+		    "Cancels refused (by the venue, or a FIX partial cancel): the order stays "
+		    "open.",
+		    (double)g->nb_cancel_rejects);
+		head(f, "fastpath_venue_messages_refused_total", "counter",
+		     "Venue messages refused, never applied: naming an order the gateway does not "
+		     "know, or a transition it cannot make (a fill beyond the leaves).");
+		fprintf(f,
+			"fastpath_venue_messages_refused_total{why=\"unknown_order\"} %" PRIu64 "\n"
+			"fastpath_venue_messages_refused_total{why=\"impossible\"} %" PRIu64 "\n",
+			g->nb_unknown, g->nb_impossible);
 		head(f, "fastpath_venue_ktls", "gauge",
 		     "1 when kernel TLS offload carries the venue session in that direction.");
 		fprintf(f,

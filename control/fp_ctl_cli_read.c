@@ -272,6 +272,7 @@ int fp_cli_orders(struct fp_cli *c)
 		fp_cli_u64(o, "canceled", g->nb_canceled);
 		fp_cli_u64(o, "replaced", g->nb_replaced);
 		fp_cli_u64(o, "venue_rejected", g->nb_rejected);
+		fp_cli_u64(o, "cancel_rejects", g->nb_cancel_rejects);
 		fp_cli_u64(o, "local_rejected", g->nb_local_rejects);
 		fp_cli_obj(o, "local_rejected_by_reason");
 		for (unsigned i = 0; i < FP_GW_REJ_NB; i++)
@@ -470,6 +471,10 @@ int fp_cli_stats(struct fp_cli *c)
 		fp_cli_u64(o, "fills", g->nb_fills);
 		fp_cli_u64(o, "canceled", g->nb_canceled);
 		fp_cli_u64(o, "rejected", g->nb_rejected);
+		fp_cli_u64(o, "cancel_rejects", g->nb_cancel_rejects);
+		/* A misbehaving venue: messages refused, never applied (docs/gateway.md). */
+		fp_cli_u64(o, "venue_unknown", g->nb_unknown);
+		fp_cli_u64(o, "venue_impossible", g->nb_impossible);
 		fp_cli_u64(o, "disconnects", g->nb_disconnects);
 		fp_cli_u64(o, "open", g->nb_open);
 		fp_cli_u64(o, "adopted", g->nb_adopted);

@@ -235,9 +235,9 @@ struct fp_gw_cfg {
 };
 
 /* Layout version 3: transport, ktls_tx, ktls_rx (were pad0); nb_tx_backlog, nb_rx_reads,
- * rx_gap_max_ns (were reserved). */
+ * rx_gap_max_ns (were reserved). Version 4: nb_cancel_rejects (was reserved). */
 #define FP_GW_STATS_MAGIC   0x5354415453574746ull /* "FGWSTATS" little-endian */
-#define FP_GW_STATS_VERSION 3
+#define FP_GW_STATS_VERSION 4
 /** Slots of fp_gw_stats.nb_local_by_reason (FP_GW_REJ_NB used). */
 #define FP_GW_REJ_SLOTS     16
 
@@ -314,7 +314,10 @@ struct fp_gw_stats {
 				     (a new order among them gives no tick-to-trade sample) */
 	uint64_t nb_rx_reads;   /**< recv() calls on the venue socket */
 	uint64_t rx_gap_max_ns; /**< longest time between two reads while the session is up */
-	uint64_t reserved[3];   /**< to a whole number of cache lines; zero */
+	/* Cancels refused (OUCH Cancel Reject, FIX OrderCancelReject 434=1, a FIX partial
+	 * cancel): the order stays open, and nothing but this counter says so. */
+	uint64_t nb_cancel_rejects;
+	uint64_t reserved[2]; /**< to a whole number of cache lines; zero */
 } FP_CACHE_ALIGNED;
 
 static_assert(FP_GW_REJ_NB <= FP_GW_REJ_SLOTS, "fp_gw_stats.nb_local_by_reason too small");
@@ -324,7 +327,7 @@ static_assert(offsetof(struct fp_gw_stats, version) == offsetof(struct fp_stats_
 static_assert(offsetof(struct fp_gw_stats, nb_orders_in) == 16, "fp_gw_stats header");
 static_assert(offsetof(struct fp_gw_stats, next_user_ref_num) == 336, "fp_gw_stats u32 part");
 static_assert(offsetof(struct fp_gw_stats, nb_journal_full) == 352, "fp_gw_stats journal part");
-static_assert(offsetof(struct fp_gw_stats, reserved) == 488, "fp_gw_stats tail");
+static_assert(offsetof(struct fp_gw_stats, reserved) == 496, "fp_gw_stats tail");
 static_assert(sizeof(struct fp_gw_stats) == 512, "fp_gw_stats: 8 cache lines, no padding");
 
 /** The gateway. Public so it can be embedded; fields are private to gateway/ (fp_gw_pvt.h). */

@@ -431,6 +431,7 @@ void fp_gw_sm_cancel_rejected(struct fp_gw *gw, struct fp_gw_order *o)
 {
 	if (o->pending != FP_GW_PEND_CANCEL)
 		return fp_gw_impossible(gw);
+	gw->st->nb_cancel_rejects++;
 	o->pending = FP_GW_PEND_NONE;
 }
 

@@ -300,9 +300,12 @@ START_TEST(test_ctl_read_commands_json)
 		   "d['workers'][0]['heartbeat_age_ms'] >= 0 and d['killed'] is False and "
 		   "d['breaker']['state'] == 'closed' and d['trading_state'] == 'on' and "
 		   "d['limits_generation'] == 1");
-	json_check("stats", "len(d['rings']) == 8 and d['md']['messages'] == 1 and "
-			    "d['md']['gaps'] == 0 and 'risk' in d and 'strategies' in d and "
-			    "d['gateway']['session'] != 'up' and d['tick_to_trade']['count'] == 0");
+	json_check("stats",
+		   "len(d['rings']) == 8 and d['md']['messages'] == 1 and "
+		   "d['md']['gaps'] == 0 and 'risk' in d and 'strategies' in d and "
+		   "d['gateway']['session'] != 'up' and d['tick_to_trade']['count'] == 0 and "
+		   "d['gateway']['cancel_rejects'] == 0 and "
+		   "d['gateway']['venue_unknown'] == 0 and d['gateway']['venue_impossible'] == 0");
 	json_check("positions", "d['positions'] == [] and d['firm']['realized'] == 0");
 	json_check("limits show", "d['generation'] == 1 and d['global']['state'] == 'active' and "
 				  "d['symbol_default']['qty_max'] == 10000");
@@ -315,12 +318,18 @@ START_TEST(test_ctl_read_commands_json)
 	ck_assert_int_eq(sh(CTL " --instance %s limits show global", instance), 0);
 	ck_assert_msg(strstr(out, "breaker_on_stale: 0 (off)") && strstr(out, "max_gross: 5"), "%s",
 		      out);
-	json_check("orders", "d['open'] == 0 and d['sent'] == 0 and d['session'] != 'up'");
+	json_check("orders", "d['open'] == 0 and d['sent'] == 0 and d['session'] != 'up' and "
+			     "d['cancel_rejects'] == 0");
 	json_check("orders --open", "d['open'] == 0 and 'sent' not in d");
 	ck_assert_int_eq(sh(CTL " --instance %s book AAPL 2>&1", instance), 1);
 	ck_assert_int_eq(sh(CTL " --instance %s config validate %s --json", instance, cfg_path), 0);
 	ck_assert_int_eq(sh(CTL " --instance %s metrics", instance), 0);
 	ck_assert_msg(strstr(out, "fastpath_md_messages_total 1\n"), "%s", out);
+	ck_assert_msg(
+		strstr(out, "fastpath_cancel_rejects_total 0\n") &&
+			strstr(out,
+			       "fastpath_venue_messages_refused_total{why=\"impossible\"} 0\n"),
+		"%s", out);
 	/* top draws one screen and quits at the end of its input. */
 	ck_assert_int_eq(sh(CTL " --instance %s top < /dev/null 2>&1", instance), 0);
 	ck_assert_msg(strstr(out, "WORKER") && strstr(out, "ring.md") && strstr(out, "trade"), "%s",

@@ -265,6 +265,45 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_uint_eq(o->filled, 0);
 	/* the session notices (login, synchronised), then only the first Accepted */
 	ck_assert_uint_eq(fp_ring_count(rx), 3);
+	/* A cancel the venue refuses (Cancel Reject) leaves the order open, counted in
+	 * nb_cancel_rejects, and a later cancel of it goes out (not refused as pending); a
+	 * Cancel Reject with no cancel in flight is impossible. */
+	struct fp_event cx = {.type = FP_EV_ORDER_CANCEL, .symbol_id = 1};
+	cx.u.order.client_order_id = 78;
+	cx.u.order.orig_client_order_id = 77;
+	fp_ring_enqueue_burst(ro, &cx, 1);
+	fp_gw_poll(&gw, 8);
+	ck_assert_int_eq(o->pending, FP_GW_PEND_CANCEL);
+	struct fp_ouch_msg rej[2] = {{.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50},
+				     {.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50}};
+	n = 0;
+	for (int i = 0; i < 2; i++) {
+		rej[i].dir = FP_OUCH_OUTBOUND;
+		rej[i].has_appendage = 1;
+		k = fp_ouch_encode(&rej[i], b + n + 3, 128);
+		ck_assert_int_gt(k, 0);
+		fp_soup_put_hdr(b + n, 'S', (size_t)k);
+		n += 3 + (size_t)k;
+	}
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 8; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 8);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_cancel_rejects, 1);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 4);
+	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
+	ck_assert_int_eq(o->pending, FP_GW_PEND_NONE);
+	ck_assert_uint_eq(o->leaves, 100);
+	ck_assert_uint_eq(fp_ring_count(rx), 3); /* nothing reported */
+	uint64_t sent = fp_gw_stats(&gw)->nb_sent;
+	cx.u.order.client_order_id = 79;
+	fp_ring_enqueue_burst(ro, &cx, 1);
+	fp_gw_poll(&gw, 8);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_sent, sent + 1);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_local_rejects, 0);
+	ck_assert_int_eq(o->pending, FP_GW_PEND_CANCEL);
 	/* A Mass Cancel carries the configured firm (issue 17; spaces only without one). */
 	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
 		;

@@ -864,6 +864,73 @@ START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
 }
 END_TEST
 
+/* A cancel the venue refuses (OrderCancelReject, 434=1) leaves the order open and is
+ * counted in nb_cancel_rejects, as is a partial cancel (FIX has no "cancel down to": refused
+ * here, nothing sent); neither is reported, and a later cancel of the order goes out. */
+START_TEST(test_fix_cancel_refused_leaves_the_order_open_and_counted)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	static struct raw_in in;
+	struct fp_fix_msg m;
+	char id[16], cxl_id[16];
+	uint8_t out[512];
+	memset(&in, 0, sizeof(in));
+	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
+	uint64_t a = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	clordid_of(&m, id);
+	venue_report(fd, 2, id, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_accepted, 1);
+	uint64_t sent = st->nb_sent;
+	order(&s, FP_EV_ORDER_CANCEL, 1, 'B', 40, 0, 0, a); /* down to 40: refused here */
+	fp_gw_poll(&s.gw, 8);
+	ck_assert_uint_eq(st->nb_cancel_rejects, 1);
+	ck_assert_uint_eq(st->nb_sent, sent);
+	ck_assert_int_eq(fp_gw_find(&s.gw, a)->pending, FP_GW_PEND_NONE);
+	order(&s, FP_EV_ORDER_CANCEL, 1, 'B', 0, 0, 0, a);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "F");
+	clordid_of(&m, cxl_id);
+	char body[160];
+	snprintf(body, sizeof(body),
+		 "37=O1\x01"
+		 "11=%s\x01"
+		 "41=%s\x01"
+		 "39=0\x01"
+		 "434=1\x01"
+		 "102=1\x01",
+		 cxl_id, id);
+	size_t k = fix_msg(out, sizeof(out), "9", 3, body);
+	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
+	for (int i = 0; i < 200 && st->next_seq < 4; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->next_seq, 4); /* applied */
+	ck_assert_uint_eq(st->nb_cancel_rejects, 2);
+	ck_assert_uint_eq(st->nb_impossible, 0);
+	ck_assert_uint_eq(st->nb_open, 1);
+	const struct fp_gw_order *o = fp_gw_find(&s.gw, a);
+	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
+	ck_assert_int_eq(o->pending, FP_GW_PEND_NONE);
+	ck_assert_int_eq(next_exec(&s).type, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(fp_ring_count(s.execs), 0);      /* the refusals are not reported */
+	order(&s, FP_EV_ORDER_CANCEL, 1, 'B', 0, 0, 0, a); /* not refused as pending */
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "F");
+	ck_assert_uint_eq(st->nb_local_rejects, 0);
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
 /* Regression (fuzz_gw_fix): with ResetSeqNumFlag our MsgSeqNums start again at 1 on every
  * Logon, so a number of the last connection names another message than the same number
  * of this one. An order the venue never acknowledged is entered again after the new Logon;
@@ -999,6 +1066,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_venue_overstating_leaves_never_fills_beyond_quantity);
 	tcase_add_test(tc, test_fix_reset_logon_forgets_the_last_connection_numbers);
 	tcase_add_test(tc, test_fix_replace_in_flight_refused_when_its_order_fills);
+	tcase_add_test(tc, test_fix_cancel_refused_leaves_the_order_open_and_counted);
 	tcase_add_test(tc, test_fix_kill_switch_leaves_nothing_live);
 	tcase_add_test(tc, test_fix_recovers_after_kill_without_double_fills);
 	tcase_add_test(tc, test_fix_tls_refuses_untrusted_expired_and_misnamed_certificates);
