@@ -187,6 +187,22 @@ START_TEST(test_gw_cfg_load_reads_group_and_env)
 }
 END_TEST
 
+/* The hand-made venue sends @p nb sequenced OUCH messages in one write. */
+static void venue_send(int fd, struct fp_ouch_msg *m, int nb)
+{
+	uint8_t b[1024];
+	size_t n = 0;
+	for (int i = 0; i < nb; i++) {
+		m[i].dir = FP_OUCH_OUTBOUND;
+		m[i].has_appendage = 1;
+		int k = fp_ouch_encode(&m[i], b + n + 3, 128);
+		ck_assert_int_gt(k, 0);
+		fp_soup_put_hdr(b + n, 'S', (size_t)k);
+		n += 3 + (size_t)k;
+	}
+	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+}
+
 /* A hand-made venue that misbehaves after a correct login. */
 START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 {
@@ -243,15 +259,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 		{.type = 'E', .user_ref_num = 999, .quantity = 10},
 		{.type = 'E', .user_ref_num = 50, .quantity = 150},
 	};
-	n = 0;
-	for (int i = 0; i < 5; i++) {
-		m[i].dir = FP_OUCH_OUTBOUND;
-		m[i].has_appendage = 1;
-		k = fp_ouch_encode(&m[i], b + n + 3, 128);
-		fp_soup_put_hdr(b + n, 'S', (size_t)k);
-		n += 3 + (size_t)k;
-	}
-	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	venue_send(fd, m, 5);
 	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 6; i++) {
 		fp_gw_poll(&gw, 8);
 		usleep(500);
@@ -276,16 +284,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_int_eq(o->pending, FP_GW_PEND_CANCEL);
 	struct fp_ouch_msg rej[2] = {{.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50},
 				     {.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50}};
-	n = 0;
-	for (int i = 0; i < 2; i++) {
-		rej[i].dir = FP_OUCH_OUTBOUND;
-		rej[i].has_appendage = 1;
-		k = fp_ouch_encode(&rej[i], b + n + 3, 128);
-		ck_assert_int_gt(k, 0);
-		fp_soup_put_hdr(b + n, 'S', (size_t)k);
-		n += 3 + (size_t)k;
-	}
-	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
+	venue_send(fd, rej, 2);
 	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 8; i++) {
 		fp_gw_poll(&gw, 8);
 		usleep(500);
@@ -326,22 +325,6 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	free(rx);
 }
 END_TEST
-
-/* The hand-made venue sends @p nb sequenced OUCH messages in one write. */
-static void venue_send(int fd, struct fp_ouch_msg *m, int nb)
-{
-	uint8_t b[1024];
-	size_t n = 0;
-	for (int i = 0; i < nb; i++) {
-		m[i].dir = FP_OUCH_OUTBOUND;
-		m[i].has_appendage = 1;
-		int k = fp_ouch_encode(&m[i], b + n + 3, 128);
-		ck_assert_int_gt(k, 0);
-		fp_soup_put_hdr(b + n, 'S', (size_t)k);
-		n += 3 + (size_t)k;
-	}
-	ck_assert_int_eq(send(fd, b, n, 0), (ssize_t)n);
-}
 
 /* Poll @p gw until it has applied @p nb venue messages (a bounded number of polls). */
 static void poll_until_applied(struct fp_gw *gw, uint64_t nb, struct fp_ring *jrnl,

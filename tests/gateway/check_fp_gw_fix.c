@@ -786,6 +786,25 @@ static struct fp_event next_exec(struct side *s)
 	return ev;
 }
 
+/* A buy of 100 at 150.25 entered on @p s's raw session @p fd and accepted by the venue (its
+ * MsgSeqNum 2): the order's id, its ClOrdID in @p clordid (16 bytes). */
+static uint64_t accepted_order(struct side *s, int fd, struct raw_in *in, char *clordid)
+{
+	struct fp_fix_msg m;
+	const struct fp_gw_stats *st = fp_gw_stats(&s->gw);
+	uint64_t id = order(s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(s, fd, in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	clordid_of(&m, clordid);
+	venue_report(fd, 2, clordid, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
+		fp_gw_poll(&s->gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->nb_accepted, 1);
+	return id;
+}
+
 /* A replace in flight when the venue fills the old leg in full before it answers the
  * replace (common against QuickFIX in a fast market): the fill, then the replacement
  * refused (FP_GW_REJ_ORDER_ENDED), once; the venue's "too late to replace" (35=9, 434=2)
@@ -801,16 +820,7 @@ START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
 	uint8_t out[512];
 	memset(&in, 0, sizeof(in));
 	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
-	uint64_t a = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
-	next_msg(&s, fd, &in, &m);
-	ck_assert_str_eq(m.msg_type, "D");
-	clordid_of(&m, old_id);
-	venue_report(fd, 2, old_id, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
-	ck_assert_uint_eq(st->nb_accepted, 1);
+	uint64_t a = accepted_order(&s, fd, &in, old_id);
 	uint64_t r = order(&s, FP_EV_ORDER_REPLACE, 1, 'B', 100, 1503500, FP_TIF_DAY, a);
 	next_msg(&s, fd, &in, &m);
 	ck_assert_str_eq(m.msg_type, "G");
@@ -877,16 +887,7 @@ START_TEST(test_fix_cancel_refused_leaves_the_order_open_and_counted)
 	uint8_t out[512];
 	memset(&in, 0, sizeof(in));
 	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
-	uint64_t a = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
-	next_msg(&s, fd, &in, &m);
-	ck_assert_str_eq(m.msg_type, "D");
-	clordid_of(&m, id);
-	venue_report(fd, 2, id, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
-	ck_assert_uint_eq(st->nb_accepted, 1);
+	uint64_t a = accepted_order(&s, fd, &in, id);
 	uint64_t sent = st->nb_sent;
 	order(&s, FP_EV_ORDER_CANCEL, 1, 'B', 40, 0, 0, a); /* down to 40: refused here */
 	fp_gw_poll(&s.gw, 8);
