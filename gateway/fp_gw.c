@@ -228,13 +228,22 @@ static void kill_switch(struct fp_gw *gw)
 			c.u.order.strategy_id = o->strategy_id;
 			c.u.order.orig_client_order_id = o->client_order_id;
 			fp_gw_jrnl_order(gw, &c, o->user_ref_num);
-			/* A deferred cancel is counted when it goes (kill_follow, FIX). */
+			/* A deferred cancel is counted when it goes (fp_gw_kill_follow). */
 			if (gw->proto->cancel(gw, o, 0) != FP_GW_CANCEL_DEFERRED)
 				gw->st->nb_kill_cancels++;
 		}
 	}
 	gw->st->kill_latency_ns = fp_gw_realtime_ns() - set_ns;
 	gw->st->killed = 2; /* done */
+}
+
+void fp_gw_kill_follow(struct fp_gw *gw, struct fp_gw_order *o)
+{
+	if (!gw->st->killed || !fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE)
+		return;
+	o->pending = FP_GW_PEND_CANCEL;
+	gw->st->nb_kill_cancels++;
+	gw->proto->cancel(gw, o, 0);
 }
 
 /* Whether this poll reads the venue's socket (docs/gateway.md, "Reading the venue"): every

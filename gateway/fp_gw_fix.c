@@ -248,7 +248,7 @@ static int send_cancel(struct fp_gw *gw, const struct fp_gw_order *o)
  * order keeps its shares and the pending cancel is dropped (fail closed). The kill switch
  * cancels every open order, a replace in flight included: FIX cannot cancel a leg the venue
  * has not answered yet, so the replace stays pending and its answer is canceled then
- * (kill_follow). */
+ * (fp_gw_kill_follow). */
 static int fix_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t leave_qty)
 {
 	struct fp_gw_order *o = &gw->orders[ord - gw->orders];
@@ -261,18 +261,6 @@ static int fix_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t 
 		return FP_GW_CANCEL_DEFERRED;
 	}
 	return send_cancel(gw, ord);
-}
-
-/* The kill switch is set and @p o is open with nothing in flight (a New or a Replaced that
- * answered a message sent before the kill, a replace refused): cancel it. What a venue's
- * mass cancel does for OUCH. */
-static void kill_follow(struct fp_gw *gw, struct fp_gw_order *o)
-{
-	if (!gw->st->killed || !fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE)
-		return;
-	o->pending = FP_GW_PEND_CANCEL;
-	gw->st->nb_kill_cancels++;
-	send_cancel(gw, o);
 }
 
 static int fix_replace(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t tif)
@@ -310,7 +298,7 @@ static int fix_mass_cancel(struct fp_gw *gw, uint32_t symbol_id, uint32_t key)
 		struct fp_gw_order *o = &gw->orders[i];
 		if (!fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE ||
 		    (symbol_id != 0 && o->symbol_id != symbol_id))
-			continue; /* a replace in flight: its answer is canceled (kill_follow) */
+			continue; /* a replace in flight: its answer is canceled (fp_gw_kill_follow) */
 		o->pending = FP_GW_PEND_CANCEL;
 		gw->st->nb_kill_cancels += gw->st->killed == 1;
 		send_cancel(gw, o);
@@ -574,7 +562,7 @@ static void on_new_ack(struct fp_gw *gw, const struct fp_fix_msg *m)
 	fp_fix_get_price(m, FP_FIX_TAG_PRICE, &px);
 	uint32_t leaves = get_qty(m, FP_FIX_TAG_LEAVES_QTY, o->qty);
 	fp_gw_sm_accepted(gw, o, leaves, px, get_ref(m, FP_FIX_TAG_ORDER_ID), leaves == 0);
-	kill_follow(gw, o);
+	fp_gw_kill_follow(gw, o);
 }
 
 static void on_exec_report(struct fp_gw *gw, const struct fp_fix_msg *m)
@@ -620,7 +608,7 @@ static void on_exec_report(struct fp_gw *gw, const struct fp_fix_msg *m)
 		leaves = get_qty(m, FP_FIX_TAG_LEAVES_QTY, 0);
 		fp_gw_sm_replaced(gw, o, o->pend_user_ref_num, leaves, px,
 				  get_ref(m, FP_FIX_TAG_ORDER_ID), leaves == 0);
-		kill_follow(gw, o);
+		fp_gw_kill_follow(gw, o);
 		break;
 	case '8': /* Rejected */
 		if ((o = report_order(gw, m, false)) == NULL)
@@ -648,7 +636,7 @@ static void on_cancel_reject(struct fp_gw *gw, const struct fp_fix_msg *m)
 		if (o->pending == FP_GW_PEND_REPLACE &&
 		    o->pend_client_order_id == get_id(m, FP_FIX_TAG_CL_ORD_ID)) {
 			fp_gw_sm_rejected_replace(gw, o, reason_of(m, 102));
-			kill_follow(gw, o);
+			fp_gw_kill_follow(gw, o);
 		} else {
 			fp_gw_impossible(gw);
 		}
@@ -674,7 +662,7 @@ static void on_ref_reject(struct fp_gw *gw, const struct fp_fix_msg *m, uint32_t
 	else if (s->kind == K_REPLACE && o->pending == FP_GW_PEND_REPLACE &&
 		 o->pend_user_ref_num == s->urn) {
 		fp_gw_sm_rejected_replace(gw, o, reason);
-		kill_follow(gw, o);
+		fp_gw_kill_follow(gw, o);
 	} else if (s->kind == K_CANCEL && o->pending == FP_GW_PEND_CANCEL)
 		fp_gw_sm_cancel_rejected(gw, o);
 }

@@ -792,6 +792,42 @@ START_TEST(test_gw_kill_switch_cancels_every_open_order)
 }
 END_TEST
 
+/* The kill switch over OUCH with a replace in flight that changes the quantity: the venue
+ * applies the replace before it reads the kill's Mass Cancel. The gateway applies the
+ * Replaced (the old leg canceled, the replacement accepted), and the replacement is
+ * canceled: nothing stays live, at the venue or in the gateway. Before the fix the kill
+ * marked the order pending cancel over its replace, the Replaced was refused as
+ * impossible, and the venue's Canceled of 300 shares could not apply to the old leg's 100:
+ * the gateway, risk and the strategy held an order open that the venue had canceled. */
+START_TEST(test_gw_kill_switch_with_a_replace_in_flight)
+{
+	struct world *w = world_new();
+	uint64_t id = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 100, 1000000, FP_TIF_DAY, 0);
+	expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	uint64_t r = order(&w->a, FP_EV_ORDER_REPLACE, 1, 'B', 300, 1000100, FP_TIF_DAY, id);
+	fp_gw_poll(&w->a.gw, 32); /* the Replace leaves; the venue has not read it yet */
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_replaces_sent, 1);
+	fp_shm_ctl_kill(&w->ctl, "test", "kill switch test");
+	fp_gw_poll(&w->a.gw, 32);
+	ck_assert_int_eq(fp_gw_stats(&w->a.gw)->killed, 2);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_CANCELED); /* the old leg */
+	ck_assert_uint_eq(x.client_order_id, id);
+	x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.client_order_id, r);
+	ck_assert_uint_eq(x.leaves_shares, 300);
+	x = expect(w, &w->a, FP_EV_EXEC_CANCELED);
+	ck_assert_uint_eq(x.client_order_id, r);
+	ck_assert_uint_eq(x.leaves_shares, 0);
+	expect_none(w, &w->a);
+	ck_assert_uint_eq(fp_sim_engine_stats(w->e)->nb_live, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_open, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
+	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_kill_cancels, 1); /* the replacement's */
+	world_free(w);
+}
+END_TEST
+
 /* ---- journal and recovery ---- */
 
 /* The gateway of @p s dies (no Logout: the venue just sees the connection close) and a new
@@ -1124,6 +1160,7 @@ static Suite *fp_gw_suite(void)
 	tcase_add_test(tc, test_gw_orders_fills_cancel_replace);
 	tcase_add_test(tc, test_gw_reconnect_replays_fills_exactly_once);
 	tcase_add_test(tc, test_gw_kill_switch_cancels_every_open_order);
+	tcase_add_test(tc, test_gw_kill_switch_with_a_replace_in_flight);
 	tcase_add_test(tc, test_gw_backlog_send_is_counted_and_not_sampled);
 	tcase_add_test(tc, test_gw_poll_that_sends_an_order_leaves_the_read_to_the_next);
 	tcase_set_timeout(tc, 60);
