@@ -160,17 +160,22 @@ static uint8_t fp_tif(uint8_t ouch_tif)
 
 /* Take over an order the venue accepted but the gateway does not know: it was sent just
  * before a crash and its journal record was lost with the ring (fp_gw.h, Recovery). Cold:
- * a scan of the symbol table. NULL (counted as unknown by the caller) when the ClOrdID or
- * the symbol is not one of ours, the id is in use, or the table is full. */
+ * a scan of the symbol table, made only for a ClOrdID of ours not in use (the cheap checks
+ * first: an Accepted for an unknown UserRefNum with a ClOrdID that is not ours cost a scan
+ * of 65,535 entries; fuzz_gw_venue spent 90% of its time there). NULL (counted as unknown
+ * by the caller) when the ClOrdID or the symbol is not one of ours, the id is in use, or the
+ * table is full. */
 static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 {
 	uint64_t id = fp_gw_clordid_get(m->cl_ord_id, 14);
+	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL)
+		return NULL;
 	uint32_t sym = 0;
 	char name[8];
 	for (uint32_t i = 1; i < FP_SYMTAB_NB_ENTRIES && !sym; i++)
 		if (fp_gw_symbol(gw, i, name) && memcmp(name, m->symbol, 8) == 0)
 			sym = i;
-	if (id == 0 || sym == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL)
+	if (sym == 0)
 		return NULL;
 	struct fp_gw_order *o =
 		fp_gw_order_open(gw, &(struct fp_gw_order){.client_order_id = id,
