@@ -235,13 +235,14 @@ static void apply_rejected(struct fp_gw *gw, const struct fp_ouch_msg *m)
 	if (o == NULL)
 		return;
 	uint8_t reason = (uint8_t)(m->reject_reason > 0x7f ? 0x7f : m->reject_reason);
-	if (o->state == FP_GW_PENDING_NEW && o->user_ref_num == m->user_ref_num)
+	if (o->state == FP_GW_PENDING_NEW && o->user_ref_num == m->user_ref_num) {
 		fp_gw_sm_rejected_new(gw, o, reason);
-	else if (o->pending == FP_GW_PEND_REPLACE && o->pend_user_ref_num == m->user_ref_num) {
+	} else if (o->pending == FP_GW_PEND_REPLACE && o->pend_user_ref_num == m->user_ref_num) {
 		fp_gw_sm_rejected_replace(gw, o, reason);
 		fp_gw_kill_follow(gw, o);
-	} else
+	} else {
 		fp_gw_impossible(gw);
+	}
 }
 
 static void apply_venue(struct fp_gw *gw, const struct fp_ouch_msg *m)
