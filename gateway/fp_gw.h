@@ -53,7 +53,10 @@
  * and number, so the venue replays exactly what the journal lacks. An Accepted for an
  * unknown UserRefNum (an order sent but not journaled before a crash) adopts the order from
  * the message (ClOrdID = client_order_id in base 32, its strategy id from shm/fp_order_id.h;
- * nb_adopted). A recovered order still PENDING_NEW after the Account Query answer whose
+ * nb_adopted), but only when the id is above every id of its strategy the gateway has had
+ * (intents taken, journal records, adoptions): ids only grow per strategy and a lost
+ * order is among the last sent, so an id at or below that mark is an order the gateway
+ * knew and ended, or never had, and the venue's report of it is unknown (nb_unknown). A recovered order still PENDING_NEW after the Account Query answer whose
  * UserRefNum is at or above the venue's next one never reached the venue: it is reported
  * as a local reject FP_GW_REJ_LOST (nb_lost) and never sent.
  *
@@ -115,6 +118,10 @@ enum fp_gw_tls_mode {
 #define FP_GW_TX_BACKLOG   65536
 /** fp_gw_order.recovered of an order released with FP_GW_REJ_LOST. */
 #define FP_GW_REC_LOST     2
+/** Strategies whose highest client_order_id one gateway remembers (fp_gw.id_marks): a power
+ *  of two; beyond it, orders flow but the venue's reports of orders the gateway does not
+ *  know are no longer adopted for the strategies left out (fail closed). */
+#define FP_GW_ID_MARKS     256
 
 /** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
  *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
@@ -358,6 +365,13 @@ struct fp_gw {
 	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
 	uint8_t rec_session_set; /**< the session requested at login came from the journal */
 	struct fp_jrnl_recent rec_recent; /**< J5: the order events handled before a crash */
+	/** Per strategy, the highest client_order_id this gateway has had (an order intent,
+	 *  a journal record, an adoption), so that only an id above it is adopted
+	 *  (fp_gw_id_adoptable): open addressing on the strategy id, key = strategy + 1
+	 *  (0 = empty); id_marks_full: a strategy found no slot. */
+	uint16_t id_mark_key[FP_GW_ID_MARKS];
+	uint64_t id_mark_top[FP_GW_ID_MARKS];
+	uint8_t id_marks_full;
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */
 	char session_name[FP_SOUP_SESSION_LEN + 1]; /**< the venue's, from the last login */

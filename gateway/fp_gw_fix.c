@@ -502,7 +502,8 @@ static struct fp_gw_order *report_order(struct fp_gw *gw, const struct fp_fix_ms
 }
 
 /* An ExecType New for a ClOrdID the gateway does not know: sent just before a crash and not
- * journaled (fp_gw.h, Recovery). Cold: a scan of the symbol table. */
+ * journaled (fp_gw.h, Recovery), so above its strategy's mark. Cold: a scan of the symbol
+ * table, after the cheap checks. */
 static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_fix_msg *m)
 {
 	uint64_t id = get_id(m, FP_FIX_TAG_CL_ORD_ID);
@@ -512,7 +513,7 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_fix_msg *m)
 	char name[8], want[8];
 	int64_t px = 0;
 	if (id == 0 || s == NULL || n > 8 || fp_gw_find_id(gw, id) != NIL ||
-	    fp_fix_get_price(m, FP_FIX_TAG_PRICE, &px) != 0)
+	    !fp_gw_id_adoptable(gw, id) || fp_fix_get_price(m, FP_FIX_TAG_PRICE, &px) != 0)
 		return NULL;
 	memset(want, ' ', 8);
 	memcpy(want, s, n);
@@ -535,8 +536,10 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_fix_msg *m)
 						 : tif == '5' ? FP_TIF_GTX
 							      : FP_TIF_DAY,
 					  .user_ref_num = gw->st->next_user_ref_num++});
-	if (o != NULL)
+	if (o != NULL) {
+		fp_gw_id_seen(gw, id);
 		gw->st->nb_adopted++;
+	}
 	return o;
 }
 

@@ -56,6 +56,7 @@
 #include "fp_gw_pvt.h"
 #include "fp_hmap.h"
 #include "fp_journal.h"
+#include "fp_order_id.h"
 #include "fp_symtab.h"
 #include "fp_tsc.h"
 
@@ -93,6 +94,64 @@ void fp_gw_del_urn(struct fp_gw *gw, uint32_t urn)
 void fp_gw_del_id(struct fp_gw *gw, uint64_t id)
 {
 	(void)fp_hmap_del(&gw->id_map, id);
+}
+
+/* ---- id marks: per strategy, the highest client_order_id the gateway has had ---- */
+
+/* Adoption (fp_gw.h, Recovery) takes a venue report of an order the gateway does not know
+ * as one sent just before a crash and lost with the journal ring. Without a bound, a venue
+ * that repeats an ended order's New after the order's slot was reused (a FIX logon with
+ * ResetSeqNumFlag, a misbehaving venue) had it adopted again and filled beyond its
+ * quantity (fuzz_gw_fix). Ids grow per strategy (shm/fp_order_id.h, strategies/fp_strat.h)
+ * and the lost orders are the last sent, so only an id above its strategy's mark is
+ * adopted. The table is keyed by strategy id with linear probing; strategies are few and
+ * their ids small, so the first probe is nearly always the slot. */
+
+static uint32_t id_mark_slot(const struct fp_gw *gw, uint16_t strategy, bool *found)
+{
+	uint16_t key = (uint16_t)(strategy + 1);
+	uint32_t i = strategy & (FP_GW_ID_MARKS - 1);
+	for (uint32_t n = 0; n < FP_GW_ID_MARKS; n++, i = (i + 1) & (FP_GW_ID_MARKS - 1)) {
+		if (gw->id_mark_key[i] == key || gw->id_mark_key[i] == 0) {
+			*found = gw->id_mark_key[i] == key;
+			return i;
+		}
+	}
+	*found = false;
+	return FP_GW_ID_MARKS;
+}
+
+void fp_gw_id_seen(struct fp_gw *gw, uint64_t id)
+{
+	if (id == 0)
+		return;
+	bool found;
+	uint16_t strategy = fp_order_id_strategy(id);
+	uint32_t i = id_mark_slot(gw, strategy, &found);
+	if (i == FP_GW_ID_MARKS) {
+		gw->id_marks_full = 1;
+		return;
+	}
+	if (!found)
+		gw->id_mark_key[i] = (uint16_t)(strategy + 1);
+	if (!found || id > gw->id_mark_top[i])
+		gw->id_mark_top[i] = id;
+}
+
+bool fp_gw_id_adoptable(const struct fp_gw *gw, uint64_t id)
+{
+	bool found;
+	uint32_t i = id_mark_slot(gw, fp_order_id_strategy(id), &found);
+	if (found)
+		return id > gw->id_mark_top[i];
+	return id != 0 && i != FP_GW_ID_MARKS && !gw->id_marks_full;
+}
+
+void fp_gw_id_marks_reset(struct fp_gw *gw)
+{
+	memset(gw->id_mark_key, 0, sizeof(gw->id_mark_key));
+	memset(gw->id_mark_top, 0, sizeof(gw->id_mark_top));
+	gw->id_marks_full = 0;
 }
 
 /* ---- journal (J2, J3): written in place on the journal ring ---- */

@@ -160,15 +160,16 @@ static uint8_t fp_tif(uint8_t ouch_tif)
 
 /* Take over an order the venue accepted but the gateway does not know: it was sent just
  * before a crash and its journal record was lost with the ring (fp_gw.h, Recovery). Cold:
- * a scan of the symbol table, made only for a ClOrdID of ours not in use (the cheap checks
- * first: an Accepted for an unknown UserRefNum with a ClOrdID that is not ours cost a scan
- * of 65,535 entries; fuzz_gw_venue spent 90% of its time there). NULL (counted as unknown
- * by the caller) when the ClOrdID or the symbol is not one of ours, the id is in use, or the
- * table is full. */
+ * a scan of the symbol table, made only for a ClOrdID of ours not in use and above its
+ * strategy's mark (the cheap checks first: an Accepted for an unknown UserRefNum with a
+ * ClOrdID that is not ours cost a scan of 65,535 entries; fuzz_gw_venue spent 90% of its
+ * time there). NULL (counted as unknown by the caller) when the ClOrdID or the symbol is
+ * not one of ours, the id is in use or not above its mark, or the table is full. */
 static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 {
 	uint64_t id = fp_gw_clordid_get(m->cl_ord_id, 14);
-	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL)
+	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL ||
+	    !fp_gw_id_adoptable(gw, id))
 		return NULL;
 	uint32_t sym = 0;
 	char name[8];
@@ -186,8 +187,10 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 							   .side = m->side,
 							   .tif = fp_tif(m->time_in_force),
 							   .user_ref_num = m->user_ref_num});
-	if (o != NULL)
+	if (o != NULL) {
+		fp_gw_id_seen(gw, id);
 		gw->st->nb_adopted++;
+	}
 	return o;
 }
 
@@ -199,8 +202,10 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 static void adopt_replace(struct fp_gw *gw, struct fp_gw_order *o, const struct fp_ouch_msg *m)
 {
 	uint64_t id = fp_gw_clordid_get(m->cl_ord_id, 14);
-	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL)
+	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL ||
+	    !fp_gw_id_adoptable(gw, id))
 		return;
+	fp_gw_id_seen(gw, id);
 	if (o->pending == FP_GW_PEND_REPLACE)
 		fp_gw_del_urn(gw, o->pend_user_ref_num);
 	o->pending = FP_GW_PEND_REPLACE;

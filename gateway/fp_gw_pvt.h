@@ -174,6 +174,15 @@ void fp_gw_put_urn(struct fp_gw *gw, uint32_t urn, uint32_t v);
 void fp_gw_del_id(struct fp_gw *gw, uint64_t id);
 void fp_gw_del_urn(struct fp_gw *gw, uint32_t urn);
 
+/** Remember that the gateway has had client order id @p id (0: nothing). Hot: once per
+ *  order intent; one probe for a strategy the table already holds. */
+void fp_gw_id_seen(struct fp_gw *gw, uint64_t id);
+/** Could @p id be an order a crashed gateway sent and did not journal? Only when it is above
+ *  every id of its strategy this gateway has had (fp_gw.h, Recovery). Cold. */
+bool fp_gw_id_adoptable(const struct fp_gw *gw, uint64_t id);
+/** Forget every id (a new day: sequences start again from the clock). */
+void fp_gw_id_marks_reset(struct fp_gw *gw);
+
 /** The one way an order enters the table (new, recovered, adopted, relived). */
 struct fp_gw_order *fp_gw_order_open(struct fp_gw *gw, const struct fp_gw_order *init);
 void fp_gw_order_final(struct fp_gw *gw, struct fp_gw_order *o, uint8_t state);

@@ -202,8 +202,12 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL &&
 	    r->client_order_id)
 		fp_jrnl_recent_add(&gw->rec_recent, r->client_order_id);
-	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT)
+	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT) {
+		fp_gw_id_seen(gw, ev->u.exec.client_order_id);
 		return rec_exec(gw, ev), 0;
+	}
+	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL)
+		fp_gw_id_seen(gw, r->client_order_id);
 	if (gw->rec_replace)
 		rec_replace_end(gw);
 	switch (ev->type) {
@@ -258,6 +262,7 @@ void fp_gw_recover_new_day(struct fp_gw *gw)
 	gw->rec_replace = 0;
 	gw->rec_session[0] = '\0';
 	fp_jrnl_recent_reset(&gw->rec_recent);
+	fp_gw_id_marks_reset(gw);
 }
 
 void fp_gw_recover_done(struct fp_gw *gw)

@@ -303,6 +303,27 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_sent, sent + 1);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_local_rejects, 0);
 	ck_assert_int_eq(o->pending, FP_GW_PEND_CANCEL);
+	/* An Accepted for an unknown UserRefNum adopts its order (fp_gw.h, Recovery) only when
+	 * the id is above every id of its strategy the gateway has had (79, the last cancel):
+	 * ClOrdID "2A" (74, never ours) is unknown, "2Q" (90) is adopted. */
+	struct fp_ouch_msg ad[2] = {
+		{.type = 'A', .user_ref_num = 60, .side = 'B', .quantity = 10, .order_state = 'L'},
+		{.type = 'A', .user_ref_num = 61, .side = 'B', .quantity = 10, .order_state = 'L'},
+	};
+	for (int i = 0; i < 2; i++) {
+		memcpy(ad[i].symbol, "AAPL    ", 8);
+		memcpy(ad[i].cl_ord_id, i == 0 ? "2A            " : "2Q            ", 14);
+	}
+	venue_send(fd, ad, 2);
+	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 10; i++) {
+		fp_gw_poll(&gw, 8);
+		usleep(500);
+	}
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 10);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 2);
+	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_adopted, 1);
+	ck_assert_ptr_null(fp_gw_find(&gw, 74));
+	ck_assert_uint_eq(fp_gw_find(&gw, 90)->user_ref_num, 61);
 	/* A Mass Cancel carries the configured firm (issue 17; spaces only without one). */
 	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
 		;

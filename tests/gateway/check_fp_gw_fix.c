@@ -39,6 +39,7 @@
 #include "fp_err.h"
 #include "fp_fix.h"
 #include "fp_gw.h"
+#include "fp_gw_pvt.h" /* fp_gw_clordid_put: the one ClOrdID encoding */
 #include "fp_journal.h"
 #include "fp_ring.h"
 #include "fp_sim_engine.h"
@@ -805,6 +806,65 @@ static uint64_t accepted_order(struct side *s, int fd, struct raw_in *in, char *
 	return id;
 }
 
+/* Regression (fuzz_gw_fix): a venue that repeats the New of an order that ended (here
+ * within the session; in the finding after a Logon with ResetSeqNumFlag), once the order's
+ * slot went to the next order and its ClOrdID is no longer in the table. The gateway took
+ * it for an order lost in a crash and adopted it again, and the repeated Trade filled it
+ * beyond its quantity (102 of 100). Only an id above every id of its strategy the gateway
+ * has had is adopted now (fp_gw.h, Recovery), so both are unknown; a New for an id above
+ * that mark is still adopted. */
+START_TEST(test_fix_venue_repeating_an_ended_order_never_adopts_it)
+{
+	struct side s;
+	int lfd, fd = raw_session(&s, &lfd);
+	static struct raw_in in;
+	struct fp_fix_msg m;
+	char ida[16], idb[16], later[16];
+	memset(&in, 0, sizeof(in));
+	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
+	uint64_t a = accepted_order(&s, fd, &in, ida);
+	venue_report(fd, 3, ida, "17=E2|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|");
+	for (int i = 0; i < 200 && st->nb_fills == 0; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_int_eq(fp_gw_find(&s.gw, a)->state, FP_GW_FILLED);
+	uint64_t b = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
+	next_msg(&s, fd, &in, &m);
+	ck_assert_str_eq(m.msg_type, "D");
+	clordid_of(&m, idb);
+	ck_assert_ptr_null(fp_gw_find(&s.gw, a)); /* its slot is b's now */
+	ck_assert_ptr_nonnull(fp_gw_find(&s.gw, b));
+	venue_report(fd, 4, ida, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	venue_report(fd, 5, ida, "17=E3|150=F|39=1|32=2|31=150.25|151=98|14=2|6=150.25|");
+	fp_gw_clordid_put(later, b + 1000);
+	*strchr(later, ' ') = '\0';
+	venue_report(fd, 6, later, "17=E4|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	for (int i = 0; i < 200 && st->next_seq < 7; i++) {
+		fp_gw_poll(&s.gw, 8);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(st->next_seq, 7); /* applied */
+	ck_assert_uint_eq(st->nb_unknown, 2);
+	ck_assert_uint_eq(st->nb_adopted, 1);
+	ck_assert_uint_eq(st->nb_fills, 1);
+	ck_assert_ptr_null(fp_gw_find(&s.gw, a));
+	ck_assert_ptr_nonnull(fp_gw_find(&s.gw, b + 1000));
+	ck_assert_int_eq(next_exec(&s).type, FP_EV_EXEC_ACCEPTED); /* a */
+	struct fp_event f = next_exec(&s);
+	ck_assert_int_eq(f.type, FP_EV_EXEC_FILL);
+	ck_assert_uint_eq(f.u.exec.client_order_id, a);
+	ck_assert_uint_eq(f.u.exec.shares, 100);
+	struct fp_event x = next_exec(&s); /* the id above the mark, adopted */
+	ck_assert_int_eq(x.type, FP_EV_EXEC_ACCEPTED);
+	ck_assert_uint_eq(x.u.exec.client_order_id, b + 1000);
+	ck_assert_uint_eq(fp_ring_count(s.execs), 0); /* nothing of a's repeats */
+	close(fd);
+	close(lfd);
+	side_free(&s);
+}
+END_TEST
+
 /* A replace in flight when the venue fills the old leg in full before it answers the
  * replace (common against QuickFIX in a fast market): the fill, then the replacement
  * refused (FP_GW_REJ_ORDER_ENDED), once; the venue's "too late to replace" (35=9, 434=2)
@@ -1065,6 +1125,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fix_reconnect_resends_missed_fills_once);
 	tcase_add_test(tc, test_fix_resend_request_gap_fill_enters_the_order_again);
 	tcase_add_test(tc, test_fix_venue_overstating_leaves_never_fills_beyond_quantity);
+	tcase_add_test(tc, test_fix_venue_repeating_an_ended_order_never_adopts_it);
 	tcase_add_test(tc, test_fix_reset_logon_forgets_the_last_connection_numbers);
 	tcase_add_test(tc, test_fix_replace_in_flight_refused_when_its_order_fills);
 	tcase_add_test(tc, test_fix_cancel_refused_leaves_the_order_open_and_counted);
