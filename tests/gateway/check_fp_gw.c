@@ -187,6 +187,16 @@ START_TEST(test_gw_cfg_load_reads_group_and_env)
 }
 END_TEST
 
+/* Poll @p gw until it has applied @p nb venue messages (a bounded number of polls). */
+static void poll_until_msgs(struct fp_gw *gw, uint64_t nb)
+{
+	for (int i = 0; i < 4000 && fp_gw_stats(gw)->nb_venue_msgs < nb; i++) {
+		fp_gw_poll(gw, 8);
+		usleep(250);
+	}
+	ck_assert_uint_eq(fp_gw_stats(gw)->nb_venue_msgs, nb);
+}
+
 /* The hand-made venue sends @p nb sequenced OUCH messages in one write. */
 static void venue_send(int fd, struct fp_ouch_msg *m, int nb)
 {
@@ -260,11 +270,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 		{.type = 'E', .user_ref_num = 50, .quantity = 150},
 	};
 	venue_send(fd, m, 5);
-	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 6; i++) {
-		fp_gw_poll(&gw, 8);
-		usleep(500);
-	}
-	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 6);
+	poll_until_msgs(&gw, 6);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 1);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 3);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_accepted, 1);
@@ -285,11 +291,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	struct fp_ouch_msg rej[2] = {{.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50},
 				     {.type = FP_OUCH_CANCEL_REJECT, .user_ref_num = 50}};
 	venue_send(fd, rej, 2);
-	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 8; i++) {
-		fp_gw_poll(&gw, 8);
-		usleep(500);
-	}
-	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 8);
+	poll_until_msgs(&gw, 8);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_cancel_rejects, 1);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_impossible, 4);
 	ck_assert_int_eq(o->state, FP_GW_ACCEPTED);
@@ -315,11 +317,7 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 		memcpy(ad[i].cl_ord_id, i == 0 ? "2A            " : "2Q            ", 14);
 	}
 	venue_send(fd, ad, 2);
-	for (int i = 0; i < 50 && fp_gw_stats(&gw)->nb_venue_msgs < 10; i++) {
-		fp_gw_poll(&gw, 8);
-		usleep(500);
-	}
-	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_venue_msgs, 10);
+	poll_until_msgs(&gw, 10);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 2);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_adopted, 1);
 	ck_assert_ptr_null(fp_gw_find(&gw, 74));
@@ -347,15 +345,11 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 }
 END_TEST
 
-/* Poll @p gw until it has applied @p nb venue messages (a bounded number of polls). */
+/* Poll @p gw until it has applied @p nb venue messages, then take the journal records. */
 static void poll_until_applied(struct fp_gw *gw, uint64_t nb, struct fp_ring *jrnl,
 			       struct fp_event *cap, uint32_t *nb_cap)
 {
-	for (int i = 0; i < 4000 && fp_gw_stats(gw)->nb_venue_msgs < nb; i++) {
-		fp_gw_poll(gw, 8);
-		usleep(250);
-	}
-	ck_assert_uint_eq(fp_gw_stats(gw)->nb_venue_msgs, nb);
+	poll_until_msgs(gw, nb);
 	while (fp_ring_dequeue_burst(jrnl, &cap[*nb_cap], 1) == 1)
 		(*nb_cap)++;
 }

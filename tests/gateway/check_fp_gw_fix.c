@@ -456,6 +456,14 @@ static size_t fix_msg(uint8_t *buf, size_t cap, const char *type, uint64_t seq, 
 	return (size_t)len;
 }
 
+/* Poll @p s's gateway while @p cond holds, 1 ms apart, 200 times at most: the callers wait
+ * on a state (a counter, the session), and assert it after. */
+#define poll_while(s, cond)                          \
+	for (int i_ = 0; i_ < 200 && (cond); i_++) { \
+		fp_gw_poll(&(s)->gw, 8);             \
+		usleep(1000);                        \
+	}
+
 /* The hand-made venue (listening on *@p lfd) accepts the gateway's connection and answers
  * its Logon (checked: at 1, checksum right, Username sent; with ResetSeqNumFlag when
  * @p reset) with its own at 1, then waits until the session is up. @return the venue's
@@ -493,10 +501,7 @@ static int raw_logon(struct side *s, int lfd, bool reset)
 				 : "98=0\x01"
 				   "108=1\x01");
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 50 && fp_gw_stats(&s->gw)->session != FP_GW_UP; i++) {
-		fp_gw_poll(&s->gw, 8);
-		usleep(1000);
-	}
+	poll_while(s, fp_gw_stats(&s->gw)->session != FP_GW_UP);
 	ck_assert_int_eq(fp_gw_stats(&s->gw)->session, FP_GW_UP);
 	return fd;
 }
@@ -536,10 +541,7 @@ START_TEST(test_fix_too_low_seq_without_possdup_ends_with_logout)
 	/* The venue's Logon was 1: a Heartbeat at 1 again, no PossDupFlag. */
 	size_t k = fix_msg(out, sizeof(out), "0", 1, "");
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 50 && fp_gw_stats(&s.gw)->session == FP_GW_UP; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, fp_gw_stats(&s.gw)->session == FP_GW_UP);
 	ck_assert_int_ne(fp_gw_stats(&s.gw)->session, FP_GW_UP);
 	ck_assert_ptr_nonnull(strstr(fp_gw_last_error(&s.gw), "MsgSeqNum too low"));
 	ssize_t n = recv(fd, in, sizeof(in), 0);
@@ -688,10 +690,7 @@ START_TEST(test_fix_resend_request_gap_fill_enters_the_order_again)
 		 clordid);
 	k = fix_msg(out, sizeof(out), "8", 4, body);
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 200 && fp_gw_stats(&s.gw)->nb_fills == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, fp_gw_stats(&s.gw)->nb_fills == 0);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_fills, 1);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_open, 0);
 	ck_assert_uint_eq(fp_gw_stats(&s.gw)->nb_impossible, 0);
@@ -746,10 +745,7 @@ START_TEST(test_fix_venue_overstating_leaves_never_fills_beyond_quantity)
 	clordid[ul] = '\0';
 	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
 	venue_report(fd, 2, clordid, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=700|14=0|6=0|");
-	for (int i = 0; i < 200 && st->nb_impossible == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->nb_impossible == 0);
 	ck_assert_uint_eq(st->nb_impossible, 1);
 	ck_assert_uint_eq(st->nb_accepted, 0);
 	for (unsigned i = 0; i < 2; i++) { /* two Trades of 100 each */
@@ -758,10 +754,7 @@ START_TEST(test_fix_venue_overstating_leaves_never_fills_beyond_quantity)
 			 "17=E%u|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|", 2 + i);
 		venue_report(fd, 3 + i, clordid, rest);
 	}
-	for (int i = 0; i < 200 && st->nb_impossible < 2; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->nb_impossible < 2);
 	ck_assert_uint_eq(st->nb_fills, 1);
 	ck_assert_uint_eq(st->nb_impossible, 2);
 	ck_assert_uint_eq(st->nb_open, 0);
@@ -798,10 +791,7 @@ static uint64_t accepted_order(struct side *s, int fd, struct raw_in *in, char *
 	ck_assert_str_eq(m.msg_type, "D");
 	clordid_of(&m, clordid);
 	venue_report(fd, 2, clordid, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
-		fp_gw_poll(&s->gw, 8);
-		usleep(1000);
-	}
+	poll_while(s, st->nb_accepted == 0);
 	ck_assert_uint_eq(st->nb_accepted, 1);
 	return id;
 }
@@ -824,10 +814,7 @@ START_TEST(test_fix_venue_repeating_an_ended_order_never_adopts_it)
 	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
 	uint64_t a = accepted_order(&s, fd, &in, ida);
 	venue_report(fd, 3, ida, "17=E2|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|");
-	for (int i = 0; i < 200 && st->nb_fills == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->nb_fills == 0);
 	ck_assert_int_eq(fp_gw_find(&s.gw, a)->state, FP_GW_FILLED);
 	uint64_t b = order(&s, FP_EV_ORDER_NEW, 1, 'B', 100, 1502500, FP_TIF_DAY, 0);
 	next_msg(&s, fd, &in, &m);
@@ -840,10 +827,7 @@ START_TEST(test_fix_venue_repeating_an_ended_order_never_adopts_it)
 	fp_gw_clordid_put(later, b + 1000);
 	*strchr(later, ' ') = '\0';
 	venue_report(fd, 6, later, "17=E4|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	for (int i = 0; i < 200 && st->next_seq < 7; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->next_seq < 7);
 	ck_assert_uint_eq(st->next_seq, 7); /* applied */
 	ck_assert_uint_eq(st->nb_unknown, 2);
 	ck_assert_uint_eq(st->nb_adopted, 1);
@@ -887,10 +871,7 @@ START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
 	clordid_of(&m, new_id);
 	/* the venue fills the old leg to the end before it answers the replace */
 	venue_report(fd, 3, old_id, "17=E2|150=F|39=2|32=100|31=150.25|151=0|14=100|6=150.25|");
-	for (int i = 0; i < 200 && st->nb_fills == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->nb_fills == 0);
 	ck_assert_uint_eq(st->nb_fills, 1);
 	ck_assert_int_eq(next_exec(&s).type, FP_EV_EXEC_ACCEPTED);
 	struct fp_event f = next_exec(&s);
@@ -920,10 +901,7 @@ START_TEST(test_fix_replace_in_flight_refused_when_its_order_fills)
 		 new_id, old_id);
 	size_t k = fix_msg(out, sizeof(out), "9", 4, body);
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 200 && st->next_seq < 5; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->next_seq < 5);
 	ck_assert_uint_eq(st->next_seq, 5);      /* applied */
 	ck_assert_uint_eq(st->nb_impossible, 1); /* no pending replace: not applied twice */
 	ck_assert_uint_eq(fp_ring_count(s.execs), 0);
@@ -969,10 +947,7 @@ START_TEST(test_fix_cancel_refused_leaves_the_order_open_and_counted)
 		 cxl_id, id);
 	size_t k = fix_msg(out, sizeof(out), "9", 3, body);
 	ck_assert_int_eq(send(fd, out, k, 0), (ssize_t)k);
-	for (int i = 0; i < 200 && st->next_seq < 4; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->next_seq < 4);
 	ck_assert_uint_eq(st->next_seq, 4); /* applied */
 	ck_assert_uint_eq(st->nb_cancel_rejects, 2);
 	ck_assert_uint_eq(st->nb_impossible, 0);
@@ -1020,16 +995,10 @@ START_TEST(test_fix_reset_logon_forgets_the_last_connection_numbers)
 	ck_assert_uint_eq(m.seq_num, 3);
 	clordid_of(&m, idb);
 	venue_report(fd, 2, ida, "17=E1|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	for (int i = 0; i < 200 && st->nb_accepted == 0; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->nb_accepted == 0);
 	ck_assert_uint_eq(st->nb_accepted, 1); /* A is live; B the venue never saw */
 	close(fd);                             /* the venue drops the connection */
-	for (int i = 0; i < 200 && st->session == FP_GW_UP; i++) {
-		fp_gw_poll(&s.gw, 8);
-		usleep(1000);
-	}
+	poll_while(&s, st->session == FP_GW_UP);
 	memset(&in, 0, sizeof(in));
 	fd = raw_logon(&s, lfd, true);
 	next_msg(&s, fd, &in, &m); /* B again, after the new Logon (1) */
