@@ -24,6 +24,7 @@
 #endif
 #include "fp_err.h"
 #include "fp_gw.h"
+#include "fp_opt.h"
 #include "fp_risk_breaker.h"
 #include "fp_version.h"
 
@@ -192,17 +193,12 @@ static int cmd_run(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
-		case 'd': {
-			char *end;
-			duration = strtod(optarg, &end);
-			if (end == optarg || *end || !isfinite(duration) || duration <= 0) {
-				fprintf(stderr,
-					"fastpath: --duration needs seconds > 0, got '%s'\n",
-					optarg);
+		case 'd':
+			if (fp_opt_pos("--duration", optarg, &duration) < 0) {
+				fprintf(stderr, "fastpath: %s\n", fp_err_msg());
 				return 2;
 			}
 			break;
-		}
 		case 's':
 			summary = 1;
 			break;

@@ -25,6 +25,7 @@
 
 #include "fp_ctl_md.h"
 #include "fp_err.h"
+#include "fp_opt.h"
 
 /* Bad messages echoed to stderr before going quiet (all are counted in the summary). */
 #define DUMP_MAX_ERROR_LINES 10
@@ -234,6 +235,7 @@ int fp_ctl_md_dump(int argc, char **argv)
 	};
 	struct dump_ctx c = {.out = stdout};
 	int port = -1, opt;
+	uint64_t port_v;
 	memset(c.want, 1, sizeof(c.want));
 	optind = 1;
 	opterr = 0;
@@ -243,20 +245,13 @@ int fp_ctl_md_dump(int argc, char **argv)
 			if (parse_types(optarg, c.want) < 0)
 				return 1;
 			break;
-		case 'p': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 65535) {
-				fprintf(stderr,
-					"fastpath-md dump: --port must be a UDP port in 1..65535, "
-					"got "
-					"'%s'\n",
-					optarg);
+		case 'p':
+			if (fp_opt_u64("--port", optarg, 1, 65535, &port_v) < 0) {
+				fprintf(stderr, "fastpath-md dump: %s\n", fp_err_msg());
 				return 1;
 			}
-			port = (int)v;
+			port = (int)port_v;
 			break;
-		}
 		case 's': /* only the summary line: nothing passes the type filter */
 			memset(c.want, 0, sizeof(c.want));
 			break;

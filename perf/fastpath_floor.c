@@ -42,6 +42,7 @@
 #include "fp_err.h"
 #include "fp_md_rx.h"
 #include "fp_mold.h"
+#include "fp_opt.h"
 #include "fp_ouch.h"
 #include "fp_soup.h"
 #include "fp_version.h"
@@ -187,37 +188,11 @@ static size_t build_order(uint8_t *pkt, size_t cap, uint32_t urn)
 	return fp_soup_put_hdr(pkt, FP_SOUP_UNSEQUENCED, (size_t)len) + (size_t)len;
 }
 
-/* Option @p opt's value @p v as a whole number in [lo, hi]; "5x", "1.5" and out of range
- * are refused with a one-line reason. @return 0, or -1. */
-static int opt_long(const char *opt, const char *v, long lo, long hi, long *out)
+/* An option value refused (common/fp_opt.h): its reason on stderr. @return exit status 2. */
+static int refused(void)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (end == v || *end || errno || n < lo || n > hi) {
-		fprintf(stderr,
-			"fastpath-floor: %s needs a whole number from %ld to %ld, got '%s'\n", opt,
-			lo, hi, v);
-		return -1;
-	}
-	*out = n;
-	return 0;
-}
-
-/* Option @p opt's value @p v as a number in [lo, hi]; "5x", "nan" and out of range are
- * refused with a one-line reason. @return 0, or -1. */
-static int opt_number(const char *opt, const char *v, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (end == v || *end || errno || !isfinite(d) || d < lo || d > hi) {
-		fprintf(stderr, "fastpath-floor: %s needs a number from %g to %g, got '%s'\n", opt,
-			lo, hi, v);
-		return -1;
-	}
-	*out = d;
-	return 0;
+	fprintf(stderr, "fastpath-floor: %s\n", fp_err_msg());
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -227,6 +202,7 @@ int main(int argc, char **argv)
 	const char *iface = "127.0.0.1";
 	int have_grp = 0, have_venue = 0;
 	long core = -1, locate = 0;
+	uint64_t opt_v; /* an integer option's value */
 	double duration = 0;
 	/* Every option but --help and --version takes a value: i steps over both. */
 	for (int i = 1; i < argc; i += 2) {
@@ -246,8 +222,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--venue")) {
 			have_venue = parse_addr(v, &venue) == 0;
 		} else if (!strcmp(a, "--locate")) {
-			if (opt_long(a, v, 1, 65535, &locate) < 0)
-				return 2;
+			if (fp_opt_u64(a, v, 1, 65535, &opt_v) < 0)
+				return refused();
+			locate = (long)opt_v;
 		} else if (!strcmp(a, "--interface")) {
 			iface = v;
 		} else if (!strcmp(a, "--backend")) {
@@ -263,11 +240,12 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--ifname")) {
 			rx_cfg.ifname = v;
 		} else if (!strcmp(a, "--core")) {
-			if (opt_long(a, v, 0, CPU_SETSIZE - 1, &core) < 0)
-				return 2;
+			if (fp_opt_u64(a, v, 0, CPU_SETSIZE - 1, &opt_v) < 0)
+				return refused();
+			core = (long)opt_v;
 		} else if (!strcmp(a, "--duration")) {
-			if (opt_number(a, v, 0, 1e9, &duration) < 0)
-				return 2;
+			if (fp_opt_num(a, v, 0, 1e9, &duration) < 0)
+				return refused();
 		} else {
 			fprintf(stderr, "fastpath-floor: unknown option '%s' (try --help)\n", a);
 			return 2;

@@ -51,16 +51,16 @@ double fp_bench_median(double *v, unsigned n);
 bool fp_bench_want_json(int argc, char **argv);
 
 /**
- * Option value @p s of option @p opt of benchmark @p bench as an unsigned integer: decimal
- * digits only (a sign, a space, trailing text or a value above @p max is refused, so "-5"
- * never wraps to 2^64 - 5). @return 0, or -1 after printing a one-line reason on stderr.
+ * Option value @p s of option @p opt of benchmark @p bench as an unsigned integer in
+ * 0..@p max (common/fp_opt.h: a sign, a space or trailing text is refused, so "-5" never
+ * wraps to 2^64 - 5). @return 0, or -1 after printing a one-line reason on stderr.
  */
 int fp_bench_opt_u64(const char *bench, const char *opt, const char *s, uint64_t max,
 		     uint64_t *out);
 
 /**
- * Option value @p s as a finite number > 0 ("nan", "inf", "-1", "5x" are refused).
- * @return 0, or -1 after printing a one-line reason on stderr.
+ * Option value @p s as a finite number > 0 (common/fp_opt.h: "nan", "inf", "-1", "5x" are
+ * refused). @return 0, or -1 after printing a one-line reason on stderr.
  */
 int fp_bench_opt_pos(const char *bench, const char *opt, const char *s, double *out);
 

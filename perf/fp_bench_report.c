@@ -3,13 +3,14 @@
  * fp_bench_report.c - print benchmark results as a table or as design.md §12 JSON; the
  * median every benchmark reports.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fp_bench.h"
+#include "fp_err.h"
+#include "fp_opt.h"
 
 void fp_bench_metric(struct fp_bench_result *r, const char *name, double value)
 {
@@ -35,31 +36,18 @@ bool fp_bench_want_json(int argc, char **argv)
 
 int fp_bench_opt_u64(const char *bench, const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
-	if (s[0] < '0' || s[0] > '9' || *end || errno || v > max) {
-		fprintf(stderr,
-			"fastpath-bench %s: %s needs an integer in 0..%" PRIu64 ", got '%s'\n",
-			bench, opt, max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	if (fp_opt_u64(opt, s, 0, max, out) == 0)
+		return 0;
+	fprintf(stderr, "fastpath-bench %s: %s\n", bench, fp_err_msg());
+	return -1;
 }
 
 int fp_bench_opt_pos(const char *bench, const char *opt, const char *s, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v <= 0) {
-		fprintf(stderr, "fastpath-bench %s: %s needs a finite number > 0, got '%s'\n",
-			bench, opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	if (fp_opt_pos(opt, s, out) == 0)
+		return 0;
+	fprintf(stderr, "fastpath-bench %s: %s\n", bench, fp_err_msg());
+	return -1;
 }
 
 static void print_number(FILE *out, double v)

@@ -25,6 +25,7 @@
 
 #include "fp_cfg.h"
 #include "fp_err.h"
+#include "fp_opt.h"
 #include "fp_sim_burst.h"
 #include "fp_sim_engine.h"
 #include "fp_sim_glimpse.h"
@@ -140,31 +141,6 @@ static void usage(FILE *out)
 }
 
 /* ---------------------------------------------------------------- options */
-
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi))
-		return fp_err_set(-EINVAL, "%s must be a number in %g..%g, got '%s'", opt, lo, hi,
-				  s);
-	*out = v;
-	return 0;
-}
-
-static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi)
-		return fp_err_set(-EINVAL,
-				  "%s must be an integer in %" PRIu64 "..%" PRIu64 ", got '%s'",
-				  opt, lo, hi, s);
-	*out = v;
-	return 0;
-}
 
 static void opts_default(struct sim_opts *o)
 {
@@ -429,22 +405,22 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			i++;
 		} else if (!strcmp(a, "--duration")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->duration_s)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1e7, &o->duration_s)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--seed")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 0, UINT64_MAX, &o->seed)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 0, UINT64_MAX, &o->seed)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--pcap-out")) {
 			NEED_ARG();
 			o->pcap_out = argv[++i];
 		} else if (!strcmp(a, "--rate")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0.001, 1e8, &o->mkt.rate)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0.001, 1e8, &o->mkt.rate)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--symbols")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 1, 5000, &u)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 1, 5000, &u)) < 0)
 				return rc;
 			o->mkt.nb_symbols = (uint32_t)u;
 		} else if (!strcmp(a, "--group")) {
@@ -452,69 +428,69 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 			o->itch.group = argv[++i];
 		} else if (!strcmp(a, "--port")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 1, 65535, &u)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 1, 65535, &u)) < 0)
 				return rc;
 			o->itch.port = (uint16_t)u;
 		} else if (!strcmp(a, "--no-udp")) {
 			o->itch.group = NULL;
 		} else if (!strcmp(a, "--loss")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.loss)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1, &o->itch.loss)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--dup")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.dup)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1, &o->itch.dup)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--reorder")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1, &o->itch.reorder)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1, &o->itch.reorder)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--halt-interval")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->mkt.halt_interval_s)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1e7, &o->mkt.halt_interval_s)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--oe-port")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 0, 65535, &u)) < 0)
 				return rc;
 #if FP_SIM_HAVE_OE
 			o->oe.port = (uint16_t)u;
 #endif
 		} else if (!strcmp(a, "--fix-port")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 0, 65535, &u)) < 0)
 				return rc;
 #if FP_SIM_HAVE_OE
 			o->fix.port = (uint16_t)u;
 #endif
 		} else if (!strcmp(a, "--snapshot-port")) {
 			NEED_ARG();
-			if ((rc = parse_u64(a, argv[++i], 0, 65535, &u)) < 0)
+			if ((rc = fp_opt_u64(a, argv[++i], 0, 65535, &u)) < 0)
 				return rc;
 			o->snapshot_port = (uint16_t)u;
 		} else if (!strcmp(a, "--fast-forward")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->fast_forward_s)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1e6, &o->fast_forward_s)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--market-stop")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1e7, &o->market_stop_s)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--trigger-rate")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1e6, &o->trigger_rate)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1e6, &o->trigger_rate)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--burst")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0, 1000, &o->burst_factor)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0, 1000, &o->burst_factor)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--burst-ms")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_ms)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0.001, 1e6, &o->burst_ms)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--burst-every")) {
 			NEED_ARG();
-			if ((rc = parse_double(a, argv[++i], 0.001, 1e6, &o->burst_every)) < 0)
+			if ((rc = fp_opt_num(a, argv[++i], 0.001, 1e6, &o->burst_every)) < 0)
 				return rc;
 		} else if (!strcmp(a, "--wait-client")) {
 			o->wait_client = true;

@@ -21,23 +21,27 @@ expect_refused() {
 	fi
 }
 
-expect_refused "--duration needs seconds > 0, got 'nan'" "$bin/fastpath" run --config x --duration nan
-expect_refused "--duration needs seconds > 0, got 'inf'" "$bin/fastpath" run --config x --duration inf
-expect_refused "--duration needs a finite number > 0, got 'nan'" "$bin/fastpath-bench" t2t --duration nan
-expect_refused "--rate needs a finite number > 0, got '-5'" "$bin/fastpath-bench" t2t --rate -5
-expect_refused "--runs needs an integer in 0..4294967295, got '-1'" "$bin/fastpath-bench" book --runs -1
-expect_refused "--seed needs an integer" "$bin/fastpath-bench" book --seed -3
-expect_refused "--iters needs an integer" "$bin/fastpath-bench" common --iters -10000000
-expect_refused "--events needs an integer" "$bin/fastpath-bench" journal --events -1
-expect_refused "--msgs needs an integer" "$bin/fastpath-bench" md --msgs 12x
-expect_refused "--orders needs an integer" "$bin/fastpath-bench" ouch --orders -20000
-expect_refused "--samples needs an integer" "$bin/fastpath-bench" ring --samples -1
-expect_refused "--orders needs an integer" "$bin/fastpath-bench" risk --orders " 5"
-expect_refused "--msgs needs an integer" "$bin/fastpath-bench" backtest --msgs -5
-expect_refused "--runs needs an integer in 0..9, got '-1'" "$bin/fastpath-bench" backtest --runs -1
-expect_refused "--core needs a whole number from 0" "$bin/fastpath-floor" --core 1.5
-expect_refused "--locate needs a whole number from 1 to 65535, got '99999'" \
+expect_refused "--duration must be a number > 0, got 'nan'" "$bin/fastpath" run --config x --duration nan
+expect_refused "--duration must be a number > 0, got 'inf'" "$bin/fastpath" run --config x --duration inf
+expect_refused "--duration must be a number > 0, got 'nan'" "$bin/fastpath-bench" t2t --duration nan
+expect_refused "--rate must be a number > 0, got '-5'" "$bin/fastpath-bench" t2t --rate -5
+expect_refused "--runs must be an integer in 0..4294967295, got '-1'" "$bin/fastpath-bench" book --runs -1
+expect_refused "--seed must be an integer in" "$bin/fastpath-bench" book --seed -3
+expect_refused "--iters must be an integer in" "$bin/fastpath-bench" common --iters -10000000
+expect_refused "--events must be an integer in" "$bin/fastpath-bench" journal --events -1
+expect_refused "--msgs must be an integer in" "$bin/fastpath-bench" md --msgs 12x
+expect_refused "--orders must be an integer in" "$bin/fastpath-bench" ouch --orders -20000
+expect_refused "--samples must be an integer in" "$bin/fastpath-bench" ring --samples -1
+expect_refused "--orders must be an integer in" "$bin/fastpath-bench" risk --orders " 5"
+expect_refused "--msgs must be an integer in" "$bin/fastpath-bench" backtest --msgs -5
+expect_refused "--runs must be an integer in 0..9, got '-1'" "$bin/fastpath-bench" backtest --runs -1
+expect_refused "--core must be an integer in 0.." "$bin/fastpath-floor" --core 1.5
+expect_refused "--locate must be an integer in 1..65535, got '99999'" \
 	"$bin/fastpath-floor" --locate 99999
-expect_refused "--duration needs a number from 0" "$bin/fastpath-floor" --duration 5x
+expect_refused "--duration must be a number in 0.." "$bin/fastpath-floor" --duration 5x
+# fastpath-sim shares the same checks (common/fp_opt.h): "-1" is not 2^64 - 1.
+expect_refused "--seed must be an integer in 0..18446744073709551615, got '-1'" \
+	"$bin/fastpath-sim" --seed -1
+expect_refused "--loss must be a number in 0..1, got '0.5x'" "$bin/fastpath-sim" --loss 0.5x
 ((failed == 0)) && echo "all refused"
 exit $failed
