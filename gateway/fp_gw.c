@@ -209,6 +209,27 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 
 /* ---- kill switch, poll ---- */
 
+/* The kill switch's cancel of open order @p o, nothing in flight on it: journaled first (J2;
+ * when there is room: a kill never waits for the journal), sent, counted. */
+static void kill_cancel(struct fp_gw *gw, struct fp_gw_order *o)
+{
+	struct fp_event c = {.type = FP_EV_ORDER_CANCEL, .symbol_id = o->symbol_id};
+	c.source = o->strategy_id;
+	c.u.order.strategy_id = o->strategy_id;
+	c.u.order.orig_client_order_id = o->client_order_id;
+	o->pending = FP_GW_PEND_CANCEL;
+	fp_gw_jrnl_order(gw, &c, o->user_ref_num);
+	gw->st->nb_kill_cancels++;
+	gw->proto->cancel(gw, o, 0);
+}
+
+/* One Mass Cancel, then a cancel of every open order with nothing in flight. An order with
+ * a replace in flight is left to its answer: which id the venue knows it by (the old leg's
+ * or the replacement's) depends on whether it applied the replace first, and a cancel under
+ * the wrong one is ignored (OUCH) or cannot be sent (FIX cancels only a leg the venue
+ * answered). The Mass Cancel takes down whichever lives; the replace's answer (Replaced or
+ * refused) is applied, and what it leaves open is canceled then (fp_gw_kill_follow). An
+ * order with a cancel in flight needs nothing more. */
 static void kill_switch(struct fp_gw *gw)
 {
 	struct fp_shm_ctl_change trip;
@@ -221,18 +242,8 @@ static void kill_switch(struct fp_gw *gw)
 	mass_cancel(gw, NULL, 0);
 	for (uint32_t i = 0; i <= gw->mask && gw->fd >= 0; i++) {
 		struct fp_gw_order *o = &gw->orders[i];
-		if (fp_gw_is_open(o) && o->pending != FP_GW_PEND_CANCEL) {
-			o->pending = FP_GW_PEND_CANCEL;
-			/* Journaled when there is room; a kill never waits for the journal. */
-			struct fp_event c = {.type = FP_EV_ORDER_CANCEL, .symbol_id = o->symbol_id};
-			c.source = o->strategy_id;
-			c.u.order.strategy_id = o->strategy_id;
-			c.u.order.orig_client_order_id = o->client_order_id;
-			fp_gw_jrnl_order(gw, &c, o->user_ref_num);
-			/* A deferred cancel is counted when it goes (fp_gw_kill_follow). */
-			if (gw->proto->cancel(gw, o, 0) != FP_GW_CANCEL_DEFERRED)
-				gw->st->nb_kill_cancels++;
-		}
+		if (fp_gw_is_open(o) && o->pending == FP_GW_PEND_NONE)
+			kill_cancel(gw, o);
 	}
 	gw->st->kill_latency_ns = fp_gw_realtime_ns() - set_ns;
 	gw->st->killed = 2; /* done */
@@ -240,11 +251,8 @@ static void kill_switch(struct fp_gw *gw)
 
 void fp_gw_kill_follow(struct fp_gw *gw, struct fp_gw_order *o)
 {
-	if (!gw->st->killed || !fp_gw_is_open(o) || o->pending != FP_GW_PEND_NONE)
-		return;
-	o->pending = FP_GW_PEND_CANCEL;
-	gw->st->nb_kill_cancels++;
-	gw->proto->cancel(gw, o, 0);
+	if (gw->st->killed && fp_gw_is_open(o) && o->pending == FP_GW_PEND_NONE)
+		kill_cancel(gw, o);
 }
 
 /* Whether this poll reads the venue's socket (docs/gateway.md, "Reading the venue"): every

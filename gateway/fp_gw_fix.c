@@ -245,20 +245,12 @@ static int send_cancel(struct fp_gw *gw, const struct fp_gw_order *o)
 }
 
 /* FIX has no "cancel down to": a partial cancel (leave_qty > 0) is refused here, so the
- * order keeps its shares and the pending cancel is dropped (fail closed). The kill switch
- * cancels every open order, a replace in flight included: FIX cannot cancel a leg the venue
- * has not answered yet, so the replace stays pending and its answer is canceled then
- * (fp_gw_kill_follow). */
+ * order keeps its shares and the pending cancel is dropped (fail closed). */
 static int fix_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t leave_qty)
 {
-	struct fp_gw_order *o = &gw->orders[ord - gw->orders];
 	if (leave_qty != 0) {
-		fp_gw_sm_cancel_rejected(gw, o);
+		fp_gw_sm_cancel_rejected(gw, &gw->orders[ord - gw->orders]);
 		return -1;
-	}
-	if (o->pend_user_ref_num != 0 && gw->st->killed) {
-		o->pending = FP_GW_PEND_REPLACE;
-		return FP_GW_CANCEL_DEFERRED;
 	}
 	return send_cancel(gw, ord);
 }

@@ -78,19 +78,8 @@ static int ouch_enter(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *h
 	return fp_gw_tx(gw, pkt, (size_t)n + FP_SOUP_HDR_SIZE);
 }
 
-/* The kill switch with a replace in flight: which UserRefNum the venue knows the order by (the
- * old leg's or the replacement's) depends on whether it applied the replace first, and a
- * cancel under the wrong one is ignored. The kill's Mass Cancel, sent first, takes down
- * whichever lives; the replace stays pending so that its answer is applied, and what it
- * leaves open is canceled then (fp_gw_kill_follow). Before, the order was marked pending
- * cancel over the replace, the Replaced was refused as impossible, and an order whose
- * replace changed its quantity stayed open in the gateway after the venue canceled it. */
 static int ouch_cancel(struct fp_gw *gw, const struct fp_gw_order *ord, uint32_t leave_qty)
 {
-	if (ord->pend_user_ref_num != 0 && gw->st->killed) {
-		gw->orders[ord - gw->orders].pending = FP_GW_PEND_REPLACE;
-		return FP_GW_CANCEL_DEFERRED;
-	}
 	uint8_t pkt[FP_SOUP_HDR_SIZE + 16];
 	int n = fp_ouch_encode_cancel_order(pkt + FP_SOUP_HDR_SIZE, 16, ord->user_ref_num,
 					    leave_qty);

@@ -52,10 +52,8 @@ struct fp_gw_proto {
 	/** New order @p o; *handed_tsc = TSC when its bytes went to send(). @return 0 (send()
 	 *  took it whole), 1 (it waits in the backlog, fp_gw_tx) or -1. */
 	int (*enter)(struct fp_gw *gw, const struct fp_gw_order *o, uint64_t *handed_tsc);
-	/** Cancel @p o down to @p leave_qty open (0 = all). @return as enter, or
-	 *  FP_GW_CANCEL_DEFERRED: nothing sent yet (the kill switch with a replace in flight:
-	 *  canceled once the venue answers the replace, fp_gw_kill_follow), so the kill
-	 *  switch does not count it as sent. */
+	/** Cancel @p o (nothing else in flight on it) down to @p leave_qty open (0 = all).
+	 *  @return as enter. */
 	int (*cancel)(struct fp_gw *gw, const struct fp_gw_order *o, uint32_t leave_qty);
 	/** Replace @p o by its pending leg (o->pend_*). */
 	int (*replace)(struct fp_gw *gw, const struct fp_gw_order *o, uint8_t tif);
@@ -65,14 +63,11 @@ struct fp_gw_proto {
 	int (*mass_cancel)(struct fp_gw *gw, uint32_t symbol_id, uint32_t key);
 };
 
-/** fp_gw_proto.cancel's answer when it sent nothing yet (the cancel follows later). */
-#define FP_GW_CANCEL_DEFERRED 2
-
 /**
- * The kill switch is set and @p o is open with nothing in flight: cancel it (counted in
- * nb_kill_cancels). The adapters call it once the venue answers what was in flight at the
- * trip: a New (FIX), or a replace's Replaced or refusal (both protocols: the kill's cancel of
- * an order with a replace in flight waits for that answer, FP_GW_CANCEL_DEFERRED), so that
+ * The kill switch is set and @p o is open with nothing in flight: cancel it (journaled,
+ * counted in nb_kill_cancels). The adapters call it once the venue answers what was in
+ * flight at the trip: a New (FIX), or a replace's Replaced or refusal (both protocols: the
+ * kill switch leaves an order with a replace in flight to that answer, fp_gw.c), so that
  * nothing stays live after a kill. A no-op otherwise.
  */
 void fp_gw_kill_follow(struct fp_gw *gw, struct fp_gw_order *o);

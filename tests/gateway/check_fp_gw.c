@@ -839,6 +839,17 @@ START_TEST(test_gw_kill_switch_with_a_replace_in_flight)
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_impossible, 0);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_unknown, 0);
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->nb_kill_cancels, 1); /* the replacement's */
+	/* J2: the cancel sent is journaled, and only it (not one for the old leg at the trip,
+	 * which waited for the replace's answer and was never sent). */
+	drain_journal(&w->a);
+	uint32_t nb_cancels = 0;
+	for (uint32_t i = 0; i < w->a.nb_cap; i++) {
+		if (w->a.cap[i].type != FP_EV_ORDER_CANCEL)
+			continue;
+		nb_cancels++;
+		ck_assert_uint_eq(w->a.cap[i].u.order.orig_client_order_id, r);
+	}
+	ck_assert_uint_eq(nb_cancels, 1);
 	world_free(w);
 }
 END_TEST
