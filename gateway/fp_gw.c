@@ -173,7 +173,7 @@ static unsigned take_orders(struct fp_gw *gw, unsigned budget)
 	for (uint32_t i = 0; i < nb; i++) {
 		const struct fp_event *ev = &evs[i];
 		gw->st->nb_orders_in++;
-		fp_gw_id_seen(gw, ev->u.order.client_order_id); /* refused or not: never adopted */
+		fp_gw_id_live(gw, ev->u.order.client_order_id); /* refused or not: never adopted */
 		if (fp_unlikely(gw->rec_recent.skip) && rec_seen(gw, ev))
 			continue; /* handled and journaled before a crash: never twice */
 		if (jroom < FP_GW_EXEC_RESERVE) { /* invariant (5) */

@@ -53,12 +53,13 @@
  * and number, so the venue replays exactly what the journal lacks. An Accepted for an
  * unknown UserRefNum (an order sent but not journaled before a crash) adopts the order from
  * the message (ClOrdID = client_order_id in base 32, its strategy id from shm/fp_order_id.h;
- * nb_adopted), but only when the id is above every id of its strategy the gateway has had
- * (intents taken, journal records, adoptions): ids only grow per strategy and a lost
- * order is among the last sent, so an id at or below that mark is an order the gateway
- * knew and ended, or never had, and the venue's report of it is unknown (nb_unknown). A recovered order still PENDING_NEW after the Account Query answer whose
- * UserRefNum is at or above the venue's next one never reached the venue: it is reported
- * as a local reject FP_GW_REJ_LOST (nb_lost) and never sent.
+ * nb_adopted), but only an id where a lost order can be: ids grow per strategy, so above
+ * every id of its strategy recovered from the journal or adopted, and below the first one
+ * this gateway took from the order ring. Any other unknown id is an order the gateway had
+ * (ended, its slot reused) or one no gateway of ours sent: unknown (nb_unknown). A
+ * recovered order still PENDING_NEW after the Account Query answer whose UserRefNum is at
+ * or above the venue's next one never reached the venue: it is reported as a local reject
+ * FP_GW_REJ_LOST (nb_lost) and never sent.
  *
  * Kill switch: when the control block's kill word (shm/fp_shm_ctl.h) is tripped, the
  * gateway sends one Mass Cancel (every symbol) and a Cancel for every open order, refuses
@@ -118,10 +119,18 @@ enum fp_gw_tls_mode {
 #define FP_GW_TX_BACKLOG   65536
 /** fp_gw_order.recovered of an order released with FP_GW_REJ_LOST. */
 #define FP_GW_REC_LOST     2
-/** Strategies whose highest client_order_id one gateway remembers (fp_gw.id_marks): a power
- *  of two; beyond it, orders flow but the venue's reports of orders the gateway does not
- *  know are no longer adopted for the strategies left out (fail closed). */
+/** Strategies whose id marks one gateway keeps (fp_gw.id_marks): a power of two; beyond
+ *  it, orders flow but the venue's reports of orders the gateway does not know are no
+ *  longer adopted for the strategies left out (fail closed). */
 #define FP_GW_ID_MARKS     256
+
+/** @internal Per strategy: which of its client order ids a venue report may adopt
+ *  (fp_gw_order.c, id marks). */
+struct fp_gw_id_mark {
+	uint64_t known;      /**< highest id recovered from the journal or adopted */
+	uint64_t first_live; /**< lowest id taken from the order ring; UINT64_MAX: none */
+	uint16_t key;        /**< strategy id + 1; 0: a free slot */
+};
 
 /** fp_ev_control.arg of the FP_EV_CTL_VENUE_UP sent (to exec_ring) once a login is
  *  synchronised (Account Query answered: the venue's replay is applied); 0 at login. */
@@ -365,12 +374,9 @@ struct fp_gw {
 	uint64_t cur_seq;        /**< SoupBinTCP number of the message being applied, else 0 */
 	uint8_t rec_session_set; /**< the session requested at login came from the journal */
 	struct fp_jrnl_recent rec_recent; /**< J5: the order events handled before a crash */
-	/** Per strategy, the highest client_order_id this gateway has had (an order intent,
-	 *  a journal record, an adoption), so that only an id above it is adopted
-	 *  (fp_gw_id_adoptable): open addressing on the strategy id, key = strategy + 1
-	 *  (0 = empty); id_marks_full: a strategy found no slot. */
-	uint16_t id_mark_key[FP_GW_ID_MARKS];
-	uint64_t id_mark_top[FP_GW_ID_MARKS];
+	/** Per strategy, the ids a venue report may adopt (fp_gw_id_adoptable): open
+	 *  addressing on the strategy id; id_marks_full: a strategy found no slot. */
+	struct fp_gw_id_mark id_marks[FP_GW_ID_MARKS];
 	uint8_t id_marks_full;
 	char cfg_session[FP_SOUP_SESSION_LEN + 1];  /**< the configured session */
 	char rec_session[FP_SOUP_SESSION_LEN + 1];  /**< recovery: last journaled session */

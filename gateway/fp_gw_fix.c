@@ -529,7 +529,7 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_fix_msg *m)
 							      : FP_TIF_DAY,
 					  .user_ref_num = gw->st->next_user_ref_num++});
 	if (o != NULL) {
-		fp_gw_id_seen(gw, id);
+		fp_gw_id_known(gw, id);
 		gw->st->nb_adopted++;
 	}
 	return o;

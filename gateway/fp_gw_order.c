@@ -96,24 +96,29 @@ void fp_gw_del_id(struct fp_gw *gw, uint64_t id)
 	(void)fp_hmap_del(&gw->id_map, id);
 }
 
-/* ---- id marks: per strategy, the highest client_order_id the gateway has had ---- */
+/* ---- id marks: which client order ids a venue report may adopt ---- */
 
 /* Adoption (fp_gw.h, Recovery) takes a venue report of an order the gateway does not know
- * as one sent just before a crash and lost with the journal ring. Without a bound, a venue
- * that repeats an ended order's New after the order's slot was reused (a FIX logon with
- * ResetSeqNumFlag, a misbehaving venue) had it adopted again and filled beyond its
- * quantity (fuzz_gw_fix). Ids grow per strategy (shm/fp_order_id.h, strategies/fp_strat.h)
- * and the lost orders are the last sent, so only an id above its strategy's mark is
- * adopted. The table is keyed by strategy id with linear probing; strategies are few and
- * their ids small, so the first probe is nearly always the slot. */
+ * for one a gateway sent just before it crashed, its record lost with the journal ring.
+ * Without a bound, a venue that repeated an ended order's New after the order's slot was
+ * reused (a FIX Logon with ResetSeqNumFlag, a misbehaving venue) had it adopted again and
+ * filled beyond its quantity (fuzz_gw_fix). Ids grow per strategy (shm/fp_order_id.h; a
+ * restarted strategy host starts above its journal and the clock, strategies/fp_strat.h),
+ * so a lost order of strategy S lies above every id of S in the journal and below the
+ * first id of S this gateway takes live: per strategy, known = the highest id recovered
+ * or adopted, first_live = the lowest taken from the order ring (refused or not). An id
+ * outside (known, first_live) is an order this gateway had (live, journaled or adopted
+ * already) or one no gateway of ours sent: never adopted. The table is keyed by strategy
+ * id with linear probing; strategies are few and their ids small, so the first probe is
+ * nearly always the slot. */
 
 static uint32_t id_mark_slot(const struct fp_gw *gw, uint16_t strategy, bool *found)
 {
 	uint16_t key = (uint16_t)(strategy + 1);
 	uint32_t i = strategy & (FP_GW_ID_MARKS - 1);
 	for (uint32_t n = 0; n < FP_GW_ID_MARKS; n++, i = (i + 1) & (FP_GW_ID_MARKS - 1)) {
-		if (gw->id_mark_key[i] == key || gw->id_mark_key[i] == 0) {
-			*found = gw->id_mark_key[i] == key;
+		if (gw->id_marks[i].key == key || gw->id_marks[i].key == 0) {
+			*found = gw->id_marks[i].key == key;
 			return i;
 		}
 	}
@@ -121,21 +126,36 @@ static uint32_t id_mark_slot(const struct fp_gw *gw, uint16_t strategy, bool *fo
 	return FP_GW_ID_MARKS;
 }
 
-void fp_gw_id_seen(struct fp_gw *gw, uint64_t id)
+/* The marks of @p id's strategy, made when new; NULL when the table is full (counted as
+ * id_marks_full: that strategy's ids are never adopted). */
+static struct fp_gw_id_mark *id_mark(struct fp_gw *gw, uint64_t id)
 {
-	if (id == 0)
-		return;
 	bool found;
 	uint16_t strategy = fp_order_id_strategy(id);
 	uint32_t i = id_mark_slot(gw, strategy, &found);
 	if (i == FP_GW_ID_MARKS) {
 		gw->id_marks_full = 1;
-		return;
+		return NULL;
 	}
+	struct fp_gw_id_mark *m = &gw->id_marks[i];
 	if (!found)
-		gw->id_mark_key[i] = (uint16_t)(strategy + 1);
-	if (!found || id > gw->id_mark_top[i])
-		gw->id_mark_top[i] = id;
+		*m = (struct fp_gw_id_mark){.key = (uint16_t)(strategy + 1),
+					    .first_live = UINT64_MAX};
+	return m;
+}
+
+void fp_gw_id_live(struct fp_gw *gw, uint64_t id)
+{
+	struct fp_gw_id_mark *m;
+	if (id != 0 && (m = id_mark(gw, id)) != NULL && id < m->first_live)
+		m->first_live = id;
+}
+
+void fp_gw_id_known(struct fp_gw *gw, uint64_t id)
+{
+	struct fp_gw_id_mark *m;
+	if (id != 0 && (m = id_mark(gw, id)) != NULL && id > m->known)
+		m->known = id;
 }
 
 bool fp_gw_id_adoptable(const struct fp_gw *gw, uint64_t id)
@@ -143,14 +163,13 @@ bool fp_gw_id_adoptable(const struct fp_gw *gw, uint64_t id)
 	bool found;
 	uint32_t i = id_mark_slot(gw, fp_order_id_strategy(id), &found);
 	if (found)
-		return id > gw->id_mark_top[i];
+		return id > gw->id_marks[i].known && id < gw->id_marks[i].first_live;
 	return id != 0 && i != FP_GW_ID_MARKS && !gw->id_marks_full;
 }
 
 void fp_gw_id_marks_reset(struct fp_gw *gw)
 {
-	memset(gw->id_mark_key, 0, sizeof(gw->id_mark_key));
-	memset(gw->id_mark_top, 0, sizeof(gw->id_mark_top));
+	memset(gw->id_marks, 0, sizeof(gw->id_marks));
 	gw->id_marks_full = 0;
 }
 

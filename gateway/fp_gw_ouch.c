@@ -177,7 +177,7 @@ static struct fp_gw_order *adopt(struct fp_gw *gw, const struct fp_ouch_msg *m)
 							   .tif = fp_tif(m->time_in_force),
 							   .user_ref_num = m->user_ref_num});
 	if (o != NULL) {
-		fp_gw_id_seen(gw, id);
+		fp_gw_id_known(gw, id);
 		gw->st->nb_adopted++;
 	}
 	return o;
@@ -194,7 +194,7 @@ static void adopt_replace(struct fp_gw *gw, struct fp_gw_order *o, const struct 
 	if (id == 0 || m->user_ref_num == 0 || fp_gw_find_id(gw, id) != NIL ||
 	    !fp_gw_id_adoptable(gw, id))
 		return;
-	fp_gw_id_seen(gw, id);
+	fp_gw_id_known(gw, id);
 	if (o->pending == FP_GW_PEND_REPLACE)
 		fp_gw_del_urn(gw, o->pend_user_ref_num);
 	o->pending = FP_GW_PEND_REPLACE;

@@ -169,11 +169,14 @@ void fp_gw_put_urn(struct fp_gw *gw, uint32_t urn, uint32_t v);
 void fp_gw_del_id(struct fp_gw *gw, uint64_t id);
 void fp_gw_del_urn(struct fp_gw *gw, uint32_t urn);
 
-/** Remember that the gateway has had client order id @p id (0: nothing). Hot: once per
- *  order intent; one probe for a strategy the table already holds. */
-void fp_gw_id_seen(struct fp_gw *gw, uint64_t id);
-/** Could @p id be an order a crashed gateway sent and did not journal? Only when it is above
- *  every id of its strategy this gateway has had (fp_gw.h, Recovery). Cold. */
+/** Client order id @p id came from the order ring (0: nothing). Hot: once per order
+ *  intent; one probe for a strategy the table already holds. */
+void fp_gw_id_live(struct fp_gw *gw, uint64_t id);
+/** @p id was recovered from the journal or adopted (0: nothing). Cold. */
+void fp_gw_id_known(struct fp_gw *gw, uint64_t id);
+/** Could @p id be an order a crashed gateway sent and did not journal? Only when it lies
+ *  above every id of its strategy recovered or adopted and below the first taken live
+ *  (fp_gw_order.c, id marks). Cold. */
 bool fp_gw_id_adoptable(const struct fp_gw *gw, uint64_t id);
 /** Forget every id (a new day: sequences start again from the clock). */
 void fp_gw_id_marks_reset(struct fp_gw *gw);

@@ -203,11 +203,11 @@ int fp_gw_recover_event(struct fp_gw *gw, const struct fp_event *ev)
 	    r->client_order_id)
 		fp_jrnl_recent_add(&gw->rec_recent, r->client_order_id);
 	if (ev->type >= FP_EV_EXEC_ACCEPTED && ev->type <= FP_EV_EXEC_CANCEL_REJECT) {
-		fp_gw_id_seen(gw, ev->u.exec.client_order_id);
+		fp_gw_id_known(gw, ev->u.exec.client_order_id);
 		return rec_exec(gw, ev), 0;
 	}
 	if (ev->type >= FP_EV_ORDER_NEW && ev->type <= FP_EV_ORDER_MASS_CANCEL)
-		fp_gw_id_seen(gw, r->client_order_id);
+		fp_gw_id_known(gw, r->client_order_id);
 	if (gw->rec_replace)
 		rec_replace_end(gw);
 	switch (ev->type) {

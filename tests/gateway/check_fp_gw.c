@@ -305,9 +305,10 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_sent, sent + 1);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_local_rejects, 0);
 	ck_assert_int_eq(o->pending, FP_GW_PEND_CANCEL);
-	/* An Accepted for an unknown UserRefNum adopts its order (fp_gw.h, Recovery) only when
-	 * the id is above every id of its strategy the gateway has had (79, the last cancel):
-	 * ClOrdID "2A" (74, never ours) is unknown, "2Q" (90) is adopted. */
+	/* An Accepted for an unknown UserRefNum adopts its order (fp_gw.h, Recovery) only where
+	 * a lost order can be: below the first id of its strategy taken live (77; nothing
+	 * journaled). ClOrdID "2A" (74: an order a gateway before this one may have sent) is
+	 * adopted, "2Q" (90: above the live ones, not sent by any gateway of ours) is unknown. */
 	struct fp_ouch_msg ad[2] = {
 		{.type = 'A', .user_ref_num = 60, .side = 'B', .quantity = 10, .order_state = 'L'},
 		{.type = 'A', .user_ref_num = 61, .side = 'B', .quantity = 10, .order_state = 'L'},
@@ -320,8 +321,8 @@ START_TEST(test_gw_counts_unknown_and_impossible_venue_messages)
 	poll_until_msgs(&gw, 10);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_unknown, 2);
 	ck_assert_uint_eq(fp_gw_stats(&gw)->nb_adopted, 1);
-	ck_assert_ptr_null(fp_gw_find(&gw, 74));
-	ck_assert_uint_eq(fp_gw_find(&gw, 90)->user_ref_num, 61);
+	ck_assert_uint_eq(fp_gw_find(&gw, 74)->user_ref_num, 60);
+	ck_assert_ptr_null(fp_gw_find(&gw, 90));
 	/* A Mass Cancel carries the configured firm (issue 17; spaces only without one). */
 	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
 		;
@@ -1004,8 +1005,14 @@ START_TEST(test_gw_adopts_an_unjournaled_order_from_the_venue)
 	crash_and_recover(w, &w->a, 1, NULL, 0); /* only the session record survived */
 	ck_assert_uint_eq(fp_gw_stats(&w->a.gw)->next_seq, 1);
 	ck_assert_ptr_null(fp_gw_find(&w->a.gw, buy));
+	/* The strategy host runs on: its next order, taken before the venue's replay (refused:
+	 * not connected yet), lies above the lost one, which is still adopted. */
+	uint64_t next = order(&w->a, FP_EV_ORDER_NEW, 1, 'B', 10, 1400000, FP_TIF_DAY, 0);
+	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_REJECTED);
+	ck_assert_uint_eq(x.client_order_id, next);
+	ck_assert_int_eq(x.reason, FP_GW_REJ_NOT_CONNECTED);
 	pump_until_up(w, &w->a);
-	struct fp_ev_exec x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
+	x = expect(w, &w->a, FP_EV_EXEC_ACCEPTED);
 	ck_assert_uint_eq(x.client_order_id, buy);
 	ck_assert_uint_eq(x.strategy_id, 7);
 	ck_assert_uint_eq(expect(w, &w->a, FP_EV_EXEC_FILL).shares, 100);

@@ -800,16 +800,17 @@ static uint64_t accepted_order(struct side *s, int fd, struct raw_in *in, char *
  * within the session; in the finding after a Logon with ResetSeqNumFlag), once the order's
  * slot went to the next order and its ClOrdID is no longer in the table. The gateway took
  * it for an order lost in a crash and adopted it again, and the repeated Trade filled it
- * beyond its quantity (102 of 100). Only an id above every id of its strategy the gateway
- * has had is adopted now (fp_gw.h, Recovery), so both are unknown; a New for an id above
- * that mark is still adopted. */
+ * beyond its quantity (102 of 100). Now only an id where a lost order can be is adopted
+ * (fp_gw.h, Recovery: below the first id of its strategy taken live, above those
+ * journaled or adopted): the repeats are unknown, as is a New for an id above the live
+ * ones; a New for an id below them is still adopted. */
 START_TEST(test_fix_venue_repeating_an_ended_order_never_adopts_it)
 {
 	struct side s;
 	int lfd, fd = raw_session(&s, &lfd);
 	static struct raw_in in;
 	struct fp_fix_msg m;
-	char ida[16], idb[16], later[16];
+	char ida[16], idb[16], later[16], lost[16];
 	memset(&in, 0, sizeof(in));
 	const struct fp_gw_stats *st = fp_gw_stats(&s.gw);
 	uint64_t a = accepted_order(&s, fd, &in, ida);
@@ -827,21 +828,25 @@ START_TEST(test_fix_venue_repeating_an_ended_order_never_adopts_it)
 	fp_gw_clordid_put(later, b + 1000);
 	*strchr(later, ' ') = '\0';
 	venue_report(fd, 6, later, "17=E4|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
-	poll_while(&s, st->next_seq < 7);
-	ck_assert_uint_eq(st->next_seq, 7); /* applied */
-	ck_assert_uint_eq(st->nb_unknown, 2);
+	fp_gw_clordid_put(lost, a - 1000);
+	*strchr(lost, ' ') = '\0';
+	venue_report(fd, 7, lost, "17=E5|150=0|39=0|44=150.25|32=0|31=0|151=100|14=0|6=0|");
+	poll_while(&s, st->next_seq < 8);
+	ck_assert_uint_eq(st->next_seq, 8); /* applied */
+	ck_assert_uint_eq(st->nb_unknown, 3);
 	ck_assert_uint_eq(st->nb_adopted, 1);
 	ck_assert_uint_eq(st->nb_fills, 1);
 	ck_assert_ptr_null(fp_gw_find(&s.gw, a));
-	ck_assert_ptr_nonnull(fp_gw_find(&s.gw, b + 1000));
+	ck_assert_ptr_null(fp_gw_find(&s.gw, b + 1000));
+	ck_assert_ptr_nonnull(fp_gw_find(&s.gw, a - 1000));
 	ck_assert_int_eq(next_exec(&s).type, FP_EV_EXEC_ACCEPTED); /* a */
 	struct fp_event f = next_exec(&s);
 	ck_assert_int_eq(f.type, FP_EV_EXEC_FILL);
 	ck_assert_uint_eq(f.u.exec.client_order_id, a);
 	ck_assert_uint_eq(f.u.exec.shares, 100);
-	struct fp_event x = next_exec(&s); /* the id above the mark, adopted */
+	struct fp_event x = next_exec(&s); /* the id below the live ones, adopted */
 	ck_assert_int_eq(x.type, FP_EV_EXEC_ACCEPTED);
-	ck_assert_uint_eq(x.u.exec.client_order_id, b + 1000);
+	ck_assert_uint_eq(x.u.exec.client_order_id, a - 1000);
 	ck_assert_uint_eq(fp_ring_count(s.execs), 0); /* nothing of a's repeats */
 	close(fd);
 	close(lfd);
