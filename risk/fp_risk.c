@@ -107,7 +107,11 @@ static int watcher_cpus(cpu_set_t *apart)
 static void *watcher_main(void *arg)
 {
 	struct fp_risk *r = arg;
-	uint64_t last = fp_risk_limits_shm_seq(r->cfg.limits_shm);
+	/* Not the sequence now: a set published between init's copy and this line (the firm
+	 * listener applies a budget as soon as the segment is up) would never be adopted, and
+	 * `limits show` would say what risk does not enforce (e2e_firm: an instance refused
+	 * every order for a budget it had). */
+	uint64_t last = r->lim_seq;
 	struct timespec ts = {.tv_sec = r->cfg.watch_us / 1000000,
 			      .tv_nsec = (long)(r->cfg.watch_us % 1000000) * 1000};
 	while (!atomic_load_explicit(&r->stop, memory_order_acquire)) {
@@ -193,6 +197,8 @@ int fp_risk_init(struct fp_risk *r, const struct fp_risk_cfg *cfg)
 	if (!lim)
 		return fp_err_set(-ENOMEM, "risk: cannot allocate a limit set");
 	if (cfg->limits_shm) {
+		/* Before the copy: a write after this read makes the watcher adopt again. */
+		r->lim_seq = fp_risk_limits_shm_seq(cfg->limits_shm);
 		if ((rc = fp_risk_limits_read(cfg->limits_shm, lim)) < 0)
 			goto err_lim;
 	} else {

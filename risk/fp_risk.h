@@ -206,6 +206,9 @@ struct fp_risk {
 	pthread_t watcher;
 	int has_watcher;
 	_Atomic int stop;
+	/** The limits region's sequence read before init copied the first set: where the
+	 *  watcher starts, so that a set published while the stage starts is adopted. */
+	uint64_t lim_seq;
 };
 
 /**

@@ -597,6 +597,44 @@ START_TEST(test_invalid_publish_is_refused)
 }
 END_TEST
 
+/* Publishes one set (generation + 1, price_max 7777777) the moment the stage under init
+ * has its first set, before its watcher runs: the firm listener does so at start. */
+static void *early_writer_main(void *p)
+{
+	struct fp_risk_limits *l = p;
+	while (__atomic_load_n(&R.risk.lim, __ATOMIC_ACQUIRE) == NULL)
+		;
+	ck_assert_int_eq(fp_risk_limits_publish(R.shm, l), 0);
+	return NULL;
+}
+
+/* Regression (e2e_firm under make stress): a set published while the stage starts (after
+ * init copied the first set, before the watcher read the region's sequence) was never
+ * adopted: `limits show` gave the new set, risk enforced the old one (an instance refused
+ * every order for a firm budget it had). Each round publishes in that window. */
+START_TEST(test_limits_published_while_the_stage_starts_are_adopted)
+{
+	struct fp_risk_limits *l = aligned_alloc(64, sizeof(*l));
+	ck_assert_ptr_nonnull(l);
+	for (int round = 0; round < 20; round++) {
+		rig_stop();
+		rig_start(64, 1);
+		fp_risk_limits_default(l, NSYM);
+		l->sym[1].price_max = 7777777;
+		pthread_t th;
+		ck_assert_int_eq(pthread_create(&th, NULL, early_writer_main, l), 0);
+		rig_init();
+		pthread_join(th, NULL);
+		uint64_t t_end = fp_tsc_now() + 5 * tsc_hz; /* a bound: a loaded machine is slow */
+		while (cur()->sym[1].price_max != 7777777 && fp_tsc_now() < t_end)
+			fp_risk_poll(&R.risk, 1); /* quiescent states: the watcher's grace period */
+		ck_assert_msg(cur()->sym[1].price_max == 7777777,
+			      "round %d: the set published at start was not adopted", round);
+	}
+	free(l);
+}
+END_TEST
+
 /* risk.stats is a versioned region the stage formats and counts in, in place. */
 START_TEST(test_stats_region_in_place_and_checked)
 {
@@ -677,6 +715,7 @@ int main(void)
 	tcase_add_test(tc, test_stop_loss_exit_through_order_ring);
 	tcase_add_test(tc, test_limits_change_while_orders_flow);
 	tcase_add_test(tc, test_invalid_publish_is_refused);
+	tcase_add_test(tc, test_limits_published_while_the_stage_starts_are_adopted);
 	tcase_add_test(tc, test_stats_region_in_place_and_checked);
 	tcase_add_test(tc, test_watcher_off_the_worker_core);
 	suite_add_tcase(s, tc);
