@@ -124,9 +124,15 @@ for round in 1 2; do
 done
 grep "md\[" "$work/run.log" | sed 's/^/  /' | tail -n 8
 
-# Both recoveries seen: the market stops (SIGUSR1, --market-stop at once; it stopped at a
-# fixed time before, 25 s in, a clock the rounds had to beat) and the simulator writes its
-# books: every symbol's book equals the simulator's once the last packets are in.
+# Both recoveries seen: trading stops, then the market (SIGUSR1, --market-stop at once; it
+# stopped at a fixed time before, 25 s in, a clock the rounds had to beat) and the simulator
+# writes its books: every symbol's book equals the simulator's once the last packets are in.
+# Trading first: an IOC of ours that fills after the simulator wrote its books moves them.
+# ping traded on while the books were compared, and under load (make test beside make
+# stress) IOCs filled in that time: AAPL's and MSFT's books differed by the orders they
+# took. The kill switch, then every order answered (none open at the gateway), then the stop.
+ctl kill --reason "e2e: books compared" >/dev/null || fail "fastpath-ctl kill failed"
+wait_for 30 none_open || fail "orders still open after the kill: $(ctl orders --json)"
 kill -USR1 "$sim_pid"
 wait_state "the simulator's market to stop" '[[ -s $work/sim_book.txt ]]'
 syms=$(cut -d' ' -f1 "$work/sim_book.txt")
@@ -160,7 +166,9 @@ until books_equal; do
 	sleep 0.2
 done
 if ! cmp -s "$work/our_book.txt" "$work/sim_book.txt"; then
-	diff "$work/sim_book.txt" "$work/our_book.txt" | head -20 >&2
+	# (diff says 1 when they differ: under set -e that ended the script before fail()
+	# could show the logs)
+	diff "$work/sim_book.txt" "$work/our_book.txt" | head -20 >&2 || true
 	fail "books differ from the simulator's"
 fi
 echo "books of $(wc -l <"$work/sim_book.txt") symbols equal the simulator's"
