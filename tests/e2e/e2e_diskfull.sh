@@ -22,7 +22,9 @@ write_run_config '{ name = "trade"; stages = ["md", "book", "strategies", "risk"
 echo "store = { dir = \"$jdir\"; fsync = \"batch\"; retry_ms = 50; snapshot_ms = 200; };" \
 	>>"$work/run.conf"
 orders_now() { tail -n 1 "$work/summary.log" | sed -n 's/.*orders \([0-9]*\).*/\1/p'; }
-killed() { ctl status | grep -q "killed: true"; }
+# (a here-string, not a pipe: grep -q stops reading at its match, and under pipefail the
+# writer's SIGPIPE on a long status failed the test, though the text was there)
+killed() { grep -q "killed: true" <<<"$(ctl status)"; }
 halted() { tail -n 1 "$work/summary.log" | grep -q "JOURNAL HALTED"; }
 start_run 60 # an upper bound: stop_run ends it once everything is seen
 
@@ -34,7 +36,7 @@ before=$(orders_now)
 dd if=/dev/zero of="$jdir/filler" bs=64k 2>/dev/null || true
 wait_for 5 killed || fail "kill switch not tripped: $(ctl status)"
 status=$(ctl status) || fail "fastpath-ctl status failed"
-echo "$status" | grep -q "journal write failed: No space left on device" ||
+grep -q "journal write failed: No space left on device" <<<"$status" ||
 	fail "no journal reason in the status: $status"
 wait_for 3 halted || fail "summary does not say halted: $(tail -n 1 "$work/summary.log")"
 sleep 1.1 # a summary line after the last order the gateway took before the switch

@@ -49,7 +49,7 @@ etc=$root/etc/fastpath
 progs=(fastpath fastpath-ctl fastpath-md fastpath-sim fastpath-bench fastpath-floor fp-syscount)
 for p in "${progs[@]}"; do
 	[[ -x $bin/$p ]] || fail "$bin/$p was not installed"
-	readelf -d "$bin/$p" | grep -q -E 'R(UN)?PATH' && fail "$p carries an rpath"
+	grep -q -E 'R(UN)?PATH' <<<"$(readelf -d "$bin/$p")" && fail "$p carries an rpath"
 	out=$(cd / && "$bin/$p" --help 2>&1) || fail "$p --help exited $?: $out"
 	grep -qi usage <<<"$out" || fail "$p --help prints no usage: $out"
 	out=$(cd / && "$bin/$p" --version 2>&1) || fail "$p --version exited $?: $out"

@@ -214,7 +214,7 @@ echo "C tripped its own kill switch ${quiet_ms} ms after its last contact with t
 	"(${cut_ms} ms after the cut began; --fail-closed-ms $FAIL_MS)"
 ((quiet_ms >= FAIL_MS)) || fail "C tripped before --fail-closed-ms"
 grep -q "fail closed" "$work/listenC.err" || fail "C's listener did not say why"
-"$ctl" --instance "$(inst C)" status --json | grep -q 'fail closed' || fail "no change record"
+grep -q 'fail closed' <<<"$("$ctl" --instance "$(inst C)" status --json)" || fail "no change record"
 for n in A B; do
 	[[ $(killed "$n") == false ]] || fail "$n killed by C's database cut"
 done

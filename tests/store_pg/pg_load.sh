@@ -89,6 +89,7 @@ check_counts "reload"
 	fail "--instance pgt loaded another instance"
 "$ctl" journal load "$jdir" --db "$PG_URL" >/dev/null || fail "dir load, all instances"
 [[ $(q "SELECT count(*) FROM orders WHERE instance = 'other'") == 8 ]] || fail "instance other"
-"$ctl" journal migrate --db "$PG_URL" | grep -q "version 2: 0 migrations applied" ||
+out=$("$ctl" journal migrate --db "$PG_URL") || fail "migrate exited $?"
+grep -q "version 2: 0 migrations applied" <<<"$out" ||
 	fail "migrate on a migrated database"
 echo "1 passed, 0 failed"
