@@ -21,7 +21,10 @@
  * Fail closed: a watchdog thread trips the kill switch when no round trip with the database
  * succeeded for --fail-closed-ms (whatever the main thread is blocked on), and says so on
  * stderr, in the change record and, once the database is back, in firm_instances.note. A
- * later firm unkill (a new action) or `fastpath-ctl unkill` re-arms it.
+ * later firm unkill (a new action) or `fastpath-ctl unkill` re-arms it. The watchdog counts
+ * from the listener's start: one that cannot finish its first round trip in time trips too,
+ * and a listener that starts re-applies a firm kill in force but never an unkill that the
+ * instance acknowledged before (so a restart re-arms nothing that fail closed tripped).
  *
  * Invariant (F1): the listener re-arms only a kill switch that the firm tripped (by an action
  * or by its fail-closed watchdog); a switch tripped by anyone else (a breaker, an operator)
@@ -490,6 +493,7 @@ struct listener {
 	_Atomic int stop;
 	bool firm_tripped; /**< the firm tripped the switch (F1) */
 	uint64_t acked;    /**< newest firm action applied */
+	uint64_t seen;     /**< newest action the instance acknowledged before we registered */
 	bool budget_on;    /**< what the risk limits region enforces now ... */
 	int64_t budget;    /**< ... */
 	/* what firm_instances says (an acknowledgement is notified when it changes) */
@@ -509,7 +513,10 @@ static void on_stop(int sig)
 	listen_stop = 1;
 }
 
-/* The watchdog: fail closed when the database has been out of reach too long. */
+/* The watchdog: fail closed when the database has been out of reach too long. It trips an
+ * armed switch only, and again whenever someone re-arms it while the database is still out
+ * of reach (a local `fastpath-ctl unkill` does not outlast the outage); a switch tripped
+ * by someone else stays theirs (F1). */
 static void *watchdog(void *arg)
 {
 	struct listener *l = arg;
@@ -517,8 +524,13 @@ static void *watchdog(void *arg)
 	struct timespec tick = {0, 5000000}; /* 5 ms: the trip is late by at most this */
 	while (!atomic_load(&l->stop)) {
 		nanosleep(&tick, NULL);
+		if (fp_shm_ctl_killed(l->ctl))
+			continue;
+		atomic_store(&l->db_tripped, 0); /* re-armed, by anyone: our trip is over */
+		/* Read after the switch: a re-arm by sync_state() comes after its round trip's
+		 * time, so a watchdog that sees the re-arm sees that time too. */
 		uint64_t last = atomic_load(&l->last_ok_ns), now = mono_ns();
-		if (now > last + fail_ns && !atomic_load(&l->db_tripped)) {
+		if (now > last + fail_ns) {
 			char why[FP_SHM_CTL_TEXT_SIZE];
 			snprintf(why, sizeof(why),
 				 "firm database unreachable for %u ms (fail closed)", l->a.fail_ms);
@@ -607,17 +619,25 @@ static int sync_state(struct listener *l)
 			1, p1);
 	if (!r)
 		return -ENOTCONN;
+	/* A good round trip, before an unkill below re-arms the switch: the watchdog must
+	 * not take the outage that just ended for one still going on. */
+	atomic_store(&l->last_ok_ns, mono_ns());
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		return fp_err_set(-EPROTO, "instance %s is not registered", inst);
 	}
+	if (!fp_shm_ctl_killed(l->ctl))
+		l->firm_tripped = false; /* re-armed, by anyone: the firm's trip is over */
 	if (!PQgetisnull(r, 0, 0)) {
 		uint64_t id = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
-		if (id > l->acked) {
-			apply_action(l, !strcmp(PQgetvalue(r, 0, 1), "kill"), PQgetvalue(r, 0, 2),
-				     PQgetvalue(r, 0, 3));
+		bool kill = !strcmp(PQgetvalue(r, 0, 1), "kill");
+		/* A kill in force trips a fresh instance; an unkill the instance acknowledged
+		 * before is no new decision: a switch tripped since (fail closed, by this
+		 * listener's watchdog or the last one's) waits for a later unkill. */
+		if (id > l->acked && (kill || id > l->seen))
+			apply_action(l, kill, PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3));
+		if (id > l->acked)
 			l->acked = id;
-		}
 	}
 	bool on = PQgetvalue(r, 0, 4)[0] == 't';
 	int64_t budget = strtoll(PQgetvalue(r, 0, 5), NULL, 10);
@@ -689,7 +709,10 @@ static int listen_connect(struct listener *l)
 	if (!r)
 		return -EPROTO;
 	/* A listener that starts (again) applies the newest action: a firm kill in force
-	 * trips a fresh instance; an unkill re-arms only what the firm tripped (F1). */
+	 * trips a fresh instance; an unkill re-arms only what the firm tripped (F1), and
+	 * only one the instance has not acknowledged yet (sync_state). */
+	if (PQntuples(r) == 1)
+		l->seen = FP_MAX(l->seen, strtoull(PQgetvalue(r, 0, 0), NULL, 10));
 	PQclear(r);
 	l->rep_killed = -1;
 	r = q(conn, "LISTEN " FIRM_CHANNEL, 0, NULL);
@@ -771,7 +794,7 @@ int fp_cli_firm_listen(struct fp_cli *c)
 		"database\n",
 		c->instance, l->a.fail_ms);
 	unsigned hb_ms = FP_MIN(200u, l->a.fail_ms / 4);
-	bool up = false, said_down = false;
+	bool up = false, said_down = false, was_up = false;
 	uint64_t last_sync = 0;
 	while (!listen_stop && instance_alive(c)) {
 		if (!up) {
@@ -787,10 +810,14 @@ int fp_cli_firm_listen(struct fp_cli *c)
 				nanosleep(&ts, NULL);
 				continue;
 			}
-			fprintf(stderr, "fastpath-ctl firm listen: %s: connected%s\n", c->instance,
-				atomic_load(&l->db_tripped) ? " again (still killed: fail closed)"
-							    : "");
+			fprintf(stderr, "fastpath-ctl firm listen: %s: connected%s%s\n",
+				c->instance, was_up ? " again" : "",
+				atomic_load(&l->db_tripped)
+					? " (still killed: fail closed; a later firm unkill or "
+					  "fastpath-ctl unkill re-arms it)"
+					: "");
 			said_down = false;
+			was_up = true;
 			last_sync = mono_ns();
 		}
 		PGconn *conn = fp_store_pg_conn(l->pg);
