@@ -63,7 +63,19 @@ static int kill_or_rearm(struct fp_cli *c, int kill)
 			"fastpath-ctl: warning: the switch is %s but the change record "
 			"could not be written (another writer held it)\n",
 			now ? "tripped" : "armed");
-	return now == (bool)kill ? FP_CLI_OK : FP_CLI_FAILED;
+	if (now == (bool)kill)
+		return FP_CLI_OK;
+	/* Someone else changed it back between our change and the read: a firm listener
+	 * without its database trips a re-armed switch within milliseconds. Say who. */
+	struct fp_shm_ctl_change ch;
+	if (fp_shm_ctl_last_change(ctl, &ch) && strcmp(ch.who, who))
+		return fp_cli_fail(FP_CLI_FAILED,
+				   "%s: the kill switch was %s again at once by %.32s: %.120s (it "
+				   "stays %s until that cause is gone; `fastpath-ctl status`)",
+				   kill ? "kill" : "unkill", now ? "tripped" : "re-armed", ch.who,
+				   ch.reason, now ? "tripped" : "armed");
+	return fp_cli_fail(FP_CLI_FAILED, "%s: the kill switch is %s (`fastpath-ctl status`)",
+			   kill ? "kill" : "unkill", now ? "tripped" : "armed");
 }
 
 /* kill [--reason R] */
