@@ -218,8 +218,8 @@ registered() {
 	[[ $(pg_sql "SELECT listener_pid = $listen_C AND last_seen > started_at AND killed FROM firm_instances WHERE instance = '$(inst C)'") == t ]]
 }
 wait_for 30 registered || fail "C's new listener did not register killed: $(cat "$work/restartC.err")"
-grep -q "connected (still killed: fail closed" "$work/listenC.err" ||
-	fail "C's listener did not say C stays killed: $(cat "$work/listenC.err")"
+said_still_killed() { grep -q "connected (still killed: fail closed" "$work/listenC.err"; }
+wait_for 10 said_still_killed || fail "C's listener did not say C stays killed: $(cat "$work/listenC.err")"
 is_killed C || fail "C's new listener re-armed C with an unkill it had acknowledged before"
 "$ctl" firm unkill --db "$PG_URL" --reason "C's database is back" --wait-ms $WAIT_MS \
 	>"$work/unkill.out" 2>&1 || { cat "$work/unkill.out"; pg_diag; fail "firm unkill of C"; }
